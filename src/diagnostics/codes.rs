@@ -1,0 +1,77 @@
+//! Stable diagnostic codes. `E…` fail the build; `W…` are reported and do not.
+//! Codes are never renumbered: tools and suppressions depend on them.
+
+use super::Severity;
+use serde::Serialize;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal: $summary:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code { $($variant,)* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// One line describing what the code is about (for `--explain`-style listings).
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+        }
+    };
+}
+
+codes! {
+    Syntax = "E001": "the text does not follow the grammar",
+    UnknownRole = "E002": "a role is used but not declared",
+    UnknownTemplate = "E003": "a template is used but not declared",
+    UnknownSchema = "E004": "a schema is used but not declared",
+    Duplicate = "E005": "a name is declared twice",
+    MembershipCycle = "E006": "roles are members of each other in a cycle",
+    PrivilegeMismatch = "E007": "a privilege does not apply to the object type",
+    ReservedName = "E008": "a role name is reserved by PostgreSQL",
+    NameTooLong = "E009": "a name is longer than 63 bytes",
+    TemplateArgument = "E010": "a template argument is missing, extra or of the wrong type",
+    PlaintextPassword = "E011": "a password is written in plain text",
+    MalformedVerifier = "E012": "a SCRAM verifier is malformed",
+    UnsupportedCondition = "E013": "a condition PostgreSQL cannot enforce",
+    MissingSecret = "E014": "a secret's environment variable is not set",
+    UnknownVariable = "E015": "a variable is used but not defined",
+    ImportFailed = "E016": "an import cannot be read or forms a cycle",
+    InvalidValue = "E017": "a value has the wrong form",
+    VersionFeature = "E018": "a feature needs a newer PostgreSQL than the target version",
+    NotAllowedHere = "E019": "a statement is not allowed in this block",
+    BadOverride = "E020": "a `--set` override does not fit",
+    TemplateRecursion = "E021": "templates use each other in a cycle",
+    BadExtends = "E022": "a role extends an unknown role or forms a cycle",
+    UnusedGlob = "W001": "a glob matches no role",
+    SchemaWithoutOwner = "W002": "a bulk grant on a schema without declared owner covers only existing objects",
+    WindowClosed = "W003": "a membership window is not open at build time",
+    Redundant = "W004": "a grant or membership is stated twice",
+    DocOnNothing = "W005": "a doc comment is not followed by a role",
+}
+
+impl Code {
+    pub fn severity(self) -> Severity {
+        if self.as_str().starts_with('E') {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

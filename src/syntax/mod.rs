@@ -1,0 +1,10 @@
+//! Text → syntax tree. Knows nothing about salsa, resolution or SQL.
+//!
+//! Invariant: parsing never fails; it returns a tree plus diagnostics, and every unparsable
+//! piece of text becomes an `Error` node with exactly one diagnostic.
+
+pub mod ast;
+mod parser;
+
+pub use ast::{FileId, Span};
+pub use parser::{parse, Parsed};

@@ -1,0 +1,5 @@
+//! Shared helpers for integration tests (`mod support;` in a test file).
+// Each test binary compiles this module separately and uses only part of it.
+#![allow(dead_code)]
+
+pub mod pg;
