@@ -1,1 +1,315 @@
+//! The salsa database: source files and build options are inputs; parsing, resolution,
+//! lowering and diagnostics are tracked queries returning plain data. The command line and
+//! the language server call the same queries.
+//!
+//! [`Workspace`] loads a policy from disk (following imports) into a database and maps spans
+//! back to file positions.
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use salsa::Setter;
+
+use crate::diagnostics::render::SourceMap;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::lower::Plan;
+use crate::model::{BuildOptions, Resolved};
+use crate::syntax::ast::{Import, ItemKind, SourceAst};
+use crate::syntax::{FileId, Parsed, Span};
+
+#[salsa::input(debug)]
+pub struct SourceFile {
+    #[returns(copy)]
+    pub id: FileId,
+    #[returns(ref)]
+    pub path: String,
+    #[returns(ref)]
+    pub text: String,
+}
+
+#[salsa::input(debug)]
+pub struct Policy {
+    #[returns(ref)]
+    pub files: Vec<SourceFile>,
+    #[returns(ref)]
+    pub options: BuildOptions,
+    /// Problems found while loading files (unreadable imports).
+    #[returns(ref)]
+    pub load_diagnostics: Vec<Diagnostic>,
+}
+
+#[salsa::tracked]
+pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Arc<Parsed> {
+    Arc::new(crate::syntax::parse(file.text(db), file.id(db)))
+}
+
+/// The syntax tree alone: spans in it are item-relative, so it stays equal when an edit only
+/// moves items, and nothing downstream re-runs.
+#[salsa::tracked]
+pub fn syntax_tree(db: &dyn salsa::Database, file: SourceFile) -> Arc<SourceAst> {
+    parse(db, file).ast.clone()
+}
+
+#[salsa::tracked]
+pub fn resolved(db: &dyn salsa::Database, policy: Policy) -> Arc<Resolved> {
+    let trees: Vec<Arc<SourceAst>> = policy.files(db).iter().map(|f| syntax_tree(db, *f).clone()).collect();
+    Arc::new(crate::model::resolve(&trees, policy.options(db)))
+}
+
+#[salsa::tracked]
+pub fn plan(db: &dyn salsa::Database, policy: Policy) -> Arc<Plan> {
+    Arc::new(crate::lower::lower(&resolved(db, policy).model, policy.options(db)))
+}
+
+/// Every diagnostic of the policy, errors first, then in source order.
+#[salsa::tracked]
+pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
+    let mut all: Vec<Diagnostic> = policy.load_diagnostics(db).clone();
+    for f in policy.files(db) {
+        all.extend(parse(db, *f).diagnostics.iter().cloned());
+    }
+    let syntax_errors = all.iter().any(Diagnostic::is_error);
+    let resolved = resolved(db, policy);
+    all.extend(resolved.diagnostics.iter().cloned());
+    // Lowering problems matter only once the policy itself is sound.
+    if !syntax_errors && !resolved.diagnostics.iter().any(Diagnostic::is_error) {
+        all.extend(plan(db, policy).diagnostics.iter().cloned());
+    }
+    all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
+    Arc::new(all)
+}
+
+#[salsa::db]
+#[derive(Clone, Default)]
+pub struct Database {
+    storage: salsa::Storage<Self>,
+}
+
+#[salsa::db]
+impl salsa::Database for Database {}
+
+impl Database {
+    /// A database that records the name of every query it executes (for incrementality tests).
+    pub fn with_execution_log() -> (Database, Arc<Mutex<Vec<String>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let storage = salsa::Storage::new(Some(Box::new(move |event: salsa::Event| {
+            if let salsa::EventKind::WillExecute { database_key } = event.kind {
+                sink.lock().expect("log lock").push(format!("{database_key:?}"));
+            }
+        })));
+        (Database { storage }, log)
+    }
+}
+
+/// A policy loaded into a database, with its files by id.
+pub struct Workspace {
+    pub db: Database,
+    pub policy: Policy,
+    files: Vec<SourceFile>,
+    by_path: HashMap<String, SourceFile>,
+}
+
+/// Where sources come from: the file system, or memory (tests, benchmarks, the editor).
+pub enum Sources {
+    Paths(Vec<PathBuf>),
+    Memory(Vec<(String, String)>),
+}
+
+impl Workspace {
+    /// Loads files and directories (every `*.role` below them) and everything they import.
+    /// Fails only on a usage error: a path given on the command line that cannot be read.
+    pub fn load(sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
+        Self::load_with(Database::default(), sources, options)
+    }
+
+    pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
+        let policy = Policy::new(&db, Vec::new(), options, Vec::new());
+        let mut ws = Workspace { db, policy, files: Vec::new(), by_path: HashMap::new() };
+        let memory: HashMap<String, String>;
+        match sources {
+            Sources::Paths(paths) => {
+                memory = HashMap::new();
+                for p in paths {
+                    for file in role_files(&p)? {
+                        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+                        ws.add_file(display_path(&file), text);
+                    }
+                }
+            }
+            Sources::Memory(files) => {
+                for (path, text) in &files {
+                    ws.add_file(path.clone(), text.clone());
+                }
+                memory = files.into_iter().collect();
+            }
+        }
+        let load_diagnostics = ws.follow_imports(&memory);
+        let files = ws.files.clone();
+        ws.policy.set_files(&mut ws.db).to(files);
+        ws.policy.set_load_diagnostics(&mut ws.db).to(load_diagnostics);
+        Ok(ws)
+    }
+
+    fn add_file(&mut self, path: String, text: String) -> SourceFile {
+        if let Some(f) = self.by_path.get(&path) {
+            return *f;
+        }
+        let file = SourceFile::new(&self.db, FileId(self.files.len() as u32), path.clone(), text);
+        self.files.push(file);
+        self.by_path.insert(path, file);
+        file
+    }
+
+    /// Adds every imported file, transitively; each file is loaded once, so cycles end.
+    fn follow_imports(&mut self, memory: &HashMap<String, String>) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        let mut i = 0;
+        while i < self.files.len() {
+            let file = self.files[i];
+            i += 1;
+            let tree = syntax_tree(&self.db, file).clone();
+            let importer = file.path(&self.db).clone();
+            for item in &tree.items {
+                let ItemKind::Import(import) = &item.kind else { continue };
+                match import {
+                    Import::Std(name) => match crate::stdlib::module(name) {
+                        Some(text) => {
+                            self.add_file(crate::stdlib::module_path(name), text.to_string());
+                        }
+                        None => diags.push(
+                            Diagnostic::new(Code::ImportFailed, item.span, format!("there is no standard module `std.{name}`"))
+                                .label("unknown module")
+                                .help(format!("standard modules: {}", crate::stdlib::MODULES.iter().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", "))),
+                        ),
+                    },
+                    Import::Path(rel) => {
+                        let target = resolve_import(&importer, rel);
+                        let text = match memory.get(&target) {
+                            Some(t) => Ok(t.clone()),
+                            None if memory.is_empty() => std::fs::read_to_string(&target).map_err(|e| e.to_string()),
+                            None => Err("no such file".to_string()),
+                        };
+                        match text {
+                            Ok(text) => {
+                                self.add_file(target, text);
+                            }
+                            Err(e) => diags.push(
+                                Diagnostic::new(Code::ImportFailed, item.span, format!("cannot read `{target}`: {e}"))
+                                    .label("imported here")
+                                    .help("paths are relative to the importing file"),
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+        diags
+    }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    pub fn file(&self, id: FileId) -> SourceFile {
+        self.files[id.0 as usize]
+    }
+
+    pub fn file_by_path(&self, path: &str) -> Option<SourceFile> {
+        self.by_path.get(path).copied()
+    }
+
+    /// Replaces a file's text (an editor change); queries re-run only where needed.
+    pub fn set_text(&mut self, file: SourceFile, text: String) {
+        file.set_text(&mut self.db).to(text);
+    }
+
+    pub fn set_options(&mut self, options: BuildOptions) {
+        self.policy.set_options(&mut self.db).to(options);
+    }
+
+    pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
+        diagnostics(&self.db, self.policy).clone()
+    }
+
+    pub fn resolved(&self) -> Arc<Resolved> {
+        resolved(&self.db, self.policy).clone()
+    }
+
+    pub fn plan(&self) -> Arc<Plan> {
+        plan(&self.db, self.policy).clone()
+    }
+
+    pub fn options(&self) -> &BuildOptions {
+        self.policy.options(&self.db)
+    }
+
+    /// `path:line` of a span, for comments in the emitted SQL.
+    pub fn line_of(&self, span: Span) -> String {
+        let file = self.file(span.file);
+        let (line, _) = crate::diagnostics::render::line_col(file.text(&self.db), self.range(span).start);
+        format!("{}:{line}", file.path(&self.db))
+    }
+}
+
+impl SourceMap for Workspace {
+    fn path(&self, file: FileId) -> String {
+        self.file(file).path(&self.db).clone()
+    }
+
+    fn text(&self, file: FileId) -> &str {
+        self.file(file).text(&self.db)
+    }
+
+    fn range(&self, span: Span) -> std::ops::Range<usize> {
+        let parsed = parse(&self.db, self.file(span.file));
+        let base = parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
+        base + span.start as usize..base + span.end as usize
+    }
+}
+
+/// Every `*.role` file of a path: the file itself, or a directory's files, sorted.
+fn role_files(path: &Path) -> Result<Vec<PathBuf>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    if !meta.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "role") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn display_path(p: &Path) -> String {
+    let s = p.to_string_lossy().into_owned();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// An import path relative to the importing file, normalised (`a/../b` → `b`).
+fn resolve_import(importer: &str, rel: &str) -> String {
+    let base = Path::new(importer).parent().unwrap_or(Path::new(""));
+    let joined = if Path::new(rel).is_absolute() { PathBuf::from(rel) } else { base.join(rel) };
+    let mut parts: Vec<std::path::Component> = Vec::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir if matches!(parts.last(), Some(std::path::Component::Normal(_))) => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    display_path(&parts.iter().collect::<PathBuf>())
+}

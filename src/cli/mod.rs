@@ -1,1 +1,122 @@
+//! The command line. Exit codes: 0 success, 1 the policy has errors, 2 usage errors.
 
+mod build;
+mod lint;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::db::{Sources, Workspace};
+use crate::diagnostics::{render, Diagnostic};
+use crate::model::{BuildOptions, DEFAULT_TARGET_VERSION};
+
+#[derive(Parser)]
+#[command(name = "rolec", version, about = "Compile PostgreSQL role and privilege policies (*.role) to SQL")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a policy to DIR/up.sql and DIR/down.sql (and DIR/hba.conf for `connect from`)
+    Build(build::BuildArgs),
+    /// Report every error and warning of a policy (for pre-commit and CI)
+    Lint(lint::LintArgs),
+}
+
+/// Options shared by the commands that compile a policy.
+#[derive(Args, Clone)]
+pub struct PolicyArgs {
+    /// Policy files or directories (every *.role file below them)
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Override a `let`: NAME=VALUE (lists: comma-separated)
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    pub sets: Vec<(String, String)>,
+    /// The instant time windows are evaluated at (RFC 3339 or YYYY-MM-DD; default: now)
+    #[arg(long, value_name = "RFC3339", value_parser = parse_at)]
+    pub at: Option<i64>,
+    /// PostgreSQL major version to emit SQL for
+    #[arg(long, value_name = "VERSION", default_value_t = DEFAULT_TARGET_VERSION, value_parser = parse_version)]
+    pub target_version: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Github,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Lint(args) => lint::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(usage) => {
+            eprintln!("error: {usage}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+impl PolicyArgs {
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions {
+            sets: self.sets.clone(),
+            at: self.at.unwrap_or_else(|| chrono::Utc::now().timestamp()),
+            target_version: self.target_version,
+            ..BuildOptions::default()
+        }
+    }
+
+    /// Loads the policy; a missing path or an unknown `--set` is a usage error.
+    pub fn load(&self, options: BuildOptions) -> Result<Workspace, String> {
+        let ws = Workspace::load(Sources::Paths(self.paths.clone()), options)?;
+        if let Some(name) = ws.resolved().unknown_sets.first() {
+            return Err(format!("`--set {name}=…`: the policy has no `let {name}`"));
+        }
+        Ok(ws)
+    }
+}
+
+/// Prints diagnostics in the chosen format; returns whether any is an error.
+pub fn report(ws: &Workspace, diagnostics: &[Diagnostic], format: Format) -> bool {
+    match format {
+        Format::Human => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", render::human(diagnostics, ws, color));
+        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&render::json(diagnostics, ws)).unwrap_or_default()),
+        Format::Github => print!("{}", render::github(diagnostics, ws)),
+    }
+    diagnostics.iter().any(Diagnostic::is_error)
+}
+
+fn parse_set(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s.split_once('=').ok_or_else(|| "expected NAME=VALUE".to_string())?;
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("`{name}` is not a variable name"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+fn parse_at(s: &str) -> Result<i64, String> {
+    crate::model::values::parse_timestamp(s).map(|t| t.timestamp()).ok_or_else(|| "expected an RFC 3339 timestamp such as 2025-01-31T12:00:00Z".to_string())
+}
+
+fn parse_version(s: &str) -> Result<u32, String> {
+    let v: u32 = s.parse().map_err(|_| "expected a PostgreSQL major version".to_string())?;
+    if crate::stdlib::SUPPORTED_VERSIONS.contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("supported versions: {}", crate::stdlib::SUPPORTED_VERSIONS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")))
+    }
+}

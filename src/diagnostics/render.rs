@@ -1,0 +1,196 @@
+//! Renderers: human (ariadne), JSON and GitHub annotations. All take a [`SourceMap`] to turn
+//! spans into positions; none shows text under a redacted span.
+
+use std::collections::HashMap;
+
+use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind};
+use serde::Serialize;
+
+use super::{Diagnostic, Severity};
+use crate::syntax::{FileId, Span};
+
+/// Where spans point: implemented by the workspace.
+pub trait SourceMap {
+    fn path(&self, file: FileId) -> String;
+    fn text(&self, file: FileId) -> &str;
+    /// Absolute byte range of a span in its file's text.
+    fn range(&self, span: Span) -> std::ops::Range<usize>;
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// `path:line:column` of a span's start.
+pub fn location(map: &dyn SourceMap, span: Span) -> String {
+    let (line, col) = line_col(map.text(span.file), map.range(span).start);
+    format!("{}:{line}:{col}", map.path(span.file))
+}
+
+/// Human-readable reports, as a terminal shows them.
+pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> String {
+    let mut out = Vec::new();
+    for d in diagnostics {
+        let mut texts: HashMap<String, String> = HashMap::new();
+        let add = |span: Span, texts: &mut HashMap<String, String>| {
+            texts.entry(map.path(span.file)).or_insert_with(|| map.text(span.file).to_string());
+        };
+        add(d.primary.span, &mut texts);
+        for l in &d.secondary {
+            add(l.span, &mut texts);
+        }
+        for r in &d.redact {
+            if let Some(text) = texts.get_mut(&map.path(r.file)) {
+                mask(text, map.range(*r));
+            }
+        }
+        let kind = match d.severity() {
+            Severity::Error => ReportKind::Error,
+            Severity::Warning => ReportKind::Warning,
+        };
+        let primary = (map.path(d.primary.span.file), clamp(map.range(d.primary.span), &texts[&map.path(d.primary.span.file)]));
+        let mut report = Report::build(kind, primary.clone())
+            .with_code(d.code)
+            .with_message(&d.message)
+            .with_config(Config::default().with_index_type(IndexType::Byte).with_color(color))
+            .with_label(AriadneLabel::new(primary).with_message(&d.primary.message).with_order(0));
+        for (i, l) in d.secondary.iter().enumerate() {
+            let path = map.path(l.span.file);
+            let range = clamp(map.range(l.span), &texts[&path]);
+            report = report.with_label(AriadneLabel::new((path, range)).with_message(&l.message).with_order(i as i32 + 1));
+        }
+        if let Some(h) = &d.help {
+            report = report.with_help(h);
+        }
+        let _ = report.finish().write(ariadne::sources(texts.clone()), &mut out);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn clamp(r: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
+    let start = floor_char_boundary(text, r.start.min(text.len()));
+    let end = floor_char_boundary(text, r.end.min(text.len())).max(start);
+    start..end
+}
+
+/// Replaces the characters of `range` with `*`, keeping byte length and line breaks.
+fn mask(text: &mut String, range: std::ops::Range<usize>) {
+    let range = clamp(range, text);
+    let masked: String = text[range.clone()].chars().map(|c| if c == '\n' { c } else { '*' }).collect();
+    // Multi-byte characters become several `*`, so offsets after the range stay valid.
+    let masked: String = masked.chars().zip(text[range.clone()].chars()).flat_map(|(m, c)| std::iter::repeat_n(m, c.len_utf8())).collect();
+    text.replace_range(range, &masked);
+}
+
+#[derive(Serialize)]
+struct JsonLabel {
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    file: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    label: String,
+    related: Vec<JsonLabel>,
+    help: Option<String>,
+}
+
+fn json_label(map: &dyn SourceMap, span: Span, message: &str) -> JsonLabel {
+    let text = map.text(span.file);
+    let r = map.range(span);
+    let (line, column) = line_col(text, r.start);
+    let (end_line, end_column) = line_col(text, r.end);
+    JsonLabel { file: map.path(span.file), line, column, end_line, end_column, message: message.to_string() }
+}
+
+/// One JSON array of diagnostics, with 1-based lines and columns.
+pub fn json(diagnostics: &[Diagnostic], map: &dyn SourceMap) -> serde_json::Value {
+    let items: Vec<JsonDiagnostic> = diagnostics
+        .iter()
+        .map(|d| {
+            let p = json_label(map, d.primary.span, &d.primary.message);
+            JsonDiagnostic {
+                code: d.code.as_str(),
+                severity: d.severity(),
+                message: d.message.clone(),
+                file: p.file,
+                line: p.line,
+                column: p.column,
+                end_line: p.end_line,
+                end_column: p.end_column,
+                label: p.message,
+                related: d.secondary.iter().map(|l| json_label(map, l.span, &l.message)).collect(),
+                help: d.help.clone(),
+            }
+        })
+        .collect();
+    serde_json::to_value(items).unwrap_or_default()
+}
+
+/// GitHub Actions workflow commands (`::error file=…,line=…::message`).
+pub fn github(diagnostics: &[Diagnostic], map: &dyn SourceMap) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let p = json_label(map, d.primary.span, "");
+        let level = if d.is_error() { "error" } else { "warning" };
+        let mut message = d.message.clone();
+        if let Some(h) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&p.file),
+            p.line,
+            p.column,
+            p.end_line,
+            p.end_column,
+            d.code,
+            escape_data(&message)
+        ));
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// `file:line:col: error[E002]: message` — one line per diagnostic.
+pub fn concise(diagnostics: &[Diagnostic], map: &dyn SourceMap) -> String {
+    diagnostics
+        .iter()
+        .map(|d| {
+            let level = if d.is_error() { "error" } else { "warning" };
+            format!("{}: {level}[{}]: {}\n", location(map, d.primary.span), d.code, d.message)
+        })
+        .collect()
+}

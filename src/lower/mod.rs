@@ -1,1 +1,343 @@
+//! Resolved model → SQL plan: statements ordered through a dependency graph, each paired with
+//! the statement that undoes it.
+//!
+//! Order: create roles → attributes and settings → memberships → default privileges → object
+//! grants → comments. Within that order a statement also waits for the creation of every role
+//! it names. `down` is the reverse of `up`, statement by statement.
+
+mod hba;
+mod order;
 pub mod scram;
+pub mod script;
+pub mod sql;
+
+use serde::Serialize;
+
+use crate::diagnostics::Diagnostic;
+use crate::model::{BuildOptions, DefaultPrivilege, Grantee, Membership, Model, Object, ObjectGrant, PasswordSource, Role};
+use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
+use crate::syntax::Span;
+use sql::{ident, literal, qualified};
+
+pub use hba::HbaLine;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    CreateRoles,
+    Attributes,
+    Memberships,
+    DefaultPrivileges,
+    ObjectGrants,
+    Comments,
+}
+
+/// The text of a statement; a password is filled in only when the script is written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Sql {
+    Text { sql: String },
+    /// `ALTER ROLE role PASSWORD …` with a verifier computed from environment variable `env`.
+    SecretPassword { role: String, env: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Statement {
+    pub phase: Phase,
+    pub sql: Sql,
+    /// Where in the policy the statement comes from.
+    #[serde(skip)]
+    pub origin: Option<Span>,
+    /// Roles of the policy this statement names (their creation comes first).
+    #[serde(skip)]
+    pub roles: Vec<String>,
+    /// A note printed above the statement (a membership's window, say).
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub up: Vec<Statement>,
+    pub down: Vec<Statement>,
+    pub hba: Vec<HbaLine>,
+    #[serde(skip)]
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Lowers a model whose diagnostics had no errors.
+pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
+    let mut pairs: Vec<(Statement, Option<Statement>)> = Vec::new();
+    let v = options.target_version;
+    let managed: std::collections::HashSet<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();
+    let mine = |names: &[&str]| -> Vec<String> { names.iter().filter(|n| managed.contains(**n)).map(|n| n.to_string()).collect() };
+
+    for role in &model.roles {
+        pairs.push(create_role(role, options.idempotent));
+    }
+    for role in &model.roles {
+        let roles = vec![role.name.clone()];
+        pairs.push((stmt(Phase::Attributes, alter_attributes(role), role.origin, roles.clone()), None));
+        match &role.password {
+            Some(PasswordSource::Secret { env, origin }) => pairs.push((
+                Statement { phase: Phase::Attributes, sql: Sql::SecretPassword { role: role.name.clone(), env: env.clone() }, origin: Some(*origin), roles: roles.clone(), note: None },
+                None,
+            )),
+            Some(PasswordSource::Verifier(verifier)) => {
+                let sql = format!("ALTER ROLE {} PASSWORD {};", ident(&role.name), literal(verifier));
+                pairs.push((stmt(Phase::Attributes, sql, role.origin, roles.clone()), None));
+            }
+            None => {}
+        }
+        for s in &role.settings {
+            let scope = s.database.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
+            let values: Vec<String> = s.values.iter().map(|x| literal(x)).collect();
+            let sql = format!("ALTER ROLE {}{scope} SET {} = {};", ident(&role.name), setting_name(&s.param), values.join(", "));
+            pairs.push((stmt(Phase::Attributes, sql, s.origin, roles.clone()), None));
+        }
+    }
+    for m in model.memberships.iter().filter(|m| m.active) {
+        let roles = mine(&[&m.role, &m.member]);
+        let mut up = stmt(Phase::Memberships, grant_membership(m, v), m.origin, roles.clone());
+        up.note = membership_note(m);
+        let down = stmt(Phase::Memberships, format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member)), m.origin, roles);
+        pairs.push((up, Some(down)));
+    }
+    for d in merge_default_privileges(&model.default_privileges) {
+        let mut names = vec![d.owner.as_str()];
+        if let Grantee::Role(g) = &d.grantee {
+            names.push(g);
+        }
+        let roles = mine(&names);
+        let (up, down) = default_privilege_sql(&d);
+        pairs.push((stmt(Phase::DefaultPrivileges, up, d.origin, roles.clone()), Some(stmt(Phase::DefaultPrivileges, down, d.origin, roles))));
+    }
+    for g in &model.grants {
+        let roles = match &g.grantee {
+            Grantee::Role(r) => mine(&[r]),
+            Grantee::Public => Vec::new(),
+        };
+        let (up, down) = object_grant_sql(g);
+        pairs.push((stmt(Phase::ObjectGrants, up, g.origin, roles.clone()), Some(stmt(Phase::ObjectGrants, down, g.origin, roles))));
+    }
+    for role in &model.roles {
+        if let Some(c) = &role.comment {
+            let sql = format!("COMMENT ON ROLE {} IS {};", ident(&role.name), literal(c));
+            pairs.push((stmt(Phase::Comments, sql, role.origin, vec![role.name.clone()]), None));
+        }
+    }
+
+    let order = order::order(&pairs.iter().map(|(s, _)| s).collect::<Vec<_>>());
+    let mut plan = Plan::default();
+    let mut downs = Vec::new();
+    for i in order {
+        let (up, down) = pairs[i].clone();
+        plan.up.push(up);
+        if let Some(d) = down {
+            downs.push(d);
+        }
+    }
+    if options.idempotent {
+        for d in &mut downs {
+            tolerate_missing(d);
+        }
+    }
+    downs.reverse();
+    plan.down = downs;
+    let (hba, diags) = hba::lines(&model.hba);
+    plan.hba = hba;
+    plan.diagnostics = diags;
+    plan
+}
+
+fn stmt(phase: Phase, sql: String, origin: Span, roles: Vec<String>) -> Statement {
+    Statement { phase, sql: Sql::Text { sql }, origin: Some(origin), roles, note: None }
+}
+
+fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) {
+    let name = ident(&role.name);
+    let roles = vec![role.name.clone()];
+    if idempotent {
+        // Another session may create the role between a check and the CREATE: catch both
+        // SQLSTATEs a duplicate can raise (42710, and 23505 under concurrency).
+        let up = sql::do_block(&format!("CREATE ROLE {name}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"));
+        let down = format!("DROP ROLE IF EXISTS {name};");
+        (stmt(Phase::CreateRoles, up, role.origin, roles.clone()), Some(stmt(Phase::CreateRoles, down, role.origin, roles)))
+    } else {
+        let up = format!("CREATE ROLE {name};");
+        let down = format!("DROP ROLE {name};");
+        (stmt(Phase::CreateRoles, up, role.origin, roles.clone()), Some(stmt(Phase::CreateRoles, down, role.origin, roles)))
+    }
+}
+
+/// Every attribute spelled out, so that an existing role converges too (`--idempotent`).
+fn alter_attributes(role: &Role) -> String {
+    let word = |kind: AttributeKind, on: &str, off: &str| if role.attribute(kind) { on.to_string() } else { off.to_string() };
+    let mut parts = vec![
+        word(AttributeKind::Login, "LOGIN", "NOLOGIN"),
+        word(AttributeKind::Superuser, "SUPERUSER", "NOSUPERUSER"),
+        word(AttributeKind::Createdb, "CREATEDB", "NOCREATEDB"),
+        word(AttributeKind::Createrole, "CREATEROLE", "NOCREATEROLE"),
+        word(AttributeKind::Replication, "REPLICATION", "NOREPLICATION"),
+        word(AttributeKind::Bypassrls, "BYPASSRLS", "NOBYPASSRLS"),
+    ];
+    let inherit = role.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true);
+    parts.push(if inherit { "INHERIT".into() } else { "NOINHERIT".into() });
+    parts.push(format!("CONNECTION LIMIT {}", role.connection_limit.unwrap_or(-1)));
+    if let Some(v) = &role.valid_until {
+        parts.push(format!("VALID UNTIL {}", literal(v)));
+    }
+    format!("ALTER ROLE {} WITH {};", ident(&role.name), parts.join(" "))
+}
+
+/// A configuration parameter name: validated by the grammar (letters, digits, `_`, `.`).
+fn setting_name(param: &str) -> String {
+    param.split('.').map(|part| if part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') { part.to_string() } else { ident(part) }).collect::<Vec<_>>().join(".")
+}
+
+fn grant_membership(m: &Membership, version: u32) -> String {
+    let mut options = Vec::new();
+    if version >= 16 {
+        if m.admin {
+            options.push("ADMIN TRUE".to_string());
+        }
+        if let Some(i) = m.inherit {
+            options.push(format!("INHERIT {}", if i { "TRUE" } else { "FALSE" }));
+        }
+        if let Some(s) = m.set {
+            options.push(format!("SET {}", if s { "TRUE" } else { "FALSE" }));
+        }
+    } else if m.admin {
+        options.push("ADMIN OPTION".to_string());
+    }
+    let with = if options.is_empty() { String::new() } else { format!(" WITH {}", options.join(", ")) };
+    format!("GRANT {} TO {}{with};", ident(&m.role), ident(&m.member))
+}
+
+fn membership_note(m: &Membership) -> Option<String> {
+    let fmt = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+    let mut parts = Vec::new();
+    if let Some(f) = m.from {
+        parts.push(format!("from {}", fmt(f)));
+    }
+    if let Some(u) = m.until {
+        parts.push(format!("until {} (revoked by the first plan/apply after that)", fmt(u)));
+    }
+    if let Some(r) = &m.reason {
+        parts.push(format!("reason: {r}"));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+fn privileges_sql(privs: &[Privilege], columns: Option<&[String]>) -> String {
+    let cols = columns.map(|c| format!(" ({})", c.iter().map(|x| ident(x)).collect::<Vec<_>>().join(", "))).unwrap_or_default();
+    privs.iter().map(|p| format!("{}{cols}", p.keyword().to_ascii_uppercase())).collect::<Vec<_>>().join(", ")
+}
+
+fn grantee_sql(g: &Grantee) -> String {
+    match g {
+        Grantee::Public => "PUBLIC".to_string(),
+        Grantee::Role(r) => ident(r),
+    }
+}
+
+fn object_sql(o: &Object) -> String {
+    match o {
+        Object::Table { schema, name } | Object::View { schema, name } => format!("TABLE {}", qualified(schema, name)),
+        Object::Sequence { schema, name } => format!("SEQUENCE {}", qualified(schema, name)),
+        Object::Routine { schema, name, args } => format!("ROUTINE {}({})", qualified(schema, name), args.join(", ")),
+        Object::Schema { name } => format!("SCHEMA {}", ident(name)),
+        Object::Database { name } => format!("DATABASE {}", ident(name)),
+        Object::Type { schema, name } => format!("TYPE {}", qualified(schema, name)),
+        Object::Domain { schema, name } => format!("DOMAIN {}", qualified(schema, name)),
+        Object::Columns { schema, table, .. } => format!("TABLE {}", qualified(schema, table)),
+        Object::AllIn { kind, schema } => {
+            let k = match kind {
+                BulkKind::Tables => "TABLES",
+                BulkKind::Sequences => "SEQUENCES",
+                BulkKind::Functions => "FUNCTIONS",
+                BulkKind::Routines => "ROUTINES",
+            };
+            format!("ALL {k} IN SCHEMA {}", ident(schema))
+        }
+    }
+}
+
+fn object_grant_sql(g: &ObjectGrant) -> (String, String) {
+    let columns = match &g.object {
+        Object::Columns { columns, .. } => Some(columns.as_slice()),
+        _ => None,
+    };
+    let privs = privileges_sql(&g.privileges, columns);
+    let on = object_sql(&g.object);
+    let to = grantee_sql(&g.grantee);
+    let option = if g.grant_option { " WITH GRANT OPTION" } else { "" };
+    let grant = format!("GRANT {privs} ON {on} TO {to}{option};");
+    let revoke = format!("REVOKE {privs} ON {on} FROM {to};");
+    if g.revoke {
+        (revoke, format!("GRANT {privs} ON {on} TO {to};"))
+    } else {
+        (grant, revoke)
+    }
+}
+
+fn default_kind_sql(k: DefaultKind) -> &'static str {
+    match k {
+        DefaultKind::Tables => "TABLES",
+        DefaultKind::Sequences => "SEQUENCES",
+        DefaultKind::Functions => "FUNCTIONS",
+        DefaultKind::Routines => "ROUTINES",
+        DefaultKind::Types => "TYPES",
+        DefaultKind::Schemas => "SCHEMAS",
+    }
+}
+
+fn default_privilege_sql(d: &DefaultPrivilege) -> (String, String) {
+    let scope = d.schema.as_ref().map(|s| format!(" IN SCHEMA {}", ident(s))).unwrap_or_default();
+    let head = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {}{scope}", ident(&d.owner));
+    let privs = privileges_sql(&d.privileges, None);
+    let kind = default_kind_sql(d.kind);
+    let to = grantee_sql(&d.grantee);
+    let option = if d.grant_option { " WITH GRANT OPTION" } else { "" };
+    let grant = format!("{head} GRANT {privs} ON {kind} TO {to}{option};");
+    let revoke = format!("{head} REVOKE {privs} ON {kind} FROM {to};");
+    if d.revoke {
+        (revoke, format!("{head} GRANT {privs} ON {kind} TO {to};"))
+    } else {
+        (grant, revoke)
+    }
+}
+
+/// One entry per (owner, schema, kind, grantee, option, direction), privileges united, so
+/// two bulk grants that imply the same default privileges emit one statement.
+fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
+    let mut out: Vec<DefaultPrivilege> = Vec::new();
+    for d in all {
+        let kind = if d.kind == DefaultKind::Routines { DefaultKind::Functions } else { d.kind };
+        if let Some(e) = out.iter_mut().find(|e| e.owner == d.owner && e.schema == d.schema && e.kind == kind && e.grantee == d.grantee && e.grant_option == d.grant_option && e.revoke == d.revoke) {
+            for p in &d.privileges {
+                if !e.privileges.contains(p) {
+                    e.privileges.push(*p);
+                }
+            }
+            if e.privileges.contains(&Privilege::All) {
+                e.privileges = vec![Privilege::All];
+            }
+        } else {
+            let mut d = d.clone();
+            d.kind = kind;
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// `--idempotent` down scripts skip statements whose role or object is already gone.
+fn tolerate_missing(s: &mut Statement) {
+    if let Sql::Text { sql: text } = &s.sql {
+        if text.starts_with("DROP ROLE IF EXISTS") {
+            return;
+        }
+        let body = format!("{text} EXCEPTION WHEN undefined_object OR undefined_table OR undefined_function OR invalid_schema_name THEN NULL;");
+        s.sql = Sql::Text { sql: sql::do_block(&body) };
+    }
+}

@@ -1,1 +1,218 @@
+//! Syntax tree → resolved model: names evaluated, `let`/`for`/templates/`extends` expanded,
+//! references checked. The model is plain data; lowering and analysis read only the model.
 
+mod checks;
+mod resolve;
+pub mod values;
+
+pub use resolve::resolve;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diagnostics::Diagnostic;
+use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
+use crate::syntax::Span;
+
+/// What the command line adds to a policy.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct BuildOptions {
+    /// `--set NAME=VALUE`, in order.
+    pub sets: Vec<(String, String)>,
+    /// `--at`: the instant time windows are evaluated at, in seconds since the epoch.
+    pub at: i64,
+    /// `--target-version`: the PostgreSQL major version the SQL is for.
+    pub target_version: u32,
+    /// `--idempotent`: `up.sql` can run again on a database it already converged.
+    pub idempotent: bool,
+    /// `--lock`: scripts take an advisory lock so that concurrent runs serialize.
+    pub lock: bool,
+}
+
+pub const DEFAULT_TARGET_VERSION: u32 = 15;
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { sets: Vec::new(), at: 0, target_version: DEFAULT_TARGET_VERSION, idempotent: false, lock: false }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Resolved {
+    pub model: Model,
+    pub diagnostics: Vec<Diagnostic>,
+    /// `--set` names that match no `let` (a usage error for the command line).
+    pub unknown_sets: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Model {
+    /// Roles the policy creates, in declaration order.
+    pub roles: Vec<Role>,
+    /// Roles that exist already and are only referenced (`external role`).
+    pub external_roles: Vec<String>,
+    pub schemas: Vec<Schema>,
+    pub memberships: Vec<Membership>,
+    pub grants: Vec<ObjectGrant>,
+    pub default_privileges: Vec<DefaultPrivilege>,
+    pub hba: Vec<HbaRule>,
+    pub objects: Vec<InventoryObject>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Role {
+    pub name: String,
+    pub is_user: bool,
+    /// Every attribute with its final value (`login` is true for users unless overridden).
+    pub attributes: BTreeMap<AttributeKind, bool>,
+    pub connection_limit: Option<i64>,
+    /// A timestamp or `infinity`.
+    pub valid_until: Option<String>,
+    pub password: Option<PasswordSource>,
+    pub settings: Vec<Setting>,
+    pub comment: Option<String>,
+    pub tags: Vec<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+impl Role {
+    pub fn attribute(&self, kind: AttributeKind) -> bool {
+        self.attributes.get(&kind).copied().unwrap_or(false)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswordSource {
+    /// Read from environment variable `env` when the SQL is written.
+    Secret {
+        env: String,
+        #[serde(skip)]
+        origin: Span,
+    },
+    /// A validated SCRAM-SHA-256 verifier.
+    #[serde(skip)]
+    Verifier(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Setting {
+    pub param: String,
+    /// One element for scalars; several for list settings such as `search_path`.
+    pub values: Vec<String>,
+    pub database: Option<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// `GRANT role TO member`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub role: String,
+    pub member: String,
+    pub admin: bool,
+    /// Per-membership INHERIT (16+); `None` keeps PostgreSQL's default.
+    pub inherit: Option<bool>,
+    /// Per-membership SET (16+); `None` keeps PostgreSQL's default.
+    pub set: Option<bool>,
+    /// Seconds since the epoch; `None` = unbounded.
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+    /// Whether the window is open at build time (`--at`); closed memberships are not granted.
+    pub active: bool,
+    pub reason: Option<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grantee {
+    Public,
+    Role(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Object {
+    Table { schema: String, name: String },
+    View { schema: String, name: String },
+    Sequence { schema: String, name: String },
+    /// Functions and procedures; `args` are SQL type names, already safe to print.
+    Routine { schema: String, name: String, args: Vec<String> },
+    Schema { name: String },
+    Database { name: String },
+    Type { schema: String, name: String },
+    Domain { schema: String, name: String },
+    Columns { schema: String, table: String, columns: Vec<String> },
+    /// Every object of a kind that exists now in a schema.
+    AllIn { kind: BulkKind, schema: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectGrant {
+    pub grantee: Grantee,
+    pub privileges: Vec<Privilege>,
+    pub object: Object,
+    pub grant_option: bool,
+    /// A `revoke` (only in `public { … }`).
+    pub revoke: bool,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// One `ALTER DEFAULT PRIVILEGES` entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DefaultPrivilege {
+    /// The role whose future objects get the privileges (`FOR ROLE`).
+    pub owner: String,
+    /// `None`: global, for objects in any schema.
+    pub schema: Option<String>,
+    pub kind: DefaultKind,
+    pub grantee: Grantee,
+    pub privileges: Vec<Privilege>,
+    pub grant_option: bool,
+    pub revoke: bool,
+    /// Implied by a bulk grant (`… on tables in schema S`) rather than written in `defaults`.
+    pub implied: bool,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Schema {
+    pub name: String,
+    pub owner: Option<String>,
+    pub creators: Vec<String>,
+    pub tags: Vec<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+impl Schema {
+    /// The roles whose future objects in this schema bulk grants cover.
+    pub fn creator_roles(&self) -> impl Iterator<Item = &String> {
+        self.owner.iter().chain(self.creators.iter().filter(move |c| Some(*c) != self.owner.as_ref()))
+    }
+}
+
+/// A `connect from` rule, lowered to pg_hba.conf lines.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HbaRule {
+    pub role: String,
+    pub cidr: String,
+    pub database: Option<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// A `table`/`view`/`sequence`/`function` declaration: inventory for analysis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InventoryObject {
+    pub object: Object,
+    pub tags: Vec<String>,
+    #[serde(skip)]
+    pub origin: Span,
+}

@@ -30,7 +30,7 @@ impl Span {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SourceAst {
     pub items: Vec<Item>,
 }

@@ -18,14 +18,15 @@ struct RolecParser;
 /// The result of parsing one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Parsed {
-    pub ast: SourceAst,
+    pub ast: std::sync::Arc<SourceAst>,
     /// Absolute byte offset of each top-level item; spans are relative to these.
     pub item_offsets: Vec<u32>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    let mut out = Parsed { ast: SourceAst { items: Vec::new() }, item_offsets: Vec::new(), diagnostics: Vec::new() };
+    let mut items = Vec::new();
+    let mut out = Parsed { ast: Default::default(), item_offsets: Vec::new(), diagnostics: Vec::new() };
     let pairs = match RolecParser::parse(Rule::file, text) {
         Ok(mut pairs) => pairs.next().expect("file rule").into_inner(),
         Err(err) => {
@@ -47,8 +48,9 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         out.item_offsets.push(base as u32);
         let mut b = Builder { file, item: index, base, diags: &mut out.diagnostics };
         let item = if rule == Rule::item { b.item(pair) } else { b.bad(pair, Rule::item_alone) };
-        out.ast.items.push(item);
+        items.push(item);
     }
+    out.ast = std::sync::Arc::new(SourceAst { items });
     out
 }
 
@@ -731,7 +733,7 @@ impl Builder<'_> {
         Value { span, kind }
     }
 
-    /// A string with escapes (`\"`, `\\`, `\n`, `\t`, `\{`, `\}`) and `{var}` interpolations.
+    /// A string with escapes (`\"` or `""`, `\\`, `\n`, `\t`, `\{`, `\}`) and `{var}` interpolations.
     fn template(&mut self, p: Pair<'_, Rule>) -> Template {
         let span = self.span(&p);
         let inner_pair = first(p);
@@ -748,6 +750,10 @@ impl Builder<'_> {
                     Some((_, c)) => lit.push(c),
                     None => {}
                 },
+                '"' => {
+                    chars.next(); // `""` inside a string is one `"`, as in SQL
+                    lit.push('"');
+                }
                 '{' => {
                     let mut var = String::new();
                     let mut closed = false;

@@ -28,12 +28,13 @@
 //! Running as root: `initdb` refuses to run as root, so the server runs as the `postgres` OS user
 //! (or `nobody` if there is none); the cluster directory is chowned to that user.
 //!
-//! Cleanup: `Drop` stops the server (`pg_ctl -m immediate`, i.e. SIGQUIT) and removes the directory. A test
-//! process killed before its clusters are dropped (or the per-process template directory, which
-//! is never dropped) is cleaned up by a small watcher process started once per test process, which
-//! waits for the test process to exit; anything left over anyway (e.g. the machine was killed) is
-//! removed by the next test process that starts a cluster. Only directories carrying an `owner`
-//! file written by this module are ever touched.
+//! Cleanup: `Drop` stops the server (`pg_ctl -m immediate`, i.e. SIGQUIT) and removes the
+//! directory. What a killed test process leaves behind (and the per-process template directory,
+//! which is never dropped) is cleaned up by a small watcher process, started once per test
+//! process, that waits for the test process to exit; anything left over anyway (e.g. the watcher
+//! was killed too) is removed by the next test process that starts a cluster. Only directories
+//! with an `owner` file naming a dead process are ever touched; the `owner` file is written
+//! by this module.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::{Debug, Write as _};
@@ -156,7 +157,10 @@ impl PgCluster {
     /// A new connection as `user`. Panics if it cannot connect.
     pub fn client_as(&self, db: &str, user: &str) -> postgres::Client {
         self.try_client_as(db, user).unwrap_or_else(|e| {
-            panic!("cannot connect to database {db:?} as {user:?}: {e}\n{}", self.server_log())
+            panic!(
+                "cannot connect to database {db:?} as {user:?}: {e}\n{}",
+                self.server_log()
+            )
         })
     }
 
@@ -220,7 +224,9 @@ impl PgCluster {
             let line = format!("{} {}: {}", n.severity(), n.code().code(), n.message());
             sink.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         });
-        let mut client = config.connect(postgres::NoTls).map_err(|e| error_text(&e))?;
+        let mut client = config
+            .connect(postgres::NoTls)
+            .map_err(|e| error_text(&e))?;
         client.batch_execute(sql).map_err(|e| error_text(&e))?;
         drop(client);
         let notices = notices.lock().unwrap_or_else(|e| e.into_inner());
@@ -261,9 +267,11 @@ impl PgCluster {
         let mut rows = Vec::new();
         for m in messages {
             match m {
-                postgres::SimpleQueryMessage::Row(row) => {
-                    rows.push((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect())
-                }
+                postgres::SimpleQueryMessage::Row(row) => rows.push(
+                    (0..row.len())
+                        .map(|i| row.get(i).map(str::to_owned))
+                        .collect(),
+                ),
                 // A later statement's rows replace an earlier statement's.
                 postgres::SimpleQueryMessage::CommandComplete(_) => {}
                 postgres::SimpleQueryMessage::RowDescription(_) => rows.clear(),
@@ -291,8 +299,8 @@ impl PgCluster {
             }
             return;
         }
-        let template = template_data_dir(&self.bin, self.run_as.as_ref())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let template =
+            template_data_dir(&self.bin, self.run_as.as_ref()).unwrap_or_else(|e| panic!("{e}"));
         // `cp -a` keeps ownership (we are root) or creates files owned by us (we are not).
         let out = Command::new("cp")
             .arg("-a")
@@ -322,7 +330,14 @@ impl PgCluster {
             .arg(&self.dir)
             .args(["-p", &PORT.to_string()])
             .args(["-c", "listen_addresses="])
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+            .args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ])
             .args(["-c", "max_connections=50"])
             .stdout(log_file(&log))
             .stderr(log_file(&log))
@@ -381,7 +396,10 @@ impl Drop for PgCluster {
         }
         if self.keep {
             let _ = fs::write(self.dir.join("keep"), "");
-            eprintln!("ROLEC_PG_KEEP: kept cluster directory {}", self.dir.display());
+            eprintln!(
+                "ROLEC_PG_KEEP: kept cluster directory {}",
+                self.dir.display()
+            );
         } else {
             let _ = fs::remove_dir_all(&self.dir);
         }
@@ -650,7 +668,11 @@ impl CatalogSnapshot {
                 set_option: r.get(5),
             });
         }
-        let extra = if version_num >= 150000 { Q_PRIVS_PARAMETERS } else { "" };
+        let extra = if version_num >= 150000 {
+            Q_PRIVS_PARAMETERS
+        } else {
+            ""
+        };
         let q_privs = Q_PRIVS.replace("{extra}", extra);
         for r in client.query(q_privs.as_str(), &[]).map_err(err)? {
             snap.privileges.insert(PrivilegeRow {
@@ -682,9 +704,24 @@ impl CatalogSnapshot {
     pub fn diff(&self, other: &CatalogSnapshot) -> String {
         let mut out = String::new();
         diff_section(&mut out, "roles", &self.roles, &other.roles);
-        diff_section(&mut out, "role_settings", &self.role_settings, &other.role_settings);
-        diff_section(&mut out, "role_comments", &self.role_comments, &other.role_comments);
-        diff_section(&mut out, "memberships", &self.memberships, &other.memberships);
+        diff_section(
+            &mut out,
+            "role_settings",
+            &self.role_settings,
+            &other.role_settings,
+        );
+        diff_section(
+            &mut out,
+            "role_comments",
+            &self.role_comments,
+            &other.role_comments,
+        );
+        diff_section(
+            &mut out,
+            "memberships",
+            &self.memberships,
+            &other.memberships,
+        );
         diff_section(&mut out, "privileges", &self.privileges, &other.privileges);
         diff_section(
             &mut out,
@@ -699,7 +736,10 @@ impl CatalogSnapshot {
     #[track_caller]
     pub fn assert_same(&self, other: &CatalogSnapshot, what: &str) {
         if self != other {
-            panic!("{what}: catalog snapshots differ (- left, + right):\n{}", self.diff(other));
+            panic!(
+                "{what}: catalog snapshots differ (- left, + right):\n{}",
+                self.diff(other)
+            );
         }
     }
 
@@ -728,7 +768,12 @@ impl CatalogSnapshot {
     }
 }
 
-fn diff_section<T: Ord + Debug>(out: &mut String, name: &str, left: &BTreeSet<T>, right: &BTreeSet<T>) {
+fn diff_section<T: Ord + Debug>(
+    out: &mut String,
+    name: &str,
+    left: &BTreeSet<T>,
+    right: &BTreeSet<T>,
+) {
     let only_left: Vec<&T> = left.difference(right).collect();
     let only_right: Vec<&T> = right.difference(left).collect();
     if only_left.is_empty() && only_right.is_empty() {
@@ -774,7 +819,11 @@ pub fn error_text(e: &postgres::Error) -> String {
 
 /// A libpq connection-string value, quoted if needed.
 fn conn_value(v: &str) -> String {
-    if !v.is_empty() && !v.chars().any(|c| c.is_whitespace() || c == '\'' || c == '\\') {
+    if !v.is_empty()
+        && !v
+            .chars()
+            .any(|c| c.is_whitespace() || c == '\'' || c == '\\')
+    {
         return v.to_owned();
     }
     format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -797,7 +846,10 @@ fn tmp_root() -> PathBuf {
     }
     let shm = Path::new("/dev/shm");
     let writable = fs::metadata(shm).is_ok_and(|m| m.is_dir())
-        && tempfile::Builder::new().prefix(".rolec-probe").tempfile_in(shm).is_ok();
+        && tempfile::Builder::new()
+            .prefix(".rolec-probe")
+            .tempfile_in(shm)
+            .is_ok();
     if writable {
         shm.to_path_buf()
     } else {
@@ -852,7 +904,10 @@ fn lookup_user(name: &str) -> Option<OsUser> {
     {
         return Some(u);
     }
-    let out = Command::new("getent").args(["passwd", name]).output().ok()?;
+    let out = Command::new("getent")
+        .args(["passwd", name])
+        .output()
+        .ok()?;
     String::from_utf8(out.stdout).ok()?.lines().find_map(parse)
 }
 
@@ -861,7 +916,15 @@ fn lookup_user(name: &str) -> Option<OsUser> {
 fn pg_command(program: &Path, dir: &Path, run_as: Option<&OsUser>) -> Command {
     let mut cmd = Command::new(program);
     cmd.current_dir(dir).stdin(Stdio::null());
-    for var in ["PGDATA", "PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE", "PGOPTIONS"] {
+    for var in [
+        "PGDATA",
+        "PGHOST",
+        "PGHOSTADDR",
+        "PGPORT",
+        "PGUSER",
+        "PGDATABASE",
+        "PGOPTIONS",
+    ] {
         cmd.env_remove(var);
     }
     if let Some(u) = run_as {
@@ -885,7 +948,16 @@ fn run_initdb(dir: &Path, bin: &Path, run_as: Option<&OsUser>) -> Result<(), Str
     let status = pg_command(&bin.join("initdb"), dir, run_as)
         .arg("-D")
         .arg(dir.join("data"))
-        .args(["-U", "postgres", "-A", "trust", "-N", "-E", "UTF8", "--locale=C.UTF-8"])
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-N",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ])
         .stdout(log_file(&log))
         .stderr(log_file(&log))
         .status()
@@ -974,7 +1046,9 @@ fn process_setup(root: &Path, run_as: Option<&OsUser>) {
 
 /// Stops and removes cluster directories whose owner process is gone.
 fn remove_stale_dirs(root: &Path, run_as: Option<&OsUser>) {
-    let Ok(entries) = fs::read_dir(root) else { return };
+    let Ok(entries) = fs::read_dir(root) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         if !name.to_string_lossy().starts_with(DIR_PREFIX) {
@@ -984,7 +1058,9 @@ fn remove_stale_dirs(root: &Path, run_as: Option<&OsUser>) {
         if dir.join("keep").exists() {
             continue;
         }
-        let Ok(owner) = fs::read_to_string(dir.join("owner")) else { continue };
+        let Ok(owner) = fs::read_to_string(dir.join("owner")) else {
+            continue;
+        };
         let mut lines = owner.lines();
         let mut first = lines.next().unwrap_or("").split_whitespace();
         let (Some(pid), Some(start)) = (

@@ -1,0 +1,2 @@
+DROP TABLE api.comments;
+DROP TABLE api.articles;

@@ -1,0 +1,2 @@
+DROP TABLE reports.sales_targets;
+DROP TABLE app.invoices;

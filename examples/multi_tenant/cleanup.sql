@@ -1,0 +1,2 @@
+DROP TABLE tenant_acme.payments;
+DROP TABLE shared.currencies;

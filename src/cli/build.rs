@@ -1,0 +1,78 @@
+//! `rolec build`: policy → DIR/up.sql, DIR/down.sql and DIR/hba.conf.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::{report, Format, PolicyArgs};
+use crate::lower::script::{render, Direction};
+
+#[derive(Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Directory to write up.sql, down.sql and hba.conf to (created if missing)
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Make up.sql safe to run again (existence checks, duplicate/undefined errors caught)
+    #[arg(long)]
+    idempotent: bool,
+    /// Serialize concurrent runs with pg_advisory_xact_lock (implies --idempotent)
+    #[arg(long)]
+    lock: bool,
+    /// How to print diagnostics
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+}
+
+pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
+    let mut options = args.policy.options();
+    options.lock = args.lock;
+    options.idempotent = args.idempotent || args.lock;
+    let ws = args.policy.load(options.clone())?;
+    let diagnostics = ws.diagnostics();
+    if report(&ws, &diagnostics, args.format) {
+        return Ok(ExitCode::from(1));
+    }
+    let plan = ws.plan();
+    let locate = |span| ws.line_of(span);
+    let secret = |name: &str| std::env::var(name).ok();
+    let up = render(&plan, Direction::Up, &options, &locate, &secret);
+    let down = render(&plan, Direction::Down, &options, &locate, &secret);
+    let (up, down) = match (up, down) {
+        (Ok(up), Ok(down)) => (up, down),
+        (up, down) => {
+            let errors: Vec<_> = up.err().into_iter().chain(down.err()).flatten().collect();
+            report(&ws, &errors, args.format);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create `{}`: {e}", args.out.display()))?;
+    write(&args.out.join("up.sql"), &up)?;
+    write(&args.out.join("down.sql"), &down)?;
+    let hba_path = args.out.join("hba.conf");
+    if plan.hba.is_empty() {
+        let _ = std::fs::remove_file(&hba_path);
+    } else {
+        let mut text = String::from("# rolec: pg_hba.conf lines for `connect from` rules.\n# Put them before the general `host` lines: the first matching line decides.\n");
+        for l in &plan.hba {
+            text.push_str(&format!("# {}\n{}\n", crate::lower::script::comment_text(&ws.line_of(l.origin)), l.line));
+        }
+        write(&hba_path, &text)?;
+    }
+    if args.format == Format::Human {
+        eprintln!(
+            "wrote {} ({} statements) and {}{}",
+            args.out.join("up.sql").display(),
+            plan.up.len(),
+            args.out.join("down.sql").display(),
+            if plan.hba.is_empty() { String::new() } else { format!(" and {}", hba_path.display()) }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}

@@ -1,0 +1,91 @@
+//! A plan's statements → the text of `up.sql` / `down.sql`: one transaction, optionally under
+//! an advisory lock, each statement under a comment naming its source line.
+//!
+//! This is the only place where secrets are read: `secret("ENV")` passwords become SCRAM
+//! verifiers here, and neither the secret nor its environment value reaches any message.
+
+use super::{scram, sql, Plan, Sql, Statement};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::BuildOptions;
+use crate::syntax::Span;
+
+/// The key of the advisory lock that `--lock` scripts take ("rolec" in ASCII).
+pub const LOCK_KEY: i64 = 0x726f_6c65_63;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// Renders one script. `locate` turns a span into `file:line`; `secret` reads an
+/// environment variable. Fails only when a secret is missing.
+pub fn render(
+    plan: &Plan,
+    direction: Direction,
+    options: &BuildOptions,
+    locate: &dyn Fn(Span) -> String,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, Vec<Diagnostic>> {
+    let statements = match direction {
+        Direction::Up => &plan.up,
+        Direction::Down => &plan.down,
+    };
+    let mut out = String::new();
+    let mut errors = Vec::new();
+    let name = if direction == Direction::Up { "up" } else { "down" };
+    out.push_str(&format!(
+        "-- rolec {name}.sql: {} statement(s) for PostgreSQL {}{}. Run as one transaction.\n",
+        statements.len(),
+        options.target_version,
+        if options.idempotent { ", safe to run again" } else { "" },
+    ));
+    out.push_str("BEGIN;\n");
+    if options.lock {
+        out.push_str("-- serialize concurrent runs\n");
+        out.push_str(&sql::do_block(&format!("PERFORM pg_catalog.pg_advisory_xact_lock({LOCK_KEY});")));
+        out.push('\n');
+    }
+    for s in statements {
+        out.push('\n');
+        if let Some(origin) = s.origin {
+            out.push_str(&format!("-- {}\n", comment_text(&locate(origin))));
+        }
+        if let Some(note) = &s.note {
+            out.push_str(&format!("-- {}\n", comment_text(note)));
+        }
+        match statement_sql(s, secret) {
+            Ok(text) => out.push_str(&text),
+            Err(d) => errors.push(d),
+        }
+        out.push('\n');
+    }
+    out.push_str("\nCOMMIT;\n");
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn statement_sql(s: &Statement, secret: &dyn Fn(&str) -> Option<String>) -> Result<String, Diagnostic> {
+    match &s.sql {
+        Sql::Text { sql } => Ok(sql.clone()),
+        Sql::SecretPassword { role, env } => {
+            let Some(password) = secret(env).filter(|p| !p.is_empty()) else {
+                let span = s.origin.expect("password statements carry their origin");
+                return Err(Diagnostic::new(Code::MissingSecret, span, format!("environment variable `{env}` is not set or empty"))
+                    .label("the password is read from here")
+                    .help(format!("set `{env}` when running `rolec build`")));
+            };
+            let salt = scram::deterministic_salt(role, &password);
+            let verifier = scram::verifier(&password, &salt, scram::DEFAULT_ITERATIONS);
+            Ok(format!("ALTER ROLE {} PASSWORD {};", sql::ident(role), sql::literal(&verifier)))
+        }
+    }
+}
+
+/// Text made safe for a `--` comment: no line breaks or other control characters.
+pub fn comment_text(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
