@@ -1,1 +1,383 @@
-fn main() {}
+//! Build benchmarks over a large generated policy.
+//!
+//! The policy looks like a real (large) repository: 20 files, 10,000 roles and about
+//! 100,000 object grants:
+//!
+//! - `schemas.role`: 50 schemas, each with an owner role (some with extra creators), and
+//!   explicit default privileges per owner;
+//! - `templates.role`: templates used by some groups and users;
+//! - `groups_0*.role`: 150 group roles in 15 layers; each group is a member of one or two
+//!   groups of the layer below, so membership chains are up to 20 deep (with the regions);
+//! - `regions.role`: a `let` list and a `for` loop generating 50 more group roles in 5
+//!   more layers on top;
+//! - `users_*.role`: 9,750 users, each a member of 1–3 groups, each with ~10 grants on
+//!   tables, columns, sequences and functions (some users come from templates);
+//! - `policies.role`: policy rules (checked for names only today).
+//!
+//! Benchmarks (each on a fresh salsa database unless stated):
+//! 1. `parse`: `rolec::syntax::parse` on every file;
+//! 2. `resolve`: a fresh `Workspace` and `ws.resolved()` (parse + resolve);
+//! 3. `full_build`: load + diagnostics + plan + render up.sql and down.sql to strings, with
+//!    `Workspace::line_of` for the source comments, exactly as `rolec build` does;
+//! 4. `rebuild_after_edit`: one line changed in one file (`ws.set_text`), then diagnostics +
+//!    plan + render; shows what salsa reuses today;
+//! 5. `rebuild_after_blank_line`: a blank line inserted at the top of one file (item-relative
+//!    spans keep the syntax tree equal, so resolution and lowering are reused).
+//!
+//! Before criterion runs, one un-timed-by-criterion pass prints a per-stage breakdown
+//! (`stages:` lines) so that a regression can be located without a profiler.
+//! Run with `cargo bench --bench build`; `cargo bench --bench build -- --stages-only` prints
+//! the breakdown alone.
+
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, Criterion, SamplingMode};
+use rolec::db::{Sources, Workspace};
+use rolec::lower::script::{render, Direction};
+use rolec::model::BuildOptions;
+use rolec::syntax::FileId;
+
+// ---------------------------------------------------------------- the generated policy
+
+const SCHEMAS: usize = 50;
+const LAYERS: usize = 15; // written group layers; the `for` loop adds REGION_LAYERS more
+const GROUPS_PER_LAYER: usize = 10;
+const REGIONS: usize = 50;
+const REGION_LAYERS: usize = 5;
+const USERS: usize = 9_750;
+const USER_FILES: usize = 13;
+const TABLES_PER_SCHEMA: usize = 400;
+
+/// A small deterministic generator (xorshift64*), so the policy is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn group(layer: usize, k: usize) -> String {
+    format!("grp_{layer:02}_{k}")
+}
+
+/// The group roles a user can join: written groups and generated region groups.
+fn any_group(rng: &mut Rng) -> String {
+    if rng.below(5) == 0 {
+        format!("\"region_{}_{:02}\"", rng.below(REGION_LAYERS), rng.below(REGIONS / REGION_LAYERS))
+    } else {
+        group(rng.below(LAYERS), rng.below(GROUPS_PER_LAYER))
+    }
+}
+
+fn table(rng: &mut Rng) -> String {
+    format!("s_{:02}.table_{}", rng.below(SCHEMAS), rng.below(TABLES_PER_SCHEMA))
+}
+
+/// `(path, text)` of every file of the policy.
+pub fn generate() -> Vec<(String, String)> {
+    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut files = Vec::new();
+
+    // Schemas, their owners and explicit default privileges.
+    let mut s = String::from("// Schemas of the application and the roles that create their objects.\n\n");
+    for i in 0..SCHEMAS {
+        s.push_str(&format!("/// Owns schema s_{i:02}; migrations run as this role.\nrole owner_{i:02} {{\n  grant usage, create on schema s_{i:02}\n}}\n"));
+        if i % 5 == 0 {
+            s.push_str(&format!("schema s_{i:02} {{\n  owner owner_{i:02}\n  creators [owner_{:02}]\n}}\n", (i + 1) % SCHEMAS));
+        } else {
+            s.push_str(&format!("schema s_{i:02} {{ owner owner_{i:02} }}\n"));
+        }
+        s.push_str(&format!(
+            "defaults for role owner_{i:02} in schema s_{i:02} {{\n  grant select on tables to {}\n  grant usage on sequences to {}\n  grant execute on functions to {}\n}}\n\n",
+            group(0, i % GROUPS_PER_LAYER),
+            group(1, i % GROUPS_PER_LAYER),
+            group(2, i % GROUPS_PER_LAYER),
+        ));
+    }
+    s.push_str("defaults for role owner_00, owner_01 {\n  revoke execute on functions from public\n}\n");
+    s.push_str("public {\n  revoke create on schema public from public\n}\n");
+    files.push(("policy/schemas.role".to_string(), s));
+
+    // Templates.
+    let templates = "\
+// Reusable bodies.
+
+/// Read access to a schema: now and later.
+template reader(s: schema) {
+  grant usage on schema s
+  grant select on tables in schema s
+}
+
+/// Read and write access to a schema.
+template writer(s: schema) {
+  use reader(s)
+  grant insert, update, delete on tables in schema s
+  grant usage, select on sequences in schema s
+}
+
+/// A service account working on one table.
+template service(s: schema, t: string, timeout: duration = 30s) {
+  set statement_timeout = timeout
+  connection limit 10
+  grant usage on schema s
+  grant select, insert, update on table s.t
+}
+";
+    files.push(("policy/templates.role".to_string(), templates.to_string()));
+
+    // Written groups, in layers; layer 0 holds the leaves.
+    let per_file = LAYERS.div_ceil(4);
+    for f in 0..4 {
+        let mut s = format!("// Group roles, layers {} to {}.\n\n", f * per_file, ((f + 1) * per_file).min(LAYERS) - 1);
+        for layer in f * per_file..((f + 1) * per_file).min(LAYERS) {
+            for k in 0..GROUPS_PER_LAYER {
+                let schema = (layer * GROUPS_PER_LAYER + k) % SCHEMAS;
+                s.push_str(&format!("/// Group {k} of layer {layer}.\nrole {} {{\n", group(layer, k)));
+                if layer > 0 {
+                    let a = group(layer - 1, k);
+                    let b = group(layer - 1, (k + 1 + rng.below(GROUPS_PER_LAYER - 1)) % GROUPS_PER_LAYER);
+                    if rng.below(2) == 0 {
+                        s.push_str(&format!("  member of {a}, {b}\n"));
+                    } else {
+                        s.push_str(&format!("  member of {a}\n"));
+                    }
+                }
+                match k % 3 {
+                    0 => s.push_str(&format!("  use reader(s_{schema:02})\n")),
+                    1 => s.push_str(&format!("  use writer(s_{schema:02})\n")),
+                    _ => s.push_str(&format!("  grant usage on schema s_{schema:02}\n  grant select on tables in schema s_{schema:02}\n")),
+                }
+                for _ in 0..8 {
+                    s.push_str(&format!("  grant select, insert on table {}\n", table(&mut rng)));
+                }
+                s.push_str(&format!("  grant update on column (status, updated_at) of table {}\n", table(&mut rng)));
+                s.push_str(&format!("  grant usage on sequence s_{schema:02}.seq_{}\n", rng.below(100)));
+                s.push_str(&format!("  grant execute on function s_{schema:02}.fn_{}(integer, text)\n", rng.below(100)));
+                if k == 0 {
+                    s.push_str("  set work_mem = \"64MB\"\n");
+                }
+                s.push_str("}\n\n");
+            }
+        }
+        files.push((format!("policy/groups_{f:02}.role"), s));
+    }
+
+    // Region groups from `for` loops over one `let` list, REGION_LAYERS more layers on top of
+    // the written ones: region_L_J is a member of region_(L-1)_J.
+    let per_layer = REGIONS / REGION_LAYERS;
+    let ids: Vec<String> = (0..per_layer).map(|j| format!("\"{j:02}\"")).collect();
+    let mut s = format!("// Sales regions, one group per region and level.\n\nlet regions = [{}]\n\n", ids.join(", "));
+    for l in 0..REGION_LAYERS {
+        let below = if l == 0 { group(LAYERS - 1, 0) } else { format!("\"region_{}_{{r}}\"", l - 1) };
+        s.push_str(&format!(
+            "for r in regions {{\n  /// Level {l} of region {{r}}.\n  role \"region_{l}_{{r}}\" {{\n    member of {below}\n    grant usage on schema s_00\n    grant select on table s_00.\"sales_{{r}}\"\n    grant select, insert, update on table s_01.\"orders_{l}_{{r}}\"\n  }}\n}}\n\n"
+        ));
+    }
+    files.push(("policy/regions.role".to_string(), s));
+
+    // Policies.
+    let policies = format!(
+        "// Rules every change must keep.\n\npolicy separation_of_duties {{\n  exclusive {}, {}\n  exclusive {}, {}\n}}\n\npolicy hygiene {{\n  forbid superuser\n  forbid grant on schema public to public\n  warn memberships deeper than 25\n}}\n\npolicy limits applies to users {{\n  max schemas 50\n  max tables 5000\n}}\n",
+        group(0, 1),
+        group(0, 2),
+        group(3, 4),
+        group(3, 5)
+    );
+    files.push(("policy/policies.role".to_string(), policies));
+
+    // Users.
+    let per_file = USERS.div_ceil(USER_FILES);
+    for f in 0..USER_FILES {
+        let mut s = format!("// People and services, part {}.\n\n", f + 1);
+        for u in f * per_file..((f + 1) * per_file).min(USERS) {
+            let groups: Vec<String> = (0..1 + rng.below(3)).map(|_| any_group(&mut rng)).collect();
+            let mut groups_dedup = groups.clone();
+            groups_dedup.sort();
+            groups_dedup.dedup();
+            let name = format!("\"user.{u:05}\"");
+            if u % 10 == 0 {
+                let schema = rng.below(SCHEMAS);
+                s.push_str(&format!("user {name}: service(s_{schema:02}, \"table_{}\") {{\n", rng.below(TABLES_PER_SCHEMA)));
+            } else {
+                s.push_str(&format!("/// Employee {u}.\nuser {name} {{\n"));
+            }
+            s.push_str(&format!("  member of {}\n", groups_dedup.join(", ")));
+            if u % 97 == 0 {
+                s.push_str("  valid until 2030-01-01\n");
+            }
+            if u % 50 == 0 {
+                s.push_str("  set search_path = [\"app\", \"public\"]\n");
+            }
+            let n = if u % 10 == 0 { 8 } else { 10 };
+            for g in 0..n {
+                match g {
+                    0 => s.push_str(&format!("  grant usage on schema s_{:02}\n", rng.below(SCHEMAS))),
+                    7 => s.push_str(&format!("  grant update on column (note) of table {}\n", table(&mut rng))),
+                    8 => s.push_str(&format!("  grant usage on sequence s_{:02}.seq_{}\n", rng.below(SCHEMAS), rng.below(100))),
+                    9 => s.push_str(&format!("  grant execute on function s_{:02}.fn_{}(integer, text)\n", rng.below(SCHEMAS), rng.below(100))),
+                    _ => s.push_str(&format!("  grant select on table {}\n", table(&mut rng))),
+                }
+            }
+            s.push_str("}\n\n");
+        }
+        files.push((format!("policy/users_{f:02}.role"), s));
+    }
+    files
+}
+
+// ---------------------------------------------------------------- the stages
+
+fn options() -> BuildOptions {
+    BuildOptions { at: 1_700_000_000, ..BuildOptions::default() }
+}
+
+fn load(files: &[(String, String)]) -> Workspace {
+    Workspace::load(Sources::Memory(files.to_vec()), options()).expect("in-memory sources load")
+}
+
+/// Diagnostics, plan and both scripts, as `rolec build` computes them; returns the sizes.
+fn build(ws: &Workspace) -> (usize, usize) {
+    let diagnostics = ws.diagnostics();
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "the generated policy has errors: {:?}", diagnostics.iter().find(|d| d.is_error()));
+    let plan = ws.plan();
+    let locate = |span| ws.line_of(span);
+    let secret = |_: &str| Some("bench-password".to_string());
+    let up = render(&plan, Direction::Up, ws.options(), &locate, &secret).expect("up.sql renders");
+    let down = render(&plan, Direction::Down, ws.options(), &locate, &secret).expect("down.sql renders");
+    (up.len(), down.len())
+}
+
+/// The one-line edit of `rebuild_after_edit`: another table in the first plain grant.
+fn edited(text: &str) -> String {
+    let line = text.lines().find(|l| l.starts_with("  grant select on table ")).expect("a user grant");
+    text.replacen(line, &line.replace("grant select on table", "grant select, update on table"), 1)
+}
+
+const EDITED_FILE: &str = "policy/users_05.role";
+
+fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
+    let t = Instant::now();
+    let out = f();
+    println!("stages: {label:<44} {:>9.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    out
+}
+
+/// One pass with a timer around every stage.
+fn print_stages(files: &[(String, String)]) {
+    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
+    println!("stages: policy: {} files, {} lines, {:.1} MiB", files.len(), lines, bytes as f64 / (1 << 20) as f64);
+    time("parse (all files, syntax::parse)", || {
+        for (i, (_, t)) in files.iter().enumerate() {
+            std::hint::black_box(rolec::syntax::parse(t, FileId(i as u32)));
+        }
+    });
+    let ws = time("Workspace::load (parses to follow imports)", || load(files));
+    let resolved = time("resolved()", || ws.resolved());
+    println!(
+        "stages: model: {} roles, {} memberships, {} grants, {} default privileges, {} schemas",
+        resolved.model.roles.len(),
+        resolved.model.memberships.len(),
+        resolved.model.grants.len(),
+        resolved.model.default_privileges.len(),
+        resolved.model.schemas.len()
+    );
+    let diagnostics = time("diagnostics() (plan included)", || ws.diagnostics());
+    println!("stages: diagnostics: {} ({} errors)", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
+    let plan = time("plan() (memoized)", || ws.plan());
+    println!("stages: plan: {} up, {} down statements", plan.up.len(), plan.down.len());
+    let fresh = load(files);
+    let _ = fresh.resolved();
+    time("lower::lower (plan alone, fresh database)", || fresh.plan());
+    let secret = |_: &str| Some("bench-password".to_string());
+    let no_locate = |_| String::new();
+    time("render up + down, no source comments", || {
+        let up = render(&plan, Direction::Up, ws.options(), &no_locate, &secret).unwrap();
+        let down = render(&plan, Direction::Down, ws.options(), &no_locate, &secret).unwrap();
+        (up.len(), down.len())
+    });
+    let locate = |span| ws.line_of(span);
+    time("render up + down, Workspace::line_of", || {
+        let up = render(&plan, Direction::Up, ws.options(), &locate, &secret).unwrap();
+        let down = render(&plan, Direction::Down, ws.options(), &locate, &secret).unwrap();
+        (up.len(), down.len())
+    });
+    let mut ws = ws;
+    let file = ws.file_by_path(EDITED_FILE).expect("edited file");
+    let text = files.iter().find(|(p, _)| p == EDITED_FILE).unwrap().1.clone();
+    ws.set_text(file, edited(&text));
+    time("rebuild after a one-line edit", || build(&ws));
+    ws.set_text(file, format!("\n{text}"));
+    time("rebuild after a blank line at the top", || build(&ws));
+}
+
+// ---------------------------------------------------------------- criterion
+
+fn benches(c: &mut Criterion, files: &[(String, String)]) {
+    let mut g = c.benchmark_group("build");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(10)).sampling_mode(SamplingMode::Flat);
+
+    g.bench_function("parse", |b| {
+        b.iter(|| {
+            for (i, (_, t)) in files.iter().enumerate() {
+                std::hint::black_box(rolec::syntax::parse(t, FileId(i as u32)));
+            }
+        })
+    });
+
+    g.bench_function("resolve", |b| b.iter(|| load(files).resolved().model.roles.len()));
+
+    g.bench_function("full_build", |b| b.iter(|| build(&load(files))));
+
+    let text = files.iter().find(|(p, _)| p == EDITED_FILE).expect("edited file").1.clone();
+    let variants = [text.clone(), edited(&text)];
+    let blank = [text.clone(), format!("\n{text}")];
+    for (name, variants) in [("rebuild_after_edit", variants), ("rebuild_after_blank_line", blank)] {
+        g.bench_function(name, |b| {
+            let mut ws = load(files);
+            build(&ws);
+            let file = ws.file_by_path(EDITED_FILE).expect("edited file");
+            let mut n = 0usize;
+            b.iter_batched(
+                || {
+                    // Alternate the two versions so that every iteration is a real change.
+                    n += 1;
+                    variants[n % 2].clone()
+                },
+                |new_text| {
+                    ws.set_text(file, new_text);
+                    build(&ws)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    g.finish();
+}
+
+fn main() {
+    let files = generate();
+    let args: Vec<String> = std::env::args().collect();
+    // `cargo test --benches` runs this binary with `--test`-style arguments: stay quick.
+    if args.iter().any(|a| a == "--test") {
+        let ws = load(&files);
+        build(&ws);
+        println!("build bench: the generated policy builds");
+        return;
+    }
+    print_stages(&files);
+    if args.iter().any(|a| a == "--stages-only") {
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c, &files);
+    c.final_summary();
+}

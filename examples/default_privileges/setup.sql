@@ -1,6 +1,7 @@
 -- app_owner is the migration role, created and managed outside this policy
 -- (`external role app_owner`); it owns the two schemas. Run as superuser.
-CREATE ROLE app_owner NOLOGIN;
+-- Roles are cluster-wide: tolerate a cluster where an earlier run created it.
+DO $$ BEGIN CREATE ROLE app_owner NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 CREATE SCHEMA app AUTHORIZATION app_owner;
 CREATE SCHEMA reporting AUTHORIZATION app_owner;
 

@@ -311,21 +311,28 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, String) {
 /// two bulk grants that imply the same default privileges emit one statement.
 fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
     let mut out: Vec<DefaultPrivilege> = Vec::new();
+    let mut index: std::collections::HashMap<(&str, Option<&str>, DefaultKind, &Grantee, bool, bool), usize> = std::collections::HashMap::new();
     for d in all {
         let kind = if d.kind == DefaultKind::Routines { DefaultKind::Functions } else { d.kind };
-        if let Some(e) = out.iter_mut().find(|e| e.owner == d.owner && e.schema == d.schema && e.kind == kind && e.grantee == d.grantee && e.grant_option == d.grant_option && e.revoke == d.revoke) {
-            for p in &d.privileges {
-                if !e.privileges.contains(p) {
-                    e.privileges.push(*p);
+        let key = (d.owner.as_str(), d.schema.as_deref(), kind, &d.grantee, d.grant_option, d.revoke);
+        match index.get(&key) {
+            Some(&i) => {
+                let e = &mut out[i];
+                for p in &d.privileges {
+                    if !e.privileges.contains(p) {
+                        e.privileges.push(*p);
+                    }
+                }
+                if e.privileges.contains(&Privilege::All) {
+                    e.privileges = vec![Privilege::All];
                 }
             }
-            if e.privileges.contains(&Privilege::All) {
-                e.privileges = vec![Privilege::All];
+            None => {
+                index.insert(key, out.len());
+                let mut d = d.clone();
+                d.kind = kind;
+                out.push(d);
             }
-        } else {
-            let mut d = d.clone();
-            d.kind = kind;
-            out.push(d);
         }
     }
     out

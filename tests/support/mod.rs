@@ -2,4 +2,5 @@
 // Each test binary compiles this module separately and uses only part of it.
 #![allow(dead_code)]
 
+pub mod build;
 pub mod pg;
