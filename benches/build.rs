@@ -45,7 +45,7 @@ const GROUPS_PER_LAYER: usize = 10;
 const REGIONS: usize = 50;
 const REGION_LAYERS: usize = 5;
 const USERS: usize = 9_750;
-const USER_FILES: usize = 13;
+const USER_FILES: usize = 12;
 const TABLES_PER_SCHEMA: usize = 400;
 
 /// A small deterministic generator (xorshift64*), so the policy is the same on every run.

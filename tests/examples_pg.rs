@@ -431,3 +431,18 @@ fn build_args_are_translated_to_options() {
     assert!(support::build::parse_build_args("--frobnicate").is_err());
     assert!(support::build::parse_build_args("--set").is_err());
 }
+
+#[test]
+fn tmp_timing() {
+    let t = Instant::now();
+    let pg = PgCluster::start();
+    eprintln!("start {:?}", t.elapsed());
+    for _ in 0..3 {
+        let t = Instant::now();
+        let _ = pg.snapshot(DB);
+        eprintln!("snapshot {:?}", t.elapsed());
+    }
+    let t = Instant::now();
+    pg.exec(DB, "SELECT 1").unwrap();
+    eprintln!("exec {:?}", t.elapsed());
+}

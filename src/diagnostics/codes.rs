@@ -51,7 +51,6 @@ codes! {
     SchemaWithoutOwner = "W002": "a bulk grant on a schema without declared owner covers only existing objects",
     WindowClosed = "W003": "a membership window is not open at build time",
     Redundant = "W004": "a grant or membership is stated twice",
-    DocOnNothing = "W005": "a doc comment is not followed by a role",
 }
 
 impl Code {

@@ -109,15 +109,15 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         }
         let roles = mine(&names);
         let (up, down) = default_privilege_sql(&d);
-        pairs.push((stmt(Phase::DefaultPrivileges, up, d.origin, roles.clone()), Some(stmt(Phase::DefaultPrivileges, down, d.origin, roles))));
+        pairs.push((stmt(Phase::DefaultPrivileges, up, d.origin, roles.clone()), down.map(|x| stmt(Phase::DefaultPrivileges, x, d.origin, roles))));
     }
     for g in &model.grants {
         let roles = match &g.grantee {
             Grantee::Role(r) => mine(&[r]),
             Grantee::Public => Vec::new(),
         };
-        let (up, down) = object_grant_sql(g);
-        pairs.push((stmt(Phase::ObjectGrants, up, g.origin, roles.clone()), Some(stmt(Phase::ObjectGrants, down, g.origin, roles))));
+        let (up, down) = object_grant_sql(g, v);
+        pairs.push((stmt(Phase::ObjectGrants, up, g.origin, roles.clone()), down.map(|d| stmt(Phase::ObjectGrants, d, g.origin, roles))));
     }
     for role in &model.roles {
         if let Some(c) = &role.comment {
@@ -262,7 +262,8 @@ fn object_sql(o: &Object) -> String {
     }
 }
 
-fn object_grant_sql(g: &ObjectGrant) -> (String, String) {
+/// The statement of a grant and the one that undoes it, if any.
+fn object_grant_sql(g: &ObjectGrant, version: u32) -> (String, Option<String>) {
     let columns = match &g.object {
         Object::Columns { columns, .. } => Some(columns.as_slice()),
         _ => None,
@@ -271,12 +272,31 @@ fn object_grant_sql(g: &ObjectGrant) -> (String, String) {
     let on = object_sql(&g.object);
     let to = grantee_sql(&g.grantee);
     let option = if g.grant_option { " WITH GRANT OPTION" } else { "" };
-    let grant = format!("GRANT {privs} ON {on} TO {to}{option};");
     let revoke = format!("REVOKE {privs} ON {on} FROM {to};");
-    if g.revoke {
-        (revoke, format!("GRANT {privs} ON {on} TO {to};"))
+    if !g.revoke {
+        return (format!("GRANT {privs} ON {on} TO {to}{option};"), Some(revoke));
+    }
+    // A revoke from PUBLIC is undone by granting back what PUBLIC has by default; a privilege
+    // PUBLIC never has by default was not there to take away.
+    let defaults = public_defaults(&g.object, version);
+    let back: Vec<Privilege> = if g.privileges.contains(&Privilege::All) {
+        defaults.to_vec()
     } else {
-        (grant, revoke)
+        g.privileges.iter().copied().filter(|p| defaults.contains(p)).collect()
+    };
+    let down = (!back.is_empty()).then(|| format!("GRANT {} ON {on} TO {to};", privileges_sql(&back, columns)));
+    (revoke, down)
+}
+
+/// What PostgreSQL gives PUBLIC on a new object (acldefault), for the target version.
+fn public_defaults(object: &Object, version: u32) -> &'static [Privilege] {
+    match object {
+        Object::Routine { .. } | Object::AllIn { kind: BulkKind::Functions | BulkKind::Routines, .. } => &[Privilege::Execute],
+        Object::Type { .. } | Object::Domain { .. } => &[Privilege::Usage],
+        Object::Database { .. } => &[Privilege::Connect, Privilege::Temporary],
+        Object::Schema { name } if name == "public" && version <= 14 => &[Privilege::Usage, Privilege::Create],
+        Object::Schema { name } if name == "public" => &[Privilege::Usage],
+        _ => &[],
     }
 }
 
@@ -291,27 +311,45 @@ fn default_kind_sql(k: DefaultKind) -> &'static str {
     }
 }
 
-fn default_privilege_sql(d: &DefaultPrivilege) -> (String, String) {
+fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
     let scope = d.schema.as_ref().map(|s| format!(" IN SCHEMA {}", ident(s))).unwrap_or_default();
     let head = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {}{scope}", ident(&d.owner));
     let privs = privileges_sql(&d.privileges, None);
     let kind = default_kind_sql(d.kind);
     let to = grantee_sql(&d.grantee);
     let option = if d.grant_option { " WITH GRANT OPTION" } else { "" };
-    let grant = format!("{head} GRANT {privs} ON {kind} TO {to}{option};");
     let revoke = format!("{head} REVOKE {privs} ON {kind} FROM {to};");
-    if d.revoke {
-        (revoke, format!("{head} GRANT {privs} ON {kind} TO {to};"))
-    } else {
-        (grant, revoke)
+    if !d.revoke {
+        return (format!("{head} GRANT {privs} ON {kind} TO {to}{option};"), Some(revoke));
     }
+    // Undo a revoke by granting back only what the built-in defaults hold: everything for the
+    // owner itself, EXECUTE on functions and USAGE on types for PUBLIC.
+    let back: Vec<Privilege> = match &d.grantee {
+        Grantee::Role(r) if *r == d.owner => d.privileges.clone(),
+        Grantee::Public => {
+            let defaults: &[Privilege] = match d.kind {
+                DefaultKind::Functions | DefaultKind::Routines => &[Privilege::Execute],
+                DefaultKind::Types => &[Privilege::Usage],
+                _ => &[],
+            };
+            if d.privileges.contains(&Privilege::All) {
+                defaults.to_vec()
+            } else {
+                d.privileges.iter().copied().filter(|p| defaults.contains(p)).collect()
+            }
+        }
+        Grantee::Role(_) => Vec::new(),
+    };
+    let down = (!back.is_empty()).then(|| format!("{head} GRANT {} ON {kind} TO {to};", privileges_sql(&back, None)));
+    (revoke, down)
 }
 
 /// One entry per (owner, schema, kind, grantee, option, direction), privileges united, so
 /// two bulk grants that imply the same default privileges emit one statement.
 fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
     let mut out: Vec<DefaultPrivilege> = Vec::new();
-    let mut index: std::collections::HashMap<(&str, Option<&str>, DefaultKind, &Grantee, bool, bool), usize> = std::collections::HashMap::new();
+    type Key<'k> = (&'k str, Option<&'k str>, DefaultKind, &'k Grantee, bool, bool);
+    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
     for d in all {
         let kind = if d.kind == DefaultKind::Routines { DefaultKind::Functions } else { d.kind };
         let key = (d.owner.as_str(), d.schema.as_deref(), kind, &d.grantee, d.grant_option, d.revoke);

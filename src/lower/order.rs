@@ -55,7 +55,8 @@ pub fn order(statements: &[&Statement]) -> Vec<usize> {
         None => (barriers.iter().position(|b| *b == n).unwrap_or(0), 0, 0),
     };
     let mut indegree: Vec<usize> = graph.node_indices().map(|n| graph.neighbors_directed(n, Direction::Incoming).count()).collect();
-    let mut ready: BinaryHeap<Reverse<((usize, usize, usize), NodeIndex)>> = graph
+    type Ready = BinaryHeap<Reverse<((usize, usize, usize), NodeIndex)>>;
+    let mut ready: Ready = graph
         .node_indices()
         .filter(|n| indegree[n.index()] == 0)
         .map(|n| Reverse((key(n), n)))

@@ -10,7 +10,7 @@ use crate::model::BuildOptions;
 use crate::syntax::Span;
 
 /// The key of the advisory lock that `--lock` scripts take ("rolec" in ASCII).
-pub const LOCK_KEY: i64 = 0x726f_6c65_63;
+pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -56,7 +56,7 @@ pub fn render(
         }
         match statement_sql(s, secret) {
             Ok(text) => out.push_str(&text),
-            Err(d) => errors.push(d),
+            Err(d) => errors.push(*d),
         }
         out.push('\n');
     }
@@ -68,15 +68,15 @@ pub fn render(
     }
 }
 
-fn statement_sql(s: &Statement, secret: &dyn Fn(&str) -> Option<String>) -> Result<String, Diagnostic> {
+fn statement_sql(s: &Statement, secret: &dyn Fn(&str) -> Option<String>) -> Result<String, Box<Diagnostic>> {
     match &s.sql {
         Sql::Text { sql } => Ok(sql.clone()),
         Sql::SecretPassword { role, env } => {
             let Some(password) = secret(env).filter(|p| !p.is_empty()) else {
                 let span = s.origin.expect("password statements carry their origin");
-                return Err(Diagnostic::new(Code::MissingSecret, span, format!("environment variable `{env}` is not set or empty"))
+                return Err(Box::new(Diagnostic::new(Code::MissingSecret, span, format!("environment variable `{env}` is not set or empty"))
                     .label("the password is read from here")
-                    .help(format!("set `{env}` when running `rolec build`")));
+                    .help(format!("set `{env}` when running `rolec build`"))));
             };
             let salt = scram::deterministic_salt(role, &password);
             let verifier = scram::verifier(&password, &salt, scram::DEFAULT_ITERATIONS);

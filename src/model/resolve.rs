@@ -10,6 +10,7 @@
 //! 6. membership cycles.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use super::checks::{self, allowed_on_default, allowed_on_object, check_length, check_privilege, reserved_role_name};
@@ -67,7 +68,8 @@ struct Resolver<'a> {
     publics: Vec<(&'a [Stmt], Env)>,
     objects: Vec<(&'a ObjectDecl, Env)>,
     policies: Vec<(&'a PolicyDecl, Env)>,
-    flat_cache: HashMap<usize, Arc<Vec<Flat<'a>>>>,
+    top_grants: Vec<(&'a Grant, &'a [ast::Grantee], Span, Env)>,
+    flat_cache: HashMap<usize, Rc<Vec<Flat<'a>>>>,
     model: Model,
 }
 
@@ -88,6 +90,7 @@ impl<'a> Resolver<'a> {
             publics: Vec::new(),
             objects: Vec::new(),
             policies: Vec::new(),
+            top_grants: Vec::new(),
             flat_cache: HashMap::new(),
             model: Model::default(),
         }
@@ -125,7 +128,7 @@ impl<'a> Resolver<'a> {
                         Ok(v) => value = v,
                         Err(why) => {
                             let d = Diagnostic::new(Code::BadOverride, decl.value.span, format!("`--set {}` does not fit: {why}", decl.name.text))
-                                .label(format!("declared as a {} here", value.type_name()));
+                                .label(format!("declared as {} here", a(value.type_name())));
                             self.error(d);
                         }
                     }
@@ -162,7 +165,7 @@ impl<'a> Resolver<'a> {
             ItemKind::For(l) => {
                 let Some(iter) = self.value(&l.iter, env) else { return };
                 let Val::List(values) = iter else {
-                    let d = Diagnostic::new(Code::InvalidValue, l.iter.span, format!("`for` needs a list, this is a {}", iter.type_name()))
+                    let d = Diagnostic::new(Code::InvalidValue, l.iter.span, format!("`for` needs a list, this is {}", a(iter.type_name())))
                         .label("not a list")
                         .help("write a list such as `[\"a\", \"b\"]` or the name of a `let` that holds one");
                     self.error(d);
@@ -186,6 +189,7 @@ impl<'a> Resolver<'a> {
             ItemKind::Defaults(block) => self.defaults.push((block, env.clone())),
             ItemKind::Public(stmts) => self.publics.push((stmts, env.clone())),
             ItemKind::Policy(decl) => self.policies.push((decl, env.clone())),
+            ItemKind::Grant(grant, grantees) => self.top_grants.push((grant, grantees, item.span, env.clone())),
         }
     }
 
@@ -324,13 +328,55 @@ impl<'a> Resolver<'a> {
                 Flat::Without(w, env) => self.apply_without(w, env, &mut role, &mut memberships, &mut grants),
             }
         }
+        self.redundant_statements(decl, &self.roles[i].env.clone(), &name);
         self.model.roles.push(role);
         self.model.memberships.extend(memberships);
         self.model.grants.extend(grants);
     }
 
+    /// W004 for a membership or privilege that a role's own body states twice.
+    fn redundant_statements(&mut self, decl: &RoleDecl, env: &Env, role: &str) {
+        let mut members: HashMap<String, Span> = HashMap::new();
+        let mut privileges: HashMap<(Object, Privilege), Span> = HashMap::new();
+        let mut found = Vec::new();
+        for stmt in &decl.body {
+            match &stmt.kind {
+                StmtKind::MemberOf(m) => {
+                    for t in &m.targets {
+                        let MemberTarget::Name(n) = t else { continue };
+                        let Some(target) = self.quiet(|r| r.name(n, env)) else { continue };
+                        if let Some(first) = members.insert(target.clone(), n.span) {
+                            found.push((n.span, first, format!("`{role}` is already a member of `{target}`")));
+                        }
+                    }
+                }
+                StmtKind::Grant(g) => {
+                    let Some(object) = self.quiet(|r| r.object(&g.target, env)) else { continue };
+                    for p in &g.privs {
+                        if let Some(first) = privileges.insert((object.clone(), p.privilege), p.span) {
+                            found.push((p.span, first, format!("`{}` is already granted here", p.privilege.keyword())));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (span, first, message) in found {
+            let d = Diagnostic::new(Code::Redundant, span, message).label("stated again").with_secondary(first, "first stated here");
+            self.error(d);
+        }
+    }
+
+    /// Runs `f` without keeping the diagnostics it reports (they are reported elsewhere).
+    fn quiet<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let n = self.diags.len();
+        let out = f(self);
+        self.diags.truncate(n);
+        out
+    }
+
     /// The statements of role `i`: its template, then the role it extends, then its own body.
-    fn flatten_role(&mut self, i: usize, stack: &mut Vec<usize>) -> Arc<Vec<Flat<'a>>> {
+    fn flatten_role(&mut self, i: usize, stack: &mut Vec<usize>) -> Rc<Vec<Flat<'a>>> {
         if let Some(f) = self.flat_cache.get(&i) {
             return f.clone();
         }
@@ -374,7 +420,7 @@ impl<'a> Resolver<'a> {
         for stmt in &decl.body {
             self.flatten_stmt(stmt, &env, &mut out, &mut Vec::new());
         }
-        let out = Arc::new(out);
+        let out = Rc::new(out);
         self.flat_cache.insert(i, out.clone());
         out
     }
@@ -461,9 +507,9 @@ impl<'a> Resolver<'a> {
                 let d = Diagnostic::new(
                     Code::TemplateArgument,
                     arg.value.span,
-                    format!("parameter `{}` of `{}` is a {}, this argument is a {}", param.name.text, template.name.text, param.ty.as_str(), value.type_name()),
+                    format!("parameter `{}` of `{}` is {}, this argument is {}", param.name.text, template.name.text, a(param.ty.as_str()), a(value.type_name())),
                 )
-                .label(format!("expected a {}", param.ty.as_str()))
+                .label(format!("expected {}", a(param.ty.as_str())))
                 .with_secondary(param.span, "parameter declared here");
                 self.error(d);
                 ok = false;
@@ -706,6 +752,20 @@ impl<'a> Resolver<'a> {
                     _ => continue,
                 };
                 if let Some(grant) = self.grant(g, &env, Grantee::Public, revoke, stmt.span) {
+                    self.model.grants.push(grant);
+                }
+            }
+        }
+        for (grant, grantees, span, env) in std::mem::take(&mut self.top_grants) {
+            for g in grantees {
+                let grantee = match g {
+                    ast::Grantee::Public(_) => Grantee::Public,
+                    ast::Grantee::Role(n) => match self.role_ref(n, &env) {
+                        Some(r) => Grantee::Role(r),
+                        None => continue,
+                    },
+                };
+                if let Some(grant) = self.grant(grant, &env, grantee, false, span) {
                     self.model.grants.push(grant);
                 }
             }
@@ -973,7 +1033,7 @@ impl<'a> Resolver<'a> {
         match crate::stdlib::predefined_since(&name) {
             Some(since) if since <= self.options.target_version => return Some(name),
             Some(since) => {
-                let d = Diagnostic::new(Code::UnknownRole, n.span, format!("`{name}` exists from PostgreSQL {since}; the target is {}", self.options.target_version))
+                let d = Diagnostic::new(Code::VersionFeature, n.span, format!("`{name}` exists from PostgreSQL {since}; the target is {}", self.options.target_version))
                     .label("not in the target version")
                     .help(format!("build with `--target-version {since}` or later"));
                 self.error(d);
@@ -1109,7 +1169,7 @@ impl<'a> Resolver<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            let d = Diagnostic::new(Code::InvalidValue, v.span, format!("expected a date or timestamp, found a {}", literal_kind(&v.kind)))
+            let d = Diagnostic::new(Code::InvalidValue, v.span, format!("expected a date or timestamp, found {}", a(literal_kind(&v.kind))))
                 .label("not a date")
                 .help("write `2025-12-31` or `2025-12-31T18:00:00Z`");
             self.error(d);
@@ -1121,7 +1181,7 @@ impl<'a> Resolver<'a> {
         match self.value(v, env)? {
             Val::Duration(d) => parse_duration(&d),
             other => {
-                let d = Diagnostic::new(Code::InvalidValue, v.span, format!("expected a duration such as `4h`, found a {}", other.type_name())).label("not a duration");
+                let d = Diagnostic::new(Code::InvalidValue, v.span, format!("expected a duration such as `4h`, found {}", a(other.type_name()))).label("not a duration");
                 self.error(d);
                 None
             }
@@ -1200,6 +1260,12 @@ impl<'a> Resolver<'a> {
             None => format!("{addr}/{max}"),
         })
     }
+}
+
+/// A noun with its indefinite article: `an int`, `a list`.
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {noun}")
 }
 
 fn param_list(t: &TemplateDecl) -> String {

@@ -41,7 +41,8 @@ impl Val {
     /// Whether a value can be passed for a parameter of type `ty`.
     pub fn fits(&self, ty: ParamType) -> bool {
         match ty {
-            ParamType::Role | ParamType::Schema | ParamType::String => matches!(self, Val::Str(_) | Val::Int(_)),
+            ParamType::Role | ParamType::Schema => matches!(self, Val::Str(_)),
+            ParamType::String => matches!(self, Val::Str(_) | Val::Int(_)),
             ParamType::Int => matches!(self, Val::Int(_)),
             ParamType::Duration => matches!(self, Val::Duration(_)),
             ParamType::List => matches!(self, Val::List(_)),

@@ -54,6 +54,8 @@ pub enum ItemKind {
     Defaults(DefaultsBlock),
     Public(Vec<Stmt>),
     Policy(PolicyDecl),
+    /// `grant PRIVS on TARGET to ROLE, …` outside a role.
+    Grant(Grant, Vec<Grantee>),
     /// Text that did not parse; its diagnostic was reported by the parser.
     Error,
 }

@@ -206,6 +206,10 @@ impl Builder<'_> {
                 ItemKind::Public(self.block(block, Rule::bad_public_stmt, Rule::public_stmt_alone))
             }
             Rule::policy_item => ItemKind::Policy(self.policy_item(p)),
+            Rule::grant_item => {
+                let grantees = inner(p.clone()).filter(|c| c.as_rule() == Rule::grantee).map(|g| self.grantee(g)).collect();
+                ItemKind::Grant(self.grant(p), grantees)
+            }
             r => unreachable!("item rule {r:?}"),
         };
         Item { span, kind }
