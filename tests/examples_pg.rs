@@ -18,9 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use support::build::{check_lines, compile, examples, Built, Example};
-use rolec::model::{Grantee, Model, Object, ObjectGrant};
-use rolec::syntax::ast::{BulkKind, Privilege};
-use support::pg::{error_text, CatalogSnapshot, PgCluster, PrivilegeRow};
+use support::pg::{error_text, CatalogSnapshot, PgCluster};
 
 const DB: &str = "postgres";
 
@@ -40,95 +38,6 @@ fn script_dir(example: &str) -> PathBuf {
 fn run(pg: &PgCluster, step: &str, sql: &str, saved: &Path) -> Result<(), String> {
     pg.exec(DB, sql)
         .map_err(|e| format!("{step} failed: {e}\n  (script: {})", saved.display()))
-}
-
-/// A known limitation of `down.sql` (see the crate's test report): the inverse of a
-/// `public { revoke P on O }` is `GRANT P ON O TO PUBLIC`, whether or not PUBLIC held P before
-/// up.sql ran. When it did not (e.g. `revoke create on schema public` on PostgreSQL 15+, where
-/// PUBLIC has only USAGE there), down.sql grants PUBLIC a privilege it never had. Returns the
-/// rows of `after` that differ from `before` only in this way, and `after` without them, so
-/// that everything else is still compared exactly.
-fn regrants_to_public(
-    before: &CatalogSnapshot,
-    after: &CatalogSnapshot,
-    model: &Model,
-) -> (Vec<PrivilegeRow>, CatalogSnapshot) {
-    let revoked: Vec<&ObjectGrant> = model
-        .grants
-        .iter()
-        .filter(|g| g.revoke && g.grantee == Grantee::Public)
-        .collect();
-    let mut rest = after.clone();
-    let mut tolerated = Vec::new();
-    for row in after.privileges.difference(&before.privileges) {
-        let known = row.grantee == "PUBLIC"
-            && revoked.iter().any(|g| {
-                object_matches(&g.object, row)
-                    && g.privileges.iter().any(|p| {
-                        *p == Privilege::All || p.keyword().eq_ignore_ascii_case(&row.privilege)
-                    })
-            });
-        if known {
-            rest.privileges.remove(row);
-            tolerated.push(row.clone());
-        }
-    }
-    (tolerated, rest)
-}
-
-/// Whether a privilege row is about an object a grant names.
-fn object_matches(o: &Object, row: &PrivilegeRow) -> bool {
-    let t = row.objtype.as_str();
-    let in_schema = |schema: &str, name: &str| {
-        row.schema.as_deref() == Some(schema) && row.name == name && row.column.is_none()
-    };
-    match o {
-        Object::Schema { name } => t == "schema" && row.name == *name,
-        Object::Database { name } => t == "database" && row.name == *name,
-        Object::Table { schema, name } | Object::View { schema, name } => {
-            matches!(t, "table" | "view" | "matview" | "foreign table") && in_schema(schema, name)
-        }
-        Object::Sequence { schema, name } => t == "sequence" && in_schema(schema, name),
-        Object::Type { schema, name } | Object::Domain { schema, name } => {
-            matches!(t, "type" | "domain") && in_schema(schema, name)
-        }
-        Object::Routine { schema, name, .. } => {
-            matches!(t, "function" | "procedure" | "aggregate")
-                && row.schema.as_deref() == Some(schema.as_str())
-                && row.name.starts_with(&format!("{name}("))
-        }
-        Object::Columns {
-            schema,
-            table,
-            columns,
-        } => {
-            t == "column"
-                && row.schema.as_deref() == Some(schema.as_str())
-                && row.name == *table
-                && row.column.as_ref().is_some_and(|c| columns.contains(c))
-        }
-        Object::AllIn { kind, schema } => {
-            row.schema.as_deref() == Some(schema.as_str())
-                && match kind {
-                    BulkKind::Tables => matches!(t, "table" | "view" | "matview" | "foreign table"),
-                    BulkKind::Sequences => t == "sequence",
-                    BulkKind::Functions => t == "function",
-                    BulkKind::Routines => matches!(t, "function" | "procedure"),
-                }
-        }
-    }
-}
-
-/// `down.sql` restored `before`, up to the known limitation above; returns what was tolerated.
-fn restored(
-    before: &CatalogSnapshot,
-    after: &CatalogSnapshot,
-    model: &Model,
-    what: &str,
-) -> Result<Vec<PrivilegeRow>, String> {
-    let (tolerated, rest) = regrants_to_public(before, after, model);
-    same(before, &rest, what)?;
-    Ok(tolerated)
 }
 
 fn same(a: &CatalogSnapshot, b: &CatalogSnapshot, what: &str) -> Result<(), String> {
@@ -169,28 +78,6 @@ fn failing_checks(pg: &PgCluster, checks: &[(usize, String)]) -> Vec<String> {
         failures.push(format!("checks.sql:{line}: {sql}\n      returned {got}"));
     }
     failures
-}
-
-/// `REVOKE` of one exploded privilege row granted to PUBLIC (for the objects rows can name).
-fn revoke_sql(row: &PrivilegeRow) -> String {
-    let q = support::pg::quote_ident;
-    let name = match (&row.schema, row.objtype.as_str()) {
-        (Some(s), "function" | "procedure" | "aggregate") => {
-            let (n, args) = row.name.split_once('(').unwrap_or((&row.name, ")"));
-            format!("ROUTINE {}.{}({args}", q(s), q(n))
-        }
-        (Some(s), "column") => format!("TABLE {}.{}", q(s), q(&row.name)),
-        (Some(s), "sequence") => format!("SEQUENCE {}.{}", q(s), q(&row.name)),
-        (Some(s), "type" | "domain") => format!("TYPE {}.{}", q(s), q(&row.name)),
-        (Some(s), _) => format!("TABLE {}.{}", q(s), q(&row.name)),
-        (None, t) => format!("{} {}", t.to_uppercase(), q(&row.name)),
-    };
-    let cols = row
-        .column
-        .as_ref()
-        .map(|c| format!(" ({})", q(c)))
-        .unwrap_or_default();
-    format!("REVOKE {}{cols} ON {name} FROM PUBLIC", row.privilege)
 }
 
 struct Scripts {
@@ -270,18 +157,7 @@ fn run_example(ex: &Example) -> Result<String, String> {
         run(&pg, "cleanup.sql", sql, &ex.dir.join("cleanup.sql"))?;
     }
     run(&pg, "down.sql", &s.plain.down, &down)?;
-    let mut regranted = restored(
-        &a,
-        &pg.snapshot(DB),
-        &s.plain.model,
-        "down.sql did not restore the catalog",
-    )?;
-    // Start the second part from the catalog of step 1 exactly.
-    for row in &regranted {
-        pg.exec(DB, &revoke_sql(row))
-            .map_err(|e| format!("undoing {row:?}: {e}"))?;
-    }
-    same(&a, &pg.snapshot(DB), "revoking the re-granted rows")?;
+    same(&a, &pg.snapshot(DB), "down.sql did not restore the catalog")?;
 
     // 2. The --idempotent build, run twice.
     run(&pg, "idempotent up.sql (1st run)", &s.idempotent.up, &iup)?;
@@ -312,42 +188,24 @@ fn run_example(ex: &Example) -> Result<String, String> {
         run(&pg, "cleanup.sql", sql, &ex.dir.join("cleanup.sql"))?;
     }
     run(&pg, "idempotent down.sql (1st run)", &s.idempotent.down, &idown)?;
-    let after_down = pg.snapshot(DB);
-    let again = restored(
+    same(
         &a,
-        &after_down,
-        &s.idempotent.model,
+        &pg.snapshot(DB),
         "the --idempotent down.sql did not restore the catalog",
     )?;
-    if again != regranted {
-        return Err(format!(
-            "the plain and the --idempotent down.sql differ in what they re-grant to PUBLIC: \
-             {regranted:?} vs {again:?}"
-        ));
-    }
     run(&pg, "idempotent down.sql (2nd run)", &s.idempotent.down, &idown)?;
     same(
-        &after_down,
+        &a,
         &pg.snapshot(DB),
         "running the --idempotent down.sql a second time changed the catalog",
     )?;
-    regranted.sort();
 
-    let mut summary = format!(
+    Ok(format!(
         "{} checks, {} warning(s), {:.2?}",
         checks.len(),
         s.plain.diagnostics.len(),
         started.elapsed()
-    );
-    for row in &regranted {
-        summary += &format!(
-            "\n          KNOWN LIMITATION: down.sql granted PUBLIC {} on {} {} (not held before up.sql)",
-            row.privilege,
-            row.objtype,
-            row.schema.iter().chain([&row.name]).cloned().collect::<Vec<_>>().join(".")
-        );
-    }
-    Ok(summary)
+    ))
 }
 
 #[test]
@@ -432,17 +290,3 @@ fn build_args_are_translated_to_options() {
     assert!(support::build::parse_build_args("--set").is_err());
 }
 
-#[test]
-fn tmp_timing() {
-    let t = Instant::now();
-    let pg = PgCluster::start();
-    eprintln!("start {:?}", t.elapsed());
-    for _ in 0..3 {
-        let t = Instant::now();
-        let _ = pg.snapshot(DB);
-        eprintln!("snapshot {:?}", t.elapsed());
-    }
-    let t = Instant::now();
-    pg.exec(DB, "SELECT 1").unwrap();
-    eprintln!("exec {:?}", t.elapsed());
-}

@@ -63,14 +63,21 @@ const KNOWN_BUGS: &[(&str, &str)] = &[
         "e002_did_you_mean_quoted.role",
         "the `did you mean` help suggests a quoted mixed-case name bare (`ReadOnly`), which folds to `readonly` again; it must suggest `\"ReadOnly\"`",
     ),
+    ("e007_help_wording.role", "the E007 help says `a table take …` instead of `a table takes …`"),
+    (
+        "e010_wrong_type_no_cascade.role",
+        "an argument of the wrong type for a parameter without default is reported twice: as the type error and as a (false) `missing argument`",
+    ),
     (
         "e011_redaction_other_diagnostic.role",
-        "a plaintext password is masked only in its own E011 report: another diagnostic on the same line prints the password in clear",
+        "a plaintext password is masked only in its own E011/E012 report: another diagnostic on the same line prints the password in clear",
     ),
     ("e016_import_cycle.role", "an import cycle is documented as E016 (codes.rs, docs/language.md) but is silently accepted"),
     ("ok_template_in_for.role", "a template declared inside a `for` over two or more values is reported as declared twice (E005)"),
-    ("w004_redundant.role", "W004 (redundant grant or membership) is declared in codes.rs but never produced"),
-    ("w005_doc_on_nothing.role", "W005 (doc comment not followed by a role) is declared in codes.rs but never produced"),
+    (
+        "w002_in_template_points_at_use.role",
+        "a W002 caused by a template argument points into the template body (for std templates: `<std>/access.role`), not at the `use` the user wrote",
+    ),
 ];
 
 /// `--at` when a file's options do not give one.

@@ -39,9 +39,11 @@ pub fn location(map: &dyn SourceMap, span: Span) -> String {
     format!("{}:{line}:{col}", map.path(span.file))
 }
 
-/// Human-readable reports, as a terminal shows them.
+/// Human-readable reports, as a terminal shows them. A range redacted by any diagnostic (a
+/// plaintext password, say) is masked in every report, since several can show the same line.
 pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> String {
     let mut out = Vec::new();
+    let redactions: Vec<Span> = diagnostics.iter().flat_map(|d| d.redact.iter().copied()).collect();
     for d in diagnostics {
         let mut texts: HashMap<String, String> = HashMap::new();
         let add = |span: Span, texts: &mut HashMap<String, String>| {
@@ -51,7 +53,7 @@ pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> St
         for l in &d.secondary {
             add(l.span, &mut texts);
         }
-        for r in &d.redact {
+        for r in &redactions {
             if let Some(text) = texts.get_mut(&map.path(r.file)) {
                 mask(text, map.range(*r));
             }

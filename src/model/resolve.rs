@@ -633,7 +633,7 @@ impl<'a> Resolver<'a> {
         if v < 16 {
             for (set, what) in [(m.inherit.is_some(), if m.inherit == Some(false) { "noinherit" } else { "inherit" }), (m.set.is_some(), "noset")] {
                 if set {
-                    let d = Diagnostic::new(Code::VersionFeature, span, format!("a `{what}` membership needs PostgreSQL 16, the target is {v}"))
+                    let d = Diagnostic::new(Code::VersionFeature, span, format!("the `{what}` membership option needs PostgreSQL 16, the target is {v}"))
                         .label("per-membership option")
                         .help(if what == "noset" {
                             "build with `--target-version 16` or later".to_string()
