@@ -34,8 +34,10 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, Criterion, SamplingMode};
 use rolec::db::{Sources, Workspace};
 use rolec::lower::script::{render, Direction};
+use rolec::diagnostics::render::SourceMap;
+use rolec::lower::Plan;
 use rolec::model::BuildOptions;
-use rolec::syntax::FileId;
+use rolec::syntax::{FileId, Span};
 
 // ---------------------------------------------------------------- the generated policy
 
@@ -243,19 +245,71 @@ fn load(files: &[(String, String)]) -> Workspace {
     Workspace::load(Sources::Memory(files.to_vec()), options()).expect("in-memory sources load")
 }
 
-/// Diagnostics, plan and both scripts, as `rolec build` computes them; returns the sizes.
-fn build(ws: &Workspace) -> (usize, usize) {
-    let diagnostics = ws.diagnostics();
-    assert!(!diagnostics.iter().any(|d| d.is_error()), "the generated policy has errors: {:?}", diagnostics.iter().find(|d| d.is_error()));
-    let plan = ws.plan();
-    let locate = |span| ws.line_of(span);
+/// How `render` names the source line of each statement.
+#[derive(Clone, Copy, PartialEq)]
+enum Locate {
+    /// `Workspace::line_of`, as `rolec build` does. Today it scans the file from the start
+    /// for every statement (quadratic in file size), so it is not the default here.
+    Workspace,
+    /// The same `path:line` text, from a line-start index built once per file.
+    Indexed,
+}
+
+fn locate_mode() -> Locate {
+    match std::env::var("ROLEC_BENCH_LOCATE").as_deref() {
+        Ok("workspace") => Locate::Workspace,
+        _ => Locate::Indexed,
+    }
+}
+
+/// `path:line` of spans, computed with one sorted list of line starts per file.
+struct LineIndex {
+    files: Vec<(String, Vec<usize>)>,
+}
+
+impl LineIndex {
+    fn new(ws: &Workspace) -> LineIndex {
+        let files = ws
+            .files()
+            .iter()
+            .map(|f| {
+                let text = SourceMap::text(ws, f.id(&ws.db));
+                let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+                (SourceMap::path(ws, f.id(&ws.db)), starts)
+            })
+            .collect();
+        LineIndex { files }
+    }
+
+    fn line_of(&self, ws: &Workspace, span: Span) -> String {
+        let (path, starts) = &self.files[span.file.0 as usize];
+        let offset = ws.range(span).start;
+        let line = starts.partition_point(|&s| s <= offset);
+        format!("{path}:{line}")
+    }
+}
+
+/// Renders both scripts; returns their sizes.
+fn render_scripts(ws: &Workspace, plan: &Plan, mode: Locate) -> (usize, usize) {
+    let index = (mode == Locate::Indexed).then(|| LineIndex::new(ws));
+    let locate = |span| match &index {
+        Some(index) => index.line_of(ws, span),
+        None => ws.line_of(span),
+    };
     let secret = |_: &str| Some("bench-password".to_string());
-    let up = render(&plan, Direction::Up, ws.options(), &locate, &secret).expect("up.sql renders");
-    let down = render(&plan, Direction::Down, ws.options(), &locate, &secret).expect("down.sql renders");
+    let up = render(plan, Direction::Up, ws.options(), &locate, &secret).expect("up.sql renders");
+    let down = render(plan, Direction::Down, ws.options(), &locate, &secret).expect("down.sql renders");
     (up.len(), down.len())
 }
 
-/// The one-line edit of `rebuild_after_edit`: another table in the first plain grant.
+/// Diagnostics, plan and both scripts, as `rolec build` computes them.
+fn build(ws: &Workspace, mode: Locate) -> (usize, usize) {
+    let diagnostics = ws.diagnostics();
+    assert!(!diagnostics.iter().any(|d| d.is_error()), "the generated policy has errors: {:?}", diagnostics.iter().find(|d| d.is_error()));
+    render_scripts(ws, &ws.plan(), mode)
+}
+
+/// The one-line edit of `rebuild_after_edit`: one more privilege in the first plain grant.
 fn edited(text: &str) -> String {
     let line = text.lines().find(|l| l.starts_with("  grant select on table ")).expect("a user grant");
     text.replacen(line, &line.replace("grant select on table", "grant select, update on table"), 1)
@@ -266,7 +320,7 @@ const EDITED_FILE: &str = "policy/users_05.role";
 fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let out = f();
-    println!("stages: {label:<44} {:>9.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    println!("stages: {label:<48} {:>9.1} ms", t.elapsed().as_secs_f64() * 1e3);
     out
 }
 
@@ -275,53 +329,43 @@ fn print_stages(files: &[(String, String)]) {
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
     println!("stages: policy: {} files, {} lines, {:.1} MiB", files.len(), lines, bytes as f64 / (1 << 20) as f64);
-    time("parse (all files, syntax::parse)", || {
+    time("parse (syntax::parse, every file)", || {
         for (i, (_, t)) in files.iter().enumerate() {
             std::hint::black_box(rolec::syntax::parse(t, FileId(i as u32)));
         }
     });
     let ws = time("Workspace::load (parses to follow imports)", || load(files));
     let resolved = time("resolved()", || ws.resolved());
+    let m = &resolved.model;
     println!(
-        "stages: model: {} roles, {} memberships, {} grants, {} default privileges, {} schemas",
-        resolved.model.roles.len(),
-        resolved.model.memberships.len(),
-        resolved.model.grants.len(),
-        resolved.model.default_privileges.len(),
-        resolved.model.schemas.len()
+        "stages: model: {} roles ({} users), {} memberships, {} grants, {} default privileges, {} schemas",
+        m.roles.len(),
+        m.roles.iter().filter(|r| r.is_user).count(),
+        m.memberships.len(),
+        m.grants.len(),
+        m.default_privileges.len(),
+        m.schemas.len()
     );
-    let diagnostics = time("diagnostics() (plan included)", || ws.diagnostics());
-    println!("stages: diagnostics: {} ({} errors)", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
-    let plan = time("plan() (memoized)", || ws.plan());
+    let plan = time("plan() (lowering)", || ws.plan());
     println!("stages: plan: {} up, {} down statements", plan.up.len(), plan.down.len());
-    let fresh = load(files);
-    let _ = fresh.resolved();
-    time("lower::lower (plan alone, fresh database)", || fresh.plan());
-    let secret = |_: &str| Some("bench-password".to_string());
-    let no_locate = |_| String::new();
-    time("render up + down, no source comments", || {
-        let up = render(&plan, Direction::Up, ws.options(), &no_locate, &secret).unwrap();
-        let down = render(&plan, Direction::Down, ws.options(), &no_locate, &secret).unwrap();
-        (up.len(), down.len())
-    });
-    let locate = |span| ws.line_of(span);
-    time("render up + down, Workspace::line_of", || {
-        let up = render(&plan, Direction::Up, ws.options(), &locate, &secret).unwrap();
-        let down = render(&plan, Direction::Down, ws.options(), &locate, &secret).unwrap();
-        (up.len(), down.len())
-    });
+    let diagnostics = time("diagnostics() (parse, resolve, plan memoized)", || ws.diagnostics());
+    println!("stages: diagnostics: {} ({} errors)", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
+    time("render up + down, line index", || render_scripts(&ws, &plan, Locate::Indexed));
+    time("render up + down, Workspace::line_of", || render_scripts(&ws, &plan, Locate::Workspace));
     let mut ws = ws;
     let file = ws.file_by_path(EDITED_FILE).expect("edited file");
     let text = files.iter().find(|(p, _)| p == EDITED_FILE).unwrap().1.clone();
-    ws.set_text(file, edited(&text));
-    time("rebuild after a one-line edit", || build(&ws));
-    ws.set_text(file, format!("\n{text}"));
-    time("rebuild after a blank line at the top", || build(&ws));
+    // Each change is relative to the text before it.
+    for (label, new_text) in [("one-line edit", edited(&text)), ("blank line at the top", format!("\n{}", edited(&text)))] {
+        ws.set_text(file, new_text);
+        time(&format!("rebuild after a {label}: diagnostics + plan"), || (ws.diagnostics(), ws.plan()));
+        time(&format!("rebuild after a {label}: render"), || render_scripts(&ws, &ws.plan(), Locate::Indexed));
+    }
 }
 
 // ---------------------------------------------------------------- criterion
 
-fn benches(c: &mut Criterion, files: &[(String, String)]) {
+fn benches(c: &mut Criterion, files: &[(String, String)], mode: Locate) {
     let mut g = c.benchmark_group("build");
     g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(10)).sampling_mode(SamplingMode::Flat);
 
@@ -335,7 +379,7 @@ fn benches(c: &mut Criterion, files: &[(String, String)]) {
 
     g.bench_function("resolve", |b| b.iter(|| load(files).resolved().model.roles.len()));
 
-    g.bench_function("full_build", |b| b.iter(|| build(&load(files))));
+    g.bench_function("full_build", |b| b.iter(|| build(&load(files), mode)));
 
     let text = files.iter().find(|(p, _)| p == EDITED_FILE).expect("edited file").1.clone();
     let variants = [text.clone(), edited(&text)];
@@ -343,7 +387,7 @@ fn benches(c: &mut Criterion, files: &[(String, String)]) {
     for (name, variants) in [("rebuild_after_edit", variants), ("rebuild_after_blank_line", blank)] {
         g.bench_function(name, |b| {
             let mut ws = load(files);
-            build(&ws);
+            build(&ws, mode);
             let file = ws.file_by_path(EDITED_FILE).expect("edited file");
             let mut n = 0usize;
             b.iter_batched(
@@ -354,7 +398,7 @@ fn benches(c: &mut Criterion, files: &[(String, String)]) {
                 },
                 |new_text| {
                     ws.set_text(file, new_text);
-                    build(&ws)
+                    build(&ws, mode)
                 },
                 BatchSize::PerIteration,
             )
@@ -363,21 +407,34 @@ fn benches(c: &mut Criterion, files: &[(String, String)]) {
     g.finish();
 }
 
+/// The line index gives exactly what `Workspace::line_of` gives (checked on a sample).
+fn check_line_index(files: &[(String, String)]) {
+    let ws = load(files);
+    let plan = ws.plan();
+    let index = LineIndex::new(&ws);
+    for s in plan.up.iter().step_by(997).chain(plan.up.last()) {
+        let span = s.origin.expect("statements have an origin");
+        assert_eq!(index.line_of(&ws, span), ws.line_of(span));
+    }
+}
+
 fn main() {
     let files = generate();
     let args: Vec<String> = std::env::args().collect();
-    // `cargo test --benches` runs this binary with `--test`-style arguments: stay quick.
-    if args.iter().any(|a| a == "--test") {
-        let ws = load(&files);
-        build(&ws);
-        println!("build bench: the generated policy builds");
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then check that the
+    // generated policy builds without errors and stop.
+    if !args.iter().any(|a| a == "--bench") {
+        check_line_index(&files);
+        build(&load(&files), Locate::Indexed);
+        println!("build bench: the generated policy builds ({} files)", files.len());
         return;
     }
+    let mode = locate_mode();
     print_stages(&files);
     if args.iter().any(|a| a == "--stages-only") {
         return;
     }
     let mut c = Criterion::default().configure_from_args();
-    benches(&mut c, &files);
+    benches(&mut c, &files, mode);
     c.final_summary();
 }

@@ -2,7 +2,9 @@
 //!
 //! Per example, on its own throwaway cluster:
 //!
-//! 1. plain build (options from `build.args`, `--at` 2026-06-01 unless given there):
+//! 1. plain build (options from `build.args`; unless given there, `--at` 2026-06-01 and
+//!    `--target-version` = the server's major version; an example whose build.args targets a
+//!    newer server than the one running is skipped, and listed as skipped):
 //!    `setup.sql` → snapshot A → `up.sql` → snapshot U → `after.sql` → every line of
 //!    `checks.sql` true → `cleanup.sql` → `down.sql` → snapshot equals A;
 //! 2. the same policy built with `--idempotent`: `up.sql` → snapshot equals U (the idempotent
@@ -86,8 +88,12 @@ struct Scripts {
     dir: PathBuf,
 }
 
-fn build_example(ex: &Example) -> Result<Scripts, String> {
-    let args = ex.build_args()?;
+/// Builds for `--target-version` from build.args, else for the server's major version.
+fn build_example(ex: &Example, server_major: u32) -> Result<Scripts, String> {
+    let mut args = ex.build_args()?;
+    if !args.target_given {
+        args.options.target_version = server_major;
+    }
     let env = args.env_pairs();
     let sources = || rolec::db::Sources::Paths(vec![ex.dir.clone()]);
     let plain = compile(sources(), args.options.clone(), &env)
@@ -125,7 +131,16 @@ fn run_example(ex: &Example) -> Result<String, String> {
     let setup = ex.file("setup.sql").unwrap_or_default();
     let after = ex.file("after.sql");
     let cleanup = ex.file("cleanup.sql");
-    let s = build_example(ex)?;
+    let pg = PgCluster::start();
+    let args = ex.build_args()?;
+    if args.target_given && args.options.target_version > pg.major() {
+        return Ok(format!(
+            "SKIPPED: build.args targets PostgreSQL {}, the server is {}",
+            args.options.target_version,
+            pg.major()
+        ));
+    }
+    let s = build_example(ex, pg.major())?;
     let (up, down) = (s.dir.join("up.sql"), s.dir.join("down.sql"));
     let (iup, idown) = (
         s.dir.join("up.idempotent.sql"),
@@ -133,7 +148,6 @@ fn run_example(ex: &Example) -> Result<String, String> {
     );
     let setup_path = ex.dir.join("setup.sql");
 
-    let pg = PgCluster::start();
     run(&pg, "setup.sql", &setup, &setup_path)?;
     let a = pg.snapshot(DB);
 

@@ -51,33 +51,6 @@ use rolec::model::BuildOptions;
 /// Files whose annotations describe correct behaviour the compiler does not have yet.
 /// Each entry: file name, one line on what is wrong.
 const KNOWN_BUGS: &[(&str, &str)] = &[
-    (
-        "e001_unclosed_brace.role",
-        "an unclosed `{` is reported as `expected a declaration …, found `{`` (plus a second error on the next line) instead of saying the block is not closed",
-    ),
-    (
-        "e001_unclosed_comment.role",
-        "an unterminated `/* …` is reported as `expected a declaration …, found `/`` instead of saying the comment is not closed",
-    ),
-    (
-        "e002_did_you_mean_quoted.role",
-        "the `did you mean` help suggests a quoted mixed-case name bare (`ReadOnly`), which folds to `readonly` again; it must suggest `\"ReadOnly\"`",
-    ),
-    ("e007_help_wording.role", "the E007 help says `a table take …` instead of `a table takes …`"),
-    (
-        "e010_wrong_type_no_cascade.role",
-        "an argument of the wrong type for a parameter without default is reported twice: as the type error and as a (false) `missing argument`",
-    ),
-    (
-        "e011_redaction_other_diagnostic.role",
-        "a plaintext password is masked only in its own E011/E012 report: another diagnostic on the same line prints the password in clear",
-    ),
-    ("e016_import_cycle.role", "an import cycle is documented as E016 (codes.rs, docs/language.md) but is silently accepted"),
-    ("ok_template_in_for.role", "a template declared inside a `for` over two or more values is reported as declared twice (E005)"),
-    (
-        "w002_in_template_points_at_use.role",
-        "a W002 caused by a template argument points into the template body (for std templates: `<std>/access.role`), not at the `use` the user wrote",
-    ),
 ];
 
 /// `--at` when a file's options do not give one.
@@ -427,4 +400,38 @@ fn human_group_headers_point_at_the_lines_they_show() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// E010 points at the call (primary) and at the parameter or template (secondary), on another
+/// line.
+#[test]
+fn e010_points_at_call_and_parameter() {
+    let c = compile(Path::new("e010_template_arguments.role"));
+    let e010: Vec<&Diagnostic> = c.diagnostics.iter().filter(|d| d.code == Code::TemplateArgument).collect();
+    assert!(!e010.is_empty());
+    let line = |span| render::line_col(c.ws.text(c.diagnostics[0].primary.span.file), c.ws.range(span).start).0;
+    for d in e010 {
+        assert!(!d.secondary.is_empty(), "E010 without a label on the parameter: {}", d.message);
+        for s in &d.secondary {
+            assert_ne!(line(s.span), line(d.primary.span), "the secondary label of `{}` is on the call's line", d.message);
+            assert!(s.message.contains("parameter declared here") || s.message.contains("template declared here"), "{}", s.message);
+        }
+    }
+}
+
+/// E006 shows the whole cycle: one label per membership of the cycle, each on its own
+/// `member of`.
+#[test]
+fn e006_shows_every_membership_of_the_cycle() {
+    for (file, steps) in [("e006_cycle_self.role", 1), ("e006_cycle_two.role", 2), ("e006_cycle_three.role", 3)] {
+        let c = compile(Path::new(file));
+        let d = c.diagnostics.iter().find(|d| d.code == Code::MembershipCycle).expect("an E006");
+        assert_eq!(1 + d.secondary.len(), steps, "{file}: labels {:?}", d.secondary);
+        assert_eq!(d.message.matches('→').count(), steps, "{file}: {}", d.message);
+        let text = human(&c);
+        for label in std::iter::once(&d.primary).chain(&d.secondary) {
+            assert!(label.message.contains("is a member of"), "{file}: {}", label.message);
+            assert!(text.contains(&label.message), "{file}: the rendering lacks `{}`", label.message);
+        }
+    }
 }

@@ -40,7 +40,7 @@ codes! {
     UnsupportedCondition = "E013": "a condition PostgreSQL cannot enforce",
     MissingSecret = "E014": "a secret's environment variable is not set",
     UnknownVariable = "E015": "a variable is used but not defined",
-    ImportFailed = "E016": "an import cannot be read or forms a cycle",
+    ImportFailed = "E016": "an import cannot be read",
     InvalidValue = "E017": "a value has the wrong form",
     VersionFeature = "E018": "a feature needs a newer PostgreSQL than the target version",
     NotAllowedHere = "E019": "a statement is not allowed in this block",

@@ -61,7 +61,7 @@ pub fn check_privilege(
         return Some(
             Diagnostic::new(Code::PrivilegeMismatch, span, format!("`{}` does not apply to {what}", privilege.keyword()))
                 .label(format!("not a privilege of {what}"))
-                .help(format!("{what} take {}", list.join(", "))),
+                .help(format!("privileges on {what}: {}", list.join(", "))),
         );
     }
     if privilege == Maintain && target_version < 17 {

@@ -47,9 +47,11 @@ struct RoleInst<'a> {
     name: Option<String>,
 }
 
-/// A statement of a role body after templates and `extends` are inlined, with its scope.
+/// A statement of a role body after templates and `extends` are inlined, with its scope and,
+/// for statements of a template, the outermost `use` that brought them in: what the statement
+/// produces is attributed there, in the user's own file.
 enum Flat<'a> {
-    Stmt(&'a Stmt, Env),
+    Stmt(&'a Stmt, Env, Option<Span>),
     Without(&'a Without, Env),
 }
 
@@ -70,6 +72,8 @@ struct Resolver<'a> {
     policies: Vec<(&'a PolicyDecl, Env)>,
     top_grants: Vec<(&'a Grant, &'a [ast::Grantee], Span, Env)>,
     flat_cache: HashMap<usize, Rc<Vec<Flat<'a>>>>,
+    /// While a template is being inlined: the span of the outermost `use`.
+    use_site: Option<Span>,
     model: Model,
 }
 
@@ -92,6 +96,7 @@ impl<'a> Resolver<'a> {
             policies: Vec::new(),
             top_grants: Vec::new(),
             flat_cache: HashMap::new(),
+            use_site: None,
             model: Model::default(),
         }
     }
@@ -149,6 +154,12 @@ impl<'a> Resolver<'a> {
         match &item.kind {
             ItemKind::Role(decl) => self.roles.push(RoleInst { decl, env: env.clone(), span: decl.name.span, name: None }),
             ItemKind::Template(decl) => {
+                if !top {
+                    self.not_here(decl.name.span, "`template` is only allowed at the top level of a file");
+                    if self.templates.contains_key(&decl.name.text) {
+                        return; // the same declaration, seen again in the next iteration
+                    }
+                }
                 if let Some((_, first)) = self.templates.get(&decl.name.text) {
                     let d = Diagnostic::new(Code::Duplicate, decl.name.span, format!("template `{}` is defined twice", decl.name.text))
                         .label("second definition")
@@ -324,7 +335,7 @@ impl<'a> Resolver<'a> {
         let mut grants: Vec<ObjectGrant> = Vec::new();
         for f in flat.iter() {
             match f {
-                Flat::Stmt(stmt, env) => self.apply_stmt(stmt, env, &mut role, &mut memberships, &mut grants),
+                Flat::Stmt(stmt, env, site) => self.apply_stmt(stmt, env, site.unwrap_or(stmt.span), &mut role, &mut memberships, &mut grants),
                 Flat::Without(w, env) => self.apply_without(w, env, &mut role, &mut memberships, &mut grants),
             }
         }
@@ -400,7 +411,7 @@ impl<'a> Resolver<'a> {
                         stack.pop();
                         for f in base_flat.iter() {
                             out.push(match f {
-                                Flat::Stmt(s, e) => Flat::Stmt(s, e.clone()),
+                                Flat::Stmt(s, e, site) => Flat::Stmt(s, e.clone(), *site),
                                 Flat::Without(w, e) => Flat::Without(w, e.clone()),
                             });
                         }
@@ -429,7 +440,7 @@ impl<'a> Resolver<'a> {
         match &stmt.kind {
             StmtKind::Use(call) => self.flatten_use(call, env, out, templates),
             StmtKind::Without(w) => out.push(Flat::Without(w, env.clone())),
-            _ => out.push(Flat::Stmt(stmt, env.clone())),
+            _ => out.push(Flat::Stmt(stmt, env.clone(), self.use_site)),
         }
     }
 
@@ -456,8 +467,15 @@ impl<'a> Resolver<'a> {
         let Some(bindings) = self.bind_args(call, template, env) else { return };
         let inner = self.globals.with_all(bindings);
         templates.push(call.name.text.clone());
+        let outermost = self.use_site.is_none();
+        if outermost {
+            self.use_site = Some(call.span);
+        }
         for stmt in &template.body {
             self.flatten_stmt(stmt, &inner, out, templates);
+        }
+        if outermost {
+            self.use_site = None;
         }
         templates.pop();
         for w in &call.without {
@@ -513,6 +531,7 @@ impl<'a> Resolver<'a> {
                 .with_secondary(param.span, "parameter declared here");
                 self.error(d);
                 ok = false;
+                bound[index] = Some((value, arg.span)); // reported; not "missing" as well
                 continue;
             }
             if bound[index].is_some() {
@@ -545,9 +564,12 @@ impl<'a> Resolver<'a> {
         ok.then_some(out)
     }
 
-    fn apply_stmt(&mut self, stmt: &Stmt, env: &Env, role: &mut Role, memberships: &mut Vec<Membership>, grants: &mut Vec<ObjectGrant>) {
+    /// Applies one statement to the role being built; `origin` is where its effects are
+    /// attributed (the statement, or the `use` of the template it comes from).
+    fn apply_stmt(&mut self, stmt: &Stmt, env: &Env, origin: Span, role: &mut Role, memberships: &mut Vec<Membership>, grants: &mut Vec<ObjectGrant>) {
+        let site = (origin != stmt.span).then_some(origin);
         match &stmt.kind {
-            StmtKind::MemberOf(m) => self.member_of(m, stmt.span, env, role, memberships),
+            StmtKind::MemberOf(m) => self.member_of(m, stmt.span, site, env, role, memberships),
             StmtKind::Attribute(a) => {
                 role.attributes.insert(a.kind, a.on);
             }
@@ -569,12 +591,12 @@ impl<'a> Resolver<'a> {
                 let database = database.as_ref().and_then(|d| self.name(d, env));
                 let param = param.text.to_ascii_lowercase();
                 role.settings.retain(|s| !(s.param == param && s.database == database));
-                role.settings.push(Setting { param, values, database, origin: stmt.span });
+                role.settings.push(Setting { param, values, database, origin });
             }
             StmtKind::Comment(t) => role.comment = self.interpolate(t, env),
             StmtKind::Tags(ts) => role.tags = ts.iter().filter_map(|t| self.name(t, env)).collect(),
             StmtKind::Grant(g) => {
-                if let Some(grant) = self.grant(g, env, Grantee::Role(role.name.clone()), false, stmt.span) {
+                if let Some(grant) = self.grant(g, env, Grantee::Role(role.name.clone()), false, origin) {
                     grants.push(grant);
                 }
             }
@@ -587,7 +609,7 @@ impl<'a> Resolver<'a> {
             StmtKind::ConnectFrom { cidr, database } => {
                 if let Some(cidr) = self.cidr(cidr) {
                     let database = database.as_ref().and_then(|d| self.name(d, env));
-                    self.model.hba.push(HbaRule { role: role.name.clone(), cidr, database, origin: stmt.span });
+                    self.model.hba.push(HbaRule { role: role.name.clone(), cidr, database, origin });
                 }
             }
             StmtKind::Owner(_) | StmtKind::Creators(_) | StmtKind::Use(_) | StmtKind::Without(_) | StmtKind::Error => {}
@@ -622,7 +644,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn member_of(&mut self, m: &MemberOf, span: Span, env: &Env, role: &Role, memberships: &mut Vec<Membership>) {
+    fn member_of(&mut self, m: &MemberOf, span: Span, site: Option<Span>, env: &Env, role: &Role, memberships: &mut Vec<Membership>) {
         for c in &m.conditions {
             let d = Diagnostic::new(Code::UnsupportedCondition, *c, "PostgreSQL cannot enforce this condition on a membership")
                 .label("not enforceable by PostgreSQL")
@@ -662,10 +684,18 @@ impl<'a> Resolver<'a> {
                 self.error(Diagnostic::new(Code::InvalidValue, span, "the membership window ends before it starts").label("empty window"));
             }
         }
+        let empty_window = matches!((from, until), (Some(f), Some(u)) if u <= f);
         let active = from.is_none_or(|f| f <= at) && until.is_none_or(|u| at < u);
         let reason = m.reason.as_ref().and_then(|r| self.interpolate(r, env));
         for (target, tspan) in self.member_targets(&m.targets, env, &role.name) {
-            if !active {
+            if target == "pg_database_owner" {
+                let d = Diagnostic::new(Code::NotAllowedHere, tspan, "`pg_database_owner` cannot have explicit members")
+                    .label("PostgreSQL refuses this membership")
+                    .help("its only member is the owner of the current database, implicitly");
+                self.error(d);
+                continue;
+            }
+            if !active && !empty_window {
                 let when = match (from, until) {
                     (Some(f), _) if at < f => format!("it opens at {}", fmt_time(f)),
                     (_, Some(u)) => format!("it closed at {}", fmt_time(u)),
@@ -687,7 +717,7 @@ impl<'a> Resolver<'a> {
                 until,
                 active,
                 reason: reason.clone(),
-                origin: tspan,
+                origin: site.unwrap_or(tspan),
             });
         }
     }
@@ -1059,7 +1089,7 @@ impl<'a> Resolver<'a> {
 
     fn suggest_role(&self, name: &str) -> Option<String> {
         let candidates = self.role_index.keys().chain(self.externals.keys()).map(String::as_str);
-        closest(name, candidates).map(|s| format!("did you mean `{s}`?"))
+        closest(name, candidates).map(|s| format!("did you mean `{}`?", display_name(s)))
     }
 
     fn schema_ref(&mut self, n: &Name, env: &Env) -> Option<String> {

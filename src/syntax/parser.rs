@@ -91,6 +91,10 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let start = pair.as_span().start();
         let text = pair.as_str();
+        if let Some(d) = self.unclosed(text, start) {
+            self.diags.push(d);
+            return Item { span, kind: ItemKind::Error };
+        }
         let d = match RolecParser::parse(alone, text) {
             Err(err) => self.pest_error(err, start, text),
             Ok(_) => Diagnostic::new(Code::Syntax, span, "this text cannot be read here")
@@ -98,6 +102,55 @@ impl Builder<'_> {
         };
         self.diags.push(d);
         Item { span, kind: ItemKind::Error }
+    }
+
+    /// A comment, string or block that is opened and never closed explains the error better
+    /// than what the grammar expected at the end of the text.
+    fn unclosed(&self, text: &str, offset: usize) -> Option<Diagnostic> {
+        let trimmed = text.trim_start();
+        let lead = text.len() - trimmed.len();
+        if trimmed.starts_with("/*") && !trimmed.contains("*/") {
+            let span = self.span_of(offset + lead, offset + lead + 2);
+            return Some(Diagnostic::new(Code::Syntax, span, "this comment is never closed").label("opened here").help("close it with `*/`"));
+        }
+        // Scan outside strings and comments for an unmatched `{` or a string without its end.
+        let bytes = text.as_bytes();
+        let mut open_braces: Vec<usize> = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'"' => {
+                    let start = i;
+                    i += 1;
+                    loop {
+                        match bytes.get(i) {
+                            None | Some(b'\n') => {
+                                let span = self.span_of(offset + start, offset + start + 1);
+                                return Some(Diagnostic::new(Code::Syntax, span, "this string is never closed").label("opened here").help("end it with `\"` on the same line"));
+                            }
+                            Some(b'\\') => i += 2,
+                            Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                            Some(b'"') => break,
+                            Some(_) => i += 1,
+                        }
+                    }
+                }
+                b'{' => open_braces.push(i),
+                b'}' => {
+                    open_braces.pop();
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        let first_open = *open_braces.first()?;
+        let span = self.span_of(offset + first_open, offset + first_open + 1);
+        Some(Diagnostic::new(Code::Syntax, span, "this `{` is never closed (no matching `}`)").label("opened here").help("add the matching `}`"))
     }
 
     fn bad_stmt(&mut self, pair: Pair<'_, Rule>, alone: Rule) -> Stmt {

@@ -175,6 +175,8 @@ pub struct BuildArgs {
     pub env: Vec<(String, String)>,
     /// Whether `--at` was given (otherwise `options.at` is [`DEFAULT_AT`]).
     pub at_given: bool,
+    /// Whether `--target-version` was given (otherwise the default, 15).
+    pub target_given: bool,
 }
 
 impl BuildArgs {
@@ -237,6 +239,7 @@ pub fn parse_build_args(text: &str) -> Result<BuildArgs, String> {
                 args.options.target_version = v
                     .parse()
                     .map_err(|_| format!("`--target-version {v}`: not a number"))?;
+                args.target_given = true;
             }
             "--idempotent" => args.options.idempotent = true,
             "--lock" => {
