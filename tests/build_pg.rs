@@ -761,6 +761,31 @@ fn idempotent_reapply_converges_valid_until() {
     );
 }
 
+/// Managed PostgreSQL services give no superuser, only a CREATEROLE role. Every up.sql spells
+/// `NOSUPERUSER … NOREPLICATION NOBYPASSRLS` in its `ALTER ROLE … WITH`, and PostgreSQL lets
+/// only superusers mention those attributes, even to turn them off (42501 on 15 and 16), so
+/// no rolec script runs as such a deployer, even for a policy that uses none of them.
+#[test]
+#[ignore = "doubtful: up.sql always names superuser-only attributes, so a CREATEROLE (non-superuser) deployer cannot run it (42501)"]
+fn scripts_run_as_a_createrole_deployer() {
+    let pg = PgCluster::start();
+    apply(
+        &pg,
+        "setup",
+        "CREATE ROLE deployer LOGIN CREATEROLE; CREATE SCHEMA app; \
+         GRANT ALL ON SCHEMA app TO deployer WITH GRANT OPTION;",
+    );
+    let built = build(
+        &[("s.role", "schema app\nrole r { grant usage on schema app }\nuser u { member of r }")],
+        for_server(&pg, options(DEFAULT_AT, false)),
+    );
+    let before = pg.snapshot(DB);
+    pg.exec_as(DB, "deployer", &built.up).expect("up.sql as a CREATEROLE deployer");
+    assert!(pg.query_bool(DB, "SELECT pg_has_role('u', 'r', 'MEMBER')"));
+    pg.exec_as(DB, "deployer", &built.down).expect("down.sql as a CREATEROLE deployer");
+    assert_same(&before, &pg.snapshot(DB), "down.sql");
+}
+
 // ---- 4. passwords -------------------------------------------------------------------------------
 
 const PASSWORD: &str = "pa'ss\"w\\ord $rolec$ -- ünï";
@@ -1130,4 +1155,3 @@ fn member_helper_matches_snapshot_rows() {
         assert!(s.memberships.contains(&member("a", "b", true)));
     }
 }
-

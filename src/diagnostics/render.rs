@@ -62,16 +62,23 @@ pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> St
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
         };
-        let primary = (map.path(d.primary.span.file), clamp(map.range(d.primary.span), &texts[&map.path(d.primary.span.file)]));
-        let mut report = Report::build(kind, primary.clone())
-            .with_code(d.code)
-            .with_message(&d.message)
-            .with_config(Config::default().with_index_type(IndexType::Byte).with_color(color))
-            .with_label(AriadneLabel::new(primary).with_message(&d.primary.message).with_order(0));
-        for (i, l) in d.secondary.iter().enumerate() {
+        let primary_path = map.path(d.primary.span.file);
+        let primary_range = clamp(map.range(d.primary.span), &texts[&primary_path]);
+        // ariadne starts a new group (under a header repeating the primary location) whenever a
+        // label lies above the previous one, so labels are added in file and line order.
+        let mut labels: Vec<(String, std::ops::Range<usize>, &str)> = vec![(primary_path.clone(), primary_range.clone(), d.primary.message.as_str())];
+        for l in &d.secondary {
             let path = map.path(l.span.file);
             let range = clamp(map.range(l.span), &texts[&path]);
-            report = report.with_label(AriadneLabel::new((path, range)).with_message(&l.message).with_order(i as i32 + 1));
+            labels.push((path, range, l.message.as_str()));
+        }
+        labels.sort_by(|a, b| (a.0 != primary_path, &a.0, a.1.start).cmp(&(b.0 != primary_path, &b.0, b.1.start)));
+        let mut report = Report::build(kind, (primary_path, primary_range))
+            .with_code(d.code)
+            .with_message(&d.message)
+            .with_config(Config::default().with_index_type(IndexType::Byte).with_color(color));
+        for (path, range, message) in labels {
+            report = report.with_label(AriadneLabel::new((path, range)).with_message(message));
         }
         if let Some(h) = &d.help {
             report = report.with_help(h);

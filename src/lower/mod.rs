@@ -76,7 +76,18 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     }
     for role in &model.roles {
         let roles = vec![role.name.clone()];
-        pairs.push((stmt(Phase::Attributes, alter_attributes(role), role.origin, roles.clone()), None));
+        pairs.push((stmt(Phase::Attributes, alter_attributes(role, options.idempotent), role.origin, roles.clone()), None));
+        if options.idempotent {
+            // The role may exist from an earlier run: take back what the policy no longer says.
+            let name = ident(&role.name);
+            if role.password.is_none() {
+                pairs.push((stmt(Phase::Attributes, format!("ALTER ROLE {name} PASSWORD NULL;"), role.origin, roles.clone()), None));
+            }
+            pairs.push((stmt(Phase::Attributes, format!("ALTER ROLE {name} RESET ALL;"), role.origin, roles.clone()), None));
+            if role.comment.is_none() {
+                pairs.push((stmt(Phase::Comments, format!("COMMENT ON ROLE {name} IS NULL;"), role.origin, roles.clone()), None));
+            }
+        }
         match &role.password {
             Some(PasswordSource::Secret { env, origin }) => pairs.push((
                 Statement { phase: Phase::Attributes, sql: Sql::SecretPassword { role: role.name.clone(), env: env.clone() }, origin: Some(*origin), roles: roles.clone(), note: None },
@@ -90,7 +101,8 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         }
         for s in &role.settings {
             let scope = s.database.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
-            let values: Vec<String> = s.values.iter().map(|x| literal(x)).collect();
+            // An empty list (`search_path = []`) is the empty string, as `SET x = ''`.
+            let values: Vec<String> = if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|x| literal(x)).collect() };
             let sql = format!("ALTER ROLE {}{scope} SET {} = {};", ident(&role.name), setting_name(&s.param), values.join(", "));
             pairs.push((stmt(Phase::Attributes, sql, s.origin, roles.clone()), None));
         }
@@ -169,8 +181,9 @@ fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) 
     }
 }
 
-/// Every attribute spelled out, so that an existing role converges too (`--idempotent`).
-fn alter_attributes(role: &Role) -> String {
+/// Every attribute spelled out, so that an existing role converges too (`--idempotent`, where
+/// a missing `valid until` also resets an earlier expiry).
+fn alter_attributes(role: &Role, idempotent: bool) -> String {
     let word = |kind: AttributeKind, on: &str, off: &str| if role.attribute(kind) { on.to_string() } else { off.to_string() };
     let mut parts = vec![
         word(AttributeKind::Login, "LOGIN", "NOLOGIN"),
@@ -183,8 +196,10 @@ fn alter_attributes(role: &Role) -> String {
     let inherit = role.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true);
     parts.push(if inherit { "INHERIT".into() } else { "NOINHERIT".into() });
     parts.push(format!("CONNECTION LIMIT {}", role.connection_limit.unwrap_or(-1)));
-    if let Some(v) = &role.valid_until {
-        parts.push(format!("VALID UNTIL {}", literal(v)));
+    match &role.valid_until {
+        Some(v) => parts.push(format!("VALID UNTIL {}", literal(v))),
+        None if idempotent => parts.push("VALID UNTIL 'infinity'".to_string()),
+        None => {}
     }
     format!("ALTER ROLE {} WITH {};", ident(&role.name), parts.join(" "))
 }
