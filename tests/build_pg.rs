@@ -11,7 +11,9 @@ use std::process::Command;
 use std::sync::{Arc, Barrier};
 
 use rolec::model::BuildOptions;
-use support::build::{compile, compile_ok, options_at, policy, Built, Failure, DEFAULT_AT};
+use support::build::{
+    compile, compile_ok, expiry_normalized, options_at, policy, Built, Failure, DEFAULT_AT,
+};
 use support::pg::{quote_ident, quote_literal, CatalogSnapshot, MembershipRow, PgCluster, PrivilegeRow};
 
 const DB: &str = "postgres";
@@ -37,9 +39,11 @@ fn assert_true(pg: &PgCluster, queries: &[&str]) {
     assert!(failed.is_empty(), "false:\n  {}", failed.join("\n  "));
 }
 
+/// Snapshot equality, where `VALID UNTIL 'infinity'` and no expiry count as equal (see
+/// `expiry_normalized`).
 #[track_caller]
 fn assert_same(expected: &CatalogSnapshot, actual: &CatalogSnapshot, what: &str) {
-    expected.assert_same(actual, what);
+    expiry_normalized(expected).assert_same(&expiry_normalized(actual), what);
 }
 
 fn role_names(s: &CatalogSnapshot) -> BTreeSet<String> {
@@ -542,8 +546,8 @@ fn check_features_up(pg: &PgCluster) {
             "SELECT rolcanlogin AND rolcreatedb AND rolcreaterole AND rolbypassrls AND rolreplication \
              AND NOT rolinherit AND NOT rolsuper AND rolconnlimit = 5 \
              AND rolvaliduntil = '2030-01-01 00:00:00+00' FROM pg_roles WHERE rolname = 'alice'",
-            "SELECT NOT rolcanlogin AND rolinherit AND rolconnlimit = -1 AND rolvaliduntil IS NULL \
-             FROM pg_roles WHERE rolname = 'bob'",
+            "SELECT NOT rolcanlogin AND rolinherit AND rolconnlimit = -1 \
+             AND (rolvaliduntil IS NULL OR rolvaliduntil = 'infinity') FROM pg_roles WHERE rolname = 'bob'",
             "SELECT NOT rolcanlogin AND NOT rolcreatedb FROM pg_roles WHERE rolname = 'reader'",
             // Settings: cluster-wide (list and scalar) and per database.
             "SELECT setconfig @> ARRAY['search_path=app, public', 'statement_timeout=5min'] \

@@ -19,7 +19,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use support::build::{check_lines, compile, examples, Built, Example};
+use support::build::{check_lines, compile, examples, expiry_normalized, Built, Example};
 use support::pg::{error_text, CatalogSnapshot, PgCluster};
 
 const DB: &str = "postgres";
@@ -42,7 +42,10 @@ fn run(pg: &PgCluster, step: &str, sql: &str, saved: &Path) -> Result<(), String
         .map_err(|e| format!("{step} failed: {e}\n  (script: {})", saved.display()))
 }
 
+/// Compares snapshots; `VALID UNTIL 'infinity'` and no expiry count as equal (see
+/// `expiry_normalized`).
 fn same(a: &CatalogSnapshot, b: &CatalogSnapshot, what: &str) -> Result<(), String> {
+    let (a, b) = (&expiry_normalized(a), &expiry_normalized(b));
     if a == b {
         Ok(())
     } else {

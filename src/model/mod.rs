@@ -151,6 +151,29 @@ pub enum Object {
     AllIn { kind: BulkKind, schema: String },
 }
 
+impl Object {
+    /// How messages name the object: ``table `app.orders` ``.
+    pub fn describe(&self) -> String {
+        match self {
+            Object::Table { schema, name } => format!("table `{schema}.{name}`"),
+            Object::View { schema, name } => format!("view `{schema}.{name}`"),
+            Object::Sequence { schema, name } => format!("sequence `{schema}.{name}`"),
+            Object::Routine { schema, name, args } => format!("function `{schema}.{name}({})`", args.join(", ")),
+            Object::Schema { name } => format!("schema `{name}`"),
+            Object::Database { name } => format!("database `{name}`"),
+            Object::Type { schema, name } => format!("type `{schema}.{name}`"),
+            Object::Domain { schema, name } => format!("domain `{schema}.{name}`"),
+            Object::Columns { schema, table, columns } => format!("columns ({}) of `{schema}.{table}`", columns.join(", ")),
+            Object::AllIn { kind, schema } => format!("{} in schema `{schema}`", match kind {
+                BulkKind::Tables => "tables",
+                BulkKind::Sequences => "sequences",
+                BulkKind::Functions => "functions",
+                BulkKind::Routines => "routines",
+            }),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectGrant {
     pub grantee: Grantee,

@@ -365,7 +365,7 @@ impl<'a> Resolver<'a> {
                     let Some(object) = self.quiet(|r| r.object(&g.target, env)) else { continue };
                     for p in &g.privs {
                         if let Some(first) = privileges.insert((object.clone(), p.privilege), p.span) {
-                            found.push((p.span, first, format!("`{}` is already granted here", p.privilege.keyword())));
+                            found.push((p.span, first, format!("`{}` on {} is already granted", p.privilege.keyword(), object.describe())));
                         }
                     }
                 }

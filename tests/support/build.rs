@@ -17,6 +17,25 @@ use rolec::diagnostics::{render, Code, Diagnostic};
 use rolec::lower::script::{render as render_script, Direction};
 use rolec::model::{BuildOptions, Model};
 
+/// A copy of a snapshot in which a role's `VALID UNTIL 'infinity'` reads as no expiry (NULL):
+/// the two mean the same to PostgreSQL, and `--idempotent` scripts write 'infinity' to take
+/// back an earlier expiry where a plain `CREATE ROLE` leaves NULL.
+pub fn expiry_normalized(s: &super::pg::CatalogSnapshot) -> super::pg::CatalogSnapshot {
+    let mut out = s.clone();
+    out.roles = s
+        .roles
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            if r.valid_until.as_deref() == Some("infinity") {
+                r.valid_until = None;
+            }
+            r
+        })
+        .collect();
+    out
+}
+
 /// The instant time windows are evaluated at unless a test says otherwise (`--at`).
 pub const DEFAULT_AT: &str = "2026-06-01T00:00:00Z";
 
