@@ -99,8 +99,8 @@ fn build_example(ex: &Example, server_major: u32) -> Result<Scripts, String> {
     }
     let env = args.env_pairs();
     let sources = || rolec::db::Sources::Paths(vec![ex.dir.clone()]);
-    let plain = compile(sources(), args.options.clone(), &env)
-        .map_err(|f| format!("build failed: {f}"))?;
+    let plain =
+        compile(sources(), args.options.clone(), &env).map_err(|f| format!("build failed: {f}"))?;
     let mut idem_options = args.options.clone();
     idem_options.idempotent = true;
     let idempotent = compile(sources(), idem_options, &env)
@@ -204,13 +204,23 @@ fn run_example(ex: &Example) -> Result<String, String> {
     if let Some(sql) = &cleanup {
         run(&pg, "cleanup.sql", sql, &ex.dir.join("cleanup.sql"))?;
     }
-    run(&pg, "idempotent down.sql (1st run)", &s.idempotent.down, &idown)?;
+    run(
+        &pg,
+        "idempotent down.sql (1st run)",
+        &s.idempotent.down,
+        &idown,
+    )?;
     same(
         &a,
         &pg.snapshot(DB),
         "the --idempotent down.sql did not restore the catalog",
     )?;
-    run(&pg, "idempotent down.sql (2nd run)", &s.idempotent.down, &idown)?;
+    run(
+        &pg,
+        "idempotent down.sql (2nd run)",
+        &s.idempotent.down,
+        &idown,
+    )?;
     same(
         &a,
         &pg.snapshot(DB),
@@ -306,4 +316,3 @@ fn build_args_are_translated_to_options() {
     assert!(support::build::parse_build_args("--frobnicate").is_err());
     assert!(support::build::parse_build_args("--set").is_err());
 }
-

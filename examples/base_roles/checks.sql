@@ -18,7 +18,7 @@ SELECT NOT pg_has_role('authenticator', 'administrator', 'MEMBER');
 
 -- app_admin: the verifier is stored as written.
 SELECT rolpassword = 'SCRAM-SHA-256$4096:cm9sZWMtZXhhbXBsZS1zYQ==$xU6Z0a6Ek6y95rVzuNDs/D8tca7FttA6YpGgvqmbsfg=:vQ7+QIsl95bdhpXj9a4rqmcT5E5hPhYVmHUcs3zqglg=' FROM pg_authid WHERE rolname = 'app_admin';
-SELECT rolconnlimit = 3 AND rolvaliduntil IS NULL FROM pg_roles WHERE rolname = 'app_admin';
+SELECT rolconnlimit = 3 AND (rolvaliduntil IS NULL OR rolvaliduntil = 'infinity') FROM pg_roles WHERE rolname = 'app_admin';
 SELECT pg_has_role('app_admin', 'administrator', 'USAGE');
 
 -- The public block.

@@ -68,22 +68,24 @@ pub struct Plan {
 pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     let mut pairs: Vec<(Statement, Option<Statement>)> = Vec::new();
     let v = options.target_version;
+    let rerunnable = options.rerunnable();
     let managed: std::collections::HashSet<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();
     let mine = |names: &[&str]| -> Vec<String> { names.iter().filter(|n| managed.contains(**n)).map(|n| n.to_string()).collect() };
 
     for role in &model.roles {
-        pairs.push(create_role(role, options.idempotent));
+        pairs.push(create_role(role, rerunnable));
     }
     for role in &model.roles {
         let roles = vec![role.name.clone()];
-        pairs.push((stmt(Phase::Attributes, alter_attributes(role, options.idempotent), role.origin, roles.clone()), None));
-        if options.idempotent {
-            // The role may exist from an earlier run: take back what the policy no longer says.
+        if let Some(sql) = alter_attributes(role, rerunnable) {
+            pairs.push((stmt(Phase::Attributes, sql, role.origin, roles.clone()), None));
+        }
+        if rerunnable {
+            // The role may exist from an earlier run: take back settings and a comment that the
+            // policy no longer has. Passwords are left alone: a role without `password` in the
+            // policy may have one set by hand, and wiping it would lock its user out.
             let name = ident(&role.name);
-            if role.password.is_none() {
-                pairs.push((stmt(Phase::Attributes, format!("ALTER ROLE {name} PASSWORD NULL;"), role.origin, roles.clone()), None));
-            }
-            pairs.push((stmt(Phase::Attributes, format!("ALTER ROLE {name} RESET ALL;"), role.origin, roles.clone()), None));
+            pairs.push((stmt(Phase::Attributes, reset_settings(&role.name), role.origin, roles.clone()), None));
             if role.comment.is_none() {
                 pairs.push((stmt(Phase::Comments, format!("COMMENT ON ROLE {name} IS NULL;"), role.origin, roles.clone()), None));
             }
@@ -105,6 +107,16 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
             let values: Vec<String> = if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|x| literal(x)).collect() };
             let sql = format!("ALTER ROLE {}{scope} SET {} = {};", ident(&role.name), setting_name(&s.param), values.join(", "));
             pairs.push((stmt(Phase::Attributes, sql, s.origin, roles.clone()), None));
+        }
+    }
+    if rerunnable {
+        // A membership whose window has closed may have been granted by an earlier run.
+        for m in model.memberships.iter().filter(|m| !m.active) {
+            let roles = mine(&[&m.role, &m.member]);
+            let sql = format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member));
+            let mut up = stmt(Phase::Memberships, sql::do_block(&format!("{sql} EXCEPTION WHEN undefined_object THEN NULL;")), m.origin, roles);
+            up.note = Some("outside its time window at build time: revoked if an earlier run granted it".to_string());
+            pairs.push((up, None));
         }
     }
     for m in model.memberships.iter().filter(|m| m.active) {
@@ -148,7 +160,7 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
             downs.push(d);
         }
     }
-    if options.idempotent {
+    if rerunnable {
         for d in &mut downs {
             tolerate_missing(d);
         }
@@ -181,27 +193,50 @@ fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) 
     }
 }
 
-/// Every attribute spelled out, so that an existing role converges too (`--idempotent`, where
-/// a missing `valid until` also resets an earlier expiry).
-fn alter_attributes(role: &Role, idempotent: bool) -> String {
-    let word = |kind: AttributeKind, on: &str, off: &str| if role.attribute(kind) { on.to_string() } else { off.to_string() };
-    let mut parts = vec![
-        word(AttributeKind::Login, "LOGIN", "NOLOGIN"),
-        word(AttributeKind::Superuser, "SUPERUSER", "NOSUPERUSER"),
-        word(AttributeKind::Createdb, "CREATEDB", "NOCREATEDB"),
-        word(AttributeKind::Createrole, "CREATEROLE", "NOCREATEROLE"),
-        word(AttributeKind::Replication, "REPLICATION", "NOREPLICATION"),
-        word(AttributeKind::Bypassrls, "BYPASSRLS", "NOBYPASSRLS"),
+/// The attributes that differ from `CREATE ROLE`'s defaults; with `rerunnable`, every attribute
+/// spelled out so that an existing role converges (a missing `valid until` then also resets an
+/// earlier expiry). Leaving defaults out keeps plain scripts runnable by a CREATEROLE deployer,
+/// which may not even name SUPERUSER, REPLICATION or BYPASSRLS.
+fn alter_attributes(role: &Role, rerunnable: bool) -> Option<String> {
+    const DEFAULTS: [(AttributeKind, bool, &str, &str); 7] = [
+        (AttributeKind::Login, false, "LOGIN", "NOLOGIN"),
+        (AttributeKind::Superuser, false, "SUPERUSER", "NOSUPERUSER"),
+        (AttributeKind::Createdb, false, "CREATEDB", "NOCREATEDB"),
+        (AttributeKind::Createrole, false, "CREATEROLE", "NOCREATEROLE"),
+        (AttributeKind::Replication, false, "REPLICATION", "NOREPLICATION"),
+        (AttributeKind::Bypassrls, false, "BYPASSRLS", "NOBYPASSRLS"),
+        (AttributeKind::Inherit, true, "INHERIT", "NOINHERIT"),
     ];
-    let inherit = role.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true);
-    parts.push(if inherit { "INHERIT".into() } else { "NOINHERIT".into() });
-    parts.push(format!("CONNECTION LIMIT {}", role.connection_limit.unwrap_or(-1)));
+    let mut parts = Vec::new();
+    for (kind, default, on, off) in DEFAULTS {
+        let value = role.attributes.get(&kind).copied().unwrap_or(default);
+        if rerunnable || value != default {
+            parts.push(if value { on } else { off }.to_string());
+        }
+    }
+    let limit = role.connection_limit.unwrap_or(-1);
+    if rerunnable || limit != -1 {
+        parts.push(format!("CONNECTION LIMIT {limit}"));
+    }
     match &role.valid_until {
         Some(v) => parts.push(format!("VALID UNTIL {}", literal(v))),
-        None if idempotent => parts.push("VALID UNTIL 'infinity'".to_string()),
+        None if rerunnable => parts.push("VALID UNTIL 'infinity'".to_string()),
         None => {}
     }
-    format!("ALTER ROLE {} WITH {};", ident(&role.name), parts.join(" "))
+    (!parts.is_empty()).then(|| format!("ALTER ROLE {} WITH {};", ident(&role.name), parts.join(" ")))
+}
+
+/// Removes every setting of a role, in all databases and per database, so that the `SET`s
+/// that follow leave exactly the policy's.
+fn reset_settings(role: &str) -> String {
+    let lit = literal(role);
+    sql::do_block(&format!(
+        "DECLARE d name; BEGIN EXECUTE format('ALTER ROLE %I RESET ALL', {lit}); \
+         FOR d IN SELECT db.datname FROM pg_catalog.pg_db_role_setting s \
+         JOIN pg_catalog.pg_database db ON db.oid = s.setdatabase \
+         JOIN pg_catalog.pg_roles r ON r.oid = s.setrole WHERE r.rolname = {lit} \
+         LOOP EXECUTE format('ALTER ROLE %I IN DATABASE %I RESET ALL', {lit}, d); END LOOP; END"
+    ))
 }
 
 /// A configuration parameter name: validated by the grammar (letters, digits, `_`, `.`).

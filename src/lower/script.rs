@@ -38,12 +38,12 @@ pub fn render(
         "-- rolec {name}.sql: {} statement(s) for PostgreSQL {}{}. Run as one transaction.\n",
         statements.len(),
         options.target_version,
-        if options.idempotent { ", safe to run again" } else { "" },
+        if options.rerunnable() { ", safe to run again" } else { "" },
     ));
     out.push_str("BEGIN;\n");
     if options.lock {
-        out.push_str("-- serialize concurrent runs\n");
-        out.push_str(&sql::do_block(&format!("PERFORM pg_catalog.pg_advisory_xact_lock({LOCK_KEY});")));
+        out.push_str("-- serialize concurrent runs (cluster-wide for a superuser, else per database)\n");
+        out.push_str(&lock_statement());
         out.push('\n');
     }
     for s in statements {
@@ -66,6 +66,18 @@ pub fn render(
     } else {
         Err(errors)
     }
+}
+
+/// Roles are cluster-wide, but advisory locks are per database, so two runs connected to
+/// different databases would not wait for each other. A superuser therefore also locks
+/// `pg_authid` against writes (logins, which only read it, go on); other roles, which may not
+/// lock a catalog, take the advisory lock alone.
+fn lock_statement() -> String {
+    sql::do_block(&format!(
+        "PERFORM pg_catalog.pg_advisory_xact_lock({LOCK_KEY}); \
+         IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN \
+         LOCK TABLE pg_catalog.pg_authid IN SHARE ROW EXCLUSIVE MODE; END IF;"
+    ))
 }
 
 fn statement_sql(s: &Statement, secret: &dyn Fn(&str) -> Option<String>) -> Result<String, Box<Diagnostic>> {

@@ -20,8 +20,9 @@ pub fn literal(value: &str) -> String {
     }
 }
 
-/// Wraps `body` (statements ending in `;`) in a `DO` block, with a dollar-quote tag that does
-/// not occur in the body.
+/// Wraps `body` in a `DO` block, with a dollar-quote tag that does not occur in the body. The
+/// body is statements ending in `;` (put between `BEGIN` and `END`), or a whole block that
+/// starts with `DECLARE`.
 pub fn do_block(body: &str) -> String {
     let mut tag = "$rolec$".to_string();
     let mut n = 0;
@@ -29,7 +30,11 @@ pub fn do_block(body: &str) -> String {
         n += 1;
         tag = format!("$rolec{n}$");
     }
-    format!("DO {tag} BEGIN {body} END {tag};")
+    if body.starts_with("DECLARE") {
+        format!("DO {tag} {body} {tag};")
+    } else {
+        format!("DO {tag} BEGIN {body} END {tag};")
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,14 @@ pub struct BuildOptions {
 
 pub const DEFAULT_TARGET_VERSION: u32 = 15;
 
+impl BuildOptions {
+    /// Whether scripts must be safe to run again: `--idempotent`, or `--lock` (which only
+    /// makes sense for scripts that several runs may apply).
+    pub fn rerunnable(&self) -> bool {
+        self.idempotent || self.lock
+    }
+}
+
 impl Default for BuildOptions {
     fn default() -> Self {
         BuildOptions { sets: Vec::new(), at: 0, target_version: DEFAULT_TARGET_VERSION, idempotent: false, lock: false }

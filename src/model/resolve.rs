@@ -588,7 +588,13 @@ impl<'a> Resolver<'a> {
                     Val::List(items) => items.iter().filter_map(Val::as_text).collect(),
                     other => vec![other.as_text().unwrap_or_default()],
                 };
-                let database = database.as_ref().and_then(|d| self.name(d, env));
+                let database = match database {
+                    Some(d) => match self.database_name(d, env) {
+                        Some(name) => Some(name),
+                        None => return,
+                    },
+                    None => None,
+                };
                 let param = param.text.to_ascii_lowercase();
                 role.settings.retain(|s| !(s.param == param && s.database == database));
                 role.settings.push(Setting { param, values, database, origin });
@@ -608,7 +614,13 @@ impl<'a> Resolver<'a> {
             }
             StmtKind::ConnectFrom { cidr, database } => {
                 if let Some(cidr) = self.cidr(cidr) {
-                    let database = database.as_ref().and_then(|d| self.name(d, env));
+                    let database = match database {
+                        Some(d) => match self.database_name(d, env) {
+                            Some(name) => Some(name),
+                            None => return,
+                        },
+                        None => None,
+                    };
                     self.model.hba.push(HbaRule { role: role.name.clone(), cidr, database, origin });
                 }
             }
@@ -991,7 +1003,7 @@ impl<'a> Resolver<'a> {
                 Object::Routine { schema, name, args }
             }
             TargetKind::Schema(n) => Object::Schema { name: self.schema_ref(n, env)? },
-            TargetKind::Database(n) => Object::Database { name: self.name(n, env)? },
+            TargetKind::Database(n) => Object::Database { name: self.database_name(n, env)? },
             TargetKind::Type(q) => {
                 let (schema, name) = self.qname(q, env)?;
                 Object::Type { schema, name }
@@ -1002,7 +1014,7 @@ impl<'a> Resolver<'a> {
             }
             TargetKind::Columns { columns, table } => {
                 let (schema, table) = self.qname(table, env)?;
-                let columns = columns.iter().map(|c| self.name(c, env)).collect::<Option<Vec<_>>>()?;
+                let columns = columns.iter().map(|c| self.identifier(c, env, "column")).collect::<Option<Vec<_>>>()?;
                 Object::Columns { schema, table, columns }
             }
             TargetKind::AllIn { kind, schema } => Object::AllIn { kind: *kind, schema: self.schema_ref(schema, env)? },
@@ -1135,6 +1147,20 @@ impl<'a> Resolver<'a> {
             return None;
         }
         Some(name)
+    }
+
+    /// A name PostgreSQL stores as an identifier: at most 63 bytes (E009).
+    fn identifier(&mut self, n: &Name, env: &Env, what: &str) -> Option<String> {
+        let name = self.name(n, env)?;
+        if let Some(d) = check_length(&name, n.span, what) {
+            self.error(d);
+            return None;
+        }
+        Some(name)
+    }
+
+    fn database_name(&mut self, n: &Name, env: &Env) -> Option<String> {
+        self.identifier(n, env, "database")
     }
 
     fn interpolate(&mut self, t: &ast::Template, env: &Env) -> Option<String> {

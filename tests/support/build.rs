@@ -282,9 +282,8 @@ impl Example {
     /// A file of the example, if it exists.
     pub fn file(&self, name: &str) -> Option<String> {
         let p = self.dir.join(name);
-        p.is_file().then(|| {
-            std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-        })
+        p.is_file()
+            .then(|| std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
     }
 
     /// The example's build.args (defaults if there is none).
