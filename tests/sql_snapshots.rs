@@ -132,7 +132,11 @@ fn unwrap(stmt: &str) -> String {
     if let Some(rest) = s.strip_prefix("DO $") {
         let tag_end = rest.find('$').expect("dollar tag");
         let tag = format!("${}$", &rest[..tag_end]);
-        let inner = rest[tag_end + 1..].trim_start().strip_prefix("BEGIN ").expect("DO … BEGIN");
+        let body = rest[tag_end + 1..].trim_start();
+        if body.starts_with("DECLARE ") {
+            return s; // a whole PL/pgSQL block (settings reset), not one wrapped statement
+        }
+        let inner = body.strip_prefix("BEGIN ").expect("DO … BEGIN");
         let inner = inner.strip_suffix(&format!(" END {tag};")).expect("END $tag$;");
         let inner = match inner.rfind(" EXCEPTION WHEN ") {
             Some(i) => &inner[..i],
@@ -205,6 +209,8 @@ fn phase(stmt: &str) -> usize {
             }
         }
         Some("COMMENT") => 5,
+        // `--idempotent`: the PL/pgSQL block that resets a role's settings before its SETs.
+        Some("DO") if s.contains("RESET ALL") => 1,
         _ => panic!("statement of no known phase: {stmt}"),
     }
 }
@@ -453,10 +459,13 @@ fn idempotent_mode() {
 fn lock_mode() {
     let opts = BuildOptions { lock: true, ..options(15) };
     let b = build(memory(&[("policy.role", "role a {}\nrole b { member of a }\n")]), opts, &[]);
-    let lock = format!("DO $rolec$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock({}); END $rolec$;", rolec::lower::script::LOCK_KEY);
+    let lock = format!(
+        "DO $rolec$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock({}); IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN LOCK TABLE pg_catalog.pg_authid IN SHARE ROW EXCLUSIVE MODE; END IF; END $rolec$;",
+        rolec::lower::script::LOCK_KEY
+    );
     for script in [&b.up, &b.down] {
         let after_begin = script.split_once("BEGIN;\n").unwrap().1;
-        assert!(after_begin.starts_with(&format!("-- serialize concurrent runs\n{lock}\n")), "{script}");
+        assert!(after_begin.starts_with(&format!("-- serialize concurrent runs (cluster-wide for a superuser, else per database)\n{lock}\n")), "{script}");
         assert_eq!(script.matches("pg_advisory_xact_lock").count(), 1, "one lock per script");
     }
     // --lock implies --idempotent, as on the command line.
