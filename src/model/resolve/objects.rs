@@ -1,0 +1,288 @@
+//! Pass 5: grants and their objects, `defaults`, `public`, top-level grants, inventory and
+//! policies; default privileges implied by bulk grants.
+
+use super::*;
+
+impl<'a> Resolver<'a> {
+    pub(super) fn build_rest(&mut self) {
+        for (block, env) in std::mem::take(&mut self.defaults) {
+            self.defaults_block(block, &env);
+        }
+        for (stmts, env) in std::mem::take(&mut self.publics) {
+            for stmt in stmts {
+                let (g, revoke) = match &stmt.kind {
+                    StmtKind::Grant(g) => (g, false),
+                    StmtKind::Revoke(g) => (g, true),
+                    _ => continue,
+                };
+                if let Some(grant) = self.grant(g, &env, Grantee::Public, revoke, stmt.span) {
+                    self.model.grants.push(grant);
+                }
+            }
+        }
+        for (grant, grantees, span, env) in std::mem::take(&mut self.top_grants) {
+            for g in grantees {
+                let grantee = match g {
+                    ast::Grantee::Public(_) => Grantee::Public,
+                    ast::Grantee::Role(n) => match self.role_ref(n, &env) {
+                        Some(r) => Grantee::Role(r),
+                        None => continue,
+                    },
+                };
+                if let Some(grant) = self.grant(grant, &env, grantee, false, span) {
+                    self.model.grants.push(grant);
+                }
+            }
+        }
+        for (decl, env) in std::mem::take(&mut self.objects) {
+            let Some((schema, name)) = self.qname(&decl.name, &env) else { continue };
+            let object = match decl.kind {
+                ObjectKind::Table => Object::Table { schema, name },
+                ObjectKind::View => Object::View { schema, name },
+                ObjectKind::Sequence => Object::Sequence { schema, name },
+                ObjectKind::Function => {
+                    let args = decl.args.as_deref().unwrap_or(&[]).iter().filter_map(|t| self.type_sql(t, &env)).collect();
+                    Object::Routine { schema, name, args }
+                }
+            };
+            let mut tags = Vec::new();
+            for stmt in &decl.body {
+                if let StmtKind::Tags(ts) = &stmt.kind {
+                    tags = ts.iter().filter_map(|t| self.name(t, &env)).collect();
+                }
+            }
+            self.model.objects.push(InventoryObject { object, tags, origin: decl.name.span });
+        }
+        for (decl, env) in std::mem::take(&mut self.policies) {
+            // Policies are analysed over the resolved model; here only their names are checked.
+            for rule in &decl.rules {
+                match &rule.kind {
+                    RuleKind::Exclusive(names) => {
+                        for n in names {
+                            self.role_ref(n, &env);
+                        }
+                    }
+                    RuleKind::Forbid { except, .. } => {
+                        let _ = self.member_targets(except, &env, "");
+                    }
+                    RuleKind::MaxTablesTagged(..)
+                    | RuleKind::MaxSchemas(_)
+                    | RuleKind::MaxTables(_)
+                    | RuleKind::MaxAdminRights(_)
+                    | RuleKind::ForbidGrantToPublic { .. }
+                    | RuleKind::MembershipsDeeperThan(_) => {}
+                }
+            }
+        }
+    }
+
+    pub(super) fn defaults_block(&mut self, block: &DefaultsBlock, env: &Env) {
+        let owners: Vec<String> = block.for_roles.iter().filter_map(|n| self.role_ref(n, env)).collect();
+        let schemas: Vec<Option<String>> = if block.in_schemas.is_empty() {
+            vec![None]
+        } else {
+            block.in_schemas.iter().filter_map(|n| self.schema_ref(n, env).map(Some)).collect()
+        };
+        let scoped = !block.in_schemas.is_empty();
+        for entry in &block.entries {
+            if scoped && !entry.grant {
+                let d = Diagnostic::new(Code::NotAllowedHere, entry.span, "`revoke` in schema-scoped defaults has no effect")
+                    .label("PostgreSQL ignores this")
+                    .help("per-schema default privileges can only add to the global ones; move this `revoke` to a `defaults for role …` block without `in schema`");
+                self.error(d);
+                continue;
+            }
+            if scoped && entry.kind == DefaultKind::Schemas {
+                let d = Diagnostic::new(Code::NotAllowedHere, entry.kind_span, "default privileges on schemas cannot be limited to a schema")
+                    .label("not allowed with `in schema`")
+                    .help("move this entry to a `defaults for role …` block without `in schema`");
+                self.error(d);
+                continue;
+            }
+            let (allowed, what) = allowed_on_default(entry.kind);
+            let privileges = self.privileges(&entry.privs, allowed, what);
+            if privileges.is_empty() {
+                continue;
+            }
+            let grantees: Vec<Grantee> = entry
+                .grantees
+                .iter()
+                .filter_map(|g| match g {
+                    ast::Grantee::Public(_) => Some(Grantee::Public),
+                    ast::Grantee::Role(n) => self.role_ref(n, env).map(Grantee::Role),
+                })
+                .collect();
+            for owner in &owners {
+                for schema in &schemas {
+                    for grantee in &grantees {
+                        self.model.default_privileges.push(DefaultPrivilege {
+                            owner: owner.clone(),
+                            schema: schema.clone(),
+                            kind: entry.kind,
+                            grantee: grantee.clone(),
+                            privileges: privileges.clone(),
+                            grant_option: entry.grant_option,
+                            revoke: !entry.grant,
+                            implied: false,
+                            origin: entry.span,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// `grant … on tables in schema S` also covers tables S's creators make later.
+    pub(super) fn implied_default_privileges(&mut self) {
+        let mut implied = Vec::new();
+        let mut warnings = Vec::new();
+        for g in &self.model.grants {
+            let Object::AllIn { kind, schema } = &g.object else { continue };
+            if g.revoke {
+                continue;
+            }
+            let creators: Vec<&String> = self.model.schemas.iter().find(|s| &s.name == schema).map(|s| s.creator_roles().collect()).unwrap_or_default();
+            if creators.is_empty() {
+                warnings.push(
+                    Diagnostic::new(Code::SchemaWithoutOwner, g.origin, format!("this covers only the objects that exist now: schema `{schema}` declares no owner or creators"))
+                        .label("existing objects only")
+                        .help(format!("declare `schema {schema} {{ owner ROLE }}` so that objects created later are covered too")),
+                );
+            }
+            let kind = match kind {
+                BulkKind::Tables => DefaultKind::Tables,
+                BulkKind::Sequences => DefaultKind::Sequences,
+                BulkKind::Functions | BulkKind::Routines => DefaultKind::Functions,
+            };
+            for owner in creators {
+                if g.grantee == Grantee::Role(owner.clone()) {
+                    continue; // an owner has every privilege on its objects anyway
+                }
+                implied.push(DefaultPrivilege {
+                    owner: owner.clone(),
+                    schema: Some(schema.clone()),
+                    kind,
+                    grantee: g.grantee.clone(),
+                    privileges: g.privileges.clone(),
+                    grant_option: g.grant_option,
+                    revoke: false,
+                    implied: true,
+                    origin: g.origin,
+                });
+            }
+        }
+        self.diags.extend(warnings);
+        self.model.default_privileges.extend(implied);
+    }
+
+    // ------------------------------------------------------------------ grants and objects
+
+    pub(super) fn grant(&mut self, g: &Grant, env: &Env, grantee: Grantee, revoke: bool, span: Span) -> Option<ObjectGrant> {
+        let object = self.object(&g.target, env)?;
+        let (allowed, what) = allowed_on_object(&object);
+        let privileges = self.privileges(&g.privs, allowed, what);
+        if privileges.is_empty() {
+            return None;
+        }
+        Some(ObjectGrant { grantee, privileges, object, grant_option: g.grant_option, revoke, origin: span })
+    }
+
+    /// The valid privileges of a list, deduplicated; reports the others.
+    pub(super) fn privileges(&mut self, privs: &[PrivSpan], allowed: &[Privilege], what: &str) -> Vec<Privilege> {
+        let mut out = Vec::new();
+        for p in privs {
+            if let Some(d) = check_privilege(p.privilege, p.span, allowed, what, self.options.target_version) {
+                self.error(d);
+                continue;
+            }
+            if !out.contains(&p.privilege) {
+                out.push(p.privilege);
+            }
+        }
+        if out.contains(&Privilege::All) {
+            out = vec![Privilege::All];
+        }
+        out
+    }
+
+    pub(super) fn object(&mut self, t: &Target, env: &Env) -> Option<Object> {
+        Some(match &t.kind {
+            TargetKind::Table(q) => {
+                let (schema, name) = self.qname(q, env)?;
+                Object::Table { schema, name }
+            }
+            TargetKind::View(q) => {
+                let (schema, name) = self.qname(q, env)?;
+                Object::View { schema, name }
+            }
+            TargetKind::Sequence(q) => {
+                let (schema, name) = self.qname(q, env)?;
+                Object::Sequence { schema, name }
+            }
+            TargetKind::Function(q, args) => {
+                let (schema, name) = self.qname(q, env)?;
+                let args = args.iter().map(|a| self.type_sql(a, env)).collect::<Option<Vec<_>>>()?;
+                Object::Routine { schema, name, args }
+            }
+            TargetKind::Schema(n) => Object::Schema { name: self.schema_ref(n, env)? },
+            TargetKind::Database(n) => Object::Database { name: self.database_name(n, env)? },
+            TargetKind::Type(q) => {
+                let (schema, name) = self.qname(q, env)?;
+                Object::Type { schema, name }
+            }
+            TargetKind::Domain(q) => {
+                let (schema, name) = self.qname(q, env)?;
+                Object::Domain { schema, name }
+            }
+            TargetKind::Columns { columns, table } => {
+                let (schema, table) = self.qname(table, env)?;
+                let columns = columns.iter().map(|c| self.identifier(c, env, "column")).collect::<Option<Vec<_>>>()?;
+                Object::Columns { schema, table, columns }
+            }
+            TargetKind::AllIn { kind, schema } => Object::AllIn { kind: *kind, schema: self.schema_ref(schema, env)? },
+        })
+    }
+
+    /// `schema.name`, the schema defaulting to `public`; the schema must be declared.
+    pub(super) fn qname(&mut self, q: &QName, env: &Env) -> Option<(String, String)> {
+        let schema = match &q.schema {
+            Some(s) => self.schema_ref(s, env)?,
+            None => "public".to_string(),
+        };
+        let name = self.name(&q.name, env)?;
+        if let Some(d) = check_length(&name, q.name.span, "object") {
+            self.error(d);
+            return None;
+        }
+        Some((schema, name))
+    }
+
+    /// A type in a function signature, as SQL text that is safe to print.
+    pub(super) fn type_sql(&mut self, t: &TypeName, env: &Env) -> Option<String> {
+        let mut words = Vec::new();
+        for w in &t.words {
+            words.push(match &w.kind {
+                NameKind::Bare(s) => {
+                    let s = s.to_ascii_lowercase();
+                    if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                        s
+                    } else {
+                        crate::lower::sql::ident(&s)
+                    }
+                }
+                NameKind::Quoted(_) => crate::lower::sql::ident(&self.name(w, env)?),
+            });
+        }
+        let mut out = words.join(" ");
+        if let Some(s) = &t.schema {
+            out = format!("{}.{out}", crate::lower::sql::ident(&self.name(s, env)?));
+        }
+        if !t.modifier.is_empty() {
+            out.push_str(&format!("({})", t.modifier.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")));
+        }
+        for _ in 0..t.array_dims {
+            out.push_str("[]");
+        }
+        Some(out)
+    }
+}

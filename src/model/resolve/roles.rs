@@ -1,0 +1,507 @@
+//! Pass 4: role bodies — templates, `extends` and `without` flattened, then applied in order.
+
+use super::*;
+
+impl<'a> Resolver<'a> {
+    pub(super) fn build_roles(&mut self) {
+        // Schemas first: role bodies check schema references against them.
+        for i in 0..self.schemas.len() {
+            self.build_schema(i);
+        }
+        for i in 0..self.roles.len() {
+            if self.roles[i].name.is_some() {
+                self.build_role(i);
+            }
+        }
+    }
+
+    pub(super) fn build_schema(&mut self, i: usize) {
+        let (decl, env, span) = (self.schemas[i].0, self.schemas[i].1.clone(), self.schemas[i].2);
+        let Some(name) = self.name(&decl.name, &env) else { return };
+        if self.schema_index.get(&name) != Some(&i) {
+            return;
+        }
+        let mut schema = Schema { name, owner: None, creators: Vec::new(), tags: Vec::new(), origin: span };
+        for stmt in &decl.body {
+            match &stmt.kind {
+                StmtKind::Owner(n) => schema.owner = self.role_ref(n, &env),
+                StmtKind::Creators(ns) => {
+                    for n in ns {
+                        if let Some(r) = self.role_ref(n, &env) {
+                            schema.creators.push(r);
+                        }
+                    }
+                }
+                StmtKind::Tags(ts) => schema.tags = ts.iter().filter_map(|t| self.name(t, &env)).collect(),
+                _ => {}
+            }
+        }
+        self.model.schemas.push(schema);
+    }
+
+    pub(super) fn build_role(&mut self, i: usize) {
+        let name = self.roles[i].name.clone().expect("named role");
+        let decl = self.roles[i].decl;
+        let flat = self.flatten_role(i, &mut vec![i]);
+        let mut role = Role {
+            name: name.clone(),
+            is_user: decl.is_user,
+            attributes: BTreeMap::new(),
+            connection_limit: None,
+            valid_until: None,
+            password: None,
+            settings: Vec::new(),
+            comment: (!decl.docs.is_empty()).then(|| decl.docs.join("\n")),
+            tags: Vec::new(),
+            origin: self.roles[i].span,
+        };
+        role.attributes.insert(AttributeKind::Login, decl.is_user);
+        let mut memberships: Vec<Membership> = Vec::new();
+        let mut grants: Vec<ObjectGrant> = Vec::new();
+        for f in flat.iter() {
+            match f {
+                Flat::Stmt(stmt, env, site) => self.apply_stmt(stmt, env, site.unwrap_or(stmt.span), &mut role, &mut memberships, &mut grants),
+                Flat::Without(w, env) => self.apply_without(w, env, &mut role, &mut memberships, &mut grants),
+            }
+        }
+        self.redundant_statements(decl, &self.roles[i].env.clone(), &name);
+        self.model.roles.push(role);
+        self.model.memberships.extend(memberships);
+        self.model.grants.extend(grants);
+    }
+
+    /// W004 for a membership or privilege that a role's own body states twice.
+    pub(super) fn redundant_statements(&mut self, decl: &RoleDecl, env: &Env, role: &str) {
+        let mut members: HashMap<String, Span> = HashMap::new();
+        let mut privileges: HashMap<(Object, Privilege), Span> = HashMap::new();
+        let mut found = Vec::new();
+        for stmt in &decl.body {
+            match &stmt.kind {
+                StmtKind::MemberOf(m) => {
+                    for t in &m.targets {
+                        let MemberTarget::Name(n) = t else { continue };
+                        let Some(target) = self.quiet(|r| r.name(n, env)) else { continue };
+                        if let Some(first) = members.insert(target.clone(), n.span) {
+                            found.push((n.span, first, format!("`{role}` is already a member of `{target}`")));
+                        }
+                    }
+                }
+                StmtKind::Grant(g) => {
+                    let Some(object) = self.quiet(|r| r.object(&g.target, env)) else { continue };
+                    for p in &g.privs {
+                        if let Some(first) = privileges.insert((object.clone(), p.privilege), p.span) {
+                            found.push((p.span, first, format!("`{}` on {} is already granted", p.privilege.keyword(), object.describe())));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (span, first, message) in found {
+            let d = Diagnostic::new(Code::Redundant, span, message).label("stated again").with_secondary(first, "first stated here");
+            self.error(d);
+        }
+    }
+
+    /// Runs `f` without keeping the diagnostics it reports (they are reported elsewhere).
+    pub(super) fn quiet<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let n = self.diags.len();
+        let out = f(self);
+        self.diags.truncate(n);
+        out
+    }
+
+    /// The statements of role `i`: its template, then the role it extends, then its own body.
+    pub(super) fn flatten_role(&mut self, i: usize, stack: &mut Vec<usize>) -> Rc<Vec<Flat<'a>>> {
+        if let Some(f) = self.flat_cache.get(&i) {
+            return f.clone();
+        }
+        let (decl, env) = (self.roles[i].decl, self.roles[i].env.clone());
+        let mut out = Vec::new();
+        if let Some(call) = &decl.from_template {
+            self.flatten_use(call, &env, &mut out, &mut Vec::new());
+        }
+        if let Some(base) = &decl.extends {
+            if let Some(name) = self.name(base, &env) {
+                match self.role_index.get(&name).copied() {
+                    Some(b) if stack.contains(&b) => {
+                        let d = Diagnostic::new(Code::BadExtends, base.span, format!("`extends {name}` forms a cycle"))
+                            .label("extends itself through this chain")
+                            .help("a role cannot be based on itself, directly or through other roles");
+                        self.error(d);
+                    }
+                    Some(b) => {
+                        stack.push(b);
+                        let base_flat = self.flatten_role(b, stack);
+                        stack.pop();
+                        for f in base_flat.iter() {
+                            out.push(match f {
+                                Flat::Stmt(s, e, site) => Flat::Stmt(s, e.clone(), *site),
+                                Flat::Without(w, e) => Flat::Without(w, e.clone()),
+                            });
+                        }
+                    }
+                    None => {
+                        let help = self.suggest_role(&name);
+                        let mut d = Diagnostic::new(Code::BadExtends, base.span, format!("`extends` names unknown role `{name}`"))
+                            .label("no role of this name is declared");
+                        if let Some(h) = help {
+                            d = d.help(h);
+                        }
+                        self.error(d);
+                    }
+                }
+            }
+        }
+        for stmt in &decl.body {
+            self.flatten_stmt(stmt, &env, &mut out, &mut Vec::new());
+        }
+        let out = Rc::new(out);
+        self.flat_cache.insert(i, out.clone());
+        out
+    }
+
+    pub(super) fn flatten_stmt(&mut self, stmt: &'a Stmt, env: &Env, out: &mut Vec<Flat<'a>>, templates: &mut Vec<String>) {
+        match &stmt.kind {
+            StmtKind::Use(call) => self.flatten_use(call, env, out, templates),
+            StmtKind::Without(w) => out.push(Flat::Without(w, env.clone())),
+            _ => out.push(Flat::Stmt(stmt, env.clone(), self.use_site)),
+        }
+    }
+
+    pub(super) fn flatten_use(&mut self, call: &'a TemplateUse, env: &Env, out: &mut Vec<Flat<'a>>, templates: &mut Vec<String>) {
+        let Some(&(template, _)) = self.templates.get(&call.name.text) else {
+            let mut d = Diagnostic::new(Code::UnknownTemplate, call.name.span, format!("unknown template `{}`", call.name.text))
+                .label("no template of this name");
+            let known: Vec<&str> = self.templates.keys().map(String::as_str).collect();
+            if let Some(s) = closest(&call.name.text, known.into_iter()) {
+                d = d.help(format!("did you mean `{s}`?"));
+            } else if call.name.text == "reader" || call.name.text == "writer" {
+                d = d.help("`reader` and `writer` come with `import std.access`");
+            }
+            self.error(d);
+            return;
+        };
+        if templates.contains(&call.name.text) {
+            let d = Diagnostic::new(Code::TemplateRecursion, call.span, format!("template `{}` uses itself", call.name.text))
+                .label("recursive use")
+                .help(format!("templates used on the way: {}", templates.join(" → ")));
+            self.error(d);
+            return;
+        }
+        let Some(bindings) = self.bind_args(call, template, env) else { return };
+        let inner = self.globals.with_all(bindings);
+        templates.push(call.name.text.clone());
+        let outermost = self.use_site.is_none();
+        if outermost {
+            self.use_site = Some(call.span);
+        }
+        for stmt in &template.body {
+            self.flatten_stmt(stmt, &inner, out, templates);
+        }
+        if outermost {
+            self.use_site = None;
+        }
+        templates.pop();
+        for w in &call.without {
+            out.push(Flat::Without(w, env.clone()));
+        }
+    }
+
+    /// Matches arguments to parameters: positional first, then by name, then defaults.
+    pub(super) fn bind_args(&mut self, call: &TemplateUse, template: &TemplateDecl, env: &Env) -> Option<Vec<(String, Val)>> {
+        let mut bound: Vec<Option<(Val, Span)>> = vec![None; template.params.len()];
+        let mut ok = true;
+        let mut positional = 0;
+        for arg in &call.args {
+            let index = match &arg.name {
+                Some(n) => match template.params.iter().position(|p| p.name.text == n.text) {
+                    Some(i) => i,
+                    None => {
+                        let d = Diagnostic::new(Code::TemplateArgument, n.span, format!("template `{}` has no parameter `{}`", template.name.text, n.text))
+                            .label("unknown parameter")
+                            .with_secondary(template.name.span, "template declared here")
+                            .help(format!("its parameters: {}", param_list(template)));
+                        self.error(d);
+                        ok = false;
+                        continue;
+                    }
+                },
+                None => {
+                    positional += 1;
+                    positional - 1
+                }
+            };
+            if index >= template.params.len() {
+                let d = Diagnostic::new(Code::TemplateArgument, arg.span, format!("template `{}` takes {} argument(s), this is one too many", template.name.text, template.params.len()))
+                    .label("extra argument")
+                    .with_secondary(template.name.span, "template declared here")
+                    .help(format!("its parameters: {}", param_list(template)));
+                self.error(d);
+                ok = false;
+                continue;
+            }
+            let param = &template.params[index];
+            let Some(value) = self.value(&arg.value, env) else {
+                ok = false;
+                continue;
+            };
+            if !value.fits(param.ty) {
+                let d = Diagnostic::new(
+                    Code::TemplateArgument,
+                    arg.value.span,
+                    format!("parameter `{}` of `{}` is {}, this argument is {}", param.name.text, template.name.text, a(param.ty.as_str()), a(value.type_name())),
+                )
+                .label(format!("expected {}", a(param.ty.as_str())))
+                .with_secondary(param.span, "parameter declared here");
+                self.error(d);
+                ok = false;
+                bound[index] = Some((value, arg.span)); // reported; not "missing" as well
+                continue;
+            }
+            if bound[index].is_some() {
+                let d = Diagnostic::new(Code::TemplateArgument, arg.span, format!("parameter `{}` is given twice", param.name.text))
+                    .label("given again here")
+                    .with_secondary(param.span, "parameter declared here");
+                self.error(d);
+                ok = false;
+                continue;
+            }
+            bound[index] = Some((value, arg.span));
+        }
+        let mut out = Vec::new();
+        for (param, b) in template.params.iter().zip(bound) {
+            match (b, &param.default) {
+                (Some((v, _)), _) => out.push((param.name.text.clone(), v)),
+                (None, Some(default)) => {
+                    let v = self.value(default, &self.globals.clone())?;
+                    out.push((param.name.text.clone(), v));
+                }
+                (None, None) => {
+                    let d = Diagnostic::new(Code::TemplateArgument, call.span, format!("missing argument `{}` for template `{}`", param.name.text, template.name.text))
+                        .label(format!("`{}` is not given", param.name.text))
+                        .with_secondary(param.span, "parameter declared here, without a default");
+                    self.error(d);
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// Applies one statement to the role being built; `origin` is where its effects are
+    /// attributed (the statement, or the `use` of the template it comes from).
+    pub(super) fn apply_stmt(&mut self, stmt: &Stmt, env: &Env, origin: Span, role: &mut Role, memberships: &mut Vec<Membership>, grants: &mut Vec<ObjectGrant>) {
+        let site = (origin != stmt.span).then_some(origin);
+        match &stmt.kind {
+            StmtKind::MemberOf(m) => self.member_of(m, stmt.span, site, env, role, memberships),
+            StmtKind::Attribute(a) => {
+                role.attributes.insert(a.kind, a.on);
+            }
+            StmtKind::ConnectionLimit(n) => {
+                if *n < -1 {
+                    self.error(Diagnostic::new(Code::InvalidValue, stmt.span, "a connection limit is -1 (no limit) or more").label("out of range"));
+                } else {
+                    role.connection_limit = Some(*n);
+                }
+            }
+            StmtKind::ValidUntil(v) => role.valid_until = self.valid_until(v, env),
+            StmtKind::Password(p) => role.password = self.password(p, env),
+            StmtKind::Set { param, value, database } => {
+                let Some(v) = self.value(value, env) else { return };
+                let values = match v {
+                    Val::List(items) => items.iter().filter_map(Val::as_text).collect(),
+                    other => vec![other.as_text().unwrap_or_default()],
+                };
+                let database = match database {
+                    Some(d) => match self.database_name(d, env) {
+                        Some(name) => Some(name),
+                        None => return,
+                    },
+                    None => None,
+                };
+                let param = param.text.to_ascii_lowercase();
+                role.settings.retain(|s| !(s.param == param && s.database == database));
+                role.settings.push(Setting { param, values, database, origin });
+            }
+            StmtKind::Comment(t) => role.comment = self.interpolate(t, env),
+            StmtKind::Tags(ts) => role.tags = ts.iter().filter_map(|t| self.name(t, env)).collect(),
+            StmtKind::Grant(g) => {
+                if let Some(grant) = self.grant(g, env, Grantee::Role(role.name.clone()), false, origin) {
+                    grants.push(grant);
+                }
+            }
+            StmtKind::Revoke(_) => {
+                let d = Diagnostic::new(Code::NotAllowedHere, stmt.span, "`revoke` is not allowed in a role")
+                    .label("not allowed here")
+                    .help("to leave out a privilege that a template or `extends` gives, write `without grant …`; `revoke` belongs in `public { … }` and `defaults` blocks");
+                self.error(d);
+            }
+            StmtKind::ConnectFrom { cidr, database } => {
+                if let Some(cidr) = self.cidr(cidr) {
+                    let database = match database {
+                        Some(d) => match self.database_name(d, env) {
+                            Some(name) => Some(name),
+                            None => return,
+                        },
+                        None => None,
+                    };
+                    self.model.hba.push(HbaRule { role: role.name.clone(), cidr, database, origin });
+                }
+            }
+            StmtKind::Owner(_) | StmtKind::Creators(_) | StmtKind::Use(_) | StmtKind::Without(_) | StmtKind::Error => {}
+        }
+    }
+
+    pub(super) fn apply_without(&mut self, w: &Without, env: &Env, role: &mut Role, memberships: &mut Vec<Membership>, grants: &mut Vec<ObjectGrant>) {
+        match w {
+            Without::MemberOf(_, targets) => {
+                let names = self.member_targets(targets, env, &role.name);
+                memberships.retain(|m| !names.iter().any(|(n, _)| *n == m.role));
+            }
+            Without::Grant(span, g) => {
+                let Some(removed) = self.grant(g, env, Grantee::Role(role.name.clone()), false, *span) else { return };
+                for grant in grants.iter_mut().filter(|x| x.object == removed.object) {
+                    if removed.privileges.contains(&Privilege::All) {
+                        grant.privileges.clear();
+                    } else {
+                        grant.privileges.retain(|p| !removed.privileges.contains(p));
+                    }
+                }
+                grants.retain(|x| !x.privileges.is_empty());
+            }
+            Without::Set(_, param) => {
+                let param = param.text.to_ascii_lowercase();
+                role.settings.retain(|s| s.param != param);
+            }
+            Without::Attribute(_, a) => {
+                let default = a.kind == AttributeKind::Inherit || (a.kind == AttributeKind::Login && role.is_user);
+                role.attributes.insert(a.kind, default);
+            }
+        }
+    }
+
+    pub(super) fn member_of(&mut self, m: &MemberOf, span: Span, site: Option<Span>, env: &Env, role: &Role, memberships: &mut Vec<Membership>) {
+        for c in &m.conditions {
+            let d = Diagnostic::new(Code::UnsupportedCondition, *c, "PostgreSQL cannot enforce this condition on a membership")
+                .label("not enforceable by PostgreSQL")
+                .help("a membership can be bounded in time (`from … until …`, `for 4h`) and logins restricted by address (`connect from`); approvals and time-of-day rules need a process outside the database");
+            self.error(d);
+        }
+        let v = self.options.target_version;
+        if v < 16 {
+            for (set, what) in [(m.inherit.is_some(), if m.inherit == Some(false) { "noinherit" } else { "inherit" }), (m.set.is_some(), "noset")] {
+                if set {
+                    let d = Diagnostic::new(Code::VersionFeature, span, format!("the `{what}` membership option needs PostgreSQL 16, the target is {v}"))
+                        .label("per-membership option")
+                        .help(if what == "noset" {
+                            "build with `--target-version 16` or later".to_string()
+                        } else {
+                            "build with `--target-version 16`, or make the member role `noinherit` as a whole".to_string()
+                        });
+                    self.error(d);
+                }
+            }
+        }
+        let at = self.options.at;
+        let from = m.from.as_ref().and_then(|v| self.timestamp(v, env));
+        let until = m.until.as_ref().and_then(|v| self.timestamp(v, env));
+        let duration = m.duration.as_ref().and_then(|v| self.duration(v, env));
+        let (from, until) = match (from, until, duration) {
+            (f, None, Some(d)) => (Some(f.unwrap_or(at)), Some(f.unwrap_or(at).saturating_add(d))),
+            (f, u, Some(_)) => {
+                let span = m.duration.as_ref().map(|d| d.span).unwrap_or(span);
+                self.error(Diagnostic::new(Code::InvalidValue, span, "a membership has either `until` or `for`, not both").label("second end of the window"));
+                (f, u)
+            }
+            (f, u, None) => (f, u),
+        };
+        if let (Some(f), Some(u)) = (from, until) {
+            if u <= f {
+                self.error(Diagnostic::new(Code::InvalidValue, span, "the membership window ends before it starts").label("empty window"));
+            }
+        }
+        let empty_window = matches!((from, until), (Some(f), Some(u)) if u <= f);
+        let active = from.is_none_or(|f| f <= at) && until.is_none_or(|u| at < u);
+        let reason = m.reason.as_ref().and_then(|r| self.interpolate(r, env));
+        for (target, tspan) in self.member_targets(&m.targets, env, &role.name) {
+            if target == "pg_database_owner" {
+                let d = Diagnostic::new(Code::NotAllowedHere, tspan, "`pg_database_owner` cannot have explicit members")
+                    .label("PostgreSQL refuses this membership")
+                    .help("its only member is the owner of the current database, implicitly");
+                self.error(d);
+                continue;
+            }
+            if !active && !empty_window {
+                let when = match (from, until) {
+                    (Some(f), _) if at < f => format!("it opens at {}", fmt_time(f)),
+                    (_, Some(u)) => format!("it closed at {}", fmt_time(u)),
+                    _ => "it is not open".to_string(),
+                };
+                let d = Diagnostic::new(Code::WindowClosed, tspan, format!("membership of `{}` in `{target}` is not granted: {when}", role.name))
+                    .label("outside its window at build time")
+                    .help("the window is evaluated at `--at` (default: now)");
+                self.error(d);
+            }
+            memberships.retain(|x| x.role != target);
+            memberships.push(Membership {
+                role: target,
+                member: role.name.clone(),
+                admin: m.admin,
+                inherit: m.inherit,
+                set: m.set,
+                from,
+                until,
+                active,
+                reason: reason.clone(),
+                origin: site.unwrap_or(tspan),
+            });
+        }
+    }
+
+    /// Role names named by `member of` targets; globs and `all roles` expand over declared roles.
+    pub(super) fn member_targets(&mut self, targets: &[MemberTarget], env: &Env, self_name: &str) -> Vec<(String, Span)> {
+        let mut out = Vec::new();
+        for t in targets {
+            match t {
+                MemberTarget::Name(n) => {
+                    if let Some(r) = self.role_ref(n, env) {
+                        out.push((r, n.span));
+                    }
+                }
+                MemberTarget::AllRoles(span) => {
+                    for inst in &self.roles {
+                        if let Some(name) = &inst.name {
+                            if !inst.decl.is_user && name != self_name {
+                                out.push((name.clone(), *span));
+                            }
+                        }
+                    }
+                }
+                MemberTarget::Glob { span, pattern } => {
+                    let matcher = match globset::Glob::new(pattern) {
+                        Ok(g) => g.compile_matcher(),
+                        Err(e) => {
+                            self.error(Diagnostic::new(Code::InvalidValue, *span, format!("`{pattern}` is not a valid glob: {e}")).label("invalid glob"));
+                            continue;
+                        }
+                    };
+                    let before = out.len();
+                    for inst in &self.roles {
+                        if let Some(name) = &inst.name {
+                            if name != self_name && matcher.is_match(name) {
+                                out.push((name.clone(), *span));
+                            }
+                        }
+                    }
+                    if out.len() == before {
+                        let d = Diagnostic::new(Code::UnusedGlob, *span, format!("`{pattern}` matches no role of the policy"))
+                            .label("matches nothing");
+                        self.error(d);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
