@@ -269,6 +269,15 @@ impl SourceMap for Workspace {
     }
 }
 
+/// Every `*.role` file of the given paths, in order.
+pub fn role_files_of(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        out.extend(role_files(p)?);
+    }
+    Ok(out)
+}
+
 /// Every `*.role` file of a path: the file itself, or a directory's files, sorted.
 fn role_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;

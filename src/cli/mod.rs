@@ -1,6 +1,7 @@
 //! The command line. Exit codes: 0 success, 1 the policy has errors, 2 usage errors.
 
 mod build;
+mod fmt;
 mod lint;
 
 use std::io::IsTerminal;
@@ -26,6 +27,8 @@ enum Command {
     Build(build::BuildArgs),
     /// Report every error and warning of a policy (for pre-commit and CI)
     Lint(lint::LintArgs),
+    /// Rewrite *.role files in the canonical layout (whitespace only)
+    Fmt(fmt::FmtArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build::run(args),
         Command::Lint(args) => lint::run(args),
+        Command::Fmt(args) => fmt::run(args),
     };
     match result {
         Ok(code) => code,
