@@ -17,24 +17,29 @@
 //! Benchmarks (each on a fresh salsa database unless stated):
 //! 1. `parse`: `rolec::syntax::parse` on every file;
 //! 2. `resolve`: a fresh `Workspace` and `ws.resolved()` (parse + resolve);
-//! 3. `full_build`: load + diagnostics + plan + render up.sql and down.sql to strings, with
-//!    `Workspace::line_of` for the source comments, exactly as `rolec build` does;
+//! 3. `full_build`: load + diagnostics + plan + render up.sql and down.sql to strings;
 //! 4. `rebuild_after_edit`: one line changed in one file (`ws.set_text`), then diagnostics +
 //!    plan + render; shows what salsa reuses today;
 //! 5. `rebuild_after_blank_line`: a blank line inserted at the top of one file (item-relative
 //!    spans keep the syntax tree equal, so resolution and lowering are reused).
 //!
-//! Before criterion runs, one un-timed-by-criterion pass prints a per-stage breakdown
-//! (`stages:` lines) so that a regression can be located without a profiler.
-//! Run with `cargo bench --bench build`; `cargo bench --bench build -- --stages-only` prints
-//! the breakdown alone.
+//! Rendering names each statement's source line. `rolec build` does that with
+//! `Workspace::line_of`, which today scans the file from its start for every statement
+//! (about 20 s for this policy); the benchmarks use a line index built once per file, which
+//! gives the same text (checked by `cargo test --benches`). `ROLEC_BENCH_LOCATE=workspace`
+//! makes them use `Workspace::line_of`.
+//!
+//! Before criterion runs, one pass prints a per-stage breakdown (`stages:` lines, including
+//! rendering with `Workspace::line_of`) so that a regression can be located without a
+//! profiler. Run with `cargo bench --bench build`; `cargo bench --bench build --
+//! --stages-only` prints the breakdown alone.
 
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, SamplingMode};
 use rolec::db::{Sources, Workspace};
-use rolec::lower::script::{render, Direction};
 use rolec::diagnostics::render::SourceMap;
+use rolec::lower::script::{render, Direction};
 use rolec::lower::Plan;
 use rolec::model::BuildOptions;
 use rolec::syntax::{FileId, Span};
@@ -349,7 +354,8 @@ fn print_stages(files: &[(String, String)]) {
     let plan = time("plan() (lowering)", || ws.plan());
     println!("stages: plan: {} up, {} down statements", plan.up.len(), plan.down.len());
     let diagnostics = time("diagnostics() (parse, resolve, plan memoized)", || ws.diagnostics());
-    println!("stages: diagnostics: {} ({} errors)", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
+    let codes: std::collections::BTreeSet<_> = diagnostics.iter().map(|d| d.code.as_str()).collect();
+    println!("stages: diagnostics: {} ({} errors; codes {codes:?})", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
     time("render up + down, line index", || render_scripts(&ws, &plan, Locate::Indexed));
     time("render up + down, Workspace::line_of", || render_scripts(&ws, &plan, Locate::Workspace));
     let mut ws = ws;
@@ -367,7 +373,7 @@ fn print_stages(files: &[(String, String)]) {
 
 fn benches(c: &mut Criterion, files: &[(String, String)], mode: Locate) {
     let mut g = c.benchmark_group("build");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(10)).sampling_mode(SamplingMode::Flat);
+    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(15)).sampling_mode(SamplingMode::Flat);
 
     g.bench_function("parse", |b| {
         b.iter(|| {

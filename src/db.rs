@@ -51,6 +51,12 @@ pub fn syntax_tree(db: &dyn salsa::Database, file: SourceFile) -> Arc<SourceAst>
     parse(db, file).ast.clone()
 }
 
+/// Byte offsets of the starts of a file's lines, so that positions are found by binary search.
+#[salsa::tracked(returns(ref))]
+pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
+    crate::diagnostics::render::line_starts(file.text(db))
+}
+
 #[salsa::tracked]
 pub fn resolved(db: &dyn salsa::Database, policy: Policy) -> Arc<Resolved> {
     let trees: Vec<Arc<SourceAst>> = policy.files(db).iter().map(|f| syntax_tree(db, *f).clone()).collect();
@@ -103,12 +109,16 @@ impl Database {
     }
 }
 
-/// A policy loaded into a database, with its files by id.
+/// A policy loaded into a database: the files given (roots) and every file they import.
 pub struct Workspace {
     pub db: Database,
     pub policy: Policy,
-    files: Vec<SourceFile>,
+    /// Every file ever loaded, indexed by its `FileId`; the policy holds those reachable now.
+    all: Vec<SourceFile>,
     by_path: HashMap<String, SourceFile>,
+    roots: Vec<SourceFile>,
+    /// In-memory sources (tests, benchmarks, an editor's buffers); empty: read from disk.
+    memory: HashMap<String, String>,
 }
 
 /// Where sources come from: the file system, or memory (tests, benchmarks, the editor).
@@ -126,103 +136,135 @@ impl Workspace {
 
     pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
         let policy = Policy::new(&db, Vec::new(), options, Vec::new());
-        let mut ws = Workspace { db, policy, files: Vec::new(), by_path: HashMap::new() };
-        let memory: HashMap<String, String>;
+        let mut ws = Workspace { db, policy, all: Vec::new(), by_path: HashMap::new(), roots: Vec::new(), memory: HashMap::new() };
         match sources {
             Sources::Paths(paths) => {
-                memory = HashMap::new();
-                for p in paths {
-                    for file in role_files(&p)? {
-                        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-                        ws.add_file(display_path(&file), text);
-                    }
+                for file in role_files_of(&paths)? {
+                    let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+                    let f = ws.add_file(display_path(&file), text);
+                    ws.roots.push(f);
                 }
             }
             Sources::Memory(files) => {
                 for (path, text) in &files {
-                    ws.add_file(path.clone(), text.clone());
+                    let f = ws.add_file(path.clone(), text.clone());
+                    ws.roots.push(f);
                 }
-                memory = files.into_iter().collect();
+                ws.memory = files.into_iter().collect();
             }
         }
-        let load_diagnostics = ws.follow_imports(&memory);
-        let files = ws.files.clone();
-        ws.policy.set_files(&mut ws.db).to(files);
-        ws.policy.set_load_diagnostics(&mut ws.db).to(load_diagnostics);
+        ws.roots.dedup();
+        ws.parse_in_parallel();
+        ws.refresh_files();
         Ok(ws)
+    }
+
+    /// Parses the roots on every core (salsa memoizes the results for the queries that follow).
+    fn parse_in_parallel(&self) {
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(self.roots.len().max(1));
+        if threads < 2 {
+            return;
+        }
+        let chunk = self.roots.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            for files in self.roots.chunks(chunk) {
+                let db = self.db.clone();
+                scope.spawn(move || {
+                    for f in files {
+                        parse(&db, *f);
+                    }
+                });
+            }
+        });
     }
 
     fn add_file(&mut self, path: String, text: String) -> SourceFile {
         if let Some(f) = self.by_path.get(&path) {
             return *f;
         }
-        let file = SourceFile::new(&self.db, FileId(self.files.len() as u32), path.clone(), text);
-        self.files.push(file);
+        let file = SourceFile::new(&self.db, FileId(self.all.len() as u32), path.clone(), text);
+        self.all.push(file);
         self.by_path.insert(path, file);
         file
     }
 
-    /// Adds every imported file, transitively; each file is loaded once, so cycles end.
-    fn follow_imports(&mut self, memory: &HashMap<String, String>) -> Vec<Diagnostic> {
+    /// Sets the policy's files to the roots and everything they import, transitively (each
+    /// file once, so import cycles end), loading imported files not seen before.
+    fn refresh_files(&mut self) {
         let mut diags = Vec::new();
+        let mut reachable: Vec<SourceFile> = self.roots.clone();
         let mut i = 0;
-        while i < self.files.len() {
-            let file = self.files[i];
+        while i < reachable.len() {
+            let file = reachable[i];
             i += 1;
             let tree = syntax_tree(&self.db, file).clone();
             let importer = file.path(&self.db).clone();
             for item in &tree.items {
                 let ItemKind::Import(import) = &item.kind else { continue };
-                match import {
+                let loaded = match import {
                     Import::Std(name) => match crate::stdlib::module(name) {
-                        Some(text) => {
-                            self.add_file(crate::stdlib::module_path(name), text.to_string());
-                        }
-                        None => diags.push(
-                            Diagnostic::new(Code::ImportFailed, item.span, format!("there is no standard module `std.{name}`"))
-                                .label("unknown module")
-                                .help(format!("standard modules: {}", crate::stdlib::MODULES.iter().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", "))),
-                        ),
+                        Some(text) => Ok(self.add_file(crate::stdlib::module_path(name), text.to_string())),
+                        None => Err(Diagnostic::new(Code::ImportFailed, item.span, format!("there is no standard module `std.{name}`"))
+                            .label("unknown module")
+                            .help(format!("standard modules: {}", crate::stdlib::MODULES.iter().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", ")))),
                     },
                     Import::Path(rel) => {
                         let target = resolve_import(&importer, rel);
-                        let text = match memory.get(&target) {
-                            Some(t) => Ok(t.clone()),
-                            None if memory.is_empty() => std::fs::read_to_string(&target).map_err(|e| e.to_string()),
-                            None => Err("no such file".to_string()),
-                        };
-                        match text {
-                            Ok(text) => {
-                                self.add_file(target, text);
-                            }
-                            Err(e) => diags.push(
-                                Diagnostic::new(Code::ImportFailed, item.span, format!("cannot read `{target}`: {e}"))
+                        match self.by_path.get(&target) {
+                            Some(f) => Ok(*f),
+                            None => match self.read(&target) {
+                                Ok(text) => Ok(self.add_file(target, text)),
+                                Err(e) => Err(Diagnostic::new(Code::ImportFailed, item.span, format!("cannot read `{target}`: {e}"))
                                     .label("imported here")
-                                    .help("paths are relative to the importing file"),
-                            ),
+                                    .help("paths are relative to the importing file")),
+                            },
                         }
                     }
+                };
+                match loaded {
+                    Ok(f) if !reachable.contains(&f) => reachable.push(f),
+                    Ok(_) => {}
+                    Err(d) => diags.push(d),
                 }
             }
         }
-        diags
+        if *self.policy.files(&self.db) != reachable {
+            self.policy.set_files(&mut self.db).to(reachable);
+        }
+        if *self.policy.load_diagnostics(&self.db) != diags {
+            self.policy.set_load_diagnostics(&mut self.db).to(diags);
+        }
     }
 
+    fn read(&self, path: &str) -> Result<String, String> {
+        if self.memory.is_empty() {
+            std::fs::read_to_string(path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ => e.to_string(),
+            })
+        } else {
+            self.memory.get(path).cloned().ok_or_else(|| "no such file".to_string())
+        }
+    }
+
+    /// The files of the policy: the roots and what they import.
     pub fn files(&self) -> &[SourceFile] {
-        &self.files
+        self.policy.files(&self.db)
     }
 
     pub fn file(&self, id: FileId) -> SourceFile {
-        self.files[id.0 as usize]
+        self.all[id.0 as usize]
     }
 
     pub fn file_by_path(&self, path: &str) -> Option<SourceFile> {
         self.by_path.get(path).copied()
     }
 
-    /// Replaces a file's text (an editor change); queries re-run only where needed.
+    /// Replaces a file's text (an editor change); queries re-run only where needed. Imports
+    /// are followed again, so an added or removed import changes the policy's files.
     pub fn set_text(&mut self, file: SourceFile, text: String) {
         file.set_text(&mut self.db).to(text);
+        self.refresh_files();
     }
 
     pub fn set_options(&mut self, options: BuildOptions) {
@@ -247,9 +289,8 @@ impl Workspace {
 
     /// `path:line` of a span, for comments in the emitted SQL.
     pub fn line_of(&self, span: Span) -> String {
-        let file = self.file(span.file);
-        let (line, _) = crate::diagnostics::render::line_col(file.text(&self.db), self.range(span).start);
-        format!("{}:{line}", file.path(&self.db))
+        let (line, _) = self.line_col(span.file, self.range(span).start);
+        format!("{}:{line}", self.file(span.file).path(&self.db))
     }
 }
 
@@ -266,6 +307,11 @@ impl SourceMap for Workspace {
         let parsed = parse(&self.db, self.file(span.file));
         let base = parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
         base + span.start as usize..base + span.end as usize
+    }
+
+    fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let f = self.file(file);
+        crate::diagnostics::render::line_col_indexed(f.text(&self.db), line_starts(&self.db, f), offset)
     }
 }
 

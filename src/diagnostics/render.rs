@@ -15,14 +15,29 @@ pub trait SourceMap {
     fn text(&self, file: FileId) -> &str;
     /// Absolute byte range of a span in its file's text.
     fn range(&self, span: Span) -> std::ops::Range<usize>;
+    /// 1-based line and column (in characters) of a byte offset; implementations with a line
+    /// index answer without scanning the file.
+    fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        line_col(self.text(file), offset)
+    }
 }
 
-/// 1-based line and column (in characters) of a byte offset.
+/// 1-based line and column (in characters) of a byte offset, by scanning the text.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..floor_char_boundary(text, offset)];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    line_col_indexed(text, &line_starts(text), offset)
+}
+
+/// Byte offsets at which the lines of `text` start.
+pub fn line_starts(text: &str) -> Vec<u32> {
+    std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1)).collect()
+}
+
+/// [`line_col`] with the line starts computed once per file.
+pub fn line_col_indexed(text: &str, starts: &[u32], offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let line = starts.partition_point(|s| (*s as usize) <= offset).max(1);
+    let start = starts[line - 1] as usize;
+    let col = text[start..offset].chars().count() + 1;
     (line, col)
 }
 
@@ -35,29 +50,29 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 
 /// `path:line:column` of a span's start.
 pub fn location(map: &dyn SourceMap, span: Span) -> String {
-    let (line, col) = line_col(map.text(span.file), map.range(span).start);
+    let (line, col) = map.line_col(span.file, map.range(span).start);
     format!("{}:{line}:{col}", map.path(span.file))
 }
 
 /// Human-readable reports, as a terminal shows them. A range redacted by any diagnostic (a
 /// plaintext password, say) is masked in every report, since several can show the same line.
 pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> String {
-    let mut out = Vec::new();
-    let redactions: Vec<Span> = diagnostics.iter().flat_map(|d| d.redact.iter().copied()).collect();
+    // The texts of every file a report shows, masked once; ariadne's line index is built once
+    // per file for all reports.
+    let mut texts: HashMap<String, String> = HashMap::new();
     for d in diagnostics {
-        let mut texts: HashMap<String, String> = HashMap::new();
-        let add = |span: Span, texts: &mut HashMap<String, String>| {
+        for span in std::iter::once(&d.primary.span).chain(d.secondary.iter().map(|l| &l.span)) {
             texts.entry(map.path(span.file)).or_insert_with(|| map.text(span.file).to_string());
-        };
-        add(d.primary.span, &mut texts);
-        for l in &d.secondary {
-            add(l.span, &mut texts);
         }
-        for r in &redactions {
-            if let Some(text) = texts.get_mut(&map.path(r.file)) {
-                mask(text, map.range(*r));
-            }
+    }
+    for r in diagnostics.iter().flat_map(|d| d.redact.iter()) {
+        if let Some(text) = texts.get_mut(&map.path(r.file)) {
+            mask(text, map.range(*r));
         }
+    }
+    let mut cache = ariadne::sources(texts.iter().map(|(p, t)| (p.clone(), t.as_str())));
+    let mut out = Vec::new();
+    for d in diagnostics {
         let kind = match d.severity() {
             Severity::Error => ReportKind::Error,
             Severity::Warning => ReportKind::Warning,
@@ -83,7 +98,7 @@ pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> St
         if let Some(h) = &d.help {
             report = report.with_help(h);
         }
-        let _ = report.finish().write(ariadne::sources(texts.clone()), &mut out);
+        let _ = report.finish().write(&mut cache, &mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -129,10 +144,9 @@ struct JsonDiagnostic {
 }
 
 fn json_label(map: &dyn SourceMap, span: Span, message: &str) -> JsonLabel {
-    let text = map.text(span.file);
     let r = map.range(span);
-    let (line, column) = line_col(text, r.start);
-    let (end_line, end_column) = line_col(text, r.end);
+    let (line, column) = map.line_col(span.file, r.start);
+    let (end_line, end_column) = map.line_col(span.file, r.end);
     JsonLabel { file: map.path(span.file), line, column, end_line, end_column, message: message.to_string() }
 }
 

@@ -175,6 +175,16 @@ impl Builder<'_> {
             .label(format!("expected {expected}"))
     }
 
+    /// Reports a block whose `}` is missing (the grammar lets it end at the end of the file).
+    fn check_closed(&mut self, block: &Pair<'_, Rule>) {
+        if block.clone().into_inner().any(|c| c.as_rule() == Rule::block_end && c.as_str() == "}") {
+            return;
+        }
+        let start = block.as_span().start();
+        let span = self.span_of(start, start + 1);
+        self.diags.push(Diagnostic::new(Code::Syntax, span, "this `{` is never closed (no matching `}`)").label("opened here").help("add the matching `}`"));
+    }
+
     fn syntax(&mut self, span: Span, message: impl Into<String>) {
         self.diags.push(Diagnostic::new(Code::Syntax, span, message));
     }
@@ -199,7 +209,9 @@ impl Builder<'_> {
                 let _in = it.next();
                 let iter = self.value(it.next().unwrap());
                 let mut items = Vec::new();
-                for c in inner(it.next().unwrap()) {
+                let block = it.next().unwrap();
+                self.check_closed(&block);
+                for c in inner(block) {
                     match c.as_rule() {
                         Rule::item => items.push(self.item(c)),
                         Rule::bad_item_in_block => items.push(self.bad(c, Rule::item_alone)),
@@ -334,6 +346,7 @@ impl Builder<'_> {
                 Rule::name if in_schema => block.in_schemas.push(self.name(c)),
                 Rule::name => block.for_roles.push(self.name(c)),
                 Rule::defaults_block => {
+                    self.check_closed(&c);
                     for s in inner(c) {
                         match s.as_rule() {
                             Rule::defaults_stmt => block.entries.push(self.default_entry(first(s))),
@@ -400,6 +413,7 @@ impl Builder<'_> {
                 Rule::ident => decl.name = self.ident(c),
                 Rule::applies_to => decl.applies_to = Some(self.scope(inner(c).nth(2).unwrap())),
                 Rule::policy_block => {
+                    self.check_closed(&c);
                     for s in inner(c) {
                         match s.as_rule() {
                             Rule::policy_stmt => {
@@ -478,6 +492,7 @@ impl Builder<'_> {
     // ------------------------------------------------------------------ statements
 
     fn block(&mut self, p: Pair<'_, Rule>, bad_rule: Rule, alone: Rule) -> Vec<Stmt> {
+        self.check_closed(&p);
         let mut out = Vec::new();
         for c in inner(p) {
             let r = c.as_rule();

@@ -82,6 +82,8 @@ struct Resolver<'a> {
     flat_cache: HashMap<usize, Rc<Vec<Flat<'a>>>>,
     /// While a template is being inlined: the span of the outermost `use`.
     use_site: Option<Span>,
+    /// Comparisons "did you mean" may still make (see [`SUGGESTION_BUDGET`]).
+    suggestion_budget: std::cell::Cell<usize>,
     model: Model,
 }
 
@@ -105,6 +107,7 @@ impl<'a> Resolver<'a> {
             top_grants: Vec::new(),
             flat_cache: HashMap::new(),
             use_site: None,
+            suggestion_budget: std::cell::Cell::new(SUGGESTION_BUDGET),
             model: Model::default(),
         }
     }
@@ -313,14 +316,33 @@ fn fmt_time(t: i64) -> String {
     chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_default()
 }
 
-/// The candidate closest to `name` by edit distance, if it is close enough to be a typo.
-fn closest<'x>(name: &str, candidates: impl Iterator<Item = &'x str>) -> Option<&'x str> {
-    let limit = (name.chars().count() / 3).max(1);
-    candidates
-        .map(|c| (edit_distance(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
+/// How many names "did you mean" may compare in one resolution: enough for every typo a person
+/// makes, and a bound on the time a policy with thousands of unknown names can take.
+const SUGGESTION_BUDGET: usize = 500_000;
+
+impl Resolver<'_> {
+    /// The candidate closest to `name` by edit distance, if it is close enough to be a typo
+    /// (and the suggestion budget is not spent).
+    fn closest<'x>(&self, name: &str, candidates: impl Iterator<Item = &'x str>) -> Option<&'x str> {
+        let limit = (name.chars().count() / 3).max(1);
+        let len = name.chars().count();
+        let mut best = None;
+        for c in candidates {
+            let left = self.suggestion_budget.get();
+            if left == 0 {
+                return None;
+            }
+            self.suggestion_budget.set(left - 1);
+            if c.chars().count().abs_diff(len) > limit {
+                continue;
+            }
+            let d = edit_distance(name, c);
+            if d <= limit && best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
+                best = Some((d, c));
+            }
+        }
+        best.map(|(_, c)| c)
+    }
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

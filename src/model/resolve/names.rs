@@ -38,7 +38,7 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn suggest_role(&self, name: &str) -> Option<String> {
         let candidates = self.role_index.keys().chain(self.externals.keys()).map(String::as_str);
-        closest(name, candidates).map(|s| format!("did you mean `{}`?", display_name(s)))
+        self.closest(name, candidates).map(|s| format!("did you mean `{}`?", display_name(s)))
     }
 
     pub(super) fn schema_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
@@ -48,7 +48,7 @@ impl<'a> Resolver<'a> {
         }
         let mut d = Diagnostic::new(Code::UnknownSchema, n.span, format!("unknown schema `{name}`")).label("not declared in this policy");
         let known = self.schema_index.keys().map(String::as_str);
-        d = match closest(&name, known) {
+        d = match self.closest(&name, known) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help(format!("declare it with `schema {} {{ owner ROLE }}`", display_name(&name))),
         };

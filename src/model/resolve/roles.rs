@@ -174,7 +174,7 @@ impl<'a> Resolver<'a> {
             let mut d = Diagnostic::new(Code::UnknownTemplate, call.name.span, format!("unknown template `{}`", call.name.text))
                 .label("no template of this name");
             let known: Vec<&str> = self.templates.keys().map(String::as_str).collect();
-            if let Some(s) = closest(&call.name.text, known.into_iter()) {
+            if let Some(s) = self.closest(&call.name.text, known.into_iter()) {
                 d = d.help(format!("did you mean `{s}`?"));
             } else if call.name.text == "reader" || call.name.text == "writer" {
                 d = d.help("`reader` and `writer` come with `import std.access`");
