@@ -692,15 +692,6 @@ fn summary(ws: &Workspace) -> (String, Vec<String>, Vec<String>) {
     (diagnostics, plan.up.iter().map(sql).collect(), plan.down.iter().map(sql).collect())
 }
 
-/// The top-level imports of a text: the files `Workspace::load` follows.
-fn imports(text: &str) -> BTreeSet<String> {
-    let parsed = rolec::syntax::parse(text, rolec::syntax::FileId(0));
-    parsed.ast.items.iter().filter_map(|i| match &i.kind {
-        rolec::syntax::ast::ItemKind::Import(import) => Some(format!("{import:?}")),
-        _ => None,
-    }).collect()
-}
-
 /// An import removed (or added) by an edit changes the policy's files at once: the roles of
 /// `std.base_roles` are gone after `import std.base_roles` is deleted, and back when it returns.
 #[test]
