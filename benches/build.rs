@@ -23,26 +23,20 @@
 //! 5. `rebuild_after_blank_line`: a blank line inserted at the top of one file (item-relative
 //!    spans keep the syntax tree equal, so resolution and lowering are reused).
 //!
-//! Rendering names each statement's source line. `rolec build` does that with
-//! `Workspace::line_of`, which today scans the file from its start for every statement
-//! (about 20 s for this policy); the benchmarks use a line index built once per file, which
-//! gives the same text (checked by `cargo test --benches`). `ROLEC_BENCH_LOCATE=workspace`
-//! makes them use `Workspace::line_of`.
+//! Rendering names each statement's source line with `Workspace::line_of`, as `rolec build`
+//! does.
 //!
-//! Before criterion runs, one pass prints a per-stage breakdown (`stages:` lines, including
-//! rendering with `Workspace::line_of`) so that a regression can be located without a
-//! profiler. Run with `cargo bench --bench build`; `cargo bench --bench build --
-//! --stages-only` prints the breakdown alone.
+//! Before criterion runs, one pass prints a per-stage breakdown (`stages:` lines) so that a
+//! regression can be located without a profiler. Run with `cargo bench --bench build`;
+//! `cargo bench --bench build -- --stages-only` prints the breakdown alone, and
+//! `cargo bench --bench build -- --dump DIR` writes the policy out (to time `rolec build`).
 
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, SamplingMode};
 use rolec::db::{Sources, Workspace};
-use rolec::diagnostics::render::SourceMap;
-use rolec::lower::script::{render, Direction};
-use rolec::lower::Plan;
 use rolec::model::BuildOptions;
-use rolec::syntax::{FileId, Span};
+use rolec::syntax::FileId;
 
 // ---------------------------------------------------------------- the generated policy
 
@@ -250,68 +244,18 @@ fn load(files: &[(String, String)]) -> Workspace {
     Workspace::load(Sources::Memory(files.to_vec()), options()).expect("in-memory sources load")
 }
 
-/// How `render` names the source line of each statement.
-#[derive(Clone, Copy, PartialEq)]
-enum Locate {
-    /// `Workspace::line_of`, as `rolec build` does. Today it scans the file from the start
-    /// for every statement (quadratic in file size), so it is not the default here.
-    Workspace,
-    /// The same `path:line` text, from a line-start index built once per file.
-    Indexed,
-}
-
-fn locate_mode() -> Locate {
-    match std::env::var("ROLEC_BENCH_LOCATE").as_deref() {
-        Ok("workspace") => Locate::Workspace,
-        _ => Locate::Indexed,
-    }
-}
-
-/// `path:line` of spans, computed with one sorted list of line starts per file.
-struct LineIndex {
-    files: Vec<(String, Vec<usize>)>,
-}
-
-impl LineIndex {
-    fn new(ws: &Workspace) -> LineIndex {
-        let files = ws
-            .files()
-            .iter()
-            .map(|f| {
-                let text = SourceMap::text(ws, f.id(&ws.db));
-                let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
-                (SourceMap::path(ws, f.id(&ws.db)), starts)
-            })
-            .collect();
-        LineIndex { files }
-    }
-
-    fn line_of(&self, ws: &Workspace, span: Span) -> String {
-        let (path, starts) = &self.files[span.file.0 as usize];
-        let offset = ws.range(span).start;
-        let line = starts.partition_point(|&s| s <= offset);
-        format!("{path}:{line}")
-    }
-}
-
 /// Renders both scripts; returns their sizes.
-fn render_scripts(ws: &Workspace, plan: &Plan, mode: Locate) -> (usize, usize) {
-    let index = (mode == Locate::Indexed).then(|| LineIndex::new(ws));
-    let locate = |span| match &index {
-        Some(index) => index.line_of(ws, span),
-        None => ws.line_of(span),
-    };
+fn render_scripts(ws: &Workspace) -> (usize, usize) {
     let secret = |_: &str| Some("bench-password".to_string());
-    let up = render(plan, Direction::Up, ws.options(), &locate, &secret).expect("up.sql renders");
-    let down = render(plan, Direction::Down, ws.options(), &locate, &secret).expect("down.sql renders");
-    (up.len(), down.len())
+    let (up, down) = ws.render_scripts(&secret);
+    (up.expect("up.sql renders").len(), down.expect("down.sql renders").len())
 }
 
 /// Diagnostics, plan and both scripts, as `rolec build` computes them.
-fn build(ws: &Workspace, mode: Locate) -> (usize, usize) {
+fn build(ws: &Workspace) -> (usize, usize) {
     let diagnostics = ws.diagnostics();
     assert!(!diagnostics.iter().any(|d| d.is_error()), "the generated policy has errors: {:?}", diagnostics.iter().find(|d| d.is_error()));
-    render_scripts(ws, &ws.plan(), mode)
+    render_scripts(ws)
 }
 
 /// The one-line edit of `rebuild_after_edit`: one more privilege in the first plain grant.
@@ -356,8 +300,7 @@ fn print_stages(files: &[(String, String)]) {
     let diagnostics = time("diagnostics() (parse, resolve, plan memoized)", || ws.diagnostics());
     let codes: std::collections::BTreeSet<_> = diagnostics.iter().map(|d| d.code.as_str()).collect();
     println!("stages: diagnostics: {} ({} errors; codes {codes:?})", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
-    time("render up + down, line index", || render_scripts(&ws, &plan, Locate::Indexed));
-    time("render up + down, Workspace::line_of", || render_scripts(&ws, &plan, Locate::Workspace));
+    time("render up + down (in parallel, as rolec build)", || render_scripts(&ws));
     let mut ws = ws;
     let file = ws.file_by_path(EDITED_FILE).expect("edited file");
     let text = files.iter().find(|(p, _)| p == EDITED_FILE).unwrap().1.clone();
@@ -365,13 +308,13 @@ fn print_stages(files: &[(String, String)]) {
     for (label, new_text) in [("one-line edit", edited(&text)), ("blank line at the top", format!("\n{}", edited(&text)))] {
         ws.set_text(file, new_text);
         time(&format!("rebuild after a {label}: diagnostics + plan"), || (ws.diagnostics(), ws.plan()));
-        time(&format!("rebuild after a {label}: render"), || render_scripts(&ws, &ws.plan(), Locate::Indexed));
+        time(&format!("rebuild after a {label}: render"), || render_scripts(&ws));
     }
 }
 
 // ---------------------------------------------------------------- criterion
 
-fn benches(c: &mut Criterion, files: &[(String, String)], mode: Locate) {
+fn benches(c: &mut Criterion, files: &[(String, String)]) {
     let mut g = c.benchmark_group("build");
     g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(15)).sampling_mode(SamplingMode::Flat);
 
@@ -385,7 +328,7 @@ fn benches(c: &mut Criterion, files: &[(String, String)], mode: Locate) {
 
     g.bench_function("resolve", |b| b.iter(|| load(files).resolved().model.roles.len()));
 
-    g.bench_function("full_build", |b| b.iter(|| build(&load(files), mode)));
+    g.bench_function("full_build", |b| b.iter(|| build(&load(files))));
 
     let text = files.iter().find(|(p, _)| p == EDITED_FILE).expect("edited file").1.clone();
     let variants = [text.clone(), edited(&text)];
@@ -393,7 +336,7 @@ fn benches(c: &mut Criterion, files: &[(String, String)], mode: Locate) {
     for (name, variants) in [("rebuild_after_edit", variants), ("rebuild_after_blank_line", blank)] {
         g.bench_function(name, |b| {
             let mut ws = load(files);
-            build(&ws, mode);
+            build(&ws);
             let file = ws.file_by_path(EDITED_FILE).expect("edited file");
             let mut n = 0usize;
             b.iter_batched(
@@ -404,7 +347,7 @@ fn benches(c: &mut Criterion, files: &[(String, String)], mode: Locate) {
                 },
                 |new_text| {
                     ws.set_text(file, new_text);
-                    build(&ws, mode)
+                    build(&ws)
                 },
                 BatchSize::PerIteration,
             )
@@ -413,34 +356,31 @@ fn benches(c: &mut Criterion, files: &[(String, String)], mode: Locate) {
     g.finish();
 }
 
-/// The line index gives exactly what `Workspace::line_of` gives (checked on a sample).
-fn check_line_index(files: &[(String, String)]) {
-    let ws = load(files);
-    let plan = ws.plan();
-    let index = LineIndex::new(&ws);
-    for s in plan.up.iter().step_by(997).chain(plan.up.last()) {
-        let span = s.origin.expect("statements have an origin");
-        assert_eq!(index.line_of(&ws, span), ws.line_of(span));
-    }
-}
-
 fn main() {
     let files = generate();
     let args: Vec<String> = std::env::args().collect();
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: then check that the
     // generated policy builds without errors and stop.
+    // `--dump DIR` writes the generated policy out, to time `rolec build` on it.
+    if let Some(dir) = args.iter().position(|a| a == "--dump").and_then(|i| args.get(i + 1)) {
+        for (path, text) in &files {
+            let path = std::path::Path::new(dir).join(path);
+            std::fs::create_dir_all(path.parent().expect("a directory")).expect("create the directory");
+            std::fs::write(&path, text).expect("write the policy");
+        }
+        println!("wrote {} files to {dir}", files.len());
+        return;
+    }
     if !args.iter().any(|a| a == "--bench") {
-        check_line_index(&files);
-        build(&load(&files), Locate::Indexed);
+        build(&load(&files));
         println!("build bench: the generated policy builds ({} files)", files.len());
         return;
     }
-    let mode = locate_mode();
     print_stages(&files);
     if args.iter().any(|a| a == "--stages-only") {
         return;
     }
     let mut c = Criterion::default().configure_from_args();
-    benches(&mut c, &files, mode);
+    benches(&mut c, &files);
     c.final_summary();
 }

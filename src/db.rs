@@ -160,17 +160,21 @@ impl Workspace {
     }
 
     /// Parses the roots on every core (salsa memoizes the results for the queries that follow).
+    /// Threads take the largest file left, so that one big file does not leave a core idle.
     fn parse_in_parallel(&self) {
-        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(self.roots.len().max(1));
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(self.roots.len());
         if threads < 2 {
             return;
         }
-        let chunk = self.roots.len().div_ceil(threads);
+        let mut by_size = self.roots.clone();
+        by_size.sort_by_key(|f| std::cmp::Reverse(f.text(&self.db).len()));
+        let next = std::sync::atomic::AtomicUsize::new(0);
         std::thread::scope(|scope| {
-            for files in self.roots.chunks(chunk) {
+            for _ in 0..threads {
                 let db = self.db.clone();
+                let (next, by_size) = (&next, &by_size);
                 scope.spawn(move || {
-                    for f in files {
+                    while let Some(f) = by_size.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
                         parse(&db, *f);
                     }
                 });
@@ -289,8 +293,27 @@ impl Workspace {
 
     /// `path:line` of a span, for comments in the emitted SQL.
     pub fn line_of(&self, span: Span) -> String {
-        let (line, _) = self.line_col(span.file, self.range(span).start);
-        format!("{}:{line}", self.file(span.file).path(&self.db))
+        self.locator().line_of(span)
+    }
+
+    /// `up.sql` and `down.sql` of the plan, rendered side by side (each thread with its own
+    /// handle on the database). `secret` reads the environment variable of a password.
+    pub fn render_scripts(&self, secret: &(dyn Fn(&str) -> Option<String> + Sync)) -> (Result<String, Vec<Diagnostic>>, Result<String, Vec<Diagnostic>>) {
+        use crate::lower::script::{render, Direction};
+        let plan = self.plan();
+        let options = self.options();
+        std::thread::scope(|scope| {
+            let down_locator = self.locator();
+            let down = scope.spawn(|| render(&plan, Direction::Down, options, &move |span| down_locator.line_of(span), secret));
+            let up_locator = self.locator();
+            let up = render(&plan, Direction::Up, options, &move |span| up_locator.line_of(span), secret);
+            (up, down.join().expect("rendering does not panic"))
+        })
+    }
+
+    /// A `Send` handle that answers [`Workspace::line_of`] on another thread.
+    pub fn locator(&self) -> Locator {
+        Locator { db: self.db.clone(), files: self.all.clone() }
     }
 }
 
@@ -312,6 +335,24 @@ impl SourceMap for Workspace {
     fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
         let f = self.file(file);
         crate::diagnostics::render::line_col_indexed(f.text(&self.db), line_starts(&self.db, f), offset)
+    }
+}
+
+/// Finds source lines through its own handle on the database, so that scripts can be
+/// rendered on several threads.
+pub struct Locator {
+    db: Database,
+    files: Vec<SourceFile>,
+}
+
+impl Locator {
+    /// `path:line` of a span.
+    pub fn line_of(&self, span: Span) -> String {
+        let file = self.files[span.file.0 as usize];
+        let parsed = parse(&self.db, file);
+        let base = parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
+        let (line, _) = crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), base + span.start as usize);
+        format!("{}:{line}", file.path(&self.db))
     }
 }
 

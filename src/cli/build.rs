@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{report, Format, PolicyArgs};
-use crate::lower::script::{render, Direction};
 
 #[derive(Args)]
 pub struct BuildArgs {
@@ -36,10 +35,8 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     }
     let plan = ws.plan();
-    let locate = |span| ws.line_of(span);
     let secret = |name: &str| std::env::var(name).ok();
-    let up = render(&plan, Direction::Up, &options, &locate, &secret);
-    let down = render(&plan, Direction::Down, &options, &locate, &secret);
+    let (up, down) = ws.render_scripts(&secret);
     let (up, down) = match (up, down) {
         (Ok(up), Ok(down)) => (up, down),
         (up, down) => {
@@ -61,15 +58,23 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
         }
         write(&hba_path, &text)?;
     }
-    if args.format == Format::Human {
-        eprintln!(
+    let summary = if args.format == Format::Human {
+        Some(format!(
             "wrote {} ({} statements) and {}{}",
             args.out.join("up.sql").display(),
             plan.up.len(),
             args.out.join("down.sql").display(),
             if plan.hba.is_empty() { String::new() } else { format!(" and {}", hba_path.display()) }
-        );
+        ))
+    } else {
+        None
+    };
+    if let Some(s) = summary {
+        eprintln!("{s}");
     }
+    // A large policy's syntax trees, model and plan take a while to free; the process ends now.
+    std::mem::forget(plan);
+    std::mem::forget(ws);
     Ok(ExitCode::SUCCESS)
 }
 

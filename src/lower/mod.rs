@@ -151,10 +151,11 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     }
 
     let order = order::order(&pairs.iter().map(|(s, _)| s).collect::<Vec<_>>());
+    let mut pairs: Vec<Option<(Statement, Option<Statement>)>> = pairs.into_iter().map(Some).collect();
     let mut plan = Plan::default();
     let mut downs = Vec::new();
     for i in order {
-        let (up, down) = pairs[i].clone();
+        let (up, down) = pairs[i].take().expect("each statement is ordered once");
         plan.up.push(up);
         if let Some(d) = down {
             downs.push(d);
