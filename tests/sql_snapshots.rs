@@ -91,10 +91,7 @@ fn build(sources: Sources, mut options: BuildOptions, env: &[(String, String)]) 
     };
     let (up, down) = render_both();
     assert_eq!(render_both(), (up.clone(), down.clone()), "rendering is not deterministic");
-    let mut hba = String::new();
-    for l in &plan.hba {
-        hba.push_str(&format!("# {}\n{}\n", rolec::lower::script::comment_text(&ws.line_of(l.origin)), l.line));
-    }
+    let hba = rolec::lower::script::render_hba(&plan, &locate).unwrap_or_default();
     let mut secrets = secrets.into_inner();
     secrets.sort();
     secrets.dedup();

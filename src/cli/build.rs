@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::{report, Format, PolicyArgs};
+use crate::lower::script::render_hba;
 
 #[derive(Args)]
 pub struct BuildArgs {
@@ -49,28 +50,21 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     write(&args.out.join("up.sql"), &up)?;
     write(&args.out.join("down.sql"), &down)?;
     let hba_path = args.out.join("hba.conf");
-    if plan.hba.is_empty() {
-        let _ = std::fs::remove_file(&hba_path);
-    } else {
-        let mut text = String::from("# rolec: pg_hba.conf lines for `connect from` rules.\n# Put them before the general `host` lines: the first matching line decides.\n");
-        for l in &plan.hba {
-            text.push_str(&format!("# {}\n{}\n", crate::lower::script::comment_text(&ws.line_of(l.origin)), l.line));
+    match render_hba(&plan, &|span| ws.line_of(span)) {
+        Some(text) => write(&hba_path, &text)?,
+        None => {
+            // A file from an earlier build would describe rules the policy no longer has.
+            let _ = std::fs::remove_file(&hba_path);
         }
-        write(&hba_path, &text)?;
     }
-    let summary = if args.format == Format::Human {
-        Some(format!(
+    if args.format == Format::Human {
+        eprintln!(
             "wrote {} ({} statements) and {}{}",
             args.out.join("up.sql").display(),
             plan.up.len(),
             args.out.join("down.sql").display(),
             if plan.hba.is_empty() { String::new() } else { format!(" and {}", hba_path.display()) }
-        ))
-    } else {
-        None
-    };
-    if let Some(s) = summary {
-        eprintln!("{s}");
+        );
     }
     // A large policy's syntax trees, model and plan take a while to free; the process ends now.
     std::mem::forget(plan);

@@ -97,6 +97,18 @@ fn statement_sql(s: &Statement, secret: &dyn Fn(&str) -> Option<String>) -> Resu
     }
 }
 
+/// The text of `hba.conf`, or `None` when the policy has no `connect from` rules.
+pub fn render_hba(plan: &Plan, locate: &dyn Fn(Span) -> String) -> Option<String> {
+    if plan.hba.is_empty() {
+        return None;
+    }
+    let mut text = String::from("# rolec: pg_hba.conf lines for `connect from` rules.\n# Put them before the general `host` lines: the first matching line decides.\n");
+    for l in &plan.hba {
+        text.push_str(&format!("# {}\n{}\n", comment_text(&locate(l.origin)), l.line));
+    }
+    Some(text)
+}
+
 /// Text made safe for a `--` comment: no line breaks or other control characters.
 pub fn comment_text(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
