@@ -14,7 +14,21 @@
 //!   not invalidate the analysis; `db::Workspace::locate` turns them back into positions.
 //! - Every problem in a policy is a [`diagnostics::Diagnostic`] with a stable code; nothing
 //!   in the library panics on bad input or prints.
-//! - Secrets are read only while lowering and never reach a diagnostic.
+//! - Secrets are read only while the scripts are rendered and never reach a diagnostic.
+//!
+//! The library in a few lines, as `rolec build` uses it:
+//!
+//! ```
+//! use rolec::db::{Sources, Workspace};
+//! use rolec::model::BuildOptions;
+//!
+//! let policy = "role reader {}\nuser alice { member of reader }\n";
+//! let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), policy.into())]), BuildOptions::default()).unwrap();
+//! assert!(ws.diagnostics().is_empty());
+//! let (up, down) = ws.render_scripts(&|_env_var: &str| None);
+//! assert!(up.unwrap().contains(r#"GRANT "reader" TO "alice";"#));
+//! assert!(down.unwrap().contains(r#"DROP ROLE "alice";"#));
+//! ```
 
 pub mod cli;
 pub mod db;
