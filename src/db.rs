@@ -327,9 +327,7 @@ impl SourceMap for Workspace {
     }
 
     fn range(&self, span: Span) -> std::ops::Range<usize> {
-        let parsed = parse(&self.db, self.file(span.file));
-        let base = parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
-        base + span.start as usize..base + span.end as usize
+        absolute_range(&self.db, self.file(span.file), span)
     }
 
     fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
@@ -349,11 +347,16 @@ impl Locator {
     /// `path:line` of a span.
     pub fn line_of(&self, span: Span) -> String {
         let file = self.files[span.file.0 as usize];
-        let parsed = parse(&self.db, file);
-        let base = parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
-        let (line, _) = crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), base + span.start as usize);
+        let offset = absolute_range(&self.db, file, span).start;
+        let (line, _) = crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), offset);
         format!("{}:{line}", file.path(&self.db))
     }
+}
+
+/// The byte range of a span in its file: the span is relative to its item's start.
+fn absolute_range(db: &Database, file: SourceFile, span: Span) -> std::ops::Range<usize> {
+    let base = parse(db, file).item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
+    base + span.start as usize..base + span.end as usize
 }
 
 /// Every `*.role` file of the given paths, in order.
