@@ -412,3 +412,10 @@ fn resolve_import(importer: &str, rel: &str) -> String {
     }
     display_path(&parts.iter().collect::<PathBuf>())
 }
+
+/// Who reaches whom through memberships (`pg_has_role` for every pair of roles), for the
+/// target version.
+#[salsa::tracked]
+pub fn membership_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<crate::analysis::MembershipAnalysis> {
+    Arc::new(crate::analysis::membership::reach(&resolved(db, policy).model, policy.options(db).target_version))
+}

@@ -4,14 +4,20 @@
 //!
 //! ```text
 //! text ──syntax──▶ syntax tree ──model──▶ resolved model ──lower──▶ SQL plan ──▶ up.sql / down.sql
+//!                                               └──analysis──▶ who reaches whom, with chains
 //! ```
+//!
+//! Beside the pipeline: `diagnostics` (one model, several renderers), `db` (salsa queries and
+//! the workspace that loads files), `format` (`rolec fmt`), `stdlib`, and `cli` (the only
+//! module that prints or reads the environment).
 //!
 //! Invariants:
 //! - `syntax` knows nothing about salsa, name resolution or SQL; parsing never fails.
-//! - `model` and `lower` are pure functions of their inputs; `db` wraps them in salsa queries
+//! - `model`, `analysis` and `lower` are pure functions of their inputs; `db` wraps them in salsa queries
 //!   whose results are plain data (no pest pairs, no petgraph graphs).
 //! - Spans in the syntax tree are relative to their top-level item, so moving text around does
-//!   not invalidate the analysis; `db::Workspace::locate` turns them back into positions.
+//!   not invalidate the analysis; `db::Workspace` (a `render::SourceMap`) turns them back into
+//!   positions.
 //! - Every problem in a policy is a [`diagnostics::Diagnostic`] with a stable code; nothing
 //!   in the library panics on bad input or prints.
 //! - Secrets are read only while the scripts are rendered and never reach a diagnostic.
@@ -30,6 +36,7 @@
 //! assert!(down.unwrap().contains(r#"DROP ROLE "alice";"#));
 //! ```
 
+pub mod analysis;
 pub mod cli;
 pub mod db;
 pub mod diagnostics;

@@ -1,0 +1,444 @@
+//! Role membership as PostgreSQL evaluates it: `pg_has_role(role, granted, mode)` for every
+//! pair of roles, with the shortest chain of memberships that makes the answer true.
+//!
+//! The three modes:
+//! - [`Mode::Member`]: `role` is `granted`, or reaches it through any chain of memberships.
+//! - [`Mode::Usage`]: a chain where every step inherits. Up to PostgreSQL 15 a step
+//!   "a member of b" inherits when the member `a` has the INHERIT attribute (read live); from 16
+//!   when the membership's `inherit_option` is true, which defaults, at grant time, to the
+//!   member's INHERIT attribute (`member of x noinherit` / `inherit` set it explicitly).
+//! - [`Mode::Set`]: a chain where every step has `set_option` (16+, default true; `noset`
+//!   turns it off). Before 16 the mode does not exist in PostgreSQL and equals `Member`.
+//!
+//! A superuser has every mode on every role. Only memberships open at build time (`active`)
+//! are granted, so only they count. Roles the policy does not create (external and
+//! predefined roles) may be targets; their own memberships are unknown and taken as none.
+//!
+//! Assumption for 16+: the scripts set role attributes before they grant memberships (they
+//! do: `Phase::Attributes` precedes `Phase::Memberships`), so the default `inherit_option` of a
+//! grant is the member's final INHERIT attribute. An external member is taken as INHERIT
+//! (PostgreSQL's default).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::Serialize;
+
+use crate::model::Model;
+use crate::syntax::ast::AttributeKind;
+
+/// The `mode` argument of `pg_has_role`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Member,
+    Usage,
+    Set,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Member, Mode::Usage, Mode::Set];
+
+    /// The SQL spelling: `MEMBER`, `USAGE`, `SET`.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Mode::Member => "MEMBER",
+            Mode::Usage => "USAGE",
+            Mode::Set => "SET",
+        }
+    }
+}
+
+/// One membership of a chain: `member` is a member of `role`, granted by
+/// `model.memberships[membership]` (whose `origin` points at the `member of`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Step {
+    pub member: String,
+    pub role: String,
+    pub membership: usize,
+}
+
+/// Why `pg_has_role(role, granted, mode)` is true.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "steps")]
+pub enum Chain {
+    /// `role` and `granted` are the same role.
+    SameRole,
+    /// `role` is a superuser: a member of every role, with every mode.
+    Superuser,
+    /// A shortest chain `role → … → granted`; the first step's member is `role`, the last
+    /// step's role is `granted`, each step's role is the next step's member. Never empty.
+    Memberships(Vec<Step>),
+}
+
+/// Who reaches whom, per mode: the answers of `pg_has_role` for the roles of a model.
+/// Plain data; built by [`reach`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MembershipAnalysis {
+    /// The PostgreSQL major version the answers are for.
+    pub target_version: u32,
+    /// Every role that appears: the model's roles, external roles, then roles named only as
+    /// membership targets (predefined roles), each once.
+    names: Vec<String>,
+    index: BTreeMap<String, u32>,
+    superuser: Vec<bool>,
+    /// `(member, role)` node indexes of each model membership, by model index.
+    ends: Vec<(u32, u32)>,
+    /// Per mode, per role (node index): the roles it reaches, sorted by node index, each with
+    /// the model index of the last membership of a shortest chain (a BFS tree).
+    member: Vec<Vec<(u32, u32)>>,
+    usage: Vec<Vec<(u32, u32)>>,
+    /// `None` before PostgreSQL 16, where SET is MEMBER.
+    set: Option<Vec<Vec<(u32, u32)>>>,
+}
+
+/// Computes, for every role of the model and every mode, the roles it reaches and a shortest
+/// chain to each (one breadth-first search per role and mode).
+pub fn reach(model: &Model, target_version: u32) -> MembershipAnalysis {
+    let mut names: Vec<String> = Vec::new();
+    let mut index: BTreeMap<String, u32> = BTreeMap::new();
+    let mut intern = |name: &str, names: &mut Vec<String>| -> u32 {
+        if let Some(&i) = index.get(name) {
+            return i;
+        }
+        let i = names.len() as u32;
+        names.push(name.to_string());
+        index.insert(name.to_string(), i);
+        i
+    };
+    for r in &model.roles {
+        intern(&r.name, &mut names);
+    }
+    for r in &model.external_roles {
+        intern(r, &mut names);
+    }
+    let ends: Vec<(u32, u32)> = model.memberships.iter().map(|m| (intern(&m.member, &mut names), intern(&m.role, &mut names))).collect();
+    let n = names.len();
+
+    let mut superuser = vec![false; n];
+    // INHERIT is on unless the policy turns it off; roles outside the model keep the default.
+    let mut inherits = vec![true; n];
+    for r in &model.roles {
+        let i = index[&r.name] as usize;
+        superuser[i] = r.attributes.get(&AttributeKind::Superuser).copied().unwrap_or(false);
+        inherits[i] = r.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true);
+    }
+
+    let v16 = target_version >= 16;
+    let mut member_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+    let mut usage_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+    let mut set_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+    for (k, m) in model.memberships.iter().enumerate() {
+        if !m.active {
+            continue;
+        }
+        let (a, b) = ends[k];
+        let edge = (b, k as u32);
+        member_adj[a as usize].push(edge);
+        let inherit = if v16 { m.inherit.unwrap_or(inherits[a as usize]) } else { inherits[a as usize] };
+        if inherit {
+            usage_adj[a as usize].push(edge);
+        }
+        if v16 && m.set.unwrap_or(true) {
+            set_adj[a as usize].push(edge);
+        }
+    }
+
+    let mut search = Search { stamp: vec![0; n], round: 0, queue: VecDeque::new() };
+    let member = (0..n).map(|s| search.bfs(&member_adj, s as u32)).collect();
+    let usage = (0..n).map(|s| search.bfs(&usage_adj, s as u32)).collect();
+    let set = v16.then(|| (0..n).map(|s| search.bfs(&set_adj, s as u32)).collect());
+    MembershipAnalysis { target_version, names, index, superuser, ends, member, usage, set }
+}
+
+/// Reusable state of the breadth-first searches (a visit stamp per node instead of a fresh
+/// set per search).
+struct Search {
+    stamp: Vec<u32>,
+    round: u32,
+    queue: VecDeque<u32>,
+}
+
+impl Search {
+    /// The nodes `start` reaches over `adj` (not `start` itself), sorted, each with the edge
+    /// it was first reached by.
+    fn bfs(&mut self, adj: &[Vec<(u32, u32)>], start: u32) -> Vec<(u32, u32)> {
+        self.round += 1;
+        let round = self.round;
+        self.stamp[start as usize] = round;
+        self.queue.clear();
+        self.queue.push_back(start);
+        let mut out = Vec::new();
+        while let Some(a) = self.queue.pop_front() {
+            for &(b, k) in &adj[a as usize] {
+                if self.stamp[b as usize] != round {
+                    self.stamp[b as usize] = round;
+                    out.push((b, k));
+                    self.queue.push_back(b);
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+impl MembershipAnalysis {
+    /// `pg_has_role(role, granted, mode)`: `Some` with the reason when true, `None` when false
+    /// (also for a role the analysis does not know, unless it is `granted` itself).
+    pub fn answer(&self, role: &str, granted: &str, mode: Mode) -> Option<Chain> {
+        if role == granted {
+            return Some(Chain::SameRole);
+        }
+        let r = *self.index.get(role)?;
+        if self.superuser[r as usize] {
+            return Some(Chain::Superuser);
+        }
+        let g = *self.index.get(granted)?;
+        let table = self.table(mode);
+        let mut steps = Vec::new();
+        let mut cur = g;
+        while cur != r {
+            let row = &table[r as usize];
+            let k = row.binary_search_by_key(&cur, |&(node, _)| node).ok().map(|i| row[i].1)?;
+            let (member, role) = self.ends[k as usize];
+            steps.push(Step { member: self.names[member as usize].clone(), role: self.names[role as usize].clone(), membership: k as usize });
+            cur = member;
+        }
+        steps.reverse();
+        Some(Chain::Memberships(steps))
+    }
+
+    /// Whether `pg_has_role(role, granted, mode)` is true.
+    pub fn has(&self, role: &str, granted: &str, mode: Mode) -> bool {
+        role == granted || self.index.get(role).is_some_and(|&r| self.superuser[r as usize]) || self.answer(role, granted, mode).is_some()
+    }
+
+    /// The roles `role` reaches through memberships in `mode` (not itself; a superuser's
+    /// blanket rights are not listed), in the order of [`roles`](Self::roles).
+    pub fn granted_roles(&self, role: &str, mode: Mode) -> impl Iterator<Item = &str> {
+        let row = self.index.get(role).map(|&r| self.table(mode)[r as usize].as_slice()).unwrap_or(&[]);
+        row.iter().map(|&(g, _)| self.names[g as usize].as_str())
+    }
+
+    /// Every role the analysis knows: the model's roles, external roles, then other roles
+    /// named as membership targets.
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
+    }
+
+    /// Whether the policy makes `role` a superuser.
+    pub fn is_superuser(&self, role: &str) -> bool {
+        self.index.get(role).is_some_and(|&r| self.superuser[r as usize])
+    }
+
+    fn table(&self, mode: Mode) -> &[Vec<(u32, u32)>] {
+        match mode {
+            Mode::Member => &self.member,
+            Mode::Usage => &self.usage,
+            Mode::Set => self.set.as_deref().unwrap_or(&self.member),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Sources, Workspace};
+    use crate::diagnostics::Diagnostic;
+    use crate::model::BuildOptions;
+
+    /// 2026-06-01T00:00:00Z
+    const AT: i64 = 1_780_272_000;
+
+    fn model(text: &str, version: u32) -> Model {
+        let options = BuildOptions { target_version: version, at: AT, ..Default::default() };
+        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), options).unwrap();
+        let errors: Vec<String> = ws.diagnostics().iter().filter(|d| Diagnostic::is_error(d)).map(|d| d.message.clone()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        ws.resolved().model.clone()
+    }
+
+    fn analysis(text: &str, version: u32) -> (Model, MembershipAnalysis) {
+        let m = model(text, version);
+        let a = reach(&m, version);
+        (m, a)
+    }
+
+    /// The chain as `a>b>c`, `same`, `superuser` or `-` (false).
+    fn path(a: &MembershipAnalysis, role: &str, granted: &str, mode: Mode) -> String {
+        match a.answer(role, granted, mode) {
+            None => "-".into(),
+            Some(Chain::SameRole) => "same".into(),
+            Some(Chain::Superuser) => "superuser".into(),
+            Some(Chain::Memberships(steps)) => {
+                for w in steps.windows(2) {
+                    assert_eq!(w[0].role, w[1].member, "steps connect");
+                }
+                assert_eq!(steps[0].member, role);
+                assert_eq!(steps.last().unwrap().role, granted);
+                let mut s = steps[0].member.clone();
+                for st in &steps {
+                    s.push('>');
+                    s.push_str(&st.role);
+                }
+                s
+            }
+        }
+    }
+
+    /// `(MEMBER, USAGE, SET)` chains.
+    fn modes(a: &MembershipAnalysis, role: &str, granted: &str) -> [String; 3] {
+        Mode::ALL.map(|m| path(a, role, granted, m))
+    }
+
+    const CHAIN: &str = "role a\nrole b { member of a }\nrole c {\n  noinherit\n  member of b\n}\nuser u { member of c }\n";
+
+    #[test]
+    fn noinherit_attribute_on_15_is_live_per_member() {
+        let (_, a) = analysis(CHAIN, 15);
+        // u inherits c; c does not inherit b (its attribute), so u has nothing beyond c.
+        assert_eq!(modes(&a, "u", "c"), ["u>c", "u>c", "u>c"]);
+        assert_eq!(modes(&a, "u", "b"), ["u>c>b", "-", "u>c>b"]);
+        assert_eq!(modes(&a, "u", "a"), ["u>c>b>a", "-", "u>c>b>a"]);
+        assert_eq!(modes(&a, "c", "b"), ["c>b", "-", "c>b"]);
+        // b inherits a.
+        assert_eq!(modes(&a, "b", "a"), ["b>a", "b>a", "b>a"]);
+    }
+
+    #[test]
+    fn on_16_the_attribute_is_only_the_default_of_the_membership() {
+        let (_, a) = analysis(CHAIN, 16);
+        // Same answers: c's grant defaults to INHERIT FALSE.
+        assert_eq!(modes(&a, "u", "b"), ["u>c>b", "-", "u>c>b"]);
+        // An explicit option beats the attribute, both ways.
+        let text = "role a\nrole b\nrole c {\n  noinherit\n  member of b inherit\n}\nuser u { member of c noinherit\n member of a }\n";
+        let (_, a) = analysis(text, 16);
+        assert_eq!(modes(&a, "c", "b"), ["c>b", "c>b", "c>b"]);
+        assert_eq!(modes(&a, "u", "c"), ["u>c", "-", "u>c"]);
+        assert_eq!(modes(&a, "u", "b"), ["u>c>b", "-", "u>c>b"]);
+        assert_eq!(modes(&a, "u", "a"), ["u>a", "u>a", "u>a"]);
+    }
+
+    #[test]
+    fn noset_blocks_set_role_but_not_membership_or_usage() {
+        let text = "role a\nrole b { member of a }\nuser u { member of b noset }\nuser v { member of b }\n";
+        let (_, a) = analysis(text, 17);
+        assert_eq!(modes(&a, "u", "b"), ["u>b", "u>b", "-"]);
+        assert_eq!(modes(&a, "u", "a"), ["u>b>a", "u>b>a", "-"]);
+        assert_eq!(modes(&a, "v", "a"), ["v>b>a", "v>b>a", "v>b>a"]);
+        assert!(!a.has("u", "a", Mode::Set));
+        assert!(a.has("u", "a", Mode::Usage));
+    }
+
+    #[test]
+    fn superuser_has_every_role_in_every_mode() {
+        let text = "role a\nrole b { noinherit }\nuser boss {\n  superuser\n  noinherit\n}\nexternal role ext\n";
+        let (_, a) = analysis(text, 16);
+        for g in ["a", "b", "ext", "pg_read_all_data", "nobody_known"] {
+            assert_eq!(modes(&a, "boss", g), ["superuser", "superuser", "superuser"], "{g}");
+        }
+        assert_eq!(modes(&a, "boss", "boss"), ["same", "same", "same"]);
+        assert_eq!(modes(&a, "a", "b"), ["-", "-", "-"]);
+        assert!(a.is_superuser("boss") && !a.is_superuser("a"));
+        // Superuser is not inherited.
+        let (_, a) = analysis("user boss { superuser }\nrole r { member of boss }\nrole x\n", 15);
+        assert_eq!(modes(&a, "r", "x"), ["-", "-", "-"]);
+        assert_eq!(modes(&a, "r", "boss"), ["r>boss", "r>boss", "r>boss"]);
+    }
+
+    #[test]
+    fn external_and_predefined_roles_end_chains() {
+        let text = "external role ext\nrole a { member of ext, pg_read_all_data }\nuser u { member of a }\n";
+        let (m, a) = analysis(text, 15);
+        assert_eq!(modes(&a, "u", "ext"), ["u>a>ext", "u>a>ext", "u>a>ext"]);
+        assert_eq!(modes(&a, "u", "pg_read_all_data"), ["u>a>pg_read_all_data", "u>a>pg_read_all_data", "u>a>pg_read_all_data"]);
+        // Their own memberships are unknown: none.
+        assert_eq!(a.granted_roles("ext", Mode::Member).count(), 0);
+        assert_eq!(modes(&a, "ext", "ext"), ["same", "same", "same"]);
+        assert_eq!(modes(&a, "ext", "a"), ["-", "-", "-"]);
+        // Unknown names: only the same role.
+        assert_eq!(modes(&a, "ghost", "ghost"), ["same", "same", "same"]);
+        assert_eq!(modes(&a, "ghost", "a"), ["-", "-", "-"]);
+        assert_eq!(modes(&a, "u", "ghost"), ["-", "-", "-"]);
+        // A membership whose member is outside the model (a hand-built model) is followed,
+        // and an external member inherits (PostgreSQL's default).
+        let mut m = m;
+        m.memberships.push(crate::model::Membership { member: "ext".into(), role: "pg_monitor".into(), ..m.memberships[0].clone() });
+        let a = reach(&m, 15);
+        assert_eq!(modes(&a, "u", "pg_monitor"), ["u>a>ext>pg_monitor", "u>a>ext>pg_monitor", "u>a>ext>pg_monitor"]);
+        let roles: Vec<&str> = a.roles().collect();
+        assert_eq!(roles, ["a", "u", "ext", "pg_read_all_data", "pg_monitor"]);
+    }
+
+    #[test]
+    fn closed_windows_are_not_granted() {
+        let text = "role a\nrole b { member of a from 2020-01-01 until 2020-02-01 }\nuser u {\n  member of b\n  member of a from 2030-01-01\n}\n";
+        let (m, a) = analysis(text, 16);
+        assert_eq!(m.memberships.iter().filter(|x| !x.active).count(), 2);
+        assert_eq!(modes(&a, "u", "b"), ["u>b", "u>b", "u>b"]);
+        assert_eq!(modes(&a, "u", "a"), ["-", "-", "-"]);
+        assert_eq!(modes(&a, "b", "a"), ["-", "-", "-"]);
+    }
+
+    #[test]
+    fn the_shortest_chain_is_reported_with_model_indexes() {
+        // u reaches a by u>b>c>d>a and by u>e>a; and USAGE only by the long way, since e
+        // does not inherit (u has e's privileges, not a's through e).
+        let text = "role a\nrole d { member of a }\nrole c { member of d }\nrole b { member of c }\nrole e {\n  noinherit\n  member of a\n}\nuser u { member of b, e }\n";
+        let (m, a) = analysis(text, 15);
+        assert_eq!(modes(&a, "u", "a"), ["u>e>a", "u>b>c>d>a", "u>e>a"]);
+        let Some(Chain::Memberships(steps)) = a.answer("u", "a", Mode::Member) else { panic!() };
+        for s in &steps {
+            let ms = &m.memberships[s.membership];
+            assert_eq!((&ms.member, &ms.role), (&s.member, &s.role));
+        }
+        let granted: Vec<&str> = a.granted_roles("u", Mode::Usage).collect();
+        assert_eq!(granted, ["a", "d", "c", "b", "e"]);
+    }
+
+    #[test]
+    fn set_equals_member_before_16() {
+        let (_, a) = analysis(CHAIN, 14);
+        for (r, g) in [("u", "a"), ("u", "b"), ("c", "a"), ("a", "u")] {
+            assert_eq!(a.answer(r, g, Mode::Set), a.answer(r, g, Mode::Member), "{r} {g}");
+        }
+    }
+
+    #[test]
+    fn thousands_of_roles() {
+        // A layered hierarchy: 3000 roles, each a member of two roles of the layer below.
+        let mut text = String::new();
+        let layers = 30;
+        let width = 100;
+        for l in 0..layers {
+            for i in 0..width {
+                text.push_str(&format!("role r{l}_{i}"));
+                if l > 0 {
+                    text.push_str(&format!(" {{ member of r{}_{i}, r{}_{} }}", l - 1, l - 1, (i + 1) % width));
+                }
+                text.push('\n');
+            }
+        }
+        let m = model(&text, 16);
+        let start = std::time::Instant::now();
+        let a = reach(&m, 16);
+        let took = start.elapsed();
+        assert!(took.as_secs() < 20, "{took:?}");
+        assert_eq!(path(&a, "r29_0", "r0_0", Mode::Usage).matches('>').count(), 29);
+        assert_eq!(a.granted_roles("r29_0", Mode::Member).count(), (1..layers).map(|d| (d + 1).min(width)).sum::<usize>());
+    }
+
+    #[test]
+    fn tracked_query_follows_the_target_version() {
+        let mut ws = Workspace::load(Sources::Memory(vec![("t.role".into(), CHAIN.into())]), BuildOptions { target_version: 15, ..Default::default() }).unwrap();
+        let a = crate::db::membership_analysis(&ws.db, ws.policy);
+        assert_eq!(a.target_version, 15);
+        assert!(a.set.is_none());
+        ws.set_options(BuildOptions { target_version: 17, ..Default::default() });
+        let a = crate::db::membership_analysis(&ws.db, ws.policy);
+        assert_eq!(a.target_version, 17);
+        assert_eq!(path(a, "u", "a", Mode::Set), "u>c>b>a");
+        let plain: &MembershipAnalysis = a;
+        assert!(serde_json::to_string(plain).unwrap().contains("\"usage\""));
+    }
+}
