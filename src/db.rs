@@ -78,9 +78,10 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnost
     let syntax_errors = all.iter().any(Diagnostic::is_error);
     let resolved = resolved(db, policy);
     all.extend(resolved.diagnostics.iter().cloned());
-    // Lowering problems matter only once the policy itself is sound.
+    // Lowering problems and policy rules matter only once the policy itself is sound.
     if !syntax_errors && !resolved.diagnostics.iter().any(Diagnostic::is_error) {
         all.extend(plan(db, policy).diagnostics.iter().cloned());
+        all.extend(policy_diagnostics(db, policy).iter().cloned());
     }
     all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
     Arc::new(all)
@@ -418,4 +419,12 @@ fn resolve_import(importer: &str, rel: &str) -> String {
 #[salsa::tracked]
 pub fn membership_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<crate::analysis::MembershipAnalysis> {
     Arc::new(crate::analysis::membership::reach(&resolved(db, policy).model, policy.options(db).target_version))
+}
+
+/// Violations of the policy's `policy { … }` rules (see [`crate::analysis::policy`]).
+/// [`diagnostics`] includes them only when the policy parses and resolves without errors.
+#[salsa::tracked]
+pub fn policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
+    let analysis = membership_analysis(db, policy);
+    Arc::new(crate::analysis::policy::check(&resolved(db, policy).model, analysis.as_ref()))
 }

@@ -1226,9 +1226,10 @@ proptest! {
         let (up, down) = out.scripts.as_ref().expect("a policy without errors renders");
         prop_assert!(up.contains("CREATE ROLE \"r0\";"), "r0 is not created:\n{up}");
         prop_assert!(down.contains("DROP ROLE \"r0\";"));
-        // Only warnings that the generator can cause.
+        // Only warnings that the generator can cause (its `warn memberships deeper than 6`
+        // holds for random hierarchies only most of the time: W034).
         for c in out.codes() {
-            prop_assert!(matches!(c, Code::WindowClosed | Code::SchemaWithoutOwner | Code::Redundant | Code::UnusedGlob), "unexpected {c}:\n{}", out.concise);
+            prop_assert!(matches!(c, Code::WindowClosed | Code::SchemaWithoutOwner | Code::Redundant | Code::UnusedGlob | Code::DeepMemberships), "unexpected {c}:\n{}", out.concise);
         }
     }
 

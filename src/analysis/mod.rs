@@ -5,7 +5,11 @@
 //!
 //! - [`membership`]: which roles a role is a member of, has the privileges of (`USAGE`) and
 //!   may `SET ROLE` to, as `pg_has_role` answers, with the shortest chain of memberships.
+//! - [`policy`]: the rules of `policy { … }` blocks (exclusivity, forbidden attributes and
+//!   grants to PUBLIC, admin rights, membership depth), as diagnostics.
 
+pub mod graph;
 pub mod membership;
+pub mod policy;
 
 pub use membership::{reach, Chain, MembershipAnalysis, Mode, Step};

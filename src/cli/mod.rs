@@ -2,6 +2,7 @@
 
 mod build;
 mod fmt;
+mod graph;
 mod lint;
 
 use std::io::IsTerminal;
@@ -29,6 +30,8 @@ enum Command {
     Lint(lint::LintArgs),
     /// Rewrite *.role files in the canonical layout (whitespace only)
     Fmt(fmt::FmtArgs),
+    /// Draw the role hierarchy (Graphviz DOT, Mermaid, or SVG through Graphviz)
+    Graph(graph::GraphArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Lint(args) => lint::run(args),
         Command::Fmt(args) => fmt::run(args),
+        Command::Graph(args) => graph::run(args),
     };
     match result {
         Ok(code) => code,

@@ -51,6 +51,15 @@ codes! {
     SchemaWithoutOwner = "W002": "a bulk grant on a schema without declared owner covers only existing objects",
     WindowClosed = "W003": "a membership window is not open at build time",
     Redundant = "W004": "a grant or membership is stated twice",
+    ExclusiveRoles = "E030": "a role reaches two roles a policy declares `exclusive`",
+    ForbiddenAttribute = "E031": "a role has an attribute a policy forbids",
+    ForbiddenPublicGrant = "E032": "a grant to PUBLIC a policy forbids",
+    TooManyAdminRights = "E033": "a role holds more admin rights than a policy allows",
+    ExclusiveRolesWarn = "W030": "as E030, for a rule marked `warn`",
+    ForbiddenAttributeWarn = "W031": "as E031, for a rule marked `warn`",
+    ForbiddenPublicGrantWarn = "W032": "as E032, for a rule marked `warn`",
+    TooManyAdminRightsWarn = "W033": "as E033, for a rule marked `warn`",
+    DeepMemberships = "W034": "a chain of memberships is longer than a policy allows (always a warning)",
 }
 
 impl Code {

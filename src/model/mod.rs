@@ -66,6 +66,8 @@ pub struct Model {
     pub default_privileges: Vec<DefaultPrivilege>,
     pub hba: Vec<HbaRule>,
     pub objects: Vec<InventoryObject>,
+    /// `policy` blocks, checked by [`crate::analysis::policy`].
+    pub policies: Vec<Policy>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -246,4 +248,75 @@ pub struct InventoryObject {
     pub tags: Vec<String>,
     #[serde(skip)]
     pub origin: Span,
+}
+
+/// A `policy` block: rules the policy's own roles must satisfy (checked by
+/// [`crate::analysis::policy::check`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Policy {
+    pub name: String,
+    pub scope: PolicyScope,
+    pub rules: Vec<Rule>,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+/// `applies to …`: the roles a policy's rules are checked on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyScope {
+    /// No `applies to`, or `applies to all`: every role and user.
+    All,
+    /// `applies to users`: roles declared with `user`.
+    Users,
+    /// `applies to roles`: roles declared with `role`.
+    Roles,
+    /// A name, a glob or a list, globs expanded over the declared roles and users.
+    Names(Vec<String>),
+}
+
+impl PolicyScope {
+    /// Whether the rules apply to `role`.
+    pub fn contains(&self, role: &Role) -> bool {
+        match self {
+            PolicyScope::All => true,
+            PolicyScope::Users => role.is_user,
+            PolicyScope::Roles => !role.is_user,
+            PolicyScope::Names(names) => names.contains(&role.name),
+        }
+    }
+}
+
+/// One rule of a policy; `warn` turns its violations into warnings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    pub warn: bool,
+    pub kind: RuleCheck,
+    #[serde(skip)]
+    pub origin: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleCheck {
+    /// `exclusive a, b, …`: no role may reach two of these roles. Each name with its span.
+    Exclusive(#[serde(serialize_with = "names_only")] Vec<(String, Span)>),
+    /// `forbid ATTRIBUTE except …`: no role in scope may have the attribute set to `on`.
+    Forbid { attribute: AttributeKind, on: bool, except: Vec<String> },
+    /// `forbid grant [PRIVS] on TARGET to public`; no privileges: any privilege.
+    ForbidGrantToPublic { privileges: Vec<Privilege>, object: Object },
+    /// `memberships deeper than N`.
+    MembershipsDeeperThan(u64),
+    /// `max admin rights N`.
+    MaxAdminRights(u64),
+    /// `max schemas N`: not checked yet (needs the analysis of object privileges).
+    MaxSchemas(u64),
+    /// `max tables N`: not checked yet.
+    MaxTables(u64),
+    /// `max tables tagged TAG N`: not checked yet.
+    MaxTablesTagged { tag: String, max: u64 },
+}
+
+fn names_only<S: serde::Serializer>(names: &[(String, Span)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(names.iter().map(|(n, _)| n))
 }

@@ -75,6 +75,23 @@ impl Builder<'_> {
         self.span_of(s.start(), s.end())
     }
 
+    /// The span of a statement without the whitespace and comments pest skipped after its last
+    /// token (while trying an optional part that was not there).
+    fn tight_span(&self, pair: &Pair<'_, Rule>) -> Span {
+        let start = pair.as_span().start();
+        // The last token: the end of the last pair without children (inner rules may carry the
+        // skipped text too).
+        let end = pair
+            .clone()
+            .into_inner()
+            .flatten()
+            .filter(|p| p.clone().into_inner().next().is_none())
+            .map(|p| p.as_span().end())
+            .max()
+            .unwrap_or(pair.as_span().end());
+        self.span_of(start, end)
+    }
+
     fn span_of(&self, start: usize, end: usize) -> Span {
         Span {
             file: self.file,
@@ -446,7 +463,7 @@ impl Builder<'_> {
     }
 
     fn rule(&mut self, p: Pair<'_, Rule>) -> Option<PolicyRule> {
-        let span = self.span(&p);
+        let span = self.tight_span(&p);
         let mut warn = false;
         let mut kind = None;
         for c in inner(p) {
@@ -506,7 +523,7 @@ impl Builder<'_> {
     }
 
     fn stmt(&mut self, p: Pair<'_, Rule>) -> Stmt {
-        let span = self.span(&p);
+        let span = self.tight_span(&p);
         let c = first(p);
         let kind = match c.as_rule() {
             Rule::member_stmt => StmtKind::MemberOf(self.member_stmt(c)),

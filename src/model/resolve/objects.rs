@@ -54,26 +54,80 @@ impl<'a> Resolver<'a> {
             self.model.objects.push(InventoryObject { object, tags, origin: decl.name.span });
         }
         for (decl, env) in std::mem::take(&mut self.policies) {
-            // Policies are analysed over the resolved model; here only their names are checked.
-            for rule in &decl.rules {
-                match &rule.kind {
-                    RuleKind::Exclusive(names) => {
-                        for n in names {
-                            self.role_ref(n, &env);
+            let policy = self.policy(decl, &env);
+            self.model.policies.push(policy);
+        }
+    }
+
+    /// A policy with its names checked, its scope expanded and its objects evaluated; rules
+    /// with a problem are reported and left out.
+    fn policy(&mut self, decl: &PolicyDecl, env: &Env) -> super::Policy {
+        let scope = match &decl.applies_to {
+            None | Some(Scope::All) => PolicyScope::All,
+            Some(Scope::Users) => PolicyScope::Users,
+            Some(Scope::Roles) => PolicyScope::Roles,
+            Some(Scope::Targets(targets)) => PolicyScope::Names(self.scope_names(targets, env)),
+        };
+        let mut rules = Vec::new();
+        for rule in &decl.rules {
+            let kind = match &rule.kind {
+                RuleKind::Exclusive(names) => {
+                    let mut roles: Vec<(String, Span)> = Vec::new();
+                    for n in names {
+                        if let Some(r) = self.role_ref(n, env) {
+                            if !roles.iter().any(|(x, _)| *x == r) {
+                                roles.push((r, n.span));
+                            }
                         }
                     }
-                    RuleKind::Forbid { except, .. } => {
-                        let _ = self.member_targets(except, &env, "");
-                    }
-                    RuleKind::MaxTablesTagged(..)
-                    | RuleKind::MaxSchemas(_)
-                    | RuleKind::MaxTables(_)
-                    | RuleKind::MaxAdminRights(_)
-                    | RuleKind::ForbidGrantToPublic { .. }
-                    | RuleKind::MembershipsDeeperThan(_) => {}
+                    (roles.len() == names.len()).then_some(RuleCheck::Exclusive(roles))
                 }
+                RuleKind::Forbid { attribute, except } => {
+                    let except = self.member_targets(except, env, "").into_iter().map(|(n, _)| n).collect();
+                    Some(RuleCheck::Forbid { attribute: attribute.kind, on: attribute.on, except })
+                }
+                RuleKind::ForbidGrantToPublic { privs, target } => self.object(target, env).and_then(|object| {
+                    let (allowed, what) = allowed_on_object(&object);
+                    let privileges = self.privileges(privs, allowed, what);
+                    // Privileges were written but none is valid (each reported): drop the rule.
+                    (privs.is_empty() || !privileges.is_empty()).then_some(RuleCheck::ForbidGrantToPublic { privileges, object })
+                }),
+                RuleKind::MembershipsDeeperThan(n) => Some(RuleCheck::MembershipsDeeperThan(*n)),
+                RuleKind::MaxAdminRights(n) => Some(RuleCheck::MaxAdminRights(*n)),
+                RuleKind::MaxSchemas(n) => Some(RuleCheck::MaxSchemas(*n)),
+                RuleKind::MaxTables(n) => Some(RuleCheck::MaxTables(*n)),
+                RuleKind::MaxTablesTagged(tag, n) => self.name(tag, env).map(|tag| RuleCheck::MaxTablesTagged { tag, max: *n }),
+            };
+            if let Some(kind) = kind {
+                rules.push(super::Rule { warn: rule.warn, kind, origin: rule.span });
             }
         }
+        super::Policy { name: decl.name.text.clone(), scope, rules, origin: decl.name.span }
+    }
+
+    /// The roles an `applies to` names: names must exist; globs expand over declared roles
+    /// and users. Unlike in `member of`, a glob that matches nothing is not reported: a policy
+    /// may well state rules for roles that are not written yet.
+    fn scope_names(&mut self, targets: &[MemberTarget], env: &Env) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in targets {
+            match t {
+                MemberTarget::Name(n) => out.extend(self.role_ref(n, env)),
+                MemberTarget::AllRoles(_) => out.extend(self.roles.iter().filter(|i| !i.decl.is_user).filter_map(|i| i.name.clone())),
+                MemberTarget::Glob { span, pattern } => match globset::Glob::new(pattern) {
+                    Ok(g) => {
+                        let m = g.compile_matcher();
+                        out.extend(self.roles.iter().filter_map(|i| i.name.clone()).filter(|n| m.is_match(n)));
+                    }
+                    Err(e) => {
+                        self.error(Diagnostic::new(Code::InvalidValue, *span, format!("`{pattern}` is not a valid glob: {e}")).label("invalid glob"));
+                    }
+                },
+            }
+        }
+        let mut seen = HashSet::new();
+        out.retain(|n| seen.insert(n.clone()));
+        out
     }
 
     pub(super) fn defaults_block(&mut self, block: &DefaultsBlock, env: &Env) {
