@@ -7,9 +7,13 @@
 //!   may `SET ROLE` to, as `pg_has_role` answers, with the shortest chain of memberships.
 //! - [`policy`]: the rules of `policy { … }` blocks (exclusivity, forbidden attributes and
 //!   grants to PUBLIC, admin rights, membership depth), as diagnostics.
+//! - [`lint`]: warnings that need no `policy` block (unused roles, windows closing soon,
+//!   shadowed grants).
 
 pub mod graph;
+pub mod lint;
 pub mod membership;
 pub mod policy;
+pub mod privileges;
 
 pub use membership::{reach, Chain, MembershipAnalysis, Mode, Step};

@@ -60,6 +60,9 @@ codes! {
     ForbiddenPublicGrantWarn = "W032": "as E032, for a rule marked `warn`",
     TooManyAdminRightsWarn = "W033": "as E033, for a rule marked `warn`",
     DeepMemberships = "W034": "a chain of memberships is longer than a policy allows (always a warning)",
+    UnusedRole = "W040": "a role without login that no role is a member of",
+    WindowClosingSoon = "W041": "a membership window closes within 14 days of build time",
+    ShadowedGrant = "W042": "a privilege granted directly that the grantee already has through a role",
 }
 
 impl Code {

@@ -1,0 +1,71 @@
+//! `rolec lint` as a command: the lint warnings (W040–W042) in the machine formats, and the
+//! exit codes (0 with warnings only, 1 with an error).
+
+use std::process::{Command, Output};
+
+const WARNINGS: &str = "\
+schema app { owner app_owner }
+role app_owner {}
+role unused {}
+role reader { grant select on table app.t }
+user alice {
+  member of reader until 2025-06-05
+  grant select on table app.t
+}
+";
+
+fn lint(policy: &str, format: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.role");
+    std::fs::write(&path, policy).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_rolec")).args(["lint", "--at", "2025-06-01", "--format", format]).arg(&path).output().unwrap()
+}
+
+#[test]
+fn json_lists_each_lint_warning_with_its_line() {
+    let out = lint(WARNINGS, "json");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<(String, u64, String)> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["severity"].as_str().unwrap().to_string()))
+        .collect();
+    found.sort();
+    let w = |c: &str, l| (c.to_string(), l, "warning".to_string());
+    assert_eq!(found, vec![w("W040", 3), w("W041", 6), w("W042", 7)]);
+}
+
+#[test]
+fn github_annotations_for_lint_warnings() {
+    let out = lint(WARNINGS, "github");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (code, line) in [("W040", 3), ("W041", 6), ("W042", 7)] {
+        assert!(
+            lines.iter().any(|l| l.starts_with("::warning ") && l.contains(&format!(",line={line},")) && l.contains(&format!("title={code}::"))),
+            "no {code} at line {line} in:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn an_error_exits_1() {
+    let out = lint("role r { member of nope }\n", "json");
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json.as_array().unwrap().iter().any(|d| d["code"] == "E002"));
+}
+
+#[test]
+fn lint_warnings_wait_for_errors_to_be_fixed() {
+    // With an error in the policy, the lint warnings (about a model that is not final) are not reported.
+    let out = lint(&format!("{WARNINGS}role broken {{ member of nope }}\n"), "json");
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = json.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, vec!["E002"]);
+}
