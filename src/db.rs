@@ -14,6 +14,7 @@ use salsa::Setter;
 use crate::diagnostics::render::SourceMap;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::lower::Plan;
+use crate::model::catalog::Catalog;
 use crate::model::{BuildOptions, Resolved};
 use crate::syntax::ast::{Import, ItemKind, SourceAst};
 use crate::syntax::{FileId, Parsed, Span};
@@ -37,6 +38,9 @@ pub struct Policy {
     /// Problems found while loading files (unreadable imports).
     #[returns(ref)]
     pub load_diagnostics: Vec<Diagnostic>,
+    /// A catalog snapshot (`--catalog FILE`): inventory besides the policy's declarations.
+    #[returns(ref)]
+    pub catalog: Option<Catalog>,
 }
 
 #[salsa::tracked]
@@ -60,7 +64,7 @@ pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
 #[salsa::tracked]
 pub fn resolved(db: &dyn salsa::Database, policy: Policy) -> Arc<Resolved> {
     let trees: Vec<Arc<SourceAst>> = policy.files(db).iter().map(|f| syntax_tree(db, *f).clone()).collect();
-    Arc::new(crate::model::resolve(&trees, policy.options(db)))
+    Arc::new(crate::model::resolve(&trees, policy.options(db), policy.catalog(db).as_ref()))
 }
 
 #[salsa::tracked]
@@ -137,7 +141,7 @@ impl Workspace {
     }
 
     pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
-        let policy = Policy::new(&db, Vec::new(), options, Vec::new());
+        let policy = Policy::new(&db, Vec::new(), options, Vec::new(), None);
         let mut ws = Workspace { db, policy, all: Vec::new(), by_path: HashMap::new(), roots: Vec::new(), memory: HashMap::new() };
         match sources {
             Sources::Paths(paths) => {
@@ -271,6 +275,11 @@ impl Workspace {
     pub fn set_text(&mut self, file: SourceFile, text: String) {
         file.set_text(&mut self.db).to(text);
         self.refresh_files();
+    }
+
+    /// Sets (or clears) the catalog snapshot whose objects join the inventory.
+    pub fn set_catalog(&mut self, catalog: Option<Catalog>) {
+        self.policy.set_catalog(&mut self.db).to(catalog);
     }
 
     pub fn set_options(&mut self, options: BuildOptions) {

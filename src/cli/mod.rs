@@ -49,6 +49,9 @@ pub struct PolicyArgs {
     /// PostgreSQL major version to emit SQL for
     #[arg(long, value_name = "VERSION", default_value_t = DEFAULT_TARGET_VERSION, value_parser = parse_version)]
     pub target_version: u32,
+    /// A catalog snapshot (JSON, format rolec-catalog/1) whose objects join the inventory
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,7 +90,12 @@ impl PolicyArgs {
 
     /// Loads the policy; a missing path or an unknown `--set` is a usage error.
     pub fn load(&self, options: BuildOptions) -> Result<Workspace, String> {
-        let ws = Workspace::load(Sources::Paths(self.paths.clone()), options)?;
+        let mut ws = Workspace::load(Sources::Paths(self.paths.clone()), options)?;
+        if let Some(path) = &self.catalog {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let catalog = crate::model::catalog::Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
+            ws.set_catalog(Some(catalog));
+        }
         if let Some(name) = ws.resolved().unknown_sets.first() {
             return Err(format!("`--set {name}=…`: the policy has no `let {name}`"));
         }

@@ -1,6 +1,7 @@
 //! Syntax tree → resolved model: names evaluated, `let`/`for`/templates/`extends` expanded,
 //! references checked. The model is plain data; lowering and analysis read only the model.
 
+pub mod catalog;
 mod checks;
 mod resolve;
 pub mod values;
@@ -246,8 +247,9 @@ pub struct HbaRule {
 pub struct InventoryObject {
     pub object: Object,
     pub tags: Vec<String>,
+    /// The declaration; `None` for an object known from a catalog snapshot.
     #[serde(skip)]
-    pub origin: Span,
+    pub origin: Option<Span>,
 }
 
 /// A `policy` block: rules the policy's own roles must satisfy (checked by

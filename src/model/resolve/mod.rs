@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use super::checks::{self, allowed_on_default, allowed_on_object, check_length, check_privilege, reserved_role_name};
 use super::values::{literal_kind, parse_duration, parse_timestamp, Env, Val};
+use super::catalog::Catalog;
 use super::*;
 use super::Grantee;
 use crate::diagnostics::{Code, Diagnostic};
@@ -30,7 +31,7 @@ use crate::syntax::ast::{self, *};
 use crate::syntax::Span;
 
 /// Resolves the syntax trees of all files of one policy.
-pub fn resolve(files: &[Arc<SourceAst>], options: &BuildOptions) -> Resolved {
+pub fn resolve(files: &[Arc<SourceAst>], options: &BuildOptions, catalog: Option<&Catalog>) -> Resolved {
     let mut r = Resolver::new(options);
     r.collect_lets(files);
     for file in files {
@@ -42,10 +43,26 @@ pub fn resolve(files: &[Arc<SourceAst>], options: &BuildOptions) -> Resolved {
     r.name_roles_and_schemas();
     r.build_roles();
     r.build_rest();
+    if let Some(catalog) = catalog {
+        r.add_catalog_inventory(catalog);
+    }
     r.implied_default_privileges();
     let cycles = checks::membership_cycles(&r.model.memberships);
     r.diags.extend(cycles);
     r.finish()
+}
+
+impl Resolver<'_> {
+    /// Objects of a catalog snapshot join the declared inventory; a declaration of the same
+    /// object wins (its tags are the policy's).
+    fn add_catalog_inventory(&mut self, catalog: &Catalog) {
+        let declared: HashSet<Object> = self.model.objects.iter().map(|o| o.object.clone()).collect();
+        for (object, tags) in catalog.inventory() {
+            if !declared.contains(&object) {
+                self.model.objects.push(InventoryObject { object, tags: tags.to_vec(), origin: None });
+            }
+        }
+    }
 }
 
 struct RoleInst<'a> {

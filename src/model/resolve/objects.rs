@@ -51,7 +51,7 @@ impl<'a> Resolver<'a> {
                     tags = ts.iter().filter_map(|t| self.name(t, &env)).collect();
                 }
             }
-            self.model.objects.push(InventoryObject { object, tags, origin: decl.name.span });
+            self.model.objects.push(InventoryObject { object, tags, origin: Some(decl.name.span) });
         }
         for (decl, env) in std::mem::take(&mut self.policies) {
             let policy = self.policy(decl, &env);
