@@ -435,8 +435,8 @@ pub fn membership_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<crat
 /// [`diagnostics`] includes them only when the policy parses and resolves without errors.
 #[salsa::tracked]
 pub fn policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
-    let analysis = membership_analysis(db, policy);
-    Arc::new(crate::analysis::policy::check(&resolved(db, policy).model, analysis.as_ref()))
+    let privileges = privilege_analysis(db, policy);
+    Arc::new(crate::analysis::policy::check(&resolved(db, policy).model, privileges.as_ref(), policy.catalog(db).as_ref()))
 }
 
 /// Lint warnings (see [`crate::analysis::lint`]): unused roles, windows closing soon, shadowed

@@ -6,11 +6,19 @@
 //! - [`membership`]: which roles a role is a member of, has the privileges of (`USAGE`) and
 //!   may `SET ROLE` to, as `pg_has_role` answers, with the shortest chain of memberships.
 //! - [`policy`]: the rules of `policy { … }` blocks (exclusivity, forbidden attributes and
-//!   grants to PUBLIC, admin rights, membership depth), as diagnostics.
+//!   grants to PUBLIC, admin rights, membership depth, limits), as diagnostics.
+//! - [`limits`]: the policy limits on object privileges (`max schemas`, `max tables`, `max
+//!   tables tagged`), counted over [`privileges`].
 //! - [`lint`]: warnings that need no `policy` block (unused roles, windows closing soon,
 //!   shadowed grants).
+//! - [`privileges`]: which object privileges a role has, as `has_*_privilege` answers, with
+//!   the grounds (grant and chain, PUBLIC, predefined role, built-in default, superuser).
+//! - [`explain`]: everything one role can do (`rolec explain`); [`graph`]: the hierarchy as
+//!   DOT or Mermaid (`rolec graph`).
 
+pub mod explain;
 pub mod graph;
+pub mod limits;
 pub mod lint;
 pub mod membership;
 pub mod policy;

@@ -14,16 +14,18 @@
 //! - `memberships deeper than N` (W034, always a warning): no role in scope has a chain of
 //!   memberships longer than N.
 //!
-//! `warn` in front of a rule reports its violations with the W-code of the same number.
+//! - `max schemas N`, `max tables N`, `max tables tagged T N` (E035 / W035, W036 when the
+//!   limit cannot be proven): counted over effective object privileges, see
+//!   [`crate::analysis::limits`].
 //!
-//! Not checked yet: `max schemas`, `max tables`, `max tables tagged` need the analysis of
-//! object privileges (effective privileges and the inventory), which does not exist yet. They
-//! are kept in the model and this module reports nothing for them — not a violation, and not
-//! a claim that they hold.
+//! `warn` in front of a rule reports its violations with the W-code of the same number.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
+use crate::analysis::limits::{self, Limit};
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step};
+use crate::analysis::privileges::PrivilegeAnalysis;
+use crate::model::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Grantee, Model, Object, ObjectGrant, Policy, Role, Rule, RuleCheck};
 use crate::syntax::ast::{AttributeKind, BulkKind, Privilege};
@@ -31,7 +33,10 @@ use crate::syntax::Span;
 
 /// Every violation of the policies of `model`: the rules that fail the build first, then the
 /// `warn` rules, each in declaration order (`db::diagnostics` sorts them by position anyway).
-pub fn check(model: &Model, analysis: &MembershipAnalysis) -> Vec<Diagnostic> {
+/// `catalog`: the snapshot whose objects joined the inventory, if any (limits then take the
+/// inventory as complete).
+pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>) -> Vec<Diagnostic> {
+    let analysis = privileges.members();
     let mut out = Vec::new();
     // Rules that fail the build first, so that a (role, pair) stated by an error rule and by a
     // `warn` rule is reported as the error.
@@ -81,8 +86,12 @@ pub fn check(model: &Model, analysis: &MembershipAnalysis) -> Vec<Diagnostic> {
                     }
                 }
             }
-            // Limits on object privileges: not checked yet (see the module documentation).
-            RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {}
+            RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {
+                let Some((limit, max)) = Limit::of(&rule.kind) else { continue };
+                for role in in_scope() {
+                    out.extend(limits::check(model, privileges, catalog, policy, rule, role, limit, max));
+                }
+            }
         }
     }
     out
@@ -428,7 +437,8 @@ mod tests {
         let errors: Vec<&String> = resolved.diagnostics.iter().filter(|d| d.is_error()).map(|d| &d.message).collect();
         assert!(errors.is_empty(), "{errors:?}");
         let analysis = reach(&resolved.model, 15);
-        check(&resolved.model, &analysis).into_iter().map(|d| (d.code.as_str().to_string(), d.message)).collect()
+        let privileges = crate::analysis::privileges::effective(&resolved.model, &analysis);
+        check(&resolved.model, &privileges, None).into_iter().map(|d| (d.code.as_str().to_string(), d.message)).collect()
     }
 
     fn messages(text: &str) -> Vec<String> {
@@ -482,9 +492,10 @@ mod tests {
     }
 
     #[test]
-    fn limits_on_objects_report_nothing() {
-        let text = "schema app { owner o }\nrole o {}\nuser u { grant select on tables in schema app }\ntable app.t { tags [s] }\npolicy p { max schemas 0\n max tables 0\n max tables tagged s 0 }\n";
-        assert!(violations(text).is_empty());
+    fn limits_on_objects_are_checked() {
+        let text = "schema app { owner o }\nrole o {}\nuser u { grant select on tables in schema app }\ntable app.t { tags [s] }\npolicy p applies to users { max schemas 0\n max tables 0\n max tables tagged s 0 }\n";
+        let codes: Vec<String> = violations(text).into_iter().map(|(c, _)| c).collect();
+        assert_eq!(codes, ["E035", "E035"], "tables and tagged tables; `u` has no privilege on schema `app`");
     }
 
     fn span() -> Span {

@@ -1,9 +1,11 @@
 //! The command line. Exit codes: 0 success, 1 the policy has errors, 2 usage errors.
 
 mod build;
+mod explain;
 mod fmt;
 mod graph;
 mod lint;
+mod who_can;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -32,6 +34,10 @@ enum Command {
     Fmt(fmt::FmtArgs),
     /// Draw the role hierarchy (Graphviz DOT, Mermaid, or SVG through Graphviz)
     Graph(graph::GraphArgs),
+    /// Everything a role can do: attributes, roles reached and object privileges, with chains
+    Explain(explain::ExplainArgs),
+    /// Every role that can do one thing, with its grounds: rolec who-can "select on table app.t" policy/
+    WhoCan(who_can::WhoCanArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -68,6 +74,8 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Explain(args) => explain::run(args),
+        Command::WhoCan(args) => who_can::run(args),
     };
     match result {
         Ok(code) => code,

@@ -311,11 +311,11 @@ pub enum RuleCheck {
     MembershipsDeeperThan(u64),
     /// `max admin rights N`.
     MaxAdminRights(u64),
-    /// `max schemas N`: not checked yet (needs the analysis of object privileges).
+    /// `max schemas N`, counted over effective privileges (`analysis::limits`).
     MaxSchemas(u64),
-    /// `max tables N`: not checked yet.
+    /// `max tables N`, counted over the inventory's tables and views.
     MaxTables(u64),
-    /// `max tables tagged TAG N`: not checked yet.
+    /// `max tables tagged TAG N`.
     MaxTablesTagged { tag: String, max: u64 },
 }
 

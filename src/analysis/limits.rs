@@ -1,0 +1,418 @@
+//! Policy limits on object privileges: `max schemas N`, `max tables N`, `max tables tagged T N`
+//! (E035 / W035, and W036 when a limit cannot be proven), counted over effective privileges
+//! ([`PrivilegeAnalysis`]).
+//!
+//! - `max schemas N`: the schemas the policy knows (declared, named by a grant or an inventory
+//!   object, listed by the catalog snapshot, and `public` only when named) on which the role
+//!   has USAGE or CREATE, as `has_schema_privilege` answers (so the built-in USAGE on `public`
+//!   counts, as in PostgreSQL).
+//! - `max tables N`: the inventory tables and views (`table`/`view` declarations and catalog
+//!   objects) on which the role has a table privilege (SELECT, INSERT, UPDATE, DELETE,
+//!   TRUNCATE, REFERENCES, TRIGGER, and MAINTAIN from 17), as `has_table_privilege` answers.
+//!   Column privileges alone do not count.
+//! - `max tables tagged T N`: the same, over the inventory objects tagged T.
+//!
+//! A count over the limit is a violation (E035, W035 for a `warn` rule) — for a superuser too:
+//! it has every privilege on every known object. A count within the limit is a proof only if
+//! no object the role may have privileges on is unknown. Without a catalog snapshot, the
+//! limit cannot be proven (W036) when the role
+//! - has (directly or through INHERIT memberships) a bulk grant `… on tables in schema S` and
+//!   no table or view of S is known (tables limits);
+//! - has the privileges of `pg_read_all_data`, `pg_write_all_data` (or `pg_maintain` from 17),
+//!   which cover every schema and table, known or not;
+//! - is a superuser.
+//!
+//! With a catalog snapshot (`--catalog`), the inventory is taken as complete: a schema without
+//! objects in the snapshot has none.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::analysis::membership::{Chain, Mode};
+use crate::analysis::privileges::{Grounds, ObjectRef, PrivilegeAnalysis};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::catalog::Catalog;
+use crate::model::{Grantee, Model, Object, Policy, Role, Rule, RuleCheck};
+use crate::syntax::ast::{BulkKind, Privilege};
+use crate::syntax::Span;
+
+/// What a limit counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit<'a> {
+    Schemas,
+    Tables,
+    Tagged(&'a str),
+}
+
+impl<'a> Limit<'a> {
+    /// The limit of a rule, with its maximum; `None` for the other rules.
+    pub fn of(rule: &'a RuleCheck) -> Option<(Limit<'a>, u64)> {
+        match rule {
+            RuleCheck::MaxSchemas(n) => Some((Limit::Schemas, *n)),
+            RuleCheck::MaxTables(n) => Some((Limit::Tables, *n)),
+            RuleCheck::MaxTablesTagged { tag, max } => Some((Limit::Tagged(tag), *max)),
+            _ => None,
+        }
+    }
+
+    /// The rule as written: `max tables tagged pci 10`.
+    fn rule_text(self, max: u64) -> String {
+        match self {
+            Limit::Schemas => format!("max schemas {max}"),
+            Limit::Tables => format!("max tables {max}"),
+            Limit::Tagged(t) => format!("max tables tagged {t} {max}"),
+        }
+    }
+
+    /// What is counted, plural: ``tables tagged `pci` ``.
+    fn noun(self) -> String {
+        match self {
+            Limit::Schemas => "schemas".into(),
+            Limit::Tables => "tables".into(),
+            Limit::Tagged(t) => format!("tables tagged `{t}`"),
+        }
+    }
+
+    fn plural(self, n: usize) -> String {
+        if n == 1 {
+            match self {
+                Limit::Schemas => "schema".into(),
+                Limit::Tables => "table".into(),
+                Limit::Tagged(t) => format!("table tagged `{t}`"),
+            }
+        } else {
+            self.noun()
+        }
+    }
+}
+
+/// The table privileges a limit on tables counts (MAINTAIN does not fit before 17: the
+/// analysis answers `None` for it then).
+const TABLE_PRIVILEGES: [Privilege; 8] =
+    [Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete, Privilege::Truncate, Privilege::References, Privilege::Trigger, Privilege::Maintain];
+
+const SCHEMA_PRIVILEGES: [Privilege; 2] = [Privilege::Usage, Privilege::Create];
+
+fn object_schema(o: &Object) -> Option<&str> {
+    match o {
+        Object::Table { schema, .. }
+        | Object::View { schema, .. }
+        | Object::Sequence { schema, .. }
+        | Object::Routine { schema, .. }
+        | Object::Type { schema, .. }
+        | Object::Domain { schema, .. }
+        | Object::Columns { schema, .. }
+        | Object::AllIn { schema, .. } => Some(schema),
+        Object::Schema { name } => Some(name),
+        Object::Database { .. } => None,
+    }
+}
+
+/// The schemas a `max schemas` limit counts over.
+pub fn known_schemas(model: &Model, catalog: Option<&Catalog>) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = model.schemas.iter().map(|s| s.name.clone()).collect();
+    out.extend(model.objects.iter().filter_map(|o| object_schema(&o.object)).map(str::to_string));
+    out.extend(model.grants.iter().filter_map(|g| object_schema(&g.object)).map(str::to_string));
+    if let Some(c) = catalog {
+        out.extend(c.schemas.iter().map(|s| s.name.clone()));
+    }
+    out
+}
+
+/// The inventory tables and views a limit on tables counts over (each once).
+fn known_tables(model: &Model, limit: Limit) -> Vec<ObjectRef> {
+    let mut seen = BTreeSet::new();
+    model
+        .objects
+        .iter()
+        .filter(|o| match limit {
+            Limit::Tagged(t) => o.tags.iter().any(|x| x == t),
+            _ => true,
+        })
+        .filter_map(|o| match &o.object {
+            Object::Table { schema, name } => Some(ObjectRef::Table { schema: schema.clone(), name: name.clone() }),
+            Object::View { schema, name } => Some(ObjectRef::View { schema: schema.clone(), name: name.clone() }),
+            _ => None,
+        })
+        .filter(|o| seen.insert(o.clone()))
+        .collect()
+}
+
+/// The objects a limit counts for `role`, each with the reason it counts.
+pub fn counted(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, role: &str, limit: Limit) -> Vec<(ObjectRef, Grounds)> {
+    let (objects, privs): (Vec<ObjectRef>, &[Privilege]) = match limit {
+        Limit::Schemas => (known_schemas(model, catalog).into_iter().map(|name| ObjectRef::Schema { name }).collect(), &SCHEMA_PRIVILEGES),
+        Limit::Tables | Limit::Tagged(_) => (known_tables(model, limit), &TABLE_PRIVILEGES),
+    };
+    objects.into_iter().filter_map(|o| privs.iter().find_map(|&p| privileges.answer(role, p, &o)).map(|g| (o, g))).collect()
+}
+
+/// Why a count within the limit is not a proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unknown {
+    Superuser,
+    /// The role has the privileges of a predefined role that covers every schema and table.
+    Predefined { role: String, via: Chain },
+    /// `model.grants[grant]` is a bulk grant on tables of `schema`, whose tables are unknown.
+    Bulk { schema: String, grant: usize },
+}
+
+fn tables_known_in(model: &Model, schema: &str) -> bool {
+    model.objects.iter().any(|o| matches!(&o.object, Object::Table { schema: s, .. } | Object::View { schema: s, .. } if s == schema))
+}
+
+/// Why the count of `limit` for `role` may miss objects (`None`: the count is exact).
+pub fn unknown(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, role: &str, limit: Limit) -> Option<Unknown> {
+    if catalog.is_some() {
+        return None;
+    }
+    let members = privileges.members();
+    if members.is_superuser(role) {
+        return Some(Unknown::Superuser);
+    }
+    let mut predefined = vec!["pg_read_all_data", "pg_write_all_data"];
+    if limit != Limit::Schemas && privileges.target_version >= 17 {
+        predefined.push("pg_maintain");
+    }
+    for p in predefined {
+        if let Some(via) = members.answer(role, p, Mode::Usage) {
+            return Some(Unknown::Predefined { role: p.to_string(), via });
+        }
+    }
+    if limit == Limit::Schemas {
+        return None;
+    }
+    model.grants.iter().enumerate().find_map(|(i, g)| {
+        let Object::AllIn { kind: BulkKind::Tables, schema } = &g.object else { return None };
+        if g.revoke || tables_known_in(model, schema) {
+            return None;
+        }
+        let reaches = match &g.grantee {
+            Grantee::Public => true,
+            Grantee::Role(r) => members.answer(role, r, Mode::Usage).is_some(),
+        };
+        reaches.then(|| Unknown::Bulk { schema: schema.clone(), grant: i })
+    })
+}
+
+/// The diagnostic of one limit rule for one role in scope, if any.
+#[allow(clippy::too_many_arguments)]
+pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64) -> Option<Diagnostic> {
+    let objects = counted(model, privileges, catalog, &role.name, limit);
+    if objects.len() as u64 > max {
+        return Some(over_limit(model, privileges, policy, rule, role, limit, max, &objects));
+    }
+    let why = unknown(model, privileges, catalog, &role.name, limit)?;
+    Some(unproven(model, policy, rule, role, limit, max, &why))
+}
+
+fn first_membership(via: &Chain) -> Option<usize> {
+    match via {
+        Chain::Memberships(steps) => steps.first().map(|s| s.membership),
+        _ => None,
+    }
+}
+
+fn object_name(o: &ObjectRef) -> String {
+    match o {
+        ObjectRef::Table { schema, name } | ObjectRef::View { schema, name } | ObjectRef::Sequence { schema, name } => format!("`{schema}.{name}`"),
+        ObjectRef::Function { schema, name, args } => format!("`{schema}.{name}({})`", args.join(", ")),
+        ObjectRef::Schema { name } | ObjectRef::Database { name } => format!("`{name}`"),
+        ObjectRef::Column { schema, table, column } => format!("`{schema}.{table}.{column}`"),
+    }
+}
+
+/// At most this many grants (or memberships) are labelled.
+const MAX_LABELS: usize = 5;
+/// At most this many objects are named in the help.
+const MAX_NAMED: usize = 10;
+
+#[allow(clippy::too_many_arguments)]
+fn over_limit(model: &Model, privileges: &PrivilegeAnalysis, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64, objects: &[(ObjectRef, Grounds)]) -> Diagnostic {
+    let n = objects.len();
+    let superuser = privileges.members().is_superuser(&role.name);
+    let code = if rule.warn { Code::TooManyObjectsWarn } else { Code::TooManyObjects };
+    let message = if superuser {
+        format!("`{}` is a superuser and has privileges on all {n} {} known, the limit is {max} (policy `{}`)", role.name, limit.plural(n), policy.name)
+    } else {
+        format!("`{}` has privileges on {n} {}, the limit is {max} (policy `{}`)", role.name, limit.plural(n), policy.name)
+    };
+    let mut d = Diagnostic::new(code, role.origin, message).label(if superuser { "a superuser: every privilege on every object" } else { "declared here" });
+    let mut builtin = 0usize;
+    if !superuser {
+        // Where the privileges come from: grants and memberships, by how many objects each
+        // explains, most first (ties in source order).
+        let mut sources: BTreeMap<(u8, usize), (Span, String, usize)> = BTreeMap::new();
+        for (o, g) in objects {
+            let (key, span, label) = match g {
+                Grounds::Grant { grant, .. } | Grounds::Public { grant } => {
+                    let gr = &model.grants[*grant];
+                    let to = if matches!(g, Grounds::Public { .. }) { " (to PUBLIC)" } else { "" };
+                    ((0, *grant), gr.origin, format!("grant on {}{to}", gr.object.describe()))
+                }
+                Grounds::Predefined { role: p, via } => match first_membership(via) {
+                    Some(k) => ((1, k), model.memberships[k].origin, format!("the privileges of `{p}`")),
+                    None => continue,
+                },
+                Grounds::Owner { owner, via } => match first_membership(via) {
+                    Some(k) => ((1, k), model.memberships[k].origin, format!("the privileges of `{owner}`, owner of the schema")),
+                    None => {
+                        let ObjectRef::Schema { name } = o else { continue };
+                        let Some(k) = model.schemas.iter().position(|s| &s.name == name) else { continue };
+                        ((2, k), model.schemas[k].origin, format!("owned by `{owner}`"))
+                    }
+                },
+                Grounds::BuiltinPublic => {
+                    builtin += 1;
+                    continue;
+                }
+                Grounds::Superuser => continue,
+            };
+            sources.entry(key).or_insert((span, label, 0)).2 += 1;
+        }
+        let mut sources: Vec<_> = sources.into_values().collect();
+        sources.sort_by_key(|s| std::cmp::Reverse(s.2));
+        let kind = match limit {
+            Limit::Schemas => "schema",
+            _ => "table",
+        };
+        for (span, label, count) in sources.into_iter().take(MAX_LABELS) {
+            let s = if count == 1 { "" } else { "s" };
+            d = d.with_secondary(span, format!("{label}: {count} {kind}{s}"));
+        }
+    }
+    let mut names: Vec<String> = objects.iter().take(MAX_NAMED).map(|(o, _)| object_name(o)).collect();
+    if n > MAX_NAMED {
+        names.push(format!("and {} more", n - MAX_NAMED));
+    }
+    let mut help = format!("the {}: {}", limit.noun(), names.join(", "));
+    if builtin > 0 {
+        help.push_str("; USAGE on schema `public` is PostgreSQL's built-in default for every role");
+    }
+    d.with_secondary(rule.origin, "limit set here").help(help)
+}
+
+fn unproven(model: &Model, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64, why: &Unknown) -> Diagnostic {
+    let head = format!("the limit `{}` of policy `{}` cannot be proven for `{}`", limit.rule_text(max), policy.name, role.name);
+    let (objects, outside) = match limit {
+        Limit::Schemas => ("schema", "the schemas the policy does not name are unknown"),
+        _ => ("table", "the tables outside the inventory are unknown"),
+    };
+    let d = match why {
+        Unknown::Superuser => Diagnostic::new(Code::LimitUnproven, role.origin, format!("{head}: it is a superuser, with every privilege on every {objects}, and {outside}")).label("a superuser"),
+        Unknown::Predefined { role: p, via } => {
+            let d = Diagnostic::new(Code::LimitUnproven, role.origin, format!("{head}: it has the privileges of `{p}`, on every {objects}, and {outside}")).label("declared here");
+            match first_membership(via) {
+                Some(k) => d.with_secondary(model.memberships[k].origin, format!("the privileges of `{p}`")),
+                None => d,
+            }
+        }
+        Unknown::Bulk { schema, grant } => {
+            return Diagnostic::new(Code::LimitUnproven, role.origin, format!("{head}: tables in schema `{schema}` are unknown"))
+                .label("declared here")
+                .with_secondary(model.grants[*grant].origin, format!("a grant on every table of `{schema}`"))
+                .with_secondary(rule.origin, "limit set here")
+                .help(format!("declare them with `table {schema}.t {{ … }}` or pass `--catalog`"));
+        }
+    };
+    d.with_secondary(rule.origin, "limit set here").help("pass `--catalog` with a snapshot of the database, so that every object is known")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::privileges::effective;
+    use crate::analysis::reach;
+    use crate::db::{Sources, Workspace};
+    use crate::model::catalog::Catalog;
+    use crate::model::BuildOptions;
+
+    /// `code message` of every policy violation, with a catalog snapshot or not.
+    fn run(text: &str, catalog: Option<&str>, version: u32) -> Vec<String> {
+        let options = BuildOptions { target_version: version, ..Default::default() };
+        let mut ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), options).unwrap();
+        let catalog = catalog.map(|c| Catalog::parse(c).unwrap());
+        ws.set_catalog(catalog.clone());
+        let resolved = ws.resolved();
+        let errors: Vec<&String> = resolved.diagnostics.iter().filter(|d| d.is_error()).map(|d| &d.message).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let model = &resolved.model;
+        let privileges = effective(model, &reach(model, version));
+        let direct: Vec<String> = super::super::policy::check(model, &privileges, catalog.as_ref()).into_iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect();
+        // The tracked query says the same.
+        let tracked: Vec<String> = crate::db::policy_diagnostics(&ws.db, ws.policy).iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect();
+        assert_eq!(direct, tracked);
+        direct
+    }
+
+    fn lint(text: &str) -> Vec<String> {
+        run(text, None, 15)
+    }
+
+    const INVENTORY: &str = "schema app { owner app_owner }\nschema hr { owner app_owner }\nrole app_owner\ntable app.a { tags [pci] }\ntable app.b { tags [pci] }\nview app.v\ntable hr.people { tags [pci] }\n";
+
+    #[test]
+    fn tables_are_counted_over_effective_privileges() {
+        let text = format!("{INVENTORY}role reader {{ grant select on tables in schema app }}\nuser u {{ member of reader }}\nuser n {{\n  noinherit\n  member of reader\n}}\npolicy p applies to users {{ max tables 2 }}\n");
+        assert_eq!(lint(&text), ["E035 `u` has privileges on 3 tables, the limit is 2 (policy `p`)"]);
+        let text = text.replace("max tables 2", "warn max tables 3");
+        assert!(lint(&text).is_empty());
+        let text = text.replace("warn max tables 3", "warn max tables 1");
+        assert_eq!(lint(&text), ["W035 `u` has privileges on 3 tables, the limit is 1 (policy `p`)"]);
+    }
+
+    #[test]
+    fn tagged_tables_and_single_grants() {
+        let text = format!("{INVENTORY}user u {{\n  grant select on table app.a\n  grant insert on table hr.people\n  grant select on view app.v\n}}\npolicy p {{ max tables tagged pci 1 }}\n");
+        assert_eq!(lint(&text), ["E035 `u` has privileges on 2 tables tagged `pci`, the limit is 1 (policy `p`)"]);
+        assert!(lint(&text.replace("tagged pci 1", "tagged pci 2")).is_empty());
+        assert!(lint(&text.replace("tagged pci 1", "tagged other 0")).is_empty());
+    }
+
+    #[test]
+    fn schemas_count_usage_create_owners_and_builtin_public() {
+        let text = format!("{INVENTORY}user u {{\n  grant usage on schema app\n  grant usage on schema public\n}}\nuser o {{ member of app_owner }}\npolicy p applies to users {{ max schemas 1 }}\n");
+        let out = lint(&text);
+        assert_eq!(out, ["E035 `u` has privileges on 2 schemas, the limit is 1 (policy `p`)", "E035 `o` has privileges on 3 schemas, the limit is 1 (policy `p`)"]);
+        // Without a grant naming it, `public` is not counted.
+        let text = format!("{INVENTORY}user o {{ member of app_owner }}\npolicy p applies to users {{ max schemas 2 }}\n");
+        assert!(lint(&text).is_empty());
+    }
+
+    #[test]
+    fn unknown_tables_make_a_limit_unprovable() {
+        let text = "schema app { owner o }\nschema empty { owner o }\nrole o\nrole reader { grant select on tables in schema empty }\nuser u { member of reader }\npolicy p applies to users { max tables 10 }\n";
+        assert_eq!(lint(text), ["W036 the limit `max tables 10` of policy `p` cannot be proven for `u`: tables in schema `empty` are unknown"]);
+        // Schemas are not concerned.
+        assert!(lint(&text.replace("max tables 10", "max schemas 10")).is_empty());
+        // A catalog snapshot is complete: a schema without objects in it has none.
+        let catalog = r#"{"format": "rolec-catalog/1", "objects": [{"kind": "table", "schema": "app", "name": "t"}]}"#;
+        assert!(run(text, Some(catalog), 15).is_empty());
+        // Once the schema's tables are known, the count is exact.
+        let declared = format!("{text}table empty.t\n");
+        assert!(lint(&declared).is_empty());
+        // Over the limit is proven even when some tables are unknown.
+        let text = "schema app { owner o }\nschema x { owner o }\nrole o\ntable app.t\ntable app.u\nuser u {\n  grant select on tables in schema x\n  grant select on tables in schema app\n}\npolicy p { max tables 1 }\n";
+        assert_eq!(lint(text), ["E035 `u` has privileges on 2 tables, the limit is 1 (policy `p`)"]);
+    }
+
+    #[test]
+    fn superusers_and_predefined_roles() {
+        let text = format!("{INVENTORY}user root {{ superuser }}\nuser r {{ member of pg_read_all_data }}\npolicy p applies to users {{\n  max tables 3\n  max schemas 5\n}}\n");
+        assert_eq!(
+            lint(&text),
+            [
+                "E035 `root` is a superuser and has privileges on all 4 tables known, the limit is 3 (policy `p`)",
+                "E035 `r` has privileges on 4 tables, the limit is 3 (policy `p`)",
+                "W036 the limit `max schemas 5` of policy `p` cannot be proven for `root`: it is a superuser, with every privilege on every schema, and the schemas the policy does not name are unknown",
+                "W036 the limit `max schemas 5` of policy `p` cannot be proven for `r`: it has the privileges of `pg_read_all_data`, on every schema, and the schemas the policy does not name are unknown",
+            ]
+        );
+        let catalog = r#"{"format": "rolec-catalog/1", "schemas": [{"name": "app"}, {"name": "hr"}, {"name": "x"}]}"#;
+        assert_eq!(run(&text, Some(catalog), 15).len(), 2, "a catalog makes the schema counts exact");
+    }
+
+    #[test]
+    fn maintain_counts_from_17() {
+        let text = format!("{INVENTORY}user m {{ grant maintain on table app.a }}\npolicy p {{ max tables 0 }}\n");
+        assert_eq!(run(&text, None, 17), ["E035 `m` has privileges on 1 table, the limit is 0 (policy `p`)"]);
+    }
+}

@@ -1,0 +1,190 @@
+//! `rolec explain` and `rolec who-can`: the human and JSON outputs (chains with `file:line`,
+//! grounds of each privilege), and the exit codes.
+
+use std::process::{Command, Output};
+
+/// Line numbers matter: the assertions name them.
+const POLICY: &str = "\
+schema app { owner app_owner }
+role app_owner
+table app.orders
+table app.items
+function app.total(integer)
+role reader {
+  grant usage on schema app
+  grant select on tables in schema app
+}
+role developer { member of reader }
+role team_a { member of developer }
+role writer { grant insert, update on table app.orders }
+role auditor { member of pg_read_all_data }
+user alice {
+  member of team_a
+  member of writer noinherit
+}
+user bob {
+  member of auditor
+  grant delete on table app.items
+}
+public {
+  grant select on table app.items to public
+}
+";
+
+fn rolec(args: &[&str], policy: &str) -> (Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.role");
+    std::fs::write(&path, policy).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rolec")).args(args).arg(&path).args(["--target-version", "16", "--at", "2025-06-01"]).output().unwrap();
+    (out, path.display().to_string())
+}
+
+fn stdout(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn explain_lists_roles_and_privileges_with_chains() {
+    let (out, p) = rolec(&["explain", "alice"], POLICY);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    let expected = [
+        "user alice".to_string(),
+        "attributes: login".to_string(),
+        format!("  reader [MEMBER, USAGE, SET]: alice → team_a → developer → reader ({p}:15, {p}:11, {p}:10)"),
+        format!("  team_a [MEMBER, USAGE, SET]: alice → team_a ({p}:15)"),
+        // 16+: the noinherit membership gives MEMBER and SET, not USAGE.
+        format!("  writer [MEMBER, SET]: alice → writer ({p}:16)"),
+        "  table app.orders".to_string(),
+        format!("    select: through role `reader` (bulk grant at {p}:8) via alice → team_a → developer → reader ({p}:15, {p}:11, {p}:10)"),
+        "  table app.items".to_string(),
+        "  function app.total(integer)".to_string(),
+        "    execute: built-in default (PUBLIC)".to_string(),
+        "  schema app".to_string(),
+        format!("    usage: through role `reader` (grant at {p}:7) via alice → team_a → developer → reader ({p}:15, {p}:11, {p}:10)"),
+    ];
+    for e in &expected {
+        assert!(lines.contains(&e.as_str()), "no line {e:?} in:\n{text}");
+    }
+    // Nothing through the noinherit membership.
+    assert!(!text.contains("insert") && !text.contains("update:"), "{text}");
+    assert!(!text.contains("delete"), "{text}");
+}
+
+#[test]
+fn explain_json_has_chains_and_lines() {
+    let (out, p) = rolec(&["explain", "alice", "--format", "json"], POLICY);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["role"], "alice");
+    assert_eq!(json["user"], true);
+    assert_eq!(json["attributes"]["login"], true);
+    let roles = json["roles"].as_array().unwrap();
+    let reader_usage = roles.iter().find(|r| r["role"] == "reader" && r["mode"] == "usage").unwrap();
+    let steps = reader_usage["chain"]["steps"].as_array().unwrap();
+    let chain: Vec<(&str, &str, String)> = steps.iter().map(|s| (s["member"].as_str().unwrap(), s["role"].as_str().unwrap(), s["at"].as_str().unwrap().to_string())).collect();
+    assert_eq!(chain, [("alice", "team_a", format!("{p}:15")), ("team_a", "developer", format!("{p}:11")), ("developer", "reader", format!("{p}:10"))]);
+    assert!(roles.iter().any(|r| r["role"] == "writer" && r["mode"] == "set"));
+    assert!(!roles.iter().any(|r| r["role"] == "writer" && r["mode"] == "usage"));
+    let privileges = json["privileges"].as_array().unwrap();
+    let items_select = privileges.iter().find(|x| x["object"]["name"] == "items" && x["privilege"] == "select").unwrap();
+    let g = &items_select["grounds"];
+    assert_eq!((g["kind"].as_str(), g["grantee"].as_str(), g["bulk"].as_bool()), (Some("grant"), Some("reader"), Some(true)));
+    assert_eq!(g["at"], format!("{p}:8"));
+    assert_eq!(g["via"]["steps"].as_array().unwrap().len(), 3);
+    let exec = privileges.iter().find(|x| x["object"]["type"] == "function").unwrap();
+    assert_eq!(exec["grounds"]["kind"], "builtin_public");
+}
+
+#[test]
+fn explain_predefined_direct_and_public() {
+    let (out, p) = rolec(&["explain", "bob"], POLICY);
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    for e in [
+        format!("    select: predefined role `pg_read_all_data` via bob → auditor → pg_read_all_data ({p}:19, {p}:13)"),
+        format!("    delete: direct grant at {p}:20"),
+        format!("    select: PUBLIC (grant at {p}:23)"),
+        format!("  pg_read_all_data [MEMBER, USAGE, SET]: bob → auditor → pg_read_all_data ({p}:19, {p}:13)"),
+    ] {
+        assert!(lines.contains(&e.as_str()), "no line {e:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn who_can_lists_exactly_the_roles_that_can() {
+    let (out, p) = rolec(&["who-can", "select on table app.orders"], POLICY);
+    let text = stdout(&out);
+    let expected = vec![
+        "select on table app.orders:".to_string(),
+        format!("  reader: direct bulk grant at {p}:8"),
+        format!("  developer: through role `reader` (bulk grant at {p}:8) via developer → reader ({p}:10)"),
+        format!("  team_a: through role `reader` (bulk grant at {p}:8) via team_a → developer → reader ({p}:11, {p}:10)"),
+        format!("  auditor: predefined role `pg_read_all_data` via auditor → pg_read_all_data ({p}:13)"),
+        format!("  alice: through role `reader` (bulk grant at {p}:8) via alice → team_a → developer → reader ({p}:15, {p}:11, {p}:10)"),
+        format!("  bob: predefined role `pg_read_all_data` via bob → auditor → pg_read_all_data ({p}:19, {p}:13)"),
+    ];
+    assert_eq!(text.lines().collect::<Vec<_>>(), expected);
+
+    // The noinherit membership does not give alice writer's privileges.
+    let (out, p) = rolec(&["who-can", "insert on table app.orders"], POLICY);
+    assert_eq!(stdout(&out), format!("insert on table app.orders:\n  writer: direct grant at {p}:12\n"));
+
+    let (out, p) = rolec(&["who-can", "member of developer"], POLICY);
+    assert_eq!(stdout(&out), format!("member of developer:\n  team_a: team_a → developer ({p}:11)\n  alice: alice → team_a → developer ({p}:15, {p}:11)\n"));
+    let (out, _) = rolec(&["who-can", "usage of writer"], POLICY);
+    assert_eq!(stdout(&out), "usage of writer:\n  nobody\n");
+
+    let (out, _) = rolec(&["who-can", "usage on schema app", "--format", "json"], POLICY);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let who: Vec<(&str, &str)> = json["roles"].as_array().unwrap().iter().map(|r| (r["role"].as_str().unwrap(), r["grounds"]["kind"].as_str().unwrap())).collect();
+    assert_eq!(who, [("app_owner", "owner"), ("reader", "grant"), ("developer", "grant"), ("team_a", "grant"), ("auditor", "predefined"), ("alice", "grant"), ("bob", "predefined")]);
+    assert!(json["public"].is_null());
+
+    // Every role, through PUBLIC; `int` finds the declared `integer`.
+    let (out, _) = rolec(&["who-can", "execute on function app.total(int)", "--format", "json"], POLICY);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["public"]["kind"], "builtin_public");
+    assert_eq!(json["roles"].as_array().unwrap().len(), 8);
+    assert!(json["roles"].as_array().unwrap().iter().all(|r| r["grounds"]["kind"] == "builtin_public"));
+    let (out, p) = rolec(&["who-can", "select on table app.items"], POLICY);
+    let text = stdout(&out);
+    assert!(text.contains(&format!("  (every role) PUBLIC (grant at {p}:23)\n")), "{text}");
+    // A grant to a role is preferred to PUBLIC, PUBLIC to a predefined role.
+    assert!(text.contains(&format!("  bob: PUBLIC (grant at {p}:23)\n")), "{text}");
+    assert!(text.contains(&format!("  reader: direct bulk grant at {p}:8\n")), "{text}");
+}
+
+#[test]
+fn unknown_roles_and_bad_questions_exit_2() {
+    let (out, _) = rolec(&["explain", "alcie"], POLICY);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the policy has no role `alcie`; did you mean `alice`?"), "{err}");
+    let (out, _) = rolec(&["who-can", "member of nobody"], POLICY);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the policy has no role `nobody`"));
+    let (out, _) = rolec(&["who-can", "drop on table app.orders"], POLICY);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_policy_with_errors_exits_1() {
+    let bad = "role r { member of nope }\n";
+    let (out, _) = rolec(&["explain", "r"], bad);
+    assert_eq!(out.status.code(), Some(1));
+    let (out, _) = rolec(&["who-can", "member of r"], bad);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn superusers_and_external_roles() {
+    let policy = "external role legacy\nrole r { member of legacy }\nuser boss { superuser }\n";
+    let (out, _) = rolec(&["explain", "boss"], policy);
+    let text = stdout(&out);
+    assert!(text.contains("attributes: login, superuser\n") && text.contains("superuser: member of every role, every privilege on every object\n"), "{text}");
+    let (out, _) = rolec(&["explain", "legacy"], policy);
+    assert_eq!(stdout(&out), "external role legacy\nroles:\n  (none)\nprivileges:\n  (none)\n");
+    let (out, p) = rolec(&["who-can", "member of legacy"], policy);
+    assert_eq!(stdout(&out), format!("member of legacy:\n  r: r → legacy ({p}:2)\n  boss: superuser\n"));
+}
