@@ -137,13 +137,44 @@ fn known_tables(model: &Model, limit: Limit) -> Vec<ObjectRef> {
         .collect()
 }
 
+/// What one limit rule counts over, computed once for all the roles in its scope.
+pub struct Known {
+    objects: Vec<ObjectRef>,
+    privileges: &'static [Privilege],
+    /// Bulk grants on tables of schemas whose tables are unknown: `(grant index, schema)`.
+    unknown_bulk: Vec<(usize, String)>,
+}
+
+impl Known {
+    pub fn new(model: &Model, catalog: Option<&Catalog>, limit: Limit) -> Known {
+        let (objects, privileges): (Vec<ObjectRef>, &'static [Privilege]) = match limit {
+            Limit::Schemas => (known_schemas(model, catalog).into_iter().map(|name| ObjectRef::Schema { name }).collect(), &SCHEMA_PRIVILEGES),
+            Limit::Tables | Limit::Tagged(_) => (known_tables(model, limit), &TABLE_PRIVILEGES),
+        };
+        let with_tables: BTreeSet<&str> = model
+            .objects
+            .iter()
+            .filter_map(|o| match &o.object {
+                Object::Table { schema, .. } | Object::View { schema, .. } => Some(schema.as_str()),
+                _ => None,
+            })
+            .collect();
+        let unknown_bulk = model
+            .grants
+            .iter()
+            .enumerate()
+            .filter_map(|(i, g)| match &g.object {
+                Object::AllIn { kind: BulkKind::Tables, schema } if !g.revoke && !with_tables.contains(schema.as_str()) => Some((i, schema.clone())),
+                _ => None,
+            })
+            .collect();
+        Known { objects, privileges, unknown_bulk }
+    }
+}
+
 /// The objects a limit counts for `role`, each with the reason it counts.
-pub fn counted(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, role: &str, limit: Limit) -> Vec<(ObjectRef, Grounds)> {
-    let (objects, privs): (Vec<ObjectRef>, &[Privilege]) = match limit {
-        Limit::Schemas => (known_schemas(model, catalog).into_iter().map(|name| ObjectRef::Schema { name }).collect(), &SCHEMA_PRIVILEGES),
-        Limit::Tables | Limit::Tagged(_) => (known_tables(model, limit), &TABLE_PRIVILEGES),
-    };
-    objects.into_iter().filter_map(|o| privs.iter().find_map(|&p| privileges.answer(role, p, &o)).map(|g| (o, g))).collect()
+pub fn counted(privileges: &PrivilegeAnalysis, known: &Known, role: &str) -> Vec<(ObjectRef, Grounds)> {
+    known.objects.iter().filter_map(|o| known.privileges.iter().find_map(|&p| privileges.answer(role, p, o)).map(|g| (o.clone(), g))).collect()
 }
 
 /// Why a count within the limit is not a proof.
@@ -156,12 +187,8 @@ pub enum Unknown {
     Bulk { schema: String, grant: usize },
 }
 
-fn tables_known_in(model: &Model, schema: &str) -> bool {
-    model.objects.iter().any(|o| matches!(&o.object, Object::Table { schema: s, .. } | Object::View { schema: s, .. } if s == schema))
-}
-
 /// Why the count of `limit` for `role` may miss objects (`None`: the count is exact).
-pub fn unknown(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, role: &str, limit: Limit) -> Option<Unknown> {
+pub fn unknown(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, known: &Known, role: &str, limit: Limit) -> Option<Unknown> {
     if catalog.is_some() {
         return None;
     }
@@ -181,27 +208,23 @@ pub fn unknown(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&C
     if limit == Limit::Schemas {
         return None;
     }
-    model.grants.iter().enumerate().find_map(|(i, g)| {
-        let Object::AllIn { kind: BulkKind::Tables, schema } = &g.object else { return None };
-        if g.revoke || tables_known_in(model, schema) {
-            return None;
-        }
-        let reaches = match &g.grantee {
+    known.unknown_bulk.iter().find_map(|(i, schema)| {
+        let reaches = match &model.grants[*i].grantee {
             Grantee::Public => true,
-            Grantee::Role(r) => members.answer(role, r, Mode::Usage).is_some(),
+            Grantee::Role(r) => members.has(role, r, Mode::Usage),
         };
-        reaches.then(|| Unknown::Bulk { schema: schema.clone(), grant: i })
+        reaches.then(|| Unknown::Bulk { schema: schema.clone(), grant: *i })
     })
 }
 
 /// The diagnostic of one limit rule for one role in scope, if any.
 #[allow(clippy::too_many_arguments)]
-pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64) -> Option<Diagnostic> {
-    let objects = counted(model, privileges, catalog, &role.name, limit);
+pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, known: &Known, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64) -> Option<Diagnostic> {
+    let objects = counted(privileges, known, &role.name);
     if objects.len() as u64 > max {
         return Some(over_limit(model, privileges, policy, rule, role, limit, max, &objects));
     }
-    let why = unknown(model, privileges, catalog, &role.name, limit)?;
+    let why = unknown(model, privileges, catalog, known, &role.name, limit)?;
     Some(unproven(model, policy, rule, role, limit, max, &why))
 }
 

@@ -116,14 +116,29 @@ fn closing_windows(model: &Model, at: i64, out: &mut Vec<Diagnostic>) {
 }
 
 fn shadowed_grants(model: &Model, analysis: &MembershipAnalysis, out: &mut Vec<Diagnostic>) {
+    // Grants to roles by (object, grantee): a grant is compared only with the grants on the
+    // same object to the few roles its grantee inherits from, not with every grant.
+    let mut by_object: std::collections::HashMap<(&crate::model::Object, &str), Vec<usize>> = std::collections::HashMap::new();
+    for (i, h) in model.grants.iter().enumerate() {
+        if let (Grantee::Role(r), false) = (&h.grantee, h.revoke) {
+            by_object.entry((&h.object, r.as_str())).or_default().push(i);
+        }
+    }
     for g in &model.grants {
         let Grantee::Role(x) = &g.grantee else { continue };
         if g.revoke {
             continue;
         }
-        for h in &model.grants {
+        let mut candidates: Vec<usize> = analysis
+            .granted_roles(x, Mode::Usage)
+            .filter_map(|r| by_object.get(&(&g.object, r)))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        for h in candidates.into_iter().map(|i| &model.grants[i]) {
             let Grantee::Role(r) = &h.grantee else { continue };
-            if h.revoke || r == x || h.object != g.object || (g.grant_option && !h.grant_option) {
+            if r == x || (g.grant_option && !h.grant_option) {
                 continue;
             }
             let shadowed = covered(&g.privileges, &h.privileges);

@@ -88,8 +88,9 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
             }
             RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {
                 let Some((limit, max)) = Limit::of(&rule.kind) else { continue };
+                let known = limits::Known::new(model, catalog, limit);
                 for role in in_scope() {
-                    out.extend(limits::check(model, privileges, catalog, policy, rule, role, limit, max));
+                    out.extend(limits::check(model, privileges, catalog, &known, policy, rule, role, limit, max));
                 }
             }
         }

@@ -252,9 +252,25 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
         }
     }
     let schema_owners = model.schemas.iter().filter_map(|s| Some((s.name.clone(), s.owner.clone()?))).collect();
-    let grantees = model.grants.iter().map(|g| g.grantee.clone()).collect();
+    let grantees: Vec<Grantee> = model.grants.iter().map(|g| g.grantee.clone()).collect();
+    // Entries of an object sorted by grantee, so that `answer` looks up the few grantees a
+    // role reaches instead of scanning every grant on a popular object.
+    for entries in grants.values_mut() {
+        entries.sort_by(|a, b| grantee_name(&grantees, a.grant).cmp(&grantee_name(&grantees, b.grant)));
+    }
     PrivilegeAnalysis { target_version: version, members: members.clone(), grants, public_revokes, schema_owners, grantees }
 }
+
+/// The grantee of a grant as a sort key: `None` for PUBLIC.
+fn grantee_name(grantees: &[Grantee], grant: u32) -> Option<&str> {
+    match grantees.get(grant as usize) {
+        Some(Grantee::Role(r)) => Some(r.as_str()),
+        _ => None,
+    }
+}
+
+/// Objects with more grants than this are searched by grantee rather than scanned.
+const SCAN_LIMIT: usize = 16;
 
 fn chain_len(c: &Chain) -> usize {
     match c {
@@ -288,11 +304,26 @@ impl PrivilegeAnalysis {
             ObjectRef::Column { schema, table, .. } => Some(Key::Relation { schema: schema.clone(), name: table.clone() }),
             _ => None,
         };
-        let entries = [Some(&key), table_key.as_ref()].into_iter().flatten().filter_map(|k| self.grants.get(k)).flatten();
+        let mut entries: Vec<&Entry> = Vec::new();
+        for list in [Some(&key), table_key.as_ref()].into_iter().flatten().filter_map(|k| self.grants.get(k)) {
+            if list.len() <= SCAN_LIMIT {
+                entries.extend(list.iter());
+                continue;
+            }
+            let mut take = |grantee: Option<&str>| {
+                let lo = list.partition_point(|e| grantee_name(&self.grantees, e.grant) < grantee);
+                entries.extend(list[lo..].iter().take_while(|e| grantee_name(&self.grantees, e.grant) == grantee));
+            };
+            take(None);
+            take(Some(role));
+            for r in self.members.granted_roles(role, Mode::Usage) {
+                take(Some(r));
+            }
+        }
         let mut best: Option<Grounds> = None;
         let mut best_len = usize::MAX;
         let mut public = None;
-        for e in entries.filter(|e| e.privileges & p != 0) {
+        for e in entries.into_iter().filter(|e| e.privileges & p != 0) {
             match &self.grant_grantee(e.grant) {
                 Grantee::Public => {
                     public.get_or_insert(Grounds::Public { grant: e.grant as usize });
