@@ -89,9 +89,21 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
             RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {
                 let Some((limit, max)) = Limit::of(&rule.kind) else { continue };
                 let known = limits::Known::new(model, catalog, limit);
-                for role in in_scope() {
-                    out.extend(limits::check(model, privileges, catalog, &known, policy, rule, role, limit, max));
-                }
+                let roles: Vec<&Role> = in_scope().collect();
+                // Roles are counted independently: split them over the cores, keeping their order.
+                let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8);
+                let chunk = roles.len().div_ceil(threads).max(1);
+                let found: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
+                    let workers: Vec<_> = roles
+                        .chunks(chunk)
+                        .map(|part| {
+                            let known = &known;
+                            scope.spawn(move || part.iter().filter_map(|role| limits::check(model, privileges, catalog, known, policy, rule, role, limit, max)).collect::<Vec<_>>())
+                        })
+                        .collect();
+                    workers.into_iter().map(|w| w.join().expect("counting does not panic")).collect()
+                });
+                out.extend(found.into_iter().flatten());
             }
         }
     }
