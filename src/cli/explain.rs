@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use super::{report, Format, PolicyArgs};
+use super::PolicyArgs;
 use crate::analysis::explain::{explain, known_roles, Explanation};
 use crate::analysis::membership::Chain;
 use crate::analysis::privileges::{Grounds, ObjectRef};
@@ -33,10 +33,9 @@ pub enum OutFormat {
 }
 
 pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
-    let ws = args.policy.load(args.policy.options())?;
-    if report(&ws, &ws.diagnostics(), Format::Human) {
+    let Some(ws) = args.policy.load_sound()? else {
         return Ok(ExitCode::from(1));
-    }
+    };
     let resolved = ws.resolved();
     let model = &resolved.model;
     let members = crate::db::membership_analysis(&ws.db, ws.policy);

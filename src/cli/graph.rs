@@ -8,7 +8,7 @@ use std::process::{Command, ExitCode, Stdio};
 
 use clap::{Args, ValueEnum};
 
-use super::{report, Format, PolicyArgs};
+use super::PolicyArgs;
 use crate::analysis::graph::RoleGraph;
 
 #[derive(Args)]
@@ -31,10 +31,9 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: GraphArgs) -> Result<ExitCode, String> {
-    let ws = args.policy.load(args.policy.options())?;
-    if report(&ws, &ws.diagnostics(), Format::Human) {
+    let Some(ws) = args.policy.load_sound()? else {
         return Ok(ExitCode::from(1));
-    }
+    };
     let graph = RoleGraph::of(&ws.resolved().model);
     let bytes = match args.format {
         GraphFormat::Dot => graph.dot().into_bytes(),

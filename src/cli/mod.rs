@@ -111,6 +111,15 @@ impl PolicyArgs {
     }
 }
 
+impl PolicyArgs {
+    /// For commands that read a sound policy: loads it and prints its diagnostics; `None` when
+    /// it has errors (the command then exits 1).
+    pub fn load_sound(&self) -> Result<Option<Workspace>, String> {
+        let ws = self.load(self.options())?;
+        Ok((!report(&ws, &ws.diagnostics(), Format::Human)).then_some(ws))
+    }
+}
+
 /// Prints diagnostics in the chosen format; returns whether any is an error.
 pub fn report(ws: &Workspace, diagnostics: &[Diagnostic], format: Format) -> bool {
     match format {

@@ -16,7 +16,7 @@ use clap::Args;
 use serde_json::{json, Value};
 
 use super::explain::{chain_json, chain_text, grounds_json, grounds_text, object_text, unknown_role, OutFormat};
-use super::{report, Format, PolicyArgs};
+use super::PolicyArgs;
 use crate::analysis::explain::{objects, public_grounds, who_can, who_reaches, PRIVILEGES};
 use crate::analysis::membership::Mode;
 use crate::analysis::privileges::ObjectRef;
@@ -45,10 +45,9 @@ pub enum Question {
 
 pub fn run(args: WhoCanArgs) -> Result<ExitCode, String> {
     let question = parse(&args.question)?;
-    let ws = args.policy.load(args.policy.options())?;
-    if report(&ws, &ws.diagnostics(), Format::Human) {
+    let Some(ws) = args.policy.load_sound()? else {
         return Ok(ExitCode::from(1));
-    }
+    };
     let resolved = ws.resolved();
     let model = &resolved.model;
     let members = crate::db::membership_analysis(&ws.db, ws.policy);
