@@ -12,7 +12,9 @@
 //!   more layers on top;
 //! - `users_*.role`: 9,750 users, each a member of 1–3 groups, each with ~10 grants on
 //!   tables, columns, sequences and functions (some users come from templates);
-//! - `policies.role`: policy rules (exclusivity, hygiene, limits), checked on every build.
+//! - `inventory.role`: the 4,000 tables of 10 schemas, one in ten tagged `pci`;
+//! - `policies.role`: policy rules (100 exclusivity rules between random groups, hygiene,
+//!   limits on schemas, tables and tagged tables), checked on every build.
 //!
 //! Benchmarks (each on a fresh salsa database unless stated):
 //! 1. `parse`: `rolec::syntax::parse` on every file;
@@ -48,6 +50,9 @@ const REGION_LAYERS: usize = 5;
 const USERS: usize = 9_750;
 const USER_FILES: usize = 12;
 const TABLES_PER_SCHEMA: usize = 400;
+/// Schemas whose tables are all declared (`table` inventory), 400 each.
+const INVENTORY_SCHEMAS: usize = 10;
+const EXCLUSIVE_RULES: usize = 100;
 
 /// A small deterministic generator (xorshift64*), so the policy is the same on every run.
 struct Rng(u64);
@@ -184,13 +189,32 @@ template service(s: schema, t: string, timeout: duration = 30s) {
     }
     files.push(("policy/regions.role".to_string(), s));
 
-    // Policies.
+    // Inventory: every table of the first INVENTORY_SCHEMAS schemas, one in ten tagged `pci`.
+    let mut s = String::from("// Tables whose privileges the limits count.\n\n");
+    for i in 0..INVENTORY_SCHEMAS {
+        for t in 0..TABLES_PER_SCHEMA {
+            let tags = if t % 10 == 0 { " { tags [pci] }" } else { "" };
+            s.push_str(&format!("table s_{i:02}.\"table_{t}\"{tags}\n"));
+        }
+    }
+    files.push(("policy/inventory.role".to_string(), s));
+
+    // Duties for separation of duties: EXCLUSIVE_RULES pairs of duty roles that no one may
+    // hold both of (rules that fail the build: none is broken); one user in 20 holds a duty.
+    let mut s = String::from("// Duties that must stay apart.\n\n");
+    for d in 0..2 * EXCLUSIVE_RULES {
+        s.push_str(&format!("/// Duty {d}.\nrole duty_{d:03} {{\n  grant usage on schema s_{:02}\n}}\n", d % SCHEMAS));
+    }
+    files.push(("policy/duties.role".to_string(), s));
+
+    // Policies: the exclusive duties, two pairs of groups the generated hierarchy breaks,
+    // hygiene and limits.
+    let mut exclusive = format!("  warn exclusive {}, {}\n  warn exclusive {}, {}\n", group(0, 1), group(0, 2), group(3, 4), group(3, 5));
+    for r in 0..EXCLUSIVE_RULES {
+        exclusive.push_str(&format!("  exclusive duty_{:03}, duty_{:03}\n", 2 * r, 2 * r + 1));
+    }
     let policies = format!(
-        "// Rules every change must keep (the generated hierarchy breaks some: `warn` keeps them\n// warnings, so that the benchmark measures their analysis on a buildable policy).\n\npolicy separation_of_duties {{\n  warn exclusive {}, {}\n  warn exclusive {}, {}\n}}\n\npolicy hygiene {{\n  forbid superuser\n  forbid grant on schema public to public\n  warn memberships deeper than 25\n}}\n\npolicy limits applies to users {{\n  warn max schemas 50\n  warn max tables 5000\n}}\n",
-        group(0, 1),
-        group(0, 2),
-        group(3, 4),
-        group(3, 5)
+        "// Rules every change must keep (the generated hierarchy breaks some: `warn` keeps them\n// warnings, so that the benchmark measures their analysis on a buildable policy).\n\npolicy separation_of_duties {{\n{exclusive}}}\n\npolicy hygiene {{\n  forbid superuser\n  forbid grant on schema public to public\n  warn memberships deeper than 25\n}}\n\npolicy limits applies to users {{\n  warn max schemas 51\n  warn max tables 5000\n  warn max tables tagged pci 380\n}}\n"
     );
     files.push(("policy/policies.role".to_string(), policies));
 
@@ -211,6 +235,9 @@ template service(s: schema, t: string, timeout: duration = 30s) {
                 s.push_str(&format!("/// Employee {u}.\nuser {name} {{\n"));
             }
             s.push_str(&format!("  member of {}\n", groups_dedup.join(", ")));
+            if u % 20 == 0 {
+                s.push_str(&format!("  member of duty_{:03}\n", rng.below(2 * EXCLUSIVE_RULES)));
+            }
             if u % 97 == 0 {
                 s.push_str("  valid until 2030-01-01\n");
             }
@@ -266,6 +293,12 @@ fn edited(text: &str) -> String {
 
 const EDITED_FILE: &str = "policy/users_05.role";
 
+/// The analysis alone: every policy rule and lint warning (the model is resolved first by
+/// the caller when it should not be counted).
+fn analysis(ws: &Workspace) -> usize {
+    rolec::db::analysis_diagnostics(&ws.db, ws.policy).iter().map(|part| part.len()).sum()
+}
+
 fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let t = Instant::now();
     let out = f();
@@ -297,7 +330,9 @@ fn print_stages(files: &[(String, String)]) {
     );
     let plan = time("plan() (lowering)", || ws.plan());
     println!("stages: plan: {} up, {} down statements", plan.up.len(), plan.down.len());
-    let diagnostics = time("diagnostics() (parse, resolve, plan memoized)", || ws.diagnostics());
+    let found = time("analysis (analysis_diagnostics, model resolved)", || analysis(&ws));
+    println!("stages: analysis: {found} diagnostics");
+    let diagnostics = time("diagnostics() (everything memoized but the sort)", || ws.diagnostics());
     let codes: std::collections::BTreeSet<_> = diagnostics.iter().map(|d| d.code.as_str()).collect();
     println!("stages: diagnostics: {} ({} errors; codes {codes:?})", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
     time("render up + down (in parallel, as rolec build)", || render_scripts(&ws));
@@ -307,6 +342,8 @@ fn print_stages(files: &[(String, String)]) {
     // Each change is relative to the text before it.
     for (label, new_text) in [("one-line edit", edited(&text)), ("blank line at the top", format!("\n{}", edited(&text)))] {
         ws.set_text(file, new_text);
+        time(&format!("re-resolve after a {label}"), || ws.resolved());
+        time(&format!("re-analysis after a {label}"), || analysis(&ws));
         time(&format!("rebuild after a {label}: diagnostics + plan"), || (ws.diagnostics(), ws.plan()));
         time(&format!("rebuild after a {label}: render"), || render_scripts(&ws));
     }
@@ -329,6 +366,42 @@ fn benches(c: &mut Criterion, files: &[(String, String)]) {
     g.bench_function("resolve", |b| b.iter(|| load(files).resolved().model.roles.len()));
 
     g.bench_function("full_build", |b| b.iter(|| build(&load(files))));
+
+    // The analysis over a resolved model: from scratch, and after a one-line edit (the
+    // re-resolution is done in the setup, outside the measurement).
+    g.bench_function("analysis", |b| {
+        b.iter_batched(
+            || {
+                let ws = load(files);
+                ws.resolved();
+                ws
+            },
+            |ws| analysis(&ws),
+            BatchSize::PerIteration,
+        )
+    });
+    {
+        let text = files.iter().find(|(p, _)| p == EDITED_FILE).expect("edited file").1.clone();
+        let variants = [text.clone(), edited(&text)];
+        let mut ws = load(files);
+        analysis(&ws);
+        let file = ws.file_by_path(EDITED_FILE).expect("edited file");
+        let mut n = 0usize;
+        g.bench_function("reanalysis_after_edit", |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    n += 1;
+                    ws.set_text(file, variants[n % 2].clone());
+                    ws.resolved();
+                    let t = Instant::now();
+                    std::hint::black_box(analysis(&ws));
+                    total += t.elapsed();
+                }
+                total
+            })
+        });
+    }
 
     let text = files.iter().find(|(p, _)| p == EDITED_FILE).expect("edited file").1.clone();
     let variants = [text.clone(), edited(&text)];

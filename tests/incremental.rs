@@ -67,3 +67,66 @@ fn diagnostics_point_at_the_moved_text() {
     let after = rolec::diagnostics::render::concise(&ws.diagnostics(), &ws);
     assert!(after.starts_with("c.role:4:22: error[E002]"), "{after}");
 }
+
+/// A policy with a few hundred users in several files, groups and policy rules: enough roles
+/// for several chunks of the per-role analysis.
+fn large_workspace() -> (Workspace, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let (db, log) = Database::with_execution_log();
+    let mut groups = String::from("schema app {}\ntable app.t0\ntable app.t1 { tags [pci] }\nrole base { grant usage on schema app }\n");
+    for g in 0..10 {
+        groups.push_str(&format!("role g{g} {{\n  member of base\n  grant select on table app.t{}\n}}\n", g % 2));
+    }
+    groups.push_str("policy p applies to users {\n  exclusive g0, g1\n  warn max tables 1\n  warn memberships deeper than 5\n}\n");
+    let mut sources = vec![("groups.role".to_string(), groups)];
+    for f in 0..3 {
+        let mut users = String::new();
+        for u in 0..100 {
+            users.push_str(&format!("user u{f}_{u} {{\n  member of g{}\n  grant select on table app.t0\n}}\n", (u % 9) + 1));
+        }
+        sources.push((format!("users_{f}.role"), users));
+    }
+    let ws = Workspace::load_with(db, Sources::Memory(sources), BuildOptions::default()).unwrap();
+    (ws, log)
+}
+
+#[test]
+fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
+    let (mut ws, log) = large_workspace();
+    let before = ws.diagnostics();
+    let first = executed(&log);
+    let chunks = count(&first, "chunk_diagnostics");
+    assert!(chunks >= 5, "several chunks: {first:?}");
+    assert_eq!(count(&first, "membership_analysis"), 1);
+
+    // One more privilege in one user's grant, in the middle of a file.
+    let file = ws.file_by_path("users_1.role").unwrap();
+    let text = file.text(&ws.db).clone().replace("user u1_50 {\n  member of g6\n  grant select on table app.t0", "user u1_50 {\n  member of g6\n  grant select, insert on table app.t0");
+    ws.set_text(file, text);
+    let after = ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "parse"), 1, "{events:?}");
+    assert_eq!(count(&events, "membership_analysis"), 0, "memberships unchanged: {events:?}");
+    assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the edited user's chunk: {events:?}");
+    assert_eq!(count(&events, "role_chunk"), chunks, "every chunk is extracted again, and compares equal but one: {events:?}");
+    // The user's grant is no longer shadowed by g6's (it grants more than select).
+    assert_eq!(after.len() + 1, before.len(), "{after:?}");
+
+    // A fresh analysis of the edited policy says the same.
+    let sources = ws.files().iter().map(|f| (f.path(&ws.db).clone(), f.text(&ws.db).clone())).filter(|(p, _)| !p.starts_with("<std>")).collect();
+    let fresh = Workspace::load(Sources::Memory(sources), BuildOptions::default()).unwrap();
+    assert_eq!(fresh.diagnostics().len(), after.len());
+}
+
+#[test]
+fn editing_a_membership_reruns_the_membership_analysis() {
+    let (mut ws, log) = large_workspace();
+    ws.diagnostics();
+    executed(&log);
+    let file = ws.file_by_path("users_0.role").unwrap();
+    let text = file.text(&ws.db).clone().replace("user u0_7 {\n  member of g8", "user u0_7 {\n  member of g0, g1");
+    ws.set_text(file, text);
+    let after = ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "membership_analysis"), 1, "{events:?}");
+    assert!(after.iter().any(|d| d.code.as_str() == "E030" && d.message.contains("u0_7")), "{after:?}");
+}

@@ -1238,6 +1238,24 @@ proptest! {
         }
     }
 
+    /// The role-by-role analysis (salsa queries per chunk of roles) reports what the plain
+    /// whole-model statement of the rules reports.
+    #[test]
+    fn role_by_role_analysis_equals_the_whole_model_rules(spec in policy_spec(), max in 0u64..4) {
+        let mut g = generate(&spec);
+        let last = g.files.len() - 1;
+        g.files[last].1.push_str(&format!("policy limits applies to users {{\n  warn max schemas {max}\n  warn max tables {max}\n  warn max admin rights {max}\n}}\n"));
+        let ws = Workspace::load(Sources::Memory(g.files.clone()), options()).unwrap();
+        prop_assume!(!ws.diagnostics().iter().any(Diagnostic::is_error));
+        let key = |d: &Diagnostic| format!("{} {} {:?}", d.code.as_str(), d.message, d.primary.span);
+        let mut per_role: Vec<String> = rolec::db::analysis_diagnostics(&ws.db, ws.policy).iter().flat_map(|p| p.iter().map(key)).collect();
+        let library: Vec<_> = ws.files().iter().filter(|f| f.path(&ws.db).starts_with("<std>/")).map(|f| f.id(&ws.db)).collect();
+        let mut whole: Vec<String> = rolec::analysis::whole_model_diagnostics(&ws.resolved().model, options().target_version, None, options().at, &library).iter().map(key).collect();
+        per_role.sort();
+        whole.sort();
+        prop_assert_eq!(per_role, whole, "{}", show(&g.files));
+    }
+
     #[test]
     fn one_added_membership_is_reported_as_the_cycle(spec in policy_spec(), pick in any::<Index>()) {
         let mut g = generate(&spec);

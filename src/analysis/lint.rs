@@ -27,9 +27,9 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
+use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Grantee, Model, PolicyScope, RuleCheck};
+use crate::model::{Grantee, Model, ObjectGrant, PolicyScope, RuleCheck};
 use crate::syntax::ast::{AttributeKind, Privilege};
 use crate::syntax::FileId;
 
@@ -41,7 +41,7 @@ pub const CLOSING_SOON_SECONDS: i64 = 14 * 24 * 3600;
 pub fn lint(model: &Model, analysis: &MembershipAnalysis, at: i64, library_files: &[FileId]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     unused_roles(model, library_files, &mut out);
-    closing_windows(model, at, &mut out);
+    closing_windows(&model.memberships, at, &mut out);
     shadowed_grants(model, analysis, &mut out);
     out
 }
@@ -95,8 +95,8 @@ fn unused_roles(model: &Model, library_files: &[FileId], out: &mut Vec<Diagnosti
     }
 }
 
-fn closing_windows(model: &Model, at: i64, out: &mut Vec<Diagnostic>) {
-    for m in &model.memberships {
+pub fn closing_windows(memberships: &[crate::model::Membership], at: i64, out: &mut Vec<Diagnostic>) {
+    for m in memberships {
         let Some(until) = m.until else { continue };
         if !m.active || until <= at || until - at > CLOSING_SOON_SECONDS || m.from == Some(at) {
             continue;
@@ -135,7 +135,8 @@ fn shadowed_grants(model: &Model, analysis: &MembershipAnalysis, out: &mut Vec<D
             .flatten()
             .copied()
             .collect();
-        candidates.sort_unstable();
+        // In source order: the first grant written that shadows this one is named.
+        candidates.sort_by_key(|&i| (model.grants[i].origin.file, model.grants[i].origin.item, model.grants[i].origin.start, i));
         for h in candidates.into_iter().map(|i| &model.grants[i]) {
             let Grantee::Role(r) = &h.grantee else { continue };
             if r == x || (g.grant_option && !h.grant_option) {
@@ -146,21 +147,24 @@ fn shadowed_grants(model: &Model, analysis: &MembershipAnalysis, out: &mut Vec<D
                 continue;
             }
             let Some(Chain::Memberships(steps)) = analysis.answer(x, r, Mode::Usage) else { continue };
-            let privs = shadowed.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
-            let path = std::iter::once(x.as_str()).chain(steps.iter().map(|s| s.role.as_str())).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
-            out.push(
-                Diagnostic::new(Code::ShadowedGrant, g.origin, format!("{privs} on {} {} already granted to `{x}` through `{r}`", g.object.describe(), if shadowed.len() == 1 { "is" } else { "are" }))
-                    .label("granted again here")
-                    .with_secondary(h.origin, format!("granted to `{r}` here"))
-                    .help(format!("`{x}` has the privileges of `{r}` ({path}); remove the direct grant unless it must outlive the membership")),
-            );
+            out.push(shadowed_diagnostic(g, h, x, r, &shadowed, &steps));
             break;
         }
     }
 }
 
+/// W042 for the direct grant `g` to `x`, shadowed by `h` to `r`, which `x` reaches by `steps`.
+pub fn shadowed_diagnostic(g: &ObjectGrant, h: &ObjectGrant, x: &str, r: &str, shadowed: &[Privilege], steps: &[Step]) -> Diagnostic {
+    let privs = shadowed.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
+    let path = std::iter::once(x).chain(steps.iter().map(|s| s.role.as_str())).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
+    Diagnostic::new(Code::ShadowedGrant, g.origin, format!("{privs} on {} {} already granted to `{x}` through `{r}`", g.object.describe(), if shadowed.len() == 1 { "is" } else { "are" }))
+        .label("granted again here")
+        .with_secondary(h.origin, format!("granted to `{r}` here"))
+        .help(format!("`{x}` has the privileges of `{r}` ({path}); remove the direct grant unless it must outlive the membership"))
+}
+
 /// The privileges of `direct` that `inherited` already gives (`all` covers every privilege).
-fn covered(direct: &[Privilege], inherited: &[Privilege]) -> Vec<Privilege> {
+pub fn covered(direct: &[Privilege], inherited: &[Privilege]) -> Vec<Privilege> {
     if inherited.contains(&Privilege::All) {
         return direct.to_vec();
     }

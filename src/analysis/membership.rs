@@ -19,7 +19,7 @@
 //! grant is the member's final INHERIT attribute. An external member is taken as INHERIT
 //! (PostgreSQL's default).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use serde::Serialize;
 
@@ -79,7 +79,7 @@ pub struct MembershipAnalysis {
     /// Every role that appears: the model's roles, external roles, then roles named only as
     /// membership targets (predefined roles), each once.
     names: Vec<String>,
-    index: BTreeMap<String, u32>,
+    index: HashMap<String, u32>,
     superuser: Vec<bool>,
     /// `(member, role)` node indexes of each model membership, by model index.
     ends: Vec<(u32, u32)>,
@@ -91,63 +91,90 @@ pub struct MembershipAnalysis {
     set: Option<Vec<Vec<(u32, u32)>>>,
 }
 
+/// The membership graph of a model, without positions: what [`reach`] needs, and nothing
+/// an edit elsewhere (a grant, a comment, a moved line) changes, so that the salsa query
+/// built on it is reused after such edits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipGraph {
+    pub target_version: u32,
+    /// The model's roles, external roles, then roles named only as membership targets.
+    names: Vec<String>,
+    superuser: Vec<bool>,
+    /// The INHERIT attribute of each role (on unless the policy turns it off).
+    inherits: Vec<bool>,
+    /// Each model membership, by model index.
+    edges: Vec<GraphEdge>,
+}
+
+/// `(member, role, inherit option, set option, active)` of one membership.
+type GraphEdge = (u32, u32, Option<bool>, Option<bool>, bool);
+
+impl MembershipGraph {
+    pub fn of(model: &Model, target_version: u32) -> MembershipGraph {
+        let mut names: Vec<String> = Vec::new();
+        let mut by_name: HashMap<String, u32> = HashMap::new();
+        let mut add = |name: &str, names: &mut Vec<String>| -> u32 {
+            if let Some(&i) = by_name.get(name) {
+                return i;
+            }
+            let i = names.len() as u32;
+            names.push(name.to_string());
+            by_name.insert(name.to_string(), i);
+            i
+        };
+        let role_ids: Vec<u32> = model.roles.iter().map(|r| add(&r.name, &mut names)).collect();
+        for r in &model.external_roles {
+            add(r, &mut names);
+        }
+        let edges = model.memberships.iter().map(|m| (add(&m.member, &mut names), add(&m.role, &mut names), m.inherit, m.set, m.active)).collect();
+        let n = names.len();
+        let mut superuser = vec![false; n];
+        let mut inherits = vec![true; n];
+        for (&i, r) in role_ids.iter().zip(&model.roles) {
+            let i = i as usize;
+            superuser[i] = r.attributes.get(&AttributeKind::Superuser).copied().unwrap_or(false);
+            inherits[i] = r.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true);
+        }
+        MembershipGraph { target_version, names, superuser, inherits, edges }
+    }
+}
+
 /// Computes, for every role of the model and every mode, the roles it reaches and a shortest
 /// chain to each (one breadth-first search per role and mode).
 pub fn reach(model: &Model, target_version: u32) -> MembershipAnalysis {
-    let mut names: Vec<String> = Vec::new();
-    let mut index: BTreeMap<String, u32> = BTreeMap::new();
-    let mut intern = |name: &str, names: &mut Vec<String>| -> u32 {
-        if let Some(&i) = index.get(name) {
-            return i;
-        }
-        let i = names.len() as u32;
-        names.push(name.to_string());
-        index.insert(name.to_string(), i);
-        i
-    };
-    for r in &model.roles {
-        intern(&r.name, &mut names);
-    }
-    for r in &model.external_roles {
-        intern(r, &mut names);
-    }
-    let ends: Vec<(u32, u32)> = model.memberships.iter().map(|m| (intern(&m.member, &mut names), intern(&m.role, &mut names))).collect();
+    reach_graph(&MembershipGraph::of(model, target_version))
+}
+
+/// [`reach`] over a graph already extracted from the model.
+pub fn reach_graph(graph: &MembershipGraph) -> MembershipAnalysis {
+    let MembershipGraph { target_version, names, superuser, inherits, edges } = graph;
     let n = names.len();
-
-    let mut superuser = vec![false; n];
-    // INHERIT is on unless the policy turns it off; roles outside the model keep the default.
-    let mut inherits = vec![true; n];
-    for r in &model.roles {
-        let i = index[&r.name] as usize;
-        superuser[i] = r.attributes.get(&AttributeKind::Superuser).copied().unwrap_or(false);
-        inherits[i] = r.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true);
-    }
-
-    let v16 = target_version >= 16;
+    let index: HashMap<String, u32> = names.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
+    let v16 = *target_version >= 16;
     let mut member_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
     let mut usage_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
     let mut set_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-    for (k, m) in model.memberships.iter().enumerate() {
-        if !m.active {
+    for (k, &(a, b, inherit, set, active)) in edges.iter().enumerate() {
+        if !active {
             continue;
         }
-        let (a, b) = ends[k];
         let edge = (b, k as u32);
         member_adj[a as usize].push(edge);
-        let inherit = if v16 { m.inherit.unwrap_or(inherits[a as usize]) } else { inherits[a as usize] };
+        let inherit = if v16 { inherit.unwrap_or(inherits[a as usize]) } else { inherits[a as usize] };
         if inherit {
             usage_adj[a as usize].push(edge);
         }
-        if v16 && m.set.unwrap_or(true) {
+        if v16 && set.unwrap_or(true) {
             set_adj[a as usize].push(edge);
         }
     }
+    let ends = edges.iter().map(|&(a, b, ..)| (a, b)).collect();
 
     let mut search = Search { stamp: vec![0; n], round: 0, queue: VecDeque::new() };
     let member = (0..n).map(|s| search.bfs(&member_adj, s as u32)).collect();
     let usage = (0..n).map(|s| search.bfs(&usage_adj, s as u32)).collect();
     let set = v16.then(|| (0..n).map(|s| search.bfs(&set_adj, s as u32)).collect());
-    MembershipAnalysis { target_version, names, index, superuser, ends, member, usage, set }
+    MembershipAnalysis { target_version: *target_version, names: names.clone(), index, superuser: superuser.clone(), ends, member, usage, set }
 }
 
 /// Reusable state of the breadth-first searches (a visit stamp per node instead of a fresh
@@ -210,7 +237,11 @@ impl MembershipAnalysis {
 
     /// Whether `pg_has_role(role, granted, mode)` is true.
     pub fn has(&self, role: &str, granted: &str, mode: Mode) -> bool {
-        role == granted || self.index.get(role).is_some_and(|&r| self.superuser[r as usize]) || self.answer(role, granted, mode).is_some()
+        if role == granted {
+            return true;
+        }
+        let Some(&r) = self.index.get(role) else { return false };
+        self.superuser[r as usize] || self.index.get(granted).is_some_and(|&g| self.table(mode)[r as usize].binary_search_by_key(&g, |&(node, _)| node).is_ok())
     }
 
     /// The roles `role` reaches through memberships in `mode` (not itself; a superuser's

@@ -27,7 +27,8 @@ use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step};
 use crate::analysis::privileges::PrivilegeAnalysis;
 use crate::model::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Grantee, Model, Object, ObjectGrant, Policy, Role, Rule, RuleCheck};
+use crate::analysis::limits::Origins;
+use crate::model::{Grantee, Membership, Model, Object, ObjectGrant, Policy, Role, Rule, RuleCheck};
 use crate::syntax::ast::{AttributeKind, BulkKind, Privilege};
 use crate::syntax::Span;
 
@@ -48,7 +49,7 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
         match &rule.kind {
             RuleCheck::Exclusive(roles) => {
                 for role in in_scope() {
-                    exclusive(model, analysis, policy, rule, role, roles, &mut exclusive_seen, &mut out);
+                    exclusive(&model.memberships, analysis, policy, rule, role, roles, &mut exclusive_seen, &mut out);
                 }
             }
             RuleCheck::Forbid { attribute, on, except } => {
@@ -58,17 +59,8 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
                     }
                 }
             }
-            // PUBLIC is not a role of any scope: this rule applies whatever `applies to` says.
-            RuleCheck::ForbidGrantToPublic { privileges, object } => {
-                for g in &model.grants {
-                    if g.grantee == Grantee::Public && !g.revoke && covers(object, &g.object) {
-                        let overlap = overlapping(privileges, &g.privileges);
-                        if !overlap.is_empty() {
-                            out.push(public_grant(policy, rule, g, &overlap));
-                        }
-                    }
-                }
-            }
+            // PUBLIC is not a role of any scope: `public_grants` checks this rule.
+            RuleCheck::ForbidGrantToPublic { .. } => {}
             RuleCheck::MaxAdminRights(max) => {
                 for role in in_scope() {
                     let rights = admin_rights(model, role);
@@ -78,11 +70,11 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
                 }
             }
             RuleCheck::MembershipsDeeperThan(max) => {
-                let depths = Depths::new(model);
+                let depths = Depths::new(&model.memberships);
                 for role in in_scope() {
-                    let chain = depths.longest_chain(&role.name);
+                    let chain = depths.longest_chain(&model.memberships, &role.name);
                     if chain.len() as u64 > *max {
-                        out.push(deep_memberships(model, policy, rule, role, &chain, *max));
+                        out.push(deep_memberships(&model.memberships, policy, rule, role, &chain, *max));
                     }
                 }
             }
@@ -107,10 +99,31 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
             }
         }
     }
+    out.extend(public_grants(&model.policies, &model.grants));
     out
 }
 
-fn code(rule: &Rule, error: Code, warning: Code) -> Code {
+/// The `forbid grant … to public` rules over the grants to PUBLIC among `grants` (PUBLIC is
+/// not a role of any scope: the rule applies whatever `applies to` says).
+pub fn public_grants(policies: &[Policy], grants: &[ObjectGrant]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut rules: Vec<(&Policy, &Rule)> = policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
+    rules.sort_by_key(|(_, r)| r.warn);
+    for (policy, rule) in rules {
+        let RuleCheck::ForbidGrantToPublic { privileges, object } = &rule.kind else { continue };
+        for g in grants {
+            if g.grantee == Grantee::Public && !g.revoke && covers(object, &g.object) {
+                let overlap = overlapping(privileges, &g.privileges);
+                if !overlap.is_empty() {
+                    out.push(public_grant(policy, rule, g, &overlap));
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn code(rule: &Rule, error: Code, warning: Code) -> Code {
     if rule.warn {
         warning
     } else {
@@ -135,23 +148,23 @@ fn step_label(step: &Step) -> String {
 /// For a superuser the analysis answers "member of everything"; here only its memberships
 /// count: reporting every superuser under every `exclusive` rule would be noise (a superuser
 /// bypasses every check anyway; `forbid superuser` is the rule for them).
-fn member_chain(model: &Model, analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<Step>> {
+pub fn member_chain(memberships: &[Membership], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<Step>> {
     match analysis.answer(role, granted, Mode::Member)? {
         Chain::SameRole => Some(Vec::new()),
         Chain::Memberships(steps) => Some(steps),
-        Chain::Superuser => shortest_chain(model, role, granted),
+        Chain::Superuser => shortest_chain(memberships, role, granted),
     }
 }
 
 /// A shortest chain of active memberships from `role` to `granted` (breadth-first).
-fn shortest_chain(model: &Model, role: &str, granted: &str) -> Option<Vec<Step>> {
+fn shortest_chain(memberships: &[Membership], role: &str, granted: &str) -> Option<Vec<Step>> {
     if role == granted {
         return Some(Vec::new());
     }
     let mut prev: HashMap<&str, usize> = HashMap::new();
     let mut queue = VecDeque::from([role]);
     while let Some(a) = queue.pop_front() {
-        for (k, m) in model.memberships.iter().enumerate() {
+        for (k, m) in memberships.iter().enumerate() {
             if !m.active || m.member != a || m.role == role || prev.contains_key(m.role.as_str()) {
                 continue;
             }
@@ -161,7 +174,7 @@ fn shortest_chain(model: &Model, role: &str, granted: &str) -> Option<Vec<Step>>
                 let mut cur = granted;
                 while cur != role {
                     let k = prev[cur];
-                    let m = &model.memberships[k];
+                    let m = &memberships[k];
                     steps.push(Step { member: m.member.clone(), role: m.role.clone(), membership: k });
                     cur = &m.member;
                 }
@@ -175,8 +188,8 @@ fn shortest_chain(model: &Model, role: &str, granted: &str) -> Option<Vec<Step>>
 }
 
 #[allow(clippy::too_many_arguments)]
-fn exclusive(
-    model: &Model,
+pub fn exclusive(
+    memberships: &[Membership],
     analysis: &MembershipAnalysis,
     policy: &Policy,
     rule: &Rule,
@@ -185,7 +198,7 @@ fn exclusive(
     seen: &mut HashSet<(String, String, String)>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let chains: Vec<Option<Vec<Step>>> = exclusive.iter().map(|(g, _)| member_chain(model, analysis, &role.name, g)).collect();
+    let chains: Vec<Option<Vec<Step>>> = exclusive.iter().map(|(g, _)| member_chain(memberships, analysis, &role.name, g)).collect();
     for i in 0..exclusive.len() {
         for j in i + 1..exclusive.len() {
             let (Some(ca), Some(cb)) = (&chains[i], &chains[j]) else { continue };
@@ -194,21 +207,21 @@ fn exclusive(
             if !seen.insert(key) {
                 continue;
             }
-            out.push(exclusive_diagnostic(model, policy, rule, role, (a, ca), (b, cb)));
+            out.push(exclusive_diagnostic(memberships, policy, rule, role, (a, ca), (b, cb)));
         }
     }
 }
 
-fn exclusive_diagnostic(model: &Model, policy: &Policy, rule: &Rule, role: &Role, (a, ca): (&String, &Vec<Step>), (b, cb): (&String, &Vec<Step>)) -> Diagnostic {
+fn exclusive_diagnostic(memberships: &[Membership], policy: &Policy, rule: &Rule, role: &Role, (a, ca): (&String, &Vec<Step>), (b, cb): (&String, &Vec<Step>)) -> Diagnostic {
     // At least one chain has a step: `a` and `b` are different roles.
     let steps: Vec<&Step> = ca.iter().chain(cb.iter()).collect();
     let first = steps[0];
-    let mut d = Diagnostic::new(code(rule, Code::ExclusiveRoles, Code::ExclusiveRolesWarn), model.memberships[first.membership].origin, format!("`{}` holds both `{a}` and `{b}`", role.name))
+    let mut d = Diagnostic::new(code(rule, Code::ExclusiveRoles, Code::ExclusiveRolesWarn), memberships[first.membership].origin, format!("`{}` holds both `{a}` and `{b}`", role.name))
         .label(step_label(first));
     let mut labelled = HashSet::from([first.membership]);
     for s in &steps[1..] {
         if labelled.insert(s.membership) {
-            d = d.with_secondary(model.memberships[s.membership].origin, step_label(s));
+            d = d.with_secondary(memberships[s.membership].origin, step_label(s));
         }
     }
     let describe = |c: &[Step]| if c.is_empty() { "it is that role".to_string() } else { chain_text(&role.name, c) };
@@ -231,7 +244,7 @@ fn attribute_word(kind: AttributeKind, on: bool) -> String {
     }
 }
 
-fn forbidden_attribute(policy: &Policy, rule: &Rule, role: &Role, kind: AttributeKind, on: bool) -> Diagnostic {
+pub fn forbidden_attribute(policy: &Policy, rule: &Rule, role: &Role, kind: AttributeKind, on: bool) -> Diagnostic {
     let word = attribute_word(kind, on);
     Diagnostic::new(code(rule, Code::ForbiddenAttribute, Code::ForbiddenAttributeWarn), role.origin, format!("`{}` has `{word}`, which policy `{}` forbids", role.name, policy.name))
         .label(format!("`{word}` here"))
@@ -305,20 +318,20 @@ impl AdminRights {
 const ADMIN_ATTRIBUTES: [AttributeKind; 5] = [AttributeKind::Superuser, AttributeKind::Createrole, AttributeKind::Createdb, AttributeKind::Bypassrls, AttributeKind::Replication];
 
 pub fn admin_rights(model: &Model, role: &Role) -> AdminRights {
+    admin_rights_of(role, model.memberships.iter().enumerate(), model.grants.iter().enumerate())
+}
+
+/// [`admin_rights`] from some memberships and grants, numbered as the caller's [`Origins`]
+/// numbers them (those of other roles are skipped).
+pub fn admin_rights_of<'a>(role: &Role, memberships: impl Iterator<Item = (usize, &'a Membership)>, grants: impl Iterator<Item = (usize, &'a ObjectGrant)>) -> AdminRights {
     AdminRights {
         attributes: ADMIN_ATTRIBUTES.into_iter().filter(|k| role.attribute(*k)).collect(),
-        admin_memberships: model.memberships.iter().enumerate().filter(|(_, m)| m.active && m.admin && m.member == role.name).map(|(k, _)| k).collect(),
-        grant_options: model
-            .grants
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.grant_option && !g.revoke && g.grantee == Grantee::Role(role.name.clone()))
-            .map(|(k, _)| k)
-            .collect(),
+        admin_memberships: memberships.filter(|(_, m)| m.active && m.admin && m.member == role.name).map(|(k, _)| k).collect(),
+        grant_options: grants.filter(|(_, g)| g.grant_option && !g.revoke && matches!(&g.grantee, Grantee::Role(r) if *r == role.name)).map(|(k, _)| k).collect(),
     }
 }
 
-fn too_many_admin_rights(model: &Model, policy: &Policy, rule: &Rule, role: &Role, rights: &AdminRights, max: u64) -> Diagnostic {
+pub fn too_many_admin_rights(model: &dyn Origins, policy: &Policy, rule: &Rule, role: &Role, rights: &AdminRights, max: u64) -> Diagnostic {
     let label = if rights.attributes.is_empty() {
         "declared here".to_string()
     } else {
@@ -332,11 +345,11 @@ fn too_many_admin_rights(model: &Model, policy: &Policy, rule: &Rule, role: &Rol
     )
     .label(label);
     for &k in &rights.admin_memberships {
-        let m = &model.memberships[k];
+        let m = model.membership(k);
         d = d.with_secondary(m.origin, format!("ADMIN OPTION on `{}`", m.role));
     }
     for &k in &rights.grant_options {
-        let g = &model.grants[k];
+        let g = model.grant(k);
         let privs = g.privileges.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
         d = d.with_secondary(g.origin, format!("GRANT OPTION for {privs} on {}", g.object.describe()));
     }
@@ -349,24 +362,26 @@ fn too_many_admin_rights(model: &Model, policy: &Policy, rule: &Rule, role: &Rol
 /// The longest chain of active memberships from each role (a longest path in the membership
 /// graph). The graph is acyclic once the policy resolves without errors; a cycle (E006,
 /// reported elsewhere) is cut where the search meets it, so this never loops.
-struct Depths<'m> {
-    model: &'m Model,
-    index: HashMap<&'m str, usize>,
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Depths {
+    index: HashMap<String, usize>,
     /// Per node: length of its longest chain, and the membership of its first step.
     best: Vec<(usize, Option<usize>)>,
 }
 
-impl<'m> Depths<'m> {
-    fn new(model: &'m Model) -> Self {
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        for m in &model.memberships {
+impl Depths {
+    pub fn new(memberships: &[Membership]) -> Self {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for m in memberships {
             for n in [&m.member, &m.role] {
                 let next = index.len();
-                index.entry(n.as_str()).or_insert(next);
+                if !index.contains_key(n.as_str()) {
+                    index.insert(n.clone(), next);
+                }
             }
         }
         let mut adj: Vec<Vec<(usize, usize)>> = vec![Vec::new(); index.len()];
-        for (k, m) in model.memberships.iter().enumerate() {
+        for (k, m) in memberships.iter().enumerate() {
             if m.active {
                 adj[index[m.member.as_str()]].push((index[m.role.as_str()], k));
             }
@@ -403,15 +418,15 @@ impl<'m> Depths<'m> {
                 stack.pop();
             }
         }
-        Depths { model, index, best }
+        Depths { index, best }
     }
 
     /// A longest chain of memberships starting at `role` (empty when it is a member of none).
-    fn longest_chain(&self, role: &str) -> Vec<Step> {
+    pub fn longest_chain(&self, memberships: &[Membership], role: &str) -> Vec<Step> {
         let mut steps = Vec::new();
         let Some(&(mut n)) = self.index.get(role) else { return steps };
         while let Some(k) = self.best[n].1 {
-            let m = &self.model.memberships[k];
+            let m = &memberships[k];
             steps.push(Step { member: m.member.clone(), role: m.role.clone(), membership: k });
             n = self.index[m.role.as_str()];
             if steps.len() > self.best.len() {
@@ -422,7 +437,7 @@ impl<'m> Depths<'m> {
     }
 }
 
-fn deep_memberships(model: &Model, policy: &Policy, rule: &Rule, role: &Role, chain: &[Step], max: u64) -> Diagnostic {
+pub fn deep_memberships(memberships: &[Membership], policy: &Policy, rule: &Rule, role: &Role, chain: &[Step], max: u64) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::DeepMemberships,
         role.origin,
@@ -430,7 +445,7 @@ fn deep_memberships(model: &Model, policy: &Policy, rule: &Rule, role: &Role, ch
     )
     .label("the chain starts here");
     for s in chain {
-        d = d.with_secondary(model.memberships[s.membership].origin, step_label(s));
+        d = d.with_secondary(memberships[s.membership].origin, step_label(s));
     }
     d.with_secondary(rule.origin, "limit set here").help(format!("the chain: {}; a flatter hierarchy is easier to review", chain_text(&role.name, chain)))
 }
@@ -523,25 +538,25 @@ mod tests {
     fn depth_is_defensive_about_cycles() {
         // A cycle a → b → a (E006 elsewhere) with c → a and d → c: the search ends.
         let model = Model { memberships: vec![membership("a", "b"), membership("b", "a"), membership("c", "a"), membership("d", "c")], ..Model::default() };
-        let depths = Depths::new(&model);
+        let depths = Depths::new(&model.memberships);
         for r in ["a", "b", "c", "d"] {
-            let chain = depths.longest_chain(r);
+            let chain = depths.longest_chain(&model.memberships, r);
             assert!(chain.len() <= 4, "{r}: {chain:?}");
             for w in chain.windows(2) {
                 assert_eq!(w[0].role, w[1].member);
             }
         }
-        assert_eq!(depths.longest_chain("d").len(), 3, "d → c → a → b, where the cycle is cut");
-        assert!(depths.longest_chain("unknown").is_empty());
+        assert_eq!(depths.longest_chain(&model.memberships, "d").len(), 3, "d → c → a → b, where the cycle is cut");
+        assert!(depths.longest_chain(&model.memberships, "unknown").is_empty());
     }
 
     #[test]
     fn depth_follows_the_longest_chain_and_active_memberships() {
         let mut model = Model { memberships: vec![membership("u", "x"), membership("u", "a"), membership("a", "b"), membership("b", "c")], ..Model::default() };
-        let chain: Vec<String> = Depths::new(&model).longest_chain("u").into_iter().map(|s| s.role).collect();
+        let chain: Vec<String> = Depths::new(&model.memberships).longest_chain(&model.memberships, "u").into_iter().map(|s| s.role).collect();
         assert_eq!(chain, ["a", "b", "c"]);
         model.memberships[2].active = false;
-        assert_eq!(Depths::new(&model).longest_chain("u").len(), 1);
+        assert_eq!(Depths::new(&model.memberships).longest_chain(&model.memberships, "u").len(), 1);
     }
 
     #[test]

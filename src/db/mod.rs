@@ -11,6 +11,10 @@ use std::sync::{Arc, Mutex};
 
 use salsa::Setter;
 
+pub mod analysis;
+
+pub use analysis::{analysis_diagnostics, membership_analysis, privilege_analysis};
+
 use crate::diagnostics::render::SourceMap;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::lower::Plan;
@@ -85,8 +89,7 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnost
     // Lowering problems and policy rules matter only once the policy itself is sound.
     if !syntax_errors && !resolved.diagnostics.iter().any(Diagnostic::is_error) {
         all.extend(plan(db, policy).diagnostics.iter().cloned());
-        all.extend(policy_diagnostics(db, policy).iter().cloned());
-        all.extend(lint_diagnostics(db, policy).iter().cloned());
+        all.extend(analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter().cloned()));
     }
     all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
     Arc::new(all)
@@ -424,35 +427,3 @@ fn resolve_import(importer: &str, rel: &str) -> String {
     display_path(&parts.iter().collect::<PathBuf>())
 }
 
-/// Who reaches whom through memberships (`pg_has_role` for every pair of roles), for the
-/// target version.
-#[salsa::tracked]
-pub fn membership_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<crate::analysis::MembershipAnalysis> {
-    Arc::new(crate::analysis::membership::reach(&resolved(db, policy).model, policy.options(db).target_version))
-}
-
-/// Violations of the policy's `policy { … }` rules (see [`crate::analysis::policy`]).
-/// [`diagnostics`] includes them only when the policy parses and resolves without errors.
-#[salsa::tracked]
-pub fn policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
-    let privileges = privilege_analysis(db, policy);
-    Arc::new(crate::analysis::policy::check(&resolved(db, policy).model, privileges.as_ref(), policy.catalog(db).as_ref()))
-}
-
-/// Lint warnings (see [`crate::analysis::lint`]): unused roles, windows closing soon, shadowed
-/// grants. [`diagnostics`] includes them only when the policy parses and resolves without
-/// errors. Roles of standard modules (paths `<std>/…`) are not reported as unused.
-#[salsa::tracked]
-pub fn lint_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
-    let library: Vec<FileId> = policy.files(db).iter().filter(|f| f.path(db).starts_with("<std>/")).map(|f| f.id(db)).collect();
-    let analysis = membership_analysis(db, policy);
-    Arc::new(crate::analysis::lint::lint(&resolved(db, policy).model, analysis.as_ref(), policy.options(db).at, &library))
-}
-
-/// Effective object privileges (`has_*_privilege` answers with their grounds) for the
-/// target version (see [`crate::analysis::privileges`]).
-#[salsa::tracked]
-pub fn privilege_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<crate::analysis::privileges::PrivilegeAnalysis> {
-    let members = membership_analysis(db, policy);
-    Arc::new(crate::analysis::privileges::effective(&resolved(db, policy).model, members.as_ref()))
-}

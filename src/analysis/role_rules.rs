@@ -1,0 +1,645 @@
+//! The rules that concern one role at a time, checked role by role so that salsa can reuse
+//! the answers of every role an edit does not reach.
+//!
+//! [`crate::analysis::policy::check`] states the policy rules over the whole model; this
+//! module states the same rules (and the per-role lint warnings) for one role, from what that
+//! role can see:
+//!
+//! - its own declaration and the grants made to it ([`RoleFacts`]),
+//! - the facts of the roles whose privileges it has (USAGE-mode memberships),
+//! - a [`Context`] of the things every role shares: the policies, the inventory, the grants to
+//!   PUBLIC, schema owners, names used by non-grant statements,
+//! - the membership analysis, and, only when a diagnostic names a chain, the memberships.
+//!
+//! Each of these is a separate salsa query (`db::analysis`), extracted from the model and
+//! equal from one revision to the next unless the edit touched it: an edit to one user's
+//! grants re-runs the checks of that user's chunk of roles only.
+//!
+//! Limits are counted without asking about every (role, object) pair: a bulk grant on the
+//! tables of a schema counts the schema's known tables at once, single grants count the known
+//! tables they name. Only a role over its limit has its objects listed, with the grounds the
+//! diagnostic shows. The tests check that these counts equal [`super::limits::counted`]'s.
+
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use crate::analysis::limits::{self, Limit, Origins, Tally, Unknown};
+use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
+use crate::analysis::policy::{self, Depths};
+use crate::analysis::privileges::Grounds;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::catalog::Catalog;
+use crate::model::{Grantee, Membership, Model, Object, ObjectGrant, Policy, PolicyScope, Role, Rule, RuleCheck};
+use crate::syntax::ast::{AttributeKind, BulkKind, Privilege};
+use crate::syntax::{FileId, Span};
+
+/// One role of the policy and the grants made to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleFacts {
+    pub role: Role,
+    pub grants: Vec<ObjectGrant>,
+}
+
+/// Consecutive roles of the model, checked together (one salsa query per chunk keeps the
+/// number of queries small; a chunk's roles are usually declared in the same file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleChunk {
+    pub roles: Vec<RoleFacts>,
+}
+
+/// How many roles one chunk holds.
+pub const CHUNK: usize = 64;
+
+/// A known table or view, for the limits on tables.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KnownTable {
+    pub schema: String,
+    pub name: String,
+    pub view: bool,
+    pub tags: Vec<String>,
+}
+
+/// What the per-role rules share, extracted from the model once per revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Context {
+    pub target_version: u32,
+    pub policies: Vec<Policy>,
+    /// A catalog snapshot was given: the inventory is complete.
+    pub complete_inventory: bool,
+    /// The schemas a `max schemas` limit counts over, sorted.
+    pub known_schemas: Vec<String>,
+    /// The known tables and views, sorted, each once.
+    pub tables: Vec<KnownTable>,
+    /// Schemas with at least one known table or view.
+    pub schemas_with_tables: BTreeSet<String>,
+    /// For each tag a limit names, the known tables with that tag, as a bit set over
+    /// [`Self::tables`].
+    pub tagged: BTreeMap<String, Vec<u64>>,
+    /// Declared schema owners: schema → (owner, index of the schema in the model, origin).
+    pub schema_owners: BTreeMap<String, (String, usize, Span)>,
+    /// Grants and revokes to PUBLIC.
+    pub public: Vec<ObjectGrant>,
+    /// Roles used other than by holding grants (W040): members, owners, creators, default
+    /// privileges, `connect from`, policy rules.
+    pub used: BTreeSet<String>,
+    /// Files of standard modules (their roles are never unused).
+    pub library_files: Vec<FileId>,
+}
+
+impl Context {
+    pub fn of(model: &Model, target_version: u32, catalog: Option<&Catalog>, library_files: Vec<FileId>) -> Context {
+        let mut tables: Vec<KnownTable> = model
+            .objects
+            .iter()
+            .filter_map(|o| match &o.object {
+                Object::Table { schema, name } => Some(KnownTable { schema: schema.clone(), name: name.clone(), view: false, tags: o.tags.clone() }),
+                Object::View { schema, name } => Some(KnownTable { schema: schema.clone(), name: name.clone(), view: true, tags: o.tags.clone() }),
+                _ => None,
+            })
+            .collect();
+        tables.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+        // The first declaration of a name counts (as the inventory order would).
+        tables.dedup_by(|b, a| a.schema == b.schema && a.name == b.name);
+        let schemas_with_tables = tables.iter().map(|t| t.schema.clone()).collect();
+        let tags: BTreeSet<&str> = model
+            .policies
+            .iter()
+            .flat_map(|p| &p.rules)
+            .filter_map(|r| match &r.kind {
+                RuleCheck::MaxTablesTagged { tag, .. } => Some(tag.as_str()),
+                _ => None,
+            })
+            .collect();
+        let tagged = tags
+            .into_iter()
+            .map(|tag| {
+                let mut bits = vec![0u64; tables.len().div_ceil(64)];
+                for (i, _) in tables.iter().enumerate().filter(|(_, t)| t.tags.iter().any(|x| x == tag)) {
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+                (tag.to_string(), bits)
+            })
+            .collect();
+        let schema_owners = model.schemas.iter().enumerate().filter_map(|(k, s)| Some((s.name.clone(), (s.owner.clone()?, k, s.origin)))).collect();
+        Context {
+            target_version,
+            policies: model.policies.clone(),
+            complete_inventory: catalog.is_some(),
+            known_schemas: limits::known_schemas(model, catalog).into_iter().collect(),
+            tables,
+            schemas_with_tables,
+            tagged,
+            schema_owners,
+            public: model.grants.iter().filter(|g| g.grantee == Grantee::Public).cloned().collect(),
+            used: used_names(model),
+            library_files,
+        }
+    }
+
+    /// The known tables and views a limit counts (tagged ones for `max tables tagged`).
+    fn counts(&self, table: &KnownTable, limit: Limit) -> bool {
+        match limit {
+            Limit::Tagged(t) => table.tags.iter().any(|x| x == t),
+            _ => true,
+        }
+    }
+}
+
+/// The names W040 takes as used, grants apart.
+fn used_names(model: &Model) -> BTreeSet<String> {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    for m in &model.memberships {
+        if m.member != m.role {
+            used.insert(m.role.clone());
+        }
+        used.insert(m.member.clone());
+    }
+    for s in &model.schemas {
+        used.extend(s.owner.iter().cloned());
+        used.extend(s.creators.iter().cloned());
+    }
+    for d in &model.default_privileges {
+        used.insert(d.owner.clone());
+        if let (Grantee::Role(r), false) = (&d.grantee, d.revoke) {
+            used.insert(r.clone());
+        }
+    }
+    used.extend(model.hba.iter().map(|h| h.role.clone()));
+    for p in &model.policies {
+        if let PolicyScope::Names(names) = &p.scope {
+            used.extend(names.iter().cloned());
+        }
+        for r in &p.rules {
+            match &r.kind {
+                RuleCheck::Exclusive(names) => used.extend(names.iter().map(|(n, _)| n.clone())),
+                RuleCheck::Forbid { except, .. } => used.extend(except.iter().cloned()),
+                _ => {}
+            }
+        }
+    }
+    used
+}
+
+/// The chunks of a model: the roles in declaration order, [`CHUNK`] at a time, each with the
+/// grants made to it.
+pub fn chunk(model: &Model, grants_of: &std::collections::HashMap<&str, Vec<usize>>, index: usize) -> RoleChunk {
+    let start = index * CHUNK;
+    let roles = model.roles.iter().skip(start).take(CHUNK);
+    RoleChunk {
+        roles: roles
+            .map(|r| RoleFacts { role: r.clone(), grants: grants_of.get(r.name.as_str()).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default() })
+            .collect(),
+    }
+}
+
+/// What the checks of one role read besides its own facts.
+pub struct View<'a> {
+    pub members: &'a MembershipAnalysis,
+    pub ctx: &'a Context,
+    /// The facts of another role of the model.
+    pub facts: &'a dyn Fn(&str) -> Option<&'a RoleFacts>,
+    /// The model's memberships, loaded only when a diagnostic names a chain.
+    pub memberships: &'a dyn Fn() -> &'a [Membership],
+    /// Longest chains, loaded only for `memberships deeper than`.
+    pub depths: &'a dyn Fn() -> &'a Depths,
+    /// The known tables each role's own grants cover, computed once per role.
+    pub table_bits: TableBits,
+}
+
+/// Per role (`None`: PUBLIC), the known tables its own grants give a table privilege on, as
+/// a bit set over [`Context::tables`]: counting a role's tables is then an OR over the roles
+/// whose privileges it has, however many grants they hold.
+#[derive(Default)]
+pub struct TableBits(RefCell<std::collections::HashMap<Option<String>, std::rc::Rc<[u64]>>>);
+
+impl TableBits {
+    fn of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> std::rc::Rc<[u64]> {
+        let key = role.map(str::to_string);
+        if let Some(bits) = self.0.borrow().get(&key) {
+            return bits.clone();
+        }
+        let mut bits = vec![0u64; ctx.tables.len().div_ceil(64)];
+        let mut set = |i: usize| bits[i / 64] |= 1 << (i % 64);
+        for g in grants.iter().filter(|g| !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0) {
+            match &g.object {
+                Object::AllIn { kind: BulkKind::Tables, schema } => {
+                    let start = ctx.tables.partition_point(|t| t.schema < *schema);
+                    let end = ctx.tables.partition_point(|t| t.schema <= *schema);
+                    (start..end).for_each(&mut set);
+                }
+                Object::Table { schema, name } | Object::View { schema, name } => {
+                    if let Ok(i) = ctx.tables.binary_search_by(|t| (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str()))) {
+                        set(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let bits: std::rc::Rc<[u64]> = bits.into();
+        self.0.borrow_mut().insert(key, bits.clone());
+        bits
+    }
+}
+
+/// Every diagnostic of the per-role rules for `facts.role`: policy rules (exclusivity,
+/// forbidden attributes, admin rights, depth, limits) and lint warnings (unused role, shadowed
+/// grants).
+pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
+    let role = &facts.role;
+    let mut out = Vec::new();
+    let seen = Seen::new(view, facts);
+    let mut rules: Vec<(&Policy, &Rule)> = view.ctx.policies.iter().filter(|p| p.scope.contains(role)).flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
+    // Rules that fail the build first, so that a pair stated by both is reported as the error.
+    rules.sort_by_key(|(_, r)| r.warn);
+    let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
+    for (p, rule) in rules {
+        match &rule.kind {
+            RuleCheck::Exclusive(roles) => {
+                // Most roles reach at most one of the roles: no chains to build then.
+                if roles.iter().filter(|(g, _)| view.members.has(&role.name, g, Mode::Member)).count() >= 2 {
+                    policy::exclusive((view.memberships)(), view.members, p, rule, role, roles, &mut exclusive_seen, &mut out);
+                }
+            }
+            RuleCheck::Forbid { attribute, on, except } => {
+                if !except.contains(&role.name) && role.attributes.get(attribute).copied().unwrap_or(*attribute == AttributeKind::Inherit) == *on {
+                    out.push(policy::forbidden_attribute(p, rule, role, *attribute, *on));
+                }
+            }
+            RuleCheck::ForbidGrantToPublic { .. } => {}
+            RuleCheck::MaxAdminRights(max) => {
+                let origins = seen.origins();
+                let rights = policy::admin_rights_of(role, origins.memberships.iter().enumerate(), origins.grants.iter().copied().enumerate());
+                if rights.count() as u64 > *max {
+                    out.push(policy::too_many_admin_rights(&origins, p, rule, role, &rights, *max));
+                }
+            }
+            RuleCheck::MembershipsDeeperThan(max) => {
+                let memberships = (view.memberships)();
+                let chain = (view.depths)().longest_chain(memberships, &role.name);
+                if chain.len() as u64 > *max {
+                    out.push(policy::deep_memberships(memberships, p, rule, role, &chain, *max));
+                }
+            }
+            RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {
+                let Some((limit, max)) = Limit::of(&rule.kind) else { continue };
+                out.extend(seen.limit(p, rule, limit, max));
+            }
+        }
+    }
+    out.extend(seen.unused());
+    out.extend(seen.shadowed());
+    out
+}
+
+/// The grants one role sees: its own, those of the roles whose privileges it has, and those
+/// to PUBLIC, with the length of the chain to each grantee.
+struct Seen<'a> {
+    view: &'a View<'a>,
+    facts: &'a RoleFacts,
+    superuser: bool,
+    /// `(grant, chain length)`; PUBLIC's grants come last, with the length `usize::MAX`.
+    grants: Vec<(&'a ObjectGrant, usize)>,
+    /// Chains (USAGE mode) to the roles asked about so far.
+    chains: RefCell<BTreeMap<String, Option<Chain>>>,
+}
+
+/// The grants and memberships a role's diagnostics name, numbered locally.
+struct LocalOrigins<'a> {
+    grants: Vec<&'a ObjectGrant>,
+    memberships: &'a [Membership],
+    ctx: &'a Context,
+}
+
+impl Origins for LocalOrigins<'_> {
+    fn grant(&self, index: usize) -> &ObjectGrant {
+        self.grants[index]
+    }
+    fn membership(&self, index: usize) -> &Membership {
+        &self.memberships[index]
+    }
+    fn schema(&self, name: &str) -> Option<(usize, Span)> {
+        self.ctx.schema_owners.get(name).map(|(_, k, origin)| (*k, *origin))
+    }
+}
+
+const fn bit(p: Privilege) -> u16 {
+    1 << (p as u16)
+}
+
+/// The privileges of a grant that fit a relation, as a bit set (MAINTAIN from 17).
+fn relation_bits(privileges: &[Privilege], version: u32) -> u16 {
+    let fitting = [Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete, Privilege::Truncate, Privilege::References, Privilege::Trigger, Privilege::Maintain]
+        .into_iter()
+        .filter(|p| *p != Privilege::Maintain || version >= 17)
+        .fold(0, |m, p| m | bit(p));
+    privileges.iter().fold(0, |m, &p| m | if p == Privilege::All { fitting } else { bit(p) & fitting })
+}
+
+fn schema_bits(privileges: &[Privilege]) -> u16 {
+    let fitting = bit(Privilege::Usage) | bit(Privilege::Create);
+    privileges.iter().fold(0, |m, &p| m | if p == Privilege::All { fitting } else { bit(p) & fitting })
+}
+
+impl<'a> Seen<'a> {
+    fn new(view: &'a View<'a>, facts: &'a RoleFacts) -> Seen<'a> {
+        let name = facts.role.name.as_str();
+        let mut grants: Vec<(&ObjectGrant, usize)> = facts.grants.iter().filter(|g| !g.revoke).map(|g| (g, 0)).collect();
+        for r in view.members.granted_roles(name, Mode::Usage) {
+            if let Some(f) = (view.facts)(r) {
+                // The chain length is computed only for the roles a diagnostic needs.
+                grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (g, 1)));
+            }
+        }
+        grants.extend(view.ctx.public.iter().filter(|g| !g.revoke).map(|g| (g, usize::MAX)));
+        Seen { view, facts, superuser: view.members.is_superuser(name), grants, chains: RefCell::new(BTreeMap::new()) }
+    }
+
+    fn name(&self) -> &str {
+        &self.facts.role.name
+    }
+
+    /// The chain (USAGE mode) from this role to a role, computed once per role asked about.
+    fn via(&self, granted: &str) -> Option<Chain> {
+        if let Some(c) = self.chains.borrow().get(granted) {
+            return c.clone();
+        }
+        let c = self.view.members.answer(self.name(), granted, Mode::Usage);
+        self.chains.borrow_mut().insert(granted.to_string(), c.clone());
+        c
+    }
+
+    /// The chain length from this role to the grantee of one of its grants.
+    fn length(&self, g: &ObjectGrant, depth: usize) -> usize {
+        if depth != 1 {
+            return depth;
+        }
+        let Grantee::Role(r) = &g.grantee else { return usize::MAX };
+        match self.via(r) {
+            Some(Chain::Memberships(steps)) => steps.len(),
+            _ => 1,
+        }
+    }
+
+    fn origins(&self) -> LocalOrigins<'a> {
+        LocalOrigins { grants: self.grants.iter().map(|(g, _)| *g).collect(), memberships: (self.view.memberships)(), ctx: self.view.ctx }
+    }
+
+    fn predefined(&self, limit: Limit) -> Option<(&'static str, Chain)> {
+        let mut roles = vec!["pg_read_all_data", "pg_write_all_data"];
+        if limit != Limit::Schemas && self.view.ctx.target_version >= 17 {
+            roles.push("pg_maintain");
+        }
+        roles.into_iter().find_map(|p| self.view.members.answer(self.name(), p, Mode::Usage).map(|via| (p, via)))
+    }
+
+    /// `max schemas|tables|tables tagged`: E035/W035 over the limit, W036 when unprovable.
+    fn limit(&self, p: &Policy, rule: &Rule, limit: Limit, max: u64) -> Option<Diagnostic> {
+        let count = self.count(limit);
+        if count as u64 > max {
+            let tally = self.counted(limit);
+            debug_assert_eq!(tally.count, count);
+            return Some(limits::over_limit(&self.origins(), self.superuser, p, rule, &self.facts.role, limit, max, &tally));
+        }
+        let why = self.unknown(limit)?;
+        Some(limits::unproven(&self.origins(), p, rule, &self.facts.role, limit, max, &why))
+    }
+
+    /// How many objects the limit counts for this role.
+    fn count(&self, limit: Limit) -> usize {
+        let ctx = self.view.ctx;
+        match limit {
+            Limit::Schemas => {
+                if self.superuser || self.predefined(Limit::Schemas).is_some() {
+                    return ctx.known_schemas.len();
+                }
+                let granted: BTreeSet<&str> = self
+                    .grants
+                    .iter()
+                    .filter_map(|(g, _)| match &g.object {
+                        Object::Schema { name } if schema_bits(&g.privileges) != 0 => Some(name.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let builtin = self.builtin_public_schema();
+                ctx.known_schemas
+                    .iter()
+                    .filter(|s| {
+                        granted.contains(s.as_str())
+                            || (builtin && *s == "public")
+                            || ctx.schema_owners.get(s.as_str()).is_some_and(|(owner, ..)| self.view.members.has(self.name(), owner, Mode::Usage))
+                    })
+                    .count()
+            }
+            Limit::Tables | Limit::Tagged(_) => {
+                let all = || ctx.tables.iter().filter(|t| ctx.counts(t, limit)).count();
+                if self.superuser || self.predefined(limit).is_some() {
+                    return all();
+                }
+                let bits = &self.view.table_bits;
+                let mut acc: Vec<u64> = bits.of(ctx, Some(self.name()), &self.facts.grants).to_vec();
+                let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
+                or(&bits.of(ctx, None, &ctx.public));
+                for r in self.view.members.granted_roles(self.name(), Mode::Usage) {
+                    if let Some(f) = (self.view.facts)(r) {
+                        or(&bits.of(ctx, Some(r), &f.grants));
+                    }
+                }
+                match limit {
+                    Limit::Tagged(tag) => match ctx.tagged.get(tag) {
+                        Some(mask) => acc.iter().zip(mask).map(|(b, m)| (b & m).count_ones() as usize).sum(),
+                        None => 0,
+                    },
+                    _ => acc.iter().map(|b| b.count_ones() as usize).sum(),
+                }
+            }
+        }
+    }
+
+    /// The objects counted, with their grounds (as [`limits::counted`] lists them), for a
+    /// role over its limit. Grant indexes are those of [`Self::origins`].
+    fn counted(&self, limit: Limit) -> Tally {
+        let ctx = self.view.ctx;
+        let mut tally = Tally::default();
+        match limit {
+            Limit::Schemas => {
+                let mut by_schema: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                for (i, (g, _)) in self.grants.iter().enumerate() {
+                    if let Object::Schema { name } = &g.object {
+                        if schema_bits(&g.privileges) != 0 {
+                            by_schema.entry(name).or_default().push(i);
+                        }
+                    }
+                }
+                for s in &ctx.known_schemas {
+                    let covering = by_schema.get(s.as_str()).map(Vec::as_slice).unwrap_or_default();
+                    if let Some(g) = self.schema_grounds(s, covering) {
+                        tally.add(|| format!("`{s}`"), &g, Some(s));
+                    }
+                }
+            }
+            Limit::Tables | Limit::Tagged(_) => {
+                // The grants covering each table: by schema (bulk) and by name.
+                let version = ctx.target_version;
+                let mut by_schema: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                let mut by_name: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+                for (i, (g, _)) in self.grants.iter().enumerate() {
+                    if relation_bits(&g.privileges, version) == 0 {
+                        continue;
+                    }
+                    match &g.object {
+                        Object::AllIn { kind: BulkKind::Tables, schema } => by_schema.entry(schema).or_default().push(i),
+                        Object::Table { schema, name } | Object::View { schema, name } => by_name.entry((schema, name)).or_default().push(i),
+                        _ => {}
+                    }
+                }
+                let predefined = OnceCell::new();
+                // Tables without a grant of their own share their schema's grounds.
+                let mut schema_best: BTreeMap<&str, Option<Grounds>> = BTreeMap::new();
+                for t in ctx.tables.iter().filter(|t| ctx.counts(t, limit)) {
+                    let name = || format!("`{}.{}`", t.schema, t.name);
+                    if self.superuser {
+                        tally.add(name, &Grounds::Superuser, None);
+                        continue;
+                    }
+                    let bulk = by_schema.get(t.schema.as_str()).into_iter().flatten();
+                    let own;
+                    let best = match by_name.get(&(t.schema.as_str(), t.name.as_str())) {
+                        Some(single) => {
+                            own = self.best(single.iter().chain(bulk).copied());
+                            own.as_ref()
+                        }
+                        None => schema_best.entry(t.schema.as_str()).or_insert_with(|| self.best(bulk.copied())).as_ref(),
+                    };
+                    let fallback = || predefined.get_or_init(|| self.predefined(limit).map(|(p, via)| Grounds::Predefined { role: p.to_string(), via })).as_ref();
+                    if let Some(g) = best.or_else(fallback) {
+                        tally.add(name, g, None);
+                    }
+                }
+            }
+        }
+        tally
+    }
+
+    /// The best grant among `candidates` (index into `self.grants`): the shortest chain.
+    fn best(&self, candidates: impl Iterator<Item = usize>) -> Option<Grounds> {
+        let mut best: Option<(usize, usize)> = None;
+        let mut public = None;
+        for i in candidates {
+            let (g, depth) = self.grants[i];
+            if g.grantee == Grantee::Public {
+                public.get_or_insert(i);
+                continue;
+            }
+            let len = self.length(g, depth);
+            if best.is_none_or(|(_, l)| len < l) {
+                best = Some((i, len));
+            }
+        }
+        if let Some((i, _)) = best {
+            let (g, _) = self.grants[i];
+            let Grantee::Role(r) = &g.grantee else { return None };
+            let via = self.via(r)?;
+            return Some(Grounds::Grant { via, grant: i, bulk: matches!(g.object, Object::AllIn { .. }) });
+        }
+        public.map(|i| Grounds::Public { grant: i })
+    }
+
+    /// Why the role has USAGE or CREATE on a schema (for a diagnostic); `covering`: the
+    /// indexes of the grants on the schema that give one of them.
+    fn schema_grounds(&self, schema: &str, covering: &[usize]) -> Option<Grounds> {
+        if self.superuser {
+            return Some(Grounds::Superuser);
+        }
+        if let Some((owner, _, _)) = self.view.ctx.schema_owners.get(schema) {
+            if let Some(via) = self.via(owner) {
+                return Some(Grounds::Owner { owner: owner.clone(), via });
+            }
+        }
+        if let Some(g) = self.best(covering.iter().copied()) {
+            return Some(g);
+        }
+        if let Some((p, via)) = self.predefined(Limit::Schemas) {
+            return Some(Grounds::Predefined { role: p.to_string(), via });
+        }
+        (schema == "public" && self.builtin_public_schema()).then_some(Grounds::BuiltinPublic)
+    }
+
+    /// Whether PostgreSQL's built-in USAGE (and CREATE up to 14) on schema `public` is left
+    /// to PUBLIC.
+    fn builtin_public_schema(&self) -> bool {
+        let ctx = self.view.ctx;
+        let builtin = bit(Privilege::Usage) | if ctx.target_version <= 14 { bit(Privilege::Create) } else { 0 };
+        let revoked = ctx.public.iter().filter(|g| g.revoke && matches!(&g.object, Object::Schema { name } if name == "public")).fold(0, |m, g| m | schema_bits(&g.privileges));
+        builtin & !revoked != 0
+    }
+
+    /// Why the count may miss objects (W036); `None` when it is exact.
+    fn unknown(&self, limit: Limit) -> Option<Unknown> {
+        if self.view.ctx.complete_inventory {
+            return None;
+        }
+        if self.superuser {
+            return Some(Unknown::Superuser);
+        }
+        if let Some((p, via)) = self.predefined(limit) {
+            return Some(Unknown::Predefined { role: p.to_string(), via });
+        }
+        if limit == Limit::Schemas {
+            return None;
+        }
+        let ctx = self.view.ctx;
+        self.grants
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (g, _))| match &g.object {
+                Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema) => Some((g.origin, i, schema)),
+                _ => None,
+            })
+            .min_by_key(|(origin, ..)| (origin.file, origin.item, origin.start))
+            .map(|(_, i, schema)| Unknown::Bulk { schema: schema.clone(), grant: i })
+    }
+
+    /// W040: a group role nobody is a member of and that holds nothing.
+    fn unused(&self) -> Option<Diagnostic> {
+        let role = &self.facts.role;
+        let ctx = self.view.ctx;
+        if role.is_user || role.attribute(AttributeKind::Login) || ctx.used.contains(&role.name) || ctx.library_files.contains(&role.origin.file) || self.facts.grants.iter().any(|g| !g.revoke) {
+            return None;
+        }
+        Some(
+            Diagnostic::new(Code::UnusedRole, role.origin, format!("role `{}` is not used: no role is a member of it", role.name))
+                .label("declared here")
+                .help(format!("it holds no privileges and no roles either: add `member of {}` to a role or user, or remove it", role.name)),
+        )
+    }
+
+    /// W042: direct grants that a role whose privileges this role has already gives.
+    fn shadowed(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let own: Vec<&ObjectGrant> = self.facts.grants.iter().filter(|g| !g.revoke).collect();
+        if own.is_empty() {
+            return out;
+        }
+        let x = self.name();
+        let objects: HashSet<&Object> = own.iter().map(|g| &g.object).collect();
+        // Inherited grants on the objects of the direct ones, in source order.
+        let mut inherited: Vec<&ObjectGrant> = self.grants.iter().filter(|(g, d)| *d == 1 && objects.contains(&g.object)).map(|(g, _)| *g).collect();
+        inherited.sort_by_key(|h| (h.origin.file, h.origin.item, h.origin.start));
+        for g in own {
+            for h in inherited.iter().filter(|h| h.object == g.object) {
+                let Grantee::Role(r) = &h.grantee else { continue };
+                if r == x || (g.grant_option && !h.grant_option) {
+                    continue;
+                }
+                let shadowed = crate::analysis::lint::covered(&g.privileges, &h.privileges);
+                if shadowed.len() < g.privileges.len() {
+                    continue;
+                }
+                let Some(Chain::Memberships(steps)) = self.view.members.answer(x, r, Mode::Usage) else { continue };
+                out.push(crate::analysis::lint::shadowed_diagnostic(g, h, x, r, &shadowed, &steps));
+                break;
+            }
+        }
+        out
+    }
+}

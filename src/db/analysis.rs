@@ -1,0 +1,153 @@
+//! The analysis as salsa queries, cut so that an edit re-runs only what it reaches.
+//!
+//! ```text
+//! resolved ─┬─ membership_graph (no positions) ── membership_analysis ─┐
+//!           ├─ memberships ── depths                                   │
+//!           ├─ rule_context (policies, inventory, PUBLIC grants) ──────┤
+//!           ├─ role_slots, grants_by_role ── role_chunk(c) ────────────┴─ chunk_diagnostics(c)
+//!           └───────────────────────────────────────────────────────────── analysis_diagnostics
+//! ```
+//!
+//! `resolved` changes with every edit that means something, but the extracted queries compare
+//! equal when the part they extract did not change, and salsa then reuses what depends on
+//! them. An edit to one user's grants changes one `role_chunk`, so one `chunk_diagnostics`
+//! re-runs; the membership analysis is reused.
+
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::{resolved, Policy};
+use crate::analysis::membership::{MembershipAnalysis, MembershipGraph};
+use crate::analysis::policy::Depths;
+use crate::analysis::role_rules::{self, Context, RoleChunk, RoleFacts, View, CHUNK};
+use crate::diagnostics::Diagnostic;
+use crate::model::{Grantee, Membership};
+use crate::syntax::FileId;
+
+/// The membership graph without positions: equal across edits that leave memberships and
+/// the SUPERUSER/INHERIT attributes alone.
+#[salsa::tracked]
+pub fn membership_graph(db: &dyn salsa::Database, policy: Policy) -> Arc<MembershipGraph> {
+    Arc::new(MembershipGraph::of(&resolved(db, policy).model, policy.options(db).target_version))
+}
+
+/// Who reaches whom through memberships (`pg_has_role` for every pair of roles), for the
+/// target version.
+#[salsa::tracked]
+pub fn membership_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<MembershipAnalysis> {
+    Arc::new(crate::analysis::membership::reach_graph(membership_graph(db, policy)))
+}
+
+/// The model's memberships, with their positions (for the chains diagnostics show).
+#[salsa::tracked]
+pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Membership>> {
+    Arc::new(resolved(db, policy).model.memberships.clone())
+}
+
+/// The longest chain of memberships of every role (`memberships deeper than`).
+#[salsa::tracked]
+pub fn depths(db: &dyn salsa::Database, policy: Policy) -> Arc<Depths> {
+    Arc::new(Depths::new(memberships(db, policy)))
+}
+
+/// What every role's checks share (see [`Context`]).
+#[salsa::tracked]
+pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
+    let library: Vec<FileId> = policy.files(db).iter().filter(|f| f.path(db).starts_with("<std>/")).map(|f| f.id(db)).collect();
+    Arc::new(Context::of(&resolved(db, policy).model, policy.options(db).target_version, policy.catalog(db).as_ref(), library))
+}
+
+/// Where each role of the model is: `(chunk, position in the chunk)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleSlots {
+    pub slots: HashMap<String, (u32, u32)>,
+    pub chunks: u32,
+}
+
+#[salsa::tracked]
+pub fn role_slots(db: &dyn salsa::Database, policy: Policy) -> Arc<RoleSlots> {
+    let roles = &resolved(db, policy).model.roles;
+    let mut slots = HashMap::with_capacity(roles.len());
+    for (i, r) in roles.iter().enumerate() {
+        slots.entry(r.name.clone()).or_insert(((i / CHUNK) as u32, (i % CHUNK) as u32));
+    }
+    Arc::new(RoleSlots { slots, chunks: roles.len().div_ceil(CHUNK) as u32 })
+}
+
+/// The model indexes of the grants to each role.
+#[salsa::tracked]
+pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<HashMap<String, Vec<usize>>> {
+    let mut by_role: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, g) in resolved(db, policy).model.grants.iter().enumerate() {
+        if let Grantee::Role(r) = &g.grantee {
+            match by_role.get_mut(r.as_str()) {
+                Some(v) => v.push(i),
+                None => {
+                    by_role.insert(r.clone(), vec![i]);
+                }
+            }
+        }
+    }
+    Arc::new(by_role)
+}
+
+/// The roles of one chunk with the grants made to them.
+#[salsa::tracked]
+pub fn role_chunk(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<RoleChunk> {
+    let resolved = resolved(db, policy);
+    let grants = grants_by_role(db, policy);
+    let by_role: HashMap<&str, Vec<usize>> = resolved.model.roles.iter().skip(chunk as usize * CHUNK).take(CHUNK).filter_map(|r| Some((r.name.as_str(), grants.get(&r.name)?.clone()))).collect();
+    Arc::new(role_rules::chunk(&resolved.model, &by_role, chunk as usize))
+}
+
+/// The per-role rules (policy rules and lint warnings) for the roles of one chunk.
+#[salsa::tracked]
+pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<Diagnostic>> {
+    let own = role_chunk(db, policy, chunk);
+    let members = membership_analysis(db, policy);
+    let ctx = rule_context(db, policy);
+    let slots = role_slots(db, policy);
+    // The chunks of the roles whose privileges these roles have.
+    let needed: BTreeSet<u32> = own.roles.iter().flat_map(|f| members.granted_roles(&f.role.name, crate::analysis::Mode::Usage)).filter_map(|r| slots.slots.get(r).map(|s| s.0)).filter(|&c| c != chunk).collect();
+    let mut loaded: HashMap<u32, Arc<RoleChunk>> = needed.into_iter().map(|c| (c, role_chunk(db, policy, c).clone())).collect();
+    loaded.insert(chunk, own.clone());
+    let facts = |name: &str| -> Option<&RoleFacts> {
+        let (c, i) = slots.slots.get(name)?;
+        loaded.get(c)?.roles.get(*i as usize)
+    };
+    let all_memberships: OnceCell<Arc<Vec<Membership>>> = OnceCell::new();
+    let memberships = || -> &[Membership] { all_memberships.get_or_init(|| memberships(db, policy).clone()) };
+    let all_depths: OnceCell<Arc<Depths>> = OnceCell::new();
+    let depths = || -> &Depths { all_depths.get_or_init(|| depths(db, policy).clone()) };
+    let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, table_bits: Default::default() };
+    Arc::new(own.roles.iter().flat_map(|f| role_rules::check(&view, f)).collect())
+}
+
+/// Every diagnostic of the analysis (policy rules and lint warnings), in parts: one per chunk
+/// of roles, then the rules over the whole policy (grants to PUBLIC, membership windows).
+/// `db::diagnostics` includes them only when the policy parses and resolves without errors.
+#[salsa::tracked]
+pub fn analysis_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Vec<Diagnostic>>>> {
+    let chunks = role_slots(db, policy).chunks;
+    let mut parts: Vec<Arc<Vec<Diagnostic>>> = (0..chunks).map(|c| chunk_diagnostics(db, policy, c).clone()).collect();
+    parts.push(whole_policy_diagnostics(db, policy).clone());
+    Arc::new(parts)
+}
+
+/// The rules that are not about one role: `forbid grant … to public` and W041.
+#[salsa::tracked]
+pub fn whole_policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
+    let ctx = rule_context(db, policy);
+    let mut out = crate::analysis::policy::public_grants(&ctx.policies, &ctx.public);
+    crate::analysis::lint::closing_windows(memberships(db, policy), policy.options(db).at, &mut out);
+    Arc::new(out)
+}
+
+/// Effective object privileges (`has_*_privilege` answers with their grounds) for the
+/// target version (see [`crate::analysis::privileges`]).
+#[salsa::tracked]
+pub fn privilege_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<crate::analysis::privileges::PrivilegeAnalysis> {
+    let members = membership_analysis(db, policy);
+    Arc::new(crate::analysis::privileges::effective(&resolved(db, policy).model, members.as_ref()))
+}
