@@ -130,12 +130,12 @@ fn step_label(step: &Step) -> String {
 // ---------------------------------------------------------------------------------- exclusive
 
 /// The memberships by which `role` is a member of `granted` (`MEMBER` mode); empty when they
-/// are the same role.
+/// are the same role. `rolec graph` draws the same chains.
 ///
 /// For a superuser the analysis answers "member of everything"; here only its memberships
 /// count: reporting every superuser under every `exclusive` rule would be noise (a superuser
 /// bypasses every check anyway; `forbid superuser` is the rule for them).
-fn member_chain(model: &Model, analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<Step>> {
+pub(crate) fn member_chain(model: &Model, analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<Step>> {
     match analysis.answer(role, granted, Mode::Member)? {
         Chain::SameRole => Some(Vec::new()),
         Chain::Memberships(steps) => Some(steps),
