@@ -306,3 +306,171 @@ fn command_svg_needs_graphviz() {
         }
     }
 }
+
+// ====================================================================== exclusive rules
+
+/// The model of a policy whose only errors are violations of `exclusive` rules (E030).
+fn model_with_violations(policy: &str) -> Model {
+    let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), policy.into())]), options()).unwrap();
+    let errors: Vec<_> = ws.diagnostics().iter().filter(|d| d.is_error() && d.code.as_str() != "E030").map(|d| d.message.clone()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    ws.resolved().model.clone()
+}
+
+/// alice reaches `approver` by alice → team_a → approver (and by a longer chain through `mid`)
+/// and `requester` by alice → team_b → requester. bob shares `team_a` but breaks nothing; the
+/// rule applies to users, so the teams themselves are not checked.
+const SOD: &str = r#"
+role approver {}
+role requester {}
+role auditor {}
+role team_a { member of approver }
+role team_b { member of requester }
+role mid { member of team_a }
+user alice { member of mid, team_a, team_b }
+user bob { member of team_a, auditor }
+policy sod applies to users { RULE }
+"#;
+
+fn sod(rule: &str) -> Model {
+    model_with_violations(&SOD.replace("RULE", rule))
+}
+
+const CHAIN_EDGES: [&str; 4] = [r#""alice" -> "team_a""#, r#""alice" -> "team_b""#, r#""team_a" -> "approver""#, r#""team_b" -> "requester""#];
+
+#[test]
+fn dot_marks_an_exclusive_pair_its_violation_and_the_chains() {
+    let out = dot(&sod("exclusive approver, requester"));
+    let l = lines(&out);
+    assert!(l.contains(&r#""approver" -> "requester" [dir=none, constraint=false, style=dashed, color=red, fontcolor=red, label="exclusive (policy sod)"];"#), "{out}");
+    assert!(l.contains(&r##""alice" [shape=ellipse, style=filled, color=red, penwidth=2, fillcolor="#ffe0e0"];"##), "{out}");
+    // Other nodes are drawn as before.
+    for n in ["bob", "team_a", "mid", "approver"] {
+        let line = l.iter().find(|x| x.starts_with(&format!("\"{n}\" ["))).unwrap();
+        assert!(!line.contains("red"), "{line}");
+    }
+    // Exactly the edges of the two shortest chains are red: not alice → mid → team_a (longer),
+    // nor bob's memberships.
+    let red: Vec<&str> = l.iter().copied().filter(|x| x.contains("->") && x.contains("penwidth=2.5")).collect();
+    assert_eq!(red.len(), CHAIN_EDGES.len(), "{out}");
+    for e in CHAIN_EDGES {
+        assert!(red.contains(&format!("{e} [color=red, penwidth=2.5];").as_str()), "`{e}` not red in\n{out}");
+    }
+    for e in [r#""alice" -> "mid";"#, r#""mid" -> "team_a";"#, r#""bob" -> "team_a";"#, r#""bob" -> "auditor";"#] {
+        assert!(l.contains(&e), "missing plain `{e}` in\n{out}");
+    }
+    assert!(l.iter().any(|x| x.starts_with("graph [label=")), "legend missing:\n{out}");
+}
+
+#[test]
+fn mermaid_marks_an_exclusive_pair_its_violation_and_the_chains() {
+    let out = mermaid(&sod("exclusive approver, requester"));
+    let l = lines(&out);
+    // Nodes: alice, approver, auditor, bob, mid, requester, team_a, team_b.
+    assert!(l.contains(&r#"n0(["alice"]):::violation"#), "{out}");
+    assert!(l.contains(&r#"n3(["bob"])"#), "{out}");
+    assert!(l.contains(&r#"n1 -.-|"exclusive (policy sod)"| n5"#), "{out}");
+    assert!(l.contains(&"classDef violation stroke:red,stroke-width:3px,fill:#ffe0e0"), "{out}");
+    assert!(l.iter().any(|x| x.starts_with("%% ")), "legend missing:\n{out}");
+    // Links in order: alice→mid, alice→team_a, alice→team_b, bob→auditor, bob→team_a,
+    // mid→team_a, team_a→approver, team_b→requester, then the pair.
+    let links: Vec<&str> = l.iter().copied().filter(|x| x.starts_with('n') && x.contains(" n")).collect();
+    assert_eq!(links.len(), 9, "{out}");
+    assert_eq!(links[8], r#"n1 -.-|"exclusive (policy sod)"| n5"#);
+    assert!(l.contains(&"linkStyle 1,2,6,7 stroke:red,stroke-width:3px"), "{out}");
+    assert!(l.contains(&"linkStyle 8 stroke:red,color:red"), "{out}");
+    assert_eq!(l.iter().filter(|x| x.starts_with("linkStyle")).count(), 2, "{out}");
+}
+
+#[test]
+fn a_rule_without_violation_draws_only_its_pairs() {
+    let m = sod("exclusive approver, requester, mid");
+    // alice breaks approver/requester and mid/requester; now a rule nobody breaks.
+    let clean = sod("exclusive requester, auditor\n exclusive mid, auditor");
+    let out = dot(&clean);
+    let l = lines(&out);
+    assert!(l.contains(&r#""auditor" -> "requester" [dir=none, constraint=false, style=dashed, color=red, fontcolor=red, label="exclusive (policy sod)"];"#), "{out}");
+    assert!(l.contains(&r#""auditor" -> "mid" [dir=none, constraint=false, style=dashed, color=red, fontcolor=red, label="exclusive (policy sod)"];"#), "{out}");
+    assert!(!out.contains("penwidth"), "no violation, nothing marked:\n{out}");
+    assert!(!out.contains("filled"), "{out}");
+    let mm = mermaid(&clean);
+    assert!(!mm.contains("violation") && !mm.contains("stroke-width"), "{mm}");
+    assert_eq!(mm.matches(" -.-|").count(), 2, "{mm}");
+    assert!(mm.contains("linkStyle 8,9 stroke:red,color:red"), "{mm}");
+
+    // A rule of three roles: each pair; alice breaks two of them.
+    let out = dot(&m);
+    let pairs: Vec<&str> = out.lines().filter(|x| x.contains("dir=none")).collect();
+    assert_eq!(pairs.len(), 3, "{out}");
+    for (a, b) in [("approver", "mid"), ("approver", "requester"), ("mid", "requester")] {
+        assert!(pairs.iter().any(|p| p.trim().starts_with(&format!("\"{a}\" -> \"{b}\" "))), "pair {a}, {b} missing in\n{out}");
+    }
+    // alice → mid joins the chains (alice reaches `mid` through it).
+    assert!(out.contains(r#""alice" -> "mid" [color=red, penwidth=2.5];"#), "{out}");
+}
+
+#[test]
+fn warn_rules_are_drawn_lighter() {
+    let out = dot(&sod("warn exclusive approver, requester"));
+    let l = lines(&out);
+    assert!(l.contains(&r#""approver" -> "requester" [dir=none, constraint=false, style=dashed, color=orange, fontcolor=orange, label="exclusive (policy sod)"];"#), "{out}");
+    assert!(l.contains(&r##""alice" [shape=ellipse, style=filled, color=orange, penwidth=2, fillcolor="#fff0d0"];"##), "{out}");
+    for e in CHAIN_EDGES {
+        assert!(l.contains(&format!("{e} [color=orange, penwidth=2.5];").as_str()), "`{e}` not orange in\n{out}");
+    }
+    assert!(!out.contains("color=red"), "{out}");
+    let mm = mermaid(&sod("warn exclusive approver, requester"));
+    assert!(mm.contains(r#"n0(["alice"]):::violationwarn"#), "{mm}");
+    assert!(mm.contains("classDef violationwarn stroke:orange"), "{mm}");
+    assert!(mm.contains("linkStyle 1,2,6,7 stroke:orange,stroke-width:3px"), "{mm}");
+    assert!(mm.contains("linkStyle 8 stroke:orange,color:orange"), "{mm}");
+    assert!(!mm.contains(":::violation\n") && !mm.contains(":red"), "{mm}");
+
+    // The same pair in an error rule and a `warn` rule: the error wins.
+    let both = dot(&sod("warn exclusive approver, requester\n exclusive requester, approver"));
+    assert_eq!(both.matches("dir=none").count(), 1, "{both}");
+    assert!(both.contains(r#""alice" [shape=ellipse, style=filled, color=red"#), "{both}");
+    assert!(!both.contains("color=orange"), "{both}");
+}
+
+#[test]
+fn marks_are_deterministic_and_escaped() {
+    let m = sod("exclusive approver, requester, auditor");
+    assert_eq!(dot(&m), dot(&m));
+    assert_eq!(mermaid(&m), mermaid(&m));
+    // Hostile names in an exclusive rule and on a violating chain.
+    let text = "role \"a\\\"b\" {}\nrole \"c<d>\" {}\nuser \"u\\\\v\" { member of \"a\\\"b\", \"c<d>\" }\npolicy p { exclusive \"a\\\"b\", \"c<d>\" }\n";
+    let m = model_with_violations(text);
+    let out = dot(&m);
+    assert!(out.contains(r#""a\"b" -> "c<d>" [dir=none"#), "{out}");
+    assert!(out.contains(r#""u\\v" -> "a\"b" [color=red, penwidth=2.5];"#), "{out}");
+    let mm = mermaid(&m);
+    assert!(mm.contains(r#"n2(["u#92;v"]):::violation"#), "{mm}");
+    assert!(mm.contains(r#"n0 -.-|"exclusive (policy p)"| n1"#), "{mm}");
+    assert!(!mm.contains("c<d>"), "{mm}");
+}
+
+#[test]
+fn command_draws_violations_of_error_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sod.role"), SOD.replace("RULE", "exclusive approver, requester")).unwrap();
+    // E030 fails the build, yet the graph is what shows it: drawn, with the diagnostic on stderr.
+    let out = rolec(&["graph", "sod.role", "--target-version", "16", "--at", "2025-01-01"], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E030"));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), dot(&sod("exclusive approver, requester")));
+    let out = rolec(&["graph", "sod.role", "--target-version", "16", "--at", "2025-01-01", "--format", "mermaid"], dir.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), mermaid(&sod("exclusive approver, requester")));
+    if which_dot().is_some() {
+        let out = rolec(&["graph", "sod.role", "--format", "svg"], dir.path());
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let svg = String::from_utf8_lossy(&out.stdout);
+        assert!(svg.contains("<svg") && svg.contains("exclusive (policy sod)"), "{svg}");
+    }
+    // Other errors still stop it.
+    std::fs::write(dir.path().join("bad.role"), SOD.replace("RULE", "exclusive approver, nobody")).unwrap();
+    let out = rolec(&["graph", "bad.role"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}

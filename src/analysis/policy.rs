@@ -143,7 +143,7 @@ fn step_label(step: &Step) -> String {
 // ---------------------------------------------------------------------------------- exclusive
 
 /// The memberships by which `role` is a member of `granted` (`MEMBER` mode); empty when they
-/// are the same role.
+/// are the same role. `rolec graph` draws the same chains.
 ///
 /// For a superuser the analysis answers "member of everything"; here only its memberships
 /// count: reporting every superuser under every `exclusive` rule would be noise (a superuser

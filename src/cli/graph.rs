@@ -1,6 +1,8 @@
 //! `rolec graph`: the role hierarchy as Graphviz DOT, a Mermaid flowchart, or SVG (DOT piped
-//! through Graphviz's `dot -Tsvg`). Exit 1 when the policy has errors; 2 on usage errors and
-//! when SVG is asked for but Graphviz is not installed.
+//! through Graphviz's `dot -Tsvg`). The diagnostics go to standard error. Exit 1 when the
+//! policy has errors, except violations of its `policy` rules: the graph is drawn then, with
+//! the violations of `exclusive` rules marked (see [`crate::analysis::graph`]). Exit 2 on usage
+//! errors and when SVG is asked for but Graphviz is not installed.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,8 +10,9 @@ use std::process::{Command, ExitCode, Stdio};
 
 use clap::{Args, ValueEnum};
 
-use super::PolicyArgs;
+use super::{report, Format, PolicyArgs};
 use crate::analysis::graph::RoleGraph;
+use crate::diagnostics::Code;
 
 #[derive(Args)]
 pub struct GraphArgs {
@@ -23,6 +26,9 @@ pub struct GraphArgs {
     out: Option<PathBuf>,
 }
 
+/// The errors of `policy` rules (see [`crate::analysis::policy`]).
+const RULE_ERRORS: [Code; 5] = [Code::ExclusiveRoles, Code::ForbiddenAttribute, Code::ForbiddenPublicGrant, Code::TooManyAdminRights, Code::TooManyObjects];
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
     Dot,
@@ -31,10 +37,15 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: GraphArgs) -> Result<ExitCode, String> {
-    let Some(ws) = args.policy.load_sound()? else {
+    let ws = args.policy.load(args.policy.options())?;
+    let diagnostics = ws.diagnostics();
+    report(&ws, &diagnostics, Format::Human);
+    // Violations of policy rules are what the graph shows: only other errors stop it. Rules
+    // are checked on a sound model only (`db::diagnostics`), so their codes imply one.
+    if diagnostics.iter().any(|d| d.is_error() && !RULE_ERRORS.contains(&d.code)) {
         return Ok(ExitCode::from(1));
-    };
-    let graph = RoleGraph::of(&ws.resolved().model);
+    }
+    let graph = RoleGraph::of(&ws.resolved().model, crate::db::membership_analysis(&ws.db, ws.policy));
     let bytes = match args.format {
         GraphFormat::Dot => graph.dot().into_bytes(),
         GraphFormat::Mermaid => graph.mermaid().into_bytes(),
