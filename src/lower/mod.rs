@@ -396,17 +396,27 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
 }
 
 /// One entry per (owner, schema, kind, grantee, option, direction), privileges united, so
-/// two bulk grants that imply the same default privileges emit one statement.
+/// two bulk grants that imply the same default privileges emit one statement; a revoke
+/// between two grants of the same grantee (or a grant between two revokes) keeps them apart.
 fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
-    let mut out: Vec<DefaultPrivilege> = Vec::new();
+    merged_default_privileges(all).into_iter().map(|(d, _)| d).collect()
+}
+
+/// The `ALTER DEFAULT PRIVILEGES` statements `up.sql` runs, in order: entries merged as
+/// [`merge_default_privileges`] does, each with the indexes of the model entries it unites
+/// (in model order). The privilege analysis replays them to know what objects created later
+/// get.
+pub fn merged_default_privileges(all: &[DefaultPrivilege]) -> Vec<(DefaultPrivilege, Vec<usize>)> {
+    let mut out: Vec<(DefaultPrivilege, Vec<usize>)> = Vec::new();
     type Key<'k> = (&'k str, Option<&'k str>, DefaultKind, &'k Grantee, bool, bool);
     let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
-    for d in all {
+    for (i, d) in all.iter().enumerate() {
         let kind = if d.kind == DefaultKind::Routines { DefaultKind::Functions } else { d.kind };
         let key = (d.owner.as_str(), d.schema.as_deref(), kind, &d.grantee, d.grant_option, d.revoke);
         match index.get(&key) {
-            Some(&i) => {
-                let e = &mut out[i];
+            Some(&k) => {
+                let (e, sources) = &mut out[k];
+                sources.push(i);
                 for p in &d.privileges {
                     if !e.privileges.contains(p) {
                         e.privileges.push(*p);
@@ -417,10 +427,15 @@ fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
                 }
             }
             None => {
+                // A grant after a revoke of the same grantee (or the reverse) starts a new
+                // statement, so that the statements keep the policy's order.
+                for option in [false, true] {
+                    index.remove(&(key.0, key.1, key.2, key.3, option, !d.revoke));
+                }
                 index.insert(key, out.len());
                 let mut d = d.clone();
                 d.kind = kind;
-                out.push(d);
+                out.push((d, vec![i]));
             }
         }
     }
