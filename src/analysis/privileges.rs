@@ -34,7 +34,8 @@
 //! ACL of additions. A new object's ACL is the global one united with its schema's, as
 //! PostgreSQL's `get_user_default_acl` does; it is then read like any ACL (USAGE-mode
 //! membership, PUBLIC, predefined roles, superuser; the creator's members implicitly hold
-//! every grant option, even for privileges a global default took from the creator).
+//! every grant option, even for privileges a global default took from the creator). As in
+//! PostgreSQL (aclmerge), when both ACLs are empty the new object gets the built-in default.
 //!
 //! Not modelled: owners of existing tables/views/sequences/functions (the policy does not
 //! state them), grantors (who granted a grant option further), the order of a PUBLIC grant and
@@ -601,18 +602,20 @@ impl PrivilegeAnalysis {
                 return Some(FutureGrounds::Owner { creator: creator.clone(), via });
             }
         }
-        let builtin;
-        let global = match self.future.get(&(creator.clone(), None, object.kind)) {
-            Some(acl) => acl,
-            None => {
-                builtin = DefaultAcl::builtin(object.kind, creator, self.target_version);
-                &builtin
-            }
-        };
-        let schema = match (&object.schema, object.kind) {
+        let fallback = DefaultAcl::builtin(object.kind, creator, self.target_version);
+        let mut global = self.future.get(&(creator.clone(), None, object.kind)).unwrap_or(&fallback);
+        let mut schema = match (&object.schema, object.kind) {
             (Some(s), k) if k != FutureKind::Schema => self.future.get(&(creator.clone(), Some(s.clone()), k)),
             _ => None,
         };
+        // PostgreSQL's aclmerge returns NULL when both ACLs are empty, and a NULL ACL is the
+        // built-in default: a global entry that revoked everything from everyone gives the new
+        // object the built-in privileges back, unless a per-schema entry adds something.
+        let empty = |acl: &DefaultAcl| acl.items.iter().all(|i| i.privileges == 0);
+        if empty(global) && schema.is_none_or(empty) {
+            global = &fallback;
+            schema = None;
+        }
         let mut best: Option<FutureGrounds> = None;
         let mut best_len = usize::MAX;
         let mut public: Option<FutureGrounds> = None;

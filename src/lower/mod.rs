@@ -371,7 +371,30 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
     let option = if d.grant_option { " WITH GRANT OPTION" } else { "" };
     let revoke = format!("{head} REVOKE {privs} ON {kind} FROM {to};");
     if !d.revoke {
-        return (format!("{head} GRANT {privs} ON {kind} TO {to}{option};"), Some(revoke));
+        let up = format!("{head} GRANT {privs} ON {kind} TO {to}{option};");
+        if d.schema.is_some() {
+            return (up, Some(revoke));
+        }
+        // A global entry starts from the built-in default (the owner has every privilege,
+        // PUBLIC has EXECUTE on functions and USAGE on types): revoking those would leave an
+        // entry behind (and block DROP ROLE). Only what the grant added is taken back.
+        let builtin = |p: Privilege| match &d.grantee {
+            Grantee::Role(r) => *r == d.owner,
+            Grantee::Public => match d.kind {
+                DefaultKind::Functions | DefaultKind::Routines => matches!(p, Privilege::All | Privilege::Execute),
+                DefaultKind::Types => matches!(p, Privilege::All | Privilege::Usage),
+                _ => false,
+            },
+        };
+        let (kept, added): (Vec<Privilege>, Vec<Privilege>) = d.privileges.iter().partition(|p| builtin(**p));
+        let mut down = Vec::new();
+        if d.grant_option && !kept.is_empty() {
+            down.push(format!("{head} REVOKE GRANT OPTION FOR {} ON {kind} FROM {to};", privileges_sql(&kept, None)));
+        }
+        if !added.is_empty() {
+            down.push(format!("{head} REVOKE {} ON {kind} FROM {to};", privileges_sql(&added, None)));
+        }
+        return (up, (!down.is_empty()).then(|| down.join(" ")));
     }
     // Undo a revoke by granting back only what the built-in defaults hold: everything for the
     // owner itself, EXECUTE on functions and USAGE on types for PUBLIC.
