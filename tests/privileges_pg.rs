@@ -14,7 +14,8 @@
 //! those must equal `PrivilegeAnalysis::answer_future` (and `answer_future_grant_option`).
 //!
 //! PostgreSQL 15 by default; `ROLEC_PG_BIN` selects another server (16+ adds per-membership
-//! options, 17 MAINTAIN). `PROPTEST_CASES` overrides the number of random policies (20).
+//! options, 17 MAINTAIN). `PROPTEST_CASES` overrides the number of random policies (100, about
+//! 10 s; `PROPTEST_CASES=2000` for a long run).
 
 mod support;
 
@@ -22,7 +23,7 @@ use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use rolec::analysis::privileges::{effective, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis};
+use rolec::analysis::privileges::{effective, FutureGrounds, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis};
 use rolec::analysis::reach;
 use rolec::db::{Sources, Workspace};
 use rolec::model::BuildOptions;
@@ -598,7 +599,7 @@ fn random_policies_agree_with_has_privilege() {
     let version = target_version(&pg);
     pg.exec(DB, SETUP).expect("create the inventory");
     let before = role_list(&pg);
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
     let mut runner = TestRunner::new(Config { cases, max_shrink_iters: 32, failure_persistence: None, ..Config::default() });
     let tally = std::cell::RefCell::new(Tally::default());
     let result = runner.run(&case(version), |c| {
@@ -638,8 +639,10 @@ fn hand_written_policy_agrees_and_explains() {
     let before = role_list(&pg);
     let text = format!(
         "{INVENTORY}role r0 {{\n  grant select on tables in schema s0\n  grant usage on schema s0\n}}\nrole r1 {{ member of r0 }}\nrole r2 {{\n  noinherit\n  member of r0\n}}\nuser r3 {{ member of pg_read_all_data }}\nrole r4 {{ member of pg_write_all_data }}\npublic {{\n  revoke execute on function s0.f(integer)\n}}\n"
-    );
-    let n = differential(&pg, &text, &before, 5, &mut Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    )
+    .replace("schema s0 {}", "schema s0 { owner r5 }")
+        + "role r5\nrole r6 { grant select on table s0.t0 with grant option }\ndefaults for role r5 {\n  revoke execute on functions from public\n  grant execute on functions to r6 with grant option\n}\n";
+    let n = differential(&pg, &text, &before, 7, &mut Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let built = build(&text, version);
     let t0 = ObjectRef::Table { schema: "s0".into(), name: "t0".into() };
     let a = &built.analysis;
@@ -648,5 +651,14 @@ fn hand_written_policy_agrees_and_explains() {
     assert!(matches!(a.answer("r3", Privilege::Select, &t0), Some(Grounds::Predefined { .. })));
     let f = ObjectRef::Function { schema: "s0".into(), name: "f".into(), args: vec!["integer".into()] };
     assert_eq!(a.answer("r4", Privilege::Execute, &f), None);
+    // Grant options, and objects r5 creates later.
+    assert!(matches!(a.answer_grant_option("r6", Privilege::Select, &t0), Some(Grounds::Grant { .. })));
+    assert_eq!(a.answer_grant_option("r0", Privilege::Select, &t0), None);
+    let later = |kind, schema: &str| FutureObject { kind, schema: Some(schema.into()), creator: "r5".into() };
+    assert!(matches!(a.answer_future("r1", Privilege::Select, &later(FutureKind::Table, "s0")), Some(FutureGrounds::Default { .. })));
+    assert_eq!(a.answer_future("r1", Privilege::Select, &later(FutureKind::Table, "s1")), None);
+    assert_eq!(a.answer_future("r1", Privilege::Execute, &later(FutureKind::Function, "s1")), None);
+    assert!(matches!(a.answer_future_grant_option("r6", Privilege::Execute, &later(FutureKind::Function, "s1")), Some(FutureGrounds::Default { .. })));
+    assert!(matches!(a.answer_future_grant_option("r5", Privilege::Select, &later(FutureKind::Table, "s1")), Some(FutureGrounds::Owner { .. })));
     eprintln!("PostgreSQL {}: hand-written policy, {n} answers compared", pg.major());
 }
