@@ -44,8 +44,8 @@ CREATE FUNCTION s0.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1';
 CREATE SCHEMA s2;
 GRANT USAGE, CREATE ON SCHEMA s2 TO PUBLIC;
 -- The validators of sql and plpgsql check that the creator may EXECUTE the new function,
--- which one whose default privileges revoke EXECUTE from itself may not: a language without
--- a validator for the functions created later.
+-- which one whose default privileges revoke EXECUTE from itself and from PUBLIC may not: a
+-- language without a validator for the functions created later.
 CREATE FUNCTION public.nv_handler() RETURNS language_handler AS '$libdir/plpgsql', 'plpgsql_call_handler' LANGUAGE C;
 CREATE TRUSTED LANGUAGE plnv HANDLER public.nv_handler;
 ";
