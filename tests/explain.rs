@@ -188,3 +188,74 @@ fn superusers_and_external_roles() {
     let (out, p) = rolec(&["who-can", "member of legacy"], policy);
     assert_eq!(stdout(&out), format!("member of legacy:\n  r: r → legacy ({p}:2)\n  boss: superuser\n"));
 }
+
+/// Line numbers matter: the assertions name them.
+const LATER: &str = "\
+schema app { owner app_owner, creators [etl] }
+role app_owner
+user etl
+role reader {
+  grant usage on schema app
+  grant select on tables in schema app with grant option
+}
+user alice { member of reader }
+role runner
+defaults for role app_owner {
+  revoke execute on functions from public
+  grant execute on functions to runner
+}
+table app.orders
+";
+
+#[test]
+fn explain_shows_grant_options_and_objects_created_later() {
+    let (out, p) = rolec(&["explain", "alice"], LATER);
+    let text = stdout(&out);
+    let via = format!("via alice → reader ({p}:8)");
+    for e in [
+        format!("    select: through role `reader` (bulk grant at {p}:6) {via} (with grant option)"),
+        format!("    usage: through role `reader` (grant at {p}:5) {via}"),
+        "on objects created later:".to_string(),
+        "  future tables in schema app created by etl".to_string(),
+        "  future functions in schema app created by etl".to_string(),
+        "    execute: built-in default (PUBLIC)".to_string(),
+    ] {
+        assert!(text.lines().any(|l| l == e), "no line {e:?} in:\n{text}");
+    }
+    // PUBLIC's EXECUTE is revoked for functions app_owner creates.
+    assert!(!text.contains("future functions in schema app created by app_owner"), "{text}");
+    let (out, p) = rolec(&["explain", "runner", "--format", "json"], LATER);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let later = json["created_later"].as_array().unwrap();
+    let global = later.iter().find(|x| x["description"] == "future functions created by app_owner").unwrap();
+    assert_eq!(global["privilege"], "execute");
+    assert_eq!((global["grounds"]["kind"].as_str(), global["grounds"]["at"].as_str(), global["grounds"]["implied"].as_bool()), (Some("default"), Some(format!("{p}:12").as_str()), Some(false)));
+    assert!(global["grant_option"].is_null());
+    let (out, _) = rolec(&["explain", "reader", "--format", "json"], LATER);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let select = json["privileges"].as_array().unwrap().iter().find(|x| x["privilege"] == "select").unwrap();
+    assert_eq!(select["grant_option"]["kind"], "grant");
+}
+
+#[test]
+fn who_can_on_objects_created_later_and_grant_options() {
+    let (out, p) = rolec(&["who-can", "select on future tables in schema app created by etl"], LATER);
+    assert_eq!(
+        stdout(&out),
+        format!("select on future tables in schema app created by etl:\n  etl: creator `etl` owns it\n  reader: direct bulk grant at {p}:6\n  alice: through role `reader` (bulk grant at {p}:6) via alice → reader ({p}:8)\n")
+    );
+    let (out, p) = rolec(&["who-can", "execute on future functions created by app_owner"], LATER);
+    assert_eq!(stdout(&out), format!("execute on future functions created by app_owner:\n  app_owner: creator `app_owner` owns it\n  runner: direct default privilege at {p}:12\n"));
+    let (out, _) = rolec(&["who-can", "execute on future functions in schema app created by etl", "--format", "json"], LATER);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["public"]["kind"], "builtin_public");
+    assert_eq!(json["object"]["creator"], "etl");
+    let (out, p) = rolec(&["who-can", "grant select on table app.orders"], LATER);
+    assert_eq!(stdout(&out), format!("grant select on table app.orders:\n  reader: direct bulk grant at {p}:6\n  alice: through role `reader` (bulk grant at {p}:6) via alice → reader ({p}:8)\n"));
+    let (out, _) = rolec(&["who-can", "grant usage on schema app"], LATER);
+    assert_eq!(stdout(&out), "grant usage on schema app:\n  app_owner: owner `app_owner`\n");
+    let (out, _) = rolec(&["who-can", "grant delete on future tables created by etl"], LATER);
+    assert_eq!(stdout(&out), "grant delete on future tables created by etl:\n  etl: creator `etl` owns it\n");
+    let (out, _) = rolec(&["who-can", "select on future tables created by nobody"], LATER);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -3,10 +3,19 @@
 //! columns a, b; view s0.v; sequence s0.q; function s0.f(integer)), after `up.sql` the
 //! server's `has_table_privilege`, `has_column_privilege`, `has_sequence_privilege`,
 //! `has_function_privilege`, `has_schema_privilege` and `has_database_privilege` must equal
-//! the analyzer's answer for every policy role × object × privilege.
+//! the analyzer's answer for every policy role × object × privilege, asked both plainly and
+//! `… WITH GRANT OPTION`.
+//!
+//! Objects created later: the policies also declare schema owners and creators (bulk grants
+//! then imply default privileges) and `defaults for role C [in schema S]` blocks. After
+//! `up.sql`, in a transaction that is rolled back, every creator role creates (after `SET
+//! ROLE`) a table, a view, a sequence and a function in s0, s1 and s2 (a schema no default
+//! privilege names, which stands for "any other schema") and a schema; the server's answers on
+//! those must equal `PrivilegeAnalysis::answer_future` (and `answer_future_grant_option`).
 //!
 //! PostgreSQL 15 by default; `ROLEC_PG_BIN` selects another server (16+ adds per-membership
-//! options, 17 MAINTAIN). `PROPTEST_CASES` overrides the number of random policies (20).
+//! options, 17 MAINTAIN). `PROPTEST_CASES` overrides the number of random policies (100, about
+//! 10 s; `PROPTEST_CASES=2000` for a long run).
 
 mod support;
 
@@ -14,7 +23,7 @@ use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use rolec::analysis::privileges::{effective, Grounds, ObjectRef, PrivilegeAnalysis};
+use rolec::analysis::privileges::{effective, FutureGrounds, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis};
 use rolec::analysis::reach;
 use rolec::db::{Sources, Workspace};
 use rolec::model::BuildOptions;
@@ -32,6 +41,13 @@ CREATE TABLE s1.t0 (a int, b int);
 CREATE VIEW s0.v AS SELECT a, b FROM s0.t0;
 CREATE SEQUENCE s0.q;
 CREATE FUNCTION s0.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1';
+CREATE SCHEMA s2;
+GRANT USAGE, CREATE ON SCHEMA s2 TO PUBLIC;
+-- The validators of sql and plpgsql check that the creator may EXECUTE the new function,
+-- which one whose default privileges revoke EXECUTE from itself and from PUBLIC may not: a
+-- language without a validator for the functions created later.
+CREATE FUNCTION public.nv_handler() RETURNS language_handler AS '$libdir/plpgsql', 'plpgsql_call_handler' LANGUAGE C;
+CREATE TRUSTED LANGUAGE plnv HANDLER public.nv_handler;
 ";
 
 const INVENTORY: &str = "schema s0 {}\nschema s1 {}\ntable s0.t0\ntable s0.t1\ntable s1.t0\nview s0.v\nsequence s0.q\nfunction s0.f(integer)\n";
@@ -44,7 +60,20 @@ fn role_list(pg: &PgCluster) -> Vec<String> {
     pg.query_strings(DB, "SELECT rolname FROM pg_roles ORDER BY 1")
 }
 
-fn privilege(name: &str) -> Privilege {
+/// A privilege as the queries name it, and whether it is asked `WITH GRANT OPTION`.
+fn privilege(name: &str) -> (Privilege, bool) {
+    match name.strip_suffix(" WITH GRANT OPTION") {
+        Some(p) => (plain_privilege(p), true),
+        None => (plain_privilege(name), false),
+    }
+}
+
+/// `'SELECT','SELECT WITH GRANT OPTION',…` for a list of privilege names.
+fn with_options(privileges: &[&str]) -> String {
+    privileges.iter().flat_map(|p| [format!("'{p}'"), format!("'{p} WITH GRANT OPTION'")]).collect::<Vec<_>>().join(",")
+}
+
+fn plain_privilege(name: &str) -> Privilege {
     match name {
         "SELECT" => Privilege::Select,
         "INSERT" => Privilege::Insert,
@@ -63,12 +92,12 @@ fn privilege(name: &str) -> Privilege {
     }
 }
 
-fn table_privileges(version: u32) -> &'static str {
+fn table_privileges(version: u32) -> String {
+    let mut p = vec!["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"];
     if version >= 17 {
-        "'SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER','MAINTAIN'"
-    } else {
-        "'SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER'"
+        p.push("MAINTAIN");
     }
+    with_options(&p)
 }
 
 /// One query per kind; each row: role, object parts, privilege, answer. The object is built
@@ -91,43 +120,127 @@ fn queries(version: u32) -> Vec<Query> {
         (
             "has_column_privilege",
             format!(
-                "SELECT r.rolname, n.nspname, c.relname, a.attname, p, has_column_privilege(r.oid, c.oid, a.attname, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0, unnest(ARRAY['SELECT','INSERT','UPDATE','REFERENCES']) p WHERE {role_filter} AND n.nspname IN ('s0', 's1') AND c.relkind IN ('r', 'v') ORDER BY 1, 2, 3, 4, 5"
+                "SELECT r.rolname, n.nspname, c.relname, a.attname, p, has_column_privilege(r.oid, c.oid, a.attname, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1') AND c.relkind IN ('r', 'v') ORDER BY 1, 2, 3, 4, 5",
+                with_options(&["SELECT", "INSERT", "UPDATE", "REFERENCES"])
             ),
             |r| ObjectRef::Column { schema: r[1].clone(), table: r[2].clone(), column: r[3].clone() },
         ),
         (
             "has_sequence_privilege",
             format!(
-                "SELECT r.rolname, 's0', 'q', '', p, has_sequence_privilege(r.oid, 's0.q', p) FROM {roles}, unnest(ARRAY['USAGE','SELECT','UPDATE']) p WHERE {role_filter} ORDER BY 1, 5"
+                "SELECT r.rolname, 's0', 'q', '', p, has_sequence_privilege(r.oid, 's0.q', p) FROM {roles}, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 5",
+                with_options(&["USAGE", "SELECT", "UPDATE"])
             ),
             |r| ObjectRef::Sequence { schema: r[1].clone(), name: r[2].clone() },
         ),
         (
             "has_function_privilege",
-            format!("SELECT r.rolname, 's0', 'f', 'integer', 'EXECUTE', has_function_privilege(r.oid, 's0.f(integer)', 'EXECUTE') FROM {roles} WHERE {role_filter} ORDER BY 1"),
+            format!("SELECT r.rolname, 's0', 'f', 'integer', p, has_function_privilege(r.oid, 's0.f(integer)', p) FROM {roles}, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 5", with_options(&["EXECUTE"])),
             |r| ObjectRef::Function { schema: r[1].clone(), name: r[2].clone(), args: vec![r[3].clone()] },
         ),
         (
             "has_schema_privilege",
             format!(
-                "SELECT r.rolname, s, '', '', p, has_schema_privilege(r.oid, s, p) FROM {roles}, unnest(ARRAY['s0','s1','public']) s, unnest(ARRAY['USAGE','CREATE']) p WHERE {role_filter} ORDER BY 1, 2, 5"
+                "SELECT r.rolname, s, '', '', p, has_schema_privilege(r.oid, s, p) FROM {roles}, unnest(ARRAY['s0','s1','public']) s, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 2, 5",
+                with_options(&["USAGE", "CREATE"])
             ),
             |r| ObjectRef::Schema { name: r[1].clone() },
         ),
         (
             "has_database_privilege",
             format!(
-                "SELECT r.rolname, 'postgres', '', '', p, has_database_privilege(r.oid, 'postgres', p) FROM {roles}, unnest(ARRAY['CREATE','CONNECT','TEMPORARY']) p WHERE {role_filter} ORDER BY 1, 5"
+                "SELECT r.rolname, 'postgres', '', '', p, has_database_privilege(r.oid, 'postgres', p) FROM {roles}, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 5",
+                with_options(&["CREATE", "CONNECT", "TEMPORARY"])
             ),
             |r| ObjectRef::Database { name: r[1].clone() },
         ),
     ]
 }
 
+/// The objects the creators make after `up.sql`: `f{t,v,q,f}_CREATOR` in s0, s1, s2 and
+/// schema `fs_CREATOR`. A query per `has_*_privilege`; each row: role, schema, name, privilege,
+/// answer.
+type FutureQuery = (&'static str, String, FutureKind);
+
+fn future_queries(version: u32) -> Vec<FutureQuery> {
+    let roles = "pg_roles r";
+    let role_filter = "r.rolname ~ '^r[0-9]+$'";
+    vec![
+        (
+            "has_table_privilege",
+            format!(
+                "SELECT r.rolname, n.nspname, c.relname, p, has_table_privilege(r.oid, c.oid, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1', 's2') AND c.relname ~ '^f[tv]_' ORDER BY 1, 2, 3, 4",
+                table_privileges(version)
+            ),
+            FutureKind::Table,
+        ),
+        (
+            "has_sequence_privilege",
+            format!(
+                "SELECT r.rolname, n.nspname, c.relname, p, has_sequence_privilege(r.oid, c.oid, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1', 's2') AND c.relname ~ '^fq_' ORDER BY 1, 2, 3, 4",
+                with_options(&["USAGE", "SELECT", "UPDATE"])
+            ),
+            FutureKind::Sequence,
+        ),
+        (
+            "has_function_privilege",
+            format!(
+                "SELECT r.rolname, n.nspname, f.proname, p, has_function_privilege(r.oid, f.oid, p) FROM {roles}, pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1', 's2') AND f.proname ~ '^ff_' ORDER BY 1, 2, 3, 4",
+                with_options(&["EXECUTE"])
+            ),
+            FutureKind::Function,
+        ),
+        (
+            "has_schema_privilege",
+            format!(
+                "SELECT r.rolname, '', n.nspname, p, has_schema_privilege(r.oid, n.oid, p) FROM {roles}, pg_namespace n, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname ~ '^fs_' ORDER BY 1, 3, 4",
+                with_options(&["USAGE", "CREATE"])
+            ),
+            FutureKind::Schema,
+        ),
+    ]
+}
+
+/// As each creator (`SET ROLE`): the objects of [`future_queries`]. The creator gets what it
+/// needs to create them first (in the transaction that is rolled back).
+fn create_future_objects(creators: &[String]) -> String {
+    let mut sql = String::new();
+    for c in creators {
+        let _ = writeln!(sql, "GRANT USAGE, CREATE ON SCHEMA s0, s1 TO {c}; GRANT CREATE ON DATABASE postgres TO {c};");
+        let _ = writeln!(sql, "SET ROLE {c};");
+        for s in ["s0", "s1", "s2"] {
+            let _ = writeln!(
+                sql,
+                "CREATE TABLE {s}.ft_{c} (a int); CREATE VIEW {s}.fv_{c} AS SELECT 1 AS a; CREATE SEQUENCE {s}.fq_{c}; CREATE FUNCTION {s}.ff_{c}() RETURNS integer LANGUAGE plnv AS 'BEGIN RETURN 1; END';"
+            );
+        }
+        let _ = writeln!(sql, "CREATE SCHEMA fs_{c};\nRESET ROLE;");
+    }
+    sql
+}
+
+/// The rows of the last result of `sql`, NULL as the empty string.
+fn rows(tx: &mut postgres::Transaction<'_>, sql: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut out = Vec::new();
+    for m in tx.simple_query(sql).map_err(|e| format!("{sql}: {}", support::pg::error_text(&e)))? {
+        match m {
+            postgres::SimpleQueryMessage::Row(row) => out.push((0..row.len()).map(|i| row.get(i).unwrap_or_default().to_string()).collect()),
+            postgres::SimpleQueryMessage::RowDescription(_) => out.clear(),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 struct Built {
     analysis: PrivilegeAnalysis,
     up: String,
     down: String,
+    /// Declared schema owners: (schema, owner).
+    owners: Vec<(String, String)>,
+    /// Roles whose future objects the policy says something about: schema owners and
+    /// creators, `defaults for role` roles.
+    creators: Vec<String>,
 }
 
 fn build(text: &str, version: u32) -> Built {
@@ -142,21 +255,66 @@ fn build(text: &str, version: u32) -> Built {
     // The tracked query gives the same answer.
     let tracked = rolec::db::privilege_analysis(&ws.db, ws.policy);
     assert_eq!(&analysis, tracked.as_ref());
-    Built { analysis, up, down }
+    let owners = model.schemas.iter().filter_map(|s| Some((s.name.clone(), s.owner.clone()?))).collect();
+    let mut creators: Vec<String> = model.schemas.iter().flat_map(|s| s.creator_roles().cloned()).chain(model.default_privileges.iter().map(|d| d.owner.clone())).collect();
+    creators.sort();
+    creators.dedup();
+    Built { analysis, up, down, owners, creators }
 }
 
-/// Applies `up.sql`, compares every answer, runs `down.sql`; returns the number of answers.
-fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: usize, tally: &mut std::collections::BTreeMap<String, usize>) -> Result<usize, String> {
+/// Counts of answers compared and of their grounds, for the report.
+#[derive(Default)]
+struct Tally {
+    compared: usize,
+    future: usize,
+    options: usize,
+    grounds: std::collections::BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn count<T: std::fmt::Debug>(&mut self, prefix: &str, ours: &Option<T>) {
+        let kind = match ours {
+            None => "false".to_string(),
+            Some(g) => format!("{prefix}{}", format!("{g:?}").split([' ', '(', '{']).next().unwrap_or_default()),
+        };
+        *self.grounds.entry(kind).or_default() += 1;
+    }
+}
+
+/// Applies `up.sql`; in a transaction: gives the declared schemas their owners, compares every
+/// answer on the existing objects, creates the future objects as their creators, compares
+/// every answer on those, rolls back; runs `down.sql`. Returns the number of answers.
+fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: usize, tally: &mut Tally) -> Result<usize, String> {
     let version = target_version(pg);
     let built = build(text, version);
     pg.exec(DB, &built.up).map_err(|e| format!("up.sql failed: {e}\n--- policy:\n{text}\n--- up.sql:\n{}", built.up))?;
+    let mut problems = Vec::new();
     let mut results = Vec::new();
-    for (name, sql, object) in queries(version) {
-        results.push((name, pg.simple_rows(DB, &sql), object));
+    let mut future = Vec::new();
+    {
+        let mut client = pg.client(DB);
+        let mut tx = client.transaction().map_err(|e| e.to_string())?;
+        let mut run = || -> Result<(), String> {
+            for (schema, owner) in &built.owners {
+                tx.batch_execute(&format!("ALTER SCHEMA {schema} OWNER TO {owner}")).map_err(|e| format!("schema owner: {}", support::pg::error_text(&e)))?;
+            }
+            for (name, sql, object) in queries(version) {
+                results.push((name, rows(&mut tx, &sql)?, object));
+            }
+            let create = create_future_objects(&built.creators);
+            tx.batch_execute(&create).map_err(|e| format!("creating the future objects failed: {}\n{create}", support::pg::error_text(&e)))?;
+            for (name, sql, kind) in future_queries(version) {
+                future.push((name, rows(&mut tx, &sql)?, kind));
+            }
+            Ok(())
+        };
+        if let Err(e) = run() {
+            problems.push(e);
+        }
+        let _ = tx.rollback();
     }
     let down = pg.exec(DB, &built.down);
     let after = role_list(pg);
-    let mut problems = Vec::new();
     if let Err(e) = down {
         problems.push(format!("down.sql failed: {e}\n--- down.sql:\n{}", built.down));
     } else if after != before {
@@ -166,17 +324,13 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: u
     for (name, rows, object) in &results {
         let mut roles = std::collections::BTreeSet::new();
         for row in rows {
-            let row: Vec<String> = row.iter().map(|c| c.clone().unwrap_or_default()).collect();
-            let (role, p, server) = (&row[0], privilege(&row[4]), row[5] == "t");
-            let obj = object(&row);
-            let ours = built.analysis.answer(role, p, &obj);
+            let (role, (p, option), server) = (&row[0], privilege(&row[4]), row[5] == "t");
+            let obj = object(row);
+            let ours = if option { built.analysis.answer_grant_option(role, p, &obj) } else { built.analysis.answer(role, p, &obj) };
             roles.insert(role.clone());
             compared += 1;
-            let kind = match &ours {
-                None => "false".to_string(),
-                Some(g) => format!("{g:?}").split([' ', '(', '{']).next().unwrap_or_default().to_string(),
-            };
-            *tally.entry(kind).or_default() += 1;
+            tally.options += option as usize;
+            tally.count(if option { "option:" } else { "" }, &ours);
             if server != ours.is_some() {
                 problems.push(format!("{name}({role}, {obj:?}, {}): server {server}, analyzer {ours:?}", row[4]));
             }
@@ -185,6 +339,30 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: u
             problems.push(format!("{name}: rows for {} roles, expected {expected_roles}", roles.len()));
         }
     }
+    let mut objects = std::collections::BTreeSet::new();
+    for (name, rows, kind) in &future {
+        for row in rows {
+            let (role, schema, object, (p, option), server) = (&row[0], &row[1], &row[2], privilege(&row[3]), row[4] == "t");
+            let creator = object.split_once('_').map(|(_, c)| c.to_string()).unwrap_or_default();
+            // s2: a schema that no default privilege names.
+            let schema = (schema != "s2" && !schema.is_empty()).then(|| schema.clone());
+            let obj = FutureObject { kind: *kind, schema, creator };
+            let ours = if option { built.analysis.answer_future_grant_option(role, p, &obj) } else { built.analysis.answer_future(role, p, &obj) };
+            objects.insert((row[1].clone(), object.clone()));
+            compared += 1;
+            tally.future += 1;
+            tally.options += option as usize;
+            tally.count(if option { "future option:" } else { "future:" }, &ours);
+            if server != ours.is_some() {
+                problems.push(format!("{name}({role}, {obj:?} `{}.{object}`, {}): server {server}, analyzer {ours:?}", row[1], row[3]));
+            }
+        }
+    }
+    let expected_objects = built.creators.len() * 13;
+    if objects.len() != expected_objects {
+        problems.push(format!("{} future objects answered, expected {expected_objects}", objects.len()));
+    }
+    tally.compared += compared;
     if problems.is_empty() {
         Ok(compared)
     } else {
@@ -222,11 +400,68 @@ fn grant_catalog(version: u32) -> Vec<&'static str> {
         "grant execute on functions in schema s0",
         "grant usage, select on sequences in schema s0",
         "grant select on table s0.t0 with grant option",
+        "grant insert, update on tables in schema s1 with grant option",
+        "grant usage on schema s0 with grant option",
+        "grant execute on function s0.f(integer) with grant option",
+        "grant update on column (a) of table s0.t1 with grant option",
+        "grant connect, temporary on database postgres with grant option",
+        "grant usage on sequence s0.q with grant option",
+        "grant all on sequences in schema s0 with grant option",
     ];
     if version >= 17 {
-        g.extend(["grant maintain on table s0.t0", "grant maintain on tables in schema s1"]);
+        g.extend(["grant maintain on table s0.t0", "grant maintain on tables in schema s1", "grant maintain on table s0.t1 with grant option"]);
     }
     g
+}
+
+/// Entries of `defaults for role C [in schema S]` blocks: `{g}` is a random role, `{o}` the
+/// block's role. The first `SCOPED` may also appear with `in schema` (grants, not on schemas).
+fn defaults_catalog(version: u32) -> Vec<&'static str> {
+    let mut d = vec![
+        "grant select on tables to {g}",
+        "grant insert, update on tables to {g} with grant option",
+        "grant all on tables to {g}",
+        "grant usage on sequences to {g}",
+        "grant select, update on sequences to {g} with grant option",
+        "grant execute on functions to {g}",
+        "grant execute on routines to {g} with grant option",
+        "grant select on tables to public",
+        "grant execute on functions to public",
+        "grant usage on sequences to public",
+        "grant trigger on tables to {o}",
+        // Global only.
+        "grant usage on schemas to {g}",
+        "grant create on schemas to {g} with grant option",
+        "revoke execute on functions from public",
+        "revoke all on tables from {o}",
+        "revoke select, insert on tables from {o}",
+        "revoke select on tables from {g}",
+        "revoke usage on sequences from {g}",
+        "revoke execute on functions from {o}",
+        "revoke usage on schemas from {o}",
+        "revoke all on sequences from {o}",
+    ];
+    if version >= 17 {
+        d.insert(SCOPED, "grant maintain on tables to {g}");
+    }
+    d
+}
+
+const SCOPED: usize = 11;
+
+/// `schema sK { owner …, creators […] }`: role indexes.
+#[derive(Clone, Debug)]
+struct SchemaSpec {
+    owner: Option<usize>,
+    creators: Vec<usize>,
+}
+
+/// `defaults for role r{owner} [in schema s{schema}] { … }`: (entry, grantee role) pairs.
+#[derive(Clone, Debug)]
+struct DefaultsSpec {
+    owner: usize,
+    schema: Option<usize>,
+    entries: Vec<(usize, usize)>,
 }
 
 /// Statements of the `public` block (each distinct in object and privilege, so that no grant
@@ -259,6 +494,8 @@ struct Case {
     /// `r_i member of r_j` (j < i) at `i * (i - 1) / 2 + j`: `Some(inherit option)`.
     edges: Vec<Option<Option<bool>>>,
     public: Vec<usize>,
+    schemas: Vec<SchemaSpec>,
+    defaults: Vec<DefaultsSpec>,
 }
 
 const MAX_ROLES: usize = 10;
@@ -269,13 +506,46 @@ fn case(version: u32) -> impl Strategy<Value = Case> {
         .prop_map(|(user, noinherit, superuser, predefined, grants)| RoleSpec { user, noinherit, superuser, predefined, grants: grants.into_iter().collect() });
     let edge = prop::option::weighted(0.3, prop_oneof![2 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))]);
     let public = prop_oneof![1 => Just(std::collections::BTreeSet::new()), 1 => prop::collection::btree_set(0..PUBLIC.len(), 1..4)];
-    (5..=MAX_ROLES, prop::collection::vec(role, MAX_ROLES), prop::collection::vec(edge, MAX_ROLES * (MAX_ROLES - 1) / 2), public)
-        .prop_map(|(n, roles, edges, public)| Case { n, roles, edges, public: public.into_iter().collect() })
+    // Role indexes are taken modulo the number of roles.
+    let schema = (prop::option::weighted(0.6, 0..MAX_ROLES), prop::collection::btree_set(0..MAX_ROLES, 0..3))
+        .prop_map(|(owner, creators)| SchemaSpec { owner, creators: creators.into_iter().collect() });
+    let entries = defaults_catalog(version).len();
+    let defaults = (0..MAX_ROLES, prop::option::weighted(0.5, 0..2usize), prop::collection::vec((0..entries, 0..MAX_ROLES), 1..5))
+        .prop_map(|(owner, schema, entries)| DefaultsSpec { owner, schema, entries });
+    (
+        (5..=MAX_ROLES, prop::collection::vec(role, MAX_ROLES), prop::collection::vec(edge, MAX_ROLES * (MAX_ROLES - 1) / 2), public),
+        prop::collection::vec(schema, 2),
+        prop::collection::vec(defaults, 0..4),
+    )
+        .prop_map(|((n, roles, edges, public), schemas, defaults)| Case { n, roles, edges, public: public.into_iter().collect(), schemas, defaults })
 }
 
 fn policy_text(c: &Case, version: u32) -> String {
     let catalog = grant_catalog(version);
-    let mut out = String::from(INVENTORY);
+    let defaults = defaults_catalog(version);
+    let scoped = SCOPED + usize::from(version >= 17);
+    let mut out = String::from("table s0.t0\ntable s0.t1\ntable s1.t0\nview s0.v\nsequence s0.q\nfunction s0.f(integer)\n");
+    for (k, sc) in c.schemas.iter().enumerate() {
+        let mut parts = Vec::new();
+        if let Some(o) = sc.owner {
+            parts.push(format!("owner r{}", o % c.n));
+        }
+        let creators: Vec<String> = sc.creators.iter().map(|r| format!("r{}", r % c.n)).collect();
+        if !creators.is_empty() {
+            parts.push(format!("creators [{}]", creators.join(", ")));
+        }
+        let _ = writeln!(out, "schema s{k} {{ {} }}", parts.join(", "));
+    }
+    for d in &c.defaults {
+        let owner = format!("r{}", d.owner % c.n);
+        let scope = d.schema.map(|s| format!(" in schema s{s}")).unwrap_or_default();
+        let _ = writeln!(out, "defaults for role {owner}{scope} {{");
+        for &(e, g) in &d.entries {
+            let e = if d.schema.is_some() { e % scoped } else { e };
+            let _ = writeln!(out, "  {}", defaults[e].replace("{g}", &format!("r{}", g % c.n)).replace("{o}", &owner));
+        }
+        out.push_str("}\n");
+    }
     for i in 0..c.n {
         let r = &c.roles[i];
         let _ = writeln!(out, "{} r{i} {{", if r.user { "user" } else { "role" });
@@ -329,25 +599,34 @@ fn random_policies_agree_with_has_privilege() {
     let version = target_version(&pg);
     pg.exec(DB, SETUP).expect("create the inventory");
     let before = role_list(&pg);
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
     let mut runner = TestRunner::new(Config { cases, max_shrink_iters: 32, failure_persistence: None, ..Config::default() });
-    let compared = std::cell::Cell::new(0usize);
-    let tally = std::cell::RefCell::new(std::collections::BTreeMap::new());
+    let tally = std::cell::RefCell::new(Tally::default());
     let result = runner.run(&case(version), |c| {
         let text = policy_text(&c, version);
-        let n = differential(&pg, &text, &before, c.n, &mut tally.borrow_mut()).map_err(TestCaseError::fail)?;
-        compared.set(compared.get() + n);
+        differential(&pg, &text, &before, c.n, &mut tally.borrow_mut()).map_err(|e| {
+            eprintln!("{e}");
+            TestCaseError::fail(e)
+        })?;
         Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
     let tally = tally.into_inner();
-    eprintln!("PostgreSQL {}: {cases} random policies, {} answers compared in {:?}; answers by grounds: {tally:?}", pg.major(), compared.get(), started.elapsed());
-    // Not vacuous: both answers, and grants, occur.
+    eprintln!(
+        "PostgreSQL {}: {cases} random policies, {} answers compared ({} on objects created later, {} WITH GRANT OPTION) in {:?}; answers by grounds: {:?}",
+        pg.major(),
+        tally.compared,
+        tally.future,
+        tally.options,
+        started.elapsed(),
+        tally.grounds
+    );
+    // Not vacuous: both answers, grants, default privileges and grant options occur.
     if cases >= 10 {
-        for kind in ["false", "Grant", "BuiltinPublic"] {
-            assert!(tally.get(kind).copied().unwrap_or(0) > 0, "no {kind} answers: {tally:?}");
+        for kind in ["false", "Grant", "BuiltinPublic", "option:Grant", "future:Default", "future:Owner", "future:DefaultPublic", "future:BuiltinPublic", "future option:Owner", "future option:Default"] {
+            assert!(tally.grounds.get(kind).copied().unwrap_or(0) > 0, "no {kind} answers: {:?}", tally.grounds);
         }
     }
 }
@@ -360,8 +639,10 @@ fn hand_written_policy_agrees_and_explains() {
     let before = role_list(&pg);
     let text = format!(
         "{INVENTORY}role r0 {{\n  grant select on tables in schema s0\n  grant usage on schema s0\n}}\nrole r1 {{ member of r0 }}\nrole r2 {{\n  noinherit\n  member of r0\n}}\nuser r3 {{ member of pg_read_all_data }}\nrole r4 {{ member of pg_write_all_data }}\npublic {{\n  revoke execute on function s0.f(integer)\n}}\n"
-    );
-    let n = differential(&pg, &text, &before, 5, &mut Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    )
+    .replace("schema s0 {}", "schema s0 { owner r5 }")
+        + "role r5\nrole r6 { grant select on table s0.t0 with grant option }\ndefaults for role r5 {\n  revoke execute on functions from public\n  grant execute on functions to r6 with grant option\n}\n";
+    let n = differential(&pg, &text, &before, 7, &mut Default::default()).unwrap_or_else(|e| panic!("{e}"));
     let built = build(&text, version);
     let t0 = ObjectRef::Table { schema: "s0".into(), name: "t0".into() };
     let a = &built.analysis;
@@ -370,5 +651,14 @@ fn hand_written_policy_agrees_and_explains() {
     assert!(matches!(a.answer("r3", Privilege::Select, &t0), Some(Grounds::Predefined { .. })));
     let f = ObjectRef::Function { schema: "s0".into(), name: "f".into(), args: vec!["integer".into()] };
     assert_eq!(a.answer("r4", Privilege::Execute, &f), None);
+    // Grant options, and objects r5 creates later.
+    assert!(matches!(a.answer_grant_option("r6", Privilege::Select, &t0), Some(Grounds::Grant { .. })));
+    assert_eq!(a.answer_grant_option("r0", Privilege::Select, &t0), None);
+    let later = |kind, schema: &str| FutureObject { kind, schema: Some(schema.into()), creator: "r5".into() };
+    assert!(matches!(a.answer_future("r1", Privilege::Select, &later(FutureKind::Table, "s0")), Some(FutureGrounds::Default { .. })));
+    assert_eq!(a.answer_future("r1", Privilege::Select, &later(FutureKind::Table, "s1")), None);
+    assert_eq!(a.answer_future("r1", Privilege::Execute, &later(FutureKind::Function, "s1")), None);
+    assert!(matches!(a.answer_future_grant_option("r6", Privilege::Execute, &later(FutureKind::Function, "s1")), Some(FutureGrounds::Default { .. })));
+    assert!(matches!(a.answer_future_grant_option("r5", Privilege::Select, &later(FutureKind::Table, "s1")), Some(FutureGrounds::Owner { .. })));
     eprintln!("PostgreSQL {}: hand-written policy, {n} answers compared", pg.major());
 }

@@ -5,14 +5,16 @@
 //!
 //! The objects looked at: the inventory (`table …` declarations and a catalog snapshot), every
 //! concrete object named in a grant (tables, views, sequences, functions, schemas, databases,
-//! columns) and every declared schema.
+//! columns) and every declared schema. Objects created later ([`FutureObject`]): the tables,
+//! sequences and functions each declared schema's owner and creators make in it, and every
+//! (creator, schema, kind) a default privilege names.
 
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
-use crate::analysis::privileges::{Grounds, ObjectRef, PrivilegeAnalysis};
+use crate::analysis::privileges::{FutureGrounds, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis};
 use crate::model::{Model, Object};
 use crate::syntax::ast::{AttributeKind, Privilege};
 
@@ -47,6 +49,9 @@ pub struct Explanation {
     pub roles: Vec<Reached>,
     /// Every effective privilege on the objects the policy knows, with its grounds.
     pub privileges: Vec<Effective>,
+    /// What it gets on objects created later ([`future_objects`]): every privilege it would
+    /// have or could grant.
+    pub future: Vec<FutureEffective>,
 }
 
 /// `pg_has_role(role, granted, mode)` is true because of `chain`.
@@ -63,6 +68,19 @@ pub struct Effective {
     pub object: ObjectRef,
     pub privilege: Privilege,
     pub grounds: Grounds,
+    /// Why it can grant the privilege to others (`WITH GRANT OPTION`), if it can.
+    pub grant_option: Option<Grounds>,
+}
+
+/// On an object created later, the role would have `privilege` because of `grounds`, and
+/// could grant it because of `grant_option` (a creator's members hold the grant option even
+/// for a privilege a default took away from the creator).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FutureEffective {
+    pub object: FutureObject,
+    pub privilege: Privilege,
+    pub grounds: Option<FutureGrounds>,
+    pub grant_option: Option<FutureGrounds>,
 }
 
 /// The policy's roles and users, then its external roles.
@@ -113,6 +131,24 @@ pub fn objects(model: &Model) -> Vec<ObjectRef> {
     out
 }
 
+/// The objects created later that the policy says something about: for each declared schema,
+/// the tables, sequences and functions its owner and creators make in it; every (creator,
+/// schema, kind) of a default privilege (`schema: None`: in any schema without per-schema
+/// defaults). Sorted by creator, schema, kind.
+pub fn future_objects(model: &Model, privileges: &PrivilegeAnalysis) -> Vec<FutureObject> {
+    let mut out: Vec<FutureObject> = privileges.future_scopes().collect();
+    for s in &model.schemas {
+        for c in s.creator_roles() {
+            for kind in [FutureKind::Table, FutureKind::Sequence, FutureKind::Function] {
+                out.push(FutureObject { kind, schema: Some(s.name.clone()), creator: c.clone() });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.creator, &a.schema, a.kind).cmp(&(&b.creator, &b.schema, b.kind)));
+    out.dedup();
+    out
+}
+
 /// Everything `role` can do; `None` when the policy has no such role (neither declared nor
 /// external).
 pub fn explain(model: &Model, members: &MembershipAnalysis, privileges: &PrivilegeAnalysis, role: &str) -> Option<Explanation> {
@@ -137,7 +173,18 @@ pub fn explain(model: &Model, members: &MembershipAnalysis, privileges: &Privile
     for object in objects(model) {
         for privilege in PRIVILEGES {
             if let Some(grounds) = privileges.answer(role, privilege, &object) {
-                effective.push(Effective { object: object.clone(), privilege, grounds });
+                let grant_option = privileges.answer_grant_option(role, privilege, &object);
+                effective.push(Effective { object: object.clone(), privilege, grounds, grant_option });
+            }
+        }
+    }
+    let mut future = Vec::new();
+    for object in future_objects(model, privileges) {
+        for privilege in PRIVILEGES {
+            let grounds = privileges.answer_future(role, privilege, &object);
+            let grant_option = privileges.answer_future_grant_option(role, privilege, &object);
+            if grounds.is_some() || grant_option.is_some() {
+                future.push(FutureEffective { object: object.clone(), privilege, grounds, grant_option });
             }
         }
     }
@@ -148,6 +195,7 @@ pub fn explain(model: &Model, members: &MembershipAnalysis, privileges: &Privile
         attributes: declared.map(|r| r.attributes.clone()).unwrap_or_default(),
         roles,
         privileges: effective,
+        future,
     })
 }
 
@@ -161,6 +209,26 @@ pub fn who_reaches(model: &Model, members: &MembershipAnalysis, granted: &str, m
 /// its grounds.
 pub fn who_can(model: &Model, privileges: &PrivilegeAnalysis, privilege: Privilege, object: &ObjectRef) -> Vec<(String, Grounds)> {
     known_roles(model).into_iter().filter_map(|r| privileges.answer(&r, privilege, object).map(|g| (r, g))).collect()
+}
+
+/// The policy's roles that can grant `privilege` on `object` (`WITH GRANT OPTION`), each
+/// with its grounds.
+pub fn who_can_grant(model: &Model, privileges: &PrivilegeAnalysis, privilege: Privilege, object: &ObjectRef) -> Vec<(String, Grounds)> {
+    known_roles(model).into_iter().filter_map(|r| privileges.answer_grant_option(&r, privilege, object).map(|g| (r, g))).collect()
+}
+
+/// The policy's roles that would have `privilege` (or, with `grant_option`, could grant it)
+/// on an object created later, each with its grounds.
+pub fn who_can_future(model: &Model, privileges: &PrivilegeAnalysis, privilege: Privilege, object: &FutureObject, grant_option: bool) -> Vec<(String, FutureGrounds)> {
+    known_roles(model)
+        .into_iter()
+        .filter_map(|r| if grant_option { privileges.answer_future_grant_option(&r, privilege, object) } else { privileges.answer_future(&r, privilege, object) }.map(|g| (r, g)))
+        .collect()
+}
+
+/// What any role would have on an object created later without anything of its own.
+pub fn public_future_grounds(privileges: &PrivilegeAnalysis, privilege: Privilege, object: &FutureObject) -> Option<FutureGrounds> {
+    privileges.answer_future("\u{0}public", privilege, object).filter(|g| matches!(g, FutureGrounds::DefaultPublic { .. } | FutureGrounds::BuiltinPublic))
 }
 
 /// What any role has on `object` without anything of its own: a grant to PUBLIC or the
@@ -191,5 +259,27 @@ mod tests {
         assert_eq!(who, ["a", "b", "u"]);
         let who: Vec<String> = who_reaches(model, members, "a", Mode::Member).into_iter().map(|(r, _)| r).collect();
         assert_eq!(who, ["b", "u"]);
+    }
+
+    #[test]
+    fn grant_options_and_objects_created_later() {
+        let text = "schema app { owner o }\ntable app.t\nrole o\nrole a { grant select on tables in schema app with grant option }\nuser u { member of a }\nrole x\ndefaults for role o {\n  grant usage on sequences to x\n}\n";
+        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
+        let model = &ws.resolved().model;
+        let members = crate::db::membership_analysis(&ws.db, ws.policy);
+        let privileges = crate::db::privilege_analysis(&ws.db, ws.policy);
+        let scopes = future_objects(model, privileges);
+        let later = |kind, schema: Option<&str>| FutureObject { kind, schema: schema.map(str::to_string), creator: "o".into() };
+        assert_eq!(scopes, [later(FutureKind::Sequence, None), later(FutureKind::Table, Some("app")), later(FutureKind::Sequence, Some("app")), later(FutureKind::Function, Some("app"))]);
+        let e = explain(model, members, privileges, "u").unwrap();
+        let t = ObjectRef::Table { schema: "app".into(), name: "t".into() };
+        assert!(e.privileges.iter().any(|p| p.object == t && p.privilege == Privilege::Select && p.grant_option.is_some()));
+        assert!(e.future.iter().any(|p| p.object == later(FutureKind::Table, Some("app")) && p.privilege == Privilege::Select && p.grounds.is_some() && p.grant_option.is_some()));
+        assert!(!e.future.iter().any(|p| p.object.kind == FutureKind::Sequence));
+        let who: Vec<String> = who_can_grant(model, privileges, Privilege::Select, &t).into_iter().map(|(r, _)| r).collect();
+        assert_eq!(who, ["a", "u"], "the schema owner does not own the table");
+        let who: Vec<String> = who_can_future(model, privileges, Privilege::Usage, &later(FutureKind::Sequence, Some("app")), false).into_iter().map(|(r, _)| r).collect();
+        assert_eq!(who, ["o", "x"]);
+        assert_eq!(public_future_grounds(privileges, Privilege::Execute, &later(FutureKind::Function, None)), Some(FutureGrounds::BuiltinPublic));
     }
 }

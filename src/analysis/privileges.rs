@@ -20,11 +20,27 @@
 //!   TEMPORARY on databases, USAGE on schema `public` (and CREATE up to 14), unless a
 //!   `public { revoke … }` takes it away.
 //!
-//! Not modelled: default privileges (they concern future objects; the analysis answers for
-//! objects that exist when `up.sql` runs), owners of tables/views/sequences/functions (the
-//! policy does not state them), grant-option chains and `… WITH GRANT OPTION` questions, the
-//! order of a PUBLIC grant and a PUBLIC revoke of the same privilege (a grant wins), types and
-//! domains.
+//! Grant options ([`PrivilegeAnalysis::answer_grant_option`], `has_*_privilege(…, 'X WITH
+//! GRANT OPTION')`): a superuser; every role with the privileges of a schema's declared owner
+//! (the owner implicitly holds every grant option); a grant `with grant option` to a role the
+//! asking role has the privileges of (USAGE mode, like the privilege itself). PUBLIC, the
+//! predefined roles and the built-in defaults never give grant options.
+//!
+//! Objects created later ([`FutureObject`], [`PrivilegeAnalysis::answer_future`]): the
+//! `ALTER DEFAULT PRIVILEGES` statements of `up.sql` (explicit `defaults` blocks and those
+//! bulk grants imply for a schema's owner and creators), replayed in the order `up.sql` runs
+//! them, give per creator and kind a global default ACL (starting from the built-in one: the
+//! creator, as owner, has every privilege; PUBLIC has EXECUTE on functions) and per schema an
+//! ACL of additions. A new object's ACL is the global one united with its schema's, as
+//! PostgreSQL's `get_user_default_acl` does; it is then read like any ACL (USAGE-mode
+//! membership, PUBLIC, predefined roles, superuser; the creator's members implicitly hold
+//! every grant option, even for privileges a global default took from the creator). As in
+//! PostgreSQL (aclmerge), when both ACLs are empty the new object gets the built-in default.
+//!
+//! Not modelled: owners of existing tables/views/sequences/functions (the policy does not
+//! state them), grantors (who granted a grant option further), the order of a PUBLIC grant and
+//! a PUBLIC revoke of the same privilege (a grant wins), types and domains (also as objects
+//! created later).
 //!
 //! Nothing is precomputed per role: the grants are indexed by object, and an answer looks up
 //! the grants covering the object and asks the membership analysis for each grantee.
@@ -35,7 +51,7 @@ use serde::Serialize;
 
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
 use crate::model::{Grantee, Model, Object};
-use crate::syntax::ast::{BulkKind, Privilege};
+use crate::syntax::ast::{BulkKind, DefaultKind, Privilege};
 
 /// One concrete object, as the `has_*_privilege` functions name it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -70,6 +86,165 @@ pub enum Grounds {
     BuiltinPublic,
 }
 
+/// The kinds of objects default privileges apply to (`ALTER DEFAULT PRIVILEGES … ON TABLES`,
+/// `SEQUENCES`, `FUNCTIONS`/`ROUTINES`, `SCHEMAS`). Views take the defaults of tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FutureKind {
+    Table,
+    Sequence,
+    Function,
+    Schema,
+}
+
+impl FutureKind {
+    pub const ALL: [FutureKind; 4] = [FutureKind::Table, FutureKind::Sequence, FutureKind::Function, FutureKind::Schema];
+
+    fn kind(self) -> Kind {
+        match self {
+            FutureKind::Table => Kind::Relation,
+            FutureKind::Sequence => Kind::Sequence,
+            FutureKind::Function => Kind::Function,
+            FutureKind::Schema => Kind::Schema,
+        }
+    }
+
+    /// The kind of a `defaults` entry; `None` for types (not analysed).
+    pub fn of_default(kind: DefaultKind) -> Option<FutureKind> {
+        match kind {
+            DefaultKind::Tables => Some(FutureKind::Table),
+            DefaultKind::Sequences => Some(FutureKind::Sequence),
+            DefaultKind::Functions | DefaultKind::Routines => Some(FutureKind::Function),
+            DefaultKind::Schemas => Some(FutureKind::Schema),
+            DefaultKind::Types => None,
+        }
+    }
+
+    /// `tables`, `sequences`, `functions`, `schemas`.
+    pub fn plural(self) -> &'static str {
+        match self {
+            FutureKind::Table => "tables",
+            FutureKind::Sequence => "sequences",
+            FutureKind::Function => "functions",
+            FutureKind::Schema => "schemas",
+        }
+    }
+
+    /// Whether PostgreSQL knows the privilege on this kind of object (MAINTAIN from 17).
+    pub fn fits(self, privilege: Privilege, version: u32) -> bool {
+        privilege != Privilege::All && fitting(self.kind(), version) & bit(privilege) != 0
+    }
+}
+
+/// An object that does not exist yet: one that role `creator` (its owner) creates later, in
+/// schema `schema`. `schema: None` stands for a schema without per-schema default privileges
+/// for the creator; it is ignored for schemas (which live in no schema).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FutureObject {
+    pub kind: FutureKind,
+    pub schema: Option<String>,
+    pub creator: String,
+}
+
+impl FutureObject {
+    /// `future tables in schema app created by app_owner`; `future tables created by
+    /// app_owner` when no schema is named.
+    pub fn describe(&self) -> String {
+        match (&self.schema, self.kind) {
+            (Some(s), k) if k != FutureKind::Schema => format!("future {} in schema {s} created by {}", k.plural(), self.creator),
+            (_, k) => format!("future {} created by {}", k.plural(), self.creator),
+        }
+    }
+}
+
+/// Why a role has (or can grant) a privilege on an object created later.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum FutureGrounds {
+    Superuser,
+    /// The role has the privileges of the creator, which owns the new object: the built-in
+    /// owner privileges (no global default took them away), or, for a grant option, the
+    /// owner's implicit grant options.
+    Owner { creator: String, via: Chain },
+    /// `model.default_privileges[entry]` (an `ALTER DEFAULT PRIVILEGES … GRANT`, explicit or
+    /// implied by a bulk grant) gives it to a role `via` reaches (USAGE mode).
+    Default { entry: usize, via: Chain },
+    /// `model.default_privileges[entry]` gives it to PUBLIC.
+    DefaultPublic { entry: usize },
+    /// A predefined role (`pg_read_all_data`, `pg_write_all_data`, `pg_maintain`).
+    Predefined { role: String, via: Chain },
+    /// PostgreSQL's built-in default ACL gives it to PUBLIC (EXECUTE on functions).
+    BuiltinPublic,
+}
+
+/// One grantee's entry in a default ACL, with the model default-privilege entries that gave
+/// each bit (`(bits, index)` in the order granted; bits no pair covers are built in).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct AclItem {
+    grantee: Grantee,
+    privileges: u16,
+    options: u16,
+    privileges_from: Vec<(u16, u32)>,
+    options_from: Vec<(u16, u32)>,
+}
+
+/// A default ACL as pg_default_acl stores it: the complete ACL for a global entry, only the
+/// additions for a per-schema one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+struct DefaultAcl {
+    items: Vec<AclItem>,
+}
+
+impl DefaultAcl {
+    /// acldefault: the owner has every privilege (grant options are implicit); PUBLIC has
+    /// EXECUTE on functions.
+    fn builtin(kind: FutureKind, owner: &str, version: u32) -> DefaultAcl {
+        let mut acl = DefaultAcl::default();
+        acl.item(&Grantee::Role(owner.to_string())).privileges = fitting(kind.kind(), version);
+        if kind == FutureKind::Function {
+            acl.item(&Grantee::Public).privileges = bit(Privilege::Execute);
+        }
+        acl
+    }
+
+    fn item(&mut self, grantee: &Grantee) -> &mut AclItem {
+        let i = match self.items.iter().position(|i| &i.grantee == grantee) {
+            Some(i) => i,
+            None => {
+                self.items.push(AclItem { grantee: grantee.clone(), privileges: 0, options: 0, privileges_from: Vec::new(), options_from: Vec::new() });
+                self.items.len() - 1
+            }
+        };
+        &mut self.items[i]
+    }
+
+    /// `GRANT` bits `m` (each from one of `sources`); grant options only to roles (PostgreSQL
+    /// refuses them for PUBLIC).
+    fn grant(&mut self, grantee: &Grantee, m: u16, option: bool, sources: &[(u16, u32)]) {
+        let option = option && *grantee != Grantee::Public;
+        let item = self.item(grantee);
+        item.privileges |= m;
+        item.privileges_from.extend(sources.iter().map(|&(b, i)| (b & m, i)).filter(|&(b, _)| b != 0));
+        if option {
+            item.options |= m;
+            item.options_from.extend(sources.iter().map(|&(b, i)| (b & m, i)).filter(|&(b, _)| b != 0));
+        }
+    }
+
+    /// `REVOKE` bits `m`: the privileges and their grant options.
+    fn revoke(&mut self, grantee: &Grantee, m: u16) {
+        let item = self.item(grantee);
+        item.privileges &= !m;
+        item.options &= !m;
+        for from in [&mut item.privileges_from, &mut item.options_from] {
+            for (b, _) in from.iter_mut() {
+                *b &= !m;
+            }
+            from.retain(|(b, _)| *b != 0);
+        }
+    }
+}
+
 /// The kinds of objects, for the privileges that fit them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -98,6 +273,8 @@ enum Key {
 struct Entry {
     grant: u32,
     privileges: u16,
+    /// The privileges granted `with grant option` (never to PUBLIC).
+    options: u16,
     bulk: bool,
 }
 
@@ -115,6 +292,8 @@ pub struct PrivilegeAnalysis {
     schema_owners: BTreeMap<String, String>,
     /// The grantee of each model grant, by model index.
     grantees: Vec<Grantee>,
+    /// Default ACLs after `up.sql`, by (creator, schema, kind): `None` for the global entry.
+    future: BTreeMap<(String, Option<String>, FutureKind), DefaultAcl>,
 }
 
 const fn bit(p: Privilege) -> u16 {
@@ -247,7 +426,8 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
                     *public_revokes.entry(key).or_default() |= m;
                 }
             } else {
-                grants.entry(key).or_default().push(Entry { grant: i as u32, privileges: m, bulk });
+                let options = if g.grant_option && g.grantee != Grantee::Public { m } else { 0 };
+                grants.entry(key).or_default().push(Entry { grant: i as u32, privileges: m, options, bulk });
             }
         }
     }
@@ -258,7 +438,30 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
     for entries in grants.values_mut() {
         entries.sort_by(|a, b| grantee_name(&grantees, a.grant).cmp(&grantee_name(&grantees, b.grant)));
     }
-    PrivilegeAnalysis { target_version: version, members: members.clone(), grants, public_revokes, schema_owners, grantees }
+    let future = default_acls(model, version);
+    PrivilegeAnalysis { target_version: version, members: members.clone(), grants, public_revokes, schema_owners, grantees, future }
+}
+
+/// Replays the `ALTER DEFAULT PRIVILEGES` statements of `up.sql`, in their order.
+fn default_acls(model: &Model, version: u32) -> BTreeMap<(String, Option<String>, FutureKind), DefaultAcl> {
+    let mut out: BTreeMap<(String, Option<String>, FutureKind), DefaultAcl> = BTreeMap::new();
+    for (d, sources) in crate::lower::merged_default_privileges(&model.default_privileges) {
+        let Some(kind) = FutureKind::of_default(d.kind) else { continue };
+        let m = mask(&d.privileges, kind.kind(), version);
+        if m == 0 {
+            continue;
+        }
+        let schema = if kind == FutureKind::Schema { None } else { d.schema.clone() };
+        let global = schema.is_none();
+        let acl = out.entry((d.owner.clone(), schema, kind)).or_insert_with(|| if global { DefaultAcl::builtin(kind, &d.owner, version) } else { DefaultAcl::default() });
+        if d.revoke {
+            acl.revoke(&d.grantee, m);
+        } else {
+            let sources: Vec<(u16, u32)> = sources.iter().map(|&i| (mask(&model.default_privileges[i].privileges, kind.kind(), version), i as u32)).collect();
+            acl.grant(&d.grantee, m, d.grant_option, &sources);
+        }
+    }
+    out
 }
 
 /// The grantee of a grant as a sort key: `None` for PUBLIC.
@@ -283,6 +486,17 @@ impl PrivilegeAnalysis {
     /// `has_*_privilege(role, object, privilege)`: `Some` with the reason when true. A
     /// privilege that does not fit the object (an error in PostgreSQL), and `all`, are `None`.
     pub fn answer(&self, role: &str, privilege: Privilege, object: &ObjectRef) -> Option<Grounds> {
+        self.answer_in(role, privilege, object, false)
+    }
+
+    /// `has_*_privilege(role, object, 'PRIVILEGE WITH GRANT OPTION')`: `Some` with the reason
+    /// when `role` can grant `privilege` on `object` to others: a superuser, the privileges of
+    /// a schema's owner, or a grant `with grant option` to a role it has the privileges of.
+    pub fn answer_grant_option(&self, role: &str, privilege: Privilege, object: &ObjectRef) -> Option<Grounds> {
+        self.answer_in(role, privilege, object, true)
+    }
+
+    fn answer_in(&self, role: &str, privilege: Privilege, object: &ObjectRef, option: bool) -> Option<Grounds> {
         let kind = object.kind();
         let p = bit(privilege);
         if privilege == Privilege::All || fitting(kind, self.target_version) & p == 0 {
@@ -323,7 +537,7 @@ impl PrivilegeAnalysis {
         let mut best: Option<Grounds> = None;
         let mut best_len = usize::MAX;
         let mut public = None;
-        for e in entries.into_iter().filter(|e| e.privileges & p != 0) {
+        for e in entries.into_iter().filter(|e| if option { e.options } else { e.privileges } & p != 0) {
             match &self.grant_grantee(e.grant) {
                 Grantee::Public => {
                     public.get_or_insert(Grounds::Public { grant: e.grant as usize });
@@ -339,7 +553,7 @@ impl PrivilegeAnalysis {
                 }
             }
         }
-        if best.is_some() {
+        if best.is_some() || option {
             return best;
         }
         if public.is_some() {
@@ -352,6 +566,95 @@ impl PrivilegeAnalysis {
             return Some(Grounds::BuiltinPublic);
         }
         None
+    }
+
+    /// What `role` would have on an object created later: `has_*_privilege(role, new object,
+    /// privilege)` once `object.creator` creates it (in `object.schema`). `Some` with the
+    /// reason when true; a privilege that does not fit the kind, and `all`, are `None`.
+    pub fn answer_future(&self, role: &str, privilege: Privilege, object: &FutureObject) -> Option<FutureGrounds> {
+        self.future_in(role, privilege, object, false)
+    }
+
+    /// Like [`answer_future`](Self::answer_future), `… WITH GRANT OPTION`.
+    pub fn answer_future_grant_option(&self, role: &str, privilege: Privilege, object: &FutureObject) -> Option<FutureGrounds> {
+        self.future_in(role, privilege, object, true)
+    }
+
+    /// The (creator, schema, kind) default ACLs `up.sql` leaves (`None`: the global entry),
+    /// for listing the objects created later that the policy says something about.
+    pub fn future_scopes(&self) -> impl Iterator<Item = FutureObject> + '_ {
+        self.future.keys().map(|(creator, schema, kind)| FutureObject { kind: *kind, schema: schema.clone(), creator: creator.clone() })
+    }
+
+    fn future_in(&self, role: &str, privilege: Privilege, object: &FutureObject, option: bool) -> Option<FutureGrounds> {
+        let kind = object.kind.kind();
+        let p = bit(privilege);
+        if !object.kind.fits(privilege, self.target_version) {
+            return None;
+        }
+        if self.members.is_superuser(role) {
+            return Some(FutureGrounds::Superuser);
+        }
+        let creator = &object.creator;
+        if option {
+            // The owner implicitly holds every grant option, whatever its ACL entry says.
+            if let Some(via) = self.members.answer(role, creator, Mode::Usage) {
+                return Some(FutureGrounds::Owner { creator: creator.clone(), via });
+            }
+        }
+        let fallback = DefaultAcl::builtin(object.kind, creator, self.target_version);
+        let mut global = self.future.get(&(creator.clone(), None, object.kind)).unwrap_or(&fallback);
+        let mut schema = match (&object.schema, object.kind) {
+            (Some(s), k) if k != FutureKind::Schema => self.future.get(&(creator.clone(), Some(s.clone()), k)),
+            _ => None,
+        };
+        // PostgreSQL's aclmerge returns NULL when both ACLs are empty, and a NULL ACL is the
+        // built-in default: a global entry that revoked everything from everyone gives the new
+        // object the built-in privileges back, unless a per-schema entry adds something.
+        let empty = |acl: &DefaultAcl| acl.items.iter().all(|i| i.privileges == 0);
+        if empty(global) && schema.is_none_or(empty) {
+            global = &fallback;
+            schema = None;
+        }
+        let mut best: Option<FutureGrounds> = None;
+        let mut best_len = usize::MAX;
+        let mut public: Option<FutureGrounds> = None;
+        let mut builtin_public = false;
+        for item in global.items.iter().chain(schema.into_iter().flat_map(|a| a.items.iter())) {
+            let (bits, from) = if option { (item.options, &item.options_from) } else { (item.privileges, &item.privileges_from) };
+            if bits & p == 0 {
+                continue;
+            }
+            let entry = from.iter().find(|(b, _)| b & p != 0).map(|&(_, i)| i as usize);
+            match (&item.grantee, entry) {
+                (Grantee::Public, Some(entry)) => {
+                    public.get_or_insert(FutureGrounds::DefaultPublic { entry });
+                }
+                (Grantee::Public, None) => builtin_public = true,
+                (Grantee::Role(g), entry) => {
+                    if let Some(via) = self.members.answer(role, g, Mode::Usage) {
+                        let len = chain_len(&via);
+                        if len < best_len {
+                            best_len = len;
+                            best = Some(match entry {
+                                Some(entry) => FutureGrounds::Default { entry, via },
+                                None => FutureGrounds::Owner { creator: g.clone(), via },
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        if best.is_some() || option {
+            return best;
+        }
+        if public.is_some() {
+            return public;
+        }
+        if let Some(Grounds::Predefined { role, via }) = self.predefined(role, privilege, kind) {
+            return Some(FutureGrounds::Predefined { role, via });
+        }
+        builtin_public.then_some(FutureGrounds::BuiltinPublic)
     }
 
     /// Whether `role` has `privilege` on `object`.
@@ -477,6 +780,121 @@ mod tests {
         let a = analysis(&format!("{INVENTORY}user boss {{\n  superuser\n  noinherit\n}}\n"), 15);
         assert_eq!(a.answer("boss", Privilege::Truncate, &table("s0", "t0")), Some(Grounds::Superuser));
         assert_eq!(a.answer("boss", Privilege::Execute, &table("s0", "t0")), None);
+    }
+
+    fn future(kind: FutureKind, schema: Option<&str>, creator: &str) -> FutureObject {
+        FutureObject { kind, schema: schema.map(str::to_string), creator: creator.into() }
+    }
+
+    #[test]
+    fn default_privileges_for_objects_created_later() {
+        let text = "schema app { owner o, creators [c] }\nschema other {}\nrole o\nrole c\nrole r { grant select on tables in schema app }\nrole w { member of r }\nrole n {\n  noinherit\n  member of r\n}\nrole x\nrole y\ndefaults for role o {\n  revoke execute on functions from public\n  grant usage on sequences to x\n  grant usage on schemas to y\n}\ndefaults for role o in schema app {\n  grant execute on functions to y with grant option\n  grant execute on functions to public\n}\n";
+        let a = analysis(text, 15);
+        let model = a_model(text);
+        let d = |g: &Option<FutureGrounds>| match g {
+            Some(FutureGrounds::Default { entry, .. }) => Some(model.default_privileges[*entry].clone()),
+            _ => None,
+        };
+        let t_app_o = future(FutureKind::Table, Some("app"), "o");
+        // Bulk grants cover tables the owner and the creators make later in that schema only.
+        let g = a.answer_future("r", Privilege::Select, &t_app_o);
+        assert!(matches!(g, Some(FutureGrounds::Default { via: Chain::SameRole, .. })), "{g:?}");
+        assert!(d(&g).is_some_and(|e| e.implied));
+        assert!(matches!(a.answer_future("w", Privilege::Select, &t_app_o), Some(FutureGrounds::Default { via: Chain::Memberships(_), .. })));
+        assert!(a.answer_future("n", Privilege::Select, &t_app_o).is_none());
+        assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, Some("app"), "c")).is_some());
+        assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, Some("other"), "o")).is_none());
+        assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, None, "o")).is_none());
+        assert!(a.answer_future("r", Privilege::Insert, &t_app_o).is_none());
+        // The creator owns what it creates; a member of a creator too.
+        assert!(matches!(a.answer_future("o", Privilege::Truncate, &t_app_o), Some(FutureGrounds::Owner { via: Chain::SameRole, .. })));
+        assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, Some("app"), "x")).is_none());
+        // Global entries apply in every schema; per-schema ones add to them.
+        for s in [None, Some("app"), Some("other")] {
+            assert!(matches!(a.answer_future("x", Privilege::Usage, &future(FutureKind::Sequence, s, "o")), Some(FutureGrounds::Default { .. })));
+            assert!(a.answer_future("x", Privilege::Usage, &future(FutureKind::Sequence, s, "c")).is_none());
+        }
+        // PUBLIC's EXECUTE: revoked globally for o, given back in app; built in for c.
+        let f = |s: Option<&str>, c: &str| future(FutureKind::Function, s, c);
+        assert_eq!(a.answer_future("x", Privilege::Execute, &f(None, "o")), None);
+        assert_eq!(a.answer_future("x", Privilege::Execute, &f(Some("other"), "o")), None);
+        assert!(matches!(a.answer_future("x", Privilege::Execute, &f(Some("app"), "o")), Some(FutureGrounds::DefaultPublic { .. })));
+        assert_eq!(a.answer_future("x", Privilege::Execute, &f(Some("app"), "c")), Some(FutureGrounds::BuiltinPublic));
+        assert!(matches!(a.answer_future("y", Privilege::Execute, &f(Some("app"), "o")), Some(FutureGrounds::Default { .. })));
+        // Grant options: the creator's, and `with grant option` entries; never PUBLIC's.
+        assert!(matches!(a.answer_future_grant_option("y", Privilege::Execute, &f(Some("app"), "o")), Some(FutureGrounds::Default { .. })));
+        assert_eq!(a.answer_future_grant_option("x", Privilege::Execute, &f(Some("app"), "o")), None);
+        assert_eq!(a.answer_future_grant_option("r", Privilege::Select, &t_app_o), None);
+        assert!(matches!(a.answer_future_grant_option("o", Privilege::Select, &t_app_o), Some(FutureGrounds::Owner { .. })));
+        // Schemas created later: global entries only; the schema named is ignored.
+        assert!(a.answer_future("y", Privilege::Usage, &future(FutureKind::Schema, None, "o")).is_some());
+        assert!(a.answer_future("y", Privilege::Usage, &future(FutureKind::Schema, Some("app"), "o")).is_some());
+        assert!(a.answer_future("y", Privilege::Create, &future(FutureKind::Schema, None, "o")).is_none());
+        // Privileges that do not fit the kind.
+        assert_eq!(a.answer_future("o", Privilege::Execute, &t_app_o), None);
+        assert_eq!(a.answer_future("o", Privilege::All, &t_app_o), None);
+        let scopes: Vec<FutureObject> = a.future_scopes().collect();
+        assert!(scopes.contains(&future(FutureKind::Table, Some("app"), "c")) && scopes.contains(&future(FutureKind::Function, None, "o")));
+    }
+
+    fn a_model(text: &str) -> crate::model::Model {
+        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
+        ws.resolved().model.clone()
+    }
+
+    #[test]
+    fn default_privileges_revoked_from_the_creator_and_replayed_in_order() {
+        let text = "schema app {}\nrole o\nrole m { member of o }\nrole x\nuser su { superuser }\nrole reader { member of pg_read_all_data }\ndefaults for role o {\n  revoke all on tables from o\n  grant select on tables to x\n  revoke select on tables from x\n  grant insert on tables to x\n}\ndefaults for role o in schema app {\n  grant select on tables to o\n}\n";
+        for version in [15, 17] {
+            let a = analysis(text, version);
+            let t = |s: Option<&str>| future(FutureKind::Table, s, "o");
+            // The owner keeps its grant options, not the privileges a global default revoked.
+            for r in ["o", "m"] {
+                assert_eq!(a.answer_future(r, Privilege::Select, &t(None)), None);
+                assert!(matches!(a.answer_future(r, Privilege::Select, &t(Some("app"))), Some(FutureGrounds::Default { .. })));
+                assert_eq!(a.answer_future(r, Privilege::Insert, &t(Some("app"))), None);
+                assert!(matches!(a.answer_future_grant_option(r, Privilege::Insert, &t(None)), Some(FutureGrounds::Owner { .. })));
+            }
+            assert_eq!(a.answer_future("x", Privilege::Select, &t(None)), None);
+            assert!(a.answer_future("x", Privilege::Insert, &t(None)).is_some());
+            assert_eq!(a.answer_future("su", Privilege::Delete, &t(None)), Some(FutureGrounds::Superuser));
+            assert_eq!(a.answer_future_grant_option("su", Privilege::Delete, &t(None)), Some(FutureGrounds::Superuser));
+            assert!(matches!(a.answer_future("reader", Privilege::Select, &t(None)), Some(FutureGrounds::Predefined { .. })));
+            assert_eq!(a.answer_future_grant_option("reader", Privilege::Select, &t(None)), None);
+            assert_eq!(a.answer_future("o", Privilege::Maintain, &t(None)), None);
+            assert_eq!(a.answer_future("x", Privilege::Maintain, &future(FutureKind::Table, None, "x")).is_some(), version >= 17);
+        }
+        // A grant, a revoke and a grant again of the same privilege: the last one wins.
+        let text = "role o\nrole x\ndefaults for role o {\n  grant select on tables to x\n  revoke select on tables from x\n  grant select, update on tables to x\n}\n";
+        let a = analysis(text, 15);
+        let g = a.answer_future("x", Privilege::Select, &future(FutureKind::Table, None, "o"));
+        assert!(matches!(g, Some(FutureGrounds::Default { entry: 2, .. })), "{g:?}");
+    }
+
+    #[test]
+    fn grant_options_follow_usage_membership() {
+        let text = format!(
+            "{INVENTORY}role a {{\n  grant select on table s0.t0 with grant option\n  grant insert on table s0.t0\n  grant update on tables in schema s0 with grant option\n  grant usage on schema s0 with grant option\n}}\nrole b {{ member of a }}\nrole c {{\n  noinherit\n  member of a\n}}\nrole rd {{ member of pg_read_all_data }}\nuser u {{ member of so }}\nuser boss {{ superuser }}\npublic {{\n  grant select on table s0.t1 to public\n}}\n"
+        );
+        let a = analysis(&text, 16);
+        let t0 = table("s0", "t0");
+        assert!(matches!(a.answer_grant_option("a", Privilege::Select, &t0), Some(Grounds::Grant { via: Chain::SameRole, bulk: false, .. })));
+        assert!(matches!(a.answer_grant_option("b", Privilege::Select, &t0), Some(Grounds::Grant { via: Chain::Memberships(_), .. })));
+        assert_eq!(a.answer_grant_option("c", Privilege::Select, &t0), None);
+        assert!(a.has("a", Privilege::Insert, &t0) && a.answer_grant_option("a", Privilege::Insert, &t0).is_none());
+        assert!(matches!(a.answer_grant_option("b", Privilege::Update, &table("s0", "t1")), Some(Grounds::Grant { bulk: true, .. })));
+        let col = ObjectRef::Column { schema: "s0".into(), table: "t0".into(), column: "a".into() };
+        assert!(a.answer_grant_option("a", Privilege::Select, &col).is_some());
+        assert!(a.answer_grant_option("a", Privilege::Usage, &ObjectRef::Schema { name: "s0".into() }).is_some());
+        // PUBLIC grants, predefined roles and built-in defaults give no grant option.
+        assert!(a.has("b", Privilege::Select, &table("s0", "t1")) && a.answer_grant_option("rd", Privilege::Select, &table("s0", "t1")).is_none());
+        assert!(a.has("rd", Privilege::Select, &t0) && a.answer_grant_option("rd", Privilege::Select, &t0).is_none());
+        let db = ObjectRef::Database { name: "postgres".into() };
+        assert!(a.has("b", Privilege::Connect, &db) && a.answer_grant_option("b", Privilege::Connect, &db).is_none());
+        // The owner of a schema (and who has its privileges) and a superuser hold every option.
+        assert!(matches!(a.answer_grant_option("u", Privilege::Create, &ObjectRef::Schema { name: "s1".into() }), Some(Grounds::Owner { .. })));
+        assert_eq!(a.answer_grant_option("boss", Privilege::Trigger, &t0), Some(Grounds::Superuser));
+        assert_eq!(a.answer_grant_option("boss", Privilege::Execute, &t0), None);
     }
 
     #[test]

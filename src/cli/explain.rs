@@ -1,5 +1,7 @@
 //! `rolec explain ROLE`: everything a role can do, each with the chain of memberships or the
-//! grant that gives it (`file:line`). Exit 1 when the policy has errors; 2 when the policy has
+//! grant that gives it (`file:line`), whether it can grant it further (`with grant option`),
+//! and what it gets on objects created later (default privileges, section "on objects created
+//! later"). Exit 1 when the policy has errors; 2 when the policy has
 //! no such role.
 
 use std::process::ExitCode;
@@ -8,9 +10,9 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
 use super::PolicyArgs;
-use crate::analysis::explain::{explain, known_roles, Explanation};
+use crate::analysis::explain::{explain, future_objects, known_roles, Explanation};
 use crate::analysis::membership::Chain;
-use crate::analysis::privileges::{Grounds, ObjectRef};
+use crate::analysis::privileges::{FutureGrounds, Grounds, ObjectRef};
 use crate::db::Workspace;
 use crate::model::Model;
 
@@ -43,8 +45,9 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
     let Some(e) = explain(model, members, privileges, &args.role) else {
         return Err(unknown_role(model, &args.role));
     };
+    let later = !future_objects(model, privileges).is_empty();
     match args.format {
-        OutFormat::Human => print!("{}", human(&ws, model, &e)),
+        OutFormat::Human => print!("{}", human(&ws, model, &e, later)),
         OutFormat::Json => println!("{}", serde_json::to_string_pretty(&to_json(&ws, model, &e)).unwrap_or_default()),
     }
     Ok(ExitCode::SUCCESS)
@@ -158,6 +161,76 @@ pub fn grounds_json(ws: &Workspace, model: &Model, grounds: &Grounds) -> Value {
     v
 }
 
+fn default_at(ws: &Workspace, model: &Model, entry: usize) -> (String, &'static str, String) {
+    match model.default_privileges.get(entry) {
+        Some(d) => {
+            let grantee = match &d.grantee {
+                crate::model::Grantee::Role(r) => r.clone(),
+                crate::model::Grantee::Public => "public".to_string(),
+            };
+            (ws.line_of(d.origin), if d.implied { "bulk grant" } else { "default privilege" }, grantee)
+        }
+        None => (String::new(), "default privilege", String::new()),
+    }
+}
+
+/// Why, in words, for an object created later: `creator `o` owns it`, `direct default
+/// privilege at p.role:7`, `through role `r` (bulk grant at p.role:3) via …`.
+pub fn future_grounds_text(ws: &Workspace, model: &Model, grounds: &FutureGrounds) -> String {
+    match grounds {
+        FutureGrounds::Superuser => "superuser".to_string(),
+        FutureGrounds::Owner { creator, via: Chain::SameRole } => format!("creator `{creator}` owns it"),
+        FutureGrounds::Owner { creator, via } => format!("creator `{creator}` owns it, via {}", chain_text(ws, model, via)),
+        FutureGrounds::Default { entry, via } => {
+            let (at, kind, grantee) = default_at(ws, model, *entry);
+            match via {
+                Chain::SameRole => format!("direct {kind} at {at}"),
+                via => format!("through role `{grantee}` ({kind} at {at}) via {}", chain_text(ws, model, via)),
+            }
+        }
+        FutureGrounds::DefaultPublic { entry } => {
+            let (at, kind, _) = default_at(ws, model, *entry);
+            format!("PUBLIC ({kind} at {at})")
+        }
+        FutureGrounds::Predefined { role, via: Chain::SameRole } => format!("predefined role `{role}`"),
+        FutureGrounds::Predefined { role, via } => format!("predefined role `{role}` via {}", chain_text(ws, model, via)),
+        FutureGrounds::BuiltinPublic => "built-in default (PUBLIC)".to_string(),
+    }
+}
+
+/// The grounds for an object created later as JSON: `via` as a chain, a default-privilege
+/// index replaced by `grantee`, `at` and `implied` (from a bulk grant).
+pub fn future_grounds_json(ws: &Workspace, model: &Model, grounds: &FutureGrounds) -> Value {
+    let mut v = serde_json::to_value(grounds).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut v {
+        match grounds {
+            FutureGrounds::Owner { via, .. } | FutureGrounds::Default { via, .. } | FutureGrounds::Predefined { via, .. } => {
+                map.insert("via".into(), chain_json(ws, model, via));
+            }
+            _ => {}
+        }
+        if let FutureGrounds::Default { entry, .. } | FutureGrounds::DefaultPublic { entry } = grounds {
+            let (at, _, grantee) = default_at(ws, model, *entry);
+            map.remove("entry");
+            map.insert("grantee".into(), json!(grantee));
+            map.insert("at".into(), json!(at));
+            map.insert("implied".into(), json!(model.default_privileges.get(*entry).is_some_and(|d| d.implied)));
+        }
+    }
+    v
+}
+
+/// ` (with grant option)` when the grant option has the same grounds, `; grant option: …`
+/// when it has others, nothing without one.
+fn option_suffix<G: PartialEq>(grounds: Option<&G>, option: Option<&G>, text: impl Fn(&G) -> String) -> String {
+    match (grounds, option) {
+        (_, None) => String::new(),
+        (Some(g), Some(o)) if g == o => " (with grant option)".to_string(),
+        (Some(_), Some(o)) => format!("; grant option: {}", text(o)),
+        (None, Some(o)) => format!("not held; grant option: {}", text(o)),
+    }
+}
+
 /// `table app.orders`, `function app.f(integer)`, `column app.t.a`.
 pub fn object_text(o: &ObjectRef) -> String {
     match o {
@@ -171,7 +244,7 @@ pub fn object_text(o: &ObjectRef) -> String {
     }
 }
 
-fn human(ws: &Workspace, model: &Model, e: &Explanation) -> String {
+fn human(ws: &Workspace, model: &Model, e: &Explanation, later: bool) -> String {
     let mut out = String::new();
     let what = if e.external { "external role" } else if e.is_user { "user" } else { "role" };
     out.push_str(&format!("{what} {}\n", e.role));
@@ -218,7 +291,24 @@ fn human(ws: &Workspace, model: &Model, e: &Explanation) -> String {
             out.push_str(&format!("  {}\n", object_text(&p.object)));
             last = Some(&p.object);
         }
-        out.push_str(&format!("    {}: {}\n", p.privilege.keyword(), grounds_text(ws, model, &p.grounds)));
+        let option = option_suffix(Some(&p.grounds), p.grant_option.as_ref(), |g| grounds_text(ws, model, g));
+        out.push_str(&format!("    {}: {}{option}\n", p.privilege.keyword(), grounds_text(ws, model, &p.grounds)));
+    }
+    if later {
+        out.push_str("on objects created later:\n");
+        if e.future.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        let mut last = None;
+        for p in &e.future {
+            if last != Some(&p.object) {
+                out.push_str(&format!("  {}\n", p.object.describe()));
+                last = Some(&p.object);
+            }
+            let held = p.grounds.as_ref().map(|g| future_grounds_text(ws, model, g)).unwrap_or_default();
+            let option = option_suffix(p.grounds.as_ref(), p.grant_option.as_ref(), |g| future_grounds_text(ws, model, g));
+            out.push_str(&format!("    {}: {held}{option}\n", p.privilege.keyword()));
+        }
     }
     out
 }
@@ -232,7 +322,27 @@ fn to_json(ws: &Workspace, model: &Model, e: &Explanation) -> Value {
     let privileges: Vec<Value> = e
         .privileges
         .iter()
-        .map(|p| json!({ "object": p.object, "privilege": p.privilege, "grounds": grounds_json(ws, model, &p.grounds) }))
+        .map(|p| {
+            json!({
+                "object": p.object,
+                "privilege": p.privilege,
+                "grounds": grounds_json(ws, model, &p.grounds),
+                "grant_option": p.grant_option.as_ref().map(|g| grounds_json(ws, model, g)),
+            })
+        })
+        .collect();
+    let future: Vec<Value> = e
+        .future
+        .iter()
+        .map(|p| {
+            json!({
+                "object": p.object,
+                "description": p.object.describe(),
+                "privilege": p.privilege,
+                "grounds": p.grounds.as_ref().map(|g| future_grounds_json(ws, model, g)),
+                "grant_option": p.grant_option.as_ref().map(|g| future_grounds_json(ws, model, g)),
+            })
+        })
         .collect();
     json!({
         "role": e.role,
@@ -241,5 +351,6 @@ fn to_json(ws: &Workspace, model: &Model, e: &Explanation) -> Value {
         "attributes": e.attributes,
         "roles": roles,
         "privileges": privileges,
+        "created_later": future,
     })
 }

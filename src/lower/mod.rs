@@ -371,7 +371,30 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
     let option = if d.grant_option { " WITH GRANT OPTION" } else { "" };
     let revoke = format!("{head} REVOKE {privs} ON {kind} FROM {to};");
     if !d.revoke {
-        return (format!("{head} GRANT {privs} ON {kind} TO {to}{option};"), Some(revoke));
+        let up = format!("{head} GRANT {privs} ON {kind} TO {to}{option};");
+        if d.schema.is_some() {
+            return (up, Some(revoke));
+        }
+        // A global entry starts from the built-in default (the owner has every privilege,
+        // PUBLIC has EXECUTE on functions and USAGE on types): revoking those would leave an
+        // entry behind (and block DROP ROLE). Only what the grant added is taken back.
+        let builtin = |p: Privilege| match &d.grantee {
+            Grantee::Role(r) => *r == d.owner,
+            Grantee::Public => match d.kind {
+                DefaultKind::Functions | DefaultKind::Routines => matches!(p, Privilege::All | Privilege::Execute),
+                DefaultKind::Types => matches!(p, Privilege::All | Privilege::Usage),
+                _ => false,
+            },
+        };
+        let (kept, added): (Vec<Privilege>, Vec<Privilege>) = d.privileges.iter().partition(|p| builtin(**p));
+        let mut down = Vec::new();
+        if d.grant_option && !kept.is_empty() {
+            down.push(format!("{head} REVOKE GRANT OPTION FOR {} ON {kind} FROM {to};", privileges_sql(&kept, None)));
+        }
+        if !added.is_empty() {
+            down.push(format!("{head} REVOKE {} ON {kind} FROM {to};", privileges_sql(&added, None)));
+        }
+        return (up, (!down.is_empty()).then(|| down.join(" ")));
     }
     // Undo a revoke by granting back only what the built-in defaults hold: everything for the
     // owner itself, EXECUTE on functions and USAGE on types for PUBLIC.
@@ -396,17 +419,27 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
 }
 
 /// One entry per (owner, schema, kind, grantee, option, direction), privileges united, so
-/// two bulk grants that imply the same default privileges emit one statement.
+/// two bulk grants that imply the same default privileges emit one statement; a revoke
+/// between two grants of the same grantee (or a grant between two revokes) keeps them apart.
 fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
-    let mut out: Vec<DefaultPrivilege> = Vec::new();
+    merged_default_privileges(all).into_iter().map(|(d, _)| d).collect()
+}
+
+/// The `ALTER DEFAULT PRIVILEGES` statements `up.sql` runs, in order: entries merged as
+/// [`merge_default_privileges`] does, each with the indexes of the model entries it unites
+/// (in model order). The privilege analysis replays them to know what objects created later
+/// get.
+pub fn merged_default_privileges(all: &[DefaultPrivilege]) -> Vec<(DefaultPrivilege, Vec<usize>)> {
+    let mut out: Vec<(DefaultPrivilege, Vec<usize>)> = Vec::new();
     type Key<'k> = (&'k str, Option<&'k str>, DefaultKind, &'k Grantee, bool, bool);
     let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
-    for d in all {
+    for (i, d) in all.iter().enumerate() {
         let kind = if d.kind == DefaultKind::Routines { DefaultKind::Functions } else { d.kind };
         let key = (d.owner.as_str(), d.schema.as_deref(), kind, &d.grantee, d.grant_option, d.revoke);
         match index.get(&key) {
-            Some(&i) => {
-                let e = &mut out[i];
+            Some(&k) => {
+                let (e, sources) = &mut out[k];
+                sources.push(i);
                 for p in &d.privileges {
                     if !e.privileges.contains(p) {
                         e.privileges.push(*p);
@@ -417,10 +450,15 @@ fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
                 }
             }
             None => {
+                // A grant after a revoke of the same grantee (or the reverse) starts a new
+                // statement, so that the statements keep the policy's order.
+                for option in [false, true] {
+                    index.remove(&(key.0, key.1, key.2, key.3, option, !d.revoke));
+                }
                 index.insert(key, out.len());
                 let mut d = d.clone();
                 d.kind = kind;
-                out.push(d);
+                out.push((d, vec![i]));
             }
         }
     }
