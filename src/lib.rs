@@ -42,6 +42,7 @@ pub mod db;
 pub mod diagnostics;
 pub mod format;
 pub mod lower;
+pub mod lsp;
 pub mod model;
 pub mod stdlib;
 pub mod syntax;
