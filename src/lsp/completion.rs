@@ -289,7 +289,7 @@ fn privileges(line_after: &str) -> Vec<CompletionItem> {
         Some(o) => crate::model::checks::allowed_on_object(o).0.to_vec(),
         None => crate::analysis::explain::PRIVILEGES.to_vec(),
     };
-    allowed.iter().chain([Privilege::All].iter()).map(|p| item(p.keyword(), CompletionItemKind::Value, "privilege")).collect()
+    allowed.iter().chain([Privilege::All].iter().filter(|a| !allowed.contains(a))).map(|p| item(p.keyword(), CompletionItemKind::Value, "privilege")).collect()
 }
 
 #[cfg(test)]
