@@ -163,6 +163,11 @@ impl Server {
             .and_then(|r| Workspace::load(Sources::Paths(vec![r]), options.clone()).ok())
             .or_else(|| Workspace::load(Sources::Paths(Vec::new()), options).ok())
             .expect("an empty workspace always loads");
+        Server::with_workspace(ws)
+    }
+
+    /// A server over a workspace loaded already (tests give one that logs its queries).
+    pub fn with_workspace(ws: Workspace) -> Server {
         Server { ws, uris: HashMap::new(), published: HashMap::new(), on_disk: HashMap::new() }
     }
 
@@ -320,5 +325,46 @@ impl Server {
             .min_by_key(|o| o.span.end - o.span.start)
             .cloned();
         Ok((at, all))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Database;
+    use serde_json::json;
+
+    fn count(log: &std::sync::Mutex<Vec<String>>, query: &str) -> usize {
+        let events = std::mem::take(&mut *log.lock().expect("log"));
+        events.iter().filter(|e| e.starts_with(&format!("{query}("))).count()
+    }
+
+    #[test]
+    fn an_edit_reruns_only_what_depends_on_it() {
+        let (db, log) = Database::with_execution_log();
+        let sources = vec![
+            ("/p/a.role".to_string(), "role reader {}\n".to_string()),
+            ("/p/b.role".to_string(), "user alice { member of reader }\n".to_string()),
+        ];
+        let ws = Workspace::load_with(db, Sources::Memory(sources), BuildOptions::default()).expect("loads");
+        let mut server = Server::with_workspace(ws);
+        assert!(diagnostics::all(&server).is_empty());
+        count(&log, "parse");
+        let change = |text: &str| {
+            Notification::new(
+                "textDocument/didChange".into(),
+                json!({ "textDocument": { "uri": "file:///p/b.role", "version": 2 }, "contentChanges": [{ "text": text }] }),
+            )
+        };
+        // Text that only moves the item: b.role is parsed again, nothing is resolved again.
+        assert!(server.handle_notification(change("// alice\n\nuser alice { member of reader }\n")));
+        assert!(diagnostics::all(&server).is_empty());
+        assert_eq!(count(&log, "resolved"), 0);
+        // A real change: one parse, one resolution.
+        assert!(server.handle_notification(change("user alice { member of readers }\n")));
+        assert_eq!(diagnostics::all(&server).len(), 1);
+        let events = std::mem::take(&mut *log.lock().expect("log"));
+        assert_eq!(events.iter().filter(|e| e.starts_with("parse(")).count(), 1, "{events:?}");
+        assert_eq!(events.iter().filter(|e| e.starts_with("resolved(")).count(), 1, "{events:?}");
     }
 }

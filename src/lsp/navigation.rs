@@ -86,7 +86,7 @@ fn renamable(server: &Server, at: &Occurrence, all: &[Occurrence]) -> Result<(),
         Symbol::Variable { name, .. } => format!("variable `{name}`"),
     };
     let defs: Vec<&Occurrence> = all.iter().filter(|o| o.def && o.symbol == at.symbol).collect();
-    if defs.is_empty() && !matches!(at.symbol, Symbol::Schema(_)) {
+    if defs.is_empty() {
         return Err(Failure::new(format!("{what} is not declared in this policy")));
     }
     if all.iter().filter(|o| o.symbol == at.symbol).any(|o| server.uri(o.span.file).is_none()) {
