@@ -39,16 +39,22 @@ struct Client {
     next_id: i32,
     /// Every notification received, in order.
     notifications: Vec<Notification>,
+    /// Requests from the server (answered with `null`).
+    server_requests: Vec<Request>,
     root: String,
 }
 
 impl Client {
     fn start(dir: &Path) -> Client {
+        Client::start_with(dir, json!({}))
+    }
+
+    fn start_with(dir: &Path, capabilities: Value) -> Client {
         let (server, conn) = Connection::memory();
         let handle = std::thread::spawn(move || rolec::lsp::run(server));
         let root = dir.to_string_lossy().into_owned();
-        let mut c = Client { conn, server: Some(handle), next_id: 0, notifications: Vec::new(), root };
-        let init = c.request("initialize", json!({ "processId": null, "rootUri": uri_of(dir), "capabilities": {} }));
+        let mut c = Client { conn, server: Some(handle), next_id: 0, notifications: Vec::new(), server_requests: Vec::new(), root };
+        let init = c.request("initialize", json!({ "processId": null, "rootUri": uri_of(dir), "capabilities": capabilities }));
         assert!(init.response_result.is_ok(), "{init:?}");
         c.notify("initialized", json!({}));
         c
@@ -70,6 +76,10 @@ impl Client {
             match self.conn.receiver.recv_timeout(Duration::from_secs(60)).expect("the server answers") {
                 Message::Response(r) if r.id == id => return r,
                 Message::Notification(n) => self.notifications.push(n),
+                Message::Request(r) => {
+                    self.conn.sender.send(Message::Response(Response::new_ok(r.id.clone(), Value::Null))).unwrap();
+                    self.server_requests.push(r);
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }
@@ -430,5 +440,38 @@ fn a_failing_request_does_not_stop_the_server() {
     // Still serving.
     let h = c.ask("textDocument/hover", c.at("a.role", 1, 6));
     assert!(h["contents"]["value"].as_str().unwrap().contains("role reader"));
+    c.shutdown();
+}
+
+#[test]
+fn files_changed_on_disk_join_the_workspace() {
+    let dir = workspace(&[("a.role", A)]);
+    let caps = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let mut c = Client::start_with(dir.path(), caps);
+    c.sync();
+    assert_eq!(c.server_requests.len(), 1);
+    assert_eq!(c.server_requests[0].method, "client/registerCapability");
+    std::fs::write(dir.path().join("d.role"), "user dan { member of nobody }\n").unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": c.uri("d.role"), "type": 1 }] }));
+    assert_eq!(codes(&c.diagnostics("d.role")), ["E002"]);
+    std::fs::remove_file(dir.path().join("d.role")).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": c.uri("d.role"), "type": 3 }] }));
+    assert!(c.diagnostics("d.role").is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn without_a_root_opened_files_make_the_workspace() {
+    let (server, conn) = Connection::memory();
+    let handle = std::thread::spawn(move || rolec::lsp::run(server));
+    let mut c = Client { conn, server: Some(handle), next_id: 0, notifications: Vec::new(), server_requests: Vec::new(), root: "/nowhere".into() };
+    c.ask("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
+    c.notify("initialized", json!({}));
+    c.open("x.role", "role a {}\nuser b { member of a, c }\n");
+    let d = c.diagnostics("x.role");
+    assert_eq!(codes(&d), ["E002"]);
+    assert_eq!(d[0]["range"], range(1, 22, 1, 23));
+    let def = c.ask("textDocument/definition", c.at("x.role", 1, 19));
+    assert_eq!(def["range"], range(0, 5, 0, 6));
     c.shutdown();
 }

@@ -36,6 +36,7 @@ use gen_lsp_types::{
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::json;
 
 use crate::db::{SourceFile, Sources, Workspace};
 use crate::diagnostics::render::SourceMap;
@@ -50,7 +51,8 @@ pub struct Server {
     uris: HashMap<String, Uri>,
     /// Diagnostics last published, per URI.
     published: HashMap<Uri, Vec<gen_lsp_types::Diagnostic>>,
-    /// Text on disk of files opened in the editor, restored when they are closed.
+    /// The files open in the editor, with their text on disk when they were opened (restored
+    /// when they are closed).
     on_disk: HashMap<String, Option<String>>,
 }
 
@@ -64,6 +66,16 @@ pub fn run(connection: Connection) -> Result<(), String> {
         server_info: Some(ServerInfo { name: "rolec".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
     };
     connection.initialize_finish(id, serde_json::to_value(result).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    if watches_files(&init) {
+        // Files created, changed or deleted outside the editor reach the workspace too.
+        let register = json!({ "registrations": [{
+            "id": "rolec-watch",
+            "method": "workspace/didChangeWatchedFiles",
+            "registerOptions": { "watchers": [{ "globPattern": "**/*.role" }] },
+        }] });
+        let req = Request::new(lsp_server::RequestId::from("rolec-watch".to_string()), "client/registerCapability".into(), register);
+        connection.sender.send(Message::Request(req)).map_err(|e| e.to_string())?;
+    }
     server.publish_diagnostics(&connection);
     for message in &connection.receiver {
         match message {
@@ -118,6 +130,12 @@ fn root_of(init: &InitializeParams) -> Option<PathBuf> {
     };
     let uri = folder.or_else(|| init.root_uri.clone())?;
     uri.as_ref().starts_with("file://").then(|| PathBuf::from(convert::uri_to_path(&uri)))
+}
+
+/// Whether the client lets the server register a file watcher.
+fn watches_files(init: &InitializeParams) -> bool {
+    let caps = serde_json::to_value(&init.capabilities).unwrap_or_default();
+    caps.pointer("/workspace/didChangeWatchedFiles/dynamicRegistration") == Some(&json!(true))
 }
 
 /// Build options: evaluated now; `initializationOptions.targetVersion` picks the version.
@@ -240,7 +258,8 @@ impl Server {
                 let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else { return false };
                 let path = convert::uri_to_path(&p.text_document.uri);
                 // Back to the text on disk (a file that was never saved keeps its last text).
-                let disk = std::fs::read_to_string(&path).ok().or_else(|| self.on_disk.remove(&path).flatten());
+                let saved = self.on_disk.remove(&path).flatten();
+                let disk = std::fs::read_to_string(&path).ok().or(saved);
                 match (disk, self.ws.file_by_path(&path)) {
                     (Some(text), Some(_)) => {
                         self.ws.open_file(path, text);
@@ -248,6 +267,24 @@ impl Server {
                     }
                     _ => false,
                 }
+            }
+            "workspace/didChangeWatchedFiles" => {
+                let Ok(p) = serde_json::from_value::<gen_lsp_types::DidChangeWatchedFilesParams>(n.params) else { return false };
+                let mut changed = false;
+                for event in p.changes {
+                    let path = convert::uri_to_path(&event.uri);
+                    // The editor's text wins over the disk while a document is open.
+                    if self.on_disk.contains_key(&path) || !path.ends_with(".role") {
+                        continue;
+                    }
+                    // A deleted file keeps its place in the workspace, empty.
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    if self.ws.file_by_path(&path).is_some() || !text.is_empty() {
+                        self.ws.open_file(path, text);
+                        changed = true;
+                    }
+                }
+                changed
             }
             _ => false,
         }
