@@ -475,3 +475,40 @@ fn without_a_root_opened_files_make_the_workspace() {
     assert_eq!(def["range"], range(0, 5, 0, 6));
     c.shutdown();
 }
+
+#[test]
+fn every_prefix_of_a_file_is_served() {
+    let (_dir, mut c) = standard();
+    c.open("b.role", B);
+    let cuts: Vec<usize> = B.char_indices().map(|(i, _)| i).chain([B.len()]).collect();
+    for (version, cut) in cuts.into_iter().enumerate() {
+        let text = &B[..cut];
+        c.change("b.role", version as i32 + 2, text);
+        let line = text.matches('\n').count() as u32;
+        let character = text.rsplit('\n').next().unwrap().encode_utf16().count() as u32;
+        let here = c.at("b.role", line, character);
+        let mut whole = c.at("b.role", 0, 0);
+        whole["range"] = range(0, 0, line, character);
+        whole["context"] = json!({ "diagnostics": [] });
+        whole["options"] = json!({ "tabSize": 2, "insertSpaces": true });
+        for (method, params) in [
+            ("textDocument/completion", &here),
+            ("textDocument/hover", &here),
+            ("textDocument/definition", &here),
+            ("textDocument/documentSymbol", &here),
+            ("textDocument/codeAction", &whole),
+            ("textDocument/formatting", &whole),
+        ] {
+            let r = c.request(method, params.clone());
+            assert!(r.response_result.is_ok(), "{method} at {cut}: {:?}", r.response_result);
+        }
+        // The other files are still analysed: `app` is unknown until b.role declares it.
+        let a = codes(&c.diagnostics("a.role"));
+        let declared = text.contains("schema app");
+        assert_eq!(a.contains(&"E004".to_string()), !declared, "at {cut}: {a:?}");
+        assert!(!a.contains(&"E001".to_string()));
+    }
+    c.change("b.role", 1000, B);
+    assert!(c.diagnostics("b.role").is_empty());
+    c.shutdown();
+}
