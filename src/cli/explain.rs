@@ -244,7 +244,7 @@ pub fn object_text(o: &ObjectRef) -> String {
     }
 }
 
-fn human(ws: &Workspace, model: &Model, e: &Explanation, later: bool) -> String {
+pub(crate) fn human(ws: &Workspace, model: &Model, e: &Explanation, later: bool) -> String {
     let mut out = String::new();
     let what = if e.external { "external role" } else if e.is_user { "user" } else { "role" };
     out.push_str(&format!("{what} {}\n", e.role));

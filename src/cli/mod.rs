@@ -1,10 +1,11 @@
 //! The command line. Exit codes: 0 success, 1 the policy has errors, 2 usage errors.
 
 mod build;
-mod explain;
+pub(crate) mod explain;
 mod fmt;
 mod graph;
 mod lint;
+mod lsp;
 mod who_can;
 
 use std::io::IsTerminal;
@@ -38,6 +39,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Every role that can do one thing, with its grounds: rolec who-can "select on table app.t" policy/
     WhoCan(who_can::WhoCanArgs),
+    /// Run the language server over stdin and stdout (for editors)
+    Lsp(lsp::LspArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -76,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Explain(args) => explain::run(args),
         Command::WhoCan(args) => who_can::run(args),
+        Command::Lsp(args) => lsp::run(args),
     };
     match result {
         Ok(code) => code,

@@ -427,3 +427,27 @@ fn resolve_import(importer: &str, rel: &str) -> String {
     display_path(&parts.iter().collect::<PathBuf>())
 }
 
+impl Workspace {
+    /// Adds a file the policy did not have (an editor opened it, or created it) as a root, or
+    /// replaces the text of a file already loaded; imports are followed again.
+    pub fn open_file(&mut self, path: String, text: String) -> SourceFile {
+        match self.file_by_path(&path) {
+            Some(file) => {
+                if *file.text(&self.db) != text {
+                    file.set_text(&mut self.db).to(text);
+                }
+                if !self.policy.files(&self.db).contains(&file) {
+                    self.roots.push(file);
+                }
+                self.refresh_files();
+                file
+            }
+            None => {
+                let file = self.add_file(path, text);
+                self.roots.push(file);
+                self.refresh_files();
+                file
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! references checked. The model is plain data; lowering and analysis read only the model.
 
 pub mod catalog;
-mod checks;
+pub(crate) mod checks;
 mod resolve;
 pub mod values;
 

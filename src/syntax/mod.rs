@@ -4,6 +4,7 @@
 //! piece of text becomes an `Error` node with exactly one diagnostic.
 
 pub mod ast;
+pub mod names;
 mod parser;
 
 pub use ast::{FileId, Span};

@@ -1,0 +1,514 @@
+//! `rolec lsp`, driven in process over `Connection::memory()`: a workspace of several files
+//! in a temporary directory, then diagnostics, hover, navigation, rename, completion,
+//! symbols, formatting and code actions, with UTF-16 columns on non-ASCII names.
+
+use std::path::Path;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use serde_json::{json, Value};
+
+const A: &str = "\
+/// Reads the app schema.
+role reader {
+  grant usage on schema app
+  grant select on tables in schema app
+}
+
+role writer {
+  member of reader
+  grant insert on tables in schema app
+}
+";
+
+const B: &str = "\
+schema app { owner owner_role }
+user owner_role {}
+/* 😀 */ role café_ü { member of writer }
+user alice { member of café_ü, reader }
+template staff(boss: role) { member of boss }
+user emp: staff(writer)
+";
+
+const C: &str = "user bob { member of unknown_role }\n";
+
+struct Client {
+    conn: Connection,
+    server: Option<JoinHandle<Result<(), String>>>,
+    next_id: i32,
+    /// Every notification received, in order.
+    notifications: Vec<Notification>,
+    /// Requests from the server (answered with `null`).
+    server_requests: Vec<Request>,
+    root: String,
+}
+
+impl Client {
+    fn start(dir: &Path) -> Client {
+        Client::start_with(dir, json!({}))
+    }
+
+    fn start_with(dir: &Path, capabilities: Value) -> Client {
+        let (server, conn) = Connection::memory();
+        let handle = std::thread::spawn(move || rolec::lsp::run(server));
+        let root = dir.to_string_lossy().into_owned();
+        let mut c = Client { conn, server: Some(handle), next_id: 0, notifications: Vec::new(), server_requests: Vec::new(), root };
+        let init = c.request("initialize", json!({ "processId": null, "rootUri": uri_of(dir), "capabilities": capabilities }));
+        assert!(init.response_result.is_ok(), "{init:?}");
+        c.notify("initialized", json!({}));
+        c
+    }
+
+    fn uri(&self, file: &str) -> String {
+        uri_of(&Path::new(&self.root).join(file))
+    }
+
+    fn notify(&self, method: &str, params: Value) {
+        self.conn.sender.send(Message::Notification(Notification::new(method.into(), params))).unwrap();
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Response {
+        self.next_id += 1;
+        let id = RequestId::from(self.next_id);
+        self.conn.sender.send(Message::Request(Request::new(id.clone(), method.into(), params))).unwrap();
+        loop {
+            match self.conn.receiver.recv_timeout(Duration::from_secs(60)).expect("the server answers") {
+                Message::Response(r) if r.id == id => return r,
+                Message::Notification(n) => self.notifications.push(n),
+                Message::Request(r) => {
+                    self.conn.sender.send(Message::Response(Response::new_ok(r.id.clone(), Value::Null))).unwrap();
+                    self.server_requests.push(r);
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+
+    /// The result of a request that must succeed.
+    fn ask(&mut self, method: &str, params: Value) -> Value {
+        let r = self.request(method, params);
+        match r.response_result {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e:?}"),
+        }
+    }
+
+    /// Waits until the server handled everything sent so far (its answers come in order).
+    fn sync(&mut self) {
+        self.ask("workspace/symbol", json!({ "query": "\u{0}" }));
+    }
+
+    /// The diagnostics last published for a file (empty when never published).
+    fn diagnostics(&mut self, file: &str) -> Vec<Value> {
+        self.sync();
+        let uri = self.uri(file);
+        self.notifications
+            .iter()
+            .rev()
+            .filter(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri)
+            .map(|n| n.params["diagnostics"].as_array().cloned().unwrap_or_default())
+            .next()
+            .unwrap_or_default()
+    }
+
+    fn open(&self, file: &str, text: &str) {
+        self.notify("textDocument/didOpen", json!({ "textDocument": { "uri": self.uri(file), "languageId": "rolec", "version": 1, "text": text } }));
+    }
+
+    fn change(&self, file: &str, version: i32, text: &str) {
+        self.notify("textDocument/didChange", json!({ "textDocument": { "uri": self.uri(file), "version": version }, "contentChanges": [{ "text": text }] }));
+    }
+
+    fn at(&self, file: &str, line: u32, character: u32) -> Value {
+        json!({ "textDocument": { "uri": self.uri(file) }, "position": { "line": line, "character": character } })
+    }
+
+    fn shutdown(mut self) {
+        self.ask("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let result = self.server.take().unwrap().join().expect("the server thread ends");
+        assert_eq!(result, Ok(()));
+    }
+}
+
+fn uri_of(p: &Path) -> String {
+    let mut s = String::from("file://");
+    for b in p.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s
+}
+
+fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+fn standard() -> (tempfile::TempDir, Client) {
+    let dir = workspace(&[("a.role", A), ("b.role", B), ("c.role", C)]);
+    let client = Client::start(dir.path());
+    (dir, client)
+}
+
+fn range(l1: u32, c1: u32, l2: u32, c2: u32) -> Value {
+    json!({ "start": { "line": l1, "character": c1 }, "end": { "line": l2, "character": c2 } })
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics.iter().map(|d| d["code"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+/// Labels of completion items.
+fn labels(v: &Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn diagnostics_of_the_workspace_on_start() {
+    let (_dir, mut c) = standard();
+    let d = c.diagnostics("c.role");
+    assert_eq!(codes(&d), ["E002"]);
+    assert_eq!(d[0]["range"], range(0, 21, 0, 33));
+    assert_eq!(d[0]["severity"], 1);
+    assert_eq!(d[0]["source"], "rolec");
+    assert!(d[0]["message"].as_str().unwrap().starts_with("unknown role `unknown_role`"));
+    // Policy diagnostics wait for a sound policy; a.role and b.role have no errors.
+    assert!(codes(&c.diagnostics("a.role")).is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn edits_break_and_repair_a_file() {
+    let (_dir, mut c) = standard();
+    c.open("c.role", C);
+    c.change("c.role", 2, "user bob { member of \n");
+    let broken = c.diagnostics("c.role");
+    assert_eq!(codes(&broken), ["E001", "E001"], "{broken:?}");
+    // A half-typed file does not stop the analysis of the others: b.role's names still resolve.
+    c.change("c.role", 3, "user bob { member of reader }\nrole r2 { member of");
+    assert!(codes(&c.diagnostics("c.role")).iter().all(|c| c == "E001"));
+    c.change("c.role", 4, "user bob { member of reader }\n");
+    assert!(c.diagnostics("c.role").is_empty());
+    // The last publication for c.role is an empty list that clears the editor's markers.
+    let last = c.notifications.iter().rev().find(|n| n.params["uri"] == c.uri("c.role")).unwrap();
+    assert_eq!(last.params["diagnostics"], json!([]));
+    // An edit in one file reports in another: b.role loses `writer`.
+    c.open("a.role", A);
+    c.change("a.role", 2, &A.replace("role writer", "role scribe"));
+    let b = c.diagnostics("b.role");
+    assert_eq!(codes(&b), ["E002", "E002"], "{b:?}");
+    c.change("a.role", 3, A);
+    assert!(c.diagnostics("b.role").is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn incremental_changes_in_utf16() {
+    let (_dir, mut c) = standard();
+    c.open("b.role", B);
+    // Replace `writer` after `café_ü { member of ` (line 2): UTF-16 columns 33..39.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": c.uri("b.role"), "version": 2 }, "contentChanges": [{ "range": range(2, 33, 2, 39), "text": "nobody" }] }),
+    );
+    let d = c.diagnostics("b.role");
+    assert_eq!(codes(&d), ["E002"]);
+    assert_eq!(d[0]["range"], range(2, 33, 2, 39));
+    assert!(d[0]["message"].as_str().unwrap().contains("`nobody`"));
+    c.shutdown();
+}
+
+#[test]
+fn related_information_shows_chains() {
+    let policy = "\
+role approver {}
+role requester {}
+role team { member of requester }
+user eve { member of approver, team }
+policy sod { exclusive approver, requester }
+";
+    let dir = workspace(&[("p.role", policy)]);
+    let mut c = Client::start(dir.path());
+    let d = c.diagnostics("p.role");
+    let e030: Vec<&Value> = d.iter().filter(|d| d["code"] == "E030").collect();
+    assert_eq!(e030.len(), 1, "{d:?}");
+    let related = e030[0]["relatedInformation"].as_array().expect("related information");
+    assert!(related.len() >= 2, "{related:?}");
+    for r in related {
+        assert_eq!(r["location"]["uri"], c.uri("p.role"));
+    }
+    let messages: Vec<&str> = related.iter().map(|r| r["message"].as_str().unwrap()).collect();
+    assert!(messages.iter().any(|m| m.contains("requester")), "{messages:?}");
+    c.shutdown();
+}
+
+#[test]
+fn hover_on_a_role_shows_what_rolec_explain_prints() {
+    let (dir, mut c) = standard();
+    // Line 3 of b.role: `user alice { member of café_ü, reader }`; `café_ü` at 23..29.
+    let h = c.ask("textDocument/hover", c.at("b.role", 3, 25));
+    assert_eq!(h["range"], range(3, 23, 3, 29));
+    let text = h["contents"]["value"].as_str().unwrap();
+    // The same text as the command line, for a policy without errors.
+    std::fs::remove_file(dir.path().join("c.role")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolec")).args(["explain", "café_ü"]).arg(dir.path()).output().unwrap();
+    let explain = String::from_utf8(out.stdout).unwrap();
+    assert!(explain.starts_with("role café_ü\n"), "{explain}");
+    assert!(text.contains(&explain), "hover:\n{text}\nexplain:\n{explain}");
+    assert!(text.contains("reader [MEMBER, USAGE"), "{text}");
+    // Doc comments come first.
+    let h = c.ask("textDocument/hover", c.at("a.role", 1, 6));
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(text.starts_with("Reads the app schema.\n\n```text\nrole reader\n"), "{text}");
+    assert!(text.contains("usage: direct grant at"), "{text}");
+    // A template: its signature.
+    let h = c.ask("textDocument/hover", c.at("b.role", 5, 11));
+    assert!(h["contents"]["value"].as_str().unwrap().contains("template staff(boss: role)"));
+    c.shutdown();
+}
+
+#[test]
+fn definition_and_references_across_files() {
+    let (_dir, mut c) = standard();
+    // `writer` in b.role line 2 (`/* 😀 */ role café_ü { member of writer }`, UTF-16 columns 33..39).
+    let def = c.ask("textDocument/definition", c.at("b.role", 2, 33));
+    assert_eq!(def, json!({ "uri": c.uri("a.role"), "range": range(6, 5, 6, 11) }));
+    // `café_ü` used on line 3 is declared on line 2, after a comment with an emoji (two UTF-16 units).
+    let def = c.ask("textDocument/definition", c.at("b.role", 3, 23));
+    assert_eq!(def, json!({ "uri": c.uri("b.role"), "range": range(2, 14, 2, 20) }));
+    // The template of `user emp: staff(writer)`.
+    let def = c.ask("textDocument/definition", c.at("b.role", 5, 11));
+    assert_eq!(def["range"], range(4, 9, 4, 14));
+    // A schema.
+    let def = c.ask("textDocument/definition", c.at("a.role", 2, 24));
+    assert_eq!(def, json!({ "uri": c.uri("b.role"), "range": range(0, 7, 0, 10) }));
+    // A template parameter.
+    let def = c.ask("textDocument/definition", c.at("b.role", 4, 40));
+    assert_eq!(def["range"], range(4, 15, 4, 19));
+
+    let mut refs = c.ask("textDocument/references", json!({ "textDocument": { "uri": c.uri("a.role") }, "position": { "line": 6, "character": 7 }, "context": { "includeDeclaration": true } }));
+    let refs = refs.as_array_mut().unwrap();
+    refs.sort_by_key(|r| (r["uri"].as_str().unwrap().to_string(), r["range"]["start"]["line"].as_u64()));
+    let want = json!([
+        { "uri": c.uri("a.role"), "range": range(6, 5, 6, 11) },
+        { "uri": c.uri("b.role"), "range": range(2, 33, 2, 39) },
+        { "uri": c.uri("b.role"), "range": range(5, 16, 5, 22) },
+    ]);
+    assert_eq!(Value::Array(refs.clone()), want);
+    let refs = c.ask("textDocument/references", json!({ "textDocument": { "uri": c.uri("a.role") }, "position": { "line": 6, "character": 7 }, "context": { "includeDeclaration": false } }));
+    assert_eq!(refs.as_array().unwrap().len(), 2);
+    c.shutdown();
+}
+
+#[test]
+fn imports_lead_to_their_file() {
+    let dir = workspace(&[("main.role", "import \"lib/base.role\"\nuser u { member of base }\n")]);
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    std::fs::write(dir.path().join("lib/base.role"), "role base {}\n").unwrap();
+    let mut c = Client::start(dir.path());
+    let def = c.ask("textDocument/definition", c.at("main.role", 0, 10));
+    assert_eq!(def, json!({ "uri": c.uri("lib/base.role"), "range": range(0, 0, 0, 0) }));
+    let def = c.ask("textDocument/definition", c.at("main.role", 1, 20));
+    assert_eq!(def, json!({ "uri": c.uri("lib/base.role"), "range": range(0, 5, 0, 9) }));
+    c.shutdown();
+}
+
+#[test]
+fn rename_a_role_in_every_file() {
+    let (_dir, mut c) = standard();
+    let prepared = c.ask("textDocument/prepareRename", c.at("b.role", 3, 24));
+    assert_eq!(prepared, range(3, 23, 3, 29));
+    let edit = c.ask("textDocument/rename", json!({ "textDocument": { "uri": c.uri("b.role") }, "position": { "line": 3, "character": 24 }, "newName": "barista" }));
+    let mut edits = edit["changes"][c.uri("b.role")].as_array().unwrap().clone();
+    edits.sort_by_key(|e| e["range"]["start"]["line"].as_u64());
+    assert_eq!(Value::Array(edits), json!([
+        { "range": range(2, 14, 2, 20), "newText": "barista" },
+        { "range": range(3, 23, 3, 29), "newText": "barista" },
+    ]));
+    // A name that must be quoted is quoted; every file that uses it is edited.
+    let edit = c.ask("textDocument/rename", json!({ "textDocument": { "uri": c.uri("a.role") }, "position": { "line": 1, "character": 6 }, "newName": "Read Only" }));
+    let changes = edit["changes"].as_object().unwrap();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[&c.uri("a.role")].as_array().unwrap().len(), 2);
+    assert_eq!(changes[&c.uri("b.role")][0]["newText"], "\"Read Only\"");
+    // A predefined role is not the policy's to rename.
+    c.open("c.role", "user bob { member of pg_monitor }\n");
+    let r = c.request("textDocument/rename", json!({ "textDocument": { "uri": c.uri("c.role") }, "position": { "line": 0, "character": 22 }, "newName": "x" }));
+    assert!(r.response_result.unwrap_err().message.contains("not declared"));
+    c.shutdown();
+}
+
+#[test]
+fn completion_by_context() {
+    let (_dir, mut c) = standard();
+    let text = "user bob {\n  member of \n  grant  on sequence app.s\n  \n  use staff(\n}\nrole x: \n";
+    c.open("c.role", text);
+    let items = c.ask("textDocument/completion", c.at("c.role", 1, 12));
+    let roles = labels(&items);
+    for r in ["reader", "writer", "café_ü", "alice", "pg_monitor"] {
+        assert!(roles.contains(&r.to_string()), "{r} not in {roles:?}");
+    }
+    let privs = labels(&c.ask("textDocument/completion", c.at("c.role", 2, 8)));
+    assert_eq!(privs, ["usage", "select", "update", "all"]);
+    let params = labels(&c.ask("textDocument/completion", c.at("c.role", 4, 12)));
+    assert_eq!(params, ["boss"]);
+    let templates = labels(&c.ask("textDocument/completion", c.at("c.role", 6, 8)));
+    assert_eq!(templates, ["staff"]);
+    let keywords = labels(&c.ask("textDocument/completion", c.at("c.role", 3, 2)));
+    assert!(keywords.contains(&"member of".to_string()), "{keywords:?}");
+    let top = labels(&c.ask("textDocument/completion", c.at("c.role", 7, 0)));
+    assert!(top.contains(&"template".to_string()) && !top.contains(&"member of".to_string()), "{top:?}");
+    c.shutdown();
+}
+
+#[test]
+fn document_and_workspace_symbols() {
+    let (_dir, mut c) = standard();
+    let symbols = c.ask("textDocument/documentSymbol", json!({ "textDocument": { "uri": c.uri("b.role") } }));
+    let outline: Vec<(String, String, u64)> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_string(), s["detail"].as_str().unwrap().to_string(), s["kind"].as_u64().unwrap()))
+        .collect();
+    let want: Vec<(String, String, u64)> = [("app", "schema", 3), ("owner_role", "user", 5), ("café_ü", "role", 5), ("alice", "user", 5), ("staff", "template", 12), ("emp", "user", 5)]
+        .iter()
+        .map(|(n, d, k)| (n.to_string(), d.to_string(), *k))
+        .collect();
+    assert_eq!(outline, want);
+    assert_eq!(symbols[2]["selectionRange"], range(2, 14, 2, 20));
+    let found = c.ask("workspace/symbol", json!({ "query": "CAF" }));
+    assert_eq!(found, json!([{ "name": "café_ü", "kind": 5, "location": { "uri": c.uri("b.role"), "range": range(2, 14, 2, 20) } }]));
+    c.shutdown();
+}
+
+#[test]
+fn formatting_the_whole_file() {
+    let (_dir, mut c) = standard();
+    c.open("c.role", "user   bob{member of reader ,writer}\n\n\n");
+    let edits = c.ask("textDocument/formatting", json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    assert_eq!(edits, json!([{ "range": range(0, 0, 3, 0), "newText": "user bob { member of reader, writer }\n" }]));
+    c.change("c.role", 2, "user bob { member of reader, writer }\n");
+    let edits = c.ask("textDocument/formatting", json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    assert_eq!(edits, json!([]));
+    // A file with syntax errors is left alone.
+    c.change("c.role", 3, "user bob { member of ");
+    let edits = c.ask("textDocument/formatting", json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    assert_eq!(edits, Value::Null);
+    c.shutdown();
+}
+
+#[test]
+fn code_actions_fix_unknown_roles_and_duplicates() {
+    let (_dir, mut c) = standard();
+    c.open("c.role", "user bob { member of readr }\n");
+    let d = c.diagnostics("c.role");
+    let actions = c.ask("textDocument/codeAction", json!({ "textDocument": { "uri": c.uri("c.role") }, "range": range(0, 22, 0, 22), "context": { "diagnostics": d } }));
+    let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["Replace with `reader`", "Declare role `readr`"]);
+    assert_eq!(actions[0]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(0, 21, 0, 26), "newText": "reader" }]));
+    assert_eq!(actions[1]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(1, 0, 1, 0), "newText": "\nrole readr {}\n" }]));
+
+    c.change("c.role", 2, "user bob {\n  member of reader, writer, reader\n  member of writer\n}\n");
+    let d = c.diagnostics("c.role");
+    assert_eq!(codes(&d), ["W004", "W004"], "{d:?}");
+    let actions = c.ask("textDocument/codeAction", json!({ "textDocument": { "uri": c.uri("c.role") }, "range": range(1, 29, 1, 29), "context": { "diagnostics": [] } }));
+    assert_eq!(actions[0]["title"], "Remove duplicate membership");
+    assert_eq!(actions[0]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(1, 26, 1, 34), "newText": "" }]));
+    let actions = c.ask("textDocument/codeAction", json!({ "textDocument": { "uri": c.uri("c.role") }, "range": range(2, 14, 2, 14), "context": { "diagnostics": [] } }));
+    assert_eq!(actions[0]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(2, 0, 3, 0), "newText": "" }]));
+    c.shutdown();
+}
+
+#[test]
+fn a_failing_request_does_not_stop_the_server() {
+    let (_dir, mut c) = standard();
+    let r = c.request("rolec/panic", Value::Null);
+    let e = r.response_result.expect_err("an error response");
+    assert_eq!(e.code, lsp_server::ErrorCode::InternalError as i32);
+    assert!(e.message.contains("requested panic"));
+    let r = c.request("textDocument/unknown", json!({}));
+    assert_eq!(r.response_result.unwrap_err().code, lsp_server::ErrorCode::MethodNotFound as i32);
+    // Still serving.
+    let h = c.ask("textDocument/hover", c.at("a.role", 1, 6));
+    assert!(h["contents"]["value"].as_str().unwrap().contains("role reader"));
+    c.shutdown();
+}
+
+#[test]
+fn files_changed_on_disk_join_the_workspace() {
+    let dir = workspace(&[("a.role", A)]);
+    let caps = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let mut c = Client::start_with(dir.path(), caps);
+    c.sync();
+    assert_eq!(c.server_requests.len(), 1);
+    assert_eq!(c.server_requests[0].method, "client/registerCapability");
+    std::fs::write(dir.path().join("d.role"), "user dan { member of nobody }\n").unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": c.uri("d.role"), "type": 1 }] }));
+    assert_eq!(codes(&c.diagnostics("d.role")), ["E002"]);
+    std::fs::remove_file(dir.path().join("d.role")).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": c.uri("d.role"), "type": 3 }] }));
+    assert!(c.diagnostics("d.role").is_empty());
+    c.shutdown();
+}
+
+#[test]
+fn without_a_root_opened_files_make_the_workspace() {
+    let (server, conn) = Connection::memory();
+    let handle = std::thread::spawn(move || rolec::lsp::run(server));
+    let mut c = Client { conn, server: Some(handle), next_id: 0, notifications: Vec::new(), server_requests: Vec::new(), root: "/nowhere".into() };
+    c.ask("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
+    c.notify("initialized", json!({}));
+    c.open("x.role", "role a {}\nuser b { member of a, c }\n");
+    let d = c.diagnostics("x.role");
+    assert_eq!(codes(&d), ["E002"]);
+    assert_eq!(d[0]["range"], range(1, 22, 1, 23));
+    let def = c.ask("textDocument/definition", c.at("x.role", 1, 19));
+    assert_eq!(def["range"], range(0, 5, 0, 6));
+    c.shutdown();
+}
+
+#[test]
+fn every_prefix_of_a_file_is_served() {
+    let (_dir, mut c) = standard();
+    c.open("b.role", B);
+    let cuts: Vec<usize> = B.char_indices().map(|(i, _)| i).chain([B.len()]).collect();
+    for (version, cut) in cuts.into_iter().enumerate() {
+        let text = &B[..cut];
+        c.change("b.role", version as i32 + 2, text);
+        let line = text.matches('\n').count() as u32;
+        let character = text.rsplit('\n').next().unwrap().encode_utf16().count() as u32;
+        let here = c.at("b.role", line, character);
+        let mut whole = c.at("b.role", 0, 0);
+        whole["range"] = range(0, 0, line, character);
+        whole["context"] = json!({ "diagnostics": [] });
+        whole["options"] = json!({ "tabSize": 2, "insertSpaces": true });
+        for (method, params) in [
+            ("textDocument/completion", &here),
+            ("textDocument/hover", &here),
+            ("textDocument/definition", &here),
+            ("textDocument/documentSymbol", &here),
+            ("textDocument/codeAction", &whole),
+            ("textDocument/formatting", &whole),
+        ] {
+            let r = c.request(method, params.clone());
+            assert!(r.response_result.is_ok(), "{method} at {cut}: {:?}", r.response_result);
+        }
+        // The other files are still analysed: `app` is unknown until b.role declares it.
+        let a = codes(&c.diagnostics("a.role"));
+        let declared = text.contains("schema app");
+        assert_eq!(a.contains(&"E004".to_string()), !declared, "at {cut}: {a:?}");
+        assert!(!a.contains(&"E001".to_string()));
+    }
+    c.change("b.role", 1000, B);
+    assert!(c.diagnostics("b.role").is_empty());
+    c.shutdown();
+}
