@@ -41,6 +41,7 @@ pub mod cli;
 pub mod db;
 pub mod diagnostics;
 pub mod format;
+pub mod live;
 pub mod lower;
 pub mod model;
 pub mod stdlib;

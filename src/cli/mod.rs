@@ -5,6 +5,8 @@ mod explain;
 mod fmt;
 mod graph;
 mod lint;
+mod plan;
+mod snapshot;
 mod who_can;
 
 use std::io::IsTerminal;
@@ -38,6 +40,10 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Every role that can do one thing, with its grounds: rolec who-can "select on table app.t" policy/
     WhoCan(who_can::WhoCanArgs),
+    /// Write the catalog snapshot of a live database (roles, memberships, privileges, objects)
+    Snapshot(snapshot::SnapshotArgs),
+    /// The statements that make a live database match the policy (--detailed-exitcode: 2 = changes)
+    Plan(plan::PlanArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -76,6 +82,8 @@ pub fn main() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Explain(args) => explain::run(args),
         Command::WhoCan(args) => who_can::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
+        Command::Plan(args) => plan::run(args),
     };
     match result {
         Ok(code) => code,
