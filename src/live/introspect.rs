@@ -3,7 +3,7 @@
 //! privileges and the inventory of the connected database. Passwords are never read (the
 //! queries use pg_roles, not pg_authid).
 
-use postgres::Client;
+use postgres::GenericClient;
 
 use super::connect::error_text;
 use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
@@ -116,8 +116,8 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^p
 ORDER BY 1, 2, 3, 4";
 
 /// Reads everything rolec manages. The error is the server's message.
-pub fn introspect(client: &mut Client) -> Result<LiveState, String> {
-    let q = |client: &mut Client, sql: &str| client.query(sql, &[]).map_err(|e| error_text(&e));
+pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
+    let q = |client: &mut C, sql: &str| client.query(sql, &[]).map_err(|e| error_text(&e));
     let head = q(client, "SELECT current_setting('server_version_num')::int4, current_database()::text, current_user::text")?;
     let head = head.first().ok_or("the server returned no version")?;
     let version: i32 = head.get(0);
