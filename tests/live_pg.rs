@@ -494,3 +494,88 @@ fn memberships_whose_window_has_closed_are_revoked() {
     let out = rolec(&["plan", "--db", &conn, "--at", "2025-06-01", "--detailed-exitcode", policy.path.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(0), "inside the window: {}", text(&out.stdout));
 }
+
+// ---- apply --------------------------------------------------------------------------------------
+
+fn ledger(pg: &PgCluster) -> Vec<Vec<Option<String>>> {
+    pg.simple_rows(DB, "SELECT applied_by, plan_hash, array_length(statements, 1)::text FROM rolec.ledger ORDER BY applied_at")
+}
+
+#[test]
+fn apply_converges_in_one_run_and_records_it_in_the_ledger() {
+    let pg = PgCluster::start();
+    pg.exec(DB, APP_SQL).unwrap();
+    let policy = policy_file(APP_POLICY);
+    let conn = pg.conn_str(DB);
+    let planned = rolec(&["plan", "--db", &conn, "--format", "json", "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&planned.stdout).unwrap();
+    let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("CREATE ROLE \"reader\";"), "the plan is shown: {}", text(&out.stdout));
+    assert_eq!(plan(&pg, &policy.path, &[]).0, Vec::<String>::new(), "converged in one apply");
+    let n = json["changes"].as_array().unwrap().len().to_string();
+    assert_eq!(ledger(&pg), vec![vec![Some("postgres".to_string()), Some(json["hash"].as_str().unwrap().to_string()), Some(n)]]);
+    // A second apply has nothing to do and records nothing.
+    let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
+    assert!(out.status.success() && text(&out.stderr).contains("nothing to apply"), "{}", text(&out.stderr));
+    assert_eq!(ledger(&pg).len(), 1);
+}
+
+#[test]
+fn apply_refuses_destructive_steps_without_allow_drop() {
+    let pg = PgCluster::start();
+    pg.exec(DB, "CREATE ROLE app_old; CREATE ROLE keep_me;").unwrap();
+    let policy = policy_file("role app_new {}\n");
+    let conn = pg.conn_str(DB);
+    let args = ["apply", "--db", &conn, "--manage", "app_*", policy.path.to_str().unwrap()];
+    let out = rolec(&args, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--allow-drop") && text(&out.stderr).contains("DROP ROLE \"app_old\""), "{}", text(&out.stderr));
+    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_new') AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old')"), "nothing applied");
+    let out = rolec(&[&args[..5], &["--allow-drop", policy.path.to_str().unwrap()]].concat(), &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(pg.query_bool(DB, "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_new') AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old') AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'keep_me')"));
+}
+
+#[test]
+fn apply_runs_a_saved_plan_only_while_it_still_fits() {
+    let pg = PgCluster::start();
+    pg.exec(DB, APP_SQL).unwrap();
+    let policy = policy_file(APP_POLICY);
+    let conn = pg.conn_str(DB);
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("plan.json");
+    let out = rolec(&["plan", "--db", &conn, "--format", "json", policy.path.to_str().unwrap()], &[]);
+    std::fs::write(&saved, &out.stdout).unwrap();
+    pg.exec(DB, "CREATE ROLE reader").unwrap(); // the database moves on
+    let out = rolec(&["apply", "--db", &conn, "--plan", saved.to_str().unwrap(), policy.path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("changed since the saved plan"), "{}", text(&out.stderr));
+    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'writer')"));
+    let out = rolec(&["plan", "--db", &conn, "--format", "json", policy.path.to_str().unwrap()], &[]);
+    std::fs::write(&saved, &out.stdout).unwrap();
+    let out = rolec(&["apply", "--db", &conn, "--plan", saved.to_str().unwrap(), policy.path.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(plan(&pg, &policy.path, &[]).0.is_empty());
+
+    // Inside the transaction the plan is made again: a plan that no longer matches is refused.
+    pg.exec(DB, "ALTER ROLE reader CREATEDB").unwrap();
+    let mut c = rolec::live::connect(&conn, &|_| None).unwrap();
+    let stale = |_: &LiveState| Ok(rolec::live::ChangePlan::default());
+    let err = rolec::live::apply::apply(&mut c, &stale, "not-this-hash", false, &|_| None).unwrap_err();
+    assert!(err.contains("changed since the plan"), "{err}");
+}
+
+#[test]
+fn apply_treats_server_warnings_as_errors() {
+    let pg = PgCluster::start();
+    pg.exec(DB, APP_SQL).unwrap();
+    // A deployer that may read app.orders but not grant it: GRANT only warns (01007).
+    pg.exec(DB, "CREATE ROLE deployer LOGIN CREATEROLE; GRANT USAGE ON SCHEMA app TO deployer; GRANT SELECT ON app.orders TO deployer;").unwrap();
+    let policy = policy_file("external role app_owner, deployer\nschema app { owner app_owner }\nrole reader { grant select on table app.orders }\n");
+    let conn = pg.conn_str_as(DB, "deployer");
+    let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("01007"), "{}", text(&out.stderr));
+    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reader')"), "rolled back");
+}

@@ -1,5 +1,6 @@
 //! The command line. Exit codes: 0 success, 1 the policy has errors, 2 usage errors.
 
+mod apply;
 mod build;
 mod explain;
 mod fmt;
@@ -44,6 +45,8 @@ enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// The statements that make a live database match the policy (--detailed-exitcode: 2 = changes)
     Plan(plan::PlanArgs),
+    /// Make a live database match the policy: the plan in one transaction, recorded in rolec.ledger
+    Apply(apply::ApplyArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -84,6 +87,7 @@ pub fn main() -> ExitCode {
         Command::WhoCan(args) => who_can::run(args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
     };
     match result {
         Ok(code) => code,

@@ -3,12 +3,14 @@
 //! `--detailed-exitcode`) changes pending.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
 use super::{report, Format, PolicyArgs};
 use crate::live::connect::process_env;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
+use crate::model::{Model, Resolved};
 
 #[derive(Args)]
 pub struct PlanArgs {
@@ -42,10 +44,9 @@ pub struct Planned {
     pub plan: ChangePlan,
 }
 
-/// Loads the policy for the server's version, reads the database and computes the plan.
-/// `Err` is a message for an error (exit 1); `Ok(None)` means the policy has errors (printed).
-pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target, manage: &[String]) -> Result<Option<Planned>, String> {
-    let state = crate::live::introspect(client)?;
+/// Loads the policy for the server's version, with the live inventory unless `--catalog` is
+/// given. `Ok(None)`: the policy has errors (printed).
+pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<Resolved>>, String> {
     let mut options = policy.options();
     if crate::stdlib::SUPPORTED_VERSIONS.contains(&state.major()) {
         options.target_version = state.major();
@@ -58,10 +59,21 @@ pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target,
     if report(&ws, &ws.diagnostics(), Format::Human) {
         return Ok(None);
     }
-    let resolved = ws.resolved();
-    let model = &resolved.model;
+    Ok(Some(ws.resolved()))
+}
+
+/// The plan for a live state: the policy's roles plus `--manage` globs are in scope.
+pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<ChangePlan, String> {
     let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), manage, &state.current_user)?;
-    let plan = crate::live::diff(model, &state, &scope);
+    Ok(crate::live::diff(model, state, &scope))
+}
+
+/// Reads the database and computes the plan. `Err` is a message for an error (exit 1);
+/// `Ok(None)` means the policy has errors (printed).
+pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target, manage: &[String]) -> Result<Option<Planned>, String> {
+    let state = crate::live::introspect(client)?;
+    let Some(resolved) = load_model(policy, &state)? else { return Ok(None) };
+    let plan = diff_for(&resolved.model, &state, manage)?;
     Ok(Some(Planned { target: target.clone(), state, plan }))
 }
 
@@ -75,9 +87,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(1));
         }
     };
-    for w in &planned.plan.warnings {
-        eprintln!("warning: {w}");
-    }
+    warn(&planned.plan);
     match args.format {
         PlanFormat::Human => print!("{}", human(&planned)),
         PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&planned)).map_err(|e| e.to_string())?),
@@ -120,4 +130,10 @@ pub fn json(p: &Planned) -> serde_json::Value {
         "changes": p.plan.changes,
         "warnings": p.plan.warnings,
     })
+}
+
+pub fn warn(plan: &ChangePlan) {
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
 }

@@ -13,6 +13,7 @@
 //! - [`diff`] is a pure function of the model, the live state and the managed scope: it never
 //!   touches `postgres`, `pg_*`, the connecting role, or roles outside the scope.
 
+pub mod apply;
 pub mod connect;
 pub mod diff;
 pub mod introspect;
