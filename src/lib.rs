@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Beside the pipeline: `diagnostics` (one model, several renderers), `db` (salsa queries and
-//! the workspace that loads files), `format` (`rolec fmt`), `stdlib`, and `cli` (the only
-//! module that prints or reads the environment).
+//! the workspace that loads files), `format` (`rolec fmt`), `stdlib`, `live` (read a live
+//! database, compare it with the model, apply the difference), and `cli` (the only module
+//! that prints or reads the environment).
 //!
 //! Invariants:
 //! - `syntax` knows nothing about salsa, name resolution or SQL; parsing never fails.

@@ -579,3 +579,19 @@ fn apply_treats_server_warnings_as_errors() {
     assert!(text(&out.stderr).contains("01007"), "{}", text(&out.stderr));
     assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reader')"), "rolled back");
 }
+
+#[test]
+fn a_role_to_drop_that_owns_objects_stops_the_apply_with_a_clear_message() {
+    let pg = PgCluster::start();
+    pg.exec(DB, "CREATE ROLE app_old; CREATE SCHEMA legacy AUTHORIZATION app_old; CREATE TABLE legacy.t(); ALTER TABLE legacy.t OWNER TO app_old;").unwrap();
+    let policy = policy_file("role app_new {}\n");
+    let conn = pg.conn_str(DB);
+    let out = rolec(&["plan", "--db", &conn, "--manage", "app_*", "--format", "json", policy.path.to_str().unwrap()], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let blockers = json["blockers"].as_array().unwrap();
+    assert!(blockers.len() == 1 && blockers[0].as_str().unwrap().contains("schema `legacy`, `legacy.t`"), "{blockers:?}");
+    let out = rolec(&["apply", "--db", &conn, "--manage", "app_*", "--allow-drop", policy.path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("REASSIGN OWNED"), "{}", text(&out.stderr));
+    assert!(pg.query_bool(DB, "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old') AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_new')"));
+}

@@ -129,11 +129,15 @@ pub fn json(p: &Planned) -> serde_json::Value {
         "destructive": p.plan.is_destructive(),
         "changes": p.plan.changes,
         "warnings": p.plan.warnings,
+        "blockers": p.plan.blockers,
     })
 }
 
 pub fn warn(plan: &ChangePlan) {
     for w in &plan.warnings {
         eprintln!("warning: {w}");
+    }
+    for b in &plan.blockers {
+        eprintln!("warning: {b} (apply refuses this plan)");
     }
 }

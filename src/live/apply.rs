@@ -43,6 +43,9 @@ pub fn apply(
     if plan.hash() != expected_hash {
         return Err("the database changed since the plan was made: nothing was applied; make the plan again".to_string());
     }
+    if !plan.blockers.is_empty() {
+        return Err(format!("{}: nothing was applied", plan.blockers.join("; ")));
+    }
     if plan.is_destructive() && !allow_drop {
         let drops: Vec<&str> = plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
         return Err(format!("the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them", drops.join(" ")));

@@ -90,8 +90,10 @@ impl Change {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct ChangePlan {
     pub changes: Vec<Change>,
-    /// Things the plan leaves alone or that will stop an apply (a role to drop owns objects).
+    /// Things the plan leaves alone.
     pub warnings: Vec<String>,
+    /// Why the plan cannot be applied as it is (a role to drop owns objects); `apply` refuses.
+    pub blockers: Vec<String>,
 }
 
 impl ChangePlan {
@@ -576,8 +578,8 @@ impl Differ<'_> {
                 .chain(self.live.default_privileges.iter().filter(|d| d.owner == role.name).map(|d| format!("default privileges on {}", d.kind)))
                 .collect();
             if !owned.is_empty() {
-                self.plan.warnings.push(format!(
-                    "role `{}` is to be dropped but owns {} in database `{}`: reassign them (REASSIGN OWNED BY … TO …) first, in every database",
+                self.plan.blockers.push(format!(
+                    "role `{}` is to be dropped but owns {} in database `{}`: reassign or drop them first (REASSIGN OWNED BY … TO …, in every database)",
                     role.name,
                     owned.join(", "),
                     self.live.database
