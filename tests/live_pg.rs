@@ -428,6 +428,20 @@ fn passwords_never_appear_in_output() {
     assert!(run[1].starts_with("ALTER ROLE \"alice\" PASSWORD 'SCRAM-SHA-256$4096:"), "{run:?}");
     apply(&pg, &run);
     assert!(pg.query_bool(DB, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'alice'"));
+    // `rolec apply` sets it from the environment and records no secret in the ledger.
+    let policy = policy_file("user alice { password secret(\"ALICE_PASSWORD\") }\nuser bob { password secret(\"BOB_PASSWORD\") }\n");
+    let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[("BOB_PASSWORD", "bob-s3cret-pw"), ("PGPASSWORD", "env-s3cret-pw")]);
+    let all = text(&out.stdout) + &text(&out.stderr);
+    assert!(out.status.success(), "{all}");
+    assert!(!all.contains("bob-s3cret-pw") && !all.contains("SCRAM-SHA-256") && !all.contains("hunter2") && !all.contains("env-s3cret-pw"), "{all}");
+    assert!(pg.query_bool(DB, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'bob'"));
+    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM rolec.ledger WHERE array_to_string(statements, ' ') ~ 'SCRAM|s3cret')"));
+    // Without the variable, apply stops before changing anything.
+    let policy = policy_file("user carol { password secret(\"CAROL_PASSWORD\") }\n");
+    let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("CAROL_PASSWORD"), "{}", text(&out.stderr));
+    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'carol')"));
 }
 
 #[test]

@@ -39,8 +39,8 @@ pub enum Phase {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Change {
     pub phase: Phase,
-    /// The statement. For a password it shows no secret: the statement that runs is made by
-    /// [`Change::executable`].
+    /// The statement. For a password it is an SQL comment that shows no secret: the
+    /// statement that runs is made by [`Change::executable`].
     pub sql: String,
     /// Drops a role (needs `--allow-drop` to apply).
     pub destructive: bool,
@@ -239,7 +239,8 @@ impl Differ<'_> {
                         PasswordFrom::Env { env, .. } => format!("environment variable {env}"),
                         PasswordFrom::Verifier { .. } => "the policy's SCRAM verifier".to_string(),
                     };
-                    let mut c = Change::new(Phase::Attributes, format!("ALTER ROLE {name} PASSWORD '…'; -- from {from}, not shown"));
+                    // A comment, so that the plan piped to psql never sets a placeholder password.
+                    let mut c = Change::new(Phase::Attributes, format!("-- ALTER ROLE {name} PASSWORD …; (run by `rolec apply`, from {from}; not shown)"));
                     c.password = Some(p);
                     self.push(c);
                 }
