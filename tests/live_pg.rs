@@ -253,6 +253,7 @@ fn a_plan_on_a_cluster_without_roles_creates_everything_and_a_second_plan_is_emp
     assert!(changes.contains(&r#"CREATE ROLE "bob" WITH LOGIN CREATEDB;"#.to_string()), "{changes:#?}");
     assert!(changes.contains(&r#"GRANT SELECT ON TABLE "app"."customers" TO "reader";"#.to_string()), "bulk grants are expanded: {changes:#?}");
     assert!(changes.contains(&r#"ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "app" GRANT SELECT ON TABLES TO "reader";"#.to_string()), "{changes:#?}");
+    assert!(changes.contains(&r#"GRANT SELECT ("id", "total") ON TABLE "app"."orders" TO "auditor";"#.to_string()), "one statement for several columns: {changes:#?}");
     // Roles are created before anything names them.
     let first_other = changes.iter().position(|c| !c.starts_with("CREATE ROLE")).unwrap();
     assert!(changes[first_other..].iter().all(|c| !c.starts_with("CREATE ROLE")), "{changes:#?}");

@@ -477,8 +477,18 @@ impl Differ<'_> {
             }
         }
         let keys: BTreeSet<(Key, Option<String>)> = want.keys().chain(have.keys()).chain(revoked.keys()).cloned().collect();
-        let mut grants = Vec::new();
-        let mut revokes = Vec::new();
+        // Statements as (head, tail, privileges, columns): the same change to several columns
+        // of a table is one statement.
+        type Pending = Vec<(String, String, Vec<String>, Vec<String>)>;
+        let mut grants: Pending = Vec::new();
+        let mut revokes: Pending = Vec::new();
+        let add = |list: &mut Pending, (head, tail, privs): (String, String, Vec<String>), column: Option<String>| match column {
+            None => list.push((head, tail, privs, Vec::new())),
+            Some(c) => match list.iter_mut().find(|(h, t, p, cols)| *h == head && *t == tail && *p == privs && !cols.is_empty()) {
+                Some(entry) => entry.3.push(c),
+                None => list.push((head, tail, privs, vec![c])),
+            },
+        };
         let empty = BTreeMap::new();
         for k in keys {
             let (key, grantee) = &k;
@@ -505,16 +515,21 @@ impl Differ<'_> {
             let on = key.sql(objects.get(key));
             let to = grantee_sql(grantee);
             for (privs, option) in grants_needed(&w, h) {
-                let with = if option { " WITH GRANT OPTION" } else { "" };
-                grants.push(Change::new(Phase::ObjectPrivileges, format!("GRANT {} ON {on} TO {to}{with};", key.privileges_sql(&privs))));
+                add(&mut grants, ("GRANT ".to_string(), format!(" ON {on} TO {to}{};", if option { " WITH GRANT OPTION" } else { "" }), privs), key.column.clone());
             }
             for (privs, option_only) in revokes_needed(&w, h) {
-                let what = if option_only { "GRANT OPTION FOR " } else { "" };
-                revokes.push(Change::new(Phase::ObjectPrivileges, format!("REVOKE {what}{} ON {on} FROM {to};", key.privileges_sql(&privs))));
+                add(&mut revokes, (format!("REVOKE {}", if option_only { "GRANT OPTION FOR " } else { "" }), format!(" ON {on} FROM {to};"), privs), key.column.clone());
             }
         }
-        self.plan.changes.extend(grants);
-        self.plan.changes.extend(revokes);
+        for (head, tail, privs, columns) in grants.into_iter().chain(revokes) {
+            let list = if columns.is_empty() {
+                privs.join(", ")
+            } else {
+                let cols = columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+                privs.iter().map(|p| format!("{p} ({cols})")).collect::<Vec<_>>().join(", ")
+            };
+            self.push(Change::new(Phase::ObjectPrivileges, format!("{head}{list}{tail}")));
+        }
     }
 
     /// The objects a grant target stands for, each with its privileges spelled out.
@@ -786,12 +801,6 @@ impl Key {
         }
     }
 
-    fn privileges_sql(&self, privileges: &[String]) -> String {
-        match &self.column {
-            Some(c) => privileges.iter().map(|p| format!("{p} ({})", ident(c))).collect::<Vec<_>>().join(", "),
-            None => privileges.join(", "),
-        }
-    }
 }
 
 #[cfg(test)]
