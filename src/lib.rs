@@ -8,10 +8,11 @@
 //! ```
 //!
 //! Beside the pipeline: `diagnostics` (one model, several renderers), `db` (salsa queries and
-//! the workspace that loads files), `format` (`rolec fmt`), `stdlib`, `cli` (the only
-//! module that prints or reads the environment), and `lsp` (`rolec lsp`: the language server,
-//! the only module that knows LSP types; it talks over its connection, reads files the
-//! editor names, and logs failed requests to stderr).
+//! the workspace that loads files), `format` (`rolec fmt`), `stdlib`, `live` (read a live
+//! database, compare it with the model, apply the difference), `cli` (the only module that
+//! prints or reads the environment), and `lsp` (`rolec lsp`: the language server, the only
+//! module that knows LSP types; it talks over its connection, reads files the editor names,
+//! and logs failed requests to stderr).
 //!
 //! Invariants:
 //! - `syntax` knows nothing about salsa, name resolution or SQL; parsing never fails.
@@ -43,6 +44,7 @@ pub mod cli;
 pub mod db;
 pub mod diagnostics;
 pub mod format;
+pub mod live;
 pub mod lower;
 pub mod lsp;
 pub mod model;

@@ -1,11 +1,14 @@
 //! The command line. Exit codes: 0 success, 1 the policy has errors, 2 usage errors.
 
+mod apply;
 mod build;
 pub(crate) mod explain;
 mod fmt;
 mod graph;
 mod lint;
 mod lsp;
+mod plan;
+mod snapshot;
 mod who_can;
 
 use std::io::IsTerminal;
@@ -41,6 +44,12 @@ enum Command {
     WhoCan(who_can::WhoCanArgs),
     /// Run the language server over stdin and stdout (for editors)
     Lsp(lsp::LspArgs),
+    /// Write the catalog snapshot of a live database (roles, memberships, privileges, objects)
+    Snapshot(snapshot::SnapshotArgs),
+    /// The statements that make a live database match the policy (--detailed-exitcode: 2 = changes)
+    Plan(plan::PlanArgs),
+    /// Make a live database match the policy: the plan in one transaction, recorded in rolec.ledger
+    Apply(apply::ApplyArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -80,6 +89,9 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => explain::run(args),
         Command::WhoCan(args) => who_can::run(args),
         Command::Lsp(args) => lsp::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
     };
     match result {
         Ok(code) => code,

@@ -10,9 +10,11 @@
 //!               { "kind": "function", "schema": "app", "name": "refund", "args": ["bigint"] }] }
 //! ```
 //!
-//! Version 1 holds the inventory that limits and bulk grants are counted over. Roles,
-//! memberships and ACLs come with the live-database commands, as fields a version-1 reader
-//! ignores.
+//! Version 1 holds the inventory that limits and bulk grants are counted over. A snapshot of a
+//! live database (`rolec snapshot --db URL`) adds `database`, `current_user`, `roles`,
+//! `memberships`, `privileges` and `default_privileges` at the top level
+//! ([`crate::live::state::LiveFields`]); they are optional, and a reader of the inventory
+//! ignores them.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,9 @@ pub struct Catalog {
     pub schemas: Vec<CatalogSchema>,
     #[serde(default)]
     pub objects: Vec<CatalogObject>,
+    /// What a snapshot of a live database adds; `None` when any of its fields is missing.
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<crate::live::state::LiveFields>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

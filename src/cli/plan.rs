@@ -1,0 +1,143 @@
+//! `rolec plan --db URL POLICY`: the statements that make a live database match the policy.
+//! Exit codes: 0 success (with `--detailed-exitcode`: no change), 1 error, 2 (with
+//! `--detailed-exitcode`) changes pending.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+
+use super::{report, Format, PolicyArgs};
+use crate::live::connect::process_env;
+use crate::live::{ChangePlan, LiveState, Scope, Target};
+use crate::model::{Model, Resolved};
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
+    /// PGPASSWORD fill what it leaves out)
+    #[arg(long, value_name = "URL", default_value = "")]
+    db: String,
+    /// Also manage (alter, and drop when undeclared) the existing roles matching this glob
+    #[arg(long, value_name = "GLOB")]
+    manage: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: PlanFormat,
+    /// Exit 0 when there is nothing to change, 1 on errors, 2 when changes are pending
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Human,
+    Json,
+}
+
+/// A policy compared with a live database: what `plan` prints and `apply` runs.
+pub struct Planned {
+    pub target: Target,
+    pub state: LiveState,
+    pub plan: ChangePlan,
+}
+
+/// Loads the policy for the server's version, with the live inventory unless `--catalog` is
+/// given. `Ok(None)`: the policy has errors (printed).
+pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<Resolved>>, String> {
+    let mut options = policy.options();
+    if crate::stdlib::SUPPORTED_VERSIONS.contains(&state.major()) {
+        options.target_version = state.major();
+    }
+    let mut ws = policy.load(options)?;
+    if policy.catalog.is_none() {
+        // The live inventory is what bulk grants and limits count.
+        ws.set_catalog(Some(state.to_catalog()));
+    }
+    if report(&ws, &ws.diagnostics(), Format::Human) {
+        return Ok(None);
+    }
+    Ok(Some(ws.resolved()))
+}
+
+/// The plan for a live state: the policy's roles plus `--manage` globs are in scope.
+pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<ChangePlan, String> {
+    let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), manage, &state.current_user)?;
+    Ok(crate::live::diff(model, state, &scope))
+}
+
+/// Reads the database and computes the plan. `Err` is a message for an error (exit 1);
+/// `Ok(None)` means the policy has errors (printed).
+pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target, manage: &[String]) -> Result<Option<Planned>, String> {
+    let state = crate::live::introspect(client)?;
+    let Some(resolved) = load_model(policy, &state)? else { return Ok(None) };
+    let plan = diff_for(&resolved.model, &state, manage)?;
+    Ok(Some(Planned { target: target.clone(), state, plan }))
+}
+
+pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
+    let planned = crate::live::connect(&args.db, &process_env).and_then(|mut c| plan(&args.policy, &mut c.client, &c.target, &args.manage));
+    let planned = match planned {
+        Ok(Some(p)) => p,
+        Ok(None) => return Ok(ExitCode::from(1)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    warn(&planned.plan);
+    match args.format {
+        PlanFormat::Human => print!("{}", human(&planned)),
+        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&planned)).map_err(|e| e.to_string())?),
+    }
+    Ok(if args.detailed_exitcode && !planned.plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}
+
+/// The plan as SQL with comments: it can be read, or run with psql.
+pub fn human(p: &Planned) -> String {
+    let version = format!("{}.{}", p.state.server_version / 10000, p.state.server_version % 10000);
+    let mut out = format!("-- rolec plan for {} (PostgreSQL {version})\n", p.target);
+    if p.plan.is_empty() {
+        out.push_str("-- no changes: the database matches the policy\n");
+        return out;
+    }
+    let n = p.plan.changes.len();
+    let destructive = p.plan.changes.iter().filter(|c| c.destructive).count();
+    out.push_str(&format!("-- {n} change{}{}\n", if n == 1 { "" } else { "s" }, if destructive > 0 { format!(", {destructive} destructive") } else { String::new() }));
+    for c in &p.plan.changes {
+        if let Some(note) = &c.note {
+            out.push_str(&format!("-- {note}\n"));
+        }
+        if c.destructive {
+            out.push_str("-- DESTRUCTIVE\n");
+        }
+        out.push_str(&c.sql);
+        out.push('\n');
+    }
+    out
+}
+
+pub fn json(p: &Planned) -> serde_json::Value {
+    serde_json::json!({
+        "format": "rolec-plan/1",
+        "database": p.target.dbname,
+        "user": p.target.user,
+        "server_version": p.state.server_version,
+        "hash": p.plan.hash(),
+        "destructive": p.plan.is_destructive(),
+        "changes": p.plan.changes,
+        "warnings": p.plan.warnings,
+        "blockers": p.plan.blockers,
+    })
+}
+
+pub fn warn(plan: &ChangePlan) {
+    for w in &plan.warnings {
+        eprintln!("warning: {w}");
+    }
+    for b in &plan.blockers {
+        eprintln!("warning: {b} (apply refuses this plan)");
+    }
+}

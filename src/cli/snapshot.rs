@@ -1,0 +1,36 @@
+//! `rolec snapshot --db URL [-o FILE]`: the catalog snapshot (format `rolec-catalog/1`) of a
+//! live database, with roles, memberships and privileges.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use crate::live::connect::process_env;
+
+#[derive(Args)]
+pub struct SnapshotArgs {
+    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
+    /// PGPASSWORD fill what it leaves out)
+    #[arg(long, value_name = "URL", default_value = "")]
+    db: String,
+    /// Write the snapshot here instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: SnapshotArgs) -> Result<ExitCode, String> {
+    let state = match crate::live::connect(&args.db, &process_env).and_then(|mut c| crate::live::introspect(&mut c.client)) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let json = serde_json::to_string_pretty(&state.to_catalog()).map_err(|e| e.to_string())? + "\n";
+    match &args.output {
+        Some(path) => std::fs::write(path, json).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
+        None => print!("{json}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,71 @@
+//! Applying a plan: one transaction under an advisory lock, the plan computed again inside it
+//! and refused if it differs from the one that was shown (or saved), destructive steps refused
+//! unless allowed, any warning of the server (such as "no privileges were granted") an error,
+//! and each apply recorded in `rolec.ledger`.
+
+use super::connect::{error_text, Connection};
+use super::diff::ChangePlan;
+use super::state::LiveState;
+
+/// The advisory lock every apply takes (in the database it connects to): "rolec" in ASCII.
+pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
+
+const LEDGER: &str = "
+CREATE SCHEMA IF NOT EXISTS rolec;
+CREATE TABLE IF NOT EXISTS rolec.ledger (
+    applied_at timestamptz NOT NULL DEFAULT now(),
+    applied_by text NOT NULL DEFAULT session_user,
+    plan_hash text NOT NULL,
+    statements text[] NOT NULL
+);";
+
+/// What an apply did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub plan: ChangePlan,
+}
+
+/// Applies the plan `plan_for` computes from the state read inside the transaction, if its hash
+/// is `expected_hash`. Passwords are read through `secret`. On any error nothing is changed.
+pub fn apply(
+    conn: &mut Connection,
+    plan_for: &dyn Fn(&LiveState) -> Result<ChangePlan, String>,
+    expected_hash: &str,
+    allow_drop: bool,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Result<Applied, String> {
+    let notices = conn.notices.clone();
+    let take = || std::mem::take(&mut *notices.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut tx = conn.client.transaction().map_err(|e| error_text(&e))?;
+    tx.execute("SELECT pg_catalog.pg_advisory_xact_lock($1)", &[&LOCK_KEY]).map_err(|e| error_text(&e))?;
+    let state = super::introspect(&mut tx)?;
+    let plan = plan_for(&state)?;
+    if plan.hash() != expected_hash {
+        return Err("the database changed since the plan was made: nothing was applied; make the plan again".to_string());
+    }
+    if !plan.blockers.is_empty() {
+        return Err(format!("{}: nothing was applied", plan.blockers.join("; ")));
+    }
+    if plan.is_destructive() && !allow_drop {
+        let drops: Vec<&str> = plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
+        return Err(format!("the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them", drops.join(" ")));
+    }
+    if plan.is_empty() {
+        return Ok(Applied { plan });
+    }
+    take();
+    for change in &plan.changes {
+        let sql = change.executable(secret)?;
+        tx.batch_execute(&sql).map_err(|e| format!("{}\n  in: {}\nnothing was applied", error_text(&e), change.sql))?;
+        let warnings: Vec<String> = take().into_iter().filter(|(code, _)| code.starts_with("01")).map(|(code, m)| format!("{code}: {m}")).collect();
+        if !warnings.is_empty() {
+            return Err(format!("{}\n  in: {}\nnothing was applied", warnings.join("; "), change.sql));
+        }
+    }
+    tx.batch_execute(LEDGER).map_err(|e| format!("cannot write the ledger: {}", error_text(&e)))?;
+    let statements: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
+    tx.execute("INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)", &[&plan.hash(), &statements]).map_err(|e| format!("cannot write the ledger: {}", error_text(&e)))?;
+    tx.commit().map_err(|e| error_text(&e))?;
+    take();
+    Ok(Applied { plan })
+}

@@ -1,0 +1,824 @@
+//! The difference between a policy and a live server, as the statements that make the server
+//! match the policy ("a plan").
+//!
+//! Only the difference is emitted: a role whose privileges changed is altered, granted and
+//! revoked, never dropped and re-created. Bulk grants (`… in schema S`) are expanded over the
+//! objects that exist in the live database; object privileges are compared per object,
+//! grantee and privilege, with the built-in defaults of NULL ACLs expanded (by the server,
+//! see `introspect`) and those of absent global default-privilege entries expanded here.
+//!
+//! Order: create roles → attributes, settings and passwords → revoke memberships → grant
+//! memberships → default privileges → object privileges (grants, then revokes) → comments →
+//! drop roles. Memberships are revoked before they are granted so that turning an edge
+//! around never makes a cycle; a plan runs in one transaction, so nobody sees the gap.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::scope::Scope;
+use super::state::{LiveObject, LiveRole, LiveState};
+use crate::lower::sql::{ident, literal, qualified};
+use crate::model::{DefaultPrivilege, Grantee, Model, Object, PasswordSource, Role};
+use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    CreateRoles,
+    Attributes,
+    RevokeMemberships,
+    GrantMemberships,
+    DefaultPrivileges,
+    ObjectPrivileges,
+    Comments,
+    DropRoles,
+}
+
+/// One statement of a plan.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Change {
+    pub phase: Phase,
+    /// The statement. For a password it is an SQL comment that shows no secret: the
+    /// statement that runs is made by [`Change::executable`].
+    pub sql: String,
+    /// Drops a role (needs `--allow-drop` to apply).
+    pub destructive: bool,
+    /// Why the statement is there, when that is not obvious.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For `ALTER ROLE … PASSWORD`: where the password comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<PasswordFrom>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case", tag = "from")]
+pub enum PasswordFrom {
+    /// `password secret("ENV")`.
+    Env { role: String, env: String },
+    /// `password scram "…"`.
+    Verifier {
+        role: String,
+        #[serde(skip)]
+        verifier: String,
+    },
+}
+
+impl Change {
+    fn new(phase: Phase, sql: String) -> Change {
+        Change { phase, sql, destructive: false, note: None, password: None }
+    }
+
+    /// The statement to run; a password is read through `secret` (an environment variable
+    /// name → its value) and turned into a SCRAM verifier.
+    pub fn executable(&self, secret: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+        match &self.password {
+            None => Ok(self.sql.clone()),
+            Some(PasswordFrom::Verifier { role, verifier }) => Ok(format!("ALTER ROLE {} PASSWORD {};", ident(role), literal(verifier))),
+            Some(PasswordFrom::Env { role, env }) => {
+                let password = secret(env).filter(|p| !p.is_empty()).ok_or_else(|| format!("environment variable `{env}` (the password of `{role}`) is not set or empty"))?;
+                let salt = crate::lower::scram::deterministic_salt(role, &password);
+                let verifier = crate::lower::scram::verifier(&password, &salt, crate::lower::scram::DEFAULT_ITERATIONS);
+                Ok(format!("ALTER ROLE {} PASSWORD {};", ident(role), literal(&verifier)))
+            }
+        }
+    }
+}
+
+/// The statements, in order, and what the plan cannot do by itself.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct ChangePlan {
+    pub changes: Vec<Change>,
+    /// Things the plan leaves alone.
+    pub warnings: Vec<String>,
+    /// Why the plan cannot be applied as it is (a role to drop owns objects); `apply` refuses.
+    pub blockers: Vec<String>,
+}
+
+impl ChangePlan {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    pub fn is_destructive(&self) -> bool {
+        self.changes.iter().any(|c| c.destructive)
+    }
+
+    /// SHA-256 of the statements as shown (passwords never enter it), hex.
+    pub fn hash(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for c in &self.changes {
+            h.update(c.sql.as_bytes());
+            h.update(b"\n");
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Computes the plan that makes `live` match `model` within `scope`.
+pub fn diff(model: &Model, live: &LiveState, scope: &Scope) -> ChangePlan {
+    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default() };
+    d.roles();
+    d.memberships();
+    d.default_privileges();
+    d.object_privileges();
+    d.drops();
+    let mut plan = d.plan;
+    plan.changes.sort_by_key(|c| c.phase); // stable: keeps the order within a phase
+    plan
+}
+
+struct Differ<'a> {
+    model: &'a Model,
+    live: &'a LiveState,
+    scope: &'a Scope,
+    major: u32,
+    plan: ChangePlan,
+}
+
+const ATTRIBUTES: [(AttributeKind, bool, &str, &str); 7] = [
+    (AttributeKind::Login, false, "LOGIN", "NOLOGIN"),
+    (AttributeKind::Superuser, false, "SUPERUSER", "NOSUPERUSER"),
+    (AttributeKind::Createdb, false, "CREATEDB", "NOCREATEDB"),
+    (AttributeKind::Createrole, false, "CREATEROLE", "NOCREATEROLE"),
+    (AttributeKind::Replication, false, "REPLICATION", "NOREPLICATION"),
+    (AttributeKind::Bypassrls, false, "BYPASSRLS", "NOBYPASSRLS"),
+    (AttributeKind::Inherit, true, "INHERIT", "NOINHERIT"),
+];
+
+fn live_attribute(r: &LiveRole, kind: AttributeKind) -> bool {
+    match kind {
+        AttributeKind::Login => r.login,
+        AttributeKind::Superuser => r.superuser,
+        AttributeKind::Createdb => r.createdb,
+        AttributeKind::Createrole => r.createrole,
+        AttributeKind::Replication => r.replication,
+        AttributeKind::Bypassrls => r.bypassrls,
+        AttributeKind::Inherit => r.inherit,
+    }
+}
+
+fn wanted_attribute(r: &Role, kind: AttributeKind, default: bool) -> bool {
+    r.attributes.get(&kind).copied().unwrap_or(default)
+}
+
+/// Seconds since the epoch of a `valid until`; `None` for no expiry (`infinity`).
+fn expiry(text: Option<&str>) -> Option<i64> {
+    let t = text?;
+    if t.eq_ignore_ascii_case("infinity") {
+        return None;
+    }
+    crate::model::values::parse_timestamp(t).map(|t| t.timestamp())
+}
+
+/// A configuration parameter name (letters, digits, `_`, `.`; checked by the grammar).
+fn setting_name(param: &str) -> String {
+    param.split('.').map(|part| if !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') { part.to_string() } else { ident(part) }).collect::<Vec<_>>().join(".")
+}
+
+fn grantee_sql(g: &Option<String>) -> String {
+    match g {
+        None => "PUBLIC".to_string(),
+        Some(r) => ident(r),
+    }
+}
+
+impl Differ<'_> {
+    fn push(&mut self, c: Change) {
+        self.plan.changes.push(c);
+    }
+
+    // ---- roles -------------------------------------------------------------------------------
+
+    fn roles(&mut self) {
+        for role in &self.model.roles {
+            if self.scope.is_protected(&role.name) {
+                self.plan.warnings.push(format!("role `{}` is left alone: rolec never changes `postgres`, `pg_*` roles or the role it connects as", role.name));
+            }
+        }
+        let (model, scope) = (self.model, self.scope);
+        for role in model.roles.iter().filter(|r| scope.manages(&r.name)) {
+            let name = ident(&role.name);
+            let live = self.live.role(&role.name);
+            let mut options = Vec::new();
+            for (kind, default, on, off) in ATTRIBUTES {
+                let want = wanted_attribute(role, kind, default);
+                let have = live.map(|l| live_attribute(l, kind)).unwrap_or(default);
+                if want != have {
+                    options.push(if want { on } else { off }.to_string());
+                }
+            }
+            let limit = role.connection_limit.unwrap_or(-1);
+            if limit != live.map(|l| i64::from(l.connection_limit)).unwrap_or(-1) {
+                options.push(format!("CONNECTION LIMIT {limit}"));
+            }
+            let want_expiry = expiry(role.valid_until.as_deref());
+            if want_expiry != live.and_then(|l| expiry(l.valid_until.as_deref())) {
+                options.push(match (&role.valid_until, want_expiry) {
+                    (Some(v), Some(_)) => format!("VALID UNTIL {}", literal(v)),
+                    _ => "VALID UNTIL 'infinity'".to_string(),
+                });
+            }
+            let with = if options.is_empty() { String::new() } else { format!(" WITH {}", options.join(" ")) };
+            match live {
+                None => self.push(Change::new(Phase::CreateRoles, format!("CREATE ROLE {name}{with};"))),
+                Some(_) if !options.is_empty() => self.push(Change::new(Phase::Attributes, format!("ALTER ROLE {name}{with};"))),
+                Some(_) => {}
+            }
+            if live.is_none() {
+                // Passwords are never read back, so they are set when the role is created only.
+                let password = match &role.password {
+                    Some(PasswordSource::Secret { env, .. }) => Some(PasswordFrom::Env { role: role.name.clone(), env: env.clone() }),
+                    Some(PasswordSource::Verifier(v)) => Some(PasswordFrom::Verifier { role: role.name.clone(), verifier: v.clone() }),
+                    None => None,
+                };
+                if let Some(p) = password {
+                    let from = match &p {
+                        PasswordFrom::Env { env, .. } => format!("environment variable {env}"),
+                        PasswordFrom::Verifier { .. } => "the policy's SCRAM verifier".to_string(),
+                    };
+                    // A comment, so that the plan piped to psql never sets a placeholder password.
+                    let mut c = Change::new(Phase::Attributes, format!("-- ALTER ROLE {name} PASSWORD …; (run by `rolec apply`, from {from}; not shown)"));
+                    c.password = Some(p);
+                    self.push(c);
+                }
+            }
+            self.settings(role, live);
+            let have_comment = live.and_then(|l| l.comment.as_deref());
+            if role.comment.as_deref() != have_comment {
+                let value = role.comment.as_deref().map(literal).unwrap_or_else(|| "NULL".to_string());
+                self.push(Change::new(Phase::Comments, format!("COMMENT ON ROLE {name} IS {value};")));
+            }
+        }
+    }
+
+    fn settings(&mut self, role: &Role, live: Option<&LiveRole>) {
+        let mut want: BTreeMap<(Option<String>, String), String> = BTreeMap::new();
+        for s in &role.settings {
+            want.insert((s.database.clone(), s.param.to_ascii_lowercase()), s.values.join(", "));
+        }
+        let have: BTreeMap<(Option<String>, String), String> =
+            live.map(|l| l.settings.iter().map(|s| ((s.database.clone(), s.param.to_ascii_lowercase()), s.value.clone())).collect()).unwrap_or_default();
+        let name = ident(&role.name);
+        let scope = |db: &Option<String>| db.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
+        for s in &role.settings {
+            let key = (s.database.clone(), s.param.to_ascii_lowercase());
+            if have.get(&key) == want.get(&key) || want.get(&key) != Some(&s.values.join(", ")) {
+                continue; // unchanged, or overridden by a later `set` of the same parameter
+            }
+            let values: Vec<String> = if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|v| literal(v)).collect() };
+            self.push(Change::new(Phase::Attributes, format!("ALTER ROLE {name}{} SET {} = {};", scope(&s.database), setting_name(&s.param), values.join(", "))));
+        }
+        for (db, param) in have.keys() {
+            if !want.contains_key(&(db.clone(), param.clone())) {
+                self.push(Change::new(Phase::Attributes, format!("ALTER ROLE {name}{} RESET {};", scope(db), setting_name(param))));
+            }
+        }
+    }
+
+    // ---- memberships -------------------------------------------------------------------------
+
+    fn memberships(&mut self) {
+        let v16 = self.major >= 16;
+        let me = self.live.current_user.clone();
+        let granted_by = |grantor: &Option<String>| match grantor {
+            Some(g) if v16 && *g != me => format!(" GRANTED BY {}", ident(g)),
+            _ => String::new(),
+        };
+        // Wanted (role, member) → (admin, inherit, set), for members in scope.
+        let mut want: BTreeMap<(String, String), (bool, bool, bool)> = BTreeMap::new();
+        for m in self.model.memberships.iter().filter(|m| m.active && self.scope.manages(&m.member)) {
+            let member_inherit = self.model.roles.iter().find(|r| r.name == m.member).map(|r| wanted_attribute(r, AttributeKind::Inherit, true)).unwrap_or(true);
+            let e = want.entry((m.role.clone(), m.member.clone())).or_insert((false, m.inherit.unwrap_or(member_inherit), m.set.unwrap_or(true)));
+            e.0 |= m.admin;
+        }
+        let mut have: BTreeMap<(String, String), Vec<&super::state::LiveMembership>> = BTreeMap::new();
+        for m in &self.live.memberships {
+            if self.scope.manages(&m.member) && !self.dropped(&m.member) && !self.dropped(&m.role) {
+                have.entry((m.role.clone(), m.member.clone())).or_default().push(m);
+            }
+        }
+        for ((role, member), rows) in &have {
+            if !want.contains_key(&(role.clone(), member.clone())) {
+                let mut grantors: Vec<&Option<String>> = rows.iter().map(|r| &r.grantor).collect();
+                grantors.dedup();
+                if !v16 {
+                    grantors.truncate(1);
+                }
+                for g in grantors {
+                    let sql = format!("REVOKE {} FROM {}{};", ident(role), ident(member), granted_by(g));
+                    self.push(Change::new(Phase::RevokeMemberships, sql));
+                }
+            }
+        }
+        for ((role, member), (admin, inherit, set)) in &want {
+            let (r, m) = (ident(role), ident(member));
+            let Some(rows) = have.get(&(role.clone(), member.clone())) else {
+                let mut options = Vec::new();
+                if v16 {
+                    if *admin {
+                        options.push("ADMIN TRUE".to_string());
+                    }
+                    options.push(format!("INHERIT {}", if *inherit { "TRUE" } else { "FALSE" }));
+                    options.push(format!("SET {}", if *set { "TRUE" } else { "FALSE" }));
+                } else if *admin {
+                    options.push("ADMIN OPTION".to_string());
+                }
+                let with = if options.is_empty() { String::new() } else { format!(" WITH {}", options.join(", ")) };
+                self.push(Change::new(Phase::GrantMemberships, format!("GRANT {r} TO {m}{with};")));
+                continue;
+            };
+            // The membership exists (on 16+ maybe from several grantors): fix its options.
+            if *admin && !rows.iter().any(|x| x.admin) {
+                self.push(Change::new(Phase::GrantMemberships, format!("GRANT {r} TO {m} WITH ADMIN {};", if v16 { "TRUE" } else { "OPTION" })));
+            }
+            for row in rows {
+                let by = granted_by(&row.grantor);
+                if !*admin && row.admin {
+                    self.push(Change::new(Phase::RevokeMemberships, format!("REVOKE ADMIN OPTION FOR {r} FROM {m}{by};")));
+                }
+                if !v16 {
+                    continue;
+                }
+                for (option, want, have) in [("INHERIT", *inherit, row.inherit), ("SET", *set, row.set)] {
+                    if want && !have {
+                        self.push(Change::new(Phase::GrantMemberships, format!("GRANT {r} TO {m} WITH {option} TRUE{by};")));
+                    } else if !want && have {
+                        self.push(Change::new(Phase::RevokeMemberships, format!("REVOKE {option} OPTION FOR {r} FROM {m}{by};")));
+                    }
+                }
+            }
+        }
+    }
+
+    fn dropped(&self, role: &str) -> bool {
+        self.scope.is_undeclared(role) && self.live.role(role).is_some()
+    }
+
+    // ---- default privileges ------------------------------------------------------------------
+
+    fn default_privileges(&mut self) {
+        type Key = (String, Option<String>, String);
+        // (owner, schema, kind) → grantee → privilege → grantable
+        type Acl = BTreeMap<Option<String>, BTreeMap<String, bool>>;
+        let mut want: BTreeMap<Key, Acl> = BTreeMap::new();
+        let mut mentioned: BTreeSet<(Key, Option<String>)> = BTreeSet::new();
+        let mut have: BTreeMap<Key, Acl> = BTreeMap::new();
+        for e in &self.live.default_privileges {
+            let acl = have.entry((e.owner.clone(), e.schema.clone(), e.kind.clone())).or_default();
+            for item in &e.acl {
+                acl.entry(item.grantee.clone()).or_default().insert(item.privilege.clone(), item.grantable);
+            }
+        }
+        let model: Vec<&DefaultPrivilege> = self.model.default_privileges.iter().collect();
+        for d in &model {
+            let key = (d.owner.clone(), d.schema.clone(), default_kind(d.kind).to_string());
+            want.entry(key.clone()).or_insert_with(|| if d.schema.is_none() { builtin_default_acl(&key.2, &key.0, self.major) } else { Acl::new() });
+            let grantee = match &d.grantee {
+                Grantee::Public => None,
+                Grantee::Role(r) => Some(r.clone()),
+            };
+            mentioned.insert((key, grantee));
+        }
+        for d in &model {
+            let key = (d.owner.clone(), d.schema.clone(), default_kind(d.kind).to_string());
+            let grantee = match &d.grantee {
+                Grantee::Public => None,
+                Grantee::Role(r) => Some(r.clone()),
+            };
+            let privileges = expand(&d.privileges, kind_privileges(&key.2, self.major));
+            let acl = want.entry(key).or_default().entry(grantee).or_default();
+            for p in privileges {
+                if d.revoke {
+                    acl.remove(&p);
+                } else {
+                    let e = acl.entry(p).or_insert(false);
+                    *e |= d.grant_option;
+                }
+            }
+        }
+        // Entries that exist only live: the policy wants the built-in default (global) or
+        // nothing (per schema) there.
+        for key in have.keys() {
+            if !want.contains_key(key) {
+                let acl = if key.1.is_none() { builtin_default_acl(&key.2, &key.0, self.major) } else { Acl::new() };
+                want.insert(key.clone(), acl);
+            }
+        }
+        for (key, want_acl) in &want {
+            let have_acl = match have.get(key) {
+                Some(acl) => acl.clone(),
+                None if key.1.is_none() => builtin_default_acl(&key.2, &key.0, self.major),
+                None => Acl::new(),
+            };
+            let grantees: BTreeSet<&Option<String>> = want_acl.keys().chain(have_acl.keys()).collect();
+            let (owner, schema, kind) = key;
+            let head = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {}{}", ident(owner), schema.as_ref().map(|s| format!(" IN SCHEMA {}", ident(s))).unwrap_or_default());
+            let kind_sql = kind.to_ascii_uppercase().replace('_', " ");
+            for g in grantees {
+                let in_scope = match g {
+                    Some(r) => self.scope.manages(r) || mentioned.contains(&(key.clone(), g.clone())),
+                    None => mentioned.contains(&(key.clone(), None)),
+                };
+                if !in_scope {
+                    continue;
+                }
+                let empty = BTreeMap::new();
+                let (w, h) = (want_acl.get(g).unwrap_or(&empty), have_acl.get(g).unwrap_or(&empty));
+                let to = grantee_sql(g);
+                for (privs, option) in grants_needed(w, h) {
+                    let with = if option { " WITH GRANT OPTION" } else { "" };
+                    self.push(Change::new(Phase::DefaultPrivileges, format!("{head} GRANT {} ON {kind_sql} TO {to}{with};", privs.join(", "))));
+                }
+                for (privs, option_only) in revokes_needed(w, h) {
+                    let what = if option_only { "GRANT OPTION FOR " } else { "" };
+                    self.push(Change::new(Phase::DefaultPrivileges, format!("{head} REVOKE {what}{} ON {kind_sql} FROM {to};", privs.join(", "))));
+                }
+            }
+        }
+    }
+
+    // ---- object privileges -------------------------------------------------------------------
+
+    fn object_privileges(&mut self) {
+        // Live objects, by key, with their SQL form.
+        let mut objects: BTreeMap<Key, LiveObject> = BTreeMap::new();
+        // (object, grantee) → privilege → grantable; only what the owner granted to others.
+        let mut have: BTreeMap<(Key, Option<String>), BTreeMap<String, bool>> = BTreeMap::new();
+        for p in &self.live.privileges {
+            let key = Key::of(&p.object);
+            objects.entry(key.clone()).or_insert_with(|| p.object.clone());
+            if p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner {
+                continue;
+            }
+            have.entry((key, p.grantee.clone())).or_default().insert(p.privilege.clone(), p.grantable);
+        }
+        let mut want: BTreeMap<(Key, Option<String>), BTreeMap<String, bool>> = BTreeMap::new();
+        let mut mentioned: BTreeSet<(Key, Option<String>)> = BTreeSet::new();
+        let mut revoked: BTreeMap<(Key, Option<String>), BTreeSet<String>> = BTreeMap::new();
+        for g in &self.model.grants {
+            let grantee = match &g.grantee {
+                Grantee::Public => None,
+                Grantee::Role(r) if self.scope.manages(r) => Some(r.clone()),
+                Grantee::Role(_) => continue,
+            };
+            for (key, privs) in self.expand_object(&g.object, &g.privileges, &objects) {
+                mentioned.insert((key.clone(), grantee.clone()));
+                if g.revoke {
+                    revoked.entry((key, grantee.clone())).or_default().extend(privs);
+                } else {
+                    let acl = want.entry((key, grantee.clone())).or_default();
+                    for p in privs {
+                        *acl.entry(p).or_insert(false) |= g.grant_option;
+                    }
+                }
+            }
+        }
+        let keys: BTreeSet<(Key, Option<String>)> = want.keys().chain(have.keys()).chain(revoked.keys()).cloned().collect();
+        // Statements as (head, tail, privileges, columns): the same change to several columns
+        // of a table is one statement.
+        type Pending = Vec<(String, String, Vec<String>, Vec<String>)>;
+        let mut grants: Pending = Vec::new();
+        let mut revokes: Pending = Vec::new();
+        let add = |list: &mut Pending, (head, tail, privs): (String, String, Vec<String>), column: Option<String>| match column {
+            None => list.push((head, tail, privs, Vec::new())),
+            Some(c) => match list.iter_mut().find(|(h, t, p, cols)| *h == head && *t == tail && *p == privs && !cols.is_empty()) {
+                Some(entry) => entry.3.push(c),
+                None => list.push((head, tail, privs, vec![c])),
+            },
+        };
+        let empty = BTreeMap::new();
+        for k in keys {
+            let (key, grantee) = &k;
+            let managed = match grantee {
+                Some(r) => self.scope.manages(r),
+                None => false,
+            };
+            let h = have.get(&k).unwrap_or(&empty);
+            // PUBLIC is not managed as a whole: only what the policy says about it changes.
+            let w: BTreeMap<String, bool> = if managed {
+                want.get(&k).cloned().unwrap_or_default()
+            } else if mentioned.contains(&k) {
+                let mut w = h.clone();
+                for (p, o) in want.get(&k).unwrap_or(&empty) {
+                    w.insert(p.clone(), *o || h.get(p).copied().unwrap_or(false));
+                }
+                for p in revoked.get(&k).into_iter().flatten() {
+                    w.remove(p);
+                }
+                w
+            } else {
+                continue;
+            };
+            let on = key.sql(objects.get(key));
+            let to = grantee_sql(grantee);
+            for (privs, option) in grants_needed(&w, h) {
+                add(&mut grants, ("GRANT ".to_string(), format!(" ON {on} TO {to}{};", if option { " WITH GRANT OPTION" } else { "" }), privs), key.column.clone());
+            }
+            for (privs, option_only) in revokes_needed(&w, h) {
+                add(&mut revokes, (format!("REVOKE {}", if option_only { "GRANT OPTION FOR " } else { "" }), format!(" ON {on} FROM {to};"), privs), key.column.clone());
+            }
+        }
+        for (head, tail, privs, columns) in grants.into_iter().chain(revokes) {
+            let list = if columns.is_empty() {
+                privs.join(", ")
+            } else {
+                let cols = columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+                privs.iter().map(|p| format!("{p} ({cols})")).collect::<Vec<_>>().join(", ")
+            };
+            self.push(Change::new(Phase::ObjectPrivileges, format!("{head}{list}{tail}")));
+        }
+    }
+
+    /// The objects a grant target stands for, each with its privileges spelled out.
+    fn expand_object(&self, object: &Object, privileges: &[Privilege], live: &BTreeMap<Key, LiveObject>) -> Vec<(Key, Vec<String>)> {
+        let major = self.major;
+        let one = |key: Key| {
+            let privs = expand(privileges, key.kind.privileges(major));
+            vec![(key, privs)]
+        };
+        let named = |kind: KeyKind, schema: &str, name: &str| Key { kind, schema: Some(schema.to_string()), name: name.to_string(), args: Vec::new(), column: None };
+        match object {
+            Object::Table { schema, name } | Object::View { schema, name } => one(named(KeyKind::Table, schema, name)),
+            Object::Sequence { schema, name } => one(named(KeyKind::Sequence, schema, name)),
+            Object::Type { schema, name } | Object::Domain { schema, name } => one(named(KeyKind::Type, schema, name)),
+            Object::Schema { name } => one(Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None }),
+            Object::Database { name } => one(Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None }),
+            Object::Routine { schema, name, args } => {
+                let args: Vec<String> = args.iter().map(|a| normalize_type(a)).collect();
+                // Prefer the live spelling of the argument types.
+                let key = live
+                    .keys()
+                    .find(|k| k.kind == KeyKind::Routine && k.schema.as_deref() == Some(schema) && k.name == *name && k.args.iter().map(|a| normalize_type(a)).collect::<Vec<_>>() == args)
+                    .cloned()
+                    .unwrap_or(Key { kind: KeyKind::Routine, schema: Some(schema.clone()), name: name.clone(), args, column: None });
+                one(key)
+            }
+            Object::Columns { schema, table, columns } => columns
+                .iter()
+                .flat_map(|c| one(Key { kind: KeyKind::Column, schema: Some(schema.clone()), name: table.clone(), args: Vec::new(), column: Some(c.clone()) }))
+                .collect(),
+            Object::AllIn { kind, schema } => live
+                .iter()
+                .filter(|(k, o)| {
+                    k.schema.as_deref() == Some(schema)
+                        && match (kind, o) {
+                            (BulkKind::Tables, LiveObject::Table { .. }) => true,
+                            (BulkKind::Sequences, LiveObject::Sequence { .. }) => true,
+                            (BulkKind::Functions, LiveObject::Routine { prokind, .. }) => prokind != "p",
+                            (BulkKind::Routines, LiveObject::Routine { .. }) => true,
+                            _ => false,
+                        }
+                })
+                .flat_map(|(k, _)| one(k.clone()))
+                .collect(),
+        }
+    }
+
+    // ---- drops -------------------------------------------------------------------------------
+
+    fn drops(&mut self) {
+        for role in &self.live.roles {
+            if !self.scope.is_undeclared(&role.name) {
+                continue;
+            }
+            let owned: Vec<String> = self
+                .live
+                .schemas
+                .iter()
+                .filter(|s| s.owner.as_deref() == Some(role.name.as_str()))
+                .map(|s| format!("schema `{}`", s.name))
+                .chain(self.live.objects.iter().filter(|o| o.owner.as_deref() == Some(role.name.as_str())).map(|o| format!("`{}.{}`", o.schema, o.name)))
+                .chain(self.live.default_privileges.iter().filter(|d| d.owner == role.name).map(|d| format!("default privileges on {}", d.kind)))
+                .collect();
+            if !owned.is_empty() {
+                self.plan.blockers.push(format!(
+                    "role `{}` is to be dropped but owns {} in database `{}`: reassign or drop them first (REASSIGN OWNED BY … TO …, in every database)",
+                    role.name,
+                    owned.join(", "),
+                    self.live.database
+                ));
+            }
+            let mut c = Change::new(Phase::DropRoles, format!("DROP ROLE {};", ident(&role.name)));
+            c.destructive = true;
+            c.note = Some("managed but no longer declared".to_string());
+            self.push(c);
+        }
+    }
+}
+
+/// Privileges to grant: `(privileges, with grant option)` groups.
+fn grants_needed(want: &BTreeMap<String, bool>, have: &BTreeMap<String, bool>) -> Vec<(Vec<String>, bool)> {
+    let mut plain = Vec::new();
+    let mut option = Vec::new();
+    for (p, o) in want {
+        match have.get(p) {
+            None if *o => option.push(p.clone()),
+            None => plain.push(p.clone()),
+            Some(false) if *o => option.push(p.clone()),
+            Some(_) => {}
+        }
+    }
+    [(plain, false), (option, true)].into_iter().filter(|(p, _)| !p.is_empty()).collect()
+}
+
+/// Privileges to revoke: `(privileges, grant option only)` groups.
+fn revokes_needed(want: &BTreeMap<String, bool>, have: &BTreeMap<String, bool>) -> Vec<(Vec<String>, bool)> {
+    let mut all = Vec::new();
+    let mut option = Vec::new();
+    for (p, o) in have {
+        match want.get(p) {
+            None => all.push(p.clone()),
+            Some(false) if *o => option.push(p.clone()),
+            Some(_) => {}
+        }
+    }
+    [(all, false), (option, true)].into_iter().filter(|(p, _)| !p.is_empty()).collect()
+}
+
+/// Privilege keywords, `all` spelled out for the object kind.
+fn expand(privileges: &[Privilege], all: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in privileges {
+        if *p == Privilege::All {
+            out.extend(all.iter().map(|s| s.to_string()));
+        } else {
+            out.push(p.keyword().to_ascii_uppercase());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+const TABLE_PRIVILEGES: &[&str] = &["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"];
+const TABLE_PRIVILEGES_17: &[&str] = &["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"];
+
+fn default_kind(k: DefaultKind) -> &'static str {
+    match k {
+        DefaultKind::Tables => "tables",
+        DefaultKind::Sequences => "sequences",
+        DefaultKind::Functions | DefaultKind::Routines => "functions",
+        DefaultKind::Types => "types",
+        DefaultKind::Schemas => "schemas",
+    }
+}
+
+fn kind_privileges(kind: &str, major: u32) -> &'static [&'static str] {
+    match kind {
+        "tables" if major >= 17 => TABLE_PRIVILEGES_17,
+        "tables" => TABLE_PRIVILEGES,
+        "sequences" => &["SELECT", "UPDATE", "USAGE"],
+        "functions" => &["EXECUTE"],
+        "types" => &["USAGE"],
+        "schemas" => &["CREATE", "USAGE"],
+        "large_objects" => &["SELECT", "UPDATE"],
+        _ => &[],
+    }
+}
+
+/// What a global default-privilege entry that does not exist stands for (acldefault): all
+/// privileges for the owner, EXECUTE on functions and USAGE on types for PUBLIC.
+fn builtin_default_acl(kind: &str, owner: &str, major: u32) -> BTreeMap<Option<String>, BTreeMap<String, bool>> {
+    let mut acl = BTreeMap::new();
+    acl.insert(Some(owner.to_string()), kind_privileges(kind, major).iter().map(|p| (p.to_string(), false)).collect());
+    let public: &[&str] = match kind {
+        "functions" => &["EXECUTE"],
+        "types" => &["USAGE"],
+        _ => &[],
+    };
+    if !public.is_empty() {
+        acl.insert(None, public.iter().map(|p| (p.to_string(), false)).collect());
+    }
+    acl
+}
+
+/// Type names as `format_type` writes them, for comparing a policy's function signature with
+/// the server's (`int` is `integer`, modifiers dropped).
+pub fn normalize_type(t: &str) -> String {
+    let t = t.trim().to_ascii_lowercase();
+    let (base, arrays) = match t.find("[]") {
+        Some(i) => (t[..i].trim().to_string(), t[i..].to_string()),
+        None => (t.clone(), String::new()),
+    };
+    let base = match base.find('(') {
+        Some(i) => {
+            let close = base.rfind(')').unwrap_or(base.len() - 1);
+            format!("{}{}", base[..i].trim(), base[close + 1..].trim_end()).trim().to_string()
+        }
+        None => base,
+    };
+    let base = match base.as_str() {
+        "int" | "int4" => "integer",
+        "int2" => "smallint",
+        "int8" => "bigint",
+        "bool" => "boolean",
+        "varchar" => "character varying",
+        "char" | "bpchar" => "character",
+        "float8" | "float" => "double precision",
+        "float4" => "real",
+        "decimal" => "numeric",
+        "timestamp" => "timestamp without time zone",
+        "timestamptz" => "timestamp with time zone",
+        "time" => "time without time zone",
+        "timetz" => "time with time zone",
+        "varbit" => "bit varying",
+        other => other,
+    }
+    .to_string();
+    format!("{base}{arrays}")
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum KeyKind {
+    Table,
+    Sequence,
+    Column,
+    Routine,
+    Schema,
+    Database,
+    Type,
+}
+
+impl KeyKind {
+    fn privileges(self, major: u32) -> &'static [&'static str] {
+        match self {
+            KeyKind::Table if major >= 17 => TABLE_PRIVILEGES_17,
+            KeyKind::Table => TABLE_PRIVILEGES,
+            KeyKind::Sequence => &["SELECT", "UPDATE", "USAGE"],
+            KeyKind::Column => &["INSERT", "REFERENCES", "SELECT", "UPDATE"],
+            KeyKind::Routine => &["EXECUTE"],
+            KeyKind::Schema => &["CREATE", "USAGE"],
+            KeyKind::Database => &["CONNECT", "CREATE", "TEMPORARY"],
+            KeyKind::Type => &["USAGE"],
+        }
+    }
+}
+
+/// An object as the diff compares it (table and view alike, domain and type alike).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Key {
+    kind: KeyKind,
+    schema: Option<String>,
+    name: String,
+    args: Vec<String>,
+    column: Option<String>,
+}
+
+impl Key {
+    fn of(o: &LiveObject) -> Key {
+        let k = |kind, schema: &str, name: &str| Key { kind, schema: Some(schema.to_string()), name: name.to_string(), args: Vec::new(), column: None };
+        match o {
+            LiveObject::Table { schema, name, .. } => k(KeyKind::Table, schema, name),
+            LiveObject::Sequence { schema, name } => k(KeyKind::Sequence, schema, name),
+            LiveObject::Column { schema, table, column } => Key { column: Some(column.clone()), ..k(KeyKind::Column, schema, table) },
+            LiveObject::Routine { schema, name, args, .. } => Key { args: args.clone(), ..k(KeyKind::Routine, schema, name) },
+            LiveObject::Schema { name } => Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None },
+            LiveObject::Database { name } => Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None },
+            LiveObject::Type { schema, name } | LiveObject::Domain { schema, name } => k(KeyKind::Type, schema, name),
+        }
+    }
+
+    /// `TABLE "s"."t"`, `ROUTINE "s"."f"(integer)`, …
+    fn sql(&self, live: Option<&LiveObject>) -> String {
+        let q = || qualified(self.schema.as_deref().unwrap_or_default(), &self.name);
+        match self.kind {
+            KeyKind::Table | KeyKind::Column => format!("TABLE {}", q()),
+            KeyKind::Sequence => format!("SEQUENCE {}", q()),
+            KeyKind::Routine => {
+                let routine = match live {
+                    Some(LiveObject::Routine { prokind, .. }) if prokind == "p" => "PROCEDURE",
+                    Some(LiveObject::Routine { .. }) => "FUNCTION",
+                    _ => "ROUTINE",
+                };
+                format!("{routine} {}({})", q(), self.args.join(", "))
+            }
+            KeyKind::Schema => format!("SCHEMA {}", ident(&self.name)),
+            KeyKind::Database => format!("DATABASE {}", ident(&self.name)),
+            KeyKind::Type => format!("TYPE {}", q()),
+        }
+    }
+
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_normalize() {
+        assert_eq!(normalize_type("int"), "integer");
+        assert_eq!(normalize_type("varchar(10)"), "character varying");
+        assert_eq!(normalize_type("numeric(10, 2)[]"), "numeric[]");
+        assert_eq!(normalize_type("double precision"), "double precision");
+    }
+
+    #[test]
+    fn grant_and_revoke_sets() {
+        let m = |items: &[(&str, bool)]| items.iter().map(|(p, o)| (p.to_string(), *o)).collect::<BTreeMap<_, _>>();
+        assert_eq!(grants_needed(&m(&[("SELECT", false), ("UPDATE", true)]), &m(&[("SELECT", false)])), vec![(vec!["UPDATE".to_string()], true)]);
+        assert_eq!(revokes_needed(&m(&[("SELECT", false)]), &m(&[("SELECT", true), ("DELETE", false)])), vec![(vec!["DELETE".to_string()], false), (vec!["SELECT".to_string()], true)]);
+    }
+}

@@ -1,0 +1,27 @@
+//! Live databases: connect, read the state of a server, and compare it with a policy.
+//!
+//! ```text
+//! --db URL ──connect──▶ client ──introspect──▶ LiveState ─┐
+//! policy ──model──▶ Model ───────────────────────────────┴─diff──▶ Change list (plan)
+//! ```
+//!
+//! Invariants:
+//! - Nothing here prints or reads the process environment except through the `Env` the
+//!   caller passes to [`connect`]; the command line (`cli::snapshot`, `cli::plan`) prints.
+//! - Passwords are never read from the server, and a password given to connect never appears
+//!   in an error.
+//! - [`diff`] is a pure function of the model, the live state and the managed scope: it never
+//!   touches `postgres`, `pg_*`, the connecting role, or roles outside the scope.
+
+pub mod apply;
+pub mod connect;
+pub mod diff;
+pub mod introspect;
+pub mod scope;
+pub mod state;
+
+pub use connect::{connect, Connection, Target};
+pub use diff::{diff, Change, ChangePlan};
+pub use introspect::introspect;
+pub use scope::Scope;
+pub use state::LiveState;

@@ -1,0 +1,60 @@
+//! The managed scope: which roles of a server rolec may create, alter, grant to, revoke from
+//! and drop. It is the policy's declared roles plus the roles matching `--manage` globs, minus
+//! `external role`s, and never `postgres`, a `pg_*` role or the role the connection runs as.
+
+use std::collections::BTreeSet;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+#[derive(Clone, Debug)]
+pub struct Scope {
+    declared: BTreeSet<String>,
+    external: BTreeSet<String>,
+    patterns: GlobSet,
+    current_user: String,
+}
+
+impl Scope {
+    /// `patterns` are globs over role names (`app_*`); an invalid one is a usage error.
+    pub fn new<'a>(declared: impl IntoIterator<Item = &'a str>, external: impl IntoIterator<Item = &'a str>, patterns: &[String], current_user: &str) -> Result<Scope, String> {
+        let mut builder = GlobSetBuilder::new();
+        for p in patterns {
+            builder.add(Glob::new(p).map_err(|e| format!("`--manage {p}`: {e}"))?);
+        }
+        Ok(Scope {
+            declared: declared.into_iter().map(str::to_string).collect(),
+            external: external.into_iter().map(str::to_string).collect(),
+            patterns: builder.build().map_err(|e| e.to_string())?,
+            current_user: current_user.to_string(),
+        })
+    }
+
+    /// Roles rolec never touches, whatever the policy says.
+    pub fn is_protected(&self, role: &str) -> bool {
+        role == "postgres" || role.starts_with("pg_") || role == self.current_user
+    }
+
+    /// Whether rolec may change `role`.
+    pub fn manages(&self, role: &str) -> bool {
+        !self.is_protected(role) && !self.external.contains(role) && (self.declared.contains(role) || self.patterns.is_match(role))
+    }
+
+    /// Whether `role` is managed but not declared: the plan drops it.
+    pub fn is_undeclared(&self, role: &str) -> bool {
+        self.manages(role) && !self.declared.contains(role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope() {
+        let s = Scope::new(["reader", "postgres", "me"], ["app_ext"], &["app_*".to_string()], "me").unwrap();
+        assert!(s.manages("reader") && s.manages("app_old"));
+        assert!(!s.manages("postgres") && !s.manages("pg_monitor") && !s.manages("me") && !s.manages("app_ext") && !s.manages("other"));
+        assert!(s.is_undeclared("app_old") && !s.is_undeclared("reader"));
+        assert!(Scope::new([], [], &["[".to_string()], "me").is_err());
+    }
+}
