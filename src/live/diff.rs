@@ -138,15 +138,7 @@ struct Differ<'a> {
     plan: ChangePlan,
 }
 
-const ATTRIBUTES: [(AttributeKind, bool, &str, &str); 7] = [
-    (AttributeKind::Login, false, "LOGIN", "NOLOGIN"),
-    (AttributeKind::Superuser, false, "SUPERUSER", "NOSUPERUSER"),
-    (AttributeKind::Createdb, false, "CREATEDB", "NOCREATEDB"),
-    (AttributeKind::Createrole, false, "CREATEROLE", "NOCREATEROLE"),
-    (AttributeKind::Replication, false, "REPLICATION", "NOREPLICATION"),
-    (AttributeKind::Bypassrls, false, "BYPASSRLS", "NOBYPASSRLS"),
-    (AttributeKind::Inherit, true, "INHERIT", "NOINHERIT"),
-];
+const ATTRIBUTES: [(AttributeKind, bool, &str, &str); 7] = crate::lower::ATTRIBUTE_KEYWORDS;
 
 fn live_attribute(r: &LiveRole, kind: AttributeKind) -> bool {
     match kind {

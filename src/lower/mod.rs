@@ -194,20 +194,23 @@ fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) 
     }
 }
 
+/// Each role attribute with PostgreSQL's default and its SQL keywords (on, off).
+pub const ATTRIBUTE_KEYWORDS: [(AttributeKind, bool, &str, &str); 7] = [
+    (AttributeKind::Login, false, "LOGIN", "NOLOGIN"),
+    (AttributeKind::Superuser, false, "SUPERUSER", "NOSUPERUSER"),
+    (AttributeKind::Createdb, false, "CREATEDB", "NOCREATEDB"),
+    (AttributeKind::Createrole, false, "CREATEROLE", "NOCREATEROLE"),
+    (AttributeKind::Replication, false, "REPLICATION", "NOREPLICATION"),
+    (AttributeKind::Bypassrls, false, "BYPASSRLS", "NOBYPASSRLS"),
+    (AttributeKind::Inherit, true, "INHERIT", "NOINHERIT"),
+];
+
 /// The attributes that differ from `CREATE ROLE`'s defaults; with `rerunnable`, every attribute
 /// spelled out so that an existing role converges (a missing `valid until` then also resets an
 /// earlier expiry). Leaving defaults out keeps plain scripts runnable by a CREATEROLE deployer,
 /// which may not even name SUPERUSER, REPLICATION or BYPASSRLS.
 fn alter_attributes(role: &Role, rerunnable: bool) -> Option<String> {
-    const DEFAULTS: [(AttributeKind, bool, &str, &str); 7] = [
-        (AttributeKind::Login, false, "LOGIN", "NOLOGIN"),
-        (AttributeKind::Superuser, false, "SUPERUSER", "NOSUPERUSER"),
-        (AttributeKind::Createdb, false, "CREATEDB", "NOCREATEDB"),
-        (AttributeKind::Createrole, false, "CREATEROLE", "NOCREATEROLE"),
-        (AttributeKind::Replication, false, "REPLICATION", "NOREPLICATION"),
-        (AttributeKind::Bypassrls, false, "BYPASSRLS", "NOBYPASSRLS"),
-        (AttributeKind::Inherit, true, "INHERIT", "NOINHERIT"),
-    ];
+    const DEFAULTS: [(AttributeKind, bool, &str, &str); 7] = ATTRIBUTE_KEYWORDS;
     let mut parts = Vec::new();
     for (kind, default, on, off) in DEFAULTS {
         let value = role.attributes.get(&kind).copied().unwrap_or(default);
