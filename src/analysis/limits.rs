@@ -275,7 +275,7 @@ pub fn object_name(o: &ObjectRef) -> String {
 /// At most this many grants (or memberships) are labelled.
 const MAX_LABELS: usize = 5;
 /// At most this many objects are named in the help.
-const MAX_NAMED: usize = 10;
+pub const MAX_NAMED: usize = 10;
 
 /// What a limit counted for one role, as its diagnostic shows it: how many objects, the
 /// names of the first few, and the grounds with how many objects each explains (the schema

@@ -235,6 +235,27 @@ impl MembershipAnalysis {
         Some(Chain::Memberships(steps))
     }
 
+    /// The number of memberships of the chain [`answer`](Self::answer) gives (0 for the same
+    /// role or a superuser), without building it.
+    pub fn chain_len(&self, role: &str, granted: &str, mode: Mode) -> Option<usize> {
+        if role == granted {
+            return Some(0);
+        }
+        let r = *self.index.get(role)?;
+        if self.superuser[r as usize] {
+            return Some(0);
+        }
+        let row = &self.table(mode)[r as usize];
+        let mut cur = *self.index.get(granted)?;
+        let mut len = 0;
+        while cur != r {
+            let k = row.binary_search_by_key(&cur, |&(node, _)| node).ok().map(|i| row[i].1)?;
+            cur = self.ends[k as usize].0;
+            len += 1;
+        }
+        Some(len)
+    }
+
     /// Whether `pg_has_role(role, granted, mode)` is true.
     pub fn has(&self, role: &str, granted: &str, mode: Mode) -> bool {
         if role == granted {

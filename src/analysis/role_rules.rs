@@ -38,6 +38,15 @@ use crate::syntax::{FileId, Span};
 pub struct RoleFacts {
     pub role: Role,
     pub grants: Vec<ObjectGrant>,
+    /// A hash of each grant's object, to find the grants on the same object quickly.
+    pub object_hashes: Vec<u64>,
+}
+
+fn object_hash(o: &Object) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    o.hash(&mut h);
+    h.finish()
 }
 
 /// Consecutive roles of the model, checked together (one salsa query per chunk keeps the
@@ -136,13 +145,6 @@ impl Context {
         }
     }
 
-    /// The known tables and views a limit counts (tagged ones for `max tables tagged`).
-    fn counts(&self, table: &KnownTable, limit: Limit) -> bool {
-        match limit {
-            Limit::Tagged(t) => table.tags.iter().any(|x| x == t),
-            _ => true,
-        }
-    }
 }
 
 /// The names W040 takes as used, grants apart.
@@ -187,7 +189,11 @@ pub fn chunk(model: &Model, grants_of: &std::collections::HashMap<&str, Vec<usiz
     let roles = model.roles.iter().skip(start).take(CHUNK);
     RoleChunk {
         roles: roles
-            .map(|r| RoleFacts { role: r.clone(), grants: grants_of.get(r.name.as_str()).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default() })
+            .map(|r| {
+                let grants: Vec<ObjectGrant> = grants_of.get(r.name.as_str()).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default();
+                let object_hashes = grants.iter().map(|g| object_hash(&g.object)).collect();
+                RoleFacts { role: r.clone(), grants, object_hashes }
+            })
             .collect(),
     }
 }
@@ -210,9 +216,20 @@ pub struct View<'a> {
 /// a bit set over [`Context::tables`]: counting a role's tables is then an OR over the roles
 /// whose privileges it has, however many grants they hold.
 #[derive(Default)]
-pub struct TableBits(RefCell<std::collections::HashMap<Option<String>, std::rc::Rc<[u64]>>>);
+pub struct TableBits(RefCell<std::collections::HashMap<Option<String>, std::rc::Rc<[u64]>>>, RefCell<std::collections::HashMap<String, std::rc::Rc<[(usize, usize)]>>>);
 
 impl TableBits {
+    /// The known tables a role's own single-table grants name: `(table, grant position)`,
+    /// computed once per role.
+    fn singles(&self, ctx: &Context, role: &str, grants: &[ObjectGrant]) -> std::rc::Rc<[(usize, usize)]> {
+        if let Some(s) = self.1.borrow().get(role) {
+            return s.clone();
+        }
+        let singles: std::rc::Rc<[(usize, usize)]> = grants.iter().enumerate().filter_map(|(k, g)| Some((single_table(ctx, g)?, k))).collect();
+        self.1.borrow_mut().insert(role.to_string(), singles.clone());
+        singles
+    }
+
     fn of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> std::rc::Rc<[u64]> {
         let key = role.map(str::to_string);
         if let Some(bits) = self.0.borrow().get(&key) {
@@ -268,7 +285,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
             RuleCheck::ForbidGrantToPublic { .. } => {}
             RuleCheck::MaxAdminRights(max) => {
                 let origins = seen.origins();
-                let rights = policy::admin_rights_of(role, origins.memberships.iter().enumerate(), origins.grants.iter().copied().enumerate());
+                let rights = policy::admin_rights_of(role, (origins.memberships)().iter().enumerate(), origins.grants.iter().copied().enumerate());
                 if rights.count() as u64 > *max {
                     out.push(policy::too_many_admin_rights(&origins, p, rule, role, &rights, *max));
                 }
@@ -298,7 +315,8 @@ struct Seen<'a> {
     facts: &'a RoleFacts,
     superuser: bool,
     /// `(grant, chain length)`; PUBLIC's grants come last, with the length `usize::MAX`.
-    grants: Vec<(&'a ObjectGrant, usize)>,
+    /// Gathered only for the checks that list grants (most roles need none).
+    grants: OnceCell<Vec<(&'a ObjectGrant, usize)>>,
     /// Chains (USAGE mode) to the roles asked about so far.
     chains: RefCell<BTreeMap<String, Option<Chain>>>,
 }
@@ -306,7 +324,7 @@ struct Seen<'a> {
 /// The grants and memberships a role's diagnostics name, numbered locally.
 struct LocalOrigins<'a> {
     grants: Vec<&'a ObjectGrant>,
-    memberships: &'a [Membership],
+    memberships: &'a dyn Fn() -> &'a [Membership],
     ctx: &'a Context,
 }
 
@@ -315,10 +333,20 @@ impl Origins for LocalOrigins<'_> {
         self.grants[index]
     }
     fn membership(&self, index: usize) -> &Membership {
-        &self.memberships[index]
+        &(self.memberships)()[index]
     }
     fn schema(&self, name: &str) -> Option<(usize, Span)> {
         self.ctx.schema_owners.get(name).map(|(_, k, origin)| (*k, *origin))
+    }
+}
+
+/// The known table a grant on one table or view names, if it gives a table privilege.
+fn single_table(ctx: &Context, g: &ObjectGrant) -> Option<usize> {
+    match &g.object {
+        Object::Table { schema, name } | Object::View { schema, name } if !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0 => {
+            ctx.tables.binary_search_by(|t| (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str()))).ok()
+        }
+        _ => None,
     }
 }
 
@@ -342,16 +370,28 @@ fn schema_bits(privileges: &[Privilege]) -> u16 {
 
 impl<'a> Seen<'a> {
     fn new(view: &'a View<'a>, facts: &'a RoleFacts) -> Seen<'a> {
-        let name = facts.role.name.as_str();
-        let mut grants: Vec<(&ObjectGrant, usize)> = facts.grants.iter().filter(|g| !g.revoke).map(|g| (g, 0)).collect();
-        for r in view.members.granted_roles(name, Mode::Usage) {
-            if let Some(f) = (view.facts)(r) {
-                // The chain length is computed only for the roles a diagnostic needs.
-                grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (g, 1)));
+        Seen { view, facts, superuser: view.members.is_superuser(&facts.role.name), grants: OnceCell::new(), chains: RefCell::new(BTreeMap::new()) }
+    }
+
+    /// The grants this role sees: its own (length 0), those of the roles whose privileges it
+    /// has (1: the real length is computed when needed), PUBLIC's.
+    fn grants(&self) -> &[(&'a ObjectGrant, usize)] {
+        self.grants.get_or_init(|| {
+            let view = self.view;
+            let mut grants: Vec<(&ObjectGrant, usize)> = self.facts.grants.iter().filter(|g| !g.revoke).map(|g| (g, 0)).collect();
+            for r in view.members.granted_roles(&self.facts.role.name, Mode::Usage) {
+                if let Some(f) = (view.facts)(r) {
+                    grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (g, 1)));
+                }
             }
-        }
-        grants.extend(view.ctx.public.iter().filter(|g| !g.revoke).map(|g| (g, usize::MAX)));
-        Seen { view, facts, superuser: view.members.is_superuser(name), grants, chains: RefCell::new(BTreeMap::new()) }
+            grants.extend(view.ctx.public.iter().filter(|g| !g.revoke).map(|g| (g, usize::MAX)));
+            grants
+        })
+    }
+
+    /// The facts of the roles whose privileges this role has.
+    fn inherited(&self) -> impl Iterator<Item = &'a RoleFacts> + '_ {
+        self.view.members.granted_roles(&self.facts.role.name, Mode::Usage).filter_map(|r| (self.view.facts)(r))
     }
 
     fn name(&self) -> &str {
@@ -374,14 +414,11 @@ impl<'a> Seen<'a> {
             return depth;
         }
         let Grantee::Role(r) = &g.grantee else { return usize::MAX };
-        match self.via(r) {
-            Some(Chain::Memberships(steps)) => steps.len(),
-            _ => 1,
-        }
+        self.view.members.chain_len(self.name(), r, Mode::Usage).unwrap_or(1)
     }
 
     fn origins(&self) -> LocalOrigins<'a> {
-        LocalOrigins { grants: self.grants.iter().map(|(g, _)| *g).collect(), memberships: (self.view.memberships)(), ctx: self.view.ctx }
+        LocalOrigins { grants: self.grants().iter().map(|(g, _)| *g).collect(), memberships: self.view.memberships, ctx: self.view.ctx }
     }
 
     fn predefined(&self, limit: Limit) -> Option<(&'static str, Chain)> {
@@ -400,8 +437,9 @@ impl<'a> Seen<'a> {
             debug_assert_eq!(tally.count, count);
             return Some(limits::over_limit(&self.origins(), self.superuser, p, rule, &self.facts.role, limit, max, &tally));
         }
-        let why = self.unknown(limit)?;
-        Some(limits::unproven(&self.origins(), p, rule, &self.facts.role, limit, max, &why))
+        let (why, grant) = self.unknown(limit)?;
+        let origins = LocalOrigins { grants: grant.into_iter().collect(), memberships: self.view.memberships, ctx: self.view.ctx };
+        Some(limits::unproven(&origins, p, rule, &self.facts.role, limit, max, &why))
     }
 
     /// How many objects the limit counts for this role.
@@ -412,10 +450,10 @@ impl<'a> Seen<'a> {
                 if self.superuser || self.predefined(Limit::Schemas).is_some() {
                     return ctx.known_schemas.len();
                 }
-                let granted: BTreeSet<&str> = self
-                    .grants
-                    .iter()
-                    .filter_map(|(g, _)| match &g.object {
+                let seen = self.facts.grants.iter().chain(self.inherited().flat_map(|f| f.grants.iter())).chain(self.view.ctx.public.iter());
+                let granted: BTreeSet<&str> = seen
+                    .filter(|g| !g.revoke)
+                    .filter_map(|g| match &g.object {
                         Object::Schema { name } if schema_bits(&g.privileges) != 0 => Some(name.as_str()),
                         _ => None,
                     })
@@ -430,29 +468,38 @@ impl<'a> Seen<'a> {
                     })
                     .count()
             }
-            Limit::Tables | Limit::Tagged(_) => {
-                let all = || ctx.tables.iter().filter(|t| ctx.counts(t, limit)).count();
-                if self.superuser || self.predefined(limit).is_some() {
-                    return all();
-                }
-                let bits = &self.view.table_bits;
-                let mut acc: Vec<u64> = bits.of(ctx, Some(self.name()), &self.facts.grants).to_vec();
-                let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
-                or(&bits.of(ctx, None, &ctx.public));
-                for r in self.view.members.granted_roles(self.name(), Mode::Usage) {
-                    if let Some(f) = (self.view.facts)(r) {
-                        or(&bits.of(ctx, Some(r), &f.grants));
-                    }
-                }
-                match limit {
-                    Limit::Tagged(tag) => match ctx.tagged.get(tag) {
-                        Some(mask) => acc.iter().zip(mask).map(|(b, m)| (b & m).count_ones() as usize).sum(),
-                        None => 0,
-                    },
-                    _ => acc.iter().map(|b| b.count_ones() as usize).sum(),
+            Limit::Tables | Limit::Tagged(_) => self.counted_tables(limit).iter().map(|b| b.count_ones() as usize).sum(),
+        }
+    }
+
+    /// The known tables a limit on tables counts for this role, as a bit set over
+    /// [`Context::tables`].
+    fn counted_tables(&self, limit: Limit) -> Vec<u64> {
+        let ctx = self.view.ctx;
+        let words = ctx.tables.len().div_ceil(64);
+        let mut acc = vec![0u64; words];
+        if self.superuser || self.predefined(limit).is_some() {
+            for i in 0..ctx.tables.len() {
+                acc[i / 64] |= 1 << (i % 64);
+            }
+        } else {
+            let bits = &self.view.table_bits;
+            let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
+            or(&bits.of(ctx, Some(self.name()), &self.facts.grants));
+            or(&bits.of(ctx, None, &ctx.public));
+            for r in self.view.members.granted_roles(self.name(), Mode::Usage) {
+                if let Some(f) = (self.view.facts)(r) {
+                    or(&bits.of(ctx, Some(r), &f.grants));
                 }
             }
         }
+        if let Limit::Tagged(tag) = limit {
+            match ctx.tagged.get(tag) {
+                Some(mask) => acc.iter_mut().zip(mask).for_each(|(a, m)| *a &= m),
+                None => acc.fill(0),
+            }
+        }
+        acc
     }
 
     /// The objects counted, with their grounds (as [`limits::counted`] lists them), for a
@@ -463,7 +510,7 @@ impl<'a> Seen<'a> {
         match limit {
             Limit::Schemas => {
                 let mut by_schema: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-                for (i, (g, _)) in self.grants.iter().enumerate() {
+                for (i, (g, _)) in self.grants().iter().enumerate() {
                     if let Object::Schema { name } = &g.object {
                         if schema_bits(&g.privileges) != 0 {
                             by_schema.entry(name).or_default().push(i);
@@ -478,41 +525,64 @@ impl<'a> Seen<'a> {
                 }
             }
             Limit::Tables | Limit::Tagged(_) => {
-                // The grants covering each table: by schema (bulk) and by name.
+                // The grants covering each table: by schema (bulk) and by table, as indexes
+                // into `self.grants()` (own grants, then each inherited role's, then PUBLIC's).
                 let version = ctx.target_version;
                 let mut by_schema: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-                let mut by_name: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-                for (i, (g, _)) in self.grants.iter().enumerate() {
-                    if relation_bits(&g.privileges, version) == 0 {
-                        continue;
+                for (i, (g, _)) in self.grants().iter().enumerate() {
+                    if let Object::AllIn { kind: BulkKind::Tables, schema } = &g.object {
+                        if relation_bits(&g.privileges, version) != 0 {
+                            by_schema.entry(schema).or_default().push(i);
+                        }
                     }
-                    match &g.object {
-                        Object::AllIn { kind: BulkKind::Tables, schema } => by_schema.entry(schema).or_default().push(i),
-                        Object::Table { schema, name } | Object::View { schema, name } => by_name.entry((schema, name)).or_default().push(i),
-                        _ => {}
+                }
+                let mut singles: Vec<(usize, usize)> = Vec::new();
+                let mut offset = 0;
+                for f in std::iter::once(self.facts).chain(self.inherited()) {
+                    singles.extend(self.view.table_bits.singles(ctx, &f.role.name, &f.grants).iter().map(|&(t, k)| (t, offset + k)));
+                    offset += f.grants.len();
+                }
+                singles.extend(ctx.public.iter().filter(|g| !g.revoke).enumerate().filter_map(|(k, g)| Some((single_table(ctx, g)?, offset + k))));
+                singles.sort_unstable();
+                // Tables without a grant of their own share their schema's best grant. Tables
+                // are attributed to a grant (or to the predefined role) first; the grounds,
+                // with their chains, are built once per grant.
+                let mut schema_best: BTreeMap<&str, Option<usize>> = BTreeMap::new();
+                let mut sources: Vec<(Option<usize>, usize)> = Vec::new();
+                let counted = self.counted_tables(limit);
+                let set = counted.iter().enumerate().flat_map(|(w, &b)| (0..64).filter(move |i| b & (1u64 << i) != 0).map(move |i| w * 64 + i));
+                for t_index in set {
+                    let t = &ctx.tables[t_index];
+                    if tally.names.len() < limits::MAX_NAMED {
+                        tally.names.push(format!("`{}.{}`", t.schema, t.name));
+                    }
+                    tally.count += 1;
+                    let source = if self.superuser {
+                        None
+                    } else {
+                        let bulk = by_schema.get(t.schema.as_str()).into_iter().flatten();
+                        let lo = singles.partition_point(|&(x, _)| x < t_index);
+                        let single = singles[lo..].iter().take_while(|&&(x, _)| x == t_index).map(|&(_, i)| i);
+                        if lo < singles.len() && singles[lo].0 == t_index {
+                            self.best_index(single.chain(bulk.copied()))
+                        } else {
+                            *schema_best.entry(t.schema.as_str()).or_insert_with(|| self.best_index(bulk.copied()))
+                        }
+                    };
+                    match sources.last_mut() {
+                        Some((s, n)) if *s == source => *n += 1,
+                        _ => sources.push((source, 1)),
                     }
                 }
                 let predefined = OnceCell::new();
-                // Tables without a grant of their own share their schema's grounds.
-                let mut schema_best: BTreeMap<&str, Option<Grounds>> = BTreeMap::new();
-                for t in ctx.tables.iter().filter(|t| ctx.counts(t, limit)) {
-                    let name = || format!("`{}.{}`", t.schema, t.name);
-                    if self.superuser {
-                        tally.add(name, &Grounds::Superuser, None);
-                        continue;
-                    }
-                    let bulk = by_schema.get(t.schema.as_str()).into_iter().flatten();
-                    let own;
-                    let best = match by_name.get(&(t.schema.as_str(), t.name.as_str())) {
-                        Some(single) => {
-                            own = self.best(single.iter().chain(bulk).copied());
-                            own.as_ref()
-                        }
-                        None => schema_best.entry(t.schema.as_str()).or_insert_with(|| self.best(bulk.copied())).as_ref(),
+                for (source, n) in sources {
+                    let grounds = match source {
+                        _ if self.superuser => Some(Grounds::Superuser),
+                        Some(i) => self.grant_grounds(i),
+                        None => predefined.get_or_init(|| self.predefined(limit).map(|(p, via)| Grounds::Predefined { role: p.to_string(), via })).clone(),
                     };
-                    let fallback = || predefined.get_or_init(|| self.predefined(limit).map(|(p, via)| Grounds::Predefined { role: p.to_string(), via })).as_ref();
-                    if let Some(g) = best.or_else(fallback) {
-                        tally.add(name, g, None);
+                    if let Some(g) = grounds {
+                        tally.grounds.push((g, None, n));
                     }
                 }
             }
@@ -520,12 +590,13 @@ impl<'a> Seen<'a> {
         tally
     }
 
-    /// The best grant among `candidates` (index into `self.grants`): the shortest chain.
-    fn best(&self, candidates: impl Iterator<Item = usize>) -> Option<Grounds> {
+    /// The best grant among `candidates` (indexes into [`Self::grants`]): the shortest chain,
+    /// a grant to PUBLIC only when there is no other.
+    fn best_index(&self, candidates: impl Iterator<Item = usize>) -> Option<usize> {
         let mut best: Option<(usize, usize)> = None;
         let mut public = None;
         for i in candidates {
-            let (g, depth) = self.grants[i];
+            let (g, depth) = self.grants()[i];
             if g.grantee == Grantee::Public {
                 public.get_or_insert(i);
                 continue;
@@ -535,13 +606,20 @@ impl<'a> Seen<'a> {
                 best = Some((i, len));
             }
         }
-        if let Some((i, _)) = best {
-            let (g, _) = self.grants[i];
-            let Grantee::Role(r) = &g.grantee else { return None };
-            let via = self.via(r)?;
-            return Some(Grounds::Grant { via, grant: i, bulk: matches!(g.object, Object::AllIn { .. }) });
+        best.map(|(i, _)| i).or(public)
+    }
+
+    /// The grounds a grant (index into [`Self::grants`]) gives.
+    fn grant_grounds(&self, i: usize) -> Option<Grounds> {
+        let (g, _) = self.grants()[i];
+        match &g.grantee {
+            Grantee::Public => Some(Grounds::Public { grant: i }),
+            Grantee::Role(r) => Some(Grounds::Grant { via: self.via(r)?, grant: i, bulk: matches!(g.object, Object::AllIn { .. }) }),
         }
-        public.map(|i| Grounds::Public { grant: i })
+    }
+
+    fn best(&self, candidates: impl Iterator<Item = usize>) -> Option<Grounds> {
+        self.grant_grounds(self.best_index(candidates)?)
     }
 
     /// Why the role has USAGE or CREATE on a schema (for a diagnostic); `covering`: the
@@ -573,30 +651,34 @@ impl<'a> Seen<'a> {
         builtin & !revoked != 0
     }
 
-    /// Why the count may miss objects (W036); `None` when it is exact.
-    fn unknown(&self, limit: Limit) -> Option<Unknown> {
+    /// Why the count may miss objects (W036), with the grant a bulk reason names (index 0 of
+    /// its origins); `None` when the count is exact.
+    fn unknown(&self, limit: Limit) -> Option<(Unknown, Option<&'a ObjectGrant>)> {
         if self.view.ctx.complete_inventory {
             return None;
         }
         if self.superuser {
-            return Some(Unknown::Superuser);
+            return Some((Unknown::Superuser, None));
         }
         if let Some((p, via)) = self.predefined(limit) {
-            return Some(Unknown::Predefined { role: p.to_string(), via });
+            return Some((Unknown::Predefined { role: p.to_string(), via }, None));
         }
         if limit == Limit::Schemas {
             return None;
         }
+        // The first such grant in source order, among those this role sees.
         let ctx = self.view.ctx;
-        self.grants
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (g, _))| match &g.object {
-                Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema) => Some((g.origin, i, schema)),
+        let own = self.facts.grants.iter();
+        let inherited = self.inherited().flat_map(|f| f.grants.iter());
+        own.chain(inherited)
+            .chain(ctx.public.iter())
+            .filter(|g| !g.revoke)
+            .filter_map(|g| match &g.object {
+                Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema) => Some((g, schema)),
                 _ => None,
             })
-            .min_by_key(|(origin, ..)| (origin.file, origin.item, origin.start))
-            .map(|(_, i, schema)| Unknown::Bulk { schema: schema.clone(), grant: i })
+            .min_by_key(|(g, _)| (g.origin.file, g.origin.item, g.origin.start))
+            .map(|(g, schema)| (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)))
     }
 
     /// W040: a group role nobody is a member of and that holds nothing.
@@ -621,9 +703,15 @@ impl<'a> Seen<'a> {
             return out;
         }
         let x = self.name();
-        let objects: HashSet<&Object> = own.iter().map(|g| &g.object).collect();
+        let mut hashes: Vec<u64> = self.facts.grants.iter().zip(&self.facts.object_hashes).filter(|(g, _)| !g.revoke).map(|(_, h)| *h).collect();
+        hashes.sort_unstable();
         // Inherited grants on the objects of the direct ones, in source order.
-        let mut inherited: Vec<&ObjectGrant> = self.grants.iter().filter(|(g, d)| *d == 1 && objects.contains(&g.object)).map(|(g, _)| *g).collect();
+        let mut inherited: Vec<&ObjectGrant> = self
+            .inherited()
+            .flat_map(|f| f.grants.iter().zip(&f.object_hashes))
+            .filter(|(h, hash)| !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object))
+            .map(|(h, _)| h)
+            .collect();
         inherited.sort_by_key(|h| (h.origin.file, h.origin.item, h.origin.start));
         for g in own {
             for h in inherited.iter().filter(|h| h.object == g.object) {
