@@ -21,7 +21,8 @@
 //! diagnostic shows. The tests check that these counts equal [`super::limits::counted`]'s.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::analysis::limits::{self, Limit, Origins, Tally, Unknown};
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
@@ -216,23 +217,29 @@ pub struct View<'a> {
 /// a bit set over [`Context::tables`]: counting a role's tables is then an OR over the roles
 /// whose privileges it has, however many grants they hold.
 #[derive(Default)]
-pub struct TableBits(RefCell<std::collections::HashMap<Option<String>, std::rc::Rc<[u64]>>>, RefCell<std::collections::HashMap<String, std::rc::Rc<[(usize, usize)]>>>);
+pub struct TableBits {
+    bits: RefCell<HashMap<Option<String>, Rc<[u64]>>>,
+    singles: RefCell<HashMap<String, Singles>>,
+}
+
+/// `(known table, position of the grant among the role's grants)`, sorted by grant.
+type Singles = Rc<[(usize, usize)]>;
 
 impl TableBits {
     /// The known tables a role's own single-table grants name: `(table, grant position)`,
     /// computed once per role.
-    fn singles(&self, ctx: &Context, role: &str, grants: &[ObjectGrant]) -> std::rc::Rc<[(usize, usize)]> {
-        if let Some(s) = self.1.borrow().get(role) {
+    fn singles(&self, ctx: &Context, role: &str, grants: &[ObjectGrant]) -> Singles {
+        if let Some(s) = self.singles.borrow().get(role) {
             return s.clone();
         }
-        let singles: std::rc::Rc<[(usize, usize)]> = grants.iter().enumerate().filter_map(|(k, g)| Some((single_table(ctx, g)?, k))).collect();
-        self.1.borrow_mut().insert(role.to_string(), singles.clone());
+        let singles: Singles = grants.iter().enumerate().filter_map(|(k, g)| Some((single_table(ctx, g)?, k))).collect();
+        self.singles.borrow_mut().insert(role.to_string(), singles.clone());
         singles
     }
 
-    fn of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> std::rc::Rc<[u64]> {
+    fn of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> Rc<[u64]> {
         let key = role.map(str::to_string);
-        if let Some(bits) = self.0.borrow().get(&key) {
+        if let Some(bits) = self.bits.borrow().get(&key) {
             return bits.clone();
         }
         let mut bits = vec![0u64; ctx.tables.len().div_ceil(64)];
@@ -252,8 +259,8 @@ impl TableBits {
                 _ => {}
             }
         }
-        let bits: std::rc::Rc<[u64]> = bits.into();
-        self.0.borrow_mut().insert(key, bits.clone());
+        let bits: Rc<[u64]> = bits.into();
+        self.bits.borrow_mut().insert(key, bits.clone());
         bits
     }
 }
