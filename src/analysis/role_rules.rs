@@ -380,15 +380,17 @@ impl<'a> Seen<'a> {
         Seen { view, facts, superuser: view.members.is_superuser(&facts.role.name), grants: OnceCell::new(), chains: RefCell::new(BTreeMap::new()) }
     }
 
-    /// The grants this role sees: its own (length 0), those of the roles whose privileges it
-    /// has (1: the real length is computed when needed), PUBLIC's.
+    /// The grants this role sees, each with the length of the chain to its grantee: its own
+    /// (0), those of the roles whose privileges it has, PUBLIC's (`usize::MAX`).
     fn grants(&self) -> &[(&'a ObjectGrant, usize)] {
         self.grants.get_or_init(|| {
             let view = self.view;
             let mut grants: Vec<(&ObjectGrant, usize)> = self.facts.grants.iter().filter(|g| !g.revoke).map(|g| (g, 0)).collect();
-            for r in view.members.granted_roles(&self.facts.role.name, Mode::Usage) {
+            let name = self.facts.role.name.as_str();
+            for r in view.members.granted_roles(name, Mode::Usage) {
                 if let Some(f) = (view.facts)(r) {
-                    grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (g, 1)));
+                    let len = view.members.chain_len(name, r, Mode::Usage).unwrap_or(1);
+                    grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (g, len)));
                 }
             }
             grants.extend(view.ctx.public.iter().filter(|g| !g.revoke).map(|g| (g, usize::MAX)));
@@ -413,15 +415,6 @@ impl<'a> Seen<'a> {
         let c = self.view.members.answer(self.name(), granted, Mode::Usage);
         self.chains.borrow_mut().insert(granted.to_string(), c.clone());
         c
-    }
-
-    /// The chain length from this role to the grantee of one of its grants.
-    fn length(&self, g: &ObjectGrant, depth: usize) -> usize {
-        if depth != 1 {
-            return depth;
-        }
-        let Grantee::Role(r) = &g.grantee else { return usize::MAX };
-        self.view.members.chain_len(self.name(), r, Mode::Usage).unwrap_or(1)
     }
 
     fn origins(&self) -> LocalOrigins<'a> {
@@ -608,7 +601,7 @@ impl<'a> Seen<'a> {
                 public.get_or_insert(i);
                 continue;
             }
-            let len = self.length(g, depth);
+            let len = depth;
             if best.is_none_or(|(_, l)| len < l) {
                 best = Some((i, len));
             }
