@@ -218,7 +218,11 @@ pub struct View<'a> {
 /// whose privileges it has, however many grants they hold.
 #[derive(Default)]
 pub struct TableBits {
-    bits: RefCell<HashMap<Option<String>, Rc<[u64]>>>,
+    bits: RefCell<HashMap<String, Rc<[u64]>>>,
+    public: std::cell::OnceCell<Rc<[u64]>>,
+    /// The same over [`Context::known_schemas`], for the grants on schemas.
+    schemas: RefCell<HashMap<String, Rc<[u64]>>>,
+    public_schemas: std::cell::OnceCell<Rc<[u64]>>,
     singles: RefCell<HashMap<String, Singles>>,
 }
 
@@ -238,10 +242,46 @@ impl TableBits {
     }
 
     fn of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> Rc<[u64]> {
-        let key = role.map(str::to_string);
-        if let Some(bits) = self.bits.borrow().get(&key) {
-            return bits.clone();
+        match role {
+            None => self.public.get_or_init(|| Self::compute(ctx, grants)).clone(),
+            Some(r) => {
+                if let Some(bits) = self.bits.borrow().get(r) {
+                    return bits.clone();
+                }
+                let bits = Self::compute(ctx, grants);
+                self.bits.borrow_mut().insert(r.to_string(), bits.clone());
+                bits
+            }
         }
+    }
+
+    /// The known schemas a role's own grants give USAGE or CREATE on (`None`: PUBLIC).
+    fn schemas_of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> Rc<[u64]> {
+        let compute = || -> Rc<[u64]> {
+            let mut bits = vec![0u64; ctx.known_schemas.len().div_ceil(64)];
+            for g in grants.iter().filter(|g| !g.revoke && schema_bits(&g.privileges) != 0) {
+                if let Object::Schema { name } = &g.object {
+                    if let Ok(i) = ctx.known_schemas.binary_search(name) {
+                        bits[i / 64] |= 1 << (i % 64);
+                    }
+                }
+            }
+            bits.into()
+        };
+        match role {
+            None => self.public_schemas.get_or_init(compute).clone(),
+            Some(r) => {
+                if let Some(bits) = self.schemas.borrow().get(r) {
+                    return bits.clone();
+                }
+                let bits = compute();
+                self.schemas.borrow_mut().insert(r.to_string(), bits.clone());
+                bits
+            }
+        }
+    }
+
+    fn compute(ctx: &Context, grants: &[ObjectGrant]) -> Rc<[u64]> {
         let mut bits = vec![0u64; ctx.tables.len().div_ceil(64)];
         let mut set = |i: usize| bits[i / 64] |= 1 << (i % 64);
         for g in grants.iter().filter(|g| !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0) {
@@ -259,9 +299,7 @@ impl TableBits {
                 _ => {}
             }
         }
-        let bits: Rc<[u64]> = bits.into();
-        self.bits.borrow_mut().insert(key, bits.clone());
-        bits
+        bits.into()
     }
 }
 
@@ -450,23 +488,25 @@ impl<'a> Seen<'a> {
                 if self.superuser || self.predefined(Limit::Schemas).is_some() {
                     return ctx.known_schemas.len();
                 }
-                let seen = self.facts.grants.iter().chain(self.inherited().flat_map(|f| f.grants.iter())).chain(self.view.ctx.public.iter());
-                let granted: BTreeSet<&str> = seen
-                    .filter(|g| !g.revoke)
-                    .filter_map(|g| match &g.object {
-                        Object::Schema { name } if schema_bits(&g.privileges) != 0 => Some(name.as_str()),
-                        _ => None,
-                    })
-                    .collect();
-                let builtin = self.builtin_public_schema();
-                ctx.known_schemas
-                    .iter()
-                    .filter(|s| {
-                        granted.contains(s.as_str())
-                            || (builtin && *s == "public")
-                            || ctx.schema_owners.get(s.as_str()).is_some_and(|(owner, ..)| self.view.members.has(self.name(), owner, Mode::Usage))
-                    })
-                    .count()
+                let cache = &self.view.table_bits;
+                let mut acc: Vec<u64> = cache.schemas_of(ctx, Some(self.name()), &self.facts.grants).to_vec();
+                let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
+                or(&cache.schemas_of(ctx, None, &ctx.public));
+                for f in self.inherited() {
+                    or(&cache.schemas_of(ctx, Some(&f.role.name), &f.grants));
+                }
+                let mut set = |i: usize| acc[i / 64] |= 1 << (i % 64);
+                if self.builtin_public_schema() {
+                    if let Ok(i) = ctx.known_schemas.binary_search_by(|s| s.as_str().cmp("public")) {
+                        set(i);
+                    }
+                }
+                for (i, s) in ctx.known_schemas.iter().enumerate() {
+                    if ctx.schema_owners.get(s.as_str()).is_some_and(|(owner, ..)| self.view.members.has(self.name(), owner, Mode::Usage)) {
+                        set(i);
+                    }
+                }
+                acc.iter().map(|b| b.count_ones() as usize).sum()
             }
             Limit::Tables | Limit::Tagged(_) => self.counted_tables(limit).iter().map(|b| b.count_ones() as usize).sum(),
         }
