@@ -960,7 +960,7 @@ fn default_kind(k: DefaultKind) -> &'static str {
     }
 }
 
-fn kind_privileges(kind: &str, major: u32) -> &'static [&'static str] {
+pub(crate) fn kind_privileges(kind: &str, major: u32) -> &'static [&'static str] {
     match kind {
         "tables" if major >= 17 => TABLE_PRIVILEGES_17,
         "tables" => TABLE_PRIVILEGES,

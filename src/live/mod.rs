@@ -15,6 +15,7 @@
 
 pub mod apply;
 pub mod connect;
+pub mod desired;
 pub mod diff;
 pub mod introspect;
 pub mod scope;
