@@ -497,7 +497,9 @@ impl Differ<'_> {
         }
         for ((role, member), rows) in &have {
             if !want.contains_key(&(role.clone(), member.clone())) {
-                let user = self.live.role(member).is_some_and(|r| r.login);
+                // Revoking from a user is destructive, unless the policy's time window for it closed.
+                let expired = self.model.memberships.iter().any(|m| !m.active && m.role == *role && m.member == *member);
+                let user = self.live.role(member).is_some_and(|r| r.login) && !expired;
                 let mut grantors: Vec<&Option<String>> = rows.iter().map(|r| &r.grantor).collect();
                 grantors.dedup();
                 if !v16 {
@@ -663,7 +665,9 @@ impl Differ<'_> {
                 let empty = BTreeMap::new();
                 let (w, h) = (want_acl.get(g).unwrap_or(&empty), have_acl.get(g).unwrap_or(&empty));
                 if self.audit {
-                    if !(w.is_empty() && h.is_empty()) && !(g.as_deref() == Some(owner.as_str()) && w == h) {
+                    let both_empty = w.is_empty() && h.is_empty();
+                    let owner_unchanged = g.as_deref() == Some(owner.as_str()) && w == h;
+                    if !both_empty && !owner_unchanged {
                         let item = format!("default privileges on {kind} for role {owner}{}", schema.as_ref().map(|s| format!(" in schema {s}")).unwrap_or_default());
                         self.finding(w == h, &grantee_name(g), item, privileges_text(w), privileges_text(h));
                     }
