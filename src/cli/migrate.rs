@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 
 use super::PolicyArgs;
 use crate::live::desired::{base_state, migration};
+use crate::live::diff::PasswordFrom;
 use crate::live::ChangePlan;
 use crate::model::catalog::Catalog;
 use crate::model::DEFAULT_TARGET_VERSION;
@@ -43,6 +44,9 @@ pub struct DiffArgs {
     /// PostgreSQL major version to emit SQL for (a live snapshot given with --catalog sets it)
     #[arg(long, value_name = "VERSION", default_value_t = DEFAULT_TARGET_VERSION, value_parser = super::parse_version)]
     target_version: u32,
+    /// A role one version drops that owns objects gives them to ROLE (REASSIGN OWNED, DROP OWNED)
+    #[arg(long, value_name = "ROLE")]
+    successor: Option<String>,
     /// A catalog snapshot whose objects bulk grants expand over (a `rolec snapshot` is the base
     /// the migration starts from)
     #[arg(long, value_name = "FILE")]
@@ -93,7 +97,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
     };
     let (old_model, new_model) = (old_ws.resolved(), new_ws.resolved());
     let base = base_state(&[&old_model.model, &new_model.model], catalog.as_ref(), args.target_version);
-    let (up, down) = migration(&old_model.model, &new_model.model, &base)?;
+    let (up, down) = migration(&old_model.model, &new_model.model, &base, args.successor.as_deref())?;
     for w in up.warnings.iter().chain(&down.warnings) {
         eprintln!("warning: {w}");
     }
@@ -130,9 +134,15 @@ fn script(plan: &ChangePlan, direction: &str) -> String {
         if let Some(note) = &c.note {
             out.push_str(&format!("-- {note}\n"));
         }
-        match c.executable(&|_| None) {
-            Ok(sql) => out.push_str(&sql),
-            Err(_) => out.push_str(&format!("{} -- set it when deploying", c.sql)),
+        if c.destructive {
+            out.push_str("-- DESTRUCTIVE\n");
+        }
+        match (&c.password, c.executable(&|_| None)) {
+            (Some(PasswordFrom::Env { role, env }), _) => {
+                out.push_str(&format!("-- ALTER ROLE {} PASSWORD …; (the password of `{role}` comes from environment variable {env}: set it when deploying)", crate::lower::sql::ident(role)))
+            }
+            (_, Ok(sql)) => out.push_str(&sql),
+            (_, Err(_)) => out.push_str(&c.sql),
         }
         out.push('\n');
     }

@@ -104,13 +104,78 @@ pub fn migration_scope(model: &Model, other: &Model, state: &LiveState) -> Resul
     Ok(Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &[], &state.current_user)?.also_managing(other.roles.iter().map(|r| r.name.as_str())))
 }
 
-/// The statements from `old` to `new` (up) and back (down), from `base`.
-pub fn migration(old: &Model, new: &Model, base: &LiveState) -> Result<(ChangePlan, ChangePlan), String> {
-    let old_scope = migration_scope(old, new, base)?;
-    let new_scope = migration_scope(new, old, base)?;
+/// The statements from `old` to `new` (up) and back (down), from `base`. A role one version
+/// drops that owns objects gives them to `successor` when there is one.
+pub fn migration(old: &Model, new: &Model, base: &LiveState, successor: Option<&str>) -> Result<(ChangePlan, ChangePlan), String> {
+    let old_scope = migration_scope(old, new, base)?.with_successor(successor.map(str::to_string));
+    let new_scope = migration_scope(new, old, base)?.with_successor(successor.map(str::to_string));
     let old_state = audit(old, base, &old_scope).desired;
     let new_state = audit(new, base, &new_scope).desired;
     let up = diff(new, &old_state, &new_scope);
     let down = diff(old, &new_state, &old_scope);
     Ok((up, down))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Sources, Workspace};
+    use crate::model::BuildOptions;
+
+    fn model(text: &str) -> Model {
+        let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), BuildOptions { target_version: 16, ..Default::default() }).unwrap();
+        let resolved = ws.resolved();
+        assert!(resolved.diagnostics.iter().all(|d| !d.is_error()), "{:?}", resolved.diagnostics);
+        resolved.model.clone()
+    }
+
+    fn sql(plan: &ChangePlan) -> Vec<&str> {
+        plan.changes.iter().map(|c| c.sql.as_str()).collect()
+    }
+
+    #[test]
+    fn a_migration_is_only_the_difference_both_ways() {
+        let old = model("schema app\ntable app.t\nrole r { grant select on tables in schema app }\nrole gone {}\nuser u { member of r }\n");
+        let new = model("schema app\ntable app.t\nrole r { grant select, insert on tables in schema app\n createdb }\nuser u {}\nuser v { member of r }\n");
+        let base = base_state(&[&old, &new], None, 16);
+        let (up, down) = migration(&old, &new, &base, None).unwrap();
+        assert_eq!(
+            sql(&up),
+            vec![
+                r#"CREATE ROLE "v" WITH LOGIN;"#,
+                r#"ALTER ROLE "r" WITH CREATEDB;"#,
+                r#"REVOKE "r" FROM "u";"#,
+                r#"GRANT "r" TO "v" WITH INHERIT TRUE, SET TRUE;"#,
+                r#"GRANT INSERT ON TABLE "app"."t" TO "r";"#,
+                r#"DROP ROLE "gone";"#,
+            ]
+        );
+        assert!(up.changes[2].destructive, "revoking from a user");
+        assert_eq!(
+            sql(&down),
+            vec![
+                r#"CREATE ROLE "gone";"#,
+                r#"ALTER ROLE "r" WITH NOCREATEDB;"#,
+                r#"GRANT "r" TO "u" WITH INHERIT TRUE, SET TRUE;"#,
+                r#"REVOKE INSERT ON TABLE "app"."t" FROM "r";"#,
+                r#"DROP ROLE "v";"#,
+            ]
+        );
+        // The same version twice: nothing.
+        let (up, down) = migration(&new, &new, &base, None).unwrap();
+        assert!(up.is_empty() && down.is_empty(), "{:?} {:?}", sql(&up), sql(&down));
+    }
+
+    #[test]
+    fn the_desired_state_is_what_the_plan_leads_to() {
+        let m = model("schema app\ntable app.t\nrole r { grant usage on schema app\n set work_mem = \"8MB\" }\n");
+        let base = base_state(&[&m], None, 16);
+        let scope = migration_scope(&m, &m, &base).unwrap();
+        let a = audit(&m, &base, &scope);
+        assert!(!a.plan.is_empty());
+        assert!(a.findings.iter().any(|f| f.role == "r" && f.item == "role" && f.status == super::super::diff::Status::Drift));
+        let again = audit(&m, &a.desired, &scope);
+        assert!(again.plan.is_empty(), "{:?}", sql(&again.plan));
+        assert!(again.findings.iter().all(|f| f.status == super::super::diff::Status::Ok), "{:?}", again.findings);
+    }
 }
