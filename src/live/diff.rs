@@ -181,7 +181,8 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
             Object::Database { .. } => false,
         };
     }
-    let known = |r: &str| scope.manages(r) || scope.is_protected(r) || model.external_roles.iter().any(|e| e == r) || model.roles.iter().any(|x| x.name == r);
+    let declared: BTreeSet<&str> = model.roles.iter().map(|r| r.name.as_str()).chain(model.external_roles.iter().map(String::as_str)).collect();
+    let known = |r: &str| declared.contains(r) || scope.manages(r) || scope.is_protected(r);
     let mut access: BTreeMap<(String, String), BTreeMap<String, bool>> = BTreeMap::new();
     for p in &live.privileges {
         let Some(g) = &p.grantee else { continue };
@@ -219,12 +220,15 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
 
 fn run(model: &Model, live: &LiveState, scope: &Scope, audit: bool) -> Audit {
     let desired = if audit { live.clone() } else { LiveState::default() };
-    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default(), audit, findings: Vec::new(), desired };
+    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default(), audit, findings: Vec::new(), desired, wanted_roles: BTreeMap::new() };
     d.roles();
     d.memberships();
     d.default_privileges();
     d.object_privileges();
     d.drops();
+    let wanted = std::mem::take(&mut d.wanted_roles);
+    d.desired.roles.retain(|r| !wanted.contains_key(&r.name));
+    d.desired.roles.extend(wanted.into_values());
     let mut plan = d.plan;
     plan.changes.sort_by_key(|c| c.phase); // stable: keeps the order within a phase
     Audit { plan, findings: d.findings, desired: d.desired }
@@ -240,6 +244,8 @@ struct Differ<'a> {
     audit: bool,
     findings: Vec<Finding>,
     desired: LiveState,
+    /// The roles of the policy in scope as the plan leaves them (merged into `desired`).
+    wanted_roles: BTreeMap<String, LiveRole>,
 }
 
 /// A privilege set as a check shows it: `INSERT (grantable), SELECT`, or `none`.
@@ -357,10 +363,7 @@ impl Differ<'_> {
                 }
             }
         }
-        match self.desired.roles.iter_mut().find(|r| r.name == role.name) {
-            Some(r) => *r = wanted,
-            None => self.desired.roles.push(wanted),
-        }
+        self.wanted_roles.insert(role.name.clone(), wanted);
     }
 
     // ---- roles -------------------------------------------------------------------------------
@@ -451,7 +454,7 @@ impl Differ<'_> {
                 }
             }
             let settings = want.iter().map(|((database, param), value)| LiveSetting { database: database.clone(), param: param.clone(), value: value.clone() }).collect();
-            if let Some(r) = self.desired.roles.iter_mut().find(|r| r.name == role.name) {
+            if let Some(r) = self.wanted_roles.get_mut(&role.name) {
                 r.settings = settings;
             }
         }
@@ -561,17 +564,31 @@ impl Differ<'_> {
     fn audit_memberships(&mut self, want: &BTreeMap<(String, String), (bool, bool, bool)>, have: &BTreeMap<(String, String), Vec<&super::state::LiveMembership>>) {
         let v16 = self.major >= 16;
         let text = |admin: bool, inherit: bool, set: bool| if v16 { format!("granted (admin {admin}, inherit {inherit}, set {set})") } else { format!("granted (admin {admin})") };
+        // Admin counts when any grantor's row has it; inherit and set are fixed row by row, so
+        // rows that disagree are `mixed`.
+        let options_text = |rows: &Vec<&LiveMembership>| {
+            let admin = rows.iter().any(|r| r.admin);
+            if !v16 {
+                return format!("granted (admin {admin})");
+            }
+            let all = |f: &dyn Fn(&LiveMembership) -> bool| match (rows.iter().all(|r| f(r)), rows.iter().any(|r| f(r))) {
+                (true, _) => "true",
+                (false, false) => "false",
+                (false, true) => "mixed",
+            };
+            format!("granted (admin {admin}, inherit {}, set {})", all(&|r| r.inherit), all(&|r| r.set))
+        };
         for ((role, member), (admin, inherit, set)) in want {
             let expected = text(*admin, *inherit, *set);
             let actual = match have.get(&(role.clone(), member.clone())) {
-                Some(rows) => text(rows.iter().any(|r| r.admin), rows.iter().any(|r| r.inherit), rows.iter().any(|r| r.set)),
+                Some(rows) => options_text(rows),
                 None => "not granted".to_string(),
             };
             self.finding(expected == actual, member, format!("member of {role}"), expected, actual);
         }
         for ((role, member), rows) in have {
             if !want.contains_key(&(role.clone(), member.clone())) {
-                let actual = text(rows.iter().any(|r| r.admin), rows.iter().any(|r| r.inherit), rows.iter().any(|r| r.set));
+                let actual = options_text(rows);
                 self.finding(false, member, format!("member of {role}"), "not granted".to_string(), actual);
             }
         }
