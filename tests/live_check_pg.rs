@@ -413,3 +413,78 @@ fn successor_reassigns_and_drops_what_a_role_owns_and_other_databases_stop_it() 
     let (json, code) = check(&pg, &policy);
     assert_eq!(code, 0, "{:?}", problems(&json));
 }
+
+// ---- the desired state ----------------------------------------------------------------------------
+
+/// 2026-06-01T00:00:00Z, as `AT`.
+const AT_EPOCH: i64 = 1_780_272_000;
+
+/// The facts `apply` changes, in a comparable form (the ledger schema left out).
+fn facts(s: &rolec::live::LiveState) -> String {
+    use rolec::live::state::LiveObject;
+    let mut roles = s.roles.clone();
+    for r in &mut roles {
+        r.valid_until = r.valid_until.as_ref().map(|_| "set".to_string());
+        r.settings.sort();
+    }
+    roles.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut memberships = s.memberships.clone();
+    memberships.sort();
+    let in_ledger = |o: &LiveObject| match o {
+        LiveObject::Schema { name } => name == "rolec",
+        LiveObject::Table { schema, .. } | LiveObject::Column { schema, .. } | LiveObject::Type { schema, .. } => schema == "rolec",
+        _ => false,
+    };
+    let mut privileges: Vec<_> = s.privileges.iter().filter(|p| !in_ledger(&p.object)).cloned().collect();
+    privileges.sort();
+    privileges.dedup();
+    let mut defaults = s.default_privileges.clone();
+    for d in &mut defaults {
+        d.acl.sort();
+    }
+    defaults.sort();
+    format!("{roles:#?}\n{memberships:#?}\n{privileges:#?}\n{defaults:#?}")
+}
+
+/// The state `check`'s audit predicts is the state `apply` leaves, and it has no drift.
+fn desired_state_is_what_apply_leaves(setup: &str, policy: &Path) {
+    let pg = PgCluster::start();
+    run_sql(&pg, setup, "setup");
+    let mut c = rolec::live::connect(&pg.conn_str(DB), &|_| None).unwrap();
+    let before = rolec::live::introspect(&mut c.client).unwrap();
+    let options = rolec::model::BuildOptions { at: AT_EPOCH, target_version: pg.major(), ..Default::default() };
+    let mut ws = rolec::db::Workspace::load(rolec::db::Sources::Paths(vec![policy.to_path_buf()]), options).unwrap();
+    ws.set_catalog(Some(before.to_catalog()));
+    let resolved = ws.resolved();
+    let model = &resolved.model;
+    let scope = rolec::live::Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &[], &before.current_user).unwrap();
+    let audit = rolec::live::diff::audit(model, &before, &scope);
+    assert!(!audit.plan.is_empty());
+    let again = rolec::live::diff(model, &audit.desired, &scope);
+    assert!(again.is_empty(), "the desired state needs no plan: {:?}", again.changes);
+
+    ok(&apply(&pg, policy, &[]));
+    let after = rolec::live::introspect(&mut c.client).unwrap();
+    let (want, have) = (facts(&audit.desired), facts(&after));
+    if want != have {
+        let (w, h): (Vec<&str>, Vec<&str>) = (want.lines().collect(), have.lines().collect());
+        let only_w: Vec<&&str> = w.iter().filter(|l| !h.contains(l)).collect();
+        let only_h: Vec<&&str> = h.iter().filter(|l| !w.contains(l)).collect();
+        panic!("predicted and applied states differ:\nonly predicted: {only_w:#?}\nonly applied: {only_h:#?}");
+    }
+    let (json, code) = check(&pg, policy);
+    assert_eq!(code, 0, "{:?}", problems(&json));
+}
+
+#[test]
+fn the_audited_desired_state_is_what_apply_leaves_for_the_hierarchy() {
+    desired_state_is_what_apply_leaves(HIERARCHY_SETUP, &hierarchy());
+}
+
+#[test]
+fn the_audited_desired_state_is_what_apply_leaves_for_the_live_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("fixture.role");
+    std::fs::write(&policy, include_str!("fixtures/live/fixture.role")).unwrap();
+    desired_state_is_what_apply_leaves(include_str!("fixtures/live/fixture.sql"), &policy);
+}
