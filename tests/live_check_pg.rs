@@ -192,7 +192,14 @@ fn check_reports_no_drift_on_a_converged_database_then_each_manual_change_and_ap
         vec![("unknown", "mallory", r#"SCHEMA "app""#, "USAGE"), ("unknown", "eve", "member of read_only", "granted")]
     );
     let (human, _) = check_human(&pg, &policy);
-    assert!(human.contains("mallory\n  ? SCHEMA \"app\": USAGE (no access (not in the policy))\n") && human.contains("0 ✗, 2 ?"), "{human}");
+    assert!(human.contains("mallory\n  ? SCHEMA \"app\": USAGE (a role the policy does not know)\n") && human.contains("0 ✗, 2 ?"), "{human}");
+    let quiet = rolec(&["check", "--db", &pg.conn_str(DB), "--at", AT, "--quiet", s(&policy)]);
+    let quiet = text(&quiet.stdout);
+    assert!(!quiet.contains("  ✓") && quiet.lines().count() == 7, "only the ? lines, their roles, title and summary:\n{quiet}");
+    // A managed role the policy does not declare is drift.
+    let out = rolec(&["check", "--db", &pg.conn_str(DB), "--at", AT, "--manage", "mal*", "--quiet", s(&policy)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stdout).contains("mallory\n  ✗ role: expected absent (managed, not declared), actual present\n"), "{}", text(&out.stdout));
 }
 
 #[test]
@@ -270,6 +277,11 @@ fn diff_reads_the_old_version_from_a_git_revision() {
     run_sql(&a, &format!("BEGIN;\n{}\nCOMMIT;", read(&by_git.join("down.sql"))), "down.sql");
     a.snapshot(DB).assert_same(&old_build, "after down");
 
+    // The same version on both sides: nothing to write.
+    let same = tmp.path().join("same");
+    let out = rolec_in(Some(&repo), &["diff", "HEAD:policy", s(&hierarchy()), "-o", s(&same), "--at", AT]);
+    ok(&out);
+    assert!(text(&out.stderr).contains("no changes") && !same.exists(), "{}", text(&out.stderr));
     let out = rolec_in(Some(&repo), &["diff", "HEAD:nowhere", "policy"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("does not exist at revision HEAD"), "{}", text(&out.stderr));

@@ -84,13 +84,14 @@ pub fn human(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> 
             by_role.entry(f.role.as_str()).or_default().push(f);
         }
     }
-    for (role, findings) in by_role {
+    for (role, mut findings) in by_role {
+        findings.sort_by_key(|f| f.item != "role"); // stable: the role itself first
         out.push_str(&format!("{role}\n"));
         for f in findings {
             let line = match f.status {
                 Status::Ok => format!("  ✓ {}: {}\n", f.item, f.actual),
                 Status::Drift => format!("  ✗ {}: expected {}, actual {}\n", f.item, f.expected, f.actual),
-                Status::Unknown => format!("  ? {}: {} ({})\n", f.item, f.actual, f.expected),
+                Status::Unknown => format!("  ? {}: {} (a role the policy does not know)\n", f.item, f.actual),
             };
             out.push_str(&line);
         }

@@ -202,7 +202,7 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
         access.entry((g.clone(), Key::of(&p.object).label(Some(&p.object)))).or_default().insert(p.privilege.clone(), p.grantable);
     }
     for ((role, item), privs) in access {
-        a.findings.push(Finding { status: Status::Unknown, role, item, expected: "no access (not in the policy)".to_string(), actual: privileges_text(&privs) });
+        a.findings.push(Finding { status: Status::Unknown, role, item, expected: "no access".to_string(), actual: privileges_text(&privs) });
     }
     for m in &live.memberships {
         if scope.manages(&m.role) && !known(&m.member) {
@@ -210,7 +210,7 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
                 status: Status::Unknown,
                 role: m.member.clone(),
                 item: format!("member of {}", m.role),
-                expected: "not a member (not in the policy)".to_string(),
+                expected: "not a member".to_string(),
                 actual: "granted".to_string(),
             });
         }
