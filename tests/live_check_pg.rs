@@ -388,7 +388,8 @@ user u { member of grp from 2025-01-01 until 2026-01-01 }
 fn successor_reassigns_and_drops_what_a_role_owns_and_other_databases_stop_it() {
     let pg = PgCluster::start();
     pg.create_database("other");
-    run_sql(&pg, "CREATE ROLE app_old; CREATE ROLE app_heir; CREATE SCHEMA legacy AUTHORIZATION app_old; CREATE TABLE legacy.t(); ALTER TABLE legacy.t OWNER TO app_old; GRANT SELECT ON legacy.t TO app_heir;", "setup");
+    pg.create_database("third");
+    run_sql(&pg, "CREATE ROLE app_old; ALTER DATABASE third OWNER TO app_old; CREATE ROLE app_heir; CREATE SCHEMA legacy AUTHORIZATION app_old; CREATE TABLE legacy.t(); ALTER TABLE legacy.t OWNER TO app_old; GRANT SELECT ON legacy.t TO app_heir;", "setup");
     pg.exec("other", "CREATE TABLE elsewhere(); ALTER TABLE elsewhere OWNER TO app_old; CREATE TABLE shared(); GRANT SELECT ON shared TO app_old;").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("p.role");
@@ -420,10 +421,19 @@ fn successor_reassigns_and_drops_what_a_role_owns_and_other_databases_stop_it() 
         DB,
         "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old')
             AND (SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'legacy') = 'app_heir'
-            AND (SELECT relowner::regrole::text FROM pg_class WHERE oid = 'legacy.t'::regclass) = 'app_heir'"
+            AND (SELECT relowner::regrole::text FROM pg_class WHERE oid = 'legacy.t'::regclass) = 'app_heir'
+            AND (SELECT datdba::regrole::text FROM pg_database WHERE datname = 'third') = 'app_heir'"
     ));
     let (json, code) = check(&pg, &policy);
     assert_eq!(code, 0, "{:?}", problems(&json));
+
+    // A role that owns only a database: without a successor, a clear message.
+    run_sql(&pg, "CREATE ROLE app_dba; ALTER DATABASE third OWNER TO app_dba;", "setup");
+    let out = apply(&pg, &policy, &manage[..3]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("role `app_dba` is to be dropped but owns database `third`"), "{}", text(&out.stderr));
+    ok(&apply(&pg, &policy, &manage));
+    assert!(pg.query_bool(DB, "SELECT (SELECT datdba::regrole::text FROM pg_database WHERE datname = 'third') = 'app_heir'"));
 }
 
 // ---- the desired state ----------------------------------------------------------------------------

@@ -85,8 +85,18 @@ fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Ve
           AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
           AND d.datname <> pg_catalog.current_database()
         GROUP BY 1 ORDER BY 1";
+    // Databases the role owns: REASSIGN OWNED (with --successor) gives them away too.
+    const Q_DATABASES: &str = "SELECT datname::text FROM pg_catalog.pg_database
+        WHERE datdba = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) ORDER BY 1";
     let mut out = Vec::new();
     for role in plan.changes.iter().filter_map(|c| c.drops_role.as_deref()) {
+        let reassigned = plan.changes.iter().any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::lower::sql::ident(role))));
+        if !reassigned {
+            let owned: Vec<String> = tx.query(Q_DATABASES, &[&role]).map_err(|e| error_text(&e))?.iter().map(|r| format!("`{}`", r.get::<_, String>(0))).collect();
+            if !owned.is_empty() {
+                out.push(format!("role `{role}` is to be dropped but owns database {}: give `--successor ROLE` or change their owner first", owned.join(", ")));
+            }
+        }
         let rows = tx.query(Q, &[&role]).map_err(|e| error_text(&e))?;
         if rows.is_empty() {
             continue;

@@ -892,16 +892,19 @@ impl Differ<'_> {
                 .collect();
             let successor = self.scope.successor().filter(|s| !self.dropped(s));
             match successor {
-                _ if owned.is_empty() => {}
+                // With a successor, every role to drop hands over what it owns (objects here, and
+                // shared objects such as databases, which the live state does not list).
                 Some(s) => {
                     let database = &self.live.database;
+                    let what = if owned.is_empty() { "what it owns".to_string() } else { owned.join(", ") };
                     for sql in [format!("REASSIGN OWNED BY {} TO {};", ident(&role.name), ident(s)), format!("DROP OWNED BY {};", ident(&role.name))] {
                         let mut c = Change::new(Phase::DropRoles, sql);
                         c.destructive = true;
-                        c.note = Some(format!("`{}` owns {} in database `{database}`: they go to `{s}` (in this database only; other databases need the same)", role.name, owned.join(", ")));
+                        c.note = Some(format!("`{}` gives {what} to `{s}` in database `{database}` (this database only; other databases need the same)", role.name));
                         self.push(c);
                     }
                 }
+                None if owned.is_empty() => {}
                 None => self.plan.blockers.push(format!(
                     "role `{}` is to be dropped but owns {} in database `{}`: reassign or drop them first (REASSIGN OWNED BY … TO …, in every database), or give `--successor ROLE`",
                     role.name,
