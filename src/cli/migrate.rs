@@ -78,7 +78,19 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(1));
         }
     };
-    let side = |path: &Path| PolicyArgs { paths: vec![path.to_path_buf()], sets: args.sets.clone(), at: args.at, target_version: args.target_version, catalog: args.catalog.clone() };
+    let catalog = match &args.catalog {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            Some(Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))?)
+        }
+        None => None,
+    };
+    // A live snapshot says which server the migration is for.
+    let major = match catalog.as_ref().filter(|c| c.live.is_some()).and_then(|c| c.server_version) {
+        Some(v) if crate::stdlib::SUPPORTED_VERSIONS.contains(&(v / 10000)) => v / 10000,
+        _ => args.target_version,
+    };
+    let side = |path: &Path| PolicyArgs { paths: vec![path.to_path_buf()], sets: args.sets.clone(), at: args.at, target_version: major, catalog: args.catalog.clone() };
     let (old_policy, new_policy) = (side(&old.path), side(&args.new));
     let at = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let load = |p: &PolicyArgs| -> Result<Option<crate::db::Workspace>, String> {
@@ -88,15 +100,8 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
         Ok((!super::report(&ws, &ws.diagnostics(), super::Format::Human)).then_some(ws))
     };
     let (Some(old_ws), Some(new_ws)) = (load(&old_policy)?, load(&new_policy)?) else { return Ok(ExitCode::from(1)) };
-    let catalog = match &args.catalog {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            Some(Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))?)
-        }
-        None => None,
-    };
     let (old_model, new_model) = (old_ws.resolved(), new_ws.resolved());
-    let base = base_state(&[&old_model.model, &new_model.model], catalog.as_ref(), args.target_version);
+    let base = base_state(&[&old_model.model, &new_model.model], catalog.as_ref(), major);
     let (up, down) = migration(&old_model.model, &new_model.model, &base, args.successor.as_deref())?;
     for w in up.warnings.iter().chain(&down.warnings) {
         eprintln!("warning: {w}");
