@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::plan::{diff_for, human, load_model, warn, Planned};
+use super::plan::{diff_with, human, load_model, warn, Planned};
 use super::PolicyArgs;
 use crate::live::connect::process_env;
 use crate::live::LiveState;
@@ -27,9 +27,13 @@ pub struct ApplyArgs {
     /// Apply only if the plan is still this saved one (`rolec plan --format json > FILE`)
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
-    /// Run destructive steps (DROP ROLE)
+    /// Run destructive steps (DROP ROLE, REASSIGN/DROP OWNED, revoking a membership from a login role)
     #[arg(long)]
     allow_drop: bool,
+    /// A role to drop that owns objects gives them to ROLE (REASSIGN OWNED, then DROP OWNED; in
+    /// the connected database)
+    #[arg(long, value_name = "ROLE")]
+    successor: Option<String>,
 }
 
 pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
@@ -57,7 +61,8 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     let mut conn = crate::live::connect(&args.db, &process_env)?;
     let state = crate::live::introspect(&mut conn.client)?;
     let Some(resolved) = load_model(&args.policy, &state)? else { return Ok(ExitCode::from(1)) };
-    let plan = diff_for(&resolved.model, &state, &args.manage)?;
+    let successor = args.successor.as_deref();
+    let plan = diff_with(&resolved.model, &state, &args.manage, successor)?;
     warn(&plan);
     let expected = match saved_hash {
         Some(h) => {
@@ -71,7 +76,7 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
             plan.hash()
         }
     };
-    let plan_for = |s: &LiveState| diff_for(&resolved.model, s, &args.manage);
+    let plan_for = |s: &LiveState| diff_with(&resolved.model, s, &args.manage, successor);
     let applied = crate::live::apply::apply(&mut conn, &plan_for, &expected, args.allow_drop, &process_env)?;
     let n = applied.plan.changes.len();
     if n == 0 {

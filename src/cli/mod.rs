@@ -2,11 +2,13 @@
 
 mod apply;
 mod build;
+mod check;
 pub(crate) mod explain;
 mod fmt;
 mod graph;
 mod lint;
 mod lsp;
+mod migrate;
 mod plan;
 mod snapshot;
 mod who_can;
@@ -50,6 +52,10 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make a live database match the policy: the plan in one transaction, recorded in rolec.ledger
     Apply(apply::ApplyArgs),
+    /// Drift audit of a live database against the policy: ✓/✗/? per item (exit 2 on drift)
+    Check(check::CheckArgs),
+    /// The migration between two versions of a policy (up and down SQL; flyway, sqitch, dbmate, golang-migrate)
+    Diff(migrate::DiffArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -92,6 +98,8 @@ pub fn main() -> ExitCode {
         Command::Snapshot(args) => snapshot::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Diff(args) => migrate::run(args),
     };
     match result {
         Ok(code) => code,

@@ -29,6 +29,9 @@ pub struct PlanArgs {
     /// Exit 0 when there is nothing to change, 1 on errors, 2 when changes are pending
     #[arg(long)]
     detailed_exitcode: bool,
+    /// A role to drop that owns objects gives them to ROLE (REASSIGN OWNED, then DROP OWNED)
+    #[arg(long, value_name = "ROLE")]
+    successor: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,22 +66,41 @@ pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<R
 }
 
 /// The plan for a live state: the policy's roles plus `--manage` globs are in scope.
+#[allow(dead_code)] // for callers that never drop with a successor
 pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<ChangePlan, String> {
+    diff_with(model, state, manage, None)
+}
+
+/// The managed scope of a policy on a live state (`--manage` globs, `--successor`).
+pub fn scope_for(model: &Model, state: &LiveState, manage: &[String], successor: Option<&str>) -> Result<Scope, String> {
     let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), manage, &state.current_user)?;
-    Ok(crate::live::diff(model, state, &scope))
+    if let Some(s) = successor {
+        if scope.is_undeclared(s) {
+            return Err(format!("`--successor {s}`: that role is to be dropped"));
+        }
+        if state.role(s).is_none() && !model.roles.iter().any(|r| r.name == s) {
+            return Err(format!("`--successor {s}`: no such role"));
+        }
+    }
+    Ok(scope.with_successor(successor.map(str::to_string)))
+}
+
+/// [`diff_for`] with a successor for the objects of roles to drop.
+pub fn diff_with(model: &Model, state: &LiveState, manage: &[String], successor: Option<&str>) -> Result<ChangePlan, String> {
+    Ok(crate::live::diff(model, state, &scope_for(model, state, manage, successor)?))
 }
 
 /// Reads the database and computes the plan. `Err` is a message for an error (exit 1);
 /// `Ok(None)` means the policy has errors (printed).
-pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target, manage: &[String]) -> Result<Option<Planned>, String> {
+pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target, manage: &[String], successor: Option<&str>) -> Result<Option<Planned>, String> {
     let state = crate::live::introspect(client)?;
     let Some(resolved) = load_model(policy, &state)? else { return Ok(None) };
-    let plan = diff_for(&resolved.model, &state, manage)?;
+    let plan = diff_with(&resolved.model, &state, manage, successor)?;
     Ok(Some(Planned { target: target.clone(), state, plan }))
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
-    let planned = crate::live::connect(&args.db, &process_env).and_then(|mut c| plan(&args.policy, &mut c.client, &c.target, &args.manage));
+    let planned = crate::live::connect(&args.db, &process_env).and_then(|mut c| plan(&args.policy, &mut c.client, &c.target, &args.manage, args.successor.as_deref()));
     let planned = match planned {
         Ok(Some(p)) => p,
         Ok(None) => return Ok(ExitCode::from(1)),

@@ -46,6 +46,10 @@ pub fn apply(
     if !plan.blockers.is_empty() {
         return Err(format!("{}: nothing was applied", plan.blockers.join("; ")));
     }
+    let others = elsewhere(&mut tx, &plan)?;
+    if !others.is_empty() {
+        return Err(format!("{}: nothing was applied", others.join("; ")));
+    }
     if plan.is_destructive() && !allow_drop {
         let drops: Vec<&str> = plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
         return Err(format!("the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them", drops.join(" ")));
@@ -68,4 +72,53 @@ pub fn apply(
     tx.commit().map_err(|e| error_text(&e))?;
     take();
     Ok(Applied { plan })
+}
+
+/// What the roles the plan drops own or hold in other databases (pg_shdepend): DROP ROLE would
+/// fail there, and REASSIGN OWNED / DROP OWNED only act on the connected database.
+fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Vec<String>, String> {
+    const Q: &str = "SELECT d.datname::text,
+            count(*) FILTER (WHERE s.deptype = 'o'),
+            count(*) FILTER (WHERE s.deptype <> 'o')
+        FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid
+        WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
+          AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
+          AND d.datname <> pg_catalog.current_database()
+        GROUP BY 1 ORDER BY 1";
+    // Databases the role owns: REASSIGN OWNED (with --successor) gives them away too.
+    const Q_DATABASES: &str = "SELECT datname::text FROM pg_catalog.pg_database
+        WHERE datdba = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) ORDER BY 1";
+    let mut out = Vec::new();
+    for role in plan.changes.iter().filter_map(|c| c.drops_role.as_deref()) {
+        let reassigned = plan.changes.iter().any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::lower::sql::ident(role))));
+        if !reassigned {
+            let owned: Vec<String> = tx.query(Q_DATABASES, &[&role]).map_err(|e| error_text(&e))?.iter().map(|r| format!("`{}`", r.get::<_, String>(0))).collect();
+            if !owned.is_empty() {
+                out.push(format!("role `{role}` is to be dropped but owns database {}: give `--successor ROLE` or change their owner first", owned.join(", ")));
+            }
+        }
+        let rows = tx.query(Q, &[&role]).map_err(|e| error_text(&e))?;
+        if rows.is_empty() {
+            continue;
+        }
+        let places: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                let (db, owned, other): (String, i64, i64) = (r.get(0), r.get(1), r.get(2));
+                let mut what = Vec::new();
+                if owned > 0 {
+                    what.push(format!("owns {owned} object{}", if owned == 1 { "" } else { "s" }));
+                }
+                if other > 0 {
+                    what.push(format!("holds privileges on {other} object{}", if other == 1 { "" } else { "s" }));
+                }
+                format!("{} in database `{db}`", what.join(" and "))
+            })
+            .collect();
+        out.push(format!(
+            "role `{role}` is to be dropped but {}: run `REASSIGN OWNED BY … TO …; DROP OWNED BY …;` there first (or rolec apply --successor against that database)",
+            places.join(", ")
+        ));
+    }
+    Ok(out)
 }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::scope::Scope;
-use super::state::{LiveObject, LiveRole, LiveState};
+use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
 use crate::lower::sql::{ident, literal, qualified};
 use crate::model::{DefaultPrivilege, Grantee, Model, Object, PasswordSource, Role};
 use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
@@ -50,6 +50,9 @@ pub struct Change {
     /// For `ALTER ROLE … PASSWORD`: where the password comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<PasswordFrom>,
+    /// For `DROP ROLE`: the role dropped.
+    #[serde(skip)]
+    pub drops_role: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -67,7 +70,7 @@ pub enum PasswordFrom {
 
 impl Change {
     fn new(phase: Phase, sql: String) -> Change {
-        Change { phase, sql, destructive: false, note: None, password: None }
+        Change { phase, sql, destructive: false, note: None, password: None, drops_role: None }
     }
 
     /// The statement to run; a password is read through `secret` (an environment variable
@@ -119,15 +122,116 @@ impl ChangePlan {
 
 /// Computes the plan that makes `live` match `model` within `scope`.
 pub fn diff(model: &Model, live: &LiveState, scope: &Scope) -> ChangePlan {
-    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default() };
+    run(model, live, scope, false).plan
+}
+
+/// Whether a checked item matches the policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Present as the policy says (✓).
+    Ok,
+    /// Missing, different, or present when the policy says it should not be (✗).
+    Drift,
+    /// Access of a role the policy does not know to what the policy manages (?).
+    Unknown,
+}
+
+/// One item of a drift audit: what the policy expects and what the database has.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Finding {
+    pub status: Status,
+    /// The role the item belongs to (`PUBLIC` for what the policy says about PUBLIC).
+    pub role: String,
+    /// What is compared: `role`, `attribute login`, `member of r`, `TABLE "s"."t"`, …
+    pub item: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+/// The same comparison as [`diff`], item by item, and the state the plan leads to.
+#[derive(Clone, Debug)]
+pub struct Audit {
+    pub plan: ChangePlan,
+    /// Every compared item, in the order the plan compares them, then unknown roles' access.
+    pub findings: Vec<Finding>,
+    /// The state `live` is in once the plan has run (what the policy wants, within the scope).
+    pub desired: LiveState,
+}
+
+/// Compares `model` with `live` within `scope` item by item ([`Finding`]s), computes the plan,
+/// and the state it leads to. Roles outside the scope, not `postgres`/`pg_*`/the connecting
+/// role and not declared (even as `external role`), with privileges on objects of the schemas
+/// the policy names or membership in a managed role, are [`Status::Unknown`].
+pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
+    let mut a = run(model, live, scope, true);
+    let mut schemas: BTreeSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
+    schemas.extend(model.default_privileges.iter().filter_map(|d| d.schema.as_deref()));
+    for g in &model.grants {
+        match &g.object {
+            Object::Schema { name } => schemas.insert(name),
+            Object::Table { schema, .. }
+            | Object::View { schema, .. }
+            | Object::Sequence { schema, .. }
+            | Object::Routine { schema, .. }
+            | Object::Type { schema, .. }
+            | Object::Domain { schema, .. }
+            | Object::Columns { schema, .. }
+            | Object::AllIn { schema, .. } => schemas.insert(schema),
+            Object::Database { .. } => false,
+        };
+    }
+    let declared: BTreeSet<&str> = model.roles.iter().map(|r| r.name.as_str()).chain(model.external_roles.iter().map(String::as_str)).collect();
+    let known = |r: &str| declared.contains(r) || scope.manages(r) || scope.is_protected(r);
+    let mut access: BTreeMap<(String, String), BTreeMap<String, bool>> = BTreeMap::new();
+    for p in &live.privileges {
+        let Some(g) = &p.grantee else { continue };
+        let schema = match &p.object {
+            LiveObject::Schema { name } => Some(name),
+            LiveObject::Database { .. } => None,
+            LiveObject::Table { schema, .. }
+            | LiveObject::Sequence { schema, .. }
+            | LiveObject::Column { schema, .. }
+            | LiveObject::Routine { schema, .. }
+            | LiveObject::Type { schema, .. }
+            | LiveObject::Domain { schema, .. } => Some(schema),
+        };
+        if known(g) || *g == p.owner || !schema.is_some_and(|s| schemas.contains(s.as_str())) {
+            continue;
+        }
+        access.entry((g.clone(), Key::of(&p.object).label(Some(&p.object)))).or_default().insert(p.privilege.clone(), p.grantable);
+    }
+    for ((role, item), privs) in access {
+        a.findings.push(Finding { status: Status::Unknown, role, item, expected: "no access".to_string(), actual: privileges_text(&privs) });
+    }
+    for m in &live.memberships {
+        if scope.manages(&m.role) && !known(&m.member) {
+            a.findings.push(Finding {
+                status: Status::Unknown,
+                role: m.member.clone(),
+                item: format!("member of {}", m.role),
+                expected: "not a member".to_string(),
+                actual: "granted".to_string(),
+            });
+        }
+    }
+    a
+}
+
+fn run(model: &Model, live: &LiveState, scope: &Scope, audit: bool) -> Audit {
+    let desired = if audit { live.clone() } else { LiveState::default() };
+    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default(), audit, findings: Vec::new(), desired, wanted_roles: BTreeMap::new() };
     d.roles();
     d.memberships();
     d.default_privileges();
     d.object_privileges();
     d.drops();
+    let wanted = std::mem::take(&mut d.wanted_roles);
+    d.desired.roles.retain(|r| !wanted.contains_key(&r.name));
+    d.desired.roles.extend(wanted.into_values());
     let mut plan = d.plan;
     plan.changes.sort_by_key(|c| c.phase); // stable: keeps the order within a phase
-    plan
+    Audit { plan, findings: d.findings, desired: d.desired }
 }
 
 struct Differ<'a> {
@@ -136,9 +240,40 @@ struct Differ<'a> {
     scope: &'a Scope,
     major: u32,
     plan: ChangePlan,
+    /// Whether to record findings and the desired state.
+    audit: bool,
+    findings: Vec<Finding>,
+    desired: LiveState,
+    /// The roles of the policy in scope as the plan leaves them (merged into `desired`).
+    wanted_roles: BTreeMap<String, LiveRole>,
+}
+
+/// A privilege set as a check shows it: `INSERT (grantable), SELECT`, or `none`.
+fn privileges_text(privs: &BTreeMap<String, bool>) -> String {
+    if privs.is_empty() {
+        return "none".to_string();
+    }
+    privs.iter().map(|(p, o)| if *o { format!("{p} (grantable)") } else { p.clone() }).collect::<Vec<_>>().join(", ")
+}
+
+fn grantee_name(g: &Option<String>) -> String {
+    g.clone().unwrap_or_else(|| "PUBLIC".to_string())
 }
 
 const ATTRIBUTES: [(AttributeKind, bool, &str, &str); 7] = crate::lower::ATTRIBUTE_KEYWORDS;
+
+fn set_attribute(r: &mut LiveRole, kind: AttributeKind, value: bool) {
+    let field = match kind {
+        AttributeKind::Login => &mut r.login,
+        AttributeKind::Superuser => &mut r.superuser,
+        AttributeKind::Createdb => &mut r.createdb,
+        AttributeKind::Createrole => &mut r.createrole,
+        AttributeKind::Replication => &mut r.replication,
+        AttributeKind::Bypassrls => &mut r.bypassrls,
+        AttributeKind::Inherit => &mut r.inherit,
+    };
+    *field = value;
+}
 
 fn live_attribute(r: &LiveRole, kind: AttributeKind) -> bool {
     match kind {
@@ -180,6 +315,55 @@ fn grantee_sql(g: &Option<String>) -> String {
 impl Differ<'_> {
     fn push(&mut self, c: Change) {
         self.plan.changes.push(c);
+    }
+
+    fn finding(&mut self, ok: bool, role: &str, item: String, expected: String, actual: String) {
+        let status = if ok { Status::Ok } else { Status::Drift };
+        self.findings.push(Finding { status, role: role.to_string(), item, expected, actual });
+    }
+
+    /// Records the role's attributes as findings and its wanted form in the desired state.
+    fn audit_role(&mut self, role: &Role, live: Option<&LiveRole>) {
+        let who = role.name.as_str();
+        let mut wanted = LiveRole { name: role.name.clone(), connection_limit: role.connection_limit.unwrap_or(-1) as i32, comment: role.comment.clone(), ..LiveRole::default() };
+        if expiry(role.valid_until.as_deref()).is_some() {
+            wanted.valid_until.clone_from(&role.valid_until);
+        }
+        match live {
+            None => self.finding(false, who, "role".to_string(), "present".to_string(), "missing".to_string()),
+            Some(_) => self.finding(true, who, "role".to_string(), "present".to_string(), "present".to_string()),
+        }
+        for (kind, default, on, off) in ATTRIBUTES {
+            let want = wanted_attribute(role, kind, default);
+            set_attribute(&mut wanted, kind, want);
+            if let Some(l) = live {
+                let have = live_attribute(l, kind);
+                if role.attributes.contains_key(&kind) || want != have {
+                    let word = |v: bool| if v { on } else { off }.to_string();
+                    self.finding(want == have, who, format!("attribute {}", on.to_ascii_lowercase()), word(want), word(have));
+                }
+            }
+        }
+        match live {
+            None => {}
+            Some(l) => {
+                let limit = |v: i64| if v < 0 { "no limit".to_string() } else { v.to_string() };
+                if role.connection_limit.is_some() || wanted.connection_limit != l.connection_limit {
+                    self.finding(wanted.connection_limit == l.connection_limit, who, "connection limit".to_string(), limit(wanted.connection_limit.into()), limit(l.connection_limit.into()));
+                }
+                let (want, have) = (expiry(role.valid_until.as_deref()), expiry(l.valid_until.as_deref()));
+                if role.valid_until.is_some() || want != have {
+                    let text = |v: Option<&str>, e: Option<i64>| if e.is_some() { v.unwrap_or_default().to_string() } else { "infinity".to_string() };
+                    self.finding(want == have, who, "valid until".to_string(), text(role.valid_until.as_deref(), want), text(l.valid_until.as_deref(), have));
+                }
+                let have_comment = l.comment.as_deref();
+                if role.comment.is_some() || role.comment.as_deref() != have_comment {
+                    let text = |c: Option<&str>| c.map(|c| format!("{c:?}")).unwrap_or_else(|| "none".to_string());
+                    self.finding(role.comment.as_deref() == have_comment, who, "comment".to_string(), text(role.comment.as_deref()), text(have_comment));
+                }
+            }
+        }
+        self.wanted_roles.insert(role.name.clone(), wanted);
     }
 
     // ---- roles -------------------------------------------------------------------------------
@@ -237,6 +421,9 @@ impl Differ<'_> {
                     self.push(c);
                 }
             }
+            if self.audit {
+                self.audit_role(role, live);
+            }
             self.settings(role, live);
             let have_comment = live.and_then(|l| l.comment.as_deref());
             if role.comment.as_deref() != have_comment {
@@ -255,6 +442,22 @@ impl Differ<'_> {
             live.map(|l| l.settings.iter().map(|s| ((s.database.clone(), s.param.to_ascii_lowercase()), s.value.clone())).collect()).unwrap_or_default();
         let name = ident(&role.name);
         let scope = |db: &Option<String>| db.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
+        if self.audit {
+            let item = |(db, param): &(Option<String>, String)| format!("setting {param}{}", db.as_ref().map(|d| format!(" in database {d}")).unwrap_or_default());
+            for (key, value) in &want {
+                let have_value = have.get(key);
+                self.finding(have_value == Some(value), &role.name, item(key), value.clone(), have_value.cloned().unwrap_or_else(|| "unset".to_string()));
+            }
+            for (key, value) in &have {
+                if !want.contains_key(key) {
+                    self.finding(false, &role.name, item(key), "unset".to_string(), value.clone());
+                }
+            }
+            let settings = want.iter().map(|((database, param), value)| LiveSetting { database: database.clone(), param: param.clone(), value: value.clone() }).collect();
+            if let Some(r) = self.wanted_roles.get_mut(&role.name) {
+                r.settings = settings;
+            }
+        }
         for s in &role.settings {
             let key = (s.database.clone(), s.param.to_ascii_lowercase());
             if have.get(&key) == want.get(&key) || want.get(&key) != Some(&s.values.join(", ")) {
@@ -292,8 +495,14 @@ impl Differ<'_> {
                 have.entry((m.role.clone(), m.member.clone())).or_default().push(m);
             }
         }
+        if self.audit {
+            self.audit_memberships(&want, &have);
+        }
         for ((role, member), rows) in &have {
             if !want.contains_key(&(role.clone(), member.clone())) {
+                // Revoking from a user is destructive, unless the policy's time window for it closed.
+                let expired = self.model.memberships.iter().any(|m| !m.active && m.role == *role && m.member == *member);
+                let user = self.live.role(member).is_some_and(|r| r.login) && !expired;
                 let mut grantors: Vec<&Option<String>> = rows.iter().map(|r| &r.grantor).collect();
                 grantors.dedup();
                 if !v16 {
@@ -301,7 +510,12 @@ impl Differ<'_> {
                 }
                 for g in grantors {
                     let sql = format!("REVOKE {} FROM {}{};", ident(role), ident(member), granted_by(g));
-                    self.push(Change::new(Phase::RevokeMemberships, sql));
+                    let mut c = Change::new(Phase::RevokeMemberships, sql);
+                    if user {
+                        c.destructive = true;
+                        c.note = Some(format!("revokes a membership from the login role `{member}` (a user)"));
+                    }
+                    self.push(c);
                 }
             }
         }
@@ -343,6 +557,52 @@ impl Differ<'_> {
                 }
             }
         }
+    }
+
+    /// Findings for memberships, and the memberships of the desired state.
+    #[allow(clippy::type_complexity)]
+    fn audit_memberships(&mut self, want: &BTreeMap<(String, String), (bool, bool, bool)>, have: &BTreeMap<(String, String), Vec<&super::state::LiveMembership>>) {
+        let v16 = self.major >= 16;
+        let text = |admin: bool, inherit: bool, set: bool| if v16 { format!("granted (admin {admin}, inherit {inherit}, set {set})") } else { format!("granted (admin {admin})") };
+        // Admin counts when any grantor's row has it; inherit and set are fixed row by row, so
+        // rows that disagree are `mixed`.
+        let options_text = |rows: &Vec<&LiveMembership>| {
+            let admin = rows.iter().any(|r| r.admin);
+            if !v16 {
+                return format!("granted (admin {admin})");
+            }
+            let all = |f: &dyn Fn(&LiveMembership) -> bool| match (rows.iter().all(|r| f(r)), rows.iter().any(|r| f(r))) {
+                (true, _) => "true",
+                (false, false) => "false",
+                (false, true) => "mixed",
+            };
+            format!("granted (admin {admin}, inherit {}, set {})", all(&|r| r.inherit), all(&|r| r.set))
+        };
+        for ((role, member), (admin, inherit, set)) in want {
+            let expected = text(*admin, *inherit, *set);
+            let actual = match have.get(&(role.clone(), member.clone())) {
+                Some(rows) => options_text(rows),
+                None => "not granted".to_string(),
+            };
+            self.finding(expected == actual, member, format!("member of {role}"), expected, actual);
+        }
+        for ((role, member), rows) in have {
+            if !want.contains_key(&(role.clone(), member.clone())) {
+                let actual = options_text(rows);
+                self.finding(false, member, format!("member of {role}"), "not granted".to_string(), actual);
+            }
+        }
+        let mut kept: Vec<LiveMembership> = self.live.memberships.iter().filter(|m| !self.scope.manages(&m.member) && !self.dropped(&m.role) && !self.dropped(&m.member)).cloned().collect();
+        for ((role, member), (admin, inherit, set)) in want {
+            let grantors: Vec<Option<String>> = match have.get(&(role.clone(), member.clone())) {
+                Some(rows) => rows.iter().map(|r| r.grantor.clone()).collect(),
+                None => vec![Some(self.live.current_user.clone())],
+            };
+            for (i, grantor) in grantors.into_iter().enumerate() {
+                kept.push(LiveMembership { role: role.clone(), member: member.clone(), grantor, admin: *admin && i == 0, inherit: *inherit, set: *set });
+            }
+        }
+        self.desired.memberships = kept;
     }
 
     fn dropped(&self, role: &str) -> bool {
@@ -399,12 +659,14 @@ impl Differ<'_> {
                 want.insert(key.clone(), acl);
             }
         }
+        let mut desired: Vec<LiveDefaultAcl> = Vec::new();
         for (key, want_acl) in &want {
             let have_acl = match have.get(key) {
                 Some(acl) => acl.clone(),
                 None if key.1.is_none() => builtin_default_acl(&key.2, &key.0, self.major),
                 None => Acl::new(),
             };
+            let mut result = have_acl.clone();
             let grantees: BTreeSet<&Option<String>> = want_acl.keys().chain(have_acl.keys()).collect();
             let (owner, schema, kind) = key;
             let head = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {}{}", ident(owner), schema.as_ref().map(|s| format!(" IN SCHEMA {}", ident(s))).unwrap_or_default());
@@ -419,6 +681,19 @@ impl Differ<'_> {
                 }
                 let empty = BTreeMap::new();
                 let (w, h) = (want_acl.get(g).unwrap_or(&empty), have_acl.get(g).unwrap_or(&empty));
+                if self.audit {
+                    let both_empty = w.is_empty() && h.is_empty();
+                    let owner_unchanged = g.as_deref() == Some(owner.as_str()) && w == h;
+                    if !both_empty && !owner_unchanged {
+                        let item = format!("default privileges on {kind} for role {owner}{}", schema.as_ref().map(|s| format!(" in schema {s}")).unwrap_or_default());
+                        self.finding(w == h, &grantee_name(g), item, privileges_text(w), privileges_text(h));
+                    }
+                    if w.is_empty() {
+                        result.remove(g);
+                    } else {
+                        result.insert(g.clone(), w.clone());
+                    }
+                }
                 let to = grantee_sql(g);
                 for (privs, option) in grants_needed(w, h) {
                     let with = if option { " WITH GRANT OPTION" } else { "" };
@@ -429,6 +704,15 @@ impl Differ<'_> {
                     self.push(Change::new(Phase::DefaultPrivileges, format!("{head} REVOKE {what}{} ON {kind_sql} FROM {to};", privs.join(", "))));
                 }
             }
+            // The server removes an entry that stands for the built-in default (or for nothing).
+            let builtin = if schema.is_none() { builtin_default_acl(kind, owner, self.major) } else { Acl::new() };
+            if self.audit && result != builtin {
+                let acl = result.iter().flat_map(|(g, privs)| privs.iter().map(move |(p, o)| AclItem { grantee: g.clone(), privilege: p.clone(), grantable: *o })).collect();
+                desired.push(LiveDefaultAcl { owner: owner.clone(), schema: schema.clone(), kind: kind.clone(), acl });
+            }
+        }
+        if self.audit {
+            self.desired.default_privileges = desired;
         }
     }
 
@@ -437,11 +721,13 @@ impl Differ<'_> {
     fn object_privileges(&mut self) {
         // Live objects, by key, with their SQL form.
         let mut objects: BTreeMap<Key, LiveObject> = BTreeMap::new();
+        let mut owners: BTreeMap<Key, String> = BTreeMap::new();
         // (object, grantee) → privilege → grantable; only what the owner granted to others.
         let mut have: BTreeMap<(Key, Option<String>), BTreeMap<String, bool>> = BTreeMap::new();
         for p in &self.live.privileges {
             let key = Key::of(&p.object);
             objects.entry(key.clone()).or_insert_with(|| p.object.clone());
+            owners.entry(key.clone()).or_insert_with(|| p.owner.clone());
             if p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner {
                 continue;
             }
@@ -482,6 +768,7 @@ impl Differ<'_> {
             },
         };
         let empty = BTreeMap::new();
+        let mut result: BTreeMap<(Key, Option<String>), BTreeMap<String, bool>> = BTreeMap::new();
         for k in keys {
             let (key, grantee) = &k;
             let managed = match grantee {
@@ -504,6 +791,12 @@ impl Differ<'_> {
             } else {
                 continue;
             };
+            if self.audit {
+                if !(w.is_empty() && h.is_empty()) {
+                    self.finding(w == *h, &grantee_name(grantee), key.label(objects.get(key)), privileges_text(&w), privileges_text(h));
+                }
+                result.insert(k.clone(), w.clone());
+            }
             let on = key.sql(objects.get(key));
             let to = grantee_sql(grantee);
             for (privs, option) in grants_needed(&w, h) {
@@ -521,6 +814,18 @@ impl Differ<'_> {
                 privs.iter().map(|p| format!("{p} ({cols})")).collect::<Vec<_>>().join(", ")
             };
             self.push(Change::new(Phase::ObjectPrivileges, format!("{head}{list}{tail}")));
+        }
+        if self.audit {
+            let mut privileges: Vec<LivePrivilege> = self.live.privileges.iter().filter(|p| !result.contains_key(&(Key::of(&p.object), p.grantee.clone())) || p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner).cloned().collect();
+            for ((key, grantee), privs) in result {
+                let owner = owners.get(&key).cloned().unwrap_or_else(|| self.live.current_user.clone());
+                let object = objects.get(&key).cloned().unwrap_or_else(|| key.object());
+                for (privilege, grantable) in privs {
+                    privileges.push(LivePrivilege { object: object.clone(), owner: owner.clone(), grantee: grantee.clone(), grantor: owner.clone(), privilege, grantable });
+                }
+            }
+            privileges.sort();
+            self.desired.privileges = privileges;
         }
     }
 
@@ -585,18 +890,39 @@ impl Differ<'_> {
                 .chain(self.live.objects.iter().filter(|o| o.owner.as_deref() == Some(role.name.as_str())).map(|o| format!("`{}.{}`", o.schema, o.name)))
                 .chain(self.live.default_privileges.iter().filter(|d| d.owner == role.name).map(|d| format!("default privileges on {}", d.kind)))
                 .collect();
-            if !owned.is_empty() {
-                self.plan.blockers.push(format!(
-                    "role `{}` is to be dropped but owns {} in database `{}`: reassign or drop them first (REASSIGN OWNED BY … TO …, in every database)",
+            let successor = self.scope.successor().filter(|s| !self.dropped(s));
+            match successor {
+                // With a successor, every role to drop hands over what it owns (objects here, and
+                // shared objects such as databases, which the live state does not list).
+                Some(s) => {
+                    let database = &self.live.database;
+                    let what = if owned.is_empty() { "what it owns".to_string() } else { owned.join(", ") };
+                    for sql in [format!("REASSIGN OWNED BY {} TO {};", ident(&role.name), ident(s)), format!("DROP OWNED BY {};", ident(&role.name))] {
+                        let mut c = Change::new(Phase::DropRoles, sql);
+                        c.destructive = true;
+                        c.note = Some(format!("`{}` gives {what} to `{s}` in database `{database}` (this database only; other databases need the same)", role.name));
+                        self.push(c);
+                    }
+                }
+                None if owned.is_empty() => {}
+                None => self.plan.blockers.push(format!(
+                    "role `{}` is to be dropped but owns {} in database `{}`: reassign or drop them first (REASSIGN OWNED BY … TO …, in every database), or give `--successor ROLE`",
                     role.name,
                     owned.join(", "),
                     self.live.database
-                ));
+                )),
             }
             let mut c = Change::new(Phase::DropRoles, format!("DROP ROLE {};", ident(&role.name)));
             c.destructive = true;
             c.note = Some("managed but no longer declared".to_string());
+            c.drops_role = Some(role.name.clone());
             self.push(c);
+            if self.audit {
+                self.finding(false, &role.name, "role".to_string(), "absent (managed, not declared)".to_string(), "present".to_string());
+                self.desired.roles.retain(|r| r.name != role.name);
+                self.desired.default_privileges.retain(|d| d.owner != role.name);
+                self.desired.privileges.retain(|p| p.grantee.as_deref() != Some(role.name.as_str()));
+            }
         }
     }
 }
@@ -658,7 +984,7 @@ fn default_kind(k: DefaultKind) -> &'static str {
     }
 }
 
-fn kind_privileges(kind: &str, major: u32) -> &'static [&'static str] {
+pub(crate) fn kind_privileges(kind: &str, major: u32) -> &'static [&'static str] {
     match kind {
         "tables" if major >= 17 => TABLE_PRIVILEGES_17,
         "tables" => TABLE_PRIVILEGES,
@@ -790,6 +1116,28 @@ impl Key {
             KeyKind::Schema => format!("SCHEMA {}", ident(&self.name)),
             KeyKind::Database => format!("DATABASE {}", ident(&self.name)),
             KeyKind::Type => format!("TYPE {}", q()),
+        }
+    }
+
+    /// How a check names the object: its SQL form, with the column.
+    fn label(&self, live: Option<&LiveObject>) -> String {
+        match &self.column {
+            Some(c) => format!("{} ({})", self.sql(live), ident(c)),
+            None => self.sql(live),
+        }
+    }
+
+    /// The object a key stands for when the live state does not have it.
+    fn object(&self) -> LiveObject {
+        let (schema, name) = (self.schema.clone().unwrap_or_default(), self.name.clone());
+        match self.kind {
+            KeyKind::Table => LiveObject::Table { schema, name, relkind: "r".to_string() },
+            KeyKind::Sequence => LiveObject::Sequence { schema, name },
+            KeyKind::Column => LiveObject::Column { schema, table: name, column: self.column.clone().unwrap_or_default() },
+            KeyKind::Routine => LiveObject::Routine { schema, name, args: self.args.clone(), prokind: "f".to_string() },
+            KeyKind::Schema => LiveObject::Schema { name },
+            KeyKind::Database => LiveObject::Database { name },
+            KeyKind::Type => LiveObject::Type { schema, name },
         }
     }
 

@@ -3,6 +3,8 @@
 //! ```text
 //! --db URL ──connect──▶ client ──introspect──▶ LiveState ─┐
 //! policy ──model──▶ Model ───────────────────────────────┴─diff──▶ Change list (plan)
+//!                                                          └─audit─▶ findings (check) + desired state
+//! two policy versions ──desired::base_state──▶ base ──audit──▶ each version's state ──diff──▶ up/down
 //! ```
 //!
 //! Invariants:
@@ -15,6 +17,7 @@
 
 pub mod apply;
 pub mod connect;
+pub mod desired;
 pub mod diff;
 pub mod introspect;
 pub mod scope;

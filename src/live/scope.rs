@@ -12,6 +12,10 @@ pub struct Scope {
     external: BTreeSet<String>,
     patterns: GlobSet,
     current_user: String,
+    /// Roles managed besides the declared and matched ones (`rolec diff`: the other version's).
+    also: BTreeSet<String>,
+    /// Who gets the objects of a role to drop (`--successor`).
+    successor: Option<String>,
 }
 
 impl Scope {
@@ -26,7 +30,25 @@ impl Scope {
             external: external.into_iter().map(str::to_string).collect(),
             patterns: builder.build().map_err(|e| e.to_string())?,
             current_user: current_user.to_string(),
+            also: BTreeSet::new(),
+            successor: None,
         })
+    }
+
+    /// Also manages these roles (dropped when undeclared).
+    pub fn also_managing<'a>(mut self, roles: impl IntoIterator<Item = &'a str>) -> Scope {
+        self.also.extend(roles.into_iter().map(str::to_string));
+        self
+    }
+
+    /// Roles to drop that own objects give them to `successor` (REASSIGN OWNED, DROP OWNED).
+    pub fn with_successor(mut self, successor: Option<String>) -> Scope {
+        self.successor = successor;
+        self
+    }
+
+    pub fn successor(&self) -> Option<&str> {
+        self.successor.as_deref()
     }
 
     /// Roles rolec never touches, whatever the policy says.
@@ -36,7 +58,7 @@ impl Scope {
 
     /// Whether rolec may change `role`.
     pub fn manages(&self, role: &str) -> bool {
-        !self.is_protected(role) && !self.external.contains(role) && (self.declared.contains(role) || self.patterns.is_match(role))
+        !self.is_protected(role) && !self.external.contains(role) && (self.declared.contains(role) || self.also.contains(role) || self.patterns.is_match(role))
     }
 
     /// Whether `role` is managed but not declared: the plan drops it.
