@@ -256,6 +256,16 @@ impl MembershipAnalysis {
         Some(len)
     }
 
+    /// The node of a role, for [`Self::has_node`].
+    pub fn node(&self, role: &str) -> Option<u32> {
+        self.index.get(role).copied()
+    }
+
+    /// [`Self::has`] for two nodes (different roles).
+    pub fn has_node(&self, role: u32, granted: u32, mode: Mode) -> bool {
+        self.superuser[role as usize] || self.table(mode)[role as usize].binary_search_by_key(&granted, |&(node, _)| node).is_ok()
+    }
+
     /// Whether `pg_has_role(role, granted, mode)` is true.
     pub fn has(&self, role: &str, granted: &str, mode: Mode) -> bool {
         if role == granted {

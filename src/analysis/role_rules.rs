@@ -211,6 +211,8 @@ pub struct View<'a> {
     pub depths: &'a dyn Fn() -> &'a Depths,
     /// The known tables each role's own grants cover, computed once per role.
     pub table_bits: TableBits,
+    /// The nodes of the roles each `exclusive` rule lists, by policy and rule (computed once).
+    pub exclusive_nodes: std::cell::OnceCell<Vec<Vec<Vec<Option<u32>>>>>,
 }
 
 /// Per role (`None`: PUBLIC), the known tables its own grants give a table privilege on, as
@@ -310,15 +312,32 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
     let role = &facts.role;
     let mut out = Vec::new();
     let seen = Seen::new(view, facts);
-    let mut rules: Vec<(&Policy, &Rule)> = view.ctx.policies.iter().filter(|p| p.scope.contains(role)).flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
+    let nodes = view.exclusive_nodes.get_or_init(|| {
+        let node = |(name, _): &(String, Span)| view.members.node(name);
+        view.ctx.policies.iter().map(|p| p.rules.iter().map(|r| if let RuleCheck::Exclusive(roles) = &r.kind { roles.iter().map(node).collect() } else { Vec::new() }).collect()).collect()
+    });
+    let me = view.members.node(&role.name);
+    let mut rules: Vec<(&Policy, &Rule, &[Option<u32>])> = view
+        .ctx
+        .policies
+        .iter()
+        .zip(nodes)
+        .filter(|(p, _)| p.scope.contains(role))
+        .flat_map(|(p, n)| p.rules.iter().zip(n).map(move |(r, n)| (p, r, n.as_slice())))
+        .collect();
     // Rules that fail the build first, so that a pair stated by both is reported as the error.
-    rules.sort_by_key(|(_, r)| r.warn);
+    rules.sort_by_key(|(_, r, _)| r.warn);
     let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
-    for (p, rule) in rules {
+    for (p, rule, listed) in rules {
         match &rule.kind {
             RuleCheck::Exclusive(roles) => {
                 // Most roles reach at most one of the roles: no chains to build then.
-                if roles.iter().filter(|(g, _)| view.members.has(&role.name, g, Mode::Member)).count() >= 2 {
+                let held = |(&(ref name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
+                    _ if *name == role.name => true,
+                    (Some(me), Some(g)) => view.members.has_node(me, *g, Mode::Member),
+                    _ => false,
+                };
+                if roles.iter().zip(listed).filter(|&x| held(x)).count() >= 2 {
                     policy::exclusive((view.memberships)(), view.members, p, rule, role, roles, &mut exclusive_seen, &mut out);
                 }
             }

@@ -120,7 +120,7 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     let memberships = || -> &[Membership] { all_memberships.get_or_init(|| memberships(db, policy).clone()) };
     let all_depths: OnceCell<Arc<Depths>> = OnceCell::new();
     let depths = || -> &Depths { all_depths.get_or_init(|| depths(db, policy).clone()) };
-    let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, table_bits: Default::default() };
+    let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, table_bits: Default::default(), exclusive_nodes: Default::default() };
     Arc::new(own.roles.iter().flat_map(|f| role_rules::check(&view, f)).collect())
 }
 
