@@ -131,13 +131,14 @@ fn object_schema(o: &Object) -> Option<&str> {
 
 /// The schemas a `max schemas` limit counts over.
 pub fn known_schemas(model: &Model, catalog: Option<&Catalog>) -> BTreeSet<String> {
-    let mut out: BTreeSet<String> = model.schemas.iter().map(|s| s.name.clone()).collect();
-    out.extend(model.objects.iter().filter_map(|o| object_schema(&o.object)).map(str::to_string));
-    out.extend(model.grants.iter().filter_map(|g| object_schema(&g.object)).map(str::to_string));
+    // Borrowed first: most grants name a schema already seen.
+    let mut names: BTreeSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
+    names.extend(model.objects.iter().filter_map(|o| object_schema(&o.object)));
+    names.extend(model.grants.iter().filter_map(|g| object_schema(&g.object)));
     if let Some(c) = catalog {
-        out.extend(c.schemas.iter().map(|s| s.name.clone()));
+        names.extend(c.schemas.iter().map(|s| s.name.as_str()));
     }
-    out
+    names.into_iter().map(str::to_string).collect()
 }
 
 /// The inventory tables and views a limit on tables counts over (each once).

@@ -105,7 +105,7 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
 
 /// The `forbid grant … to public` rules over the grants to PUBLIC among `grants` (PUBLIC is
 /// not a role of any scope: the rule applies whatever `applies to` says).
-pub fn public_grants(policies: &[Policy], grants: &[ObjectGrant]) -> Vec<Diagnostic> {
+pub fn public_grants(policies: &[Policy], grants: &[std::sync::Arc<ObjectGrant>]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut rules: Vec<(&Policy, &Rule)> = policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
     rules.sort_by_key(|(_, r)| r.warn);
@@ -318,7 +318,7 @@ impl AdminRights {
 const ADMIN_ATTRIBUTES: [AttributeKind; 5] = [AttributeKind::Superuser, AttributeKind::Createrole, AttributeKind::Createdb, AttributeKind::Bypassrls, AttributeKind::Replication];
 
 pub fn admin_rights(model: &Model, role: &Role) -> AdminRights {
-    admin_rights_of(role, model.memberships.iter().enumerate(), model.grants.iter().enumerate())
+    admin_rights_of(role, model.memberships.iter().enumerate(), model.grants.iter().map(|g| &**g).enumerate())
 }
 
 /// [`admin_rights`] from some memberships and grants, numbered as the caller's [`Origins`]

@@ -23,6 +23,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::analysis::limits::{self, Limit, Origins, Tally, Unknown};
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
@@ -38,7 +39,7 @@ use crate::syntax::{FileId, Span};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleFacts {
     pub role: Role,
-    pub grants: Vec<ObjectGrant>,
+    pub grants: Vec<Arc<ObjectGrant>>,
     /// A hash of each grant's object, to find the grants on the same object quickly.
     pub object_hashes: Vec<u64>,
 }
@@ -88,7 +89,7 @@ pub struct Context {
     /// Declared schema owners: schema → (owner, index of the schema in the model, origin).
     pub schema_owners: BTreeMap<String, (String, usize, Span)>,
     /// Grants and revokes to PUBLIC.
-    pub public: Vec<ObjectGrant>,
+    pub public: Vec<Arc<ObjectGrant>>,
     /// Roles used other than by holding grants (W040): members, owners, creators, default
     /// privileges, `connect from`, policy rules.
     pub used: BTreeSet<String>,
@@ -150,37 +151,38 @@ impl Context {
 
 /// The names W040 takes as used, grants apart.
 fn used_names(model: &Model) -> BTreeSet<String> {
-    let mut used: BTreeSet<String> = BTreeSet::new();
+    // Borrowed first: most names are used many times.
+    let mut used: BTreeSet<&str> = BTreeSet::new();
     for m in &model.memberships {
         if m.member != m.role {
-            used.insert(m.role.clone());
+            used.insert(&m.role);
         }
-        used.insert(m.member.clone());
+        used.insert(&m.member);
     }
     for s in &model.schemas {
-        used.extend(s.owner.iter().cloned());
-        used.extend(s.creators.iter().cloned());
+        used.extend(s.owner.iter().map(String::as_str));
+        used.extend(s.creators.iter().map(String::as_str));
     }
     for d in &model.default_privileges {
-        used.insert(d.owner.clone());
+        used.insert(&d.owner);
         if let (Grantee::Role(r), false) = (&d.grantee, d.revoke) {
-            used.insert(r.clone());
+            used.insert(r);
         }
     }
-    used.extend(model.hba.iter().map(|h| h.role.clone()));
+    used.extend(model.hba.iter().map(|h| h.role.as_str()));
     for p in &model.policies {
         if let PolicyScope::Names(names) = &p.scope {
-            used.extend(names.iter().cloned());
+            used.extend(names.iter().map(String::as_str));
         }
         for r in &p.rules {
             match &r.kind {
-                RuleCheck::Exclusive(names) => used.extend(names.iter().map(|(n, _)| n.clone())),
-                RuleCheck::Forbid { except, .. } => used.extend(except.iter().cloned()),
+                RuleCheck::Exclusive(names) => used.extend(names.iter().map(|(n, _)| n.as_str())),
+                RuleCheck::Forbid { except, .. } => used.extend(except.iter().map(String::as_str)),
                 _ => {}
             }
         }
     }
-    used
+    used.into_iter().map(str::to_string).collect()
 }
 
 /// The chunks of a model: the roles in declaration order, [`CHUNK`] at a time, each with the
@@ -191,7 +193,7 @@ pub fn chunk(model: &Model, grants_of: &std::collections::HashMap<&str, Vec<usiz
     RoleChunk {
         roles: roles
             .map(|r| {
-                let grants: Vec<ObjectGrant> = grants_of.get(r.name.as_str()).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default();
+                let grants: Vec<Arc<ObjectGrant>> = grants_of.get(r.name.as_str()).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default();
                 let object_hashes = grants.iter().map(|g| object_hash(&g.object)).collect();
                 RoleFacts { role: r.clone(), grants, object_hashes }
             })
@@ -234,7 +236,7 @@ type Singles = Rc<[(usize, usize)]>;
 impl TableBits {
     /// The known tables a role's own single-table grants name: `(table, grant position)`,
     /// computed once per role.
-    fn singles(&self, ctx: &Context, role: &str, grants: &[ObjectGrant]) -> Singles {
+    fn singles(&self, ctx: &Context, role: &str, grants: &[Arc<ObjectGrant>]) -> Singles {
         if let Some(s) = self.singles.borrow().get(role) {
             return s.clone();
         }
@@ -243,7 +245,7 @@ impl TableBits {
         singles
     }
 
-    fn of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> Rc<[u64]> {
+    fn of(&self, ctx: &Context, role: Option<&str>, grants: &[Arc<ObjectGrant>]) -> Rc<[u64]> {
         match role {
             None => self.public.get_or_init(|| Self::compute(ctx, grants)).clone(),
             Some(r) => {
@@ -258,7 +260,7 @@ impl TableBits {
     }
 
     /// The known schemas a role's own grants give USAGE or CREATE on (`None`: PUBLIC).
-    fn schemas_of(&self, ctx: &Context, role: Option<&str>, grants: &[ObjectGrant]) -> Rc<[u64]> {
+    fn schemas_of(&self, ctx: &Context, role: Option<&str>, grants: &[Arc<ObjectGrant>]) -> Rc<[u64]> {
         let compute = || -> Rc<[u64]> {
             let mut bits = vec![0u64; ctx.known_schemas.len().div_ceil(64)];
             for g in grants.iter().filter(|g| !g.revoke && schema_bits(&g.privileges) != 0) {
@@ -283,7 +285,7 @@ impl TableBits {
         }
     }
 
-    fn compute(ctx: &Context, grants: &[ObjectGrant]) -> Rc<[u64]> {
+    fn compute(ctx: &Context, grants: &[Arc<ObjectGrant>]) -> Rc<[u64]> {
         let mut bits = vec![0u64; ctx.tables.len().div_ceil(64)];
         let mut set = |i: usize| bits[i / 64] |= 1 << (i % 64);
         for g in grants.iter().filter(|g| !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0) {
@@ -332,7 +334,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
         match &rule.kind {
             RuleCheck::Exclusive(roles) => {
                 // Most roles reach at most one of the roles: no chains to build then.
-                let held = |(&(ref name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
+                let held = |((name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
                     _ if *name == role.name => true,
                     (Some(me), Some(g)) => view.members.has_node(me, *g, Mode::Member),
                     _ => false,
@@ -442,15 +444,15 @@ impl<'a> Seen<'a> {
     fn grants(&self) -> &[(&'a ObjectGrant, usize)] {
         self.grants.get_or_init(|| {
             let view = self.view;
-            let mut grants: Vec<(&ObjectGrant, usize)> = self.facts.grants.iter().filter(|g| !g.revoke).map(|g| (g, 0)).collect();
+            let mut grants: Vec<(&ObjectGrant, usize)> = self.facts.grants.iter().filter(|g| !g.revoke).map(|g| (&**g, 0)).collect();
             let name = self.facts.role.name.as_str();
             for r in view.members.granted_roles(name, Mode::Usage) {
                 if let Some(f) = (view.facts)(r) {
                     let len = view.members.chain_len(name, r, Mode::Usage).unwrap_or(1);
-                    grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (g, len)));
+                    grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (&**g, len)));
                 }
             }
-            grants.extend(view.ctx.public.iter().filter(|g| !g.revoke).map(|g| (g, usize::MAX)));
+            grants.extend(view.ctx.public.iter().filter(|g| !g.revoke).map(|g| (&**g, usize::MAX)));
             grants
         })
     }
@@ -737,7 +739,7 @@ impl<'a> Seen<'a> {
                 _ => None,
             })
             .min_by_key(|(g, _)| (g.origin.file, g.origin.item, g.origin.start))
-            .map(|(g, schema)| (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)))
+            .map(|(g, schema)| (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(&**g)))
     }
 
     /// W040: a group role nobody is a member of and that holds nothing.
@@ -757,7 +759,7 @@ impl<'a> Seen<'a> {
     /// W042: direct grants that a role whose privileges this role has already gives.
     fn shadowed(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        let own: Vec<&ObjectGrant> = self.facts.grants.iter().filter(|g| !g.revoke).collect();
+        let own: Vec<&ObjectGrant> = self.facts.grants.iter().filter(|g| !g.revoke).map(|g| &**g).collect();
         if own.is_empty() {
             return out;
         }
@@ -769,7 +771,7 @@ impl<'a> Seen<'a> {
             .inherited()
             .flat_map(|f| f.grants.iter().zip(&f.object_hashes))
             .filter(|(h, hash)| !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object))
-            .map(|(h, _)| h)
+            .map(|(h, _)| &**h)
             .collect();
         inherited.sort_by_key(|h| (h.origin.file, h.origin.item, h.origin.start));
         for g in own {

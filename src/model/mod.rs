@@ -63,7 +63,8 @@ pub struct Model {
     pub external_roles: Vec<String>,
     pub schemas: Vec<Schema>,
     pub memberships: Vec<Membership>,
-    pub grants: Vec<ObjectGrant>,
+    /// Shared, so that the analysis can hand grants to per-role queries without copying them.
+    pub grants: Vec<std::sync::Arc<ObjectGrant>>,
     pub default_privileges: Vec<DefaultPrivilege>,
     pub hba: Vec<HbaRule>,
     pub objects: Vec<InventoryObject>,

@@ -16,7 +16,7 @@ impl<'a> Resolver<'a> {
                     _ => continue,
                 };
                 if let Some(grant) = self.grant(g, &env, Grantee::Public, revoke, stmt.span) {
-                    self.model.grants.push(grant);
+                    self.model.grants.push(std::sync::Arc::new(grant));
                 }
             }
         }
@@ -30,7 +30,7 @@ impl<'a> Resolver<'a> {
                     },
                 };
                 if let Some(grant) = self.grant(grant, &env, grantee, false, span) {
-                    self.model.grants.push(grant);
+                    self.model.grants.push(std::sync::Arc::new(grant));
                 }
             }
         }

@@ -67,7 +67,7 @@ impl<'a> Resolver<'a> {
         self.redundant_statements(decl, &self.roles[i].env.clone(), &name);
         self.model.roles.push(role);
         self.model.memberships.extend(memberships);
-        self.model.grants.extend(grants);
+        self.model.grants.extend(grants.into_iter().map(std::sync::Arc::new));
     }
 
     /// W004 for a membership or privilege that a role's own body states twice.
