@@ -62,9 +62,11 @@ pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<R
     Ok(Some(ws.resolved()))
 }
 
-/// The plan for a live state: the policy's roles plus `--manage` globs are in scope.
+/// The plan for a live state: the policy's roles plus the `manage roles matching` and
+/// `--manage` globs are in scope.
 pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<ChangePlan, String> {
-    let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), manage, &state.current_user)?;
+    let globs: Vec<String> = model.managed_globs.iter().chain(manage).cloned().collect();
+    let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &globs, &state.current_user)?;
     Ok(crate::live::diff(model, state, &scope))
 }
 
