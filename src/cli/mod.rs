@@ -5,6 +5,7 @@ mod build;
 pub(crate) mod explain;
 mod fmt;
 mod graph;
+mod import;
 mod lint;
 mod lsp;
 mod plan;
@@ -50,6 +51,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Make a live database match the policy: the plan in one transaction, recorded in rolec.ledger
     Apply(apply::ApplyArgs),
+    /// Write the policy (*.role files) that describes a live database's roles and privileges
+    Import(import::ImportArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -92,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Snapshot(args) => snapshot::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Apply(args) => apply::run(args),
+        Command::Import(args) => import::run(args),
     };
     match result {
         Ok(code) => code,

@@ -16,6 +16,7 @@
 pub mod apply;
 pub mod connect;
 pub mod diff;
+pub mod import;
 pub mod introspect;
 pub mod scope;
 pub mod state;
