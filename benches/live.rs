@@ -18,7 +18,8 @@
 //!
 //! Targets: plan under 2 s; apply within 1.3× of psql. Run with `cargo bench --bench live`
 //! (needs PostgreSQL binaries as the tests do: `ROLEC_PG_BIN`, and `psql` on PATH);
-//! `-- --runs N` changes the number of runs (default 5 for plans, 3 for applies).
+//! `-- --runs N` changes the number of runs (default 5 for plans, 3 for applies);
+//! `-- --plan-only` stops after the plans against the empty database (for profiling).
 
 #[path = "../tests/support/pg.rs"]
 #[allow(dead_code)]
@@ -83,7 +84,7 @@ fn setup_sql() -> String {
 fn policy() -> (Vec<(String, String)>, usize) {
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut grants = 0;
-    let mut grant = |rng: &mut Rng, out: &mut String| {
+    let grant = |rng: &mut Rng, out: &mut String| {
         let s = rng.below(SCHEMAS);
         match rng.below(10) {
             0..=5 => {
@@ -173,13 +174,15 @@ fn plan(pg: &PgCluster, resolved: &Resolved) -> (Duration, Duration, rolec::live
 
 fn main() {
     let mut runs = 5;
+    let mut plan_only = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         if a == "--runs" {
             runs = args.next().and_then(|n| n.parse().ok()).unwrap_or(runs);
         }
+        plan_only |= a == "--plan-only";
     }
-    let apply_runs = runs.min(3).max(1);
+    let apply_runs = runs.clamp(1, 3);
     let setup = setup_sql();
     let (files, grants) = policy();
 
@@ -212,6 +215,10 @@ fn main() {
     }
     let script = format!("{}\n", statements.join("\n"));
     println!("plan, empty database:  median {} ({} statements; last run: introspection {}, diff {})", secs(median(empty.clone())), statements.len(), secs(breakdown[runs - 1].0), secs(breakdown[runs - 1].1));
+
+    if plan_only {
+        return;
+    }
 
     // 3. apply from empty, each on a fresh database.
     let mut applies = Vec::new();
