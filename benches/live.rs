@@ -244,12 +244,14 @@ fn main() {
     // 2. plan against the converged database.
     let converged = converged_pg.expect("an applied database");
     let mut conv = Vec::new();
+    let mut last = (Duration::ZERO, Duration::ZERO);
     for _ in 0..runs {
         let (i, d, p) = plan(&converged, &resolved);
         assert!(p.is_empty(), "the plan after apply is not empty: {:?}", p.changes.iter().take(5).collect::<Vec<_>>());
         conv.push(i + d);
+        last = (i, d);
     }
-    println!("plan, converged:       median {}", secs(median(conv.clone())));
+    println!("plan, converged:       median {} (last run: introspection {}, diff {})", secs(median(conv.clone())), secs(last.0), secs(last.1));
     drop(converged);
 
     // 4. psql -1 -f with the same statements on a fresh database.

@@ -467,7 +467,10 @@ impl Differ<'_> {
                 Grantee::Role(_) => continue,
             };
             for (key, privs) in self.expand_object(&g.object, &g.privileges, &objects, &routines) {
-                mentioned.insert((key.clone(), grantee.clone()));
+                if grantee.is_none() {
+                    // Managed grantees are compared whole; PUBLIC only where mentioned.
+                    mentioned.insert((key.clone(), None));
+                }
                 if g.revoke {
                     revoked.entry((key, grantee.clone())).or_default().extend(privs);
                 } else {
@@ -478,7 +481,7 @@ impl Differ<'_> {
                 }
             }
         }
-        let keys: BTreeSet<(Key, Option<String>)> = want.keys().chain(have.keys()).chain(revoked.keys()).cloned().collect();
+        let keys: BTreeSet<&(Key, Option<String>)> = want.keys().chain(have.keys()).chain(revoked.keys()).collect();
         // Statements as (head, tail, privileges, columns): the same change to several columns
         // of a table is one statement.
         // (statements, index of the column statements by (head, tail, privileges))
@@ -497,21 +500,21 @@ impl Differ<'_> {
         };
         let empty = BTreeMap::new();
         for k in keys {
-            let (key, grantee) = &k;
+            let (key, grantee) = k;
             let managed = match grantee {
                 Some(r) => self.scope.manages(r),
                 None => false,
             };
-            let h = have.get(&k).unwrap_or(&empty);
+            let h = have.get(k).unwrap_or(&empty);
             // PUBLIC is not managed as a whole: only what the policy says about it changes.
             let w: BTreeMap<String, bool> = if managed {
-                want.get(&k).cloned().unwrap_or_default()
-            } else if mentioned.contains(&k) {
+                want.get(k).cloned().unwrap_or_default()
+            } else if mentioned.contains(k) {
                 let mut w = h.clone();
-                for (p, o) in want.get(&k).unwrap_or(&empty) {
+                for (p, o) in want.get(k).unwrap_or(&empty) {
                     w.insert(p.clone(), *o || h.get(p).copied().unwrap_or(false));
                 }
-                for p in revoked.get(&k).into_iter().flatten() {
+                for p in revoked.get(k).into_iter().flatten() {
                     w.remove(p);
                 }
                 w
