@@ -18,7 +18,7 @@
 //!
 //! Targets: plan under 2 s; apply within 1.3× of psql. Run with `cargo bench --bench live`
 //! (needs PostgreSQL binaries as the tests do: `ROLEC_PG_BIN`, and `psql` on PATH);
-//! `-- --runs N` changes the number of runs (default 5 for plans, 3 for applies);
+//! `-- --runs N` changes the number of runs (default 5; at most 5 applies and psql runs);
 //! `-- --plan-only` stops after the plans against the empty database (for profiling).
 
 #[path = "../tests/support/pg.rs"]
@@ -182,7 +182,7 @@ fn main() {
         }
         plan_only |= a == "--plan-only";
     }
-    let apply_runs = runs.clamp(1, 3);
+    let apply_runs = runs.clamp(1, 5);
     let setup = setup_sql();
     let (files, grants) = policy();
 
@@ -220,10 +220,15 @@ fn main() {
         return;
     }
 
-    // 3. apply from empty, each on a fresh database.
+    // 3. and 4., alternating (the machine's load changes over time): apply from empty, and
+    // psql -1 -f with the same statements, each on a fresh database.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.sql");
+    std::fs::write(&path, &script).unwrap();
     let mut applies = Vec::new();
+    let mut psql = Vec::new();
     let mut converged_pg = None;
-    for run in 0..apply_runs {
+    for _ in 0..apply_runs {
         let db = fresh(&setup);
         let t = Instant::now();
         let mut conn = rolec::live::connect(&db.conn_str(DB), &|_| None).unwrap();
@@ -234,12 +239,24 @@ fn main() {
         rolec::live::apply::apply(&mut conn, &plan_for, &plan.hash(), false, &|_| None).expect("apply");
         applies.push(t.elapsed());
         drop(conn);
-        if run == apply_runs - 1 {
-            converged_pg = Some(db);
-        }
+        converged_pg = Some(db);
+
+        let db = fresh(&setup);
+        let t = Instant::now();
+        let out = Command::new("psql")
+            .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f"])
+            .arg(&path)
+            .arg(db.conn_str(DB))
+            .output()
+            .expect("psql on PATH");
+        psql.push(t.elapsed());
+        assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let apply_median = median(applies);
-    println!("apply from empty:      median {} ({apply_runs} runs)", secs(apply_median));
+    let apply_median = median(applies.clone());
+    let psql_median = median(psql.clone());
+    let list = |v: &[Duration]| v.iter().map(|d| format!("{:.2}", d.as_secs_f64())).collect::<Vec<_>>().join(" ");
+    println!("apply from empty:      median {} (runs: {} s)", secs(apply_median), list(&applies));
+    println!("psql -1 -f:            median {} (runs: {} s)", secs(psql_median), list(&psql));
 
     // 2. plan against the converged database.
     let converged = converged_pg.expect("an applied database");
@@ -253,26 +270,6 @@ fn main() {
     }
     println!("plan, converged:       median {} (last run: introspection {}, diff {})", secs(median(conv.clone())), secs(last.0), secs(last.1));
     drop(converged);
-
-    // 4. psql -1 -f with the same statements on a fresh database.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("plan.sql");
-    std::fs::write(&path, &script).unwrap();
-    let mut psql = Vec::new();
-    for _ in 0..apply_runs {
-        let db = fresh(&setup);
-        let t = Instant::now();
-        let out = Command::new("psql")
-            .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f"])
-            .arg(&path)
-            .arg(db.conn_str(DB))
-            .output()
-            .expect("psql on PATH");
-        psql.push(t.elapsed());
-        assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let psql_median = median(psql);
-    println!("psql -1 -f:            median {} ({apply_runs} runs)", secs(psql_median));
     let ratio = apply_median.as_secs_f64() / psql_median.as_secs_f64();
     let (pe, pc) = (median(empty), median(conv));
     println!(
