@@ -259,7 +259,8 @@ impl<'a> Importer<'a> {
                 }
                 let revokes: Vec<String> = base.keys().filter(|p| !have.contains_key(*p) && !acl.get(g).is_some_and(|a| a.contains_key(*p))).map(|p| p.to_ascii_lowercase()).collect();
                 if !revokes.is_empty() {
-                    lines.push(format!("revoke {} on {kind} from {to}", revokes.join(", ")));
+                    let what = if revokes.len() > 1 && revokes.len() == base.len() { "all".to_string() } else { revokes.join(", ") };
+                    lines.push(format!("revoke {what} on {kind} from {to}"));
                 }
             }
             if !lines.is_empty() {
