@@ -123,6 +123,12 @@ fn import_with_manage_globs_keeps_the_scope() {
     assert!(imported.contains("manage roles matching \"app_*\""), "{imported}");
     assert!(imported.contains("external role") && imported.contains("readers"), "{imported}");
     assert!(!imported.contains("role other"), "{imported}");
+    // Without -o the files are printed; a malformed glob is a usage error.
+    let conn = pg.conn_str(DB);
+    let out = rolec(&["import", "--db", &conn, "--manage", "app_*"], &[]);
+    let printed = text(&out.stdout);
+    assert!(out.status.success() && printed.contains("// ---- groups.role") && printed.contains("role app_a {"), "{printed}");
+    assert_eq!(rolec(&["import", "--db", &conn, "--manage", "app_["], &[]).status.code(), Some(2));
 
     // The statement alone (no --manage flag) puts undeclared matching roles in scope: a new
     // app_ role not in the policy is dropped, `other` is left alone.
