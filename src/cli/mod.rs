@@ -6,6 +6,7 @@ mod check;
 pub(crate) mod explain;
 mod fmt;
 mod graph;
+mod import;
 mod lint;
 mod lsp;
 mod migrate;
@@ -56,6 +57,8 @@ enum Command {
     Check(check::CheckArgs),
     /// The migration between two versions of a policy (up and down SQL; flyway, sqitch, dbmate, golang-migrate)
     Diff(migrate::DiffArgs),
+    /// Write the policy (*.role files) that describes a live database's roles and privileges
+    Import(import::ImportArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::run(args),
         Command::Check(args) => check::run(args),
         Command::Diff(args) => migrate::run(args),
+        Command::Import(args) => import::run(args),
     };
     match result {
         Ok(code) => code,

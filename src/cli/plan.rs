@@ -65,7 +65,8 @@ pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<R
     Ok(Some(ws.resolved()))
 }
 
-/// The plan for a live state: the policy's roles plus `--manage` globs are in scope.
+/// The plan for a live state: the policy's roles plus the `manage roles matching` and
+/// `--manage` globs are in scope.
 #[allow(dead_code)] // for callers that never drop with a successor
 pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<ChangePlan, String> {
     diff_with(model, state, manage, None)
@@ -73,7 +74,8 @@ pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<C
 
 /// The managed scope of a policy on a live state (`--manage` globs, `--successor`).
 pub fn scope_for(model: &Model, state: &LiveState, manage: &[String], successor: Option<&str>) -> Result<Scope, String> {
-    let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), manage, &state.current_user)?;
+    let globs: Vec<String> = model.managed_globs.iter().chain(manage).cloned().collect();
+    let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &globs, &state.current_user)?;
     if let Some(s) = successor {
         if scope.is_undeclared(s) {
             return Err(format!("`--successor {s}`: that role is to be dropped"));

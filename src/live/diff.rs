@@ -12,7 +12,7 @@
 //! drop roles. Memberships are revoked before they are granted so that turning an edge
 //! around never makes a cycle; a plan runs in one transaction, so nobody sees the gap.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -220,7 +220,9 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
 
 fn run(model: &Model, live: &LiveState, scope: &Scope, audit: bool) -> Audit {
     let desired = if audit { live.clone() } else { LiveState::default() };
-    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default(), audit, findings: Vec::new(), desired, wanted_roles: BTreeMap::new() };
+    let live_roles = live.roles.iter().map(|r| (r.name.as_str(), r)).collect();
+    let model_roles = model.roles.iter().map(|r| (r.name.as_str(), r)).collect();
+    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default(), audit, findings: Vec::new(), desired, wanted_roles: BTreeMap::new(), live_roles, model_roles };
     d.roles();
     d.memberships();
     d.default_privileges();
@@ -246,6 +248,9 @@ struct Differ<'a> {
     desired: LiveState,
     /// The roles of the policy in scope as the plan leaves them (merged into `desired`).
     wanted_roles: BTreeMap<String, LiveRole>,
+    /// Indexes by name (thousands of roles).
+    live_roles: HashMap<&'a str, &'a LiveRole>,
+    model_roles: HashMap<&'a str, &'a Role>,
 }
 
 /// A privilege set as a check shows it: `INSERT (grantable), SELECT`, or `none`.
@@ -377,7 +382,7 @@ impl Differ<'_> {
         let (model, scope) = (self.model, self.scope);
         for role in model.roles.iter().filter(|r| scope.manages(&r.name)) {
             let name = ident(&role.name);
-            let live = self.live.role(&role.name);
+            let live = self.live_roles.get(role.name.as_str()).copied();
             let mut options = Vec::new();
             for (kind, default, on, off) in ATTRIBUTES {
                 let want = wanted_attribute(role, kind, default);
@@ -485,7 +490,7 @@ impl Differ<'_> {
         // Wanted (role, member) → (admin, inherit, set), for members in scope.
         let mut want: BTreeMap<(String, String), (bool, bool, bool)> = BTreeMap::new();
         for m in self.model.memberships.iter().filter(|m| m.active && self.scope.manages(&m.member)) {
-            let member_inherit = self.model.roles.iter().find(|r| r.name == m.member).map(|r| wanted_attribute(r, AttributeKind::Inherit, true)).unwrap_or(true);
+            let member_inherit = self.model_roles.get(m.member.as_str()).map(|r| wanted_attribute(r, AttributeKind::Inherit, true)).unwrap_or(true);
             let e = want.entry((m.role.clone(), m.member.clone())).or_insert((false, m.inherit.unwrap_or(member_inherit), m.set.unwrap_or(true)));
             e.0 |= m.admin;
         }
@@ -606,7 +611,7 @@ impl Differ<'_> {
     }
 
     fn dropped(&self, role: &str) -> bool {
-        self.scope.is_undeclared(role) && self.live.role(role).is_some()
+        self.scope.is_undeclared(role) && self.live_roles.contains_key(role)
     }
 
     // ---- default privileges ------------------------------------------------------------------
@@ -736,14 +741,22 @@ impl Differ<'_> {
         let mut want: BTreeMap<(Key, Option<String>), BTreeMap<String, bool>> = BTreeMap::new();
         let mut mentioned: BTreeSet<(Key, Option<String>)> = BTreeSet::new();
         let mut revoked: BTreeMap<(Key, Option<String>), BTreeSet<String>> = BTreeMap::new();
+        // Routines by (schema, name, normalized argument types), for grants that name one.
+        let mut routines: HashMap<(&str, &str, Vec<String>), &Key> = HashMap::new();
+        for k in objects.keys().filter(|k| k.kind == KeyKind::Routine) {
+            routines.entry((k.schema.as_deref().unwrap_or_default(), k.name.as_str(), k.args.iter().map(|a| normalize_type(a)).collect())).or_insert(k);
+        }
         for g in &self.model.grants {
             let grantee = match &g.grantee {
                 Grantee::Public => None,
                 Grantee::Role(r) if self.scope.manages(r) => Some(r.clone()),
                 Grantee::Role(_) => continue,
             };
-            for (key, privs) in self.expand_object(&g.object, &g.privileges, &objects) {
-                mentioned.insert((key.clone(), grantee.clone()));
+            for (key, privs) in self.expand_object(&g.object, &g.privileges, &objects, &routines) {
+                if grantee.is_none() {
+                    // Managed grantees are compared whole; PUBLIC only where mentioned.
+                    mentioned.insert((key.clone(), None));
+                }
                 if g.revoke {
                     revoked.entry((key, grantee.clone())).or_default().extend(privs);
                 } else {
@@ -754,37 +767,41 @@ impl Differ<'_> {
                 }
             }
         }
-        let keys: BTreeSet<(Key, Option<String>)> = want.keys().chain(have.keys()).chain(revoked.keys()).cloned().collect();
+        let keys: BTreeSet<&(Key, Option<String>)> = want.keys().chain(have.keys()).chain(revoked.keys()).collect();
         // Statements as (head, tail, privileges, columns): the same change to several columns
         // of a table is one statement.
-        type Pending = Vec<(String, String, Vec<String>, Vec<String>)>;
-        let mut grants: Pending = Vec::new();
-        let mut revokes: Pending = Vec::new();
-        let add = |list: &mut Pending, (head, tail, privs): (String, String, Vec<String>), column: Option<String>| match column {
+        // (statements, index of the column statements by (head, tail, privileges))
+        type Pending = (Vec<(String, String, Vec<String>, Vec<String>)>, HashMap<(String, String, Vec<String>), usize>);
+        let mut grants: Pending = Default::default();
+        let mut revokes: Pending = Default::default();
+        let add = |(list, index): &mut Pending, (head, tail, privs): (String, String, Vec<String>), column: Option<String>| match column {
             None => list.push((head, tail, privs, Vec::new())),
-            Some(c) => match list.iter_mut().find(|(h, t, p, cols)| *h == head && *t == tail && *p == privs && !cols.is_empty()) {
-                Some(entry) => entry.3.push(c),
-                None => list.push((head, tail, privs, vec![c])),
+            Some(c) => match index.get(&(head.clone(), tail.clone(), privs.clone())) {
+                Some(&i) => list[i].3.push(c),
+                None => {
+                    index.insert((head.clone(), tail.clone(), privs.clone()), list.len());
+                    list.push((head, tail, privs, vec![c]));
+                }
             },
         };
         let empty = BTreeMap::new();
         let mut result: BTreeMap<(Key, Option<String>), BTreeMap<String, bool>> = BTreeMap::new();
         for k in keys {
-            let (key, grantee) = &k;
+            let (key, grantee) = k;
             let managed = match grantee {
                 Some(r) => self.scope.manages(r),
                 None => false,
             };
-            let h = have.get(&k).unwrap_or(&empty);
+            let h = have.get(k).unwrap_or(&empty);
             // PUBLIC is not managed as a whole: only what the policy says about it changes.
             let w: BTreeMap<String, bool> = if managed {
-                want.get(&k).cloned().unwrap_or_default()
-            } else if mentioned.contains(&k) {
+                want.get(k).cloned().unwrap_or_default()
+            } else if mentioned.contains(k) {
                 let mut w = h.clone();
-                for (p, o) in want.get(&k).unwrap_or(&empty) {
+                for (p, o) in want.get(k).unwrap_or(&empty) {
                     w.insert(p.clone(), *o || h.get(p).copied().unwrap_or(false));
                 }
-                for p in revoked.get(&k).into_iter().flatten() {
+                for p in revoked.get(k).into_iter().flatten() {
                     w.remove(p);
                 }
                 w
@@ -806,7 +823,7 @@ impl Differ<'_> {
                 add(&mut revokes, (format!("REVOKE {}", if option_only { "GRANT OPTION FOR " } else { "" }), format!(" ON {on} FROM {to};"), privs), key.column.clone());
             }
         }
-        for (head, tail, privs, columns) in grants.into_iter().chain(revokes) {
+        for (head, tail, privs, columns) in grants.0.into_iter().chain(revokes.0) {
             let list = if columns.is_empty() {
                 privs.join(", ")
             } else {
@@ -830,7 +847,7 @@ impl Differ<'_> {
     }
 
     /// The objects a grant target stands for, each with its privileges spelled out.
-    fn expand_object(&self, object: &Object, privileges: &[Privilege], live: &BTreeMap<Key, LiveObject>) -> Vec<(Key, Vec<String>)> {
+    fn expand_object(&self, object: &Object, privileges: &[Privilege], live: &BTreeMap<Key, LiveObject>, routines: &HashMap<(&str, &str, Vec<String>), &Key>) -> Vec<(Key, Vec<String>)> {
         let major = self.major;
         let one = |key: Key| {
             let privs = expand(privileges, key.kind.privileges(major));
@@ -846,10 +863,9 @@ impl Differ<'_> {
             Object::Routine { schema, name, args } => {
                 let args: Vec<String> = args.iter().map(|a| normalize_type(a)).collect();
                 // Prefer the live spelling of the argument types.
-                let key = live
-                    .keys()
-                    .find(|k| k.kind == KeyKind::Routine && k.schema.as_deref() == Some(schema) && k.name == *name && k.args.iter().map(|a| normalize_type(a)).collect::<Vec<_>>() == args)
-                    .cloned()
+                let key = routines
+                    .get(&(schema.as_str(), name.as_str(), args.clone()))
+                    .map(|k| (*k).clone())
                     .unwrap_or(Key { kind: KeyKind::Routine, schema: Some(schema.clone()), name: name.clone(), args, column: None });
                 one(key)
             }

@@ -19,6 +19,7 @@ pub mod apply;
 pub mod connect;
 pub mod desired;
 pub mod diff;
+pub mod import;
 pub mod introspect;
 pub mod scope;
 pub mod state;

@@ -14,7 +14,7 @@ use crate::syntax::ast::Privilege;
 use crate::syntax::names::{Globals, Symbol};
 
 const ITEM_KEYWORDS: &[&str] = &[
-    "role", "user", "template", "let", "for", "import", "external role", "schema", "table", "view", "sequence", "function", "defaults for role", "public", "policy", "grant",
+    "role", "user", "template", "let", "for", "import", "external role", "schema", "table", "view", "sequence", "function", "defaults for role", "public", "policy", "grant", "manage roles matching",
 ];
 const ROLE_KEYWORDS: &[&str] = &[
     "member of", "without member of", "grant", "revoke", "set", "comment", "tags", "use", "password secret", "password scram", "connection limit", "valid until",

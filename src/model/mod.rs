@@ -61,6 +61,9 @@ pub struct Model {
     pub roles: Vec<Role>,
     /// Roles that exist already and are only referenced (`external role`).
     pub external_roles: Vec<String>,
+    /// `manage roles matching "glob"`: existing roles plan/apply also manage (valid globs,
+    /// in declaration order).
+    pub managed_globs: Vec<String>,
     pub schemas: Vec<Schema>,
     pub memberships: Vec<Membership>,
     /// Shared, so that the analysis can hand grants to per-role queries without copying them.

@@ -49,6 +49,8 @@ pub enum ItemKind {
     For(ForLoop),
     Import(Import),
     External(Vec<Name>),
+    /// `manage roles matching "glob", …`: existing roles plan/apply manage.
+    Manage(Vec<Template>),
     Schema(SchemaDecl),
     Object(ObjectDecl),
     Defaults(DefaultsBlock),

@@ -152,7 +152,7 @@ impl Walker<'_> {
                 self.scoped([(f.var.text.clone(), f.var.span)], |w| f.items.iter().for_each(|i| w.item(i)));
             }
             ItemKind::Import(Import::Path(p)) => self.push(Symbol::Import(p.clone()), item.span, false),
-            ItemKind::Import(Import::Std(_)) | ItemKind::Error => {}
+            ItemKind::Import(Import::Std(_)) | ItemKind::Manage(_) | ItemKind::Error => {}
             ItemKind::External(names) => names.iter().for_each(|n| self.name(n, NameOf::Role, true)),
             ItemKind::Schema(d) => {
                 self.name(&d.name, NameOf::Schema, true);

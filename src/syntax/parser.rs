@@ -248,6 +248,7 @@ impl Builder<'_> {
                 }
             }
             Rule::external_item => ItemKind::External(inner(p).skip(2).map(|n| self.name(n)).collect()),
+            Rule::manage_item => ItemKind::Manage(inner(p).skip(3).map(|s| self.template(s)).collect()),
             Rule::schema_item => {
                 let mut docs = Vec::new();
                 let mut name = None;

@@ -223,6 +223,25 @@ impl<'a> Resolver<'a> {
                     self.externals.entry(name).or_insert(n.span);
                 }
             }
+            ItemKind::Manage(globs) => {
+                for t in globs {
+                    let Some(glob) = self.interpolate(t, env) else { continue };
+                    match globset::Glob::new(&glob) {
+                        Ok(_) if !glob.is_empty() => {
+                            if !self.model.managed_globs.contains(&glob) {
+                                self.model.managed_globs.push(glob);
+                            }
+                        }
+                        Ok(_) => self.error(Diagnostic::new(Code::InvalidValue, t.span, "an empty glob matches no role").label("empty").help("write a glob over role names such as `\"app_*\"`")),
+                        Err(e) => {
+                            let d = Diagnostic::new(Code::InvalidValue, t.span, format!("`{glob}` is not a valid glob: {}", e.kind()))
+                                .label("malformed glob")
+                                .help("`*` matches any run of characters, `?` one character and `[abc]` one of a set");
+                            self.error(d);
+                        }
+                    }
+                }
+            }
             ItemKind::Schema(decl) => self.schemas.push((decl, env.clone(), decl.name.span)),
             ItemKind::Object(decl) => self.objects.push((decl, env.clone())),
             ItemKind::Defaults(block) => self.defaults.push((block, env.clone())),

@@ -1,0 +1,523 @@
+//! `rolec import`: the policy that describes a live database, so that `rolec plan` against the
+//! same database shows no change.
+//!
+//! The files are factored for reading: `groups.role` (roles without LOGIN), `users.role` (roles
+//! with LOGIN), each in dependency order (a role after the roles it is a member of), and
+//! `schemas.role` (the `manage` globs, `external role`s, schemas with their owners, default
+//! privileges and what PUBLIC may do). Everything is run through the formatter.
+//!
+//! Exactness: every statement is chosen so that the model it resolves to makes [`super::diff`]
+//! empty. Object privileges become `… in schema S` only where the grantee has those privileges
+//! on every object of the kind in S *and* the default privileges the bulk grant implies for the
+//! schema's owner exist already; the rest stays per object. Passwords are never read: a LOGIN
+//! role gets a placeholder comment.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::scope::Scope;
+use super::state::{LiveObject, LiveState};
+
+/// One file of the imported policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportedFile {
+    pub name: String,
+    pub text: String,
+}
+
+/// privilege → grantable
+type Privs = BTreeMap<String, bool>;
+
+/// The policy for `state`: the roles matching `globs` (every role when there is none), minus
+/// `postgres`, `pg_*` roles and the connecting role. An invalid glob is an error.
+pub fn import(state: &LiveState, globs: &[String]) -> Result<Vec<ImportedFile>, String> {
+    let patterns = if globs.is_empty() { vec!["*".to_string()] } else { globs.to_vec() };
+    let scope = Scope::new([], [], &patterns, &state.current_user)?;
+    Importer::new(state, scope, globs).run()
+}
+
+struct Importer<'a> {
+    state: &'a LiveState,
+    scope: Scope,
+    globs: &'a [String],
+    major: u32,
+    /// Roles referenced that the policy must declare `external`.
+    referenced: BTreeSet<String>,
+}
+
+/// grantee (`None`: PUBLIC) → privileges
+type GranteeAcl = BTreeMap<Option<String>, Privs>;
+
+/// Object privileges of one grantee, per object.
+type Acl = BTreeMap<LiveObject, Privs>;
+
+impl<'a> Importer<'a> {
+    fn new(state: &'a LiveState, scope: Scope, globs: &'a [String]) -> Importer<'a> {
+        Importer { state, scope, globs, major: state.major(), referenced: BTreeSet::new() }
+    }
+
+    fn in_scope(&self, role: &str) -> bool {
+        self.scope.manages(role) && self.state.role(role).is_some()
+    }
+
+    /// A role name as the policy writes it; out-of-scope roles become `external`.
+    fn role_ref(&mut self, role: &str) -> String {
+        if !self.in_scope(role) && !role.starts_with("pg_") {
+            self.referenced.insert(role.to_string());
+        }
+        name(role)
+    }
+
+    fn run(mut self) -> Result<Vec<ImportedFile>, String> {
+        let state = self.state;
+        // Object privileges the owner granted to others (what the diff compares).
+        let mut acls: BTreeMap<Option<String>, Acl> = BTreeMap::new();
+        let mut objects: BTreeMap<LiveObject, String> = BTreeMap::new();
+        for p in &state.privileges {
+            objects.entry(p.object.clone()).or_insert_with(|| p.owner.clone());
+            if p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner {
+                continue;
+            }
+            if let Some(g) = &p.grantee {
+                if !self.in_scope(g) {
+                    continue;
+                }
+            }
+            let e = acls.entry(p.grantee.clone()).or_default().entry(p.object.clone()).or_default().entry(p.privilege.clone()).or_insert(false);
+            *e |= p.grantable;
+        }
+        let schema_owner: BTreeMap<&str, &str> = state.schemas.iter().filter_map(|s| Some((s.name.as_str(), s.owner.as_deref()?))).collect();
+        let live_defaults: BTreeMap<(String, Option<String>, String), GranteeAcl> = state
+            .default_privileges
+            .iter()
+            .map(|d| {
+                let mut acl: BTreeMap<Option<String>, Privs> = BTreeMap::new();
+                for item in &d.acl {
+                    *acl.entry(item.grantee.clone()).or_default().entry(item.privilege.clone()).or_insert(false) |= item.grantable;
+                }
+                ((d.owner.clone(), d.schema.clone(), d.kind.clone()), acl)
+            })
+            .collect();
+
+        // Bulk grants, and the default privileges they imply (left out of `defaults`).
+        let mut implied: BTreeMap<(String, String, String, String), Privs> = BTreeMap::new();
+        let mut bulk: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (grantee, acl) in acls.iter_mut() {
+            let Some(grantee) = grantee else { continue };
+            for (kind, default_kind) in [("tables", "tables"), ("sequences", "sequences"), ("functions", "functions")] {
+                let mut by_schema: BTreeMap<&str, Vec<&LiveObject>> = BTreeMap::new();
+                for o in objects.keys() {
+                    if let Some(s) = bulk_schema(o, kind) {
+                        by_schema.entry(s).or_default().push(o);
+                    }
+                }
+                for (schema, objs) in by_schema {
+                    let Some(owner) = schema_owner.get(schema).copied() else { continue };
+                    if owner == grantee {
+                        continue;
+                    }
+                    // Privileges on every object, and those grantable on every object.
+                    let mut common: Option<Privs> = None;
+                    for o in &objs {
+                        let have = acl.get(*o).cloned().unwrap_or_default();
+                        common = Some(match common {
+                            None => have,
+                            Some(c) => c.into_iter().filter_map(|(p, g)| have.get(&p).map(|h| (p, g && *h))).collect(),
+                        });
+                    }
+                    let Some(common) = common else { continue };
+                    // Only what the owner's default privileges in the schema already give.
+                    let defaults = live_defaults.get(&(owner.to_string(), Some(schema.to_string()), default_kind.to_string())).and_then(|a| a.get(&Some(grantee.clone())));
+                    let factored: Privs = common
+                        .into_iter()
+                        .filter_map(|(p, g)| {
+                            let d = *defaults?.get(&p)?;
+                            Some((p, g && d))
+                        })
+                        .collect();
+                    if factored.is_empty() {
+                        continue;
+                    }
+                    for o in &objs {
+                        if let Some(have) = acl.get_mut(*o) {
+                            have.retain(|p, g| match factored.get(p) {
+                                Some(f) => *g && !*f,
+                                None => true,
+                            });
+                        }
+                    }
+                    for (privs, option) in split(&factored) {
+                        bulk.entry(grantee.clone()).or_default().push(format!("grant {} on {kind} in schema {}{}", privs, object_name(schema), if option { " with grant option" } else { "" }));
+                    }
+                    implied.insert((owner.to_string(), schema.to_string(), default_kind.to_string(), grantee.clone()), factored);
+                }
+            }
+            acl.retain(|_, p| !p.is_empty());
+        }
+
+        // Roles.
+        let roles: Vec<&super::state::LiveRole> = state.roles.iter().filter(|r| self.in_scope(&r.name)).collect();
+        let mut memberships: BTreeMap<&str, BTreeMap<&str, (bool, bool, bool)>> = BTreeMap::new();
+        for m in &state.memberships {
+            if !self.in_scope(&m.member) {
+                continue;
+            }
+            memberships.entry(m.member.as_str()).or_default().entry(m.role.as_str()).and_modify(|e| e.0 |= m.admin).or_insert((m.admin, m.inherit, m.set));
+        }
+        let order = dependency_order(&roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), &memberships);
+        let mut groups = String::new();
+        let mut users = String::new();
+        for role_name in order {
+            let Some(role) = state.role(role_name) else { continue };
+            let mut body: Vec<String> = Vec::new();
+            for (flag, word) in [(role.superuser, "superuser"), (role.createdb, "createdb"), (role.createrole, "createrole"), (role.replication, "replication"), (role.bypassrls, "bypassrls"), (!role.inherit, "noinherit")] {
+                if flag {
+                    body.push(word.to_string());
+                }
+            }
+            if role.connection_limit != -1 {
+                body.push(format!("connection limit {}", role.connection_limit));
+            }
+            if let Some(v) = &role.valid_until {
+                body.push(format!("valid until {v}"));
+            }
+            if role.login {
+                body.push(format!("// password secret(\"{}\")  (passwords are not imported)", env_name(&role.name)));
+            }
+            if let Some(c) = &role.comment {
+                body.push(format!("comment {}", string(c)));
+            }
+            for s in &role.settings {
+                let db = match &s.database {
+                    Some(d) => format!(" in database {}", object_name(d)),
+                    None => String::new(),
+                };
+                body.push(format!("set {} = {}{db}", s.param, setting_value(&s.value)));
+            }
+            if let Some(ms) = memberships.get(role_name) {
+                for (group, (admin, inherit, set)) in ms {
+                    let mut line = format!("member of {}", self.role_ref(group));
+                    if *admin {
+                        line.push_str(" with admin option");
+                    }
+                    if self.major >= 16 {
+                        if *inherit != role.inherit {
+                            line.push_str(if *inherit { " inherit" } else { " noinherit" });
+                        }
+                        if !*set {
+                            line.push_str(" noset");
+                        }
+                    }
+                    body.push(line);
+                }
+            }
+            body.extend(bulk.remove(role_name).unwrap_or_default());
+            if let Some(acl) = acls.get(&Some(role_name.to_string())) {
+                body.extend(grant_lines(acl));
+            }
+            let head = format!("{} {}", if role.login { "user" } else { "role" }, name(role_name));
+            let text = if body.is_empty() { format!("{head} {{}}\n") } else { format!("{head} {{\n{}\n}}\n", body.join("\n")) };
+            let out = if role.login { &mut users } else { &mut groups };
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&text);
+        }
+
+        // Default privileges.
+        let mut default_blocks: BTreeMap<(String, Option<String>), Vec<String>> = BTreeMap::new();
+        for ((owner, schema, kind), acl) in &live_defaults {
+            if kind == "large_objects" {
+                continue;
+            }
+            let baseline = if schema.is_none() { builtin_default(kind, owner, self.major) } else { BTreeMap::new() };
+            let grantees: BTreeSet<&Option<String>> = acl.keys().chain(baseline.keys()).collect();
+            let mut lines = Vec::new();
+            for g in grantees {
+                if let Some(r) = g {
+                    if !self.in_scope(r) {
+                        continue;
+                    }
+                }
+                let empty = Privs::new();
+                let mut have = acl.get(g).cloned().unwrap_or_default();
+                if let (Some(s), Some(r)) = (schema, g) {
+                    if let Some(i) = implied.get(&(owner.clone(), s.clone(), kind.clone(), r.clone())) {
+                        have.retain(|p, o| match i.get(p) {
+                            Some(io) => *o && !*io,
+                            None => true,
+                        });
+                    }
+                }
+                let base = baseline.get(g).unwrap_or(&empty);
+                let to = match g {
+                    None => "public".to_string(),
+                    Some(r) => self.role_ref(r),
+                };
+                let grants: Privs = have.iter().filter(|(p, o)| base.get(*p).is_none_or(|b| **o && !*b)).map(|(p, o)| (p.clone(), *o)).collect();
+                for (privs, option) in split(&grants) {
+                    lines.push(format!("grant {privs} on {kind} to {to}{}", if option { " with grant option" } else { "" }));
+                }
+                let revokes: Vec<String> = base.keys().filter(|p| !have.contains_key(*p) && !acl.get(g).is_some_and(|a| a.contains_key(*p))).map(|p| p.to_ascii_lowercase()).collect();
+                if !revokes.is_empty() {
+                    let what = if revokes.len() > 1 && revokes.len() == base.len() { "all".to_string() } else { revokes.join(", ") };
+                    lines.push(format!("revoke {what} on {kind} from {to}"));
+                }
+            }
+            if !lines.is_empty() {
+                default_blocks.entry((owner.clone(), schema.clone())).or_default().extend(lines);
+            }
+        }
+        let mut defaults = String::new();
+        for ((owner, schema), lines) in default_blocks {
+            let owner = self.role_ref(&owner);
+            let in_schema = schema.as_ref().map(|s| format!(" in schema {}", object_name(s))).unwrap_or_default();
+            defaults.push_str(&format!("\ndefaults for role {owner}{in_schema} {{\n{}\n}}\n", lines.join("\n")));
+        }
+
+        // What PUBLIC may do, compared with the built-in defaults.
+        let mut public_lines = Vec::new();
+        let public_acl = acls.get(&None).cloned().unwrap_or_default();
+        for object in objects.keys() {
+            let default = public_default(object);
+            let have: BTreeSet<&str> = public_acl.get(object).map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+            let grant: Vec<String> = have.iter().filter(|p| !default.contains(*p)).map(|p| p.to_ascii_lowercase()).collect();
+            let revoke: Vec<String> = default.iter().filter(|p| !have.contains(*p)).map(|p| p.to_ascii_lowercase()).collect();
+            for (verb, privs) in [("grant", grant), ("revoke", revoke)] {
+                if !privs.is_empty() {
+                    public_lines.push(format!("{verb} {} on {}", privs.join(", "), target(object)));
+                }
+            }
+        }
+
+        // Schemas (their owners are roles too).
+        let mut schemas = String::new();
+        for s in &state.schemas {
+            let owner = match &s.owner {
+                Some(o) => format!(" {{ owner {} }}", self.role_ref(o)),
+                None => String::new(),
+            };
+            schemas.push_str(&format!("schema {}{owner}\n", object_name(&s.name)));
+        }
+        let mut head = String::from("// Imported from a live database by `rolec import`.\n");
+        for g in self.globs {
+            head.push_str(&format!("manage roles matching {}\n", string(g)));
+        }
+        if !self.referenced.is_empty() {
+            head.push_str(&format!("external role {}\n", self.referenced.iter().map(|r| name(r)).collect::<Vec<_>>().join(", ")));
+        }
+        let mut schemas_file = format!("{head}\n{schemas}");
+        if !public_lines.is_empty() {
+            schemas_file.push_str(&format!("\npublic {{\n{}\n}}\n", public_lines.join("\n")));
+        }
+        schemas_file.push_str(&defaults);
+
+        let mut files = Vec::new();
+        for (file, text) in [("groups.role", groups), ("users.role", users), ("schemas.role", schemas_file)] {
+            if !text.trim().is_empty() {
+                files.push(ImportedFile { name: file.to_string(), text: crate::format::format(&text) });
+            }
+        }
+        Ok(files)
+    }
+}
+
+/// The schema of `o` if a bulk grant of `kind` covers it.
+fn bulk_schema<'o>(o: &'o LiveObject, kind: &str) -> Option<&'o str> {
+    match (o, kind) {
+        (LiveObject::Table { schema, .. }, "tables") | (LiveObject::Sequence { schema, .. }, "sequences") => Some(schema),
+        (LiveObject::Routine { schema, prokind, .. }, "functions") if prokind != "p" => Some(schema),
+        _ => None,
+    }
+}
+
+/// `(privileges, with grant option)` statements for a privilege map.
+fn split(privs: &Privs) -> Vec<(String, bool)> {
+    let plain: Vec<String> = privs.iter().filter(|(_, o)| !**o).map(|(p, _)| p.to_ascii_lowercase()).collect();
+    let option: Vec<String> = privs.iter().filter(|(_, o)| **o).map(|(p, _)| p.to_ascii_lowercase()).collect();
+    [(plain, false), (option, true)].into_iter().filter(|(p, _)| !p.is_empty()).map(|(p, o)| (p.join(", "), o)).collect()
+}
+
+/// The `grant` lines of one grantee: per object, columns of a table grouped per privilege.
+fn grant_lines(acl: &Acl) -> Vec<String> {
+    let mut lines = Vec::new();
+    // (schema, table, privilege, option) → columns
+    let mut columns: BTreeMap<(String, String, String, bool), Vec<String>> = BTreeMap::new();
+    for (object, privs) in acl {
+        if let LiveObject::Column { schema, table, column } = object {
+            for (p, o) in privs {
+                columns.entry((schema.clone(), table.clone(), p.clone(), *o)).or_default().push(column.clone());
+            }
+            continue;
+        }
+        for (privs, option) in split(privs) {
+            lines.push(format!("grant {privs} on {}{}", target(object), if option { " with grant option" } else { "" }));
+        }
+    }
+    // Privileges with the same columns in one statement.
+    let mut merged: BTreeMap<(String, String, Vec<String>, bool), Vec<String>> = BTreeMap::new();
+    for ((schema, table, p, o), cols) in columns {
+        merged.entry((schema, table, cols, o)).or_default().push(p.to_ascii_lowercase());
+    }
+    for ((schema, table, cols, o), privs) in merged {
+        let cols: Vec<String> = cols.iter().map(|c| object_name(c)).collect();
+        lines.push(format!("grant {} on column ({}) of table {}.{}{}", privs.join(", "), cols.join(", "), object_name(&schema), object_name(&table), if o { " with grant option" } else { "" }));
+    }
+    lines
+}
+
+/// How a grant names an object.
+fn target(o: &LiveObject) -> String {
+    let q = |s: &str, n: &str| format!("{}.{}", object_name(s), object_name(n));
+    match o {
+        LiveObject::Table { schema, name: n, .. } => format!("table {}", q(schema, n)),
+        LiveObject::Sequence { schema, name: n } => format!("sequence {}", q(schema, n)),
+        LiveObject::Column { schema, table, column } => format!("column ({}) of table {}", object_name(column), q(schema, table)),
+        LiveObject::Routine { schema, name: n, args, prokind } => {
+            let kind = if prokind == "p" { "procedure" } else { "function" };
+            format!("{kind} {}({})", q(schema, n), args.join(", "))
+        }
+        LiveObject::Schema { name: n } => format!("schema {}", object_name(n)),
+        LiveObject::Database { name: n } => format!("database {}", object_name(n)),
+        LiveObject::Type { schema, name: n } => format!("type {}", q(schema, n)),
+        LiveObject::Domain { schema, name: n } => format!("domain {}", q(schema, n)),
+    }
+}
+
+/// What PUBLIC has on an object by default (acldefault).
+fn public_default(o: &LiveObject) -> Vec<&'static str> {
+    match o {
+        LiveObject::Database { .. } => vec!["CONNECT", "TEMPORARY"],
+        LiveObject::Routine { .. } => vec!["EXECUTE"],
+        LiveObject::Type { .. } | LiveObject::Domain { .. } => vec!["USAGE"],
+        _ => Vec::new(),
+    }
+}
+
+/// What a global default-privilege entry that does not exist stands for.
+fn builtin_default(kind: &str, owner: &str, major: u32) -> BTreeMap<Option<String>, Privs> {
+    let all: &[&str] = match kind {
+        "tables" if major >= 17 => &["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
+        "tables" => &["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
+        "sequences" => &["SELECT", "UPDATE", "USAGE"],
+        "functions" => &["EXECUTE"],
+        "types" => &["USAGE"],
+        "schemas" => &["CREATE", "USAGE"],
+        _ => &[],
+    };
+    let mut acl = BTreeMap::new();
+    acl.insert(Some(owner.to_string()), all.iter().map(|p| (p.to_string(), false)).collect());
+    let public: &[&str] = match kind {
+        "functions" => &["EXECUTE"],
+        "types" => &["USAGE"],
+        _ => &[],
+    };
+    if !public.is_empty() {
+        acl.insert(None, public.iter().map(|p| (p.to_string(), false)).collect());
+    }
+    acl
+}
+
+/// Roles after the roles they are members of, then by name.
+fn dependency_order<'r>(roles: &[&'r str], memberships: &BTreeMap<&str, BTreeMap<&str, (bool, bool, bool)>>) -> Vec<&'r str> {
+    let set: BTreeSet<&str> = roles.iter().copied().collect();
+    let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
+    fn visit<'r>(r: &'r str, set: &BTreeSet<&'r str>, m: &BTreeMap<&str, BTreeMap<&'r str, (bool, bool, bool)>>, depth: &mut BTreeMap<&'r str, usize>, guard: usize) -> usize {
+        if let Some(d) = depth.get(r) {
+            return *d;
+        }
+        let d = if guard > 1000 {
+            0
+        } else {
+            m.get(r).map(|groups| groups.keys().filter(|g| set.contains(*g)).map(|g| visit(g, set, m, depth, guard + 1) + 1).max().unwrap_or(0)).unwrap_or(0)
+        };
+        depth.insert(r, d);
+        d
+    }
+    let mut out: Vec<&str> = roles.to_vec();
+    for r in roles {
+        visit(r, &set, memberships, &mut depth, 0);
+    }
+    out.sort_by_key(|r| (depth[r], *r));
+    out
+}
+
+/// Words of the language a bare name must not be (they would read as keywords).
+const KEYWORDS: &[&str] = &[
+    "all", "public", "roles", "users", "role", "user", "with", "from", "until", "for", "reason", "inherit", "noinherit", "noset", "in", "on", "to", "of", "schema",
+    "table", "view", "sequence", "function", "procedure", "routine", "database", "type", "domain", "column", "columns", "tables", "sequences", "functions",
+    "routines", "types", "schemas", "grant", "revoke", "member", "without", "set", "external", "defaults", "policy", "template", "let", "import", "manage",
+    "owner", "creators", "tags", "comment", "use", "connect", "login", "nologin", "superuser", "createdb", "createrole", "replication", "bypassrls", "admin",
+    "option", "when", "if", "during", "between", "requires", "approved", "unless", "extends", "matching",
+];
+
+/// A name: bare when it reads back the same (lower case, no keyword), else double-quoted.
+pub fn name(n: &str) -> String {
+    let mut chars = n.chars();
+    let bare = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') && !KEYWORDS.contains(&n);
+    if bare {
+        n.to_string()
+    } else {
+        string(n)
+    }
+}
+
+/// A schema, object, column or database name: bare when it reads back the same.
+pub fn object_name(n: &str) -> String {
+    let bare = n.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if bare {
+        n.to_string()
+    } else {
+        string(n)
+    }
+}
+
+/// A setting's value: a list when it is one (`search_path = ["app", "public"]`), else a string.
+fn setting_value(v: &str) -> String {
+    let parts: Vec<&str> = v.split(", ").collect();
+    if parts.len() > 1 && parts.iter().all(|p| !p.is_empty() && !p.contains(['"', '\'', ',']) && p.trim() == *p) {
+        format!("[{}]", parts.iter().map(|p| string(p)).collect::<Vec<_>>().join(", "))
+    } else {
+        string(v)
+    }
+}
+
+/// A double-quoted string of the language: `\`, `"`, `{` and control characters escaped.
+pub fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '{' => out.push_str("\\{"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The environment variable a placeholder password names: `APP_USER_PASSWORD`.
+fn env_name(role: &str) -> String {
+    let mut s: String = role.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    if s.starts_with(|c: char| c.is_ascii_digit()) || s.is_empty() {
+        s.insert(0, '_');
+    }
+    s + "_PASSWORD"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_strings() {
+        assert_eq!(name("readers"), "readers");
+        assert_eq!(name("App Owner"), "\"App Owner\"");
+        assert_eq!(name("all"), "\"all\"");
+        assert_eq!(name("Mixed"), "\"Mixed\"");
+        assert_eq!(string("a\"b{c}\\\n"), "\"a\\\"b\\{c}\\\\\\n\"");
+        assert_eq!(env_name("jane.smith"), "JANE_SMITH_PASSWORD");
+    }
+}
