@@ -131,8 +131,8 @@ fn object_schema(o: &Object) -> Option<&str> {
 
 /// The schemas a `max schemas` limit counts over.
 pub fn known_schemas(model: &Model, catalog: Option<&Catalog>) -> BTreeSet<String> {
-    // Borrowed first: most grants name a schema already seen.
-    let mut names: BTreeSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
+    // Borrowed and hashed first: most grants name a schema already seen.
+    let mut names: rustc_hash::FxHashSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
     names.extend(model.objects.iter().filter_map(|o| object_schema(&o.object)));
     names.extend(model.grants.iter().filter_map(|g| object_schema(&g.object)));
     if let Some(c) = catalog {

@@ -19,7 +19,9 @@
 //! grant is the member's final INHERIT attribute. An external member is taken as INHERIT
 //! (PostgreSQL's default).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -79,7 +81,7 @@ pub struct MembershipAnalysis {
     /// Every role that appears: the model's roles, external roles, then roles named only as
     /// membership targets (predefined roles), each once.
     names: Vec<String>,
-    index: HashMap<String, u32>,
+    index: FxHashMap<String, u32>,
     superuser: Vec<bool>,
     /// `(member, role)` node indexes of each model membership, by model index.
     ends: Vec<(u32, u32)>,
@@ -112,7 +114,7 @@ type GraphEdge = (u32, u32, Option<bool>, Option<bool>, bool);
 impl MembershipGraph {
     pub fn of(model: &Model, target_version: u32) -> MembershipGraph {
         let mut names: Vec<String> = Vec::new();
-        let mut by_name: HashMap<String, u32> = HashMap::new();
+        let mut by_name: FxHashMap<String, u32> = FxHashMap::default();
         let mut add = |name: &str, names: &mut Vec<String>| -> u32 {
             if let Some(&i) = by_name.get(name) {
                 return i;
@@ -149,7 +151,7 @@ pub fn reach(model: &Model, target_version: u32) -> MembershipAnalysis {
 pub fn reach_graph(graph: &MembershipGraph) -> MembershipAnalysis {
     let MembershipGraph { target_version, names, superuser, inherits, edges } = graph;
     let n = names.len();
-    let index: HashMap<String, u32> = names.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
+    let index: FxHashMap<String, u32> = names.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
     let v16 = *target_version >= 16;
     let mut member_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
     let mut usage_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];

@@ -21,8 +21,10 @@
 //! diagnostic shows. The tests check that these counts equal [`super::limits::counted`]'s.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use crate::analysis::limits::{self, Limit, Origins, Tally, Unknown};
@@ -40,8 +42,6 @@ use crate::syntax::{FileId, Span};
 pub struct RoleFacts {
     pub role: Role,
     pub grants: Vec<Arc<ObjectGrant>>,
-    /// A hash of each grant's object, to find the grants on the same object quickly.
-    pub object_hashes: Vec<u64>,
 }
 
 fn object_hash(o: &Object) -> u64 {
@@ -151,8 +151,8 @@ impl Context {
 
 /// The names W040 takes as used, grants apart.
 fn used_names(model: &Model) -> BTreeSet<String> {
-    // Borrowed first: most names are used many times.
-    let mut used: BTreeSet<&str> = BTreeSet::new();
+    // Borrowed and hashed first: most names are used many times.
+    let mut used: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     for m in &model.memberships {
         if m.member != m.role {
             used.insert(&m.role);
@@ -194,8 +194,7 @@ pub fn chunk(model: &Model, grants_of: &std::collections::HashMap<&str, Vec<usiz
         roles: roles
             .map(|r| {
                 let grants: Vec<Arc<ObjectGrant>> = grants_of.get(r.name.as_str()).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default();
-                let object_hashes = grants.iter().map(|g| object_hash(&g.object)).collect();
-                RoleFacts { role: r.clone(), grants, object_hashes }
+                RoleFacts { role: r.clone(), grants }
             })
             .collect(),
     }
@@ -222,18 +221,29 @@ pub struct View<'a> {
 /// whose privileges it has, however many grants they hold.
 #[derive(Default)]
 pub struct TableBits {
-    bits: RefCell<HashMap<String, Rc<[u64]>>>,
+    bits: RefCell<FxHashMap<String, Rc<[u64]>>>,
     public: std::cell::OnceCell<Rc<[u64]>>,
     /// The same over [`Context::known_schemas`], for the grants on schemas.
-    schemas: RefCell<HashMap<String, Rc<[u64]>>>,
+    schemas: RefCell<FxHashMap<String, Rc<[u64]>>>,
     public_schemas: std::cell::OnceCell<Rc<[u64]>>,
-    singles: RefCell<HashMap<String, Singles>>,
+    singles: RefCell<FxHashMap<String, Singles>>,
+    /// A hash of the object of each of a role's grants, to find grants on the same object.
+    hashes: RefCell<FxHashMap<String, Rc<[u64]>>>,
 }
 
 /// `(known table, position of the grant among the role's grants)`, sorted by grant.
 type Singles = Rc<[(usize, usize)]>;
 
 impl TableBits {
+    fn object_hashes(&self, role: &str, grants: &[Arc<ObjectGrant>]) -> Rc<[u64]> {
+        if let Some(h) = self.hashes.borrow().get(role) {
+            return h.clone();
+        }
+        let h: Rc<[u64]> = grants.iter().map(|g| object_hash(&g.object)).collect();
+        self.hashes.borrow_mut().insert(role.to_string(), h.clone());
+        h
+    }
+
     /// The known tables a role's own single-table grants name: `(table, grant position)`,
     /// computed once per role.
     fn singles(&self, ctx: &Context, role: &str, grants: &[Arc<ObjectGrant>]) -> Singles {
@@ -764,12 +774,16 @@ impl<'a> Seen<'a> {
             return out;
         }
         let x = self.name();
-        let mut hashes: Vec<u64> = self.facts.grants.iter().zip(&self.facts.object_hashes).filter(|(g, _)| !g.revoke).map(|(_, h)| *h).collect();
+        let cache = &self.view.table_bits;
+        let mut hashes: Vec<u64> = own.iter().map(|g| object_hash(&g.object)).collect();
         hashes.sort_unstable();
         // Inherited grants on the objects of the direct ones, in source order.
         let mut inherited: Vec<&ObjectGrant> = self
             .inherited()
-            .flat_map(|f| f.grants.iter().zip(&f.object_hashes))
+            .flat_map(|f| {
+                let h = cache.object_hashes(&f.role.name, &f.grants);
+                f.grants.iter().zip((0..h.len()).map(move |i| h[i]))
+            })
             .filter(|(h, hash)| !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object))
             .map(|(h, _)| &**h)
             .collect();

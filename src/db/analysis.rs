@@ -17,6 +17,8 @@ use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use super::{resolved, Policy};
 use crate::analysis::membership::{MembershipAnalysis, MembershipGraph};
 use crate::analysis::policy::Depths;
@@ -61,14 +63,14 @@ pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
 /// Where each role of the model is: `(chunk, position in the chunk)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RoleSlots {
-    pub slots: HashMap<String, (u32, u32)>,
+    pub slots: FxHashMap<String, (u32, u32)>,
     pub chunks: u32,
 }
 
 #[salsa::tracked]
 pub fn role_slots(db: &dyn salsa::Database, policy: Policy) -> Arc<RoleSlots> {
     let roles = &resolved(db, policy).model.roles;
-    let mut slots = HashMap::with_capacity(roles.len());
+    let mut slots = FxHashMap::with_capacity_and_hasher(roles.len(), Default::default());
     for (i, r) in roles.iter().enumerate() {
         slots.entry(r.name.clone()).or_insert(((i / CHUNK) as u32, (i % CHUNK) as u32));
     }
@@ -77,8 +79,8 @@ pub fn role_slots(db: &dyn salsa::Database, policy: Policy) -> Arc<RoleSlots> {
 
 /// The model indexes of the grants to each role.
 #[salsa::tracked]
-pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<HashMap<String, Vec<usize>>> {
-    let mut by_role: HashMap<String, Vec<usize>> = HashMap::new();
+pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<FxHashMap<String, Vec<usize>>> {
+    let mut by_role: FxHashMap<String, Vec<usize>> = FxHashMap::default();
     for (i, g) in resolved(db, policy).model.grants.iter().enumerate() {
         if let Grantee::Role(r) = &g.grantee {
             match by_role.get_mut(r.as_str()) {
