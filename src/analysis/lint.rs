@@ -29,7 +29,7 @@ use std::collections::HashSet;
 
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Grantee, Model, ObjectGrant, PolicyScope, RuleCheck};
+use crate::model::{Grantee, Model, ObjectGrant};
 use crate::syntax::ast::{AttributeKind, Privilege};
 use crate::syntax::FileId;
 
@@ -47,40 +47,12 @@ pub fn lint(model: &Model, analysis: &MembershipAnalysis, at: i64, library_files
 }
 
 fn unused_roles(model: &Model, library_files: &[FileId], out: &mut Vec<Diagnostic>) {
-    let mut used: HashSet<&str> = HashSet::new();
-    for m in &model.memberships {
-        if m.member != m.role {
-            used.insert(&m.role);
-        }
-    }
-    for s in &model.schemas {
-        used.extend(s.owner.iter().map(String::as_str));
-        used.extend(s.creators.iter().map(String::as_str));
-    }
-    used.extend(model.default_privileges.iter().map(|d| d.owner.as_str()));
-    // Roles that hold something a member could use.
-    used.extend(model.memberships.iter().map(|m| m.member.as_str()));
+    // Names used by anything but grants (shared with the role-by-role check), then grantees.
+    let others = crate::analysis::role_rules::used_names(model);
+    let mut used: HashSet<&str> = others.iter().map(String::as_str).collect();
     for g in model.grants.iter().filter(|g| !g.revoke) {
         if let Grantee::Role(r) = &g.grantee {
             used.insert(r);
-        }
-    }
-    for d in model.default_privileges.iter().filter(|d| !d.revoke) {
-        if let Grantee::Role(r) = &d.grantee {
-            used.insert(r);
-        }
-    }
-    used.extend(model.hba.iter().map(|h| h.role.as_str()));
-    for p in &model.policies {
-        if let PolicyScope::Names(names) = &p.scope {
-            used.extend(names.iter().map(String::as_str));
-        }
-        for r in &p.rules {
-            match &r.kind {
-                RuleCheck::Exclusive(names) => used.extend(names.iter().map(|(n, _)| n.as_str())),
-                RuleCheck::Forbid { except, .. } => used.extend(except.iter().map(String::as_str)),
-                _ => {}
-            }
         }
     }
     for role in &model.roles {

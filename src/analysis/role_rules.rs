@@ -150,7 +150,7 @@ impl Context {
 }
 
 /// The names W040 takes as used, grants apart.
-fn used_names(model: &Model) -> BTreeSet<String> {
+pub fn used_names(model: &Model) -> BTreeSet<String> {
     // Borrowed and hashed first: most names are used many times.
     let mut used: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     for m in &model.memberships {
