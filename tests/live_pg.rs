@@ -610,3 +610,48 @@ fn a_role_to_drop_that_owns_objects_stops_the_apply_with_a_clear_message() {
     assert!(text(&out.stderr).contains("REASSIGN OWNED"), "{}", text(&out.stderr));
     assert!(pg.query_bool(DB, "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old') AND NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_new')"));
 }
+
+#[test]
+fn a_statement_that_fails_mid_apply_leaves_the_database_as_it_was() {
+    let pg = PgCluster::start();
+    pg.exec(DB, APP_SQL).unwrap();
+    // Roles and grants come first; the invalid setting fails when the server checks it,
+    // after several statements have run.
+    let policy = policy_file(&format!("{APP_POLICY}\nrole broken {{\n  set work_mem = \"not a size\"\n}}\n"));
+    let conn = pg.conn_str(DB);
+    let before = pg.snapshot(DB);
+    let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("work_mem"), "the error names the failing setting: {}", text(&out.stderr));
+    let after = pg.snapshot(DB);
+    assert!(before.diff(&after).is_empty(), "nothing changed:\n{}", before.diff(&after));
+    // The ledger is created in the same transaction: it is gone too.
+    assert!(pg.query_bool(DB, "SELECT to_regclass('rolec.ledger') IS NULL"), "nothing recorded");
+}
+
+#[test]
+fn concurrent_applies_serialize_and_leave_the_policy_applied() {
+    let pg = PgCluster::start();
+    pg.exec(DB, APP_SQL).unwrap();
+    let policy = policy_file(APP_POLICY);
+    let conn = pg.conn_str(DB);
+    let path = policy.path.to_str().unwrap().to_string();
+    let runs: Vec<std::thread::JoinHandle<Output>> = (0..2)
+        .map(|_| {
+            let (conn, path) = (conn.clone(), path.clone());
+            std::thread::spawn(move || rolec(&["apply", "--db", &conn, "--at", "2026-06-01", &path], &[]))
+        })
+        .collect();
+    let outs: Vec<Output> = runs.into_iter().map(|r| r.join().unwrap()).collect();
+    // Each run either applied the plan, found nothing to do, or refused because the database
+    // changed under it (the other run applied first); never a half-applied state or an error
+    // of the server.
+    for out in &outs {
+        let err = text(&out.stderr);
+        assert!(out.status.success() || err.contains("changed"), "exit {:?}: {err}", out.status.code());
+        assert!(!err.contains("ERROR") || err.contains("changed"), "{err}");
+    }
+    assert!(outs.iter().any(|o| o.status.success()), "one run applied");
+    assert_eq!(plan(&pg, &policy.path, &[]).0, Vec::<String>::new(), "the policy is applied");
+    assert_eq!(ledger(&pg).len(), 1, "applied once");
+}
