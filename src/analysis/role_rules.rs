@@ -15,17 +15,20 @@
 //! equal from one revision to the next unless the edit touched it: an edit to one user's
 //! grants re-runs the checks of that user's chunk of roles only.
 //!
-//! Limits are counted without asking about every (role, object) pair: a bulk grant on the
-//! tables of a schema counts the schema's known tables at once, single grants count the known
-//! tables they name. Only a role over its limit has its objects listed, with the grounds the
-//! diagnostic shows. The tests check that these counts equal [`super::limits::counted`]'s.
+//! Limits are counted without asking about every (role, object) pair: each role's own grants
+//! become a bit set over the known tables (a bulk grant sets its schema's range) and one over
+//! the known schemas, computed once per role and chunk ([`TableBits`]); a role's count is the
+//! population of the OR over itself, PUBLIC and the roles whose privileges it has. Only a role
+//! over its limit has its objects listed, with the grounds the diagnostic shows.
+//! `tests/robustness.rs` checks on generated policies that this module reports exactly what
+//! the whole-model rules ([`super::whole_model_diagnostics`]) report.
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
 
 use crate::analysis::limits::{self, Limit, Origins, Tally, Unknown};
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
@@ -216,8 +219,10 @@ pub struct View<'a> {
     pub exclusive_nodes: std::cell::OnceCell<Vec<Vec<Vec<Option<u32>>>>>,
 }
 
-/// Per role (`None`: PUBLIC), the known tables its own grants give a table privilege on, as
-/// a bit set over [`Context::tables`]: counting a role's tables is then an OR over the roles
+/// What the checks of one chunk compute once per role they look at: the known tables and
+/// schemas its own grants give a privilege on (bit sets over [`Context::tables`] and
+/// [`Context::known_schemas`]; PUBLIC apart), the known tables its single-table grants name,
+/// and a hash of each grant's object. Counting a role's tables is then an OR over the roles
 /// whose privileges it has, however many grants they hold.
 #[derive(Default)]
 pub struct TableBits {
