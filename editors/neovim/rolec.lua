@@ -42,6 +42,7 @@ local function define_syntax()
     syntax keyword rolecDeclaration role user template schema policy let external defaults public
     syntax keyword rolecRepeat for in
     syntax keyword rolecInclude import
+    syntax keyword rolecDeclaration manage matching
     syntax keyword rolecPrivilege select insert update delete truncate references trigger maintain
     syntax keyword rolecPrivilege usage create connect temporary temp execute all privileges
     syntax keyword rolecAttribute login nologin superuser nosuperuser createdb nocreatedb
