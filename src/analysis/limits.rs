@@ -114,27 +114,12 @@ const TABLE_PRIVILEGES: [Privilege; 8] =
 
 const SCHEMA_PRIVILEGES: [Privilege; 2] = [Privilege::Usage, Privilege::Create];
 
-fn object_schema(o: &Object) -> Option<&str> {
-    match o {
-        Object::Table { schema, .. }
-        | Object::View { schema, .. }
-        | Object::Sequence { schema, .. }
-        | Object::Routine { schema, .. }
-        | Object::Type { schema, .. }
-        | Object::Domain { schema, .. }
-        | Object::Columns { schema, .. }
-        | Object::AllIn { schema, .. } => Some(schema),
-        Object::Schema { name } => Some(name),
-        Object::Database { .. } => None,
-    }
-}
-
 /// The schemas a `max schemas` limit counts over.
 pub fn known_schemas(model: &Model, catalog: Option<&Catalog>) -> BTreeSet<String> {
     // Borrowed and hashed first: most grants name a schema already seen.
     let mut names: rustc_hash::FxHashSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
-    names.extend(model.objects.iter().filter_map(|o| object_schema(&o.object)));
-    names.extend(model.grants.iter().filter_map(|g| object_schema(&g.object)));
+    names.extend(model.objects.iter().filter_map(|o| o.object.schema()));
+    names.extend(model.grants.iter().filter_map(|g| g.object.schema()));
     if let Some(c) = catalog {
         names.extend(c.schemas.iter().map(|s| s.name.as_str()));
     }

@@ -167,20 +167,7 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
     let mut a = run(model, live, scope, true);
     let mut schemas: BTreeSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
     schemas.extend(model.default_privileges.iter().filter_map(|d| d.schema.as_deref()));
-    for g in &model.grants {
-        match &g.object {
-            Object::Schema { name } => schemas.insert(name),
-            Object::Table { schema, .. }
-            | Object::View { schema, .. }
-            | Object::Sequence { schema, .. }
-            | Object::Routine { schema, .. }
-            | Object::Type { schema, .. }
-            | Object::Domain { schema, .. }
-            | Object::Columns { schema, .. }
-            | Object::AllIn { schema, .. } => schemas.insert(schema),
-            Object::Database { .. } => false,
-        };
-    }
+    schemas.extend(model.grants.iter().filter_map(|g| g.object.schema()));
     let declared: BTreeSet<&str> = model.roles.iter().map(|r| r.name.as_str()).chain(model.external_roles.iter().map(String::as_str)).collect();
     let known = |r: &str| declared.contains(r) || scope.manages(r) || scope.is_protected(r);
     let mut access: BTreeMap<(String, String), BTreeMap<String, bool>> = BTreeMap::new();

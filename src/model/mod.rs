@@ -168,6 +168,22 @@ pub enum Object {
 
 impl Object {
     /// How messages name the object: ``table `app.orders` ``.
+    /// The schema the object is in (for a schema, itself); `None` for a database.
+    pub fn schema(&self) -> Option<&str> {
+        match self {
+            Object::Table { schema, .. }
+            | Object::View { schema, .. }
+            | Object::Sequence { schema, .. }
+            | Object::Routine { schema, .. }
+            | Object::Type { schema, .. }
+            | Object::Domain { schema, .. }
+            | Object::Columns { schema, .. }
+            | Object::AllIn { schema, .. } => Some(schema),
+            Object::Schema { name } => Some(name),
+            Object::Database { .. } => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Object::Table { schema, name } => format!("table `{schema}.{name}`"),
