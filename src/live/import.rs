@@ -481,22 +481,7 @@ fn setting_value(v: &str) -> String {
     }
 }
 
-/// A double-quoted string of the language: `\`, `"`, `{` and control characters escaped.
-pub fn string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '{' => out.push_str("\\{"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::syntax::write::string;
 
 /// The environment variable a placeholder password names: `APP_USER_PASSWORD`.
 fn env_name(role: &str) -> String {

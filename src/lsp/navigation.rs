@@ -137,7 +137,7 @@ pub(crate) fn display_name(name: &str) -> String {
     if bare && !is_keyword(name) {
         name.to_string()
     } else {
-        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"").replace('{', "\\{"))
+        crate::syntax::write::string(name)
     }
 }
 

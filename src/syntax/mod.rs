@@ -6,6 +6,7 @@
 pub mod ast;
 pub mod names;
 mod parser;
+pub mod write;
 
 pub use ast::{FileId, Span};
 pub use parser::{parse, Parsed};

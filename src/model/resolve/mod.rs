@@ -344,7 +344,7 @@ fn display_name(name: &str) -> String {
     if bare {
         name.to_string()
     } else {
-        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\"").replace('{', "\\{"))
+        crate::syntax::write::string(name)
     }
 }
 

@@ -1,0 +1,34 @@
+//! Writing values back as the language spells them: the inverse of the parser's reading.
+
+/// A double-quoted string (or quoted name) that the parser reads back as `s`: `\`, `"` and `{`
+/// escaped with `\`, newlines and tabs as `\n` and `\t` (a string may not span lines).
+pub fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '{' => out.push_str("\\{"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_read_back_the_same() {
+        for s in ["plain", "a\"b", "back\\slash", "{var}", "line\nbreak\ttab", "x\"; DROP ROLE postgres; --"] {
+            let text = format!("role {} {{}}\n", string(s));
+            let parsed = crate::syntax::parse(&text, crate::syntax::FileId(0));
+            assert!(parsed.diagnostics.is_empty(), "{s:?}: {:?}", parsed.diagnostics);
+            assert!(format!("{:?}", parsed.ast).contains(&format!("{s:?}")), "{s:?} reads back");
+        }
+    }
+}
