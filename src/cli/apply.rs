@@ -9,21 +9,14 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::plan::{diff_with, human, load_model, warn, Planned};
-use super::PolicyArgs;
+use super::LiveArgs;
 use crate::live::connect::process_env;
 use crate::live::LiveState;
 
 #[derive(Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
-    policy: PolicyArgs,
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
-    #[arg(long, value_name = "URL", default_value = "")]
-    db: String,
-    /// Also manage (alter, and drop when undeclared) the existing roles matching this glob
-    #[arg(long, value_name = "GLOB")]
-    manage: Vec<String>,
+    live: LiveArgs,
     /// Apply only if the plan is still this saved one (`rolec plan --format json > FILE`)
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
@@ -58,11 +51,11 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    let mut conn = crate::live::connect(&args.db, &process_env)?;
+    let mut conn = crate::live::connect(&args.live.db, &process_env)?;
     let state = crate::live::introspect(&mut conn.client)?;
-    let Some(resolved) = load_model(&args.policy, &state)? else { return Ok(ExitCode::from(1)) };
+    let Some(resolved) = load_model(&args.live.policy, &state)? else { return Ok(ExitCode::from(1)) };
     let successor = args.successor.as_deref();
-    let plan = diff_with(&resolved.model, &state, &args.manage, successor)?;
+    let plan = diff_with(&resolved.model, &state, &args.live.manage, successor)?;
     warn(&plan);
     let expected = match saved_hash {
         Some(h) => {
@@ -76,7 +69,7 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
             plan.hash()
         }
     };
-    let plan_for = |s: &LiveState| diff_with(&resolved.model, s, &args.manage, successor);
+    let plan_for = |s: &LiveState| diff_with(&resolved.model, s, &args.live.manage, successor);
     let applied = crate::live::apply::apply(&mut conn, &plan_for, &expected, args.allow_drop, &process_env)?;
     let n = applied.plan.changes.len();
     if n == 0 {

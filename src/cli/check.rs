@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 
 use super::plan::{load_model, scope_for};
-use super::PolicyArgs;
+use super::LiveArgs;
 use crate::live::connect::process_env;
 use crate::live::diff::{Audit, Status};
 use crate::live::{LiveState, Target};
@@ -17,14 +17,7 @@ use crate::live::{LiveState, Target};
 #[derive(Args)]
 pub struct CheckArgs {
     #[command(flatten)]
-    policy: PolicyArgs,
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
-    #[arg(long, value_name = "URL", default_value = "")]
-    db: String,
-    /// Also manage the existing roles matching this glob (as `plan`: undeclared ones are drift)
-    #[arg(long, value_name = "GLOB")]
-    manage: Vec<String>,
+    live: LiveArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     format: CheckFormat,
@@ -40,10 +33,10 @@ pub enum CheckFormat {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    let checked = crate::live::connect(&args.db, &process_env).and_then(|mut c| {
+    let checked = crate::live::connect(&args.live.db, &process_env).and_then(|mut c| {
         let state = crate::live::introspect(&mut c.client)?;
-        let Some(resolved) = load_model(&args.policy, &state)? else { return Ok(None) };
-        let scope = scope_for(&resolved.model, &state, &args.manage, None)?;
+        let Some(resolved) = load_model(&args.live.policy, &state)? else { return Ok(None) };
+        let scope = scope_for(&resolved.model, &state, &args.live.manage, None)?;
         Ok(Some((c.target.clone(), crate::live::diff::audit(&resolved.model, &state, &scope), state)))
     });
     let (target, audit, state) = match checked {

@@ -81,6 +81,21 @@ pub struct PolicyArgs {
     pub catalog: Option<PathBuf>,
 }
 
+/// Options shared by the commands that compare a policy with a live database.
+#[derive(Args, Clone)]
+pub struct LiveArgs {
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
+    /// PGPASSWORD fill what it leaves out)
+    #[arg(long, value_name = "URL", default_value = "")]
+    pub db: String,
+    /// Also manage the existing roles matching this glob (undeclared ones: plan and apply drop
+    /// them, check reports them as drift)
+    #[arg(long, value_name = "GLOB")]
+    pub manage: Vec<String>,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Human,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
-use super::{report, Format, PolicyArgs};
+use super::{report, Format, LiveArgs, PolicyArgs};
 use crate::live::connect::process_env;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
 use crate::model::{Model, Resolved};
@@ -15,14 +15,7 @@ use crate::model::{Model, Resolved};
 #[derive(Args)]
 pub struct PlanArgs {
     #[command(flatten)]
-    policy: PolicyArgs,
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
-    #[arg(long, value_name = "URL", default_value = "")]
-    db: String,
-    /// Also manage (alter, and drop when undeclared) the existing roles matching this glob
-    #[arg(long, value_name = "GLOB")]
-    manage: Vec<String>,
+    live: LiveArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "human")]
     format: PlanFormat,
@@ -102,7 +95,7 @@ pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target,
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
-    let planned = crate::live::connect(&args.db, &process_env).and_then(|mut c| plan(&args.policy, &mut c.client, &c.target, &args.manage, args.successor.as_deref()));
+    let planned = crate::live::connect(&args.live.db, &process_env).and_then(|mut c| plan(&args.live.policy, &mut c.client, &c.target, &args.live.manage, args.successor.as_deref()));
     let planned = match planned {
         Ok(Some(p)) => p,
         Ok(None) => return Ok(ExitCode::from(1)),
