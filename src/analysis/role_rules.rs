@@ -190,13 +190,13 @@ pub fn used_names(model: &Model) -> BTreeSet<String> {
 
 /// The chunks of a model: the roles in declaration order, [`CHUNK`] at a time, each with the
 /// grants made to it.
-pub fn chunk(model: &Model, grants_of: &std::collections::HashMap<&str, Vec<usize>>, index: usize) -> RoleChunk {
+pub fn chunk(model: &Model, grants_of: &FxHashMap<String, Vec<usize>>, index: usize) -> RoleChunk {
     let start = index * CHUNK;
     let roles = model.roles.iter().skip(start).take(CHUNK);
     RoleChunk {
         roles: roles
             .map(|r| {
-                let grants: Vec<Arc<ObjectGrant>> = grants_of.get(r.name.as_str()).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default();
+                let grants: Vec<Arc<ObjectGrant>> = grants_of.get(&r.name).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default();
                 RoleFacts { role: r.clone(), grants }
             })
             .collect(),

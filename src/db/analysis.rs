@@ -99,8 +99,7 @@ pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<FxHashMap
 pub fn role_chunk(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<RoleChunk> {
     let resolved = resolved(db, policy);
     let grants = grants_by_role(db, policy);
-    let by_role: HashMap<&str, Vec<usize>> = resolved.model.roles.iter().skip(chunk as usize * CHUNK).take(CHUNK).filter_map(|r| Some((r.name.as_str(), grants.get(&r.name)?.clone()))).collect();
-    Arc::new(role_rules::chunk(&resolved.model, &by_role, chunk as usize))
+    Arc::new(role_rules::chunk(&resolved.model, grants, chunk as usize))
 }
 
 /// The per-role rules (policy rules and lint warnings) for the roles of one chunk.
