@@ -54,21 +54,9 @@ const TABLES_PER_SCHEMA: usize = 400;
 const INVENTORY_SCHEMAS: usize = 10;
 const EXCLUSIVE_RULES: usize = 100;
 
-/// A small deterministic generator (xorshift64*), so the policy is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn group(layer: usize, k: usize) -> String {
     format!("grp_{layer:02}_{k}")

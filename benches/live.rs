@@ -44,20 +44,9 @@ const GROUPS: usize = 200;
 const USERS: usize = 4_800;
 const GRANTS_PER_ROLE: usize = 10;
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn setup_sql() -> String {
     let mut s = String::from("CREATE ROLE app_owner NOLOGIN;\n");
