@@ -258,6 +258,34 @@ impl MembershipAnalysis {
         Some(len)
     }
 
+    /// [`Self::granted_roles`], each with the length of its chain ([`Self::chain_len`]),
+    /// computed in one pass over the role's row.
+    pub fn granted_roles_with_len(&self, role: &str, mode: Mode) -> Vec<(&str, usize)> {
+        let Some(&r) = self.index.get(role) else { return Vec::new() };
+        let row = &self.table(mode)[r as usize];
+        // The length of each entry of the row: one more than that of the member of the
+        // edge it was reached by (`r` itself: 0).
+        let mut len = vec![0usize; row.len()];
+        let mut pending = Vec::new();
+        for i in 0..row.len() {
+            let mut j = i;
+            while len[j] == 0 {
+                let member = self.ends[row[j].1 as usize].0;
+                if member == r {
+                    len[j] = 1;
+                    break;
+                }
+                pending.push(j);
+                j = row.binary_search_by_key(&member, |&(node, _)| node).expect("the member of a reached edge is reached");
+            }
+            while let Some(k) = pending.pop() {
+                len[k] = len[j] + 1;
+                j = k;
+            }
+        }
+        row.iter().zip(len).map(|(&(g, _), l)| (self.names[g as usize].as_str(), l)).collect()
+    }
+
     /// The node of a role, for [`Self::has_node`].
     pub fn node(&self, role: &str) -> Option<u32> {
         self.index.get(role).copied()

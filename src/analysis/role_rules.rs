@@ -234,12 +234,44 @@ pub struct TableBits {
     singles: RefCell<FxHashMap<String, Singles>>,
     /// A hash of the object of each of a role's grants, to find grants on the same object.
     hashes: RefCell<FxHashMap<String, Rc<[u64]>>>,
+    /// The first (in source order) of a role's bulk grants on tables of a schema without
+    /// known tables, as a position among its grants (`""`: PUBLIC).
+    unknown_bulk: RefCell<FxHashMap<String, Option<usize>>>,
+}
+
+/// The positions of the bits set in a bit set, in order.
+fn set_bits(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(w, &b)| {
+        let mut rest = b;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let i = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                w * 64 + i
+            })
+        })
+    })
 }
 
 /// `(known table, position of the grant among the role's grants)`, sorted by grant.
 type Singles = Rc<[(usize, usize)]>;
 
 impl TableBits {
+    fn first_unknown_bulk(&self, ctx: &Context, role: Option<&str>, grants: &[Arc<ObjectGrant>]) -> Option<usize> {
+        let key = role.unwrap_or("");
+        if let Some(k) = self.unknown_bulk.borrow().get(key) {
+            return *k;
+        }
+        let k = grants
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| !g.revoke && matches!(&g.object, Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema)))
+            .min_by_key(|(_, g)| (g.origin.file, g.origin.item, g.origin.start))
+            .map(|(k, _)| k);
+        self.unknown_bulk.borrow_mut().insert(key.to_string(), k);
+        k
+    }
+
     fn object_hashes(&self, role: &str, grants: &[Arc<ObjectGrant>]) -> Rc<[u64]> {
         if let Some(h) = self.hashes.borrow().get(role) {
             return h.clone();
@@ -399,7 +431,9 @@ struct Seen<'a> {
     /// Gathered only for the checks that list grants (most roles need none).
     grants: OnceCell<Vec<(&'a ObjectGrant, usize)>>,
     /// Chains (USAGE mode) to the roles asked about so far.
-    chains: RefCell<BTreeMap<String, Option<Chain>>>,
+    chains: RefCell<FxHashMap<String, Option<Chain>>>,
+    /// [`Seen::all_tables`], computed once.
+    tables: OnceCell<Vec<u64>>,
 }
 
 /// The grants and memberships a role's diagnostics name, numbered locally.
@@ -451,7 +485,7 @@ fn schema_bits(privileges: &[Privilege]) -> u16 {
 
 impl<'a> Seen<'a> {
     fn new(view: &'a View<'a>, facts: &'a RoleFacts) -> Seen<'a> {
-        Seen { view, facts, superuser: view.members.is_superuser(&facts.role.name), grants: OnceCell::new(), chains: RefCell::new(BTreeMap::new()) }
+        Seen { view, facts, superuser: view.members.is_superuser(&facts.role.name), grants: OnceCell::new(), chains: RefCell::default(), tables: OnceCell::new() }
     }
 
     /// The grants this role sees, each with the length of the chain to its grantee: its own
@@ -461,9 +495,8 @@ impl<'a> Seen<'a> {
             let view = self.view;
             let mut grants: Vec<(&ObjectGrant, usize)> = self.facts.grants.iter().filter(|g| !g.revoke).map(|g| (&**g, 0)).collect();
             let name = self.facts.role.name.as_str();
-            for r in view.members.granted_roles(name, Mode::Usage) {
+            for (r, len) in view.members.granted_roles_with_len(name, Mode::Usage) {
                 if let Some(f) = (view.facts)(r) {
-                    let len = view.members.chain_len(name, r, Mode::Usage).unwrap_or(1);
                     grants.extend(f.grants.iter().filter(|g| !g.revoke).map(|g| (&**g, len)));
                 }
             }
@@ -548,13 +581,13 @@ impl<'a> Seen<'a> {
         }
     }
 
-    /// The known tables a limit on tables counts for this role, as a bit set over
-    /// [`Context::tables`].
-    fn counted_tables(&self, limit: Limit) -> Vec<u64> {
+    /// The known tables this role has a table privilege on, as a bit set over
+    /// [`Context::tables`]: the same for every limit on tables (tags apart).
+    fn all_tables(&self) -> Vec<u64> {
         let ctx = self.view.ctx;
         let words = ctx.tables.len().div_ceil(64);
         let mut acc = vec![0u64; words];
-        if self.superuser || self.predefined(limit).is_some() {
+        if self.superuser || self.predefined(Limit::Tables).is_some() {
             for i in 0..ctx.tables.len() {
                 acc[i / 64] |= 1 << (i % 64);
             }
@@ -569,6 +602,14 @@ impl<'a> Seen<'a> {
                 }
             }
         }
+        acc
+    }
+
+    /// The known tables a limit on tables counts for this role, as a bit set over
+    /// [`Context::tables`].
+    fn counted_tables(&self, limit: Limit) -> Vec<u64> {
+        let ctx = self.view.ctx;
+        let mut acc = self.tables.get_or_init(|| self.all_tables()).clone();
         if let Limit::Tagged(tag) = limit {
             match ctx.tagged.get(tag) {
                 Some(mask) => acc.iter_mut().zip(mask).for_each(|(a, m)| *a &= m),
@@ -622,12 +663,14 @@ impl<'a> Seen<'a> {
                 singles.sort_unstable();
                 // Tables without a grant of their own share their schema's best grant. Tables
                 // are attributed to a grant (or to the predefined role) first; the grounds,
-                // with their chains, are built once per grant.
-                let mut schema_best: BTreeMap<&str, Option<usize>> = BTreeMap::new();
+                // with their chains, are built once per grant. The tables are sorted by
+                // schema, so the schema's grants are looked up once per run of its tables,
+                // and the single-table grants are walked alongside.
                 let mut sources: Vec<(Option<usize>, usize)> = Vec::new();
                 let counted = self.counted_tables(limit);
-                let set = counted.iter().enumerate().flat_map(|(w, &b)| (0..64).filter(move |i| b & (1u64 << i) != 0).map(move |i| w * 64 + i));
-                for t_index in set {
+                let mut next_single = 0;
+                let mut schema: Option<(&str, Option<usize>, &[usize])> = None;
+                for t_index in set_bits(&counted) {
                     let t = &ctx.tables[t_index];
                     if tally.names.len() < limits::MAX_NAMED {
                         tally.names.push(format!("`{}.{}`", t.schema, t.name));
@@ -636,13 +679,19 @@ impl<'a> Seen<'a> {
                     let source = if self.superuser {
                         None
                     } else {
-                        let bulk = by_schema.get(t.schema.as_str()).into_iter().flatten();
-                        let lo = singles.partition_point(|&(x, _)| x < t_index);
-                        let single = singles[lo..].iter().take_while(|&&(x, _)| x == t_index).map(|&(_, i)| i);
-                        if lo < singles.len() && singles[lo].0 == t_index {
-                            self.best_index(single.chain(bulk.copied()))
+                        if schema.is_none_or(|(s, ..)| s != t.schema) {
+                            let bulk = by_schema.get(t.schema.as_str()).map(Vec::as_slice).unwrap_or_default();
+                            schema = Some((t.schema.as_str(), self.best_index(bulk.iter().copied()), bulk));
+                        }
+                        let (_, schema_best, bulk) = schema.expect("set above");
+                        while next_single < singles.len() && singles[next_single].0 < t_index {
+                            next_single += 1;
+                        }
+                        let own = singles[next_single..].iter().take_while(|&&(x, _)| x == t_index).map(|&(_, i)| i);
+                        if next_single < singles.len() && singles[next_single].0 == t_index {
+                            self.best_index(own.chain(bulk.iter().copied()))
                         } else {
-                            *schema_best.entry(t.schema.as_str()).or_insert_with(|| self.best_index(bulk.copied()))
+                            schema_best
                         }
                     };
                     match sources.last_mut() {
@@ -742,19 +791,18 @@ impl<'a> Seen<'a> {
         if limit == Limit::Schemas {
             return None;
         }
-        // The first such grant in source order, among those this role sees.
+        // The first such grant in source order, among those this role sees (each role's
+        // first is found once per chunk).
         let ctx = self.view.ctx;
-        let own = self.facts.grants.iter();
-        let inherited = self.inherited().flat_map(|f| f.grants.iter());
-        own.chain(inherited)
-            .chain(ctx.public.iter())
-            .filter(|g| !g.revoke)
-            .filter_map(|g| match &g.object {
-                Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema) => Some((g, schema)),
-                _ => None,
+        let cache = &self.view.table_bits;
+        let own = std::iter::once(self.facts).chain(self.inherited()).filter_map(|f| Some(&*f.grants[cache.first_unknown_bulk(ctx, Some(&f.role.name), &f.grants)?]));
+        let public = cache.first_unknown_bulk(ctx, None, &ctx.public).map(|k| &*ctx.public[k]);
+        own.chain(public)
+            .min_by_key(|g| (g.origin.file, g.origin.item, g.origin.start))
+            .map(|g| match &g.object {
+                Object::AllIn { schema, .. } => (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)),
+                _ => unreachable!("first_unknown_bulk finds bulk grants only"),
             })
-            .min_by_key(|(g, _)| (g.origin.file, g.origin.item, g.origin.start))
-            .map(|(g, schema)| (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(&**g)))
     }
 
     /// W040: a group role nobody is a member of and that holds nothing.

@@ -14,7 +14,7 @@
 //! re-runs; the membership analysis is reused.
 
 use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -111,7 +111,7 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     let slots = role_slots(db, policy);
     // The chunks of the roles whose privileges these roles have.
     let needed: BTreeSet<u32> = own.roles.iter().flat_map(|f| members.granted_roles(&f.role.name, crate::analysis::Mode::Usage)).filter_map(|r| slots.slots.get(r).map(|s| s.0)).filter(|&c| c != chunk).collect();
-    let mut loaded: HashMap<u32, Arc<RoleChunk>> = needed.into_iter().map(|c| (c, role_chunk(db, policy, c).clone())).collect();
+    let mut loaded: FxHashMap<u32, Arc<RoleChunk>> = needed.into_iter().map(|c| (c, role_chunk(db, policy, c).clone())).collect();
     loaded.insert(chunk, own.clone());
     let facts = |name: &str| -> Option<&RoleFacts> {
         let (c, i) = slots.slots.get(name)?;
@@ -143,6 +143,46 @@ pub fn whole_policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc
     let mut out = crate::analysis::policy::public_grants(&ctx.policies, &ctx.public);
     crate::analysis::lint::closing_windows(memberships(db, policy), policy.options(db).at, &mut out);
     Arc::new(out)
+}
+
+/// Computes the parts of [`analysis_diagnostics`] on every core, each thread on its own handle
+/// on the database: first the extracted inputs side by side, then the chunks. Salsa memoizes
+/// what the threads compute, so the query that follows only collects. After an edit, the
+/// threads verify each part and re-run only those whose inputs changed.
+pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    if threads < 2 {
+        return;
+    }
+    // The largest first, so that the last one taken is a small one.
+    let inputs: [fn(&super::Database, Policy); 6] = [
+        |db, p| _ = grants_by_role(db, p),
+        |db, p| _ = rule_context(db, p),
+        |db, p| _ = membership_analysis(db, p),
+        |db, p| _ = memberships(db, p),
+        |db, p| _ = role_slots(db, p),
+        |db, p| _ = whole_policy_diagnostics(db, p),
+    ];
+    on_threads(db, threads, inputs.len(), |db, i| inputs[i](db, policy));
+    let chunks = role_slots(db, policy).chunks as usize;
+    on_threads(db, threads, chunks, |db, c| _ = chunk_diagnostics(db, policy, c as u32));
+}
+
+/// Runs `job(db, i)` for every `i < n` on up to `threads` threads, each taking the next `i`.
+fn on_threads(db: &super::Database, threads: usize, n: usize, job: impl Fn(&super::Database, usize) + Sync) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(n) {
+            let (db, next, job) = (db.clone(), &next, &job);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                job(&db, i);
+            });
+        }
+    });
 }
 
 /// Effective object privileges (`has_*_privilege` answers with their grounds) for the

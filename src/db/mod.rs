@@ -83,16 +83,21 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnost
     for f in policy.files(db) {
         all.extend(parse(db, *f).diagnostics.iter().cloned());
     }
-    let syntax_errors = all.iter().any(Diagnostic::is_error);
-    let resolved = resolved(db, policy);
-    all.extend(resolved.diagnostics.iter().cloned());
-    // Lowering problems and policy rules matter only once the policy itself is sound.
-    if !syntax_errors && !resolved.diagnostics.iter().any(Diagnostic::is_error) {
+    all.extend(resolved(db, policy).diagnostics.iter().cloned());
+    if is_sound(db, policy) {
         all.extend(plan(db, policy).diagnostics.iter().cloned());
         all.extend(analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter().cloned()));
     }
     all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
     Arc::new(all)
+}
+
+/// Whether the policy loads, parses and resolves without errors: lowering problems and policy
+/// rules matter only then.
+pub fn is_sound(db: &dyn salsa::Database, policy: Policy) -> bool {
+    let load = policy.load_diagnostics(db).iter().any(Diagnostic::is_error);
+    let syntax = policy.files(db).iter().any(|f| parse(db, *f).diagnostics.iter().any(Diagnostic::is_error));
+    !load && !syntax && !resolved(db, policy).diagnostics.iter().any(Diagnostic::is_error)
 }
 
 #[salsa::db]
@@ -289,8 +294,19 @@ impl Workspace {
         self.policy.set_options(&mut self.db).to(options);
     }
 
+    /// Every diagnostic of the policy; the analysis, when it applies, runs on every core.
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
+        if is_sound(&self.db, self.policy) {
+            analysis::analyze_in_parallel(&self.db, self.policy);
+        }
         diagnostics(&self.db, self.policy).clone()
+    }
+
+    /// The diagnostics of the analysis alone (policy rules and lint warnings), computed on
+    /// every core, in parts (see [`analysis_diagnostics`]).
+    pub fn analysis(&self) -> Arc<Vec<Arc<Vec<Diagnostic>>>> {
+        analysis::analyze_in_parallel(&self.db, self.policy);
+        analysis_diagnostics(&self.db, self.policy).clone()
     }
 
     pub fn resolved(&self) -> Arc<Resolved> {
