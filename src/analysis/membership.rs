@@ -113,17 +113,16 @@ type GraphEdge = (u32, u32, Option<bool>, Option<bool>, bool);
 
 impl MembershipGraph {
     pub fn of(model: &Model, target_version: u32) -> MembershipGraph {
-        let mut names: Vec<String> = Vec::new();
-        let mut by_name: FxHashMap<String, u32> = FxHashMap::default();
-        let mut add = |name: &str, names: &mut Vec<String>| -> u32 {
-            if let Some(&i) = by_name.get(name) {
-                return i;
-            }
-            let i = names.len() as u32;
-            names.push(name.to_string());
-            by_name.insert(name.to_string(), i);
-            i
-        };
+        fn add<'m>(by_name: &mut FxHashMap<&'m str, u32>, names: &mut Vec<String>, name: &'m str) -> u32 {
+            *by_name.entry(name).or_insert_with(|| {
+                names.push(name.to_string());
+                names.len() as u32 - 1
+            })
+        }
+        let mut names: Vec<String> = Vec::with_capacity(model.roles.len());
+        // Borrowed from the model: a name is copied once, into `names`.
+        let mut by_name: FxHashMap<&str, u32> = FxHashMap::with_capacity_and_hasher(model.roles.len(), Default::default());
+        let mut add = |name, names: &mut Vec<String>| add(&mut by_name, names, name);
         let role_ids: Vec<u32> = model.roles.iter().map(|r| add(&r.name, &mut names)).collect();
         for r in &model.external_roles {
             add(r, &mut names);

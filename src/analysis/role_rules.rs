@@ -62,7 +62,7 @@ pub struct RoleChunk {
 }
 
 /// How many roles one chunk holds.
-pub const CHUNK: usize = 64;
+pub const CHUNK: usize = 32;
 
 /// A known table or view, for the limits on tables.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -190,17 +190,10 @@ pub fn used_names(model: &Model) -> BTreeSet<String> {
 
 /// The chunks of a model: the roles in declaration order, [`CHUNK`] at a time, each with the
 /// grants made to it.
-pub fn chunk(model: &Model, grants_of: &FxHashMap<String, Vec<usize>>, index: usize) -> RoleChunk {
+pub fn chunk(model: &Model, grants_of: &[Vec<u32>], index: usize) -> RoleChunk {
     let start = index * CHUNK;
-    let roles = model.roles.iter().skip(start).take(CHUNK);
-    RoleChunk {
-        roles: roles
-            .map(|r| {
-                let grants: Vec<Arc<ObjectGrant>> = grants_of.get(&r.name).map(|v| v.iter().map(|&i| model.grants[i].clone()).collect()).unwrap_or_default();
-                RoleFacts { role: r.clone(), grants }
-            })
-            .collect(),
-    }
+    let roles = model.roles.iter().zip(grants_of).skip(start).take(CHUNK);
+    RoleChunk { roles: roles.map(|(r, grants)| RoleFacts { role: r.clone(), grants: grants.iter().map(|&k| model.grants[k as usize].clone()).collect() }).collect() }
 }
 
 /// What the checks of one role read besides its own facts.

@@ -77,18 +77,28 @@ pub fn role_slots(db: &dyn salsa::Database, policy: Policy) -> Arc<RoleSlots> {
     Arc::new(RoleSlots { slots, chunks: roles.len().div_ceil(CHUNK) as u32 })
 }
 
-/// The model indexes of the grants to each role.
+/// The model indexes of the grants to each role, by the role's position in the model (a
+/// name declared twice shares its grants, as the rules over the whole model see them).
 #[salsa::tracked]
-pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<FxHashMap<String, Vec<usize>>> {
-    let mut by_role: FxHashMap<String, Vec<usize>> = FxHashMap::default();
-    for (i, g) in resolved(db, policy).model.grants.iter().enumerate() {
+pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Vec<u32>>> {
+    let model = &resolved(db, policy).model;
+    // Borrowed names: no name is copied.
+    let mut first: FxHashMap<&str, u32> = FxHashMap::with_capacity_and_hasher(model.roles.len(), Default::default());
+    for (i, r) in model.roles.iter().enumerate() {
+        first.entry(&r.name).or_insert(i as u32);
+    }
+    let mut by_role: Vec<Vec<u32>> = vec![Vec::new(); model.roles.len()];
+    for (k, g) in model.grants.iter().enumerate() {
         if let Grantee::Role(r) = &g.grantee {
-            match by_role.get_mut(r.as_str()) {
-                Some(v) => v.push(i),
-                None => {
-                    by_role.insert(r.clone(), vec![i]);
-                }
+            if let Some(&i) = first.get(r.as_str()) {
+                by_role[i as usize].push(k as u32);
             }
+        }
+    }
+    for (i, r) in model.roles.iter().enumerate() {
+        let f = first[r.name.as_str()] as usize;
+        if f != i {
+            by_role[i] = by_role[f].clone();
         }
     }
     Arc::new(by_role)
