@@ -221,11 +221,9 @@ fn main() {
         let db = fresh(&setup);
         let t = Instant::now();
         let mut conn = rolec::live::connect(&db.conn_str(DB), &|_| None).unwrap();
-        let state = rolec::live::introspect(&mut conn.client).unwrap();
-        let plan = rolec::live::diff(&resolved.model, &state, &scope(&resolved.model, &state));
         let model = &resolved.model;
         let plan_for = |s: &LiveState| Ok(rolec::live::diff(model, s, &scope(model, s)));
-        rolec::live::apply::apply(&mut conn, &plan_for, &plan.hash(), false, &|_| None).expect("apply");
+        rolec::live::apply::apply(&mut conn, &plan_for, None, false, &|_| None).expect("apply");
         applies.push(t.elapsed());
         drop(conn);
         converged_pg = Some(db);

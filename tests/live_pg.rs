@@ -573,12 +573,12 @@ fn apply_runs_a_saved_plan_only_while_it_still_fits() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(plan(&pg, &policy.path, &[]).0.is_empty());
 
-    // Inside the transaction the plan is made again: a plan that no longer matches is refused.
+    // The plan made inside the transaction must be the saved one.
     pg.exec(DB, "ALTER ROLE reader CREATEDB").unwrap();
     let mut c = rolec::live::connect(&conn, &|_| None).unwrap();
     let stale = |_: &LiveState| Ok(rolec::live::ChangePlan::default());
-    let err = rolec::live::apply::apply(&mut c, &stale, "not-this-hash", false, &|_| None).unwrap_err();
-    assert!(err.contains("changed since the plan"), "{err}");
+    let err = rolec::live::apply::apply(&mut c, &stale, Some("not-this-hash"), false, &|_| None).unwrap_err();
+    assert!(err.contains("changed since the saved plan"), "{err}");
 }
 
 #[test]
