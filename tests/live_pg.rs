@@ -573,12 +573,17 @@ fn apply_runs_a_saved_plan_only_while_it_still_fits() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(plan(&pg, &policy.path, &[]).0.is_empty());
 
-    // Inside the transaction the plan is made again: a plan that no longer matches is refused.
+    // The plan made inside the transaction must be the saved one.
     pg.exec(DB, "ALTER ROLE reader CREATEDB").unwrap();
     let mut c = rolec::live::connect(&conn, &|_| None).unwrap();
     let stale = |_: &LiveState| Ok(rolec::live::ChangePlan::default());
-    let err = rolec::live::apply::apply(&mut c, &stale, "not-this-hash", false, &|_| None).unwrap_err();
-    assert!(err.contains("changed since the plan"), "{err}");
+    let err = rolec::live::apply::apply(&mut c, &stale, Some("not-this-hash"), false, &|_| None).unwrap_err();
+    assert!(err.contains("changed since the saved plan"), "{err}");
+}
+
+/// `role filler_N { … }` for N < n: a plan long enough to need several batches.
+fn fillers(n: usize, body: &str) -> String {
+    (0..n).map(|i| format!("role filler_{i} {{ {body} }}\n")).collect()
 }
 
 #[test]
@@ -587,12 +592,17 @@ fn apply_treats_server_warnings_as_errors() {
     pg.exec(DB, APP_SQL).unwrap();
     // A deployer that may read app.orders but not grant it: GRANT only warns (01007).
     pg.exec(DB, "CREATE ROLE deployer LOGIN CREATEROLE; GRANT USAGE ON SCHEMA app TO deployer; GRANT SELECT ON app.orders TO deployer;").unwrap();
-    let policy = policy_file("external role app_owner, deployer\nschema app { owner app_owner }\nrole reader { grant select on table app.orders }\n");
+    // The roles are created in the first batch; the GRANT that warns runs in a later one.
+    let text_ = format!("external role app_owner, deployer\nschema app {{ owner app_owner }}\nrole reader {{ grant select on table app.orders }}\n{}", fillers(rolec::live::apply::BATCH, ""));
+    let policy = policy_file(&text_);
     let conn = pg.conn_str_as(DB, "deployer");
     let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("01007"), "{}", text(&out.stderr));
-    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'reader')"), "rolled back");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("01007"), "{err}");
+    // The warning is traced to its statement, though it ran in a batch.
+    assert!(err.contains("\n  in: GRANT SELECT ON TABLE \"app\".\"orders\" TO \"reader\";\nnothing was applied"), "{err}");
+    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname IN ('reader', 'filler_0'))"), "rolled back");
 }
 
 #[test]
@@ -615,14 +625,25 @@ fn a_role_to_drop_that_owns_objects_stops_the_apply_with_a_clear_message() {
 fn a_statement_that_fails_mid_apply_leaves_the_database_as_it_was() {
     let pg = PgCluster::start();
     pg.exec(DB, APP_SQL).unwrap();
-    // Roles and grants come first; the invalid setting fails when the server checks it,
-    // after several statements have run.
-    let policy = policy_file(&format!("{APP_POLICY}\nrole broken {{\n  set work_mem = \"not a size\"\n}}\n"));
+    // Roles come first, memberships later; the invalid setting fails when the server checks
+    // it, in a batch between others (several batches have run or are to run), next to a
+    // password whose verifier must not show.
+    let batch = rolec::live::apply::BATCH;
+    let policy = policy_file(&format!(
+        "{APP_POLICY}\nrole broken {{\n  set work_mem = \"not a size\"\n}}\nuser pw {{ password secret(\"PW_PASSWORD\") }}\n{}",
+        fillers(batch + 100, "member of reader")
+    ));
+    let statements = plan(&pg, &policy.path, &[]).0;
+    let failing = r#"ALTER ROLE "broken" SET work_mem = 'not a size';"#;
+    let at = statements.iter().position(|s| s == failing).expect("the failing statement is planned");
+    assert!(at > batch && at < 2 * batch && statements.len() > 2 * batch, "in a middle batch: {at} of {}", statements.len());
     let conn = pg.conn_str(DB);
     let before = pg.snapshot(DB);
-    let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("work_mem"), "the error names the failing setting: {}", text(&out.stderr));
+    let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[("PW_PASSWORD", "pw-s3cret")]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("\n  in: {failing}\nnothing was applied")), "the error names the failing statement: {err}");
+    assert!(!err.contains("SCRAM") && !err.contains("pw-s3cret"), "{err}");
     let after = pg.snapshot(DB);
     assert!(before.diff(&after).is_empty(), "nothing changed:\n{}", before.diff(&after));
     // The ledger is created in the same transaction: it is gone too.
@@ -643,15 +664,13 @@ fn concurrent_applies_serialize_and_leave_the_policy_applied() {
         })
         .collect();
     let outs: Vec<Output> = runs.into_iter().map(|r| r.join().unwrap()).collect();
-    // Each run either applied the plan, found nothing to do, or refused because the database
-    // changed under it (the other run applied first); never a half-applied state or an error
-    // of the server.
+    // Each run plans under the lock: one applies the plan, the other then finds nothing to do;
+    // never a half-applied state or an error of the server.
     for out in &outs {
-        let err = text(&out.stderr);
-        assert!(out.status.success() || err.contains("changed"), "exit {:?}: {err}", out.status.code());
-        assert!(!err.contains("ERROR") || err.contains("changed"), "{err}");
+        assert!(out.status.success(), "exit {:?}: {}", out.status.code(), text(&out.stderr));
     }
-    assert!(outs.iter().any(|o| o.status.success()), "one run applied");
+    let said = |what: &str| outs.iter().filter(|o| text(&o.stderr).contains(what)).count();
+    assert_eq!((said("recorded in rolec.ledger"), said("nothing to apply")), (1, 1), "one run applied");
     assert_eq!(plan(&pg, &policy.path, &[]).0, Vec::<String>::new(), "the policy is applied");
     assert_eq!(ledger(&pg).len(), 1, "applied once");
 }

@@ -1,14 +1,14 @@
-//! `rolec apply --db URL POLICY`: runs the plan in one transaction under an advisory lock.
-//! The plan is made again inside the transaction and must be the one shown (or the saved one
-//! given with `--plan FILE`); destructive steps need `--allow-drop`. Exit codes: 0 applied (or
-//! nothing to do), 1 error or refused (nothing changed).
+//! `rolec apply --db URL POLICY`: in one transaction under an advisory lock, reads the
+//! database, makes the plan (printed), and runs it; with `--plan FILE` the plan must still be the
+//! saved one. Destructive steps need `--allow-drop`. Exit codes: 0 applied (or nothing to do),
+//! 1 error or refused (nothing changed).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::plan::{diff_with, human, load_model, warn, Planned};
+use super::plan::{diff_with, load_model, plan_text, warn};
 use super::LiveArgs;
 use crate::live::connect::process_env;
 use crate::live::LiveState;
@@ -52,30 +52,24 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         None => None,
     };
     let mut conn = crate::live::connect(&args.live.db, &process_env)?;
-    let state = crate::live::introspect(&mut conn.client)?;
-    let Some(resolved) = load_model(&args.live.policy, &state)? else { return Ok(ExitCode::from(1)) };
+    let target = conn.target.clone();
     let successor = args.successor.as_deref();
-    let plan = diff_with(&resolved.model, &state, &args.live.manage, successor)?;
-    warn(&plan);
-    let expected = match saved_hash {
-        Some(h) => {
-            if h != plan.hash() {
-                return Err("the database or the policy changed since the saved plan was made: nothing was applied".to_string());
-            }
-            h
+    // The plan is made once, inside the transaction: what is printed is what runs.
+    let plan_for = |state: &LiveState| {
+        let resolved = load_model(&args.live.policy, state)?.ok_or("the policy has errors: nothing was applied")?;
+        let plan = diff_with(&resolved.model, state, &args.live.manage, successor)?;
+        warn(&plan);
+        if saved_hash.is_none() {
+            print!("{}", plan_text(&target, state.server_version, &plan));
         }
-        None => {
-            print!("{}", human(&Planned { target: conn.target.clone(), state, plan: plan.clone() }));
-            plan.hash()
-        }
+        Ok(plan)
     };
-    let plan_for = |s: &LiveState| diff_with(&resolved.model, s, &args.live.manage, successor);
-    let applied = crate::live::apply::apply(&mut conn, &plan_for, &expected, args.allow_drop, &process_env)?;
+    let applied = crate::live::apply::apply(&mut conn, &plan_for, saved_hash.as_deref(), args.allow_drop, &process_env)?;
     let n = applied.plan.changes.len();
     if n == 0 {
         eprintln!("nothing to apply: the database matches the policy");
     } else {
-        eprintln!("applied {n} statement{} (plan {}), recorded in rolec.ledger", if n == 1 { "" } else { "s" }, &expected[..12]);
+        eprintln!("applied {n} statement{} (plan {}), recorded in rolec.ledger", if n == 1 { "" } else { "s" }, &applied.plan.hash()[..12]);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -114,16 +114,21 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
 
 /// The plan as SQL with comments: it can be read, or run with psql.
 pub fn human(p: &Planned) -> String {
-    let version = format!("{}.{}", p.state.server_version / 10000, p.state.server_version % 10000);
-    let mut out = format!("-- rolec plan for {} (PostgreSQL {version})\n", p.target);
-    if p.plan.is_empty() {
+    plan_text(&p.target, p.state.server_version, &p.plan)
+}
+
+/// [`human`] from its parts, for `apply`, which prints a plan it keeps.
+pub fn plan_text(target: &Target, server_version: u32, plan: &ChangePlan) -> String {
+    let version = format!("{}.{}", server_version / 10000, server_version % 10000);
+    let mut out = format!("-- rolec plan for {target} (PostgreSQL {version})\n");
+    if plan.is_empty() {
         out.push_str("-- no changes: the database matches the policy\n");
         return out;
     }
-    let n = p.plan.changes.len();
-    let destructive = p.plan.changes.iter().filter(|c| c.destructive).count();
+    let n = plan.changes.len();
+    let destructive = plan.changes.iter().filter(|c| c.destructive).count();
     out.push_str(&format!("-- {n} change{}{}\n", if n == 1 { "" } else { "s" }, if destructive > 0 { format!(", {destructive} destructive") } else { String::new() }));
-    for c in &p.plan.changes {
+    for c in &plan.changes {
         if let Some(note) = &c.note {
             out.push_str(&format!("-- {note}\n"));
         }

@@ -1,14 +1,18 @@
-//! Applying a plan: one transaction under an advisory lock, the plan computed again inside it
-//! and refused if it differs from the one that was shown (or saved), destructive steps refused
-//! unless allowed, any warning of the server (such as "no privileges were granted") an error,
-//! and each apply recorded in `rolec.ledger`.
+//! Applying a plan: one transaction under an advisory lock in which the database is read and
+//! the plan made (refused if it differs from a saved plan), destructive steps refused unless
+//! allowed, the statements run in batches, any warning of the server (such as "no privileges
+//! were granted") an error, and each apply recorded in `rolec.ledger`.
 
-use super::connect::{error_text, Connection};
-use super::diff::ChangePlan;
+use super::connect::{error_text, Connection, Notices};
+use super::diff::{Change, ChangePlan};
 use super::state::LiveState;
 
 /// The advisory lock every apply takes (in the database it connects to): "rolec" in ASCII.
 pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
+
+/// Statements sent in one simple-query message: one round trip per batch instead of one per
+/// statement, which is most of the time a large plan takes beyond the server's own work.
+pub const BATCH: usize = 500;
 
 const LEDGER: &str = "
 CREATE SCHEMA IF NOT EXISTS rolec;
@@ -25,23 +29,24 @@ pub struct Applied {
     pub plan: ChangePlan,
 }
 
-/// Applies the plan `plan_for` computes from the state read inside the transaction, if its hash
-/// is `expected_hash`. Passwords are read through `secret`. On any error nothing is changed.
+/// Applies the plan `plan_for` makes from the state read inside the transaction (under the
+/// lock, so the plan run is the plan made). With `saved_hash` (a plan saved earlier), refuses
+/// a plan that is not that one. Passwords are read through `secret`. On any error nothing is
+/// changed.
 pub fn apply(
     conn: &mut Connection,
     plan_for: &dyn Fn(&LiveState) -> Result<ChangePlan, String>,
-    expected_hash: &str,
+    saved_hash: Option<&str>,
     allow_drop: bool,
     secret: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Applied, String> {
     let notices = conn.notices.clone();
-    let take = || std::mem::take(&mut *notices.lock().unwrap_or_else(|e| e.into_inner()));
     let mut tx = conn.client.transaction().map_err(|e| error_text(&e))?;
     tx.execute("SELECT pg_catalog.pg_advisory_xact_lock($1)", &[&LOCK_KEY]).map_err(|e| error_text(&e))?;
     let state = super::introspect(&mut tx)?;
     let plan = plan_for(&state)?;
-    if plan.hash() != expected_hash {
-        return Err("the database changed since the plan was made: nothing was applied; make the plan again".to_string());
+    if saved_hash.is_some_and(|h| h != plan.hash()) {
+        return Err("the database or the policy changed since the saved plan was made: nothing was applied; make the plan again".to_string());
     }
     if !plan.blockers.is_empty() {
         return Err(format!("{}: nothing was applied", plan.blockers.join("; ")));
@@ -57,21 +62,70 @@ pub fn apply(
     if plan.is_empty() {
         return Ok(Applied { plan });
     }
-    take();
-    for change in &plan.changes {
-        let sql = change.executable(secret)?;
-        tx.batch_execute(&sql).map_err(|e| format!("{}\n  in: {}\nnothing was applied", error_text(&e), change.sql))?;
-        let warnings: Vec<String> = take().into_iter().filter(|(code, _)| code.starts_with("01")).map(|(code, m)| format!("{code}: {m}")).collect();
-        if !warnings.is_empty() {
-            return Err(format!("{}\n  in: {}\nnothing was applied", warnings.join("; "), change.sql));
-        }
-    }
+    take(&notices);
+    execute(&mut tx, &plan.changes, secret, &notices)?;
     tx.batch_execute(LEDGER).map_err(|e| format!("cannot write the ledger: {}", error_text(&e)))?;
     let statements: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
     tx.execute("INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)", &[&plan.hash(), &statements]).map_err(|e| format!("cannot write the ledger: {}", error_text(&e)))?;
     tx.commit().map_err(|e| error_text(&e))?;
-    take();
+    take(&notices);
     Ok(Applied { plan })
+}
+
+/// Takes the notices collected so far.
+fn take(notices: &Notices) -> Vec<(String, String)> {
+    std::mem::take(&mut *notices.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// The server's warnings (SQLSTATE class 01) among `notices`, as one line; `None` if none.
+fn warnings(notices: Vec<(String, String)>) -> Option<String> {
+    let w: Vec<String> = notices.into_iter().filter(|(code, _)| code.starts_with("01")).map(|(code, m)| format!("{code}: {m}")).collect();
+    (!w.is_empty()).then(|| w.join("; "))
+}
+
+/// The error for a statement that failed or warned. It shows `change.sql`, never the executable
+/// form, which may hold a password.
+fn failure(message: &str, change: &Change) -> String {
+    format!("{message}\n  in: {}\nnothing was applied", change.sql)
+}
+
+/// Runs the statements in batches of [`BATCH`]. Each batch starts with a savepoint: when it
+/// fails or warns (a notice cannot be traced to a statement of a batch), it is rolled back
+/// to the savepoint and run again one statement at a time to name the statement at fault.
+/// Any error aborts the whole apply.
+fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn Fn(&str) -> Option<String>, notices: &Notices) -> Result<(), String> {
+    // Every password is read before anything runs.
+    let sql = changes.iter().map(|c| c.executable(secret)).collect::<Result<Vec<String>, String>>()?;
+    for (i, batch) in sql.chunks(BATCH).enumerate() {
+        let changes = &changes[i * BATCH..][..batch.len()];
+        // Releasing the previous savepoint keeps one subtransaction open, not one per batch.
+        let release = if i == 0 { "" } else { "RELEASE SAVEPOINT rolec_batch;\n" };
+        let problem = match tx.batch_execute(&format!("{release}SAVEPOINT rolec_batch;\n{}", batch.join("\n"))) {
+            Ok(()) => warnings(take(notices)),
+            Err(e) => Some(error_text(&e)),
+        };
+        if let Some(problem) = problem {
+            return Err(culprit(tx, changes, batch, notices).unwrap_or_else(|| format!("{problem}\n  in the batch of statements from: {}\nnothing was applied", changes[0].sql)));
+        }
+    }
+    Ok(())
+}
+
+/// After a batch failed or warned: rolls it back to its savepoint and runs its statements one
+/// by one; the error for the first that fails or warns. `None` if none does (or the savepoint
+/// is gone, e.g. the connection broke).
+fn culprit(tx: &mut postgres::Transaction<'_>, changes: &[Change], sql: &[String], notices: &Notices) -> Option<String> {
+    tx.batch_execute("ROLLBACK TO SAVEPOINT rolec_batch").ok()?;
+    take(notices);
+    for (change, sql) in changes.iter().zip(sql) {
+        if let Err(e) = tx.batch_execute(sql) {
+            return Some(failure(&error_text(&e), change));
+        }
+        if let Some(w) = warnings(take(notices)) {
+            return Some(failure(&w, change));
+        }
+    }
+    None
 }
 
 /// What the roles the plan drops own or hold in other databases (pg_shdepend): DROP ROLE would
