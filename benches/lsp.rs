@@ -18,7 +18,8 @@
 //!   policy whose meaning changed; `break`: a letter typed into a keyword (a syntax error);
 //!   `repair`: that letter deleted again;
 //! - the same edits on a `Workspace` without the server, query by query (parse, resolve,
-//!   analysis, diagnostics), so that the server's own part (collecting, converting and
+//!   lowering, analysis, each file's list as the server collects them, and the whole list of
+//!   `diagnostics()` that `rolec build` sorts), so that the server's own part (converting and
 //!   publishing) is the difference.
 //!
 //! `cargo bench --bench lsp` runs it all; `-- --edits N` sets the number of edits of each
@@ -303,7 +304,7 @@ fn refresh_stages(files: &[(String, String)], dir: &Path, rounds: usize) {
     let path = dir.join(EDITED).to_string_lossy().into_owned();
     let file = ws.file_by_path(&path).expect("the edited file");
     let text = files.iter().find(|(p, _)| p == EDITED).expect("the edited file").1.clone();
-    let stages = ["set_text (parses the file, follows imports)", "resolved", "plan", "analysis", "diagnostics() (collect, sort)"];
+    let stages = ["set_text (parses the file, follows imports)", "resolved", "plan", "analysis", "file_diagnostics (every file)", "diagnostics() (collect, sort)"];
     let mut samples: Vec<(&'static str, Vec<Samples>)> = Vec::new();
     for (first_label, first, second_label, second) in edit_pairs(&text) {
         let mut current = text.clone();
@@ -326,6 +327,8 @@ fn refresh_stages(files: &[(String, String)], dir: &Path, rounds: usize) {
                 } else {
                     times.extend([(0.0, 0.0), (0.0, 0.0)]);
                 }
+                let (_, w, c) = timed(|| ws.files().iter().map(|f| rolec::db::file_diagnostics::file_diagnostics(&ws.db, ws.policy, *f).len()).sum::<usize>());
+                times.push((w, c));
                 let (_, w, c) = timed(|| ws.diagnostics().len());
                 times.push((w, c));
                 if !samples.iter().any(|(l, _)| *l == label) {
