@@ -251,6 +251,31 @@ policy sod { exclusive approver, requester }
 }
 
 #[test]
+fn related_information_follows_edits_in_the_other_file() {
+    // The violation is reported on eve, in p.role; its chain goes through roles.role.
+    let roles = "role approver {}\nrole requester {}\nrole team { member of requester }\n";
+    let policy = "user eve { member of approver, team }\npolicy sod { exclusive approver, requester }\n";
+    let dir = workspace(&[("p.role", policy), ("roles.role", roles)]);
+    let mut c = Client::start(dir.path());
+    let lines_in_roles = |c: &mut Client| -> Vec<u64> {
+        let d = c.diagnostics("p.role");
+        let e030 = d.iter().find(|d| d["code"] == "E030").unwrap_or_else(|| panic!("{d:?}")).clone();
+        let related = e030["relatedInformation"].as_array().expect("related information").clone();
+        let uri = c.uri("roles.role");
+        related.iter().filter(|r| r["location"]["uri"] == uri).map(|r| r["location"]["range"]["start"]["line"].as_u64().unwrap()).collect()
+    };
+    let before = lines_in_roles(&mut c);
+    assert!(!before.is_empty(), "the chain goes through roles.role");
+    // A blank line on top of roles.role: p.role's diagnostics are the same, their related
+    // positions in roles.role one line lower.
+    c.open("roles.role", roles);
+    c.change("roles.role", 2, &format!("\n{roles}"));
+    let after = lines_in_roles(&mut c);
+    assert_eq!(after, before.iter().map(|l| l + 1).collect::<Vec<_>>());
+    c.shutdown();
+}
+
+#[test]
 fn hover_on_a_role_shows_what_rolec_explain_prints() {
     let (dir, mut c) = standard();
     // Line 3 of b.role: `user alice { member of café_ü, reader }`; `café_ü` at 23..29.

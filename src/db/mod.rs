@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use salsa::Setter;
 
 pub mod analysis;
+pub mod file_diagnostics;
 
 pub use analysis::{analysis_diagnostics, membership_analysis, privilege_analysis};
 

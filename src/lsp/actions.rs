@@ -13,9 +13,8 @@ use crate::syntax::Span;
 
 pub(crate) fn code_actions(server: &Server, p: CodeActionParams) -> Result<Option<Vec<CodeActionResponse>>, Failure> {
     let file = server.known_file(&p.text_document.uri)?;
-    let id = file.id(&server.workspace().db);
     let mut actions = Vec::new();
-    for d in super::diagnostics::all(server).iter().filter(|d| d.primary.span.file == id) {
+    for d in super::diagnostics::of_file(server, file).iter() {
         let Some((uri, lsp)) = super::diagnostics::to_lsp(server, d) else { continue };
         if !overlaps(lsp.range, p.range) {
             continue;

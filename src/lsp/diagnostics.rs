@@ -1,19 +1,42 @@
 //! Publishing diagnostics: every compiler and policy diagnostic of the workspace, per file,
 //! with the secondary labels (the chains of a violation, the first statement of a duplicate)
 //! as related information. Files that became clean get an empty list.
+//!
+//! An edit changes the lists of few files: each file's list comes from its own salsa query
+//! (`db::file_diagnostics`), and a list is converted to protocol terms again only when it
+//! changed or when a file it points into changed (positions are lines and UTF-16 columns, so
+//! they move with the text), then sent only when the converted list changed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use gen_lsp_types::{Code, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Message as DiagMessage, PublishDiagnosticsParams, Uri};
 use lsp_server::{Connection, Message, Notification};
 
 use super::Server;
+use crate::db::SourceFile;
 use crate::diagnostics::{self, Severity};
+use crate::syntax::FileId;
+
+/// What was last published for one URI.
+pub(crate) struct Published {
+    /// The compiler's list it was converted from.
+    source: Arc<Vec<diagnostics::Diagnostic>>,
+    /// The edit count when it was converted, and the files its positions are in.
+    converted_at: u64,
+    files: Vec<FileId>,
+    /// As sent.
+    sent: Vec<Diagnostic>,
+}
 
 /// One compiler diagnostic in protocol terms (`None` when its file has no URI).
 pub(crate) fn to_lsp(server: &Server, d: &diagnostics::Diagnostic) -> Option<(Uri, Diagnostic)> {
-    let uri = server.uri(d.primary.span.file)?;
+    Some((server.uri(d.primary.span.file)?, convert(server, d)))
+}
+
+/// One compiler diagnostic in protocol terms, for the file of its primary span.
+fn convert(server: &Server, d: &diagnostics::Diagnostic) -> Diagnostic {
     let mut message = d.message.clone();
     if !d.primary.message.is_empty() {
         message.push_str(&format!(" ({})", d.primary.message));
@@ -26,7 +49,7 @@ pub(crate) fn to_lsp(server: &Server, d: &diagnostics::Diagnostic) -> Option<(Ur
         .iter()
         .filter_map(|l| Some(DiagnosticRelatedInformation { location: server.location(l.span)?, message: l.message.clone() }))
         .collect();
-    let diagnostic = Diagnostic {
+    Diagnostic {
         range: server.range(d.primary.span),
         severity: Some(match d.severity() {
             Severity::Error => DiagnosticSeverity::Error,
@@ -37,54 +60,60 @@ pub(crate) fn to_lsp(server: &Server, d: &diagnostics::Diagnostic) -> Option<(Ur
         message: DiagMessage::String(message),
         related_information: (!related.is_empty()).then_some(related),
         ..Default::default()
-    };
-    Some((uri, diagnostic))
+    }
 }
 
-/// The compiler diagnostics of the workspace. Should the analysis fail, the syntax
-/// diagnostics of each file are still reported.
-pub(crate) fn all(server: &Server) -> Vec<diagnostics::Diagnostic> {
+/// The compiler diagnostics of each file. Should the analysis fail, the syntax diagnostics of
+/// each file are still reported.
+fn lists(server: &Server, files: &[SourceFile]) -> Vec<Arc<Vec<diagnostics::Diagnostic>>> {
     let ws = server.workspace();
-    match catch_unwind(AssertUnwindSafe(|| ws.diagnostics())) {
-        Ok(d) => d.as_ref().clone(),
+    let per_file = || files.iter().map(|f| crate::db::file_diagnostics::file_diagnostics(&ws.db, ws.policy, *f).clone()).collect();
+    match catch_unwind(AssertUnwindSafe(per_file)) {
+        Ok(lists) => lists,
         Err(_) => {
             eprintln!("rolec lsp: the analysis failed; reporting syntax errors only");
-            ws.files().iter().flat_map(|f| crate::db::parse(&ws.db, *f).diagnostics.clone()).collect()
+            files.iter().map(|f| Arc::new(crate::db::parse(&ws.db, *f).diagnostics.clone())).collect()
         }
     }
+}
+
+/// The compiler diagnostics of one file.
+pub(crate) fn of_file(server: &Server, file: SourceFile) -> Arc<Vec<diagnostics::Diagnostic>> {
+    lists(server, &[file]).remove(0)
 }
 
 impl Server {
     /// Sends the diagnostics of every file whose list changed since it was last sent.
     pub(crate) fn publish_diagnostics(&mut self, connection: &Connection) {
-        let mut by_uri: BTreeMap<String, (Uri, Vec<Diagnostic>)> = BTreeMap::new();
-        for f in self.ws.files() {
-            if let Some(uri) = self.uri(f.id(&self.ws.db)) {
-                by_uri.entry(uri.as_ref().to_string()).or_insert((uri, Vec::new()));
+        let files = self.ws.files().to_vec();
+        let lists = lists(self, &files);
+        let mut current = HashSet::new();
+        let mut updates: HashMap<Uri, Published> = HashMap::new();
+        for (file, source) in files.iter().zip(lists) {
+            let Some(uri) = self.uri(file.id(&self.ws.db)) else { continue };
+            current.insert(uri.clone());
+            if self.published.get(&uri).is_some_and(|p| p.source == source && p.files.iter().all(|f| self.changed.get(f).is_none_or(|&at| at <= p.converted_at))) {
+                continue;
             }
-        }
-        for d in all(self) {
-            if let Some((uri, diagnostic)) = to_lsp(self, &d) {
-                by_uri.entry(uri.as_ref().to_string()).or_insert((uri, Vec::new())).1.push(diagnostic);
+            let sent: Vec<Diagnostic> = source.iter().map(|d| convert(self, d)).collect();
+            let mut files: Vec<FileId> = source.iter().flat_map(|d| std::iter::once(d.primary.span.file).chain(d.secondary.iter().map(|l| l.span.file))).collect();
+            files.sort();
+            files.dedup();
+            let unchanged = match self.published.get(&uri) {
+                Some(old) => old.sent == sent,
+                None => sent.is_empty(),
+            };
+            if !unchanged {
+                send(connection, uri.clone(), sent.clone());
             }
+            updates.insert(uri, Published { source, converted_at: self.edits, files, sent });
         }
-        let current: HashSet<Uri> = by_uri.values().map(|(u, _)| u.clone()).collect();
+        self.published.extend(updates);
         // Files that left the policy (an import removed) are cleared.
         let gone: Vec<Uri> = self.published.keys().filter(|u| !current.contains(*u)).cloned().collect();
         for uri in gone {
             self.published.remove(&uri);
             send(connection, uri, Vec::new());
-        }
-        for (uri, list) in by_uri.into_values() {
-            let unchanged = match self.published.get(&uri) {
-                Some(old) => *old == list,
-                None => list.is_empty(),
-            };
-            if unchanged {
-                continue;
-            }
-            self.published.insert(uri.clone(), list.clone());
-            send(connection, uri, list);
         }
     }
 }

@@ -50,7 +50,11 @@ pub struct Server {
     /// The URI the client used for each path it opened (answers use the same spelling).
     uris: HashMap<String, Uri>,
     /// Diagnostics last published, per URI.
-    published: HashMap<Uri, Vec<gen_lsp_types::Diagnostic>>,
+    published: HashMap<Uri, diagnostics::Published>,
+    /// Counts the text changes; `changed` holds the count at each file's last change, so that
+    /// a list converted since then is known to hold current positions.
+    edits: u64,
+    changed: HashMap<FileId, u64>,
     /// The files open in the editor, with their text on disk when they were opened (restored
     /// when they are closed).
     on_disk: HashMap<String, Option<String>>,
@@ -186,7 +190,7 @@ impl Server {
 
     /// A server over a workspace loaded already (tests give one that logs its queries).
     pub fn with_workspace(ws: Workspace) -> Server {
-        Server { ws, uris: HashMap::new(), published: HashMap::new(), on_disk: HashMap::new() }
+        Server { ws, uris: HashMap::new(), published: HashMap::new(), edits: 0, changed: HashMap::new(), on_disk: HashMap::new() }
     }
 
     fn handle_request(&mut self, req: Request) -> Response {
@@ -233,7 +237,7 @@ impl Server {
                 self.uris.insert(path.clone(), p.text_document.uri);
                 let disk = self.ws.file_by_path(&path).map(|f| f.text(&self.ws.db).clone());
                 self.on_disk.entry(path.clone()).or_insert(disk);
-                self.ws.open_file(path, p.text_document.text);
+                self.set_text(path, p.text_document.text);
                 true
             }
             "textDocument/didChange" => {
@@ -251,7 +255,7 @@ impl Server {
                         TextDocumentContentChangeEvent::TextDocumentContentChangeWholeDocument(c) => text = c.text,
                     }
                 }
-                self.ws.open_file(path, text);
+                self.set_text(path, text);
                 true
             }
             "textDocument/didClose" => {
@@ -262,7 +266,7 @@ impl Server {
                 let disk = std::fs::read_to_string(&path).ok().or(saved);
                 match (disk, self.ws.file_by_path(&path)) {
                     (Some(text), Some(_)) => {
-                        self.ws.open_file(path, text);
+                        self.set_text(path, text);
                         true
                     }
                     _ => false,
@@ -280,7 +284,7 @@ impl Server {
                     // A deleted file keeps its place in the workspace, empty.
                     let text = std::fs::read_to_string(&path).unwrap_or_default();
                     if self.ws.file_by_path(&path).is_some() || !text.is_empty() {
-                        self.ws.open_file(path, text);
+                        self.set_text(path, text);
                         changed = true;
                     }
                 }
@@ -288,6 +292,13 @@ impl Server {
             }
             _ => false,
         }
+    }
+
+    /// Sets the text of a file (opening it if the workspace did not have it).
+    fn set_text(&mut self, path: String, text: String) {
+        let file = self.ws.open_file(path, text);
+        self.edits += 1;
+        self.changed.insert(file.id(&self.ws.db), self.edits);
     }
 
     // ------------------------------------------------------------------ for the handlers
@@ -371,6 +382,11 @@ mod tests {
     use crate::db::Database;
     use serde_json::json;
 
+    /// Every file's diagnostics.
+    fn all(server: &Server) -> Vec<crate::diagnostics::Diagnostic> {
+        server.ws.files().iter().flat_map(|f| diagnostics::of_file(server, *f).as_ref().clone()).collect()
+    }
+
     fn count(log: &std::sync::Mutex<Vec<String>>, query: &str) -> usize {
         let events = std::mem::take(&mut *log.lock().expect("log"));
         events.iter().filter(|e| e.starts_with(&format!("{query}("))).count()
@@ -385,7 +401,7 @@ mod tests {
         ];
         let ws = Workspace::load_with(db, Sources::Memory(sources), BuildOptions::default()).expect("loads");
         let mut server = Server::with_workspace(ws);
-        assert!(diagnostics::all(&server).is_empty());
+        assert!(all(&server).is_empty());
         count(&log, "parse");
         let change = |text: &str| {
             Notification::new(
@@ -395,11 +411,11 @@ mod tests {
         };
         // Text that only moves the item: b.role is parsed again, nothing is resolved again.
         assert!(server.handle_notification(change("// alice\n\nuser alice { member of reader }\n")));
-        assert!(diagnostics::all(&server).is_empty());
+        assert!(all(&server).is_empty());
         assert_eq!(count(&log, "resolved"), 0);
         // A real change: one parse, one resolution.
         assert!(server.handle_notification(change("user alice { member of readers }\n")));
-        assert_eq!(diagnostics::all(&server).len(), 1);
+        assert_eq!(all(&server).len(), 1);
         let events = std::mem::take(&mut *log.lock().expect("log"));
         assert_eq!(events.iter().filter(|e| e.starts_with("parse(")).count(), 1, "{events:?}");
         assert_eq!(events.iter().filter(|e| e.starts_with("resolved(")).count(), 1, "{events:?}");

@@ -1,0 +1,152 @@
+//! The diagnostics of one file (the language server publishes per file): the same as
+//! [`super::diagnostics`] restricted to the file, without collecting and sorting the whole
+//! policy's on every edit.
+//!
+//! Every source of diagnostics is grouped by file once per change of that source, and each
+//! analysis part (a chunk of roles, then the whole-policy rules) separately, so that an edit
+//! that changes one chunk's diagnostics re-runs `file_diagnostics` only for the files that
+//! chunk reports in: [`analysis_parts_of_files`] tells which parts those are, and stays equal
+//! (salsa then reuses every other file's list) while the set does not change.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::analysis::{chunk_diagnostics, role_slots, whole_policy_diagnostics};
+use super::{parse, plan, resolved, Policy, SourceFile};
+use crate::diagnostics::Diagnostic;
+use crate::syntax::FileId;
+
+type ByFile = FxHashMap<FileId, Vec<Diagnostic>>;
+
+fn by_file<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> ByFile {
+    let mut out = ByFile::default();
+    for d in diagnostics {
+        out.entry(d.primary.span.file).or_default().push(d.clone());
+    }
+    out
+}
+
+/// Whether the policy loads, parses and resolves without errors: lowering and the analysis
+/// are reported only then (as in [`super::diagnostics`]).
+#[salsa::tracked]
+pub fn sound(db: &dyn salsa::Database, policy: Policy) -> bool {
+    !policy.load_diagnostics(db).iter().any(Diagnostic::is_error)
+        && !policy.files(db).iter().any(|f| parse(db, *f).diagnostics.iter().any(Diagnostic::is_error))
+        && !resolved(db, policy).diagnostics.iter().any(Diagnostic::is_error)
+}
+
+#[salsa::tracked]
+fn resolution_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
+    Arc::new(by_file(&resolved(db, policy).diagnostics))
+}
+
+#[salsa::tracked]
+fn lowering_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
+    Arc::new(by_file(&plan(db, policy).diagnostics))
+}
+
+/// The analysis parts, in the order of [`super::analysis_diagnostics`]: one per chunk of
+/// roles, then the whole-policy rules.
+#[salsa::tracked]
+fn analysis_parts(db: &dyn salsa::Database, policy: Policy) -> u32 {
+    role_slots(db, policy).chunks + 1
+}
+
+#[salsa::tracked]
+fn analysis_part_by_file(db: &dyn salsa::Database, policy: Policy, part: u32) -> Arc<ByFile> {
+    if part + 1 < *analysis_parts(db, policy) {
+        Arc::new(by_file(chunk_diagnostics(db, policy, part).iter()))
+    } else {
+        Arc::new(by_file(whole_policy_diagnostics(db, policy).iter()))
+    }
+}
+
+/// The analysis parts that report in each file, in order.
+#[salsa::tracked]
+pub fn analysis_parts_of_files(db: &dyn salsa::Database, policy: Policy) -> Arc<FxHashMap<FileId, Vec<u32>>> {
+    let mut out: FxHashMap<FileId, Vec<u32>> = FxHashMap::default();
+    for part in 0..*analysis_parts(db, policy) {
+        for file in analysis_part_by_file(db, policy, part).keys() {
+            out.entry(*file).or_default().push(part);
+        }
+    }
+    Arc::new(out)
+}
+
+/// Every diagnostic whose primary span is in `file`, errors first, then in source order:
+/// the diagnostics of [`super::diagnostics`] in that file, in the same order.
+#[salsa::tracked]
+pub fn file_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    let id = file.id(db);
+    let mut out: Vec<Diagnostic> = policy.load_diagnostics(db).iter().filter(|d| d.primary.span.file == id).cloned().collect();
+    // Parse diagnostics are in their own file.
+    out.extend(parse(db, file).diagnostics.iter().filter(|d| d.primary.span.file == id).cloned());
+    out.extend(resolution_by_file(db, policy).get(&id).into_iter().flatten().cloned());
+    if *sound(db, policy) {
+        out.extend(lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned());
+        for part in analysis_parts_of_files(db, policy).get(&id).into_iter().flatten() {
+            out.extend(analysis_part_by_file(db, policy, *part).get(&id).into_iter().flatten().cloned());
+        }
+    }
+    // Stable, as the sort of the whole policy's: equal keys keep the order above.
+    out.sort_by_key(|d| (d.severity(), d.primary.span.item, d.primary.span.start));
+    Arc::new(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Database, Sources, Workspace};
+    use crate::model::BuildOptions;
+
+    /// The per-file lists are the whole policy's, file by file.
+    fn check(ws: &Workspace) {
+        let all = ws.diagnostics();
+        let mut total = 0;
+        for f in ws.files() {
+            let id = f.id(&ws.db);
+            let expected: Vec<Diagnostic> = all.iter().filter(|d| d.primary.span.file == id).cloned().collect();
+            let got = file_diagnostics(&ws.db, ws.policy, *f);
+            assert_eq!(**got, expected, "{}", f.path(&ws.db));
+            total += got.len();
+        }
+        // Nothing outside the policy's files (load diagnostics are in importing files).
+        assert_eq!(total, all.len());
+    }
+
+    const A: &str = "role reader { grant usage on schema app\n grant select on tables in schema app }\nschema app { owner owner_role }\nuser owner_role {}\n";
+    const B: &str = "user alice { member of reader\n member of reader }\nuser bob { superuser }\npolicy p { forbid superuser }\n";
+
+    #[test]
+    fn the_same_as_the_whole_policy_file_by_file() {
+        let (db, log) = Database::with_execution_log();
+        // Two chunks of roles in a.role, each with a warning, then b.role's roles.
+        let mut a_text = A.to_string();
+        for i in 0..126 {
+            a_text.push_str(&format!("role g{i} {{ grant usage on schema app\n grant usage on schema app }}\n"));
+        }
+        let sources = vec![("/p/a.role".to_string(), a_text.clone()), ("/p/b.role".to_string(), B.to_string())];
+        let mut ws = Workspace::load_with(db, Sources::Memory(sources), BuildOptions::default()).expect("loads");
+        check(&ws);
+        assert!(!ws.diagnostics().is_empty());
+        let b = ws.file_by_path("/p/b.role").expect("b");
+        let a = ws.file_by_path("/p/a.role").expect("a");
+        assert!(file_diagnostics(&ws.db, ws.policy, a).len() >= 126);
+        // A change in b.role's meaning: a.role's list is reused.
+        log.lock().expect("log").clear();
+        ws.set_text(b, B.replace("user bob { superuser }", "user bob { superuser\n member of owner_role }"));
+        check(&ws);
+        let events = std::mem::take(&mut *log.lock().expect("log"));
+        assert_eq!(events.iter().filter(|e| e.starts_with("file_diagnostics(")).count(), 1, "{events:?}");
+        // A syntax error leaves the parse and resolution diagnostics alone; then the repair.
+        ws.set_text(b, "user alice { member of".to_string());
+        check(&ws);
+        ws.set_text(b, B.to_string());
+        check(&ws);
+        // An unknown role (a resolution error) and an import that cannot be read.
+        assert!(!file_diagnostics(&ws.db, ws.policy, a).is_empty());
+        ws.set_text(a, format!("import \"missing.role\"\n{a_text}user carol {{ member of nobody }}\n"));
+        check(&ws);
+    }
+}
