@@ -42,6 +42,7 @@ fn editing_one_file_reparses_only_that_file() {
 fn moving_an_item_without_changing_it_reuses_the_analysis() {
     let (mut ws, log) = workspace();
     ws.diagnostics();
+    ws.plan();
     executed(&log);
 
     // Blank lines and comments before the only item: the syntax tree is unchanged (spans are

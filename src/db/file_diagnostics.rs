@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::analysis::{chunk_diagnostics, role_slots, whole_policy_diagnostics};
-use super::{parse, plan, resolved, Policy, SourceFile};
+use super::{is_sound, lowering_diagnostics, parse, resolved, Policy, SourceFile};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::FileId;
 
@@ -27,15 +27,6 @@ fn by_file<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> ByFile 
     out
 }
 
-/// Whether the policy loads, parses and resolves without errors: lowering and the analysis
-/// are reported only then (as in [`super::diagnostics`]).
-#[salsa::tracked]
-pub fn sound(db: &dyn salsa::Database, policy: Policy) -> bool {
-    !policy.load_diagnostics(db).iter().any(Diagnostic::is_error)
-        && !policy.files(db).iter().any(|f| parse(db, *f).diagnostics.iter().any(Diagnostic::is_error))
-        && !resolved(db, policy).diagnostics.iter().any(Diagnostic::is_error)
-}
-
 #[salsa::tracked]
 fn resolution_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
     Arc::new(by_file(&resolved(db, policy).diagnostics))
@@ -43,7 +34,7 @@ fn resolution_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
 
 #[salsa::tracked]
 fn lowering_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
-    Arc::new(by_file(&plan(db, policy).diagnostics))
+    Arc::new(by_file(lowering_diagnostics(db, policy).iter()))
 }
 
 /// The analysis parts, in the order of [`super::analysis_diagnostics`]: one per chunk of
@@ -83,7 +74,7 @@ pub fn file_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFi
     // Parse diagnostics are in their own file.
     out.extend(parse(db, file).diagnostics.iter().filter(|d| d.primary.span.file == id).cloned());
     out.extend(resolution_by_file(db, policy).get(&id).into_iter().flatten().cloned());
-    if *sound(db, policy) {
+    if is_sound(db, policy) {
         out.extend(lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned());
         for part in analysis_parts_of_files(db, policy).get(&id).into_iter().flatten() {
             out.extend(analysis_part_by_file(db, policy, *part).get(&id).into_iter().flatten().cloned());

@@ -86,7 +86,7 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnost
     }
     all.extend(resolved(db, policy).diagnostics.iter().cloned());
     if is_sound(db, policy) {
-        all.extend(plan(db, policy).diagnostics.iter().cloned());
+        all.extend(lowering_diagnostics(db, policy).iter().cloned());
         all.extend(analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter().cloned()));
     }
     all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
@@ -95,10 +95,17 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnost
 
 /// Whether the policy loads, parses and resolves without errors: lowering problems and policy
 /// rules matter only then.
+#[salsa::tracked(returns(copy))]
 pub fn is_sound(db: &dyn salsa::Database, policy: Policy) -> bool {
     let load = policy.load_diagnostics(db).iter().any(Diagnostic::is_error);
     let syntax = policy.files(db).iter().any(|f| parse(db, *f).diagnostics.iter().any(Diagnostic::is_error));
     !load && !syntax && !resolved(db, policy).diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// What lowering the policy would report ([`crate::lower::diagnostics`]), without lowering it.
+#[salsa::tracked]
+pub fn lowering_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
+    Arc::new(crate::lower::diagnostics(&resolved(db, policy).model))
 }
 
 #[salsa::db]
@@ -297,10 +304,16 @@ impl Workspace {
 
     /// Every diagnostic of the policy; the analysis, when it applies, runs on every core.
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
+        self.analyze_in_parallel();
+        diagnostics(&self.db, self.policy).clone()
+    }
+
+    /// Runs the analysis on every core if the policy is sound enough to be analyzed (see
+    /// [`analysis::analyze_in_parallel`]); the diagnostics queries then find it memoized.
+    pub fn analyze_in_parallel(&self) {
         if is_sound(&self.db, self.policy) {
             analysis::analyze_in_parallel(&self.db, self.policy);
         }
-        diagnostics(&self.db, self.policy).clone()
     }
 
     /// The diagnostics of the analysis alone (policy rules and lint warnings), computed on

@@ -174,6 +174,12 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     plan
 }
 
+/// What [`lower`] reports about a model (names that cannot be written to pg_hba.conf),
+/// without lowering it: diagnostics after each edit need no plan.
+pub fn diagnostics(model: &Model) -> Vec<Diagnostic> {
+    hba::lines(&model.hba).1
+}
+
 fn stmt(phase: Phase, sql: String, origin: Span, roles: Vec<String>) -> Statement {
     Statement { phase, sql: Sql::Text { sql }, origin: Some(origin), roles, note: None }
 }

@@ -67,7 +67,10 @@ fn convert(server: &Server, d: &diagnostics::Diagnostic) -> Diagnostic {
 /// each file are still reported.
 fn lists(server: &Server, files: &[SourceFile]) -> Vec<Arc<Vec<diagnostics::Diagnostic>>> {
     let ws = server.workspace();
-    let per_file = || files.iter().map(|f| crate::db::file_diagnostics::file_diagnostics(&ws.db, ws.policy, *f).clone()).collect();
+    let per_file = || {
+        ws.analyze_in_parallel();
+        files.iter().map(|f| crate::db::file_diagnostics::file_diagnostics(&ws.db, ws.policy, *f).clone()).collect()
+    };
     match catch_unwind(AssertUnwindSafe(per_file)) {
         Ok(lists) => lists,
         Err(_) => {
