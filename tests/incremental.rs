@@ -35,6 +35,7 @@ fn editing_one_file_reparses_only_that_file() {
     let second = executed(&log);
     assert_eq!(count(&second, "parse"), 1, "only b.role is parsed again: {second:?}");
     assert_eq!(count(&second, "resolved"), 1, "{second:?}");
+    assert_eq!(count(&second, "plan"), 0, "diagnostics do not lower the policy: {second:?}");
     assert_eq!(ws.resolved().model.roles.len(), 5);
 }
 
