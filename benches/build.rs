@@ -150,9 +150,10 @@ fn print_stages(files: &[(String, String)]) {
     ws.resolved();
     {
         use rolec::db::analysis as q;
+        time("  role_nodes", || q::role_nodes(&ws.db, ws.policy).clone());
+        time("  memberships", || q::memberships(&ws.db, ws.policy).clone());
         time("  membership_graph", || q::membership_graph(&ws.db, ws.policy).clone());
         time("  membership_analysis", || q::membership_analysis(&ws.db, ws.policy).clone());
-        time("  memberships", || q::memberships(&ws.db, ws.policy).clone());
         time("  rule_context", || q::rule_context(&ws.db, ws.policy).clone());
         time("  role_slots", || q::role_slots(&ws.db, ws.policy).clone());
         time("  grants_by_role", || q::grants_by_role(&ws.db, ws.policy).clone());

@@ -108,6 +108,7 @@ fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
     let events = executed(&log);
     assert_eq!(count(&events, "parse"), 1, "{events:?}");
     assert_eq!(count(&events, "membership_analysis"), 0, "memberships unchanged: {events:?}");
+    assert_eq!(count(&events, "membership_graph"), 0, "not even the graph is built again: {events:?}");
     assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the edited user's chunk: {events:?}");
     assert_eq!(count(&events, "role_chunk"), chunks, "every chunk is extracted again, and compares equal but one: {events:?}");
     // The user's grant is no longer shadowed by g6's (it grants more than select).

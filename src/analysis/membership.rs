@@ -25,7 +25,7 @@ use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
-use crate::model::Model;
+use crate::model::{Membership, Model, Role};
 use crate::syntax::ast::AttributeKind;
 
 /// The `mode` argument of `pg_has_role`.
@@ -111,30 +111,54 @@ pub struct MembershipGraph {
 /// `(member, role, inherit option, set option, active)` of one membership.
 type GraphEdge = (u32, u32, Option<bool>, Option<bool>, bool);
 
+/// What the membership graph needs of a role: its name, SUPERUSER and INHERIT (on unless the
+/// policy turns it off).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleNode {
+    pub name: String,
+    pub superuser: bool,
+    pub inherit: bool,
+}
+
+impl RoleNode {
+    pub fn of(role: &Role) -> RoleNode {
+        RoleNode {
+            name: role.name.clone(),
+            superuser: role.attributes.get(&AttributeKind::Superuser).copied().unwrap_or(false),
+            inherit: role.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true),
+        }
+    }
+}
+
 impl MembershipGraph {
     pub fn of(model: &Model, target_version: u32) -> MembershipGraph {
+        let roles: Vec<RoleNode> = model.roles.iter().map(RoleNode::of).collect();
+        Self::from_parts(&roles, &model.external_roles, &model.memberships, target_version)
+    }
+
+    /// The graph of the model's roles, its external roles and its memberships.
+    pub fn from_parts(roles: &[RoleNode], external_roles: &[String], memberships: &[Membership], target_version: u32) -> MembershipGraph {
         fn add<'m>(by_name: &mut FxHashMap<&'m str, u32>, names: &mut Vec<String>, name: &'m str) -> u32 {
             *by_name.entry(name).or_insert_with(|| {
                 names.push(name.to_string());
                 names.len() as u32 - 1
             })
         }
-        let mut names: Vec<String> = Vec::with_capacity(model.roles.len());
-        // Borrowed from the model: a name is copied once, into `names`.
-        let mut by_name: FxHashMap<&str, u32> = FxHashMap::with_capacity_and_hasher(model.roles.len(), Default::default());
+        let mut names: Vec<String> = Vec::with_capacity(roles.len());
+        // Borrowed: a name is copied once, into `names`.
+        let mut by_name: FxHashMap<&str, u32> = FxHashMap::with_capacity_and_hasher(roles.len(), Default::default());
         let mut add = |name, names: &mut Vec<String>| add(&mut by_name, names, name);
-        let role_ids: Vec<u32> = model.roles.iter().map(|r| add(&r.name, &mut names)).collect();
-        for r in &model.external_roles {
+        let role_ids: Vec<u32> = roles.iter().map(|r| add(&r.name, &mut names)).collect();
+        for r in external_roles {
             add(r, &mut names);
         }
-        let edges = model.memberships.iter().map(|m| (add(&m.member, &mut names), add(&m.role, &mut names), m.inherit, m.set, m.active)).collect();
+        let edges = memberships.iter().map(|m| (add(&m.member, &mut names), add(&m.role, &mut names), m.inherit, m.set, m.active)).collect();
         let n = names.len();
         let mut superuser = vec![false; n];
         let mut inherits = vec![true; n];
-        for (&i, r) in role_ids.iter().zip(&model.roles) {
-            let i = i as usize;
-            superuser[i] = r.attributes.get(&AttributeKind::Superuser).copied().unwrap_or(false);
-            inherits[i] = r.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true);
+        for (&i, r) in role_ids.iter().zip(roles) {
+            superuser[i as usize] = r.superuser;
+            inherits[i as usize] = r.inherit;
         }
         MembershipGraph { target_version, names, superuser, inherits, edges }
     }

@@ -20,18 +20,27 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::{resolved, Policy};
-use crate::analysis::membership::{MembershipAnalysis, MembershipGraph};
+use crate::analysis::membership::{MembershipAnalysis, MembershipGraph, RoleNode};
 use crate::analysis::policy::Depths;
 use crate::analysis::role_rules::{self, Context, RoleChunk, RoleFacts, View, CHUNK};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Grantee, Membership};
 use crate::syntax::FileId;
 
-/// The membership graph without positions: equal across edits that leave memberships and
-/// the SUPERUSER/INHERIT attributes alone.
+/// The roles as the membership graph sees them, and the external roles: equal across edits
+/// that leave role names and the SUPERUSER and INHERIT attributes alone.
+#[salsa::tracked]
+pub fn role_nodes(db: &dyn salsa::Database, policy: Policy) -> Arc<(Vec<RoleNode>, Vec<String>)> {
+    let model = &resolved(db, policy).model;
+    Arc::new((model.roles.iter().map(RoleNode::of).collect(), model.external_roles.clone()))
+}
+
+/// The membership graph without positions, from [`role_nodes`] and [`memberships`]: not even
+/// built again after an edit that leaves both equal (a grant edited, say).
 #[salsa::tracked]
 pub fn membership_graph(db: &dyn salsa::Database, policy: Policy) -> Arc<MembershipGraph> {
-    Arc::new(MembershipGraph::of(&resolved(db, policy).model, policy.options(db).target_version))
+    let (roles, external) = &**role_nodes(db, policy);
+    Arc::new(MembershipGraph::from_parts(roles, external, memberships(db, policy), policy.options(db).target_version))
 }
 
 /// Who reaches whom through memberships (`pg_has_role` for every pair of roles), for the
@@ -164,18 +173,21 @@ pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
     if threads < 2 {
         return;
     }
-    // The largest first, so that the last one taken is a small one.
+    // The inputs first, the largest first; then the chunks, which wait for the inputs a
+    // thread is still computing (salsa blocks on a query in progress elsewhere).
     let inputs: [fn(&super::Database, Policy); 6] = [
-        |db, p| _ = grants_by_role(db, p),
         |db, p| _ = rule_context(db, p),
-        |db, p| _ = membership_analysis(db, p),
+        |db, p| _ = grants_by_role(db, p),
         |db, p| _ = memberships(db, p),
+        |db, p| _ = membership_analysis(db, p),
         |db, p| _ = role_slots(db, p),
         |db, p| _ = whole_policy_diagnostics(db, p),
     ];
-    on_threads(db, threads, inputs.len(), |db, i| inputs[i](db, policy));
     let chunks = role_slots(db, policy).chunks as usize;
-    on_threads(db, threads, chunks, |db, c| _ = chunk_diagnostics(db, policy, c as u32));
+    on_threads(db, threads, inputs.len() + chunks, |db, i| match inputs.get(i) {
+        Some(input) => input(db, policy),
+        None => _ = chunk_diagnostics(db, policy, (i - inputs.len()) as u32),
+    });
 }
 
 /// Runs `job(db, i)` for every `i < n` on up to `threads` threads, each taking the next `i`.
