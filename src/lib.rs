@@ -43,6 +43,7 @@ pub mod analysis;
 pub mod cli;
 pub mod db;
 pub mod diagnostics;
+pub mod drop_elsewhere;
 pub mod format;
 pub mod live;
 pub mod lower;

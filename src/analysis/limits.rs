@@ -119,7 +119,14 @@ pub fn known_schemas(model: &Model, catalog: Option<&Catalog>) -> BTreeSet<Strin
     // Borrowed and hashed first: most grants name a schema already seen.
     let mut names: rustc_hash::FxHashSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
     names.extend(model.objects.iter().filter_map(|o| o.object.schema()));
-    names.extend(model.grants.iter().filter_map(|g| g.object.schema()));
+    // Consecutive grants mostly name the same schema: only a change is looked up.
+    let mut last = None;
+    for schema in model.grants.iter().filter_map(|g| g.object.schema()) {
+        if last != Some(schema) {
+            names.insert(schema);
+            last = Some(schema);
+        }
+    }
     if let Some(c) = catalog {
         names.extend(c.schemas.iter().map(|s| s.name.as_str()));
     }

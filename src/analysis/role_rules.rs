@@ -61,6 +61,15 @@ pub struct RoleChunk {
     pub roles: Vec<RoleFacts>,
 }
 
+impl Drop for RoleChunk {
+    fn drop(&mut self) {
+        // Old chunks hold the last references to the grants of the previous revision.
+        if !self.roles.is_empty() {
+            crate::drop_elsewhere::drop_elsewhere(std::mem::take(&mut self.roles));
+        }
+    }
+}
+
 /// How many roles one chunk holds.
 pub const CHUNK: usize = 32;
 

@@ -97,10 +97,17 @@ pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Vec<u
         first.entry(&r.name).or_insert(i as u32);
     }
     let mut by_role: Vec<Vec<u32>> = vec![Vec::new(); model.roles.len()];
+    // Consecutive grants are mostly to the same role: the last one is tried before the map.
+    let mut last: Option<(&str, u32)> = None;
     for (k, g) in model.grants.iter().enumerate() {
         if let Grantee::Role(r) = &g.grantee {
-            if let Some(&i) = first.get(r.as_str()) {
+            let i = match last {
+                Some((name, i)) if name == r => Some(i),
+                _ => first.get(r.as_str()).copied(),
+            };
+            if let Some(i) = i {
                 by_role[i as usize].push(k as u32);
+                last = Some((r, i));
             }
         }
     }

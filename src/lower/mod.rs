@@ -64,6 +64,12 @@ pub struct Plan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Drop for Plan {
+    fn drop(&mut self) {
+        crate::drop_elsewhere::drop_elsewhere((std::mem::take(&mut self.up), std::mem::take(&mut self.down)));
+    }
+}
+
 /// Lowers a model whose diagnostics had no errors.
 pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     let mut pairs: Vec<(Statement, Option<Statement>)> = Vec::new();

@@ -55,6 +55,12 @@ pub struct Resolved {
     pub unknown_sets: Vec<String>,
 }
 
+impl Drop for Resolved {
+    fn drop(&mut self) {
+        crate::drop_elsewhere::drop_elsewhere(std::mem::take(&mut self.model));
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Model {
     /// Roles the policy creates, in declaration order.
