@@ -99,15 +99,7 @@ impl Client {
 }
 
 fn uri_of(p: &Path) -> String {
-    let mut s = String::from("file://");
-    for b in p.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
+    rolec::lsp::convert::path_to_uri(&p.to_string_lossy()).expect("an absolute path").to_string()
 }
 
 // ---------------------------------------------------------------- timing
