@@ -537,3 +537,36 @@ fn every_prefix_of_a_file_is_served() {
     assert!(c.diagnostics("b.role").is_empty());
     c.shutdown();
 }
+
+#[test]
+fn a_half_typed_file_keeps_the_policy_diagnostics_of_the_others() {
+    let dir = workspace(&[("a.role", "role lonely {}\nrole reader { grant connect on database app }\nuser ann { member of reader }\n"), ("b.role", "user bob { member of reader }\n")]);
+    let mut c = Client::start(dir.path());
+    assert_eq!(codes(&c.diagnostics("a.role")), ["W040"], "the policy is sound: its warnings are published");
+    let published_for_a = |c: &Client| c.notifications.iter().filter(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == c.uri("a.role")).count();
+    let before = published_for_a(&c);
+
+    // b.role half typed, then an unknown name: the policy is not sound; a.role keeps its warning.
+    c.open("b.role", "user bob { member of reader }\n");
+    c.change("b.role", 2, "user bob { member of reader }\nuser carol { memb\n");
+    let broken = codes(&c.diagnostics("b.role"));
+    assert!(!broken.is_empty() && broken.iter().all(|c| c == "E001"), "{broken:?}");
+    assert_eq!(codes(&c.diagnostics("a.role")), ["W040"]);
+    c.change("b.role", 3, "user bob { member of reader }\nuser carol { member of nobody }\n");
+    assert_eq!(codes(&c.diagnostics("b.role")), ["E002"]);
+    assert_eq!(codes(&c.diagnostics("a.role")), ["W040"]);
+    // Repaired: nothing was sent for a.role in between, and its list is the analysis' again.
+    c.change("b.role", 4, "user bob { member of reader }\nuser carol { member of lonely }\n");
+    assert!(c.diagnostics("b.role").is_empty());
+    assert!(c.diagnostics("a.role").is_empty(), "`lonely` is used now");
+    assert_eq!(published_for_a(&c), before + 1, "one publication for a.role: the repair's");
+
+    // A file edited while the policy is broken shows only its own diagnostics until repaired.
+    c.open("a.role", "role lonely {}\nrole reader { grant connect on database app }\nuser ann { member of reader }\n");
+    c.change("b.role", 5, "user bob { member of reader }\nuser carol { memb\n");
+    c.change("a.role", 2, "role lonely {}\nrole lonely2 {}\nrole reader { grant connect on database app }\nuser ann { member of reader }\n");
+    assert!(c.diagnostics("a.role").is_empty(), "{:?}", c.diagnostics("a.role"));
+    c.change("b.role", 6, "user bob { member of reader }\n");
+    assert_eq!(codes(&c.diagnostics("a.role")), ["W040", "W040"]);
+    c.shutdown();
+}

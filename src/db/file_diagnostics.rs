@@ -69,20 +69,42 @@ pub fn analysis_parts_of_files(db: &dyn salsa::Database, policy: Policy) -> Arc<
 /// the diagnostics of [`super::diagnostics`] in that file, in the same order.
 #[salsa::tracked]
 pub fn file_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    Arc::new(merged(file_source_diagnostics(db, policy, file), file_policy_diagnostics(db, policy, file)))
+}
+
+/// The diagnostics of loading, parsing and resolving that are in `file`.
+#[salsa::tracked]
+pub fn file_source_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let id = file.id(db);
     let mut out: Vec<Diagnostic> = policy.load_diagnostics(db).iter().filter(|d| d.primary.span.file == id).cloned().collect();
     // Parse diagnostics are in their own file.
     out.extend(parse(db, file).diagnostics.iter().filter(|d| d.primary.span.file == id).cloned());
     out.extend(resolution_by_file(db, policy).get(&id).into_iter().flatten().cloned());
+    Arc::new(out)
+}
+
+/// The diagnostics of lowering and of the analysis that are in `file`: none unless the policy
+/// is sound.
+#[salsa::tracked]
+pub fn file_policy_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    let id = file.id(db);
+    let mut out = Vec::new();
     if is_sound(db, policy) {
         out.extend(lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned());
         for part in analysis_parts_of_files(db, policy).get(&id).into_iter().flatten() {
             out.extend(analysis_part_by_file(db, policy, *part).get(&id).into_iter().flatten().cloned());
         }
     }
-    // Stable, as the sort of the whole policy's: equal keys keep the order above.
-    out.sort_by_key(|d| (d.severity(), d.primary.span.item, d.primary.span.start));
     Arc::new(out)
+}
+
+/// A file's source diagnostics and policy diagnostics in one list, errors first, then in
+/// source order (stable, as the sort of the whole policy's: equal keys keep the order of
+/// loading, parsing, resolution, lowering, analysis).
+pub fn merged(source: &[Diagnostic], policy: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = source.iter().chain(policy).cloned().collect();
+    out.sort_by_key(|d| (d.severity(), d.primary.span.item, d.primary.span.start));
+    out
 }
 
 #[cfg(test)]
@@ -129,7 +151,9 @@ mod tests {
         ws.set_text(b, B.replace("user bob { superuser }", "user bob { superuser\n member of owner_role }"));
         check(&ws);
         let events = std::mem::take(&mut *log.lock().expect("log"));
-        assert_eq!(events.iter().filter(|e| e.starts_with("file_diagnostics(")).count(), 1, "{events:?}");
+        let count = |name: &str| events.iter().filter(|e| e.starts_with(name)).count();
+        assert_eq!(count("file_source_diagnostics("), 1, "only b.role's list is made again: {events:?}");
+        assert!(count("file_diagnostics(") <= 1 && count("file_policy_diagnostics(") <= 1, "{events:?}");
         // A syntax error leaves the parse and resolution diagnostics alone; then the repair.
         ws.set_text(b, "user alice { member of".to_string());
         check(&ws);

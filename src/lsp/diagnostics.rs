@@ -86,10 +86,48 @@ pub(crate) fn of_file(server: &Server, file: SourceFile) -> Arc<Vec<diagnostics:
 }
 
 impl Server {
+    /// The lists to publish. While the policy is not sound (a file half typed, a name not
+    /// declared yet), there are no lowering or analysis diagnostics; rather than clearing
+    /// them from every file until the next keystroke brings them all back, each file without
+    /// errors of its own keeps those of the last sound policy, as long as its text has not
+    /// changed since.
+    fn publishable(&mut self, files: &[SourceFile]) -> Vec<Arc<Vec<diagnostics::Diagnostic>>> {
+        use crate::db::file_diagnostics::{file_policy_diagnostics, file_source_diagnostics, merged};
+        let ws = &self.ws;
+        let sound = catch_unwind(AssertUnwindSafe(|| {
+            ws.analyze_in_parallel();
+            crate::db::is_sound(&ws.db, ws.policy)
+        }))
+        .ok();
+        if sound != Some(false) {
+            let lists = lists(self, files);
+            if sound == Some(true) {
+                for f in files {
+                    let policy = file_policy_diagnostics(&self.ws.db, self.ws.policy, *f).clone();
+                    self.last_sound.insert(f.id(&self.ws.db), (policy, self.edits));
+                }
+            }
+            return lists;
+        }
+        let own = |f: &SourceFile| catch_unwind(AssertUnwindSafe(|| file_source_diagnostics(&ws.db, ws.policy, *f).clone()));
+        files
+            .iter()
+            .map(|f| {
+                let id = f.id(&ws.db);
+                let Ok(own) = own(f) else { return Arc::new(crate::db::parse(&ws.db, *f).diagnostics.clone()) };
+                let unchanged = |at: u64| self.changed.get(&id).is_none_or(|&c| c <= at);
+                match self.last_sound.get(&id) {
+                    Some((kept, at)) if unchanged(*at) && !own.iter().any(diagnostics::Diagnostic::is_error) => Arc::new(merged(&own, kept)),
+                    _ => own,
+                }
+            })
+            .collect()
+    }
+
     /// Sends the diagnostics of every file whose list changed since it was last sent.
     pub(crate) fn publish_diagnostics(&mut self, connection: &Connection) {
         let files = self.ws.files().to_vec();
-        let lists = lists(self, &files);
+        let lists = self.publishable(&files);
         let mut current = HashSet::new();
         let mut updates: HashMap<Uri, Published> = HashMap::new();
         for (file, source) in files.iter().zip(lists) {

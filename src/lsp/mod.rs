@@ -26,6 +26,7 @@ mod symbols;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use gen_lsp_types::{
     CodeActionProvider, CompletionOptions, DefinitionProvider, DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
@@ -55,6 +56,9 @@ pub struct Server {
     /// a list converted since then is known to hold current positions.
     edits: u64,
     changed: HashMap<FileId, u64>,
+    /// Each file's lowering and analysis diagnostics when the policy was last sound, with the
+    /// edit count then (see `diagnostics::publishable`).
+    last_sound: HashMap<FileId, (Arc<Vec<crate::diagnostics::Diagnostic>>, u64)>,
     /// The files open in the editor, with their text on disk when they were opened (restored
     /// when they are closed).
     on_disk: HashMap<String, Option<String>>,
@@ -190,7 +194,7 @@ impl Server {
 
     /// A server over a workspace loaded already (tests give one that logs its queries).
     pub fn with_workspace(ws: Workspace) -> Server {
-        Server { ws, uris: HashMap::new(), published: HashMap::new(), edits: 0, changed: HashMap::new(), on_disk: HashMap::new() }
+        Server { ws, uris: HashMap::new(), published: HashMap::new(), edits: 0, changed: HashMap::new(), last_sound: HashMap::new(), on_disk: HashMap::new() }
     }
 
     fn handle_request(&mut self, req: Request) -> Response {
