@@ -30,6 +30,15 @@ pub(crate) struct Published {
     sent: Vec<Diagnostic>,
 }
 
+/// A file's lists when the policy was last sound: its own (loading, parsing, resolution),
+/// those of the policy (lowering, analysis), both together, and the edit count then.
+pub(crate) struct SoundLists {
+    own: Arc<Vec<diagnostics::Diagnostic>>,
+    policy: Arc<Vec<diagnostics::Diagnostic>>,
+    all: Arc<Vec<diagnostics::Diagnostic>>,
+    at: u64,
+}
+
 /// One compiler diagnostic in protocol terms (`None` when its file has no URI).
 pub(crate) fn to_lsp(server: &Server, d: &diagnostics::Diagnostic) -> Option<(Uri, Diagnostic)> {
     Some((server.uri(d.primary.span.file)?, convert(server, d)))
@@ -102,9 +111,10 @@ impl Server {
         if sound != Some(false) {
             let lists = lists(self, files);
             if sound == Some(true) {
-                for f in files {
-                    let policy = file_policy_diagnostics(&self.ws.db, self.ws.policy, *f).clone();
-                    self.last_sound.insert(f.id(&self.ws.db), (policy, self.edits));
+                for (f, all) in files.iter().zip(&lists) {
+                    let (db, policy) = (&self.ws.db, self.ws.policy);
+                    let kept = SoundLists { own: file_source_diagnostics(db, policy, *f).clone(), policy: file_policy_diagnostics(db, policy, *f).clone(), all: all.clone(), at: self.edits };
+                    self.last_sound.insert(f.id(db), kept);
                 }
             }
             return lists;
@@ -117,7 +127,9 @@ impl Server {
                 let Ok(own) = own(f) else { return Arc::new(crate::db::parse(&ws.db, *f).diagnostics.clone()) };
                 let unchanged = |at: u64| self.changed.get(&id).is_none_or(|&c| c <= at);
                 match self.last_sound.get(&id) {
-                    Some((kept, at)) if unchanged(*at) && !own.iter().any(diagnostics::Diagnostic::is_error) => Arc::new(merged(&own, kept)),
+                    // Most often the file's own list is what it was: the list published then.
+                    Some(kept) if unchanged(kept.at) && own == kept.own => kept.all.clone(),
+                    Some(kept) if unchanged(kept.at) && !own.iter().any(diagnostics::Diagnostic::is_error) => Arc::new(merged(&own, &kept.policy)),
                     _ => own,
                 }
             })

@@ -26,7 +26,6 @@ mod symbols;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use gen_lsp_types::{
     CodeActionProvider, CompletionOptions, DefinitionProvider, DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
@@ -56,9 +55,8 @@ pub struct Server {
     /// a list converted since then is known to hold current positions.
     edits: u64,
     changed: HashMap<FileId, u64>,
-    /// Each file's lowering and analysis diagnostics when the policy was last sound, with the
-    /// edit count then (see `diagnostics::publishable`).
-    last_sound: HashMap<FileId, (Arc<Vec<crate::diagnostics::Diagnostic>>, u64)>,
+    /// Each file's diagnostics when the policy was last sound (see `diagnostics::publishable`).
+    last_sound: HashMap<FileId, diagnostics::SoundLists>,
     /// The files open in the editor, with their text on disk when they were opened (restored
     /// when they are closed).
     on_disk: HashMap<String, Option<String>>,
