@@ -18,6 +18,10 @@
 //! `cargo bench --bench build -- --stages-only` prints the breakdown alone, and
 //! `cargo bench --bench build -- --dump DIR` writes the policy out (to time `rolec build`).
 
+/// The allocator of the `rolec` binary, so that the figures are those of the commands.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, SamplingMode};

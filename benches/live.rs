@@ -22,6 +22,10 @@
 //! `-- --runs N` changes the number of runs (default 5; at most 5 applies and psql runs);
 //! `-- --plan-only` stops after the plans against the empty database (for profiling).
 
+/// The allocator of the `rolec` binary, so that the figures are those of the commands.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "../tests/support/pg.rs"]
 #[allow(dead_code)]
 mod pg;

@@ -27,6 +27,10 @@
 //! profile it: `perf record` the benchmark's binary with `--bench --refresh-only`); without `--bench` (`cargo test --benches`) it
 //! only checks that the server publishes the policy's diagnostics and refreshes one edit.
 
+/// The allocator of the `rolec` binary, so that the figures are those of the commands.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
