@@ -1,17 +1,18 @@
 //! The analysis as salsa queries, cut so that an edit re-runs only what it reaches.
 //!
 //! ```text
-//! resolved ─┬─ membership_graph (no positions) ── membership_analysis ─┐
-//!           ├─ memberships ── depths                                   │
-//!           ├─ rule_context (policies, inventory, PUBLIC grants) ──────┤
-//!           ├─ role_slots, grants_by_role ── role_chunk(c) ────────────┴─ chunk_diagnostics(c)
-//!           └───────────────────────────────────────────────────────────── analysis_diagnostics
+//! resolved ─┬─ role_nodes ─┬─ membership_graph (no positions) ── membership_analysis ─┐
+//!           ├─ memberships ┴─ (the graph above); depths                               │
+//!           ├─ rule_context (policies, inventory, PUBLIC grants) ─────────────────────┤
+//!           ├─ role_slots, grants_by_role ── role_chunk(c) ───────────────────────────┴─ chunk_diagnostics(c)
+//!           └──────────────────────────────────────────────────────────────────────────── analysis_diagnostics
 //! ```
 //!
 //! `resolved` changes with every edit that means something, but the extracted queries compare
 //! equal when the part they extract did not change, and salsa then reuses what depends on
 //! them. An edit to one user's grants changes one `role_chunk`, so one `chunk_diagnostics`
-//! re-runs; the membership analysis is reused.
+//! re-runs; the membership graph is not even built again. [`analyze_in_parallel`] computes
+//! the parts on every core.
 
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
