@@ -237,8 +237,9 @@ pub struct TableBits {
     /// A hash of the object of each of a role's grants, to find grants on the same object.
     hashes: RefCell<FxHashMap<String, Rc<[u64]>>>,
     /// The first (in source order) of a role's bulk grants on tables of a schema without
-    /// known tables, as a position among its grants (`""`: PUBLIC).
+    /// known tables, as a position among its grants.
     unknown_bulk: RefCell<FxHashMap<String, Option<usize>>>,
+    public_unknown_bulk: std::cell::OnceCell<Option<usize>>,
 }
 
 /// The positions of the bits set in a bit set, in order.
@@ -260,17 +261,20 @@ type Singles = Rc<[(usize, usize)]>;
 
 impl TableBits {
     fn first_unknown_bulk(&self, ctx: &Context, role: Option<&str>, grants: &[Arc<ObjectGrant>]) -> Option<usize> {
-        let key = role.unwrap_or("");
-        if let Some(k) = self.unknown_bulk.borrow().get(key) {
+        let compute = || {
+            grants
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| !g.revoke && matches!(&g.object, Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema)))
+                .min_by_key(|(_, g)| (g.origin.file, g.origin.item, g.origin.start))
+                .map(|(k, _)| k)
+        };
+        let Some(r) = role else { return *self.public_unknown_bulk.get_or_init(compute) };
+        if let Some(k) = self.unknown_bulk.borrow().get(r) {
             return *k;
         }
-        let k = grants
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| !g.revoke && matches!(&g.object, Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema)))
-            .min_by_key(|(_, g)| (g.origin.file, g.origin.item, g.origin.start))
-            .map(|(k, _)| k);
-        self.unknown_bulk.borrow_mut().insert(key.to_string(), k);
+        let k = compute();
+        self.unknown_bulk.borrow_mut().insert(r.to_string(), k);
         k
     }
 

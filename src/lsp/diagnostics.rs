@@ -103,11 +103,8 @@ impl Server {
     fn publishable(&mut self, files: &[SourceFile]) -> Vec<Arc<Vec<diagnostics::Diagnostic>>> {
         use crate::db::file_diagnostics::{file_policy_diagnostics, file_source_diagnostics, merged};
         let ws = &self.ws;
-        let sound = catch_unwind(AssertUnwindSafe(|| {
-            ws.analyze_in_parallel();
-            crate::db::is_sound(&ws.db, ws.policy)
-        }))
-        .ok();
+        // `lists` runs the analysis when the policy is sound.
+        let sound = catch_unwind(AssertUnwindSafe(|| crate::db::is_sound(&ws.db, ws.policy))).ok();
         if sound != Some(false) {
             let lists = lists(self, files);
             if sound == Some(true) {
