@@ -199,7 +199,7 @@ pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
 }
 
 /// Runs `job(db, i)` for every `i < n` on up to `threads` threads, each taking the next `i`.
-fn on_threads(db: &super::Database, threads: usize, n: usize, job: impl Fn(&super::Database, usize) + Sync) {
+pub(super) fn on_threads(db: &super::Database, threads: usize, n: usize, job: impl Fn(&super::Database, usize) + Sync) {
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..threads.min(n) {

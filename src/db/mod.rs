@@ -20,6 +20,7 @@ use crate::diagnostics::render::SourceMap;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::lower::Plan;
 use crate::model::catalog::Catalog;
+use crate::model::resolve::{GlobalScope, Part};
 use crate::model::{BuildOptions, Resolved};
 use crate::syntax::ast::{Import, ItemKind, SourceAst};
 use crate::syntax::{FileId, Parsed, Span};
@@ -66,10 +67,42 @@ pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
     crate::diagnostics::render::line_starts(file.text(db))
 }
 
+/// What of a file other files' resolution can see ([`crate::model::resolve::outline`]): equal
+/// across edits inside role bodies and grants.
+#[salsa::tracked]
+pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Arc<SourceAst> {
+    Arc::new(crate::model::resolve::outline(syntax_tree(db, file)))
+}
+
+/// The names the policy declares, from every file's outline: reused while no outline changes.
+#[salsa::tracked]
+pub fn global_scope(db: &dyn salsa::Database, policy: Policy) -> Arc<GlobalScope> {
+    let outlines: Vec<Arc<SourceAst>> = policy.files(db).iter().map(|f| outline(db, *f).clone()).collect();
+    Arc::new(crate::model::resolve::scope(&outlines, policy.options(db)))
+}
+
+/// One file resolved against the [`global_scope`]: re-runs when the file changes, or a file
+/// whose roles it extends, or the scope.
+#[salsa::tracked]
+pub fn resolved_file(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Part> {
+    let files = policy.files(db);
+    let Some(pos) = files.iter().position(|f| *f == file) else { return Arc::default() };
+    let tree = |p: usize, full: bool| if full { syntax_tree(db, files[p]).clone() } else { outline(db, files[p]).clone() };
+    Arc::new(crate::model::resolve::resolve_file(global_scope(db, policy), pos, &tree, policy.options(db)))
+}
+
+/// The whole policy resolved: the files' parts combined ([`crate::model::resolve::combine`]).
 #[salsa::tracked]
 pub fn resolved(db: &dyn salsa::Database, policy: Policy) -> Arc<Resolved> {
-    let trees: Vec<Arc<SourceAst>> = policy.files(db).iter().map(|f| syntax_tree(db, *f).clone()).collect();
-    Arc::new(crate::model::resolve(&trees, policy.options(db), policy.catalog(db).as_ref()))
+    let parts: Vec<Arc<Part>> = policy.files(db).iter().map(|f| resolved_file(db, policy, *f).clone()).collect();
+    Arc::new(crate::model::resolve::combine(global_scope(db, policy), &parts, policy.options(db), policy.catalog(db).as_ref()))
+}
+
+/// Resolves the policy's files on every core (salsa memoizes the parts for [`resolved`]).
+pub fn resolve_in_parallel(db: &Database, policy: Policy) {
+    let files = policy.files(db).clone();
+    global_scope(db, policy);
+    analysis::on_threads(db, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), files.len(), |db, i| _ = resolved_file(db, policy, files[i]));
 }
 
 #[salsa::tracked]
@@ -311,7 +344,7 @@ impl Workspace {
     /// Runs the analysis on every core if the policy is sound enough to be analyzed (see
     /// [`analysis::analyze_in_parallel`]); the diagnostics queries then find it memoized.
     pub fn analyze_in_parallel(&self) {
-        if is_sound(&self.db, self.policy) {
+        if self.is_sound() {
             analysis::analyze_in_parallel(&self.db, self.policy);
         }
     }
@@ -319,15 +352,26 @@ impl Workspace {
     /// The diagnostics of the analysis alone (policy rules and lint warnings), computed on
     /// every core, in parts (see [`analysis_diagnostics`]).
     pub fn analysis(&self) -> Arc<Vec<Arc<Vec<Diagnostic>>>> {
+        resolve_in_parallel(&self.db, self.policy);
         analysis::analyze_in_parallel(&self.db, self.policy);
         analysis_diagnostics(&self.db, self.policy).clone()
     }
 
+    /// Whether the policy loads, parses and resolves without errors ([`is_sound`]); the files
+    /// are resolved on every core.
+    pub fn is_sound(&self) -> bool {
+        resolve_in_parallel(&self.db, self.policy);
+        is_sound(&self.db, self.policy)
+    }
+
+    /// The policy resolved; its files are resolved on every core.
     pub fn resolved(&self) -> Arc<Resolved> {
+        resolve_in_parallel(&self.db, self.policy);
         resolved(&self.db, self.policy).clone()
     }
 
     pub fn plan(&self) -> Arc<Plan> {
+        resolve_in_parallel(&self.db, self.policy);
         plan(&self.db, self.policy).clone()
     }
 

@@ -104,7 +104,7 @@ impl Server {
         use crate::db::file_diagnostics::{file_policy_diagnostics, file_source_diagnostics, merged};
         let ws = &self.ws;
         // `lists` runs the analysis when the policy is sound.
-        let sound = catch_unwind(AssertUnwindSafe(|| crate::db::is_sound(&ws.db, ws.policy))).ok();
+        let sound = catch_unwind(AssertUnwindSafe(|| ws.is_sound())).ok();
         if sound != Some(false) {
             let lists = lists(self, files);
             if sound == Some(true) {

@@ -3,7 +3,7 @@
 
 pub mod catalog;
 pub(crate) mod checks;
-mod resolve;
+pub mod resolve;
 pub mod values;
 
 pub use resolve::resolve;

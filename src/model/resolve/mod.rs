@@ -1,25 +1,32 @@
 //! Resolution: evaluates names and values, expands `for`, templates and `extends`, and checks
-//! every reference. Runs in ordered passes over all files of a policy:
+//! every reference. Three steps, so that an edit re-resolves only the file it is in:
 //!
-//! 1. `let`s (with `--set` overrides) → global scope;
-//! 2. items collected, `for` loops unrolled, templates registered;
-//! 3. role and schema names evaluated and checked (reserved, too long, duplicate);
-//! 4. role bodies flattened (template → extends → own statements) and applied in order, so a
-//!    `without` removes what came before it;
-//! 5. defaults, public blocks, inventory, policies; default privileges implied by bulk grants;
-//! 6. membership cycles.
+//! 1. [`scope`] (`scope.rs`), over the outlines of all files: `let`s (with `--set`
+//!    overrides), `for` loops unrolled, templates registered, role and schema names evaluated
+//!    and checked (reserved, too long, duplicate);
+//! 2. [`resolve_file`], for one file against the scope: its role bodies flattened (template →
+//!    extends → own statements) and applied in order, so that a `without` removes what came
+//!    before it (`roles.rs`); its grants, defaults, public blocks, inventory and policies
+//!    (`objects.rs`);
+//! 3. [`combine`]: the files' parts in policy order, then what needs all of them: catalog
+//!    inventory, default privileges implied by bulk grants, membership cycles.
 //!
-//! Files: this one holds the passes up to naming; `roles.rs` flattens and applies role bodies;
-//! `objects.rs` handles grants, defaults and the other items; `names.rs` evaluates names and
-//! values and checks references.
+//! [`resolve`] runs the three on a whole policy; the database runs them as queries. `names.rs`
+//! evaluates names and values and checks references.
 
 mod names;
 mod objects;
 mod roles;
+mod scope;
 
+pub use scope::{outline, scope, GlobalScope};
+
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use super::checks::{self, allowed_on_default, allowed_on_object, check_length, check_privilege, reserved_role_name};
 use super::values::{literal_kind, parse_duration, parse_timestamp, Env, Val};
@@ -32,17 +39,82 @@ use crate::syntax::Span;
 
 /// Resolves the syntax trees of all files of one policy.
 pub fn resolve(files: &[Arc<SourceAst>], options: &BuildOptions, catalog: Option<&Catalog>) -> Resolved {
-    let mut r = Resolver::new(options);
-    r.collect_lets(files);
-    for file in files {
-        let env = r.globals.clone();
-        for item in &file.items {
-            r.collect_item(item, &env, true);
-        }
+    let outlines: Vec<Arc<SourceAst>> = files.iter().map(|f| Arc::new(outline(f))).collect();
+    let scope = scope(&outlines, options);
+    let parts: Vec<Arc<Part>> = (0..files.len()).map(|pos| Arc::new(resolve_file(&scope, pos, &|p, _| files[p].clone(), options))).collect();
+    combine(&scope, &parts, options, catalog)
+}
+
+/// What one file adds to the model, with the diagnostics of resolving it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Part {
+    /// Its roles with their memberships, grants and pg_hba rules; its schemas, `defaults`,
+    /// inventory and policies.
+    model: Model,
+    /// Grants of `public { … }` blocks and top-level grants, which come after every role's
+    /// grants in the model.
+    public_grants: Vec<Arc<ObjectGrant>>,
+    top_grants: Vec<Arc<ObjectGrant>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Drop for Part {
+    fn drop(&mut self) {
+        crate::drop_elsewhere::drop_elsewhere(std::mem::take(&mut self.model));
     }
-    r.name_roles_and_schemas();
-    r.build_roles();
-    r.build_rest();
+}
+
+/// Resolves the file at position `pos` of the policy. `tree(p, full)` gives the syntax tree of
+/// the file at position `p`: read only for the file itself, the files whose roles are
+/// extended (`full`) and the files that declare templates (whose outline suffices).
+pub fn resolve_file(scope: &GlobalScope, pos: usize, tree: &dyn Fn(usize, bool) -> Arc<SourceAst>, options: &BuildOptions) -> Part {
+    let mut needed: Vec<usize> = scope.extended_files.iter().chain(&scope.template_files).copied().chain([pos]).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let full = |p: usize| p == pos || scope.extended_files.binary_search(&p).is_ok();
+    let trees: Vec<(usize, Arc<SourceAst>)> = needed.into_iter().map(|p| (p, tree(p, full(p)))).collect();
+    let mut r = Resolver::new(options, Cow::Borrowed(scope));
+    for (p, file) in &trees {
+        r.next_role = scope.files[*p].roles.start;
+        r.next_schema = scope.files[*p].schemas.start;
+        let collect = if *p == pos { Collect::Own } else { Collect::Other { roles: full(*p) } };
+        r.collect_file(file, *p, collect);
+    }
+    r.build_file(pos);
+    let public_grants = std::mem::take(&mut r.public_grants);
+    let top_grants = std::mem::take(&mut r.top_grants_built);
+    let mut seen = HashSet::new();
+    let diagnostics = std::mem::take(&mut r.diags).into_iter().filter(|d| seen.insert(d.clone())).collect();
+    Part { model: std::mem::take(&mut r.model), public_grants, top_grants, diagnostics }
+}
+
+/// The model of the whole policy: the files' parts in order, the catalog's inventory, the
+/// default privileges implied by bulk grants, and membership cycles.
+pub fn combine(scope: &GlobalScope, parts: &[Arc<Part>], options: &BuildOptions, catalog: Option<&Catalog>) -> Resolved {
+    let mut r = Resolver::new(options, Cow::Borrowed(scope));
+    r.diags.extend(scope.diagnostics.iter().cloned());
+    let m = &mut r.model;
+    m.external_roles = scope.external_roles.clone();
+    m.managed_globs = scope.managed_globs.clone();
+    let roles = parts.iter().map(|p| p.model.roles.len()).sum();
+    m.roles.reserve(roles);
+    for part in parts {
+        m.roles.extend(part.model.roles.iter().cloned());
+        m.schemas.extend(part.model.schemas.iter().cloned());
+        m.memberships.extend(part.model.memberships.iter().cloned());
+        m.grants.extend(part.model.grants.iter().cloned());
+        m.default_privileges.extend(part.model.default_privileges.iter().cloned());
+        m.hba.extend(part.model.hba.iter().cloned());
+        m.objects.extend(part.model.objects.iter().cloned());
+        m.policies.extend(part.model.policies.iter().cloned());
+        r.diags.extend(part.diagnostics.iter().cloned());
+    }
+    for part in parts {
+        r.model.grants.extend(part.public_grants.iter().cloned());
+    }
+    for part in parts {
+        r.model.grants.extend(part.top_grants.iter().cloned());
+    }
     if let Some(catalog) = catalog {
         r.add_catalog_inventory(catalog);
     }
@@ -65,11 +137,35 @@ impl Resolver<'_> {
     }
 }
 
+/// A role declaration as collected, with the scope of its `for` loops.
 struct RoleInst<'a> {
     decl: &'a RoleDecl,
     env: Env,
     span: Span,
-    name: Option<String>,
+    /// Its index among all role declarations of the policy ([`GlobalScope`]'s `roles`).
+    global: usize,
+    /// The position of its file in the policy.
+    file: usize,
+}
+
+struct SchemaInst<'a> {
+    decl: &'a SchemaDecl,
+    env: Env,
+    span: Span,
+    /// Its index among all schema declarations of the policy.
+    global: usize,
+    file: usize,
+}
+
+/// What collecting a file's items keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Collect {
+    /// Everything the scope is made of (from an outline).
+    Scope,
+    /// Everything: the file being resolved.
+    Own,
+    /// Templates, and role declarations if `roles` (another file, whose roles are extended).
+    Other { roles: bool },
 }
 
 /// A statement of a role body after templates and `extends` are inlined, with its scope and,
@@ -82,20 +178,26 @@ enum Flat<'a> {
 
 struct Resolver<'a> {
     options: &'a BuildOptions,
+    /// Being built (pass 1–3), or the policy's, to resolve one file against.
+    scope: Cow<'a, GlobalScope>,
     diags: Vec<Diagnostic>,
     globals: Env,
-    unknown_sets: Vec<String>,
     templates: HashMap<String, (&'a TemplateDecl, Span)>,
+    /// The role declarations of the files collected.
     roles: Vec<RoleInst<'a>>,
-    role_index: HashMap<String, usize>,
-    externals: HashMap<String, Span>,
-    schemas: Vec<(&'a SchemaDecl, Env, Span)>,
-    schema_index: HashMap<String, usize>,
+    /// Global role index → index in `roles`.
+    role_at: FxHashMap<usize, usize>,
+    /// The global index the next role (schema) declaration collected gets.
+    next_role: usize,
+    next_schema: usize,
+    schemas: Vec<SchemaInst<'a>>,
     defaults: Vec<(&'a DefaultsBlock, Env)>,
     publics: Vec<(&'a [Stmt], Env)>,
     objects: Vec<(&'a ObjectDecl, Env)>,
     policies: Vec<(&'a PolicyDecl, Env)>,
     top_grants: Vec<(&'a Grant, &'a [ast::Grantee], Span, Env)>,
+    public_grants: Vec<Arc<ObjectGrant>>,
+    top_grants_built: Vec<Arc<ObjectGrant>>,
     flat_cache: HashMap<usize, Rc<Vec<Flat<'a>>>>,
     /// While a template is being inlined: the span of the outermost `use`.
     use_site: Option<Span>,
@@ -105,23 +207,26 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(options: &'a BuildOptions) -> Self {
+    fn new(options: &'a BuildOptions, scope: Cow<'a, GlobalScope>) -> Self {
+        let globals = scope.global_env();
         Resolver {
             options,
+            scope,
             diags: Vec::new(),
-            globals: Env::default(),
-            unknown_sets: Vec::new(),
+            globals,
             templates: HashMap::new(),
             roles: Vec::new(),
-            role_index: HashMap::new(),
-            externals: HashMap::new(),
+            role_at: FxHashMap::default(),
+            next_role: 0,
+            next_schema: 0,
             schemas: Vec::new(),
-            schema_index: HashMap::new(),
             defaults: Vec::new(),
             publics: Vec::new(),
             objects: Vec::new(),
             policies: Vec::new(),
             top_grants: Vec::new(),
+            public_grants: Vec::new(),
+            top_grants_built: Vec::new(),
             flat_cache: HashMap::new(),
             use_site: None,
             suggestion_budget: std::cell::Cell::new(SUGGESTION_BUDGET),
@@ -132,55 +237,38 @@ impl<'a> Resolver<'a> {
     fn finish(self) -> Resolved {
         let mut seen = HashSet::new();
         let diagnostics = self.diags.into_iter().filter(|d| seen.insert(d.clone())).collect();
-        Resolved { model: self.model, diagnostics, unknown_sets: self.unknown_sets }
+        Resolved { model: self.model, diagnostics, unknown_sets: self.scope.unknown_sets.clone() }
     }
 
     fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
 
-    // ------------------------------------------------------------------ pass 1: lets
-
-    fn collect_lets(&mut self, files: &'a [Arc<SourceAst>]) {
-        let mut declared: HashMap<String, Span> = HashMap::new();
-        for file in files {
-            for item in &file.items {
-                let ItemKind::Let(decl) = &item.kind else { continue };
-                if let Some(first) = declared.get(&decl.name.text) {
-                    let d = Diagnostic::new(Code::Duplicate, decl.name.span, format!("`{}` is defined twice", decl.name.text))
-                        .label("second definition")
-                        .with_secondary(*first, "first defined here");
-                    self.error(d);
-                    continue;
-                }
-                declared.insert(decl.name.text.clone(), decl.name.span);
-                let env = self.globals.clone();
-                let Some(mut value) = self.value(&decl.value, &env) else { continue };
-                if let Some((_, text)) = self.options.sets.iter().rev().find(|(n, _)| *n == decl.name.text) {
-                    match Val::parse_override(text, &value) {
-                        Ok(v) => value = v,
-                        Err(why) => {
-                            let d = Diagnostic::new(Code::BadOverride, decl.value.span, format!("`--set {}` does not fit: {why}", decl.name.text))
-                                .label(format!("declared as {} here", a(value.type_name())));
-                            self.error(d);
-                        }
-                    }
-                }
-                self.globals = self.globals.with(&decl.name.text, value);
-            }
-        }
-        for (name, _) in &self.options.sets {
-            if !declared.contains_key(name) && !self.unknown_sets.contains(name) {
-                self.unknown_sets.push(name.clone());
-            }
-        }
+    /// The declaration of role `global`, if its file was collected.
+    fn role_inst(&self, global: usize) -> Option<&RoleInst<'a>> {
+        self.role_at.get(&global).map(|&i| &self.roles[i])
     }
 
     // ------------------------------------------------------------------ pass 2: items
 
-    fn collect_item(&mut self, item: &'a Item, env: &Env, top: bool) {
+    fn collect_file(&mut self, file: &'a SourceAst, pos: usize, collect: Collect) {
+        let env = self.globals.clone();
+        for item in &file.items {
+            self.collect_item(item, &env, true, pos, collect);
+        }
+    }
+
+    fn collect_item(&mut self, item: &'a Item, env: &Env, top: bool, file: usize, collect: Collect) {
+        let own = collect == Collect::Own;
         match &item.kind {
-            ItemKind::Role(decl) => self.roles.push(RoleInst { decl, env: env.clone(), span: decl.name.span, name: None }),
+            ItemKind::Role(decl) => {
+                let global = self.next_role;
+                self.next_role += 1;
+                if !matches!(collect, Collect::Other { roles: false }) {
+                    self.role_at.insert(global, self.roles.len());
+                    self.roles.push(RoleInst { decl, env: env.clone(), span: decl.name.span, global, file });
+                }
+            }
             ItemKind::Template(decl) => {
                 if !top {
                     self.not_here(decl.name.span, "`template` is only allowed at the top level of a file");
@@ -213,114 +301,57 @@ impl<'a> Resolver<'a> {
                 for v in values {
                     let inner = env.with(&l.var.text, v);
                     for item in &l.items {
-                        self.collect_item(item, &inner, false);
+                        self.collect_item(item, &inner, false, file, collect);
                     }
                 }
             }
-            ItemKind::External(names) => {
+            ItemKind::External(names) if collect == Collect::Scope => {
                 for n in names {
                     let Some(name) = self.name(n, env) else { continue };
-                    self.externals.entry(name).or_insert(n.span);
+                    self.scope.to_mut().externals.entry(name).or_insert(n.span);
                 }
             }
-            ItemKind::Manage(globs) => {
-                for t in globs {
-                    let Some(glob) = self.interpolate(t, env) else { continue };
-                    match globset::Glob::new(&glob) {
-                        Ok(_) if !glob.is_empty() => {
-                            if !self.model.managed_globs.contains(&glob) {
-                                self.model.managed_globs.push(glob);
-                            }
-                        }
-                        Ok(_) => self.error(Diagnostic::new(Code::InvalidValue, t.span, "an empty glob matches no role").label("empty").help("write a glob over role names such as `\"app_*\"`")),
-                        Err(e) => {
-                            let d = Diagnostic::new(Code::InvalidValue, t.span, format!("`{glob}` is not a valid glob: {}", e.kind()))
-                                .label("malformed glob")
-                                .help("`*` matches any run of characters, `?` one character and `[abc]` one of a set");
-                            self.error(d);
-                        }
+            ItemKind::Manage(globs) if collect == Collect::Scope => self.manage(globs, env),
+            ItemKind::External(_) | ItemKind::Manage(_) => {}
+            ItemKind::Schema(decl) => {
+                let global = self.next_schema;
+                self.next_schema += 1;
+                if matches!(collect, Collect::Scope | Collect::Own) {
+                    self.schemas.push(SchemaInst { decl, env: env.clone(), span: decl.name.span, global, file });
+                }
+            }
+            ItemKind::Object(decl) if own => self.objects.push((decl, env.clone())),
+            ItemKind::Defaults(block) if own => self.defaults.push((block, env.clone())),
+            ItemKind::Public(stmts) if own => self.publics.push((stmts, env.clone())),
+            ItemKind::Policy(decl) if own => self.policies.push((decl, env.clone())),
+            ItemKind::Grant(grant, grantees) if own => self.top_grants.push((grant, grantees, item.span, env.clone())),
+            ItemKind::Object(_) | ItemKind::Defaults(_) | ItemKind::Public(_) | ItemKind::Policy(_) | ItemKind::Grant(..) => {}
+        }
+    }
+
+    /// `manage roles matching "glob", …`
+    fn manage(&mut self, globs: &[ast::Template], env: &Env) {
+        for t in globs {
+            let Some(glob) = self.interpolate(t, env) else { continue };
+            match globset::Glob::new(&glob) {
+                Ok(_) if !glob.is_empty() => {
+                    if !self.scope.managed_globs.contains(&glob) {
+                        self.scope.to_mut().managed_globs.push(glob);
                     }
                 }
+                Ok(_) => self.error(Diagnostic::new(Code::InvalidValue, t.span, "an empty glob matches no role").label("empty").help("write a glob over role names such as `\"app_*\"`")),
+                Err(e) => {
+                    let d = Diagnostic::new(Code::InvalidValue, t.span, format!("`{glob}` is not a valid glob: {}", e.kind()))
+                        .label("malformed glob")
+                        .help("`*` matches any run of characters, `?` one character and `[abc]` one of a set");
+                    self.error(d);
+                }
             }
-            ItemKind::Schema(decl) => self.schemas.push((decl, env.clone(), decl.name.span)),
-            ItemKind::Object(decl) => self.objects.push((decl, env.clone())),
-            ItemKind::Defaults(block) => self.defaults.push((block, env.clone())),
-            ItemKind::Public(stmts) => self.publics.push((stmts, env.clone())),
-            ItemKind::Policy(decl) => self.policies.push((decl, env.clone())),
-            ItemKind::Grant(grant, grantees) => self.top_grants.push((grant, grantees, item.span, env.clone())),
         }
     }
 
     fn not_here(&mut self, span: Span, message: &str) {
         self.error(Diagnostic::new(Code::NotAllowedHere, span, message.to_string()).label("not allowed here"));
-    }
-
-    // ------------------------------------------------------------------ pass 3: names
-
-    fn name_roles_and_schemas(&mut self) {
-        for i in 0..self.roles.len() {
-            let (decl, env) = (self.roles[i].decl, self.roles[i].env.clone());
-            let Some(name) = self.name(&decl.name, &env) else { continue };
-            if !self.check_role_name(&name, decl.name.span) {
-                continue;
-            }
-            if let Some(&first) = self.role_index.get(&name) {
-                let d = Diagnostic::new(Code::Duplicate, decl.name.span, format!("role `{name}` is declared twice"))
-                    .label("second declaration")
-                    .with_secondary(self.roles[first].span, "first declared here")
-                    .help("merge the two declarations, or give one of them another name");
-                self.error(d);
-                continue;
-            }
-            if let Some(&ext) = self.externals.get(&name) {
-                let d = Diagnostic::new(Code::Duplicate, decl.name.span, format!("role `{name}` is declared and also `external`"))
-                    .label("declared here")
-                    .with_secondary(ext, "declared external here")
-                    .help("a role is either managed by this policy or external, not both");
-                self.error(d);
-                continue;
-            }
-            self.role_index.insert(name.clone(), i);
-            self.roles[i].name = Some(name);
-        }
-        let mut externals: Vec<_> = self.externals.iter().map(|(n, s)| (n.clone(), *s)).collect();
-        externals.sort();
-        for (name, span) in externals {
-            if self.check_role_name(&name, span) {
-                self.model.external_roles.push(name);
-            }
-        }
-        for i in 0..self.schemas.len() {
-            let (decl, env, span) = (self.schemas[i].0, self.schemas[i].1.clone(), self.schemas[i].2);
-            let Some(name) = self.name(&decl.name, &env) else { continue };
-            if let Some(d) = check_length(&name, span, "schema") {
-                self.error(d);
-                continue;
-            }
-            if let Some(&first) = self.schema_index.get(&name) {
-                let d = Diagnostic::new(Code::Duplicate, span, format!("schema `{name}` is declared twice"))
-                    .label("second declaration")
-                    .with_secondary(self.schemas[first].2, "first declared here");
-                self.error(d);
-                continue;
-            }
-            self.schema_index.insert(name, i);
-        }
-    }
-
-    fn check_role_name(&mut self, name: &str, span: Span) -> bool {
-        if reserved_role_name(name) {
-            let d = Diagnostic::new(Code::ReservedName, span, format!("`{name}` is reserved by PostgreSQL and cannot name a role"))
-                .label("reserved name")
-                .help("names `public`, `none`, `current_user`, `session_user`, `current_role` and `pg_…` are reserved");
-            self.error(d);
-            return false;
-        }
-        if let Some(d) = check_length(name, span, "role") {
-            self.error(d);
-            return false;
-        }
-        true
     }
 }
 

@@ -6,7 +6,7 @@ impl<'a> Resolver<'a> {
     /// A role that must exist: declared, external or predefined for the target version.
     pub(super) fn role_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
         let name = self.name(n, env)?;
-        if self.role_index.contains_key(&name) || self.externals.contains_key(&name) {
+        if self.scope.role_index.contains_key(&name) || self.scope.externals.contains_key(&name) {
             return Some(name);
         }
         match crate::stdlib::predefined_since(&name) {
@@ -37,17 +37,17 @@ impl<'a> Resolver<'a> {
     }
 
     pub(super) fn suggest_role(&self, name: &str) -> Option<String> {
-        let candidates = self.role_index.keys().chain(self.externals.keys()).map(String::as_str);
+        let candidates = self.scope.role_index.keys().chain(self.scope.externals.keys()).map(String::as_str);
         self.closest(name, candidates).map(|s| format!("did you mean `{}`?", display_name(s)))
     }
 
     pub(super) fn schema_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
         let name = self.name(n, env)?;
-        if self.schema_index.contains_key(&name) || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema") {
+        if self.scope.schema_index.contains_key(&name) || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema") {
             return Some(name);
         }
         let mut d = Diagnostic::new(Code::UnknownSchema, n.span, format!("unknown schema `{name}`")).label("not declared in this policy");
-        let known = self.schema_index.keys().map(String::as_str);
+        let known = self.scope.schema_index.keys().map(String::as_str);
         d = match self.closest(&name, known) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help(format!("declare it with `schema {} {{ owner ROLE }}`", display_name(&name))),

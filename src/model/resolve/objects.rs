@@ -1,4 +1,4 @@
-//! Pass 5: grants and their objects, `defaults`, `public`, top-level grants, inventory and
+//! A file's grants and their objects, `defaults`, `public`, top-level grants, inventory and
 //! policies; default privileges implied by bulk grants.
 
 use super::*;
@@ -16,7 +16,7 @@ impl<'a> Resolver<'a> {
                     _ => continue,
                 };
                 if let Some(grant) = self.grant(g, &env, Grantee::Public, revoke, stmt.span) {
-                    self.model.grants.push(std::sync::Arc::new(grant));
+                    self.public_grants.push(std::sync::Arc::new(grant));
                 }
             }
         }
@@ -30,7 +30,7 @@ impl<'a> Resolver<'a> {
                     },
                 };
                 if let Some(grant) = self.grant(grant, &env, grantee, false, span) {
-                    self.model.grants.push(std::sync::Arc::new(grant));
+                    self.top_grants_built.push(std::sync::Arc::new(grant));
                 }
             }
         }
@@ -113,11 +113,11 @@ impl<'a> Resolver<'a> {
         for t in targets {
             match t {
                 MemberTarget::Name(n) => out.extend(self.role_ref(n, env)),
-                MemberTarget::AllRoles(_) => out.extend(self.roles.iter().filter(|i| !i.decl.is_user).filter_map(|i| i.name.clone())),
+                MemberTarget::AllRoles(_) => out.extend(self.scope.roles.iter().filter(|r| !r.is_user).filter_map(|r| r.name.clone())),
                 MemberTarget::Glob { span, pattern } => match globset::Glob::new(pattern) {
                     Ok(g) => {
                         let m = g.compile_matcher();
-                        out.extend(self.roles.iter().filter_map(|i| i.name.clone()).filter(|n| m.is_match(n)));
+                        out.extend(self.scope.roles.iter().filter_map(|r| r.name.clone()).filter(|n| m.is_match(n)));
                     }
                     Err(e) => {
                         self.error(Diagnostic::new(Code::InvalidValue, *span, format!("`{pattern}` is not a valid glob: {e}")).label("invalid glob"));

@@ -1,24 +1,31 @@
-//! Pass 4: role bodies — templates, `extends` and `without` flattened, then applied in order.
+//! A file's role bodies — templates, `extends` and `without` flattened, then applied in order.
 
 use super::*;
 
 impl<'a> Resolver<'a> {
-    pub(super) fn build_roles(&mut self) {
-        // Schemas first: role bodies check schema references against them.
+    /// Builds the schemas and roles of the file at position `pos` (collected as its own),
+    /// then the rest of its items. Schemas first: role bodies check schema references
+    /// against them.
+    pub(super) fn build_file(&mut self, pos: usize) {
         for i in 0..self.schemas.len() {
-            self.build_schema(i);
-        }
-        for i in 0..self.roles.len() {
-            if self.roles[i].name.is_some() {
-                self.build_role(i);
+            if self.schemas[i].file == pos {
+                self.build_schema(i);
             }
         }
+        for i in 0..self.roles.len() {
+            let global = self.roles[i].global;
+            if self.roles[i].file == pos && self.scope.roles[global].name.is_some() {
+                self.build_role(global);
+            }
+        }
+        self.build_rest();
     }
 
     pub(super) fn build_schema(&mut self, i: usize) {
-        let (decl, env, span) = (self.schemas[i].0, self.schemas[i].1.clone(), self.schemas[i].2);
+        let s = &self.schemas[i];
+        let (decl, env, span, global) = (s.decl, s.env.clone(), s.span, s.global);
         let Some(name) = self.name(&decl.name, &env) else { return };
-        if self.schema_index.get(&name) != Some(&i) {
+        if self.scope.schema_index.get(&name) != Some(&global) {
             return;
         }
         let mut schema = Schema { name, owner: None, creators: Vec::new(), tags: Vec::new(), origin: span };
@@ -39,10 +46,12 @@ impl<'a> Resolver<'a> {
         self.model.schemas.push(schema);
     }
 
-    pub(super) fn build_role(&mut self, i: usize) {
-        let name = self.roles[i].name.clone().expect("named role");
-        let decl = self.roles[i].decl;
-        let flat = self.flatten_role(i, &mut vec![i]);
+    /// Builds role `global` (by its index among all role declarations; its file collected).
+    pub(super) fn build_role(&mut self, global: usize) {
+        let name = self.scope.roles[global].name.clone().expect("named role");
+        let Some(inst) = self.role_inst(global) else { return };
+        let (decl, env, span) = (inst.decl, inst.env.clone(), inst.span);
+        let flat = self.flatten_role(global, &mut vec![global]);
         let mut role = Role {
             name: name.clone(),
             is_user: decl.is_user,
@@ -53,7 +62,7 @@ impl<'a> Resolver<'a> {
             settings: Vec::new(),
             comment: (!decl.docs.is_empty()).then(|| decl.docs.join("\n")),
             tags: Vec::new(),
-            origin: self.roles[i].span,
+            origin: span,
         };
         role.attributes.insert(AttributeKind::Login, decl.is_user);
         let mut memberships: Vec<Membership> = Vec::new();
@@ -64,7 +73,7 @@ impl<'a> Resolver<'a> {
                 Flat::Without(w, env) => self.apply_without(w, env, &mut role, &mut memberships, &mut grants),
             }
         }
-        self.redundant_statements(decl, &self.roles[i].env.clone(), &name);
+        self.redundant_statements(decl, &env, &name);
         self.model.roles.push(role);
         self.model.memberships.extend(memberships);
         self.model.grants.extend(grants.into_iter().map(std::sync::Arc::new));
@@ -112,18 +121,21 @@ impl<'a> Resolver<'a> {
     }
 
     /// The statements of role `i`: its template, then the role it extends, then its own body.
+    /// `i` is the role's index among all role declarations; its file must be collected,
+    /// which the scope sees to for every role that is extended.
     pub(super) fn flatten_role(&mut self, i: usize, stack: &mut Vec<usize>) -> Rc<Vec<Flat<'a>>> {
         if let Some(f) = self.flat_cache.get(&i) {
             return f.clone();
         }
-        let (decl, env) = (self.roles[i].decl, self.roles[i].env.clone());
+        let Some(inst) = self.role_inst(i) else { return Rc::default() };
+        let (decl, env) = (inst.decl, inst.env.clone());
         let mut out = Vec::new();
         if let Some(call) = &decl.from_template {
             self.flatten_use(call, &env, &mut out, &mut Vec::new());
         }
         if let Some(base) = &decl.extends {
             if let Some(name) = self.name(base, &env) {
-                match self.role_index.get(&name).copied() {
+                match self.scope.role_index.get(&name).copied() {
                     Some(b) if stack.contains(&b) => {
                         let d = Diagnostic::new(Code::BadExtends, base.span, format!("`extends {name}` forms a cycle"))
                             .label("extends itself through this chain")
@@ -470,9 +482,9 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 MemberTarget::AllRoles(span) => {
-                    for inst in &self.roles {
-                        if let Some(name) = &inst.name {
-                            if !inst.decl.is_user && name != self_name {
+                    for role in &self.scope.roles {
+                        if let Some(name) = &role.name {
+                            if !role.is_user && name != self_name {
                                 out.push((name.clone(), *span));
                             }
                         }
@@ -487,8 +499,8 @@ impl<'a> Resolver<'a> {
                         }
                     };
                     let before = out.len();
-                    for inst in &self.roles {
-                        if let Some(name) = &inst.name {
+                    for role in &self.scope.roles {
+                        if let Some(name) = &role.name {
                             if name != self_name && matcher.is_match(name) {
                                 out.push((name.clone(), *span));
                             }

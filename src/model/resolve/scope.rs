@@ -1,0 +1,239 @@
+//! Passes 1–3 over the outlines of all files: the names every file's resolution refers to.
+//!
+//! An outline is a syntax tree with what no other file can see taken out: role bodies,
+//! schema bodies, and the items that only add to the model (grants, `defaults`, `public`,
+//! objects, policies). An edit inside a role body leaves every outline equal, so the
+//! [`GlobalScope`] is reused and only the edited file is resolved again.
+
+use std::ops::Range;
+
+use rustc_hash::FxHashMap;
+
+use super::*;
+
+/// What every file's resolution needs to know of the whole policy: the global `let`s, the
+/// roles, schemas, external roles and templates, and where each file's declarations are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GlobalScope {
+    /// Per file, in policy order: the indexes of its roles and schemas in `roles`/`schemas`.
+    pub(super) files: Vec<FileScope>,
+    /// Global `let`s, `--set` overrides applied.
+    pub(super) globals: Vec<(String, Val)>,
+    pub(super) unknown_sets: Vec<String>,
+    /// Every role declaration, in policy order (`for` loops unrolled).
+    pub(super) roles: Vec<ScopeRole>,
+    /// Valid, first declarations: role name → index in `roles`.
+    pub(super) role_index: FxHashMap<String, usize>,
+    pub(super) externals: FxHashMap<String, Span>,
+    /// Valid external role names, sorted.
+    pub(super) external_roles: Vec<String>,
+    /// Valid, first declarations: schema name → index among all schema declarations.
+    pub(super) schema_index: FxHashMap<String, usize>,
+    pub(super) managed_globs: Vec<String>,
+    /// Files that declare a role some role `extends`: their roles' bodies are read by others.
+    pub(super) extended_files: Vec<usize>,
+    /// Files that declare templates.
+    pub(super) template_files: Vec<usize>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct FileScope {
+    pub roles: Range<usize>,
+    pub schemas: Range<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct ScopeRole {
+    /// `None`: the name is invalid or declared before (reported).
+    pub name: Option<String>,
+    pub is_user: bool,
+    pub span: Span,
+    /// The position of its file in the policy.
+    pub file: usize,
+}
+
+/// The outline of a file's syntax tree (see the module comment). Items keep their indexes,
+/// so that spans stay valid: an item taken out becomes [`ItemKind::Error`].
+pub fn outline(tree: &SourceAst) -> SourceAst {
+    SourceAst { items: tree.items.iter().map(outline_item).collect() }
+}
+
+fn outline_item(item: &Item) -> Item {
+    let kind = match &item.kind {
+        ItemKind::Role(decl) => ItemKind::Role(RoleDecl { docs: Vec::new(), body: Vec::new(), ..decl.clone() }),
+        ItemKind::Schema(decl) => ItemKind::Schema(SchemaDecl { docs: Vec::new(), body: Vec::new(), name: decl.name.clone() }),
+        ItemKind::For(l) => ItemKind::For(ForLoop { var: l.var.clone(), iter: l.iter.clone(), items: l.items.iter().map(outline_item).collect() }),
+        ItemKind::Template(_) | ItemKind::Let(_) | ItemKind::Import(_) | ItemKind::External(_) | ItemKind::Manage(_) | ItemKind::Error => item.kind.clone(),
+        ItemKind::Object(_) | ItemKind::Defaults(_) | ItemKind::Public(_) | ItemKind::Policy(_) | ItemKind::Grant(..) => ItemKind::Error,
+    };
+    Item { span: item.span, kind }
+}
+
+/// Passes 1–3 over the outlines of all files, in policy order.
+pub fn scope(outlines: &[Arc<SourceAst>], options: &BuildOptions) -> GlobalScope {
+    let mut r = Resolver::new(options, std::borrow::Cow::Owned(GlobalScope::default()));
+    r.collect_lets(outlines);
+    for (pos, file) in outlines.iter().enumerate() {
+        let (roles, schemas) = (r.roles.len(), r.schemas.len());
+        r.next_role = roles;
+        r.collect_file(file, pos, Collect::Scope);
+        if file.items.iter().any(declares_template) {
+            r.scope.to_mut().template_files.push(pos);
+        }
+        r.scope.to_mut().files.push(FileScope { roles: roles..r.roles.len(), schemas: schemas..r.schemas.len() });
+    }
+    r.name_roles_and_schemas();
+    r.find_extended_files();
+    let mut scope = r.scope.into_owned();
+    scope.diagnostics = r.diags;
+    scope
+}
+
+fn declares_template(item: &Item) -> bool {
+    match &item.kind {
+        ItemKind::Template(_) => true,
+        ItemKind::For(l) => l.items.iter().any(declares_template),
+        _ => false,
+    }
+}
+
+impl GlobalScope {
+    /// The global `let`s as a scope of variables.
+    pub(super) fn global_env(&self) -> Env {
+        Env::default().with_all(self.globals.iter().cloned())
+    }
+}
+
+impl<'a> Resolver<'a> {
+    // ------------------------------------------------------------------ pass 1: lets
+
+    pub(super) fn collect_lets(&mut self, files: &'a [Arc<SourceAst>]) {
+        let mut declared: HashMap<String, Span> = HashMap::new();
+        let mut globals: Vec<(String, Val)> = Vec::new();
+        for file in files {
+            for item in &file.items {
+                let ItemKind::Let(decl) = &item.kind else { continue };
+                if let Some(first) = declared.get(&decl.name.text) {
+                    let d = Diagnostic::new(Code::Duplicate, decl.name.span, format!("`{}` is defined twice", decl.name.text))
+                        .label("second definition")
+                        .with_secondary(*first, "first defined here");
+                    self.error(d);
+                    continue;
+                }
+                declared.insert(decl.name.text.clone(), decl.name.span);
+                let env = self.globals.clone();
+                let Some(mut value) = self.value(&decl.value, &env) else { continue };
+                if let Some((_, text)) = self.options.sets.iter().rev().find(|(n, _)| *n == decl.name.text) {
+                    match Val::parse_override(text, &value) {
+                        Ok(v) => value = v,
+                        Err(why) => {
+                            let d = Diagnostic::new(Code::BadOverride, decl.value.span, format!("`--set {}` does not fit: {why}", decl.name.text))
+                                .label(format!("declared as {} here", a(value.type_name())));
+                            self.error(d);
+                        }
+                    }
+                }
+                self.globals = self.globals.with(&decl.name.text, value.clone());
+                globals.push((decl.name.text.clone(), value));
+            }
+        }
+        let mut unknown = Vec::new();
+        for (name, _) in &self.options.sets {
+            if !declared.contains_key(name) && !unknown.contains(name) {
+                unknown.push(name.clone());
+            }
+        }
+        let scope = self.scope.to_mut();
+        scope.globals = globals;
+        scope.unknown_sets = unknown;
+    }
+
+    // ------------------------------------------------------------------ pass 3: names
+
+    pub(super) fn name_roles_and_schemas(&mut self) {
+        for i in 0..self.roles.len() {
+            let (decl, env, file) = (self.roles[i].decl, self.roles[i].env.clone(), self.roles[i].file);
+            let name = self.name(&decl.name, &env).filter(|name| self.check_role_name(name, decl.name.span)).filter(|name| self.first_declaration(name, decl.name.span));
+            self.scope.to_mut().roles.push(ScopeRole { name: name.clone(), is_user: decl.is_user, span: decl.name.span, file });
+            if let Some(name) = name {
+                self.scope.to_mut().role_index.insert(name, i);
+            }
+        }
+        let mut externals: Vec<_> = self.scope.externals.iter().map(|(n, s)| (n.clone(), *s)).collect();
+        externals.sort();
+        for (name, span) in externals {
+            if self.check_role_name(&name, span) {
+                self.scope.to_mut().external_roles.push(name);
+            }
+        }
+        for i in 0..self.schemas.len() {
+            let (decl, env, span) = (self.schemas[i].decl, self.schemas[i].env.clone(), self.schemas[i].span);
+            let Some(name) = self.name(&decl.name, &env) else { continue };
+            if let Some(d) = check_length(&name, span, "schema") {
+                self.error(d);
+                continue;
+            }
+            if let Some(&first) = self.scope.schema_index.get(&name) {
+                let d = Diagnostic::new(Code::Duplicate, span, format!("schema `{name}` is declared twice"))
+                    .label("second declaration")
+                    .with_secondary(self.schemas[first].span, "first declared here");
+                self.error(d);
+                continue;
+            }
+            self.scope.to_mut().schema_index.insert(name, i);
+        }
+    }
+
+    /// Whether `name` is declared here first: not by an earlier role, nor as external.
+    fn first_declaration(&mut self, name: &str, span: Span) -> bool {
+        if let Some(&first) = self.scope.role_index.get(name) {
+            let d = Diagnostic::new(Code::Duplicate, span, format!("role `{name}` is declared twice"))
+                .label("second declaration")
+                .with_secondary(self.roles[first].span, "first declared here")
+                .help("merge the two declarations, or give one of them another name");
+            self.error(d);
+            return false;
+        }
+        if let Some(&ext) = self.scope.externals.get(name) {
+            let d = Diagnostic::new(Code::Duplicate, span, format!("role `{name}` is declared and also `external`"))
+                .label("declared here")
+                .with_secondary(ext, "declared external here")
+                .help("a role is either managed by this policy or external, not both");
+            self.error(d);
+            return false;
+        }
+        true
+    }
+
+    pub(super) fn check_role_name(&mut self, name: &str, span: Span) -> bool {
+        if reserved_role_name(name) {
+            let d = Diagnostic::new(Code::ReservedName, span, format!("`{name}` is reserved by PostgreSQL and cannot name a role"))
+                .label("reserved name")
+                .help("names `public`, `none`, `current_user`, `session_user`, `current_role` and `pg_…` are reserved");
+            self.error(d);
+            return false;
+        }
+        if let Some(d) = check_length(name, span, "role") {
+            self.error(d);
+            return false;
+        }
+        true
+    }
+
+    /// The files whose roles some role extends (their bodies are then read by other files).
+    fn find_extended_files(&mut self) {
+        let mut files = Vec::new();
+        for i in 0..self.roles.len() {
+            let (decl, env) = (self.roles[i].decl, self.roles[i].env.clone());
+            let Some(base) = &decl.extends else { continue };
+            let Some(name) = self.quiet(|r| r.name(base, &env)) else { continue };
+            if let Some(&b) = self.scope.role_index.get(&name) {
+                files.push(self.scope.roles[b].file);
+            }
+        }
+        files.sort_unstable();
+        files.dedup();
+        self.scope.to_mut().extended_files = files;
+    }
+}
