@@ -133,3 +133,90 @@ fn editing_a_membership_reruns_the_membership_analysis() {
     assert_eq!(count(&events, "membership_analysis"), 1, "{events:?}");
     assert!(after.iter().any(|d| d.code.as_str() == "E030" && d.message.contains("u0_7")), "{after:?}");
 }
+
+// ---------------------------------------------------------------- resolution per file
+
+/// Files that refer to each other in every way resolution knows: a template used in another
+/// file, a role extended from another file (through a chain), `all roles`, globs, a `for` loop
+/// over a `let`, top-level grants, `defaults` and a policy.
+fn linked_sources() -> Vec<(String, String)> {
+    let files = [
+        ("lib.role", "let teams = [\"red\", \"blue\"]\ntemplate reader(s: schema) {\n  grant usage on schema {s}\n  grant select on tables in schema {s}\n}\n"),
+        ("schemas.role", "schema app { owner owner_role }\nschema ops {}\nrole owner_role {}\n"),
+        ("base.role", "role base {\n  grant usage on schema app\n}\nrole middle extends base {\n  grant select on table app.t1\n}\n"),
+        ("teams.role", "for t in teams {\n  role \"team_{t}\": reader(\"app\") {\n    member of base\n  }\n}\nrole everyone { member of all roles }\n"),
+        ("users.role", "user alice extends middle {\n  member of \"team_*\"\n}\nuser bob: reader(\"ops\") {}\ngrant select on table app.t2 to bob\n"),
+        ("rules.role", "defaults for role owner_role {\n  grant select on tables to base\n}\npolicy p {\n  exclusive team_red, team_blue\n}\n"),
+    ];
+    files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()
+}
+
+fn resolved_from_scratch(ws: &Workspace, paths: &[String]) -> rolec::model::Resolved {
+    let sources = paths.iter().map(|p| (p.clone(), ws.file_by_path(p).unwrap().text(&ws.db).clone())).collect();
+    let fresh = Workspace::load(Sources::Memory(sources), BuildOptions::default()).unwrap();
+    (*fresh.resolved()).clone()
+}
+
+#[test]
+fn resolving_after_edits_equals_resolving_from_scratch() {
+    let sources = linked_sources();
+    let paths: Vec<String> = sources.iter().map(|(p, _)| p.clone()).collect();
+    let mut ws = Workspace::load(Sources::Memory(sources), BuildOptions::default()).unwrap();
+    assert_eq!(*ws.resolved(), resolved_from_scratch(&ws, &paths));
+    let edits = [
+        // Inside a role body that another file extends.
+        ("base.role", "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\n"),
+        // Inside a template another file uses.
+        ("lib.role", "let teams = [\"red\", \"blue\"]\ntemplate reader(s: schema) {\n  grant usage on schema {s}\n  grant select, insert on tables in schema {s}\n}\n"),
+        // A role renamed: the exclusivity rule and a membership no longer resolve.
+        ("teams.role", "for t in teams {\n  role \"squad_{t}\": reader(\"app\") {\n    member of base\n  }\n}\nrole everyone { member of all roles }\n"),
+        // A `let` changed: every file's names move.
+        ("lib.role", "let teams = [\"red\", \"blue\", \"green\"]\ntemplate reader(s: schema) {\n  grant usage on schema {s}\n}\n"),
+        ("teams.role", "for t in teams {\n  role \"team_{t}\": reader(\"app\") {\n    member of base\n  }\n}\nrole everyone { member of all roles }\n"),
+        // Half typed, then repaired.
+        ("users.role", "user alice extends middle {\n  membr of \"team_*\"\n}\nuser bob: reader(\"ops\") {}\ngrant select on table app.t2 to bob\n"),
+        ("users.role", "user alice extends middle {\n  member of \"team_*\"\n}\nuser bob: reader(\"ops\") {}\ngrant select on table app.t2 to bob\n"),
+        // A role declared twice across files, then an `extends` cycle across files.
+        ("users.role", "user alice extends middle {}\nrole base {}\n"),
+        ("base.role", "role base extends middle {}\nrole middle extends base {}\n"),
+        ("base.role", "role base {}\nrole middle extends base { grant usage on schema app }\n"),
+    ];
+    for (i, (path, text)) in edits.iter().enumerate() {
+        let file = ws.file_by_path(path).unwrap();
+        ws.set_text(file, text.to_string());
+        assert_eq!(*ws.resolved(), resolved_from_scratch(&ws, &paths), "after edit {i} of {path}");
+    }
+}
+
+#[test]
+fn editing_a_role_body_resolves_only_its_file() {
+    let (db, log) = Database::with_execution_log();
+    let mut ws = Workspace::load_with(db, Sources::Memory(linked_sources()), BuildOptions::default()).unwrap();
+    ws.diagnostics();
+    executed(&log);
+
+    let users = ws.file_by_path("users.role").unwrap();
+    ws.set_text(users, "user alice extends middle {\n  member of \"team_*\"\n}\nuser bob: reader(\"ops\") { grant usage on schema app }\ngrant select on table app.t2 to bob\n".to_string());
+    ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "global_scope"), 0, "no outline changed: {events:?}");
+    assert_eq!(count(&events, "resolved_file"), 1, "{events:?}");
+    assert_eq!(count(&events, "resolved"), 1, "{events:?}");
+
+    // A role another file extends: both files are resolved again.
+    let base = ws.file_by_path("base.role").unwrap();
+    ws.set_text(base, "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\n".to_string());
+    ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "global_scope"), 0, "{events:?}");
+    assert_eq!(count(&events, "resolved_file"), 2, "base.role and users.role (alice extends middle): {events:?}");
+    let alice = ws.resolved().model.grants.iter().filter(|g| g.grantee == rolec::model::Grantee::Role("alice".into())).count();
+    assert_eq!(alice, 2, "alice has base's new grant and middle's");
+
+    // A new role changes the outline: the scope and every file are resolved again.
+    ws.set_text(base, "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n".to_string());
+    ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "global_scope"), 1, "{events:?}");
+    assert_eq!(count(&events, "resolved_file"), 6, "{events:?}");
+}

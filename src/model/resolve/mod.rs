@@ -65,13 +65,14 @@ impl Drop for Part {
 }
 
 /// Resolves the file at position `pos` of the policy. `tree(p, full)` gives the syntax tree of
-/// the file at position `p`: read only for the file itself, the files whose roles are
-/// extended (`full`) and the files that declare templates (whose outline suffices).
+/// the file at position `p`: read only for the file itself, the files whose roles its roles
+/// extend (`full`) and the files that declare templates (whose outline suffices).
 pub fn resolve_file(scope: &GlobalScope, pos: usize, tree: &dyn Fn(usize, bool) -> Arc<SourceAst>, options: &BuildOptions) -> Part {
-    let mut needed: Vec<usize> = scope.extended_files.iter().chain(&scope.template_files).copied().chain([pos]).collect();
+    let extended = &scope.files[pos].extended;
+    let mut needed: Vec<usize> = extended.iter().chain(&scope.template_files).copied().chain([pos]).collect();
     needed.sort_unstable();
     needed.dedup();
-    let full = |p: usize| p == pos || scope.extended_files.binary_search(&p).is_ok();
+    let full = |p: usize| p == pos || extended.binary_search(&p).is_ok();
     let trees: Vec<(usize, Arc<SourceAst>)> = needed.into_iter().map(|p| (p, tree(p, full(p)))).collect();
     let mut r = Resolver::new(options, Cow::Borrowed(scope));
     for (p, file) in &trees {

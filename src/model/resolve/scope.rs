@@ -30,8 +30,6 @@ pub struct GlobalScope {
     /// Valid, first declarations: schema name → index among all schema declarations.
     pub(super) schema_index: FxHashMap<String, usize>,
     pub(super) managed_globs: Vec<String>,
-    /// Files that declare a role some role `extends`: their roles' bodies are read by others.
-    pub(super) extended_files: Vec<usize>,
     /// Files that declare templates.
     pub(super) template_files: Vec<usize>,
     pub(super) diagnostics: Vec<Diagnostic>,
@@ -41,6 +39,8 @@ pub struct GlobalScope {
 pub(super) struct FileScope {
     pub roles: Range<usize>,
     pub schemas: Range<usize>,
+    /// The other files whose roles this file's roles extend, directly or through others.
+    pub extended: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +54,8 @@ pub(super) struct ScopeRole {
 }
 
 /// The outline of a file's syntax tree (see the module comment). Items keep their indexes,
-/// so that spans stay valid: an item taken out becomes [`ItemKind::Error`].
+/// so that spans stay valid: an item taken out becomes [`ItemKind::Error`]. Spans of whole
+/// items are emptied (they end where the item starts).
 pub fn outline(tree: &SourceAst) -> SourceAst {
     SourceAst { items: tree.items.iter().map(outline_item).collect() }
 }
@@ -67,7 +68,12 @@ fn outline_item(item: &Item) -> Item {
         ItemKind::Template(_) | ItemKind::Let(_) | ItemKind::Import(_) | ItemKind::External(_) | ItemKind::Manage(_) | ItemKind::Error => item.kind.clone(),
         ItemKind::Object(_) | ItemKind::Defaults(_) | ItemKind::Public(_) | ItemKind::Policy(_) | ItemKind::Grant(..) => ItemKind::Error,
     };
-    Item { span: item.span, kind }
+    // An item's span grows with its body: only an import's is kept (the scope reports on it).
+    let span = match kind {
+        ItemKind::Import(_) => item.span,
+        _ => Span { end: item.span.start, ..item.span },
+    };
+    Item { span, kind }
 }
 
 /// Passes 1–3 over the outlines of all files, in policy order.
@@ -81,7 +87,7 @@ pub fn scope(outlines: &[Arc<SourceAst>], options: &BuildOptions) -> GlobalScope
         if file.items.iter().any(declares_template) {
             r.scope.to_mut().template_files.push(pos);
         }
-        r.scope.to_mut().files.push(FileScope { roles: roles..r.roles.len(), schemas: schemas..r.schemas.len() });
+        r.scope.to_mut().files.push(FileScope { roles: roles..r.roles.len(), schemas: schemas..r.schemas.len(), extended: Vec::new() });
     }
     r.name_roles_and_schemas();
     r.find_extended_files();
@@ -221,19 +227,36 @@ impl<'a> Resolver<'a> {
         true
     }
 
-    /// The files whose roles some role extends (their bodies are then read by other files).
+    /// For each file, the other files whose roles its roles extend, directly or through a
+    /// chain of `extends`: its resolution reads their role bodies.
     fn find_extended_files(&mut self) {
-        let mut files = Vec::new();
+        let mut reached: Vec<Vec<usize>> = vec![Vec::new(); self.scope.files.len()];
         for i in 0..self.roles.len() {
-            let (decl, env) = (self.roles[i].decl, self.roles[i].env.clone());
-            let Some(base) = &decl.extends else { continue };
-            let Some(name) = self.quiet(|r| r.name(base, &env)) else { continue };
-            if let Some(&b) = self.scope.role_index.get(&name) {
-                files.push(self.scope.roles[b].file);
+            let file = self.roles[i].file;
+            let mut seen = vec![i];
+            let mut current = i;
+            while let Some(base) = self.base_of(current) {
+                if seen.contains(&base) {
+                    break;
+                }
+                seen.push(base);
+                let base_file = self.scope.roles[base].file;
+                if base_file != file && !reached[file].contains(&base_file) {
+                    reached[file].push(base_file);
+                }
+                current = base;
             }
         }
-        files.sort_unstable();
-        files.dedup();
-        self.scope.to_mut().extended_files = files;
+        for (file, mut extended) in self.scope.to_mut().files.iter_mut().zip(reached) {
+            extended.sort_unstable();
+            file.extended = extended;
+        }
+    }
+
+    /// The role that role `i` extends, if declared.
+    fn base_of(&mut self, i: usize) -> Option<usize> {
+        let (decl, env) = (self.roles[i].decl, self.roles[i].env.clone());
+        let name = self.quiet(|r| r.name(decl.extends.as_ref()?, &env))?;
+        self.scope.role_index.get(&name).copied()
     }
 }
