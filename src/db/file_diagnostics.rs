@@ -66,10 +66,15 @@ pub fn analysis_parts_of_files(db: &dyn salsa::Database, policy: Policy) -> Arc<
 }
 
 /// Every diagnostic whose primary span is in `file`, errors first, then in source order:
-/// the diagnostics of [`super::diagnostics`] in that file, in the same order.
+/// the diagnostics of [`super::diagnostics`] in that file, in the same order. A file without
+/// source diagnostics shares its list with [`file_policy_diagnostics`].
 #[salsa::tracked]
 pub fn file_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
-    Arc::new(merged(file_source_diagnostics(db, policy, file), file_policy_diagnostics(db, policy, file)))
+    let (source, policy) = (file_source_diagnostics(db, policy, file), file_policy_diagnostics(db, policy, file));
+    if source.is_empty() {
+        return policy.clone(); // sorted already
+    }
+    Arc::new(merged(source, policy))
 }
 
 /// The diagnostics of loading, parsing and resolving that are in `file`.
@@ -83,18 +88,28 @@ pub fn file_source_diagnostics(db: &dyn salsa::Database, policy: Policy, file: S
     Arc::new(out)
 }
 
-/// The diagnostics of lowering and of the analysis that are in `file`: none unless the policy
-/// is sound.
+/// The diagnostics of lowering and of the analysis that are in `file`, sorted as [`merged`]
+/// sorts: none unless the policy is sound.
 #[salsa::tracked]
 pub fn file_policy_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
-    let id = file.id(db);
-    let mut out = Vec::new();
     if is_sound(db, policy) {
-        out.extend(lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned());
-        for part in analysis_parts_of_files(db, policy).get(&id).into_iter().flatten() {
-            out.extend(analysis_part_by_file(db, policy, *part).get(&id).into_iter().flatten().cloned());
-        }
+        file_analysis_diagnostics(db, policy, file).clone()
+    } else {
+        Arc::default()
     }
+}
+
+/// [`file_policy_diagnostics`] of a sound policy. Kept apart so that while a file is half
+/// typed, the lists of the last sound policy stay memoized: when it is sound again, every
+/// other file's list is the same, not even copied.
+#[salsa::tracked]
+fn file_analysis_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    let id = file.id(db);
+    let mut out: Vec<Diagnostic> = lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned().collect();
+    for part in analysis_parts_of_files(db, policy).get(&id).into_iter().flatten() {
+        out.extend(analysis_part_by_file(db, policy, *part).get(&id).into_iter().flatten().cloned());
+    }
+    out.sort_by_key(sort_key);
     Arc::new(out)
 }
 
@@ -103,8 +118,12 @@ pub fn file_policy_diagnostics(db: &dyn salsa::Database, policy: Policy, file: S
 /// loading, parsing, resolution, lowering, analysis).
 pub fn merged(source: &[Diagnostic], policy: &[Diagnostic]) -> Vec<Diagnostic> {
     let mut out: Vec<Diagnostic> = source.iter().chain(policy).cloned().collect();
-    out.sort_by_key(|d| (d.severity(), d.primary.span.item, d.primary.span.start));
+    out.sort_by_key(sort_key);
     out
+}
+
+fn sort_key(d: &Diagnostic) -> (crate::diagnostics::Severity, u32, u32) {
+    (d.severity(), d.primary.span.item, d.primary.span.start)
 }
 
 #[cfg(test)]

@@ -94,7 +94,10 @@ pub fn check_length(name: &str, span: Span, what: &str) -> Option<Diagnostic> {
 pub fn membership_cycles(memberships: &[Membership]) -> Vec<Diagnostic> {
     let mut graph: DiGraph<&str, usize> = DiGraph::new();
     let mut nodes: HashMap<&str, NodeIndex> = HashMap::new();
-    for (i, m) in memberships.iter().enumerate() {
+    // A member that nobody is a member of (a user, most often) is on no cycle: its
+    // memberships are left out of the graph, which then holds the groups alone.
+    let has_members: rustc_hash::FxHashSet<&str> = memberships.iter().map(|m| m.role.as_str()).collect();
+    for (i, m) in memberships.iter().enumerate().filter(|(_, m)| has_members.contains(m.member.as_str())) {
         let a = *nodes.entry(&m.member).or_insert_with(|| graph.add_node(&m.member));
         let b = *nodes.entry(&m.role).or_insert_with(|| graph.add_node(&m.role));
         graph.add_edge(a, b, i);
