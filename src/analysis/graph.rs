@@ -171,7 +171,7 @@ impl RoleGraph {
         for r in &model.roles {
             kinds.insert(&r.name, if r.is_user { NodeKind::User } else { NodeKind::Group });
         }
-        let active: Vec<(usize, &crate::model::Membership)> = model.memberships.iter().enumerate().filter(|(_, m)| m.active).collect();
+        let active: Vec<(usize, &crate::model::Membership)> = model.memberships.iter().map(|m| &**m).enumerate().filter(|(_, m)| m.active).collect();
         for (_, m) in &active {
             for name in [&m.member, &m.role] {
                 kinds.entry(name).or_insert_with(|| other_kind(name));

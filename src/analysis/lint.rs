@@ -67,7 +67,7 @@ fn unused_roles(model: &Model, library_files: &[FileId], out: &mut Vec<Diagnosti
     }
 }
 
-pub fn closing_windows(memberships: &[crate::model::Membership], at: i64, out: &mut Vec<Diagnostic>) {
+pub fn closing_windows(memberships: &[std::sync::Arc<crate::model::Membership>], at: i64, out: &mut Vec<Diagnostic>) {
     for m in memberships {
         let Some(until) = m.until else { continue };
         if !m.active || until <= at || until - at > CLOSING_SOON_SECONDS || m.from == Some(at) {

@@ -19,6 +19,7 @@
 //! grant is the member's final INHERIT attribute. An external member is taken as INHERIT
 //! (PostgreSQL's default).
 
+use std::sync::Arc;
 use std::collections::VecDeque;
 
 use rustc_hash::FxHashMap;
@@ -132,12 +133,12 @@ impl RoleNode {
 
 impl MembershipGraph {
     pub fn of(model: &Model, target_version: u32) -> MembershipGraph {
-        let roles: Vec<RoleNode> = model.roles.iter().map(RoleNode::of).collect();
+        let roles: Vec<RoleNode> = model.roles.iter().map(|r| RoleNode::of(r)).collect();
         Self::from_parts(&roles, &model.external_roles, &model.memberships, target_version)
     }
 
     /// The graph of the model's roles, its external roles and its memberships.
-    pub fn from_parts(roles: &[RoleNode], external_roles: &[String], memberships: &[Membership], target_version: u32) -> MembershipGraph {
+    pub fn from_parts(roles: &[RoleNode], external_roles: &[String], memberships: &[Arc<Membership>], target_version: u32) -> MembershipGraph {
         fn add<'m>(by_name: &mut FxHashMap<&'m str, u32>, names: &mut Vec<String>, name: &'m str) -> u32 {
             *by_name.entry(name).or_insert_with(|| {
                 names.push(name.to_string());
@@ -457,7 +458,7 @@ mod tests {
         // A membership whose member is outside the model (a hand-built model) is followed,
         // and an external member inherits (PostgreSQL's default).
         let mut m = m;
-        m.memberships.push(crate::model::Membership { member: "ext".into(), role: "pg_monitor".into(), ..m.memberships[0].clone() });
+        m.memberships.push(Arc::new(crate::model::Membership { member: "ext".into(), role: "pg_monitor".into(), ..(*m.memberships[0]).clone() }));
         let a = reach(&m, 15);
         assert_eq!(modes(&a, "u", "pg_monitor"), ["u>a>ext>pg_monitor", "u>a>ext>pg_monitor", "u>a>ext>pg_monitor"]);
         let roles: Vec<&str> = a.roles().collect();

@@ -20,6 +20,7 @@
 //!
 //! `warn` in front of a rule reports its violations with the W-code of the same number.
 
+use std::sync::Arc;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::analysis::limits::{self, Limit};
@@ -45,7 +46,7 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
     rules.sort_by_key(|(_, r)| r.warn);
     let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
     for (policy, rule) in rules {
-        let in_scope = || model.roles.iter().filter(|r| policy.scope.contains(r));
+        let in_scope = || model.roles.iter().map(|r| &**r).filter(|r| policy.scope.contains(r));
         match &rule.kind {
             RuleCheck::Exclusive(roles) => {
                 for role in in_scope() {
@@ -148,7 +149,7 @@ fn step_label(step: &Step) -> String {
 /// For a superuser the analysis answers "member of everything"; here only its memberships
 /// count: reporting every superuser under every `exclusive` rule would be noise (a superuser
 /// bypasses every check anyway; `forbid superuser` is the rule for them).
-pub fn member_chain(memberships: &[Membership], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<Step>> {
+pub fn member_chain(memberships: &[Arc<Membership>], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<Step>> {
     match analysis.answer(role, granted, Mode::Member)? {
         Chain::SameRole => Some(Vec::new()),
         Chain::Memberships(steps) => Some(steps),
@@ -157,7 +158,7 @@ pub fn member_chain(memberships: &[Membership], analysis: &MembershipAnalysis, r
 }
 
 /// A shortest chain of active memberships from `role` to `granted` (breadth-first).
-fn shortest_chain(memberships: &[Membership], role: &str, granted: &str) -> Option<Vec<Step>> {
+fn shortest_chain(memberships: &[Arc<Membership>], role: &str, granted: &str) -> Option<Vec<Step>> {
     if role == granted {
         return Some(Vec::new());
     }
@@ -189,7 +190,7 @@ fn shortest_chain(memberships: &[Membership], role: &str, granted: &str) -> Opti
 
 #[allow(clippy::too_many_arguments)]
 pub fn exclusive(
-    memberships: &[Membership],
+    memberships: &[Arc<Membership>],
     analysis: &MembershipAnalysis,
     policy: &Policy,
     rule: &Rule,
@@ -212,7 +213,7 @@ pub fn exclusive(
     }
 }
 
-fn exclusive_diagnostic(memberships: &[Membership], policy: &Policy, rule: &Rule, role: &Role, (a, ca): (&String, &Vec<Step>), (b, cb): (&String, &Vec<Step>)) -> Diagnostic {
+fn exclusive_diagnostic(memberships: &[Arc<Membership>], policy: &Policy, rule: &Rule, role: &Role, (a, ca): (&String, &Vec<Step>), (b, cb): (&String, &Vec<Step>)) -> Diagnostic {
     // At least one chain has a step: `a` and `b` are different roles.
     let steps: Vec<&Step> = ca.iter().chain(cb.iter()).collect();
     let first = steps[0];
@@ -318,7 +319,7 @@ impl AdminRights {
 const ADMIN_ATTRIBUTES: [AttributeKind; 5] = [AttributeKind::Superuser, AttributeKind::Createrole, AttributeKind::Createdb, AttributeKind::Bypassrls, AttributeKind::Replication];
 
 pub fn admin_rights(model: &Model, role: &Role) -> AdminRights {
-    admin_rights_of(role, model.memberships.iter().enumerate(), model.grants.iter().map(|g| &**g).enumerate())
+    admin_rights_of(role, model.memberships.iter().map(|m| &**m).enumerate(), model.grants.iter().map(|g| &**g).enumerate())
 }
 
 /// [`admin_rights`] from some memberships and grants, numbered as the caller's [`Origins`]
@@ -370,7 +371,7 @@ pub struct Depths {
 }
 
 impl Depths {
-    pub fn new(memberships: &[Membership]) -> Self {
+    pub fn new(memberships: &[Arc<Membership>]) -> Self {
         let mut index: HashMap<String, usize> = HashMap::new();
         for m in memberships {
             for n in [&m.member, &m.role] {
@@ -422,7 +423,7 @@ impl Depths {
     }
 
     /// A longest chain of memberships starting at `role` (empty when it is a member of none).
-    pub fn longest_chain(&self, memberships: &[Membership], role: &str) -> Vec<Step> {
+    pub fn longest_chain(&self, memberships: &[Arc<Membership>], role: &str) -> Vec<Step> {
         let mut steps = Vec::new();
         let Some(&(mut n)) = self.index.get(role) else { return steps };
         while let Some(k) = self.best[n].1 {
@@ -437,7 +438,7 @@ impl Depths {
     }
 }
 
-pub fn deep_memberships(memberships: &[Membership], policy: &Policy, rule: &Rule, role: &Role, chain: &[Step], max: u64) -> Diagnostic {
+pub fn deep_memberships(memberships: &[Arc<Membership>], policy: &Policy, rule: &Rule, role: &Role, chain: &[Step], max: u64) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::DeepMemberships,
         role.origin,
@@ -530,8 +531,8 @@ mod tests {
         Span { file: FileId(0), item: 0, start: 0, end: 0 }
     }
 
-    fn membership(member: &str, role: &str) -> Membership {
-        Membership { role: role.into(), member: member.into(), admin: false, inherit: None, set: None, from: None, until: None, active: true, reason: None, origin: span() }
+    fn membership(member: &str, role: &str) -> Arc<Membership> {
+        Arc::new(Membership { role: role.into(), member: member.into(), admin: false, inherit: None, set: None, from: None, until: None, active: true, reason: None, origin: span() })
     }
 
     #[test]
@@ -555,7 +556,7 @@ mod tests {
         let mut model = Model { memberships: vec![membership("u", "x"), membership("u", "a"), membership("a", "b"), membership("b", "c")], ..Model::default() };
         let chain: Vec<String> = Depths::new(&model.memberships).longest_chain(&model.memberships, "u").into_iter().map(|s| s.role).collect();
         assert_eq!(chain, ["a", "b", "c"]);
-        model.memberships[2].active = false;
+        Arc::make_mut(&mut model.memberships[2]).active = false;
         assert_eq!(Depths::new(&model.memberships).longest_chain(&model.memberships, "u").len(), 1);
     }
 

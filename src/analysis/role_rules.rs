@@ -43,7 +43,7 @@ use crate::syntax::{FileId, Span};
 /// One role of the policy and the grants made to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleFacts {
-    pub role: Role,
+    pub role: Arc<Role>,
     pub grants: Vec<Arc<ObjectGrant>>,
 }
 
@@ -212,7 +212,7 @@ pub struct View<'a> {
     /// The facts of another role of the model.
     pub facts: &'a dyn Fn(&str) -> Option<&'a RoleFacts>,
     /// The model's memberships, loaded only when a diagnostic names a chain.
-    pub memberships: &'a dyn Fn() -> &'a [Membership],
+    pub memberships: &'a dyn Fn() -> &'a [Arc<Membership>],
     /// Longest chains, loaded only for `memberships deeper than`.
     pub depths: &'a dyn Fn() -> &'a Depths,
     /// The known tables each role's own grants cover, computed once per role.
@@ -404,7 +404,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
             RuleCheck::ForbidGrantToPublic { .. } => {}
             RuleCheck::MaxAdminRights(max) => {
                 let origins = seen.origins();
-                let rights = policy::admin_rights_of(role, (origins.memberships)().iter().enumerate(), origins.grants.iter().copied().enumerate());
+                let rights = policy::admin_rights_of(role, (origins.memberships)().iter().map(|m| &**m).enumerate(), origins.grants.iter().copied().enumerate());
                 if rights.count() as u64 > *max {
                     out.push(policy::too_many_admin_rights(&origins, p, rule, role, &rights, *max));
                 }
@@ -445,7 +445,7 @@ struct Seen<'a> {
 /// The grants and memberships a role's diagnostics name, numbered locally.
 struct LocalOrigins<'a> {
     grants: Vec<&'a ObjectGrant>,
-    memberships: &'a dyn Fn() -> &'a [Membership],
+    memberships: &'a dyn Fn() -> &'a [Arc<Membership>],
     ctx: &'a Context,
 }
 

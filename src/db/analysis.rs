@@ -33,7 +33,7 @@ use crate::syntax::FileId;
 #[salsa::tracked]
 pub fn role_nodes(db: &dyn salsa::Database, policy: Policy) -> Arc<(Vec<RoleNode>, Vec<String>)> {
     let model = &resolved(db, policy).model;
-    Arc::new((model.roles.iter().map(RoleNode::of).collect(), model.external_roles.clone()))
+    Arc::new((model.roles.iter().map(|r| RoleNode::of(r)).collect(), model.external_roles.clone()))
 }
 
 /// The membership graph without positions, from [`role_nodes`] and [`memberships`]: not even
@@ -53,7 +53,7 @@ pub fn membership_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<Memb
 
 /// The model's memberships, with their positions (for the chains diagnostics show).
 #[salsa::tracked]
-pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Membership>> {
+pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Membership>>> {
     Arc::new(resolved(db, policy).model.memberships.clone())
 }
 
@@ -144,8 +144,8 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
         let (c, i) = slots.slots.get(name)?;
         loaded.get(c)?.roles.get(*i as usize)
     };
-    let all_memberships: OnceCell<Arc<Vec<Membership>>> = OnceCell::new();
-    let memberships = || -> &[Membership] { all_memberships.get_or_init(|| memberships(db, policy).clone()) };
+    let all_memberships: OnceCell<Arc<Vec<Arc<Membership>>>> = OnceCell::new();
+    let memberships = || -> &[Arc<Membership>] { all_memberships.get_or_init(|| memberships(db, policy).clone()) };
     let all_depths: OnceCell<Arc<Depths>> = OnceCell::new();
     let depths = || -> &Depths { all_depths.get_or_init(|| depths(db, policy).clone()) };
     let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, table_bits: Default::default(), exclusive_nodes: Default::default() };

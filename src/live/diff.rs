@@ -208,7 +208,7 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
 fn run(model: &Model, live: &LiveState, scope: &Scope, audit: bool) -> Audit {
     let desired = if audit { live.clone() } else { LiveState::default() };
     let live_roles = live.roles.iter().map(|r| (r.name.as_str(), r)).collect();
-    let model_roles = model.roles.iter().map(|r| (r.name.as_str(), r)).collect();
+    let model_roles = model.roles.iter().map(|r| (r.name.as_str(), &**r)).collect();
     let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default(), audit, findings: Vec::new(), desired, wanted_roles: BTreeMap::new(), live_roles, model_roles };
     d.roles();
     d.memberships();

@@ -1,6 +1,7 @@
 //! Checks that need only a name or a small table: privileges per object type, role names,
 //! and membership cycles.
 
+use std::sync::Arc;
 use std::collections::HashMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -91,7 +92,7 @@ pub fn check_length(name: &str, span: Span, what: &str) -> Option<Diagnostic> {
 }
 
 /// One E006 per cycle in the membership graph (a member of itself, directly or not).
-pub fn membership_cycles(memberships: &[Membership]) -> Vec<Diagnostic> {
+pub fn membership_cycles(memberships: &[Arc<Membership>]) -> Vec<Diagnostic> {
     let mut graph: DiGraph<&str, usize> = DiGraph::new();
     let mut nodes: HashMap<&str, NodeIndex> = HashMap::new();
     // A member that nobody is a member of (a user, most often) is on no cycle: its

@@ -63,15 +63,17 @@ impl Drop for Resolved {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Model {
-    /// Roles the policy creates, in declaration order.
-    pub roles: Vec<Role>,
+    /// Roles the policy creates, in declaration order. Shared (as memberships and grants
+    /// are), so that combining the files' parts and extracting the analysis' inputs copy no
+    /// role.
+    pub roles: Vec<std::sync::Arc<Role>>,
     /// Roles that exist already and are only referenced (`external role`).
     pub external_roles: Vec<String>,
     /// `manage roles matching "glob"`: existing roles plan/apply also manage (valid globs,
     /// in declaration order).
     pub managed_globs: Vec<String>,
     pub schemas: Vec<Schema>,
-    pub memberships: Vec<Membership>,
+    pub memberships: Vec<std::sync::Arc<Membership>>,
     /// Shared, so that the analysis can hand grants to per-role queries without copying them.
     pub grants: Vec<std::sync::Arc<ObjectGrant>>,
     pub default_privileges: Vec<DefaultPrivilege>,

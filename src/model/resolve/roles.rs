@@ -74,8 +74,8 @@ impl<'a> Resolver<'a> {
             }
         }
         self.redundant_statements(decl, &env, &name);
-        self.model.roles.push(role);
-        self.model.memberships.extend(memberships);
+        self.model.roles.push(std::sync::Arc::new(role));
+        self.model.memberships.extend(memberships.into_iter().map(std::sync::Arc::new));
         self.model.grants.extend(grants.into_iter().map(std::sync::Arc::new));
     }
 
