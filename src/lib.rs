@@ -21,6 +21,9 @@
 //! - Spans in the syntax tree are relative to their top-level item, so moving text around does
 //!   not invalidate the analysis; `db::Workspace` (a `render::SourceMap`) turns them back into
 //!   positions.
+//! - A file is resolved against a global scope made from every file's outline (its syntax tree
+//!   without bodies), never against another file's body unless one of its roles `extends` a
+//!   role there: an edit inside a body re-resolves that file alone.
 //! - Every problem in a policy is a [`diagnostics::Diagnostic`] with a stable code; nothing
 //!   in the library panics on bad input or prints.
 //! - Secrets are read only while the scripts are rendered and never reach a diagnostic.
