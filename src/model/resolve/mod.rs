@@ -197,6 +197,7 @@ struct Resolver<'a> {
     objects: Vec<(&'a ObjectDecl, Env)>,
     policies: Vec<(&'a PolicyDecl, Env)>,
     top_grants: Vec<(&'a Grant, &'a [ast::Grantee], Span, Env)>,
+    /// What `public { … }` blocks and top-level grants resolve to (see [`Part`]).
     public_grants: Vec<Arc<ObjectGrant>>,
     top_grants_built: Vec<Arc<ObjectGrant>>,
     flat_cache: HashMap<usize, Rc<Vec<Flat<'a>>>>,
@@ -250,7 +251,7 @@ impl<'a> Resolver<'a> {
         self.role_at.get(&global).map(|&i| &self.roles[i])
     }
 
-    // ------------------------------------------------------------------ pass 2: items
+    // ------------------------------------------------------------------ collecting items
 
     fn collect_file(&mut self, file: &'a SourceAst, pos: usize, collect: Collect) {
         let env = self.globals.clone();
