@@ -214,7 +214,13 @@ fn edit_pairs(text: &str) -> Vec<(&'static str, Edit, &'static str, Edit)> {
     let at = k.find("grant").expect("grant") + "grant".len();
     let broken = Edit { line: kline, character: at, delete: 0, insert: "x".into() };
     let repaired = Edit { line: kline, character: at, delete: 1, insert: String::new() };
-    vec![("meaning", meaning.0, "meaning", meaning.1), ("break", broken, "repair", repaired)]
+    // A declaration renamed: a letter appended to a user's name, then removed. Every file is
+    // resolved again against the new names, and the roles after it move in the analysis.
+    let (uline, u) = lines.iter().enumerate().skip(lines.len() / 2).find(|(_, l)| l.starts_with("user ")).expect("a user");
+    let at = u.find(" {").expect("a user's body");
+    let renamed = Edit { line: uline, character: at, delete: 0, insert: "x".into() };
+    let restored = Edit { line: uline, character: at, delete: 1, insert: String::new() };
+    vec![("meaning", meaning.0, "meaning", meaning.1), ("break", broken, "repair", repaired), ("rename", renamed, "rename back", restored)]
 }
 
 // ---------------------------------------------------------------- the measurements
@@ -276,7 +282,7 @@ fn refresh(c: &mut Client, dir: &Path, text: &str, rounds: usize) -> Vec<(&'stat
                     c.notify("textDocument/didChange", params);
                     c.sync();
                 });
-                assert!(c.published.iter().any(|(u, _)| *u == uri) || label == "meaning", "a `{label}` edit publishes the edited file");
+                assert!(c.published.iter().any(|(u, _)| *u == uri) || label == "meaning" || label.starts_with("rename"), "a `{label}` edit publishes the edited file");
                 c.published.clear();
                 match out.iter_mut().find(|(l, _)| *l == label) {
                     Some((_, s)) => s.add(wall, cpu),
