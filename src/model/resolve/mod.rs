@@ -183,7 +183,7 @@ struct Resolver<'a> {
     scope: Cow<'a, GlobalScope>,
     diags: Vec<Diagnostic>,
     globals: Env,
-    templates: HashMap<String, (&'a TemplateDecl, Span)>,
+    templates: FxHashMap<String, (&'a TemplateDecl, Span)>,
     /// The role declarations of the files collected.
     roles: Vec<RoleInst<'a>>,
     /// Global role index → index in `roles`.
@@ -200,7 +200,10 @@ struct Resolver<'a> {
     /// What `public { … }` blocks and top-level grants resolve to (see [`Part`]).
     public_grants: Vec<Arc<ObjectGrant>>,
     top_grants_built: Vec<Arc<ObjectGrant>>,
-    flat_cache: HashMap<usize, Rc<Vec<Flat<'a>>>>,
+    flat_cache: FxHashMap<usize, Rc<Vec<Flat<'a>>>>,
+    /// The objects of the grant statements of the role being built, so that finding the
+    /// ones its body states twice does not evaluate them again.
+    grant_objects: FxHashMap<*const Stmt, Object>,
     /// While a template is being inlined: the span of the outermost `use`.
     use_site: Option<Span>,
     /// Comparisons "did you mean" may still make (see [`SUGGESTION_BUDGET`]).
@@ -216,7 +219,7 @@ impl<'a> Resolver<'a> {
             scope,
             diags: Vec::new(),
             globals,
-            templates: HashMap::new(),
+            templates: FxHashMap::default(),
             roles: Vec::new(),
             role_at: FxHashMap::default(),
             next_role: 0,
@@ -229,7 +232,8 @@ impl<'a> Resolver<'a> {
             top_grants: Vec::new(),
             public_grants: Vec::new(),
             top_grants_built: Vec::new(),
-            flat_cache: HashMap::new(),
+            flat_cache: FxHashMap::default(),
+            grant_objects: FxHashMap::default(),
             use_site: None,
             suggestion_budget: std::cell::Cell::new(SUGGESTION_BUDGET),
             model: Model::default(),

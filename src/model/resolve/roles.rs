@@ -74,6 +74,7 @@ impl<'a> Resolver<'a> {
             }
         }
         self.redundant_statements(decl, &env, &name);
+        self.grant_objects.clear();
         self.model.roles.push(std::sync::Arc::new(role));
         self.model.memberships.extend(memberships.into_iter().map(std::sync::Arc::new));
         self.model.grants.extend(grants.into_iter().map(std::sync::Arc::new));
@@ -81,8 +82,8 @@ impl<'a> Resolver<'a> {
 
     /// W004 for a membership or privilege that a role's own body states twice.
     pub(super) fn redundant_statements(&mut self, decl: &RoleDecl, env: &Env, role: &str) {
-        let mut members: HashMap<String, Span> = HashMap::new();
-        let mut privileges: HashMap<(Object, Privilege), Span> = HashMap::new();
+        let mut members: FxHashMap<String, Span> = FxHashMap::default();
+        let mut privileges: FxHashMap<(Object, Privilege), Span> = FxHashMap::default();
         let mut found = Vec::new();
         for stmt in &decl.body {
             match &stmt.kind {
@@ -96,7 +97,13 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 StmtKind::Grant(g) => {
-                    let Some(object) = self.quiet(|r| r.object(&g.target, env)) else { continue };
+                    let object = match self.grant_objects.remove(&(stmt as *const Stmt)) {
+                        Some(object) => object,
+                        None => match self.quiet(|r| r.object(&g.target, env)) {
+                            Some(object) => object,
+                            None => continue,
+                        },
+                    };
                     for p in &g.privs {
                         if let Some(first) = privileges.insert((object.clone(), p.privilege), p.span) {
                             found.push((p.span, first, format!("`{}` on {} is already granted", p.privilege.keyword(), object.describe())));
@@ -340,6 +347,7 @@ impl<'a> Resolver<'a> {
             StmtKind::Tags(ts) => role.tags = ts.iter().filter_map(|t| self.name(t, env)).collect(),
             StmtKind::Grant(g) => {
                 if let Some(grant) = self.grant(g, env, Grantee::Role(role.name.clone()), false, origin) {
+                    self.grant_objects.insert(stmt as *const Stmt, grant.object.clone());
                     grants.push(grant);
                 }
             }
