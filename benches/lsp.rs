@@ -16,7 +16,8 @@
 //!   change is answered only once the notification is handled, diagnostics included):
 //!   `meaning`: a digit of a table name toggled in a grant (`table_12` ↔ `table_13`), a valid
 //!   policy whose meaning changed; `break`: a letter typed into a keyword (a syntax error);
-//!   `repair`: that letter deleted again;
+//!   `repair`: that letter deleted again; `rename`: a letter appended to a user's name (every
+//!   file is resolved again), `rename back`: deleted again;
 //! - the same edits on a `Workspace` without the server, query by query (parse, resolve,
 //!   lowering, analysis, each file's list as the server collects them, and the whole list of
 //!   `diagnostics()` that `rolec build` sorts), so that the server's own part (converting and
