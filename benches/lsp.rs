@@ -217,8 +217,8 @@ fn edit_pairs(text: &str) -> Vec<(&'static str, Edit, &'static str, Edit)> {
     let repaired = Edit { line: kline, character: at, delete: 1, insert: String::new() };
     // A declaration renamed: a letter appended to a user's name, then removed. Every file is
     // resolved again against the new names, and the roles after it move in the analysis.
-    let (uline, u) = lines.iter().enumerate().skip(lines.len() / 2).find(|(_, l)| l.starts_with("user ")).expect("a user");
-    let at = u.find(" {").expect("a user's body");
+    let (uline, u) = lines.iter().enumerate().skip(lines.len() / 2).find(|(_, l)| l.starts_with("user \"")).expect("a user");
+    let at = 6 + u[6..].find('"').expect("a user's quoted name");
     let renamed = Edit { line: uline, character: at, delete: 0, insert: "x".into() };
     let restored = Edit { line: uline, character: at, delete: 1, insert: String::new() };
     vec![("meaning", meaning.0, "meaning", meaning.1), ("break", broken, "repair", repaired), ("rename", renamed, "rename back", restored)]
