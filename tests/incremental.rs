@@ -98,7 +98,7 @@ fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
     let first = executed(&log);
     let chunks = count(&first, "chunk_diagnostics");
     assert!(chunks >= 5, "several chunks: {first:?}");
-    assert_eq!(count(&first, "membership_analysis"), 1);
+    assert_eq!(count(&first, "membership_graph"), 1);
 
     // One more privilege in one user's grant, in the middle of a file.
     let file = ws.file_by_path("users_1.role").unwrap();
@@ -107,8 +107,8 @@ fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
     let after = ws.diagnostics();
     let events = executed(&log);
     assert_eq!(count(&events, "parse"), 1, "{events:?}");
-    assert_eq!(count(&events, "membership_analysis"), 0, "memberships unchanged: {events:?}");
-    assert_eq!(count(&events, "membership_graph"), 0, "not even the graph is built again: {events:?}");
+    assert_eq!(count(&events, "membership_graph"), 0, "memberships unchanged, the graph is not built again: {events:?}");
+    assert_eq!(count(&events, "chunk_view"), 0, "{events:?}");
     assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the edited user's chunk: {events:?}");
     assert_eq!(count(&events, "role_chunk"), chunks, "every chunk is extracted again, and compares equal but one: {events:?}");
     // The user's grant is no longer shadowed by g6's (it grants more than select).
@@ -121,17 +121,20 @@ fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
 }
 
 #[test]
-fn editing_a_membership_reruns_the_membership_analysis() {
+fn editing_a_users_membership_reruns_the_checks_of_its_chunk() {
     let (mut ws, log) = large_workspace();
     ws.diagnostics();
-    executed(&log);
-    let file = ws.file_by_path("users_0.role").unwrap();
-    let text = file.text(&ws.db).clone().replace("user u0_7 {\n  member of g8", "user u0_7 {\n  member of g0, g1");
+    let chunks = count(&executed(&log), "chunk_diagnostics");
+    // A user in a chunk without groups: no other chunk reads its facts.
+    let file = ws.file_by_path("users_1.role").unwrap();
+    let text = file.text(&ws.db).clone().replace("user u1_50 {\n  member of g6", "user u1_50 {\n  member of g0, g1");
     ws.set_text(file, text);
     let after = ws.diagnostics();
     let events = executed(&log);
-    assert_eq!(count(&events, "membership_analysis"), 1, "{events:?}");
-    assert!(after.iter().any(|d| d.code.as_str() == "E030" && d.message.contains("u0_7")), "{after:?}");
+    assert_eq!(count(&events, "membership_graph"), 1, "{events:?}");
+    assert_eq!(count(&events, "chunk_view"), chunks, "every chunk looks at its part of the graph again: {events:?}");
+    assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the user's chunk sees a change: {events:?}");
+    assert!(after.iter().any(|d| d.code.as_str() == "E030" && d.message.contains("u1_50")), "{after:?}");
 }
 
 // ---------------------------------------------------------------- resolution per file

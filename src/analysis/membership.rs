@@ -107,6 +107,11 @@ pub struct MembershipGraph {
     inherits: Vec<bool>,
     /// Each model membership, by model index.
     edges: Vec<GraphEdge>,
+    /// The memberships (edge indexes) of each member, in order.
+    out: Vec<Vec<u32>>,
+    /// The node of each of the model's roles, by position (a name declared twice has one).
+    role_ids: Vec<u32>,
+    roles: usize,
 }
 
 /// `(member, role, inherit option, set option, active)` of one membership.
@@ -161,7 +166,63 @@ impl MembershipGraph {
             superuser[i as usize] = r.superuser;
             inherits[i as usize] = r.inherit;
         }
-        MembershipGraph { target_version, names, superuser, inherits, edges }
+        MembershipGraph::new(target_version, names, superuser, inherits, edges, role_ids)
+    }
+
+    fn new(target_version: u32, names: Vec<String>, superuser: Vec<bool>, inherits: Vec<bool>, edges: Vec<GraphEdge>, role_ids: Vec<u32>) -> MembershipGraph {
+        let mut out = vec![Vec::new(); names.len()];
+        for (k, e) in edges.iter().enumerate() {
+            out[e.0 as usize].push(k as u32);
+        }
+        MembershipGraph { target_version, names, superuser, inherits, edges, out, roles: role_ids.len(), role_ids }
+    }
+
+    /// The part of the graph that `roots` reach through memberships (active or not): what
+    /// [`reach_graph`] needs to answer every question that starts at one of them, the same as
+    /// over the whole graph. Nodes and edges keep their relative order; with the index, in
+    /// the whole graph, of each edge kept.
+    pub fn restricted(&self, roots: &[u32]) -> (MembershipGraph, Vec<u32>) {
+        let mut reached = vec![false; self.names.len()];
+        let mut stack: Vec<u32> = roots.to_vec();
+        for &r in roots {
+            reached[r as usize] = true;
+        }
+        while let Some(a) = stack.pop() {
+            for &k in &self.out[a as usize] {
+                let b = self.edges[k as usize].1;
+                if !reached[b as usize] {
+                    reached[b as usize] = true;
+                    stack.push(b);
+                }
+            }
+        }
+        let nodes: Vec<u32> = (0..self.names.len() as u32).filter(|&i| reached[i as usize]).collect();
+        let mut local = vec![u32::MAX; self.names.len()];
+        for (i, &n) in nodes.iter().enumerate() {
+            local[n as usize] = i as u32;
+        }
+        let mut kept: Vec<u32> = nodes.iter().flat_map(|&n| self.out[n as usize].iter().copied()).collect();
+        kept.sort_unstable();
+        let edges = kept.iter().map(|&k| {
+            let (a, b, inherit, set, active) = self.edges[k as usize];
+            (local[a as usize], local[b as usize], inherit, set, active)
+        });
+        let pick = |v: &[bool]| nodes.iter().map(|&n| v[n as usize]).collect();
+        let roles = roots.iter().map(|&r| local[r as usize]).collect();
+        let graph = MembershipGraph::new(self.target_version, nodes.iter().map(|&n| self.names[n as usize].clone()).collect(), pick(&self.superuser), pick(&self.inherits), edges.collect(), roles);
+        (graph, kept)
+    }
+
+    /// The nodes of the model's roles at `positions` (the first roles of the graph are the
+    /// model's, in order).
+    pub fn role_nodes(&self, positions: std::ops::Range<usize>) -> Vec<u32> {
+        let end = positions.end.min(self.roles);
+        (positions.start.min(end)..end).map(|p| self.role_ids[p]).collect()
+    }
+
+    /// The roles of the graph, in node order.
+    pub fn names(&self) -> &[String] {
+        &self.names
     }
 }
 
@@ -173,7 +234,18 @@ pub fn reach(model: &Model, target_version: u32) -> MembershipAnalysis {
 
 /// [`reach`] over a graph already extracted from the model.
 pub fn reach_graph(graph: &MembershipGraph) -> MembershipAnalysis {
-    let MembershipGraph { target_version, names, superuser, inherits, edges } = graph;
+    reach_from(graph, None)
+}
+
+/// The answers for the questions that start at the graph's model roles only (for a
+/// [`MembershipGraph::restricted`] graph: its roots); asked from another role, the analysis
+/// knows of no membership.
+pub fn reach_from_roles(graph: &MembershipGraph) -> MembershipAnalysis {
+    reach_from(graph, Some(&graph.role_ids))
+}
+
+fn reach_from(graph: &MembershipGraph, sources: Option<&[u32]>) -> MembershipAnalysis {
+    let MembershipGraph { target_version, names, superuser, inherits, edges, .. } = graph;
     let n = names.len();
     let index: FxHashMap<String, u32> = names.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
     let v16 = *target_version >= 16;
@@ -197,9 +269,14 @@ pub fn reach_graph(graph: &MembershipGraph) -> MembershipAnalysis {
     let ends = edges.iter().map(|&(a, b, ..)| (a, b)).collect();
 
     let mut search = Search { stamp: vec![0; n], round: 0, queue: VecDeque::new() };
-    let member = (0..n).map(|s| search.bfs(&member_adj, s as u32)).collect();
-    let usage = (0..n).map(|s| search.bfs(&usage_adj, s as u32)).collect();
-    let set = v16.then(|| (0..n).map(|s| search.bfs(&set_adj, s as u32)).collect());
+    let mut is_source = vec![sources.is_none(); n];
+    for &s in sources.unwrap_or(&[]) {
+        is_source[s as usize] = true;
+    }
+    let mut rows = |adj: &[Vec<(u32, u32)>]| -> Vec<Vec<(u32, u32)>> { (0..n).map(|s| if is_source[s] { search.bfs(adj, s as u32) } else { Vec::new() }).collect() };
+    let member = rows(&member_adj);
+    let usage = rows(&usage_adj);
+    let set = v16.then(|| rows(&set_adj));
     MembershipAnalysis { target_version: *target_version, names: names.clone(), index, superuser: superuser.clone(), ends, member, usage, set }
 }
 

@@ -8,8 +8,9 @@
 //! - its own declaration and the grants made to it ([`RoleFacts`]),
 //! - the facts of the roles whose privileges it has (USAGE-mode memberships),
 //! - a [`Context`] of the things every role shares: the policies, the inventory, the grants to
-//!   PUBLIC, schema owners, names used by non-grant statements,
-//! - the membership analysis, and, only when a diagnostic names a chain, the memberships.
+//!   PUBLIC, schema owners,
+//! - whether it is used by non-grant statements,
+//! - the membership analysis of the part of the graph it reaches, and those memberships.
 //!
 //! Each of these is a separate salsa query (`db::analysis`), extracted from the model and
 //! equal from one revision to the next unless the edit touched it: an edit to one user's
@@ -102,9 +103,6 @@ pub struct Context {
     pub schema_owners: BTreeMap<String, (String, usize, Span)>,
     /// Grants and revokes to PUBLIC.
     pub public: Vec<Arc<ObjectGrant>>,
-    /// Roles used other than by holding grants (W040): members, owners, creators, default
-    /// privileges, `connect from`, policy rules.
-    pub used: BTreeSet<String>,
     /// Files of standard modules (their roles are never unused).
     pub library_files: Vec<FileId>,
 }
@@ -154,7 +152,6 @@ impl Context {
             tagged,
             schema_owners,
             public: model.grants.iter().filter(|g| g.grantee == Grantee::Public).cloned().collect(),
-            used: used_names(model),
             library_files,
         }
     }
@@ -215,6 +212,9 @@ pub struct View<'a> {
     pub memberships: &'a dyn Fn() -> &'a [Arc<Membership>],
     /// Longest chains, loaded only for `memberships deeper than`.
     pub depths: &'a dyn Fn() -> &'a Depths,
+    /// Whether a role is used other than by holding grants (W040): a member, an owner or
+    /// creator, the owner or grantee of default privileges (see [`used_names`]).
+    pub used: &'a dyn Fn(&str) -> bool,
     /// The known tables each role's own grants cover, computed once per role.
     pub table_bits: TableBits,
     /// The nodes of the roles each `exclusive` rule lists, by policy and rule (computed once).
@@ -815,7 +815,7 @@ impl<'a> Seen<'a> {
     fn unused(&self) -> Option<Diagnostic> {
         let role = &self.facts.role;
         let ctx = self.view.ctx;
-        if role.is_user || role.attribute(AttributeKind::Login) || ctx.used.contains(&role.name) || ctx.library_files.contains(&role.origin.file) || self.facts.grants.iter().any(|g| !g.revoke) {
+        if role.is_user || role.attribute(AttributeKind::Login) || (self.view.used)(&role.name) || ctx.library_files.contains(&role.origin.file) || self.facts.grants.iter().any(|g| !g.revoke) {
             return None;
         }
         Some(

@@ -57,10 +57,45 @@ pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Memb
     Arc::new(resolved(db, policy).model.memberships.clone())
 }
 
-/// The longest chain of memberships of every role (`memberships deeper than`).
+/// The names W040 takes as used ([`role_rules::used_names`]).
 #[salsa::tracked]
-pub fn depths(db: &dyn salsa::Database, policy: Policy) -> Arc<Depths> {
-    Arc::new(Depths::new(memberships(db, policy)))
+pub fn used_names(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<String>> {
+    Arc::new(role_rules::used_names(&resolved(db, policy).model))
+}
+
+/// What the checks of one chunk can see of the memberships: the part of the graph its roles
+/// reach ([`MembershipGraph::restricted`]) with the answers from its roles (the checks ask
+/// nothing else) and those memberships, where the
+/// roles reached are, and which of its roles are used. Equal after an edit elsewhere in the
+/// graph (a user renamed or added, a membership of another user), so that the chunk's checks
+/// are not run again.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ChunkView {
+    pub members: MembershipAnalysis,
+    /// The memberships of the part of the graph, in model order (the chains' indexes).
+    pub memberships: Vec<Arc<Membership>>,
+    /// Where the roles reached are: `(chunk, position in the chunk)`.
+    pub slots: FxHashMap<String, (u32, u32)>,
+    /// The chunk's roles that are used.
+    pub used: Vec<String>,
+}
+
+#[salsa::tracked]
+pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkView> {
+    let graph = membership_graph(db, policy);
+    let start = chunk as usize * CHUNK;
+    let roots = graph.role_nodes(start..start + CHUNK);
+    let (part, kept) = graph.restricted(&roots);
+    let all = memberships(db, policy);
+    let slots = role_slots(db, policy);
+    let used = used_names(db, policy);
+    let view = ChunkView {
+        members: crate::analysis::membership::reach_from_roles(&part),
+        memberships: kept.iter().map(|&k| all[k as usize].clone()).collect(),
+        slots: part.names().iter().filter_map(|n| slots.slots.get(n).map(|s| (n.clone(), *s))).collect(),
+        used: roots.iter().map(|&r| &graph.names()[r as usize]).filter(|n| used.contains(*n)).cloned().collect(),
+    };
+    Arc::new(view)
 }
 
 /// What every role's checks share (see [`Context`]).
@@ -133,22 +168,22 @@ pub fn role_chunk(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<R
 #[salsa::tracked]
 pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<Diagnostic>> {
     let own = role_chunk(db, policy, chunk);
-    let members = membership_analysis(db, policy);
+    let seen = chunk_view(db, policy, chunk);
     let ctx = rule_context(db, policy);
-    let slots = role_slots(db, policy);
+    let members = &seen.members;
     // The chunks of the roles whose privileges these roles have.
-    let needed: BTreeSet<u32> = own.roles.iter().flat_map(|f| members.granted_roles(&f.role.name, crate::analysis::Mode::Usage)).filter_map(|r| slots.slots.get(r).map(|s| s.0)).filter(|&c| c != chunk).collect();
+    let needed: BTreeSet<u32> = own.roles.iter().flat_map(|f| members.granted_roles(&f.role.name, crate::analysis::Mode::Usage)).filter_map(|r| seen.slots.get(r).map(|s| s.0)).filter(|&c| c != chunk).collect();
     let mut loaded: FxHashMap<u32, Arc<RoleChunk>> = needed.into_iter().map(|c| (c, role_chunk(db, policy, c).clone())).collect();
     loaded.insert(chunk, own.clone());
     let facts = |name: &str| -> Option<&RoleFacts> {
-        let (c, i) = slots.slots.get(name)?;
+        let (c, i) = seen.slots.get(name)?;
         loaded.get(c)?.roles.get(*i as usize)
     };
-    let all_memberships: OnceCell<Arc<Vec<Arc<Membership>>>> = OnceCell::new();
-    let memberships = || -> &[Arc<Membership>] { all_memberships.get_or_init(|| memberships(db, policy).clone()) };
-    let all_depths: OnceCell<Arc<Depths>> = OnceCell::new();
-    let depths = || -> &Depths { all_depths.get_or_init(|| depths(db, policy).clone()) };
-    let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, table_bits: Default::default(), exclusive_nodes: Default::default() };
+    let memberships = || -> &[Arc<Membership>] { &seen.memberships };
+    let chunk_depths: OnceCell<Depths> = OnceCell::new();
+    let depths = || -> &Depths { chunk_depths.get_or_init(|| Depths::new(&seen.memberships)) };
+    let used = |name: &str| seen.used.iter().any(|u| u == name);
+    let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, used: &used, table_bits: Default::default(), exclusive_nodes: Default::default() };
     Arc::new(own.roles.iter().flat_map(|f| role_rules::check(&view, f)).collect())
 }
 
@@ -187,7 +222,7 @@ pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
         |db, p| _ = rule_context(db, p),
         |db, p| _ = grants_by_role(db, p),
         |db, p| _ = memberships(db, p),
-        |db, p| _ = membership_analysis(db, p),
+        |db, p| _ = membership_graph(db, p),
         |db, p| _ = role_slots(db, p),
         |db, p| _ = whole_policy_diagnostics(db, p),
     ];
