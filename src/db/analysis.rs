@@ -1,18 +1,22 @@
 //! The analysis as salsa queries, cut so that an edit re-runs only what it reaches.
 //!
 //! ```text
-//! resolved ─┬─ role_nodes ─┬─ membership_graph (no positions) ── membership_analysis ─┐
-//!           ├─ memberships ┴─ (the graph above); depths                               │
-//!           ├─ rule_context (policies, inventory, PUBLIC grants) ─────────────────────┤
-//!           ├─ role_slots, grants_by_role ── role_chunk(c) ───────────────────────────┴─ chunk_diagnostics(c)
-//!           └──────────────────────────────────────────────────────────────────────────── analysis_diagnostics
+//! resolved ─┬─ role_nodes ─┬─ membership_graph (no positions) ─┐
+//!           ├─ memberships ┘                                    │
+//!           ├─ used_names, role_slots ──────────────────────────┴─ chunk_view(c) ─┐
+//!           ├─ rule_context (policies, inventory, PUBLIC grants) ─────────────────┤
+//!           ├─ grants_by_role ── role_chunk(c) ───────────────────────────────────┴─ chunk_diagnostics(c)
+//!           └──────────────────────────────────────────────────────────────────────── analysis_diagnostics
 //! ```
 //!
 //! `resolved` changes with every edit that means something, but the extracted queries compare
 //! equal when the part they extract did not change, and salsa then reuses what depends on
 //! them. An edit to one user's grants changes one `role_chunk`, so one `chunk_diagnostics`
-//! re-runs; the membership graph is not even built again. [`analyze_in_parallel`] computes
-//! the parts on every core.
+//! re-runs; the membership graph is not even built again. A chunk sees the membership graph
+//! through its `chunk_view`, the part its roles reach: renaming a user, or editing a user's
+//! memberships, changes the graph but only that user's chunk's view. The analysis of the whole
+//! graph ([`membership_analysis`]) is left to the commands and hovers that ask about any
+//! role. [`analyze_in_parallel`] computes the parts on every core.
 
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
