@@ -133,6 +133,7 @@ fn print_stages(files: &[(String, String)]) {
     let plan = time("plan() (lowering)", || ws.plan());
     println!("stages: plan: {} up, {} down statements", plan.up.len(), plan.down.len());
     let found = time("analysis (analysis_diagnostics, model resolved)", || analysis(&ws));
+    time("membership_analysis (the whole graph: hovers, explain, who-can)", || rolec::db::membership_analysis(&ws.db, ws.policy).clone());
     println!("stages: analysis: {found} diagnostics");
     let diagnostics = time("diagnostics() (everything memoized but the sort)", || ws.diagnostics());
     let codes: std::collections::BTreeSet<_> = diagnostics.iter().map(|d| d.code.as_str()).collect();
