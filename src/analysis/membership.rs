@@ -111,7 +111,6 @@ pub struct MembershipGraph {
     out: Vec<Vec<u32>>,
     /// The node of each of the model's roles, by position (a name declared twice has one).
     role_ids: Vec<u32>,
-    roles: usize,
 }
 
 /// `(member, role, inherit option, set option, active)` of one membership.
@@ -174,7 +173,7 @@ impl MembershipGraph {
         for (k, e) in edges.iter().enumerate() {
             out[e.0 as usize].push(k as u32);
         }
-        MembershipGraph { target_version, names, superuser, inherits, edges, out, roles: role_ids.len(), role_ids }
+        MembershipGraph { target_version, names, superuser, inherits, edges, out, role_ids }
     }
 
     /// The part of the graph that `roots` reach through memberships (active or not): what
@@ -216,7 +215,7 @@ impl MembershipGraph {
     /// The nodes of the model's roles at `positions` (the first roles of the graph are the
     /// model's, in order).
     pub fn role_nodes(&self, positions: std::ops::Range<usize>) -> Vec<u32> {
-        let end = positions.end.min(self.roles);
+        let end = positions.end.min(self.role_ids.len());
         (positions.start.min(end)..end).map(|p| self.role_ids[p]).collect()
     }
 
@@ -619,5 +618,38 @@ mod tests {
         assert_eq!(path(a, "u", "a", Mode::Set), "u>c>b>a");
         let plain: &MembershipAnalysis = a;
         assert!(serde_json::to_string(plain).unwrap().contains("\"usage\""));
+    }
+
+    /// The answers over the part of the graph a role reaches are those over the whole graph,
+    /// chains included, for every role and mode.
+    #[test]
+    fn the_part_a_role_reaches_answers_as_the_whole_graph() {
+        let policy = "external role ext\nrole base {}\nrole admin { superuser }\nrole a { member of base }\nrole b { noinherit\n member of a }\nrole c { member of b, ext }\nrole d { member of c\n member of a until 2000-01-01 }\nrole e { member of d, admin }\nrole f { member of a, b }\nuser u1 { member of e, f }\nuser u2 { member of f }\n";
+        for version in [15, 16] {
+            let options = crate::model::BuildOptions { target_version: version, at: 1_700_000_000, ..Default::default() };
+            let ws = crate::db::Workspace::load(crate::db::Sources::Memory(vec![("p.role".into(), policy.into())]), options).expect("loads");
+            assert!(!ws.diagnostics().iter().any(|d| d.is_error()), "{:?}", ws.diagnostics());
+            let model = &ws.resolved().model;
+            let graph = MembershipGraph::of(model, version);
+            let whole = reach_graph(&graph);
+            assert!(whole.granted_roles("u1", Mode::Member).count() >= 6, "a deep hierarchy");
+            for (p, role) in model.roles.iter().enumerate() {
+                let (part, _) = graph.restricted(&graph.role_nodes(p..p + 1));
+                let seen = reach_from_roles(&part);
+                for mode in [Mode::Member, Mode::Usage, Mode::Set] {
+                    let name = role.name.as_str();
+                    assert_eq!(seen.granted_roles(name, mode).collect::<Vec<_>>(), whole.granted_roles(name, mode).collect::<Vec<_>>(), "{name} {mode:?} v{version}");
+                    assert_eq!(seen.is_superuser(name), whole.is_superuser(name));
+                    for other in whole.roles() {
+                        // Chains name memberships by their index in each graph: compare the roles.
+                        let chain = |a: &MembershipAnalysis| match a.answer(name, other, mode) {
+                            Some(Chain::Memberships(steps)) => format!("{:?}", steps.iter().map(|s| (&s.member, &s.role)).collect::<Vec<_>>()),
+                            other => format!("{other:?}"),
+                        };
+                        assert_eq!(chain(&seen), chain(&whole), "{name} → {other} {mode:?} v{version}");
+                    }
+                }
+            }
+        }
     }
 }

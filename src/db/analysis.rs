@@ -69,10 +69,9 @@ pub fn used_names(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<Stri
 
 /// What the checks of one chunk can see of the memberships: the part of the graph its roles
 /// reach ([`MembershipGraph::restricted`]) with the answers from its roles (the checks ask
-/// nothing else) and those memberships, where the
-/// roles reached are, and which of its roles are used. Equal after an edit elsewhere in the
-/// graph (a user renamed or added, a membership of another user), so that the chunk's checks
-/// are not run again.
+/// nothing else) and those memberships, where the roles reached are, and which of its roles
+/// are used. Equal after an edit elsewhere in the graph (a user renamed or added, a membership
+/// of another user), so that the chunk's checks are not run again.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ChunkView {
     pub members: MembershipAnalysis,
@@ -84,6 +83,7 @@ pub struct ChunkView {
     pub used: Vec<String>,
 }
 
+/// The [`ChunkView`] of chunk `chunk`.
 #[salsa::tracked]
 pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkView> {
     let graph = membership_graph(db, policy);
