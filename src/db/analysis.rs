@@ -68,13 +68,13 @@ pub fn used_names(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<Stri
 }
 
 /// What the checks of one chunk can see of the memberships: the part of the graph its roles
-/// reach ([`MembershipGraph::restricted`]) with the answers from its roles (the checks ask
-/// nothing else) and those memberships, where the roles reached are, and which of its roles
-/// are used. Equal after an edit elsewhere in the graph (a user renamed or added, a membership
+/// reach ([`MembershipGraph::restricted`]) and those memberships, where the roles reached
+/// are, and which of its roles are used. Equal after an edit elsewhere in the graph (a user renamed or added, a membership
 /// of another user), so that the chunk's checks are not run again.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ChunkView {
-    pub members: MembershipAnalysis,
+    /// Its roots are the chunk's roles.
+    pub graph: MembershipGraph,
     /// The memberships of the part of the graph, in model order (the chains' indexes).
     pub memberships: Vec<Arc<Membership>>,
     /// Where the roles reached are: `(chunk, position in the chunk)`.
@@ -93,11 +93,12 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
     let all = memberships(db, policy);
     let slots = role_slots(db, policy);
     let used = used_names(db, policy);
+    let reached = part.names().iter().filter_map(|n| slots.slots.get(n).map(|s| (n.clone(), *s))).collect();
     let view = ChunkView {
-        members: crate::analysis::membership::reach_from_roles(&part),
         memberships: kept.iter().map(|&k| all[k as usize].clone()).collect(),
-        slots: part.names().iter().filter_map(|n| slots.slots.get(n).map(|s| (n.clone(), *s))).collect(),
+        slots: reached,
         used: roots.iter().map(|&r| &graph.names()[r as usize]).filter(|n| used.contains(*n)).cloned().collect(),
+        graph: part,
     };
     Arc::new(view)
 }
@@ -174,7 +175,9 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     let own = role_chunk(db, policy, chunk);
     let seen = chunk_view(db, policy, chunk);
     let ctx = rule_context(db, policy);
-    let members = &seen.members;
+    // The answers from the chunk's roles (the checks ask nothing else), computed here: the
+    // view is made again after every change to the graph, the checks only when it changed.
+    let members = &crate::analysis::membership::reach_from_roles(&seen.graph);
     // The chunks of the roles whose privileges these roles have.
     let needed: BTreeSet<u32> = own.roles.iter().flat_map(|f| members.granted_roles(&f.role.name, crate::analysis::Mode::Usage)).filter_map(|r| seen.slots.get(r).map(|s| s.0)).filter(|&c| c != chunk).collect();
     let mut loaded: FxHashMap<u32, Arc<RoleChunk>> = needed.into_iter().map(|c| (c, role_chunk(db, policy, c).clone())).collect();
