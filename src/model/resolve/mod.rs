@@ -82,11 +82,8 @@ pub fn resolve_file(scope: &GlobalScope, pos: usize, tree: &dyn Fn(usize, bool) 
         r.collect_file(file, *p, collect);
     }
     r.build_file(pos);
-    let public_grants = std::mem::take(&mut r.public_grants);
-    let top_grants = std::mem::take(&mut r.top_grants_built);
-    let mut seen = HashSet::new();
-    let diagnostics = std::mem::take(&mut r.diags).into_iter().filter(|d| seen.insert(d.clone())).collect();
-    Part { model: std::mem::take(&mut r.model), public_grants, top_grants, diagnostics }
+    // Diagnostics reported twice are dropped once, by `combine`, over every part.
+    Part { model: std::mem::take(&mut r.model), public_grants: std::mem::take(&mut r.public_grants), top_grants: std::mem::take(&mut r.top_grants_built), diagnostics: std::mem::take(&mut r.diags) }
 }
 
 /// The model of the whole policy: the files' parts in order, the catalog's inventory, the

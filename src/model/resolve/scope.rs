@@ -82,7 +82,6 @@ pub fn scope(outlines: &[Arc<SourceAst>], options: &BuildOptions) -> GlobalScope
     r.collect_lets(outlines);
     for (pos, file) in outlines.iter().enumerate() {
         let (roles, schemas) = (r.roles.len(), r.schemas.len());
-        r.next_role = roles;
         r.collect_file(file, pos, Collect::Scope);
         if file.items.iter().any(declares_template) {
             r.scope.to_mut().template_files.push(pos);
