@@ -25,7 +25,8 @@
 //!
 //! `cargo bench --bench lsp` runs it all; `-- --edits N` sets the number of edits of each
 //! kind (default 20); `-- --refresh-only` measures the refresh through the server alone (to
-//! profile it: `perf record` the benchmark's binary with `--bench --refresh-only`); without `--bench` (`cargo test --benches`) it
+//! profile it: `perf record` the benchmark's binary with `--bench --refresh-only`, and
+//! `--only LABEL` for one pair of edits, such as `--only rename`); without `--bench` (`cargo test --benches`) it
 //! only checks that the server publishes the policy's diagnostics and refreshes one edit.
 
 /// The allocator of the `rolec` binary, so that the figures are those of the commands.
@@ -265,7 +266,7 @@ fn start_server(dir: &Path) -> (Client, (f64, f64), (f64, f64), usize) {
 }
 
 /// The edits through the server: returns the samples of each kind of edit.
-fn refresh(c: &mut Client, dir: &Path, text: &str, rounds: usize) -> Vec<(&'static str, Samples)> {
+fn refresh(c: &mut Client, dir: &Path, text: &str, rounds: usize, only: Option<&str>) -> Vec<(&'static str, Samples)> {
     let uri = uri_of(&dir.join(EDITED));
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "rolec", "version": 1, "text": text } }));
     c.sync();
@@ -274,6 +275,9 @@ fn refresh(c: &mut Client, dir: &Path, text: &str, rounds: usize) -> Vec<(&'stat
     let mut version = 1;
     let mut current = text.to_string();
     for (first_label, first, second_label, second) in edit_pairs(text) {
+        if only.is_some_and(|only| only != first_label) {
+            continue;
+        }
         for _ in 0..rounds {
             for (label, edit) in [(first_label, &first), (second_label, &second)] {
                 version += 1;
@@ -364,7 +368,7 @@ fn main() {
     if !args.iter().any(|a| a == "--bench") {
         let (mut c, _, _, total) = start_server(dir.path());
         assert!(total > 0, "the generated policy has warnings to publish");
-        let kinds = refresh(&mut c, dir.path(), &text, 1);
+        let kinds = refresh(&mut c, dir.path(), &text, 1, None);
         c.shutdown();
         println!("lsp bench: the server publishes {total} diagnostics and refreshes {} kinds of edits", kinds.len());
         return;
@@ -386,7 +390,8 @@ fn main() {
     // `--refresh-only`: the refresh through the server alone (to profile it).
     if args.iter().any(|a| a == "--refresh-only") {
         let (mut c, _, _, _) = start_server(dir.path());
-        for (label, s) in &refresh(&mut c, dir.path(), &text, rounds) {
+        let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
+        for (label, s) in &refresh(&mut c, dir.path(), &text, rounds, only) {
             s.print(&format!("refresh: {label} (didChange → published)"));
         }
         c.shutdown();
@@ -423,7 +428,7 @@ fn main() {
     let mut c = client.expect("a server");
 
     // Refresh after one-character edits.
-    let kinds = refresh(&mut c, dir.path(), &text, rounds);
+    let kinds = refresh(&mut c, dir.path(), &text, rounds, None);
     for (label, s) in &kinds {
         s.print(&format!("refresh: {label} (didChange → published)"));
     }

@@ -13,14 +13,16 @@ use salsa::Setter;
 
 pub mod analysis;
 pub mod file_diagnostics;
+pub mod scope;
 
 pub use analysis::{analysis_diagnostics, membership_analysis, privilege_analysis};
+pub use scope::{global_scope, outline};
 
 use crate::diagnostics::render::SourceMap;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::lower::Plan;
 use crate::model::catalog::Catalog;
-use crate::model::resolve::{GlobalScope, Part};
+use crate::model::resolve::Part;
 use crate::model::{BuildOptions, Resolved};
 use crate::syntax::ast::{Import, ItemKind, SourceAst};
 use crate::syntax::{FileId, Parsed, Span};
@@ -67,28 +69,14 @@ pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
     crate::diagnostics::render::line_starts(file.text(db))
 }
 
-/// What of a file other files' resolution can see ([`crate::model::resolve::outline`]): equal
-/// across edits inside role bodies and grants.
-#[salsa::tracked]
-pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Arc<SourceAst> {
-    Arc::new(crate::model::resolve::outline(syntax_tree(db, file)))
-}
-
-/// The names the policy declares, from every file's outline: reused while no outline changes.
-#[salsa::tracked]
-pub fn global_scope(db: &dyn salsa::Database, policy: Policy) -> Arc<GlobalScope> {
-    let outlines: Vec<Arc<SourceAst>> = policy.files(db).iter().map(|f| outline(db, *f).clone()).collect();
-    Arc::new(crate::model::resolve::scope(&outlines, policy.options(db)))
-}
-
-/// One file resolved against the [`global_scope`]: re-runs when the file changes, or a file
-/// whose roles it extends, or the scope.
+/// One file resolved against the scope: re-runs when the file changes, or a file whose roles
+/// it extends, or an answer it got from the scope ([`scope::DbScope`]).
 #[salsa::tracked]
 pub fn resolved_file(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Part> {
     let files = policy.files(db);
     let Some(pos) = files.iter().position(|f| *f == file) else { return Arc::default() };
     let tree = |p: usize, full: bool| if full { syntax_tree(db, files[p]).clone() } else { outline(db, files[p]).clone() };
-    Arc::new(crate::model::resolve::resolve_file(global_scope(db, policy), pos, &tree, policy.options(db)))
+    Arc::new(crate::model::resolve::resolve_file(&scope::DbScope::new(db, policy), pos, &tree, policy.options(db)))
 }
 
 /// The whole policy resolved: the files' parts combined ([`crate::model::resolve::combine`]).

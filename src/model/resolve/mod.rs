@@ -19,9 +19,8 @@ mod objects;
 mod roles;
 mod scope;
 
-pub use scope::{outline, scope, GlobalScope};
+pub use scope::{outline, scope, GlobalScope, ScopeLayout, ScopeLookup, ScopeRole};
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -40,9 +39,9 @@ use crate::syntax::Span;
 /// Resolves the syntax trees of all files of one policy.
 pub fn resolve(files: &[Arc<SourceAst>], options: &BuildOptions, catalog: Option<&Catalog>) -> Resolved {
     let outlines: Vec<Arc<SourceAst>> = files.iter().map(|f| Arc::new(outline(f))).collect();
-    let scope = scope(&outlines, options);
-    let parts: Vec<Arc<Part>> = (0..files.len()).map(|pos| Arc::new(resolve_file(&scope, pos, &|p, _| files[p].clone(), options))).collect();
-    combine(&scope, &parts, options, catalog)
+    let scope = &scope(&outlines, options);
+    let parts: Vec<Arc<Part>> = (0..files.len()).map(|pos| Arc::new(resolve_file(scope, pos, &|p, _| files[p].clone(), options))).collect();
+    combine(scope, &parts, options, catalog)
 }
 
 /// What one file adds to the model, with the diagnostics of resolving it.
@@ -67,17 +66,18 @@ impl Drop for Part {
 /// Resolves the file at position `pos` of the policy. `tree(p, full)` gives the syntax tree of
 /// the file at position `p`: read only for the file itself, the files whose roles its roles
 /// extend (`full`) and the files that declare templates (whose outline suffices).
-pub fn resolve_file(scope: &GlobalScope, pos: usize, tree: &dyn Fn(usize, bool) -> Arc<SourceAst>, options: &BuildOptions) -> Part {
-    let extended = &scope.files[pos].extended;
-    let mut needed: Vec<usize> = extended.iter().chain(&scope.template_files).copied().chain([pos]).collect();
+pub fn resolve_file(scope: &dyn ScopeLookup, pos: usize, tree: &dyn Fn(usize, bool) -> Arc<SourceAst>, options: &BuildOptions) -> Part {
+    let layout = scope.layout();
+    let extended = &layout.files[pos].extended;
+    let mut needed: Vec<usize> = extended.iter().chain(&layout.template_files).copied().chain([pos]).collect();
     needed.sort_unstable();
     needed.dedup();
     let full = |p: usize| p == pos || extended.binary_search(&p).is_ok();
     let trees: Vec<(usize, Arc<SourceAst>)> = needed.into_iter().map(|p| (p, tree(p, full(p)))).collect();
-    let mut r = Resolver::new(options, Cow::Borrowed(scope));
+    let mut r = Resolver::new(options, scope);
     for (p, file) in &trees {
-        r.next_role = scope.files[*p].roles.start;
-        r.next_schema = scope.files[*p].schemas.start;
+        r.next_role = layout.files[*p].roles.start;
+        r.next_schema = layout.files[*p].schemas.start;
         let collect = if *p == pos { Collect::Own } else { Collect::Other { roles: full(*p) } };
         r.collect_file(file, *p, collect);
     }
@@ -89,7 +89,7 @@ pub fn resolve_file(scope: &GlobalScope, pos: usize, tree: &dyn Fn(usize, bool) 
 /// The model of the whole policy: the files' parts in order, the catalog's inventory, the
 /// default privileges implied by bulk grants, and membership cycles.
 pub fn combine(scope: &GlobalScope, parts: &[Arc<Part>], options: &BuildOptions, catalog: Option<&Catalog>) -> Resolved {
-    let mut r = Resolver::new(options, Cow::Borrowed(scope));
+    let mut r = Resolver::new(options, scope);
     r.diags.extend(scope.diagnostics.iter().cloned());
     let m = &mut r.model;
     m.external_roles = scope.external_roles.clone();
@@ -119,7 +119,7 @@ pub fn combine(scope: &GlobalScope, parts: &[Arc<Part>], options: &BuildOptions,
     r.implied_default_privileges();
     let cycles = checks::membership_cycles(&r.model.memberships);
     r.diags.extend(cycles);
-    r.finish()
+    r.finish(scope.unknown_sets.clone())
 }
 
 impl Resolver<'_> {
@@ -176,8 +176,10 @@ enum Flat<'a> {
 
 struct Resolver<'a> {
     options: &'a BuildOptions,
-    /// Being built (pass 1–3), or the policy's, to resolve one file against.
-    scope: Cow<'a, GlobalScope>,
+    /// The policy's scope, to resolve one file against.
+    scope: &'a dyn ScopeLookup,
+    /// The scope being built (passes 1–3).
+    built: GlobalScope,
     diags: Vec<Diagnostic>,
     globals: Env,
     templates: FxHashMap<String, (&'a TemplateDecl, Span)>,
@@ -209,11 +211,12 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(options: &'a BuildOptions, scope: Cow<'a, GlobalScope>) -> Self {
-        let globals = scope.global_env();
+    fn new(options: &'a BuildOptions, scope: &'a dyn ScopeLookup) -> Self {
+        let globals = Env::default().with_all(scope.layout().globals.iter().cloned());
         Resolver {
             options,
             scope,
+            built: GlobalScope::default(),
             diags: Vec::new(),
             globals,
             templates: FxHashMap::default(),
@@ -237,10 +240,10 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn finish(self) -> Resolved {
+    fn finish(self, unknown_sets: Vec<String>) -> Resolved {
         let mut seen = HashSet::new();
         let diagnostics = self.diags.into_iter().filter(|d| seen.insert(d.clone())).collect();
-        Resolved { model: self.model, diagnostics, unknown_sets: self.scope.unknown_sets.clone() }
+        Resolved { model: self.model, diagnostics, unknown_sets }
     }
 
     fn error(&mut self, d: Diagnostic) {
@@ -311,7 +314,7 @@ impl<'a> Resolver<'a> {
             ItemKind::External(names) if collect == Collect::Scope => {
                 for n in names {
                     let Some(name) = self.name(n, env) else { continue };
-                    self.scope.to_mut().externals.entry(name).or_insert(n.span);
+                    self.built.externals.entry(name).or_insert(n.span);
                 }
             }
             ItemKind::Manage(globs) if collect == Collect::Scope => self.manage(globs, env),
@@ -338,8 +341,8 @@ impl<'a> Resolver<'a> {
             let Some(glob) = self.interpolate(t, env) else { continue };
             match globset::Glob::new(&glob) {
                 Ok(_) if !glob.is_empty() => {
-                    if !self.scope.managed_globs.contains(&glob) {
-                        self.scope.to_mut().managed_globs.push(glob);
+                    if !self.built.managed_globs.contains(&glob) {
+                        self.built.managed_globs.push(glob);
                     }
                 }
                 Ok(_) => self.error(Diagnostic::new(Code::InvalidValue, t.span, "an empty glob matches no role").label("empty").help("write a glob over role names such as `\"app_*\"`")),

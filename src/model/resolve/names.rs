@@ -6,7 +6,7 @@ impl<'a> Resolver<'a> {
     /// A role that must exist: declared, external or predefined for the target version.
     pub(super) fn role_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
         let name = self.name(n, env)?;
-        if self.scope.role_index.contains_key(&name) || self.scope.externals.contains_key(&name) {
+        if self.scope.role(&name).is_some() || self.scope.layout().externals.binary_search(&name).is_ok() {
             return Some(name);
         }
         match crate::stdlib::predefined_since(&name) {
@@ -37,18 +37,19 @@ impl<'a> Resolver<'a> {
     }
 
     pub(super) fn suggest_role(&self, name: &str) -> Option<String> {
-        let candidates = self.scope.role_index.keys().chain(self.scope.externals.keys()).map(String::as_str);
+        let declared = self.scope.roles().iter().filter_map(|r| r.name.as_deref());
+        let candidates = declared.chain(self.scope.layout().externals.iter().map(String::as_str));
         self.closest(name, candidates).map(|s| format!("did you mean `{}`?", display_name(s)))
     }
 
     pub(super) fn schema_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
         let name = self.name(n, env)?;
-        if self.scope.schema_index.contains_key(&name) || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema") {
+        if self.scope.schema(&name).is_some() || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema") {
             return Some(name);
         }
         let mut d = Diagnostic::new(Code::UnknownSchema, n.span, format!("unknown schema `{name}`")).label("not declared in this policy");
-        let known = self.scope.schema_index.keys().map(String::as_str);
-        d = match self.closest(&name, known) {
+        let known = self.scope.schema_names();
+        d = match self.closest(&name, known.iter().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
             None => d.help(format!("declare it with `schema {} {{ owner ROLE }}`", display_name(&name))),
         };

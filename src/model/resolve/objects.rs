@@ -113,11 +113,11 @@ impl<'a> Resolver<'a> {
         for t in targets {
             match t {
                 MemberTarget::Name(n) => out.extend(self.role_ref(n, env)),
-                MemberTarget::AllRoles(_) => out.extend(self.scope.roles.iter().filter(|r| !r.is_user).filter_map(|r| r.name.clone())),
+                MemberTarget::AllRoles(_) => out.extend(self.scope.roles().iter().filter(|r| !r.is_user).filter_map(|r| r.name.clone())),
                 MemberTarget::Glob { span, pattern } => match globset::Glob::new(pattern) {
                     Ok(g) => {
                         let m = g.compile_matcher();
-                        out.extend(self.scope.roles.iter().filter_map(|r| r.name.clone()).filter(|n| m.is_match(n)));
+                        out.extend(self.scope.roles().iter().filter_map(|r| r.name.clone()).filter(|n| m.is_match(n)));
                     }
                     Err(e) => {
                         self.error(Diagnostic::new(Code::InvalidValue, *span, format!("`{pattern}` is not a valid glob: {e}")).label("invalid glob"));

@@ -14,8 +14,11 @@ impl<'a> Resolver<'a> {
         }
         for i in 0..self.roles.len() {
             let global = self.roles[i].global;
-            if self.roles[i].file == pos && self.scope.roles[global].name.is_some() {
-                self.build_role(global);
+            if self.roles[i].file != pos {
+                continue;
+            }
+            if let Some(name) = self.scope.role_name(global) {
+                self.build_role(global, name);
             }
         }
         self.build_rest();
@@ -25,7 +28,7 @@ impl<'a> Resolver<'a> {
         let s = &self.schemas[i];
         let (decl, env, span, global) = (s.decl, s.env.clone(), s.span, s.global);
         let Some(name) = self.name(&decl.name, &env) else { return };
-        if self.scope.schema_index.get(&name) != Some(&global) {
+        if self.scope.schema(&name) != Some(global) {
             return;
         }
         let mut schema = Schema { name, owner: None, creators: Vec::new(), tags: Vec::new(), origin: span };
@@ -47,8 +50,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Builds role `global` (by its index among all role declarations; its file collected).
-    pub(super) fn build_role(&mut self, global: usize) {
-        let name = self.scope.roles[global].name.clone().expect("named role");
+    pub(super) fn build_role(&mut self, global: usize, name: String) {
         let Some(inst) = self.role_inst(global) else { return };
         let (decl, env, span) = (inst.decl, inst.env.clone(), inst.span);
         let flat = self.flatten_role(global, &mut vec![global]);
@@ -142,7 +144,7 @@ impl<'a> Resolver<'a> {
         }
         if let Some(base) = &decl.extends {
             if let Some(name) = self.name(base, &env) {
-                match self.scope.role_index.get(&name).copied() {
+                match self.scope.role(&name) {
                     Some(b) if stack.contains(&b) => {
                         let d = Diagnostic::new(Code::BadExtends, base.span, format!("`extends {name}` forms a cycle"))
                             .label("extends itself through this chain")
@@ -490,7 +492,7 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 MemberTarget::AllRoles(span) => {
-                    for role in &self.scope.roles {
+                    for role in self.scope.roles() {
                         if let Some(name) = &role.name {
                             if !role.is_user && name != self_name {
                                 out.push((name.clone(), *span));
@@ -507,7 +509,7 @@ impl<'a> Resolver<'a> {
                         }
                     };
                     let before = out.len();
-                    for role in &self.scope.roles {
+                    for role in self.scope.roles() {
                         if let Some(name) = &role.name {
                             if name != self_name && matcher.is_match(name) {
                                 out.push((name.clone(), *span));

@@ -15,24 +15,48 @@ use super::*;
 /// roles, schemas, external roles and templates, and where each file's declarations are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GlobalScope {
-    /// Per file, in policy order: the indexes of its roles and schemas in `roles`/`schemas`.
-    pub(super) files: Vec<FileScope>,
-    /// Global `let`s, `--set` overrides applied.
-    pub(super) globals: Vec<(String, Val)>,
-    pub(super) unknown_sets: Vec<String>,
+    /// What stays the same while no declaration is added, removed or moved to another file.
+    pub(super) layout: Arc<ScopeLayout>,
     /// Every role declaration, in policy order (`for` loops unrolled).
-    pub(super) roles: Vec<ScopeRole>,
+    pub(super) roles: Arc<Vec<ScopeRole>>,
     /// Valid, first declarations: role name → index in `roles`.
     pub(super) role_index: FxHashMap<String, usize>,
+    /// Valid, first declarations: schema name → index among all schema declarations.
+    pub(super) schema_index: FxHashMap<String, usize>,
+    /// External roles as declared, with where (the first time).
     pub(super) externals: FxHashMap<String, Span>,
     /// Valid external role names, sorted.
     pub(super) external_roles: Vec<String>,
-    /// Valid, first declarations: schema name → index among all schema declarations.
-    pub(super) schema_index: FxHashMap<String, usize>,
     pub(super) managed_globs: Vec<String>,
+    pub(super) unknown_sets: Vec<String>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+/// The part of the scope a rename leaves as it is: where each file's declarations are, the
+/// global `let`s, the external role names and the files that declare templates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScopeLayout {
+    /// Per file, in policy order: the indexes of its roles and schemas among all declarations.
+    pub(super) files: Vec<FileScope>,
+    /// Global `let`s, `--set` overrides applied.
+    pub(super) globals: Vec<(String, Val)>,
+    /// Every name declared `external` (valid or not: a reference to one is not reported).
+    pub(super) externals: Vec<String>,
     /// Files that declare templates.
     pub(super) template_files: Vec<usize>,
-    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+impl ScopeLayout {
+    /// The position of the file that declares role `global`.
+    pub fn file_of_role(&self, global: usize) -> Option<usize> {
+        let pos = self.files.partition_point(|f| f.roles.end <= global);
+        self.files.get(pos).filter(|f| f.roles.contains(&global)).map(|_| pos)
+    }
+
+    /// The indexes of the roles of the file at position `pos`.
+    pub fn role_range(&self, pos: usize) -> Range<usize> {
+        self.files.get(pos).map(|f| f.roles.clone()).unwrap_or_default()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -44,13 +68,68 @@ pub(super) struct FileScope {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct ScopeRole {
+pub struct ScopeRole {
     /// `None`: the name is invalid or declared before (reported).
-    pub name: Option<String>,
-    pub is_user: bool,
-    pub span: Span,
+    pub(super) name: Option<String>,
+    pub(super) is_user: bool,
     /// The position of its file in the policy.
-    pub file: usize,
+    pub(super) file: usize,
+}
+
+/// What resolving one file asks of the scope. [`GlobalScope`] answers from its tables; the
+/// database answers each question with a query of its own, so that a file is resolved again
+/// only when an answer it got changes, not whenever any declaration of the policy does.
+pub trait ScopeLookup {
+    fn layout(&self) -> &ScopeLayout;
+    /// The valid, first declaration of role `name`: its index among all role declarations.
+    fn role(&self, name: &str) -> Option<usize>;
+    /// The valid, first declaration of schema `name`: its index among all schema declarations.
+    fn schema(&self, name: &str) -> Option<usize>;
+    /// The name of role declaration `global`, if valid and first.
+    fn role_name(&self, global: usize) -> Option<String>;
+    /// Every role declaration (for `all roles`, globs and "did you mean").
+    fn roles(&self) -> &[ScopeRole];
+    /// Every valid schema name (for "did you mean").
+    fn schema_names(&self) -> Vec<String>;
+}
+
+impl ScopeLookup for GlobalScope {
+    fn layout(&self) -> &ScopeLayout {
+        &self.layout
+    }
+    fn role(&self, name: &str) -> Option<usize> {
+        self.role_index.get(name).copied()
+    }
+    fn schema(&self, name: &str) -> Option<usize> {
+        self.schema_index.get(name).copied()
+    }
+    fn role_name(&self, global: usize) -> Option<String> {
+        self.roles.get(global)?.name.clone()
+    }
+    fn roles(&self) -> &[ScopeRole] {
+        &self.roles
+    }
+    fn schema_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.schema_index.keys().cloned().collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+impl GlobalScope {
+    pub fn shared_layout(&self) -> Arc<ScopeLayout> {
+        self.layout.clone()
+    }
+
+    pub fn shared_roles(&self) -> Arc<Vec<ScopeRole>> {
+        self.roles.clone()
+    }
+
+    /// The part of the scope a file's resolution reads (see [`ScopeLookup`]) for the roles of
+    /// file `pos`, in order.
+    pub fn file_role_names(&self, pos: usize) -> Vec<Option<String>> {
+        self.layout.files.get(pos).map(|f| self.roles[f.roles.clone()].iter().map(|r| r.name.clone()).collect()).unwrap_or_default()
+    }
 }
 
 /// The outline of a file's syntax tree (see the module comment). Items keep their indexes,
@@ -78,20 +157,25 @@ fn outline_item(item: &Item) -> Item {
 
 /// Passes 1–3 over the outlines of all files, in policy order.
 pub fn scope(outlines: &[Arc<SourceAst>], options: &BuildOptions) -> GlobalScope {
-    let mut r = Resolver::new(options, std::borrow::Cow::Owned(GlobalScope::default()));
+    let empty = GlobalScope::default();
+    let mut r = Resolver::new(options, &empty);
     r.collect_lets(outlines);
     for (pos, file) in outlines.iter().enumerate() {
         let (roles, schemas) = (r.roles.len(), r.schemas.len());
         r.collect_file(file, pos, Collect::Scope);
+        let layout = Arc::make_mut(&mut r.built.layout);
         if file.items.iter().any(declares_template) {
-            r.scope.to_mut().template_files.push(pos);
+            layout.template_files.push(pos);
         }
-        r.scope.to_mut().files.push(FileScope { roles: roles..r.roles.len(), schemas: schemas..r.schemas.len(), extended: Vec::new() });
+        layout.files.push(FileScope { roles: roles..r.roles.len(), schemas: schemas..r.schemas.len(), extended: Vec::new() });
     }
     r.name_roles_and_schemas();
     r.find_extended_files();
-    let mut scope = r.scope.into_owned();
-    scope.diagnostics = r.diags;
+    let mut scope = std::mem::take(&mut r.built);
+    let mut externals: Vec<String> = scope.externals.keys().cloned().collect();
+    externals.sort_unstable();
+    Arc::make_mut(&mut scope.layout).externals = externals;
+    scope.diagnostics = std::mem::take(&mut r.diags);
     scope
 }
 
@@ -100,13 +184,6 @@ fn declares_template(item: &Item) -> bool {
         ItemKind::Template(_) => true,
         ItemKind::For(l) => l.items.iter().any(declares_template),
         _ => false,
-    }
-}
-
-impl GlobalScope {
-    /// The global `let`s as a scope of variables.
-    pub(super) fn global_env(&self) -> Env {
-        Env::default().with_all(self.globals.iter().cloned())
     }
 }
 
@@ -149,9 +226,8 @@ impl<'a> Resolver<'a> {
                 unknown.push(name.clone());
             }
         }
-        let scope = self.scope.to_mut();
-        scope.globals = globals;
-        scope.unknown_sets = unknown;
+        Arc::make_mut(&mut self.built.layout).globals = globals;
+        self.built.unknown_sets = unknown;
     }
 
     // ------------------------------------------------------------------ pass 3: names
@@ -160,16 +236,16 @@ impl<'a> Resolver<'a> {
         for i in 0..self.roles.len() {
             let (decl, env, file) = (self.roles[i].decl, self.roles[i].env.clone(), self.roles[i].file);
             let name = self.name(&decl.name, &env).filter(|name| self.check_role_name(name, decl.name.span)).filter(|name| self.first_declaration(name, decl.name.span));
-            self.scope.to_mut().roles.push(ScopeRole { name: name.clone(), is_user: decl.is_user, span: decl.name.span, file });
+            Arc::make_mut(&mut self.built.roles).push(ScopeRole { name: name.clone(), is_user: decl.is_user, file });
             if let Some(name) = name {
-                self.scope.to_mut().role_index.insert(name, i);
+                self.built.role_index.insert(name, i);
             }
         }
-        let mut externals: Vec<_> = self.scope.externals.iter().map(|(n, s)| (n.clone(), *s)).collect();
+        let mut externals: Vec<_> = self.built.externals.iter().map(|(n, s)| (n.clone(), *s)).collect();
         externals.sort();
         for (name, span) in externals {
             if self.check_role_name(&name, span) {
-                self.scope.to_mut().external_roles.push(name);
+                self.built.external_roles.push(name);
             }
         }
         for i in 0..self.schemas.len() {
@@ -179,20 +255,20 @@ impl<'a> Resolver<'a> {
                 self.error(d);
                 continue;
             }
-            if let Some(&first) = self.scope.schema_index.get(&name) {
+            if let Some(&first) = self.built.schema_index.get(&name) {
                 let d = Diagnostic::new(Code::Duplicate, span, format!("schema `{name}` is declared twice"))
                     .label("second declaration")
                     .with_secondary(self.schemas[first].span, "first declared here");
                 self.error(d);
                 continue;
             }
-            self.scope.to_mut().schema_index.insert(name, i);
+            self.built.schema_index.insert(name, i);
         }
     }
 
     /// Whether `name` is declared here first: not by an earlier role, nor as external.
     fn first_declaration(&mut self, name: &str, span: Span) -> bool {
-        if let Some(&first) = self.scope.role_index.get(name) {
+        if let Some(&first) = self.built.role_index.get(name) {
             let d = Diagnostic::new(Code::Duplicate, span, format!("role `{name}` is declared twice"))
                 .label("second declaration")
                 .with_secondary(self.roles[first].span, "first declared here")
@@ -200,7 +276,7 @@ impl<'a> Resolver<'a> {
             self.error(d);
             return false;
         }
-        if let Some(&ext) = self.scope.externals.get(name) {
+        if let Some(&ext) = self.built.externals.get(name) {
             let d = Diagnostic::new(Code::Duplicate, span, format!("role `{name}` is declared and also `external`"))
                 .label("declared here")
                 .with_secondary(ext, "declared external here")
@@ -229,7 +305,7 @@ impl<'a> Resolver<'a> {
     /// For each file, the other files whose roles its roles extend, directly or through a
     /// chain of `extends`: its resolution reads their role bodies.
     fn find_extended_files(&mut self) {
-        let mut reached: Vec<Vec<usize>> = vec![Vec::new(); self.scope.files.len()];
+        let mut reached: Vec<Vec<usize>> = vec![Vec::new(); self.built.layout.files.len()];
         for i in 0..self.roles.len() {
             let file = self.roles[i].file;
             let mut seen = vec![i];
@@ -239,14 +315,14 @@ impl<'a> Resolver<'a> {
                     break;
                 }
                 seen.push(base);
-                let base_file = self.scope.roles[base].file;
+                let base_file = self.built.roles[base].file;
                 if base_file != file && !reached[file].contains(&base_file) {
                     reached[file].push(base_file);
                 }
                 current = base;
             }
         }
-        for (file, mut extended) in self.scope.to_mut().files.iter_mut().zip(reached) {
+        for (file, mut extended) in Arc::make_mut(&mut self.built.layout).files.iter_mut().zip(reached) {
             extended.sort_unstable();
             file.extended = extended;
         }
@@ -256,6 +332,6 @@ impl<'a> Resolver<'a> {
     fn base_of(&mut self, i: usize) -> Option<usize> {
         let (decl, env) = (self.roles[i].decl, self.roles[i].env.clone());
         let name = self.quiet(|r| r.name(decl.extends.as_ref()?, &env))?;
-        self.scope.role_index.get(&name).copied()
+        self.built.role_index.get(&name).copied()
     }
 }
