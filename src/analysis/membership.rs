@@ -99,9 +99,17 @@ pub struct MembershipAnalysis {
 /// built on it is reused after such edits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MembershipGraph {
-    pub target_version: u32,
     /// The model's roles, external roles, then roles named only as membership targets.
     names: Vec<String>,
+    shape: GraphShape,
+}
+
+/// The membership graph without its names: equal after an edit that only renames roles, so
+/// that what is computed from it (the part of the graph each chunk of roles reaches) is not
+/// computed again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphShape {
+    pub target_version: u32,
     superuser: Vec<bool>,
     /// The INHERIT attribute of each role (on unless the policy turns it off).
     inherits: Vec<bool>,
@@ -111,6 +119,9 @@ pub struct MembershipGraph {
     out: Vec<Vec<u32>>,
     /// The node of each of the model's roles, by position (a name declared twice has one).
     role_ids: Vec<u32>,
+    /// The first position among the model's roles of each node; `u32::MAX` for an external
+    /// role or a role named only as a membership target.
+    first_role: Vec<u32>,
 }
 
 /// `(member, role, inherit option, set option, active)` of one membership.
@@ -169,11 +180,8 @@ impl MembershipGraph {
     }
 
     fn new(target_version: u32, names: Vec<String>, superuser: Vec<bool>, inherits: Vec<bool>, edges: Vec<GraphEdge>, role_ids: Vec<u32>) -> MembershipGraph {
-        let mut out = vec![Vec::new(); names.len()];
-        for (k, e) in edges.iter().enumerate() {
-            out[e.0 as usize].push(k as u32);
-        }
-        MembershipGraph { target_version, names, superuser, inherits, edges, out, role_ids }
+        let shape = GraphShape::new(target_version, names.len(), superuser, inherits, edges, role_ids);
+        MembershipGraph { names, shape }
     }
 
     /// The part of the graph that `roots` reach through memberships (active or not): what
@@ -181,47 +189,92 @@ impl MembershipGraph {
     /// over the whole graph. Nodes and edges keep their relative order; with the index, in
     /// the whole graph, of each edge kept.
     pub fn restricted(&self, roots: &[u32]) -> (MembershipGraph, Vec<u32>) {
-        let mut reached = vec![false; self.names.len()];
-        let mut stack: Vec<u32> = roots.to_vec();
-        for &r in roots {
-            reached[r as usize] = true;
-        }
-        while let Some(a) = stack.pop() {
-            for &k in &self.out[a as usize] {
-                let b = self.edges[k as usize].1;
-                if !reached[b as usize] {
-                    reached[b as usize] = true;
-                    stack.push(b);
-                }
-            }
-        }
-        let nodes: Vec<u32> = (0..self.names.len() as u32).filter(|&i| reached[i as usize]).collect();
-        let mut local = vec![u32::MAX; self.names.len()];
-        for (i, &n) in nodes.iter().enumerate() {
-            local[n as usize] = i as u32;
-        }
-        let mut kept: Vec<u32> = nodes.iter().flat_map(|&n| self.out[n as usize].iter().copied()).collect();
-        kept.sort_unstable();
-        let edges = kept.iter().map(|&k| {
-            let (a, b, inherit, set, active) = self.edges[k as usize];
-            (local[a as usize], local[b as usize], inherit, set, active)
-        });
-        let pick = |v: &[bool]| nodes.iter().map(|&n| v[n as usize]).collect();
-        let roles = roots.iter().map(|&r| local[r as usize]).collect();
-        let graph = MembershipGraph::new(self.target_version, nodes.iter().map(|&n| self.names[n as usize].clone()).collect(), pick(&self.superuser), pick(&self.inherits), edges.collect(), roles);
-        (graph, kept)
+        let (nodes, kept) = self.shape.reached(roots);
+        let names = nodes.iter().map(|&n| self.names[n as usize].clone()).collect();
+        (self.shape.part(&nodes, &kept, roots, names), kept)
     }
 
-    /// The nodes of the model's roles at `positions` (the first roles of the graph are the
-    /// model's, in order).
+    /// The nodes of the model's roles at `positions` (clamped to the model's roles).
     pub fn role_nodes(&self, positions: std::ops::Range<usize>) -> Vec<u32> {
-        let end = positions.end.min(self.role_ids.len());
-        (positions.start.min(end)..end).map(|p| self.role_ids[p]).collect()
+        self.shape.role_nodes(positions)
     }
 
     /// The roles of the graph, in node order.
     pub fn names(&self) -> &[String] {
         &self.names
+    }
+
+    pub fn shape(&self) -> &GraphShape {
+        &self.shape
+    }
+}
+
+impl GraphShape {
+    fn new(target_version: u32, nodes: usize, superuser: Vec<bool>, inherits: Vec<bool>, edges: Vec<GraphEdge>, role_ids: Vec<u32>) -> GraphShape {
+        let mut out = vec![Vec::new(); nodes];
+        for (k, e) in edges.iter().enumerate() {
+            out[e.0 as usize].push(k as u32);
+        }
+        let mut first_role = vec![u32::MAX; nodes];
+        for (p, &n) in role_ids.iter().enumerate().rev() {
+            first_role[n as usize] = p as u32;
+        }
+        GraphShape { target_version, superuser, inherits, edges, out, role_ids, first_role }
+    }
+
+    /// The nodes `roots` reach through memberships (active or not), sorted, and the edges out
+    /// of them (sorted): in time proportional to what is reached, not to the graph.
+    pub fn reached(&self, roots: &[u32]) -> (Vec<u32>, Vec<u32>) {
+        let mut seen: rustc_hash::FxHashSet<u32> = roots.iter().copied().collect();
+        let mut stack: Vec<u32> = roots.to_vec();
+        let mut kept: Vec<u32> = Vec::new();
+        while let Some(a) = stack.pop() {
+            for &k in &self.out[a as usize] {
+                kept.push(k);
+                let b = self.edges[k as usize].1;
+                if seen.insert(b) {
+                    stack.push(b);
+                }
+            }
+        }
+        let mut nodes: Vec<u32> = seen.into_iter().collect();
+        nodes.sort_unstable();
+        kept.sort_unstable();
+        kept.dedup(); // a node twice among the roots (a name declared twice)
+        (nodes, kept)
+    }
+
+    /// The graph of `nodes` and `kept` (from [`GraphShape::reached`]) with their `names`, its
+    /// model roles the `roots`.
+    pub fn part(&self, nodes: &[u32], kept: &[u32], roots: &[u32], names: Vec<String>) -> MembershipGraph {
+        let local = |n: u32| nodes.binary_search(&n).expect("a node reached") as u32;
+        let edges = kept.iter().map(|&k| {
+            let (a, b, inherit, set, active) = self.edges[k as usize];
+            (local(a), local(b), inherit, set, active)
+        });
+        let pick = |v: &[bool]| nodes.iter().map(|&n| v[n as usize]).collect();
+        let roles = roots.iter().map(|&r| local(r)).collect();
+        MembershipGraph::new(self.target_version, names, pick(&self.superuser), pick(&self.inherits), edges.collect(), roles)
+    }
+
+    /// The nodes of the model's roles at `positions` (clamped to the model's roles).
+    pub fn role_nodes(&self, positions: std::ops::Range<usize>) -> Vec<u32> {
+        let end = positions.end.min(self.role_ids.len());
+        (positions.start.min(end)..end).map(|p| self.role_ids[p]).collect()
+    }
+
+    /// The first position among the model's roles of a role with the name of `node`, if any.
+    pub fn first_role(&self, node: u32) -> Option<u32> {
+        self.first_role.get(node as usize).copied().filter(|&p| p != u32::MAX)
+    }
+
+    /// The member of membership (edge) `k`.
+    pub fn member(&self, k: u32) -> u32 {
+        self.edges[k as usize].0
+    }
+
+    pub fn roles(&self) -> usize {
+        self.role_ids.len()
     }
 }
 
@@ -240,11 +293,11 @@ pub fn reach_graph(graph: &MembershipGraph) -> MembershipAnalysis {
 /// [`MembershipGraph::restricted`] graph: its roots); asked from another role, the analysis
 /// knows of no membership.
 pub fn reach_from_roles(graph: &MembershipGraph) -> MembershipAnalysis {
-    reach_from(graph, Some(&graph.role_ids))
+    reach_from(graph, Some(&graph.shape.role_ids))
 }
 
 fn reach_from(graph: &MembershipGraph, sources: Option<&[u32]>) -> MembershipAnalysis {
-    let MembershipGraph { target_version, names, superuser, inherits, edges, .. } = graph;
+    let MembershipGraph { names, shape: GraphShape { target_version, superuser, inherits, edges, .. } } = graph;
     let n = names.len();
     let index: FxHashMap<String, u32> = names.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
     let v16 = *target_version >= 16;

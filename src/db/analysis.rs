@@ -25,7 +25,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::{resolved, Policy};
-use crate::analysis::membership::{MembershipAnalysis, MembershipGraph, RoleNode};
+use crate::analysis::membership::{GraphShape, MembershipAnalysis, MembershipGraph, RoleNode};
 use crate::analysis::policy::Depths;
 use crate::analysis::role_rules::{self, Context, RoleChunk, RoleFacts, View, CHUNK};
 use crate::diagnostics::Diagnostic;
@@ -67,10 +67,63 @@ pub fn used_names(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<Stri
     Arc::new(role_rules::used_names(&resolved(db, policy).model))
 }
 
+/// The membership graph without names ([`GraphShape`]): the same after a rename.
+#[salsa::tracked]
+pub fn graph_shape(db: &dyn salsa::Database, policy: Policy) -> Arc<GraphShape> {
+    Arc::new(membership_graph(db, policy).shape().clone())
+}
+
+/// The names of the graph's nodes that are not the model's roles (external roles, names
+/// only memberships target), by node.
+#[salsa::tracked]
+pub fn other_node_names(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<(u32, String)>> {
+    let graph = membership_graph(db, policy);
+    let shape = graph.shape();
+    Arc::new(graph.names().iter().enumerate().filter(|(n, _)| shape.first_role(*n as u32).is_none()).map(|(n, name)| (n as u32, name.clone())).collect())
+}
+
+/// The names of the model's roles of one chunk, by position.
+#[salsa::tracked]
+pub fn chunk_role_names(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
+    let roles = &resolved(db, policy).model.roles;
+    let start = (chunk as usize * CHUNK).min(roles.len());
+    Arc::new(roles[start..(start + CHUNK).min(roles.len())].iter().map(|r| r.name.clone()).collect())
+}
+
+/// The model's memberships with their model indexes, by the chunk of their member (where a
+/// role of its name first is); the last list: those whose member is not one of the model's
+/// roles.
+#[salsa::tracked]
+pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Vec<(u32, Arc<Membership>)>>>> {
+    let shape = graph_shape(db, policy);
+    let chunks = shape.roles().div_ceil(CHUNK);
+    let mut by_chunk: Vec<Vec<(u32, Arc<Membership>)>> = vec![Vec::new(); chunks + 1];
+    for (k, m) in memberships(db, policy).iter().enumerate() {
+        let c = shape.first_role(shape.member(k as u32)).map_or(chunks, |p| p as usize / CHUNK);
+        by_chunk[c].push((k as u32, m.clone()));
+    }
+    Arc::new(by_chunk.into_iter().map(Arc::new).collect())
+}
+
+/// One list of [`memberships_by_chunk`]: equal while no membership of those members changes.
+#[salsa::tracked]
+pub fn chunk_memberships(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<(u32, Arc<Membership>)>> {
+    memberships_by_chunk(db, policy).get(chunk as usize).cloned().unwrap_or_default()
+}
+
+/// The roles of one chunk that W040 takes as used.
+#[salsa::tracked]
+pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
+    let used = used_names(db, policy);
+    Arc::new(chunk_role_names(db, policy, chunk).iter().filter(|n| used.contains(*n)).cloned().collect())
+}
+
 /// What the checks of one chunk can see of the memberships: the part of the graph its roles
-/// reach ([`MembershipGraph::restricted`]) and those memberships, where the roles reached
-/// are, and which of its roles are used. Equal after an edit elsewhere in the graph (a user renamed or added, a membership
-/// of another user), so that the chunk's checks are not run again.
+/// reach ([`GraphShape::reached`]) and those memberships, where the roles reached are, and
+/// which of its roles are used. Built from the graph's shape and from the names and
+/// memberships of the chunks reached, so that it is not built again after a rename or a
+/// membership edit elsewhere; and equal after such an edit in a chunk it reaches but not
+/// this far, so that the chunk's checks are not run again.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ChunkView {
     /// Its roots are the chunk's roles.
@@ -86,20 +139,41 @@ pub struct ChunkView {
 /// The [`ChunkView`] of chunk `chunk`.
 #[salsa::tracked]
 pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkView> {
-    let graph = membership_graph(db, policy);
+    let shape = graph_shape(db, policy);
     let start = chunk as usize * CHUNK;
-    let roots = graph.role_nodes(start..start + CHUNK);
-    let (part, kept) = graph.restricted(&roots);
-    let all = memberships(db, policy);
-    let slots = role_slots(db, policy);
-    let used = used_names(db, policy);
-    let reached = part.names().iter().filter_map(|n| slots.slots.get(n).map(|s| (n.clone(), *s))).collect();
-    let view = ChunkView {
-        memberships: kept.iter().map(|&k| all[k as usize].clone()).collect(),
-        slots: reached,
-        used: roots.iter().map(|&r| &graph.names()[r as usize]).filter(|n| used.contains(*n)).cloned().collect(),
-        graph: part,
-    };
+    let roots = shape.role_nodes(start..start + CHUNK);
+    let (nodes, kept) = shape.reached(&roots);
+    // Each chunk's lists are asked for once: the view depends on the chunks it reaches.
+    let mut names_of: FxHashMap<u32, Arc<Vec<String>>> = FxHashMap::default();
+    let others: OnceCell<Arc<Vec<(u32, String)>>> = OnceCell::new();
+    let mut slots = FxHashMap::default();
+    let names: Vec<String> = nodes
+        .iter()
+        .map(|&n| match shape.first_role(n) {
+            Some(p) => {
+                let (c, i) = (p / CHUNK as u32, p % CHUNK as u32);
+                let name = names_of.entry(c).or_insert_with(|| chunk_role_names(db, policy, c).clone())[i as usize].clone();
+                slots.insert(name.clone(), (c, i));
+                name
+            }
+            None => {
+                let others = others.get_or_init(|| other_node_names(db, policy).clone());
+                others.binary_search_by_key(&n, |(node, _)| *node).map(|i| others[i].1.clone()).unwrap_or_default()
+            }
+        })
+        .collect();
+    let chunks = shape.roles().div_ceil(CHUNK) as u32;
+    let mut lists: FxHashMap<u32, Arc<Vec<(u32, Arc<Membership>)>>> = FxHashMap::default();
+    let memberships = kept
+        .iter()
+        .map(|&k| {
+            let c = shape.first_role(shape.member(k)).map_or(chunks, |p| p / CHUNK as u32);
+            let list = lists.entry(c).or_insert_with(|| chunk_memberships(db, policy, c).clone());
+            let i = list.binary_search_by_key(&k, |(i, _)| *i).expect("a membership is listed in its member's chunk");
+            list[i].1.clone()
+        })
+        .collect();
+    let view = ChunkView { memberships, slots, used: chunk_used(db, policy, chunk).to_vec(), graph: shape.part(&nodes, &kept, &roots, names) };
     Arc::new(view)
 }
 
@@ -225,11 +299,12 @@ pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
     }
     // The inputs first, the largest first; then the chunks, which wait for the inputs a
     // thread is still computing (salsa blocks on a query in progress elsewhere).
-    let inputs: [fn(&super::Database, Policy); 6] = [
+    let inputs: [fn(&super::Database, Policy); 7] = [
         |db, p| _ = rule_context(db, p),
         |db, p| _ = grants_by_role(db, p),
-        |db, p| _ = memberships(db, p),
-        |db, p| _ = membership_graph(db, p),
+        |db, p| _ = memberships_by_chunk(db, p),
+        |db, p| _ = used_names(db, p),
+        |db, p| _ = other_node_names(db, p),
         |db, p| _ = role_slots(db, p),
         |db, p| _ = whole_policy_diagnostics(db, p),
     ];
