@@ -276,6 +276,19 @@ impl GraphShape {
     pub fn roles(&self) -> usize {
         self.role_ids.len()
     }
+
+    /// Per node: whether it is the member of a membership, or the role of one whose member
+    /// is another role.
+    pub fn used_nodes(&self) -> Vec<bool> {
+        let mut used = vec![false; self.first_role.len()];
+        for &(a, b, ..) in &self.edges {
+            used[a as usize] = true;
+            if a != b {
+                used[b as usize] = true;
+            }
+        }
+        used
+    }
 }
 
 /// Computes, for every role of the model and every mode, the roles it reaches and a shortest

@@ -168,6 +168,13 @@ pub fn used_names(model: &Model) -> BTreeSet<String> {
         }
         used.insert(&m.member);
     }
+    used.extend(used_apart_from_memberships(model));
+    used.into_iter().map(str::to_string).collect()
+}
+
+/// [`used_names`] but for the members and roles of memberships (who are used).
+pub fn used_apart_from_memberships(model: &Model) -> rustc_hash::FxHashSet<&str> {
+    let mut used: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     for s in &model.schemas {
         used.extend(s.owner.iter().map(String::as_str));
         used.extend(s.creators.iter().map(String::as_str));
@@ -191,7 +198,7 @@ pub fn used_names(model: &Model) -> BTreeSet<String> {
             }
         }
     }
-    used.into_iter().map(str::to_string).collect()
+    used
 }
 
 /// The chunks of a model: the roles in declaration order, [`CHUNK`] at a time, each with the

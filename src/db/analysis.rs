@@ -61,10 +61,25 @@ pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Memb
     Arc::new(resolved(db, policy).model.memberships.clone())
 }
 
-/// The names W040 takes as used ([`role_rules::used_names`]).
+/// The names W040 takes as used other than as the member or role of a membership (owners,
+/// grantees of default privileges, names policies list): few, and rarely edited.
 #[salsa::tracked]
-pub fn used_names(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<String>> {
-    Arc::new(role_rules::used_names(&resolved(db, policy).model))
+pub fn used_apart_from_memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<String>> {
+    Arc::new(role_rules::used_apart_from_memberships(&resolved(db, policy).model).into_iter().map(str::to_string).collect())
+}
+
+/// The nodes of the membership graph that W040 takes as used for their memberships: every
+/// member, and every role with a member other than itself. From the graph's shape, so the same
+/// after a rename.
+#[salsa::tracked]
+pub fn used_nodes(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<bool>> {
+    Arc::new(graph_shape(db, policy).used_nodes())
+}
+
+/// How many chunks of [`CHUNK`] roles the model has.
+#[salsa::tracked]
+pub fn chunk_count(db: &dyn salsa::Database, policy: Policy) -> u32 {
+    resolved(db, policy).model.roles.len().div_ceil(CHUNK) as u32
 }
 
 /// The membership graph without names ([`GraphShape`]): the same after a rename.
@@ -111,11 +126,14 @@ pub fn chunk_memberships(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     memberships_by_chunk(db, policy).get(chunk as usize).cloned().unwrap_or_default()
 }
 
-/// The roles of one chunk that W040 takes as used.
+/// The roles of one chunk that W040 takes as used ([`role_rules::used_names`]).
 #[salsa::tracked]
 pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
-    let used = used_names(db, policy);
-    Arc::new(chunk_role_names(db, policy, chunk).iter().filter(|n| used.contains(*n)).cloned().collect())
+    let (shape, nodes, others) = (graph_shape(db, policy), used_nodes(db, policy), used_apart_from_memberships(db, policy));
+    let start = chunk as usize * CHUNK;
+    let names = chunk_role_names(db, policy, chunk);
+    let used = names.iter().zip(shape.role_nodes(start..start + CHUNK)).filter(|(name, node)| nodes[*node as usize] || others.contains(*name));
+    Arc::new(used.map(|(name, _)| name.clone()).collect())
 }
 
 /// What the checks of one chunk can see of the memberships: the part of the graph its roles
@@ -182,23 +200,6 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
 pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
     let library: Vec<FileId> = policy.files(db).iter().filter(|f| f.path(db).starts_with("<std>/")).map(|f| f.id(db)).collect();
     Arc::new(Context::of(&resolved(db, policy).model, policy.options(db).target_version, policy.catalog(db).as_ref(), library))
-}
-
-/// Where each role of the model is: `(chunk, position in the chunk)`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RoleSlots {
-    pub slots: FxHashMap<String, (u32, u32)>,
-    pub chunks: u32,
-}
-
-#[salsa::tracked]
-pub fn role_slots(db: &dyn salsa::Database, policy: Policy) -> Arc<RoleSlots> {
-    let roles = &resolved(db, policy).model.roles;
-    let mut slots = FxHashMap::with_capacity_and_hasher(roles.len(), Default::default());
-    for (i, r) in roles.iter().enumerate() {
-        slots.entry(r.name.clone()).or_insert(((i / CHUNK) as u32, (i % CHUNK) as u32));
-    }
-    Arc::new(RoleSlots { slots, chunks: roles.len().div_ceil(CHUNK) as u32 })
 }
 
 /// The model indexes of the grants to each role, by the role's position in the model (a
@@ -273,7 +274,7 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
 /// `db::diagnostics` includes them only when the policy parses and resolves without errors.
 #[salsa::tracked]
 pub fn analysis_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Vec<Diagnostic>>>> {
-    let chunks = role_slots(db, policy).chunks;
+    let chunks = *chunk_count(db, policy);
     let mut parts: Vec<Arc<Vec<Diagnostic>>> = (0..chunks).map(|c| chunk_diagnostics(db, policy, c).clone()).collect();
     parts.push(whole_policy_diagnostics(db, policy).clone());
     Arc::new(parts)
@@ -303,12 +304,12 @@ pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
         |db, p| _ = rule_context(db, p),
         |db, p| _ = grants_by_role(db, p),
         |db, p| _ = memberships_by_chunk(db, p),
-        |db, p| _ = used_names(db, p),
+        |db, p| _ = used_apart_from_memberships(db, p),
+        |db, p| _ = used_nodes(db, p),
         |db, p| _ = other_node_names(db, p),
-        |db, p| _ = role_slots(db, p),
         |db, p| _ = whole_policy_diagnostics(db, p),
     ];
-    let chunks = role_slots(db, policy).chunks as usize;
+    let chunks = *chunk_count(db, policy) as usize;
     on_threads(db, threads, inputs.len() + chunks, |db, i| match inputs.get(i) {
         Some(input) => input(db, policy),
         None => _ = chunk_diagnostics(db, policy, (i - inputs.len()) as u32),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::analysis::{chunk_diagnostics, role_slots, whole_policy_diagnostics};
+use super::analysis::{chunk_count, chunk_diagnostics, whole_policy_diagnostics};
 use super::{is_sound, lowering_diagnostics, parse, resolved, Policy, SourceFile};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::FileId;
@@ -41,7 +41,7 @@ fn lowering_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
 /// roles, then the whole-policy rules.
 #[salsa::tracked]
 fn analysis_parts(db: &dyn salsa::Database, policy: Policy) -> u32 {
-    role_slots(db, policy).chunks + 1
+    chunk_count(db, policy) + 1
 }
 
 #[salsa::tracked]
