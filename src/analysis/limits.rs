@@ -26,6 +26,7 @@
 //! objects in the snapshot has none.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::analysis::membership::{Chain, Mode};
 use crate::analysis::privileges::{Grounds, ObjectRef, PrivilegeAnalysis};
@@ -116,17 +117,31 @@ const SCHEMA_PRIVILEGES: [Privilege; 2] = [Privilege::Usage, Privilege::Create];
 
 /// The schemas a `max schemas` limit counts over.
 pub fn known_schemas(model: &Model, catalog: Option<&Catalog>) -> BTreeSet<String> {
+    known_schemas_with(model, catalog, &grant_schemas(&model.grants))
+}
+
+/// The schemas grants name, each once, sorted.
+pub fn grant_schemas<'g>(grants: impl IntoIterator<Item = &'g Arc<ObjectGrant>>) -> Vec<String> {
     // Borrowed and hashed first: most grants name a schema already seen.
-    let mut names: rustc_hash::FxHashSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
-    names.extend(model.objects.iter().filter_map(|o| o.object.schema()));
+    let mut names: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
     // Consecutive grants mostly name the same schema: only a change is looked up.
     let mut last = None;
-    for schema in model.grants.iter().filter_map(|g| g.object.schema()) {
+    for schema in grants.into_iter().filter_map(|g| g.object.schema()) {
         if last != Some(schema) {
             names.insert(schema);
             last = Some(schema);
         }
     }
+    let mut names: Vec<String> = names.into_iter().map(str::to_string).collect();
+    names.sort_unstable();
+    names
+}
+
+/// [`known_schemas`], with the schemas the model's grants name already found.
+pub fn known_schemas_with(model: &Model, catalog: Option<&Catalog>, grant_schemas: &[String]) -> BTreeSet<String> {
+    let mut names: rustc_hash::FxHashSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
+    names.extend(model.objects.iter().filter_map(|o| o.object.schema()));
+    names.extend(grant_schemas.iter().map(String::as_str));
     if let Some(c) = catalog {
         names.extend(c.schemas.iter().map(|s| s.name.as_str()));
     }

@@ -107,8 +107,29 @@ pub struct Context {
     pub library_files: Vec<FileId>,
 }
 
+/// What the context needs of the model's grants, found by whoever holds them (per file, in
+/// the database, so that an edit scans the grants of one file).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GrantFacts {
+    /// The schemas the grants name, sorted, each once.
+    pub schemas: Vec<String>,
+    /// Grants and revokes to PUBLIC, in model order.
+    pub public: Vec<Arc<ObjectGrant>>,
+}
+
+impl GrantFacts {
+    pub fn of<'g>(grants: impl IntoIterator<Item = &'g Arc<ObjectGrant>> + Clone) -> GrantFacts {
+        GrantFacts { schemas: limits::grant_schemas(grants.clone()), public: grants.into_iter().filter(|g| g.grantee == Grantee::Public).cloned().collect() }
+    }
+}
+
 impl Context {
     pub fn of(model: &Model, target_version: u32, catalog: Option<&Catalog>, library_files: Vec<FileId>) -> Context {
+        Context::with(model, target_version, catalog, library_files, GrantFacts::of(&model.grants))
+    }
+
+    /// [`Context::of`], with the facts of the model's grants already found.
+    pub fn with(model: &Model, target_version: u32, catalog: Option<&Catalog>, library_files: Vec<FileId>, grants: GrantFacts) -> Context {
         let mut tables: Vec<KnownTable> = model
             .objects
             .iter()
@@ -146,12 +167,12 @@ impl Context {
             target_version,
             policies: model.policies.clone(),
             complete_inventory: catalog.is_some(),
-            known_schemas: limits::known_schemas(model, catalog).into_iter().collect(),
+            known_schemas: limits::known_schemas_with(model, catalog, &grants.schemas).into_iter().collect(),
             tables,
             schemas_with_tables,
             tagged,
             schema_owners,
-            public: model.grants.iter().filter(|g| g.grantee == Grantee::Public).cloned().collect(),
+            public: grants.public,
             library_files,
         }
     }

@@ -24,10 +24,10 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::{resolved, Policy};
+use super::{resolved, Policy, SourceFile};
 use crate::analysis::membership::{GraphShape, MembershipAnalysis, MembershipGraph, RoleNode};
 use crate::analysis::policy::Depths;
-use crate::analysis::role_rules::{self, Context, RoleChunk, RoleFacts, View, CHUNK};
+use crate::analysis::role_rules::{self, Context, GrantFacts, RoleChunk, RoleFacts, View, CHUNK};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Grantee, Membership};
 use crate::syntax::FileId;
@@ -195,11 +195,31 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
     Arc::new(view)
 }
 
-/// What every role's checks share (see [`Context`]).
+/// What every role's checks share (see [`Context`]): from the model, and from the facts of
+/// each file's grants ([`file_grant_facts`]), so that an edit scans the grants of its file.
 #[salsa::tracked]
 pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
     let library: Vec<FileId> = policy.files(db).iter().filter(|f| f.path(db).starts_with("<std>/")).map(|f| f.id(db)).collect();
-    Arc::new(Context::of(&resolved(db, policy).model, policy.options(db).target_version, policy.catalog(db).as_ref(), library))
+    let facts: Vec<Arc<[GrantFacts; 3]>> = policy.files(db).iter().map(|f| file_grant_facts(db, policy, *f).clone()).collect();
+    let mut schemas = BTreeSet::new();
+    let mut public = Vec::new();
+    // In model order: every file's role grants, then every file's `public` blocks, then
+    // every file's top-level grants.
+    for list in 0..3 {
+        for f in &facts {
+            schemas.extend(f[list].schemas.iter().cloned());
+            public.extend(f[list].public.iter().cloned());
+        }
+    }
+    let grants = GrantFacts { schemas: schemas.into_iter().collect(), public };
+    Arc::new(Context::with(&resolved(db, policy).model, policy.options(db).target_version, policy.catalog(db).as_ref(), library, grants))
+}
+
+/// The [`GrantFacts`] of one file's grants, by where they come in the model (see
+/// [`crate::model::resolve::Part::grant_lists`]).
+#[salsa::tracked]
+pub fn file_grant_facts(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<[GrantFacts; 3]> {
+    Arc::new(super::resolved_file(db, policy, file).grant_lists().map(GrantFacts::of))
 }
 
 /// The model indexes of the grants to each role, by the role's position in the model (a

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use gen_lsp_types::{Code, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Message as DiagMessage, PublishDiagnosticsParams, Uri};
+use gen_lsp_types::{Code, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Message as DiagMessage, Uri};
 use lsp_server::{Connection, Message, Notification};
 
 use super::Server;
@@ -154,7 +154,7 @@ impl Server {
                 None => sent.is_empty(),
             };
             if !unchanged {
-                send(connection, uri.clone(), sent.clone());
+                send(connection, &uri, &sent);
             }
             updates.insert(uri, Published { source, converted_at: self.edits, files, sent });
         }
@@ -163,12 +163,27 @@ impl Server {
         let gone: Vec<Uri> = self.published.keys().filter(|u| !current.contains(*u)).cloned().collect();
         for uri in gone {
             self.published.remove(&uri);
-            send(connection, uri, Vec::new());
+            send(connection, &uri, &[]);
         }
     }
 }
 
-fn send(connection: &Connection, uri: Uri, diagnostics: Vec<Diagnostic>) {
-    let params = PublishDiagnosticsParams { uri, version: None, diagnostics };
-    let _ = connection.sender.send(Message::Notification(Notification::new("textDocument/publishDiagnostics".into(), params)));
+/// Sends one file's diagnostics. Their JSON is made in two halves side by side when there are
+/// many: for a file with hundreds of diagnostics, most of the time of a refresh after the
+/// analysis, when the other core is idle.
+fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
+    let to_json = |part: &[Diagnostic]| -> Vec<serde_json::Value> { part.iter().filter_map(|d| serde_json::to_value(d).ok()).collect() };
+    let json = if diagnostics.len() < 64 {
+        to_json(diagnostics)
+    } else {
+        let (first, second) = diagnostics.split_at(diagnostics.len() / 2);
+        std::thread::scope(|scope| {
+            let second = scope.spawn(|| to_json(second));
+            let mut json = to_json(first);
+            json.extend(second.join().unwrap_or_default());
+            json
+        })
+    };
+    let params = serde_json::json!({ "uri": uri, "diagnostics": json });
+    let _ = connection.sender.send(Message::Notification(Notification { method: "textDocument/publishDiagnostics".into(), params }));
 }

@@ -92,13 +92,15 @@ pub fn check_length(name: &str, span: Span, what: &str) -> Option<Diagnostic> {
 }
 
 /// One E006 per cycle in the membership graph (a member of itself, directly or not).
-pub fn membership_cycles(memberships: &[Arc<Membership>]) -> Vec<Diagnostic> {
+///
+/// `candidates`: the indexes of the memberships that may be on a cycle, in order: at least
+/// those whose member has members (a member that nobody is a member of, a user most often,
+/// is on no cycle), so that the graph holds the groups alone.
+pub fn membership_cycles(memberships: &[Arc<Membership>], candidates: &[usize]) -> Vec<Diagnostic> {
     let mut graph: DiGraph<&str, usize> = DiGraph::new();
     let mut nodes: HashMap<&str, NodeIndex> = HashMap::new();
-    // A member that nobody is a member of (a user, most often) is on no cycle: its
-    // memberships are left out of the graph, which then holds the groups alone.
-    let has_members: rustc_hash::FxHashSet<&str> = memberships.iter().map(|m| m.role.as_str()).collect();
-    for (i, m) in memberships.iter().enumerate().filter(|(_, m)| has_members.contains(m.member.as_str())) {
+    for &i in candidates {
+        let m = &memberships[i];
         let a = *nodes.entry(&m.member).or_insert_with(|| graph.add_node(&m.member));
         let b = *nodes.entry(&m.role).or_insert_with(|| graph.add_node(&m.role));
         graph.add_edge(a, b, i);

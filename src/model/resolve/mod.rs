@@ -54,7 +54,36 @@ pub struct Part {
     /// grants in the model.
     public_grants: Vec<Arc<ObjectGrant>>,
     top_grants: Vec<Arc<ObjectGrant>>,
+    /// Its memberships by member (the indexes in `model.memberships`), and the roles they
+    /// make members of: what `combine` needs to look for cycles among the groups alone
+    /// without reading every membership of the policy.
+    members: Vec<(String, Vec<u32>)>,
+    targets: Vec<String>,
     diagnostics: Vec<Diagnostic>,
+}
+
+impl Part {
+    /// Its grants, by where they come in the model: role bodies, `public { … }` blocks,
+    /// top-level grants.
+    pub fn grant_lists(&self) -> [&[Arc<ObjectGrant>]; 3] {
+        [&self.model.grants, &self.public_grants, &self.top_grants]
+    }
+
+    fn new(model: Model, public_grants: Vec<Arc<ObjectGrant>>, top_grants: Vec<Arc<ObjectGrant>>, diagnostics: Vec<Diagnostic>) -> Part {
+        let mut members: Vec<(String, Vec<u32>)> = Vec::new();
+        let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+        for (k, m) in model.memberships.iter().enumerate() {
+            let i = *index.entry(&m.member).or_insert_with(|| {
+                members.push((m.member.clone(), Vec::new()));
+                members.len() - 1
+            });
+            members[i].1.push(k as u32);
+        }
+        let mut targets: Vec<String> = model.memberships.iter().map(|m| m.role.clone()).collect();
+        targets.sort_unstable();
+        targets.dedup();
+        Part { model, public_grants, top_grants, members, targets, diagnostics }
+    }
 }
 
 impl Drop for Part {
@@ -83,7 +112,7 @@ pub fn resolve_file(scope: &dyn ScopeLookup, pos: usize, tree: &dyn Fn(usize, bo
     }
     r.build_file(pos);
     // Diagnostics reported twice are dropped once, by `combine`, over every part.
-    Part { model: std::mem::take(&mut r.model), public_grants: std::mem::take(&mut r.public_grants), top_grants: std::mem::take(&mut r.top_grants_built), diagnostics: std::mem::take(&mut r.diags) }
+    Part::new(std::mem::take(&mut r.model), std::mem::take(&mut r.public_grants), std::mem::take(&mut r.top_grants_built), std::mem::take(&mut r.diags))
 }
 
 /// The model of the whole policy: the files' parts in order, the catalog's inventory, the
@@ -117,7 +146,19 @@ pub fn combine(scope: &GlobalScope, parts: &[Arc<Part>], options: &BuildOptions,
         r.add_catalog_inventory(catalog);
     }
     r.implied_default_privileges();
-    let cycles = checks::membership_cycles(&r.model.memberships);
+    let has_members: rustc_hash::FxHashSet<&str> = parts.iter().flat_map(|p| p.targets.iter().map(String::as_str)).collect();
+    let mut candidates = Vec::new();
+    let mut offset = 0;
+    for part in parts {
+        for (member, memberships) in &part.members {
+            if has_members.contains(member.as_str()) {
+                candidates.extend(memberships.iter().map(|&k| offset + k as usize));
+            }
+        }
+        offset += part.model.memberships.len();
+    }
+    candidates.sort_unstable();
+    let cycles = checks::membership_cycles(&r.model.memberships, &candidates);
     r.diags.extend(cycles);
     r.finish(scope.unknown_sets.clone())
 }
