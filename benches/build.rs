@@ -159,9 +159,10 @@ fn print_stages(files: &[(String, String)]) {
         time("  memberships", || q::memberships(&ws.db, ws.policy).clone());
         time("  membership_graph", || q::membership_graph(&ws.db, ws.policy).clone());
         time("  rule_context", || q::rule_context(&ws.db, ws.policy).clone());
-        time("  role_slots", || q::role_slots(&ws.db, ws.policy).clone());
+        time("  graph_shape", || q::graph_shape(&ws.db, ws.policy).clone());
+        time("  memberships_by_chunk", || q::memberships_by_chunk(&ws.db, ws.policy).clone());
         time("  grants_by_role", || q::grants_by_role(&ws.db, ws.policy).clone());
-        let n = q::role_slots(&ws.db, ws.policy).chunks;
+        let n = *q::chunk_count(&ws.db, ws.policy);
         time("  role_chunk (all)", || (0..n).map(|c| q::role_chunk(&ws.db, ws.policy, c).roles.len()).sum::<usize>());
         time("  chunk_view (all)", || (0..n).map(|c| q::chunk_view(&ws.db, ws.policy, c).memberships.len()).sum::<usize>());
         time("  chunk_diagnostics (all)", || (0..n).map(|c| q::chunk_diagnostics(&ws.db, ws.policy, c).len()).sum::<usize>());

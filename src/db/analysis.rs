@@ -1,22 +1,25 @@
 //! The analysis as salsa queries, cut so that an edit re-runs only what it reaches.
 //!
 //! ```text
-//! resolved ─┬─ role_nodes ─┬─ membership_graph (no positions) ─┐
-//!           ├─ memberships ┘                                    │
-//!           ├─ used_names, role_slots ──────────────────────────┴─ chunk_view(c) ─┐
-//!           ├─ rule_context (policies, inventory, PUBLIC grants) ─────────────────┤
-//!           ├─ grants_by_role ── role_chunk(c) ───────────────────────────────────┴─ chunk_diagnostics(c)
-//!           └──────────────────────────────────────────────────────────────────────── analysis_diagnostics
+//! resolved ─┬─ role_nodes, memberships ── membership_graph ─┬─ graph_shape (no names) ─┬─ used_nodes
+//!           │                                               └─ other_node_names        └─ memberships_by_chunk
+//!           ├─ chunk_role_names(c), used_apart_from_memberships ── chunk_used(c)
+//!           │      graph_shape, chunk_role_names, other_node_names, chunk_memberships(c), chunk_used(c) ── chunk_view(c) ─┐
+//!           ├─ rule_context (policies, inventory; per file: file_grant_facts) ──────────────────────────────────────────────┤
+//!           ├─ grants_by_role ── role_chunk(c) ─────────────────────────────────────────────────────────────────────────────┴─ chunk_diagnostics(c)
+//!           └───────────────────────────────────────────────────────────────────────────────────────────────────────────────── analysis_diagnostics
 //! ```
 //!
 //! `resolved` changes with every edit that means something, but the extracted queries compare
 //! equal when the part they extract did not change, and salsa then reuses what depends on
 //! them. An edit to one user's grants changes one `role_chunk`, so one `chunk_diagnostics`
 //! re-runs; the membership graph is not even built again. A chunk sees the membership graph
-//! through its `chunk_view`, the part its roles reach: renaming a user, or editing a user's
-//! memberships, changes the graph but only that user's chunk's view. The analysis of the whole
-//! graph ([`membership_analysis`]) is left to the commands and hovers that ask about any
-//! role. [`analyze_in_parallel`] computes the parts on every core.
+//! through its `chunk_view`, the part its roles reach, built from the graph's shape and the
+//! names and memberships of the chunks reached: renaming a user leaves the shape equal and
+//! changes the names of one chunk, so one view is built again; editing a user's memberships
+//! changes the shape, so every view is built again, but only that user's chunk's differs.
+//! The analysis of the whole graph ([`membership_analysis`]) is left to the commands and
+//! hovers that ask about any role. [`analyze_in_parallel`] computes the parts on every core.
 
 use std::cell::OnceCell;
 use std::collections::BTreeSet;
@@ -105,14 +108,17 @@ pub fn chunk_role_names(db: &dyn salsa::Database, policy: Policy, chunk: u32) ->
     Arc::new(roles[start..(start + CHUNK).min(roles.len())].iter().map(|r| r.name.clone()).collect())
 }
 
+/// Memberships with their model indexes, in model order.
+pub type ChunkMemberships = Vec<(u32, Arc<Membership>)>;
+
 /// The model's memberships with their model indexes, by the chunk of their member (where a
 /// role of its name first is); the last list: those whose member is not one of the model's
 /// roles.
 #[salsa::tracked]
-pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Vec<(u32, Arc<Membership>)>>>> {
+pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<ChunkMemberships>>> {
     let shape = graph_shape(db, policy);
     let chunks = shape.roles().div_ceil(CHUNK);
-    let mut by_chunk: Vec<Vec<(u32, Arc<Membership>)>> = vec![Vec::new(); chunks + 1];
+    let mut by_chunk: Vec<ChunkMemberships> = vec![Vec::new(); chunks + 1];
     for (k, m) in memberships(db, policy).iter().enumerate() {
         let c = shape.first_role(shape.member(k as u32)).map_or(chunks, |p| p as usize / CHUNK);
         by_chunk[c].push((k as u32, m.clone()));
@@ -122,7 +128,7 @@ pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec
 
 /// One list of [`memberships_by_chunk`]: equal while no membership of those members changes.
 #[salsa::tracked]
-pub fn chunk_memberships(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<(u32, Arc<Membership>)>> {
+pub fn chunk_memberships(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkMemberships> {
     memberships_by_chunk(db, policy).get(chunk as usize).cloned().unwrap_or_default()
 }
 
@@ -181,7 +187,7 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
         })
         .collect();
     let chunks = shape.roles().div_ceil(CHUNK) as u32;
-    let mut lists: FxHashMap<u32, Arc<Vec<(u32, Arc<Membership>)>>> = FxHashMap::default();
+    let mut lists: FxHashMap<u32, Arc<ChunkMemberships>> = FxHashMap::default();
     let memberships = kept
         .iter()
         .map(|&k| {
