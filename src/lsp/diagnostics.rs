@@ -184,6 +184,10 @@ fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
             json
         })
     };
-    let params = serde_json::json!({ "uri": uri, "diagnostics": json });
+    // Moved in, not serialized again (as `json!` would).
+    let mut params = serde_json::Map::new();
+    params.insert("uri".into(), serde_json::to_value(uri).unwrap_or_default());
+    params.insert("diagnostics".into(), serde_json::Value::Array(json));
+    let params = serde_json::Value::Object(params);
     let _ = connection.sender.send(Message::Notification(Notification { method: "textDocument/publishDiagnostics".into(), params }));
 }
