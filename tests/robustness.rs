@@ -515,6 +515,62 @@ proptest! {
     }
 }
 
+/// Re-parsing after an edit, from the parse before it, gives the parse from scratch: for every
+/// file of the corpus, a chain of random edits (a few characters deleted, a token of the
+/// language or a brace, quote or comment opener typed), each re-parsed from the last.
+#[test]
+fn reparsing_after_edits_equals_parsing_from_scratch() {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    let file = rolec::syntax::FileId(3);
+    let (mut reused, mut edits) = (0, 0);
+    for files in corpus() {
+        for (path, original) in files {
+            let mut text = original.clone();
+            let mut parsed = rolec::syntax::parse(&text, file);
+            for _ in 0..150 {
+                let mut at = next(text.len() + 1);
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = (at + next(4)).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                let typed = TOKENS[next(TOKENS.len())];
+                let before = text.clone();
+                text.replace_range(at..end, typed);
+                let fresh = rolec::syntax::parse(&text, file);
+                if let Some(again) = rolec::syntax::reparse(&before, &parsed, &text, file) {
+                    if again != fresh {
+                        let kinds = |p: &rolec::syntax::Parsed| p.ast.items.iter().zip(&p.item_offsets).map(|(i, o)| format!("{o}:{}", format!("{:?}", i.kind).chars().take(12).collect::<String>())).collect::<Vec<_>>();
+                        eprintln!("OLD {:?}\nNEW {:?}\nAGAIN {:?}", kinds(&parsed), kinds(&fresh), kinds(&again));
+                    }
+                    assert!(again == fresh, "{path}: `{}` typed over {at}..{end} of\n{before}", typed.escape_debug());
+                    reused += 1;
+                }
+                edits += 1;
+                parsed = fresh;
+                // Now and then back to the file as written, so that most edits are to a
+                // file that parses.
+                if next(8) == 0 {
+                    let back = rolec::syntax::parse(&original, file);
+                    if let Some(again) = rolec::syntax::reparse(&text, &parsed, &original, file) {
+                        assert!(again == back, "{path}: back to the file as written from\n{text}");
+                    }
+                    (text, parsed) = (original.clone(), back);
+                }
+            }
+        }
+    }
+    assert!(reused * 2 > edits, "most edits re-parse part of the file: {reused} of {edits}");
+}
+
 #[test]
 fn deep_nesting_never_panics() {
     // pest stops at its stack limit; everything after it must cope with deep trees too.

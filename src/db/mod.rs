@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use rustc_hash::FxHashMap;
 use salsa::Setter;
 
 pub mod analysis;
@@ -51,9 +52,34 @@ pub struct Policy {
     pub catalog: Option<Catalog>,
 }
 
+/// A file parsed. With [`keep_parses`] on, from the file's last parse when there is one: the
+/// same result (`tests/robustness.rs` compares the two over thousands of edits), in time
+/// proportional to the items the edit touched.
 #[salsa::tracked]
 pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Arc<Parsed> {
-    Arc::new(crate::syntax::parse(file.text(db), file.id(db)))
+    let (text, id) = (file.text(db), file.id(db));
+    if !KEEP_PARSES.load(std::sync::atomic::Ordering::Relaxed) {
+        return Arc::new(crate::syntax::parse(text, id));
+    }
+    let old = LAST_PARSES.lock().unwrap_or_else(|e| e.into_inner()).get(&id).cloned();
+    let reparsed = old.and_then(|(old_text, old)| crate::syntax::reparse(&old_text, &old, text, id));
+    let parsed = Arc::new(reparsed.unwrap_or_else(|| crate::syntax::parse(text, id)));
+    LAST_PARSES.lock().unwrap_or_else(|e| e.into_inner()).insert(id, (Arc::from(text.as_str()), parsed.clone()));
+    parsed
+}
+
+/// Whether [`parse`] keeps each file's last parse, so that the parse after an edit reads only
+/// the items around it again ([`crate::syntax::reparse`], which equals a parse from scratch).
+/// The language server turns it on; a command parses each file once.
+static KEEP_PARSES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static LAST_PARSES: Mutex<FxHashMap<FileId, LastParse>> = Mutex::new(FxHashMap::with_hasher(rustc_hash::FxBuildHasher));
+
+/// A file's text and its parse.
+type LastParse = (Arc<str>, Arc<Parsed>);
+
+/// Turns on keeping parses for [`parse`] (for an editor session).
+pub fn keep_parses() {
+    KEEP_PARSES.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// The syntax tree alone: spans in it are item-relative, so it stays equal when an edit only

@@ -64,6 +64,8 @@ pub struct Server {
 
 /// Runs the server until the client shuts it down or the connection closes.
 pub fn run(connection: Connection) -> Result<(), String> {
+    // Edits re-parse only the items around them.
+    crate::db::keep_parses();
     let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
     let init: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let mut server = Server::new(root_of(&init), options_of(&init));

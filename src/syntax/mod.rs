@@ -9,4 +9,4 @@ mod parser;
 pub mod write;
 
 pub use ast::{FileId, Span};
-pub use parser::{parse, Parsed};
+pub use parser::{parse, reparse, Parsed};

@@ -54,6 +54,83 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     out
 }
 
+/// [`parse`] of `text`, reusing what a parse of `old_text` found before and after the edit
+/// that made `text`: only the items around the edit are parsed again. `None` when the edit
+/// adds or removes items before others (the spans of the items after it name their item by
+/// index), or `old` has no items: then parse the whole text.
+///
+/// Why this equals [`parse`]: `file` is a loop over items that keeps no state but the
+/// position, and pest does not look behind. Items wholly before the edit (but the two just
+/// before it, whose parse may have looked ahead into it) parse as they did. From there the
+/// loop is run again one turn at a time ([`Rule::file_step`], on the rest of the text, so
+/// lookahead sees what the whole parse would) until an item starts after the edit where an old
+/// item started: from that item on, the text is the old one, and so is its parse.
+pub fn reparse(old_text: &str, old: &Parsed, text: &str, file: FileId) -> Option<Parsed> {
+    let offsets = &old.item_offsets;
+    if offsets.len() != old.ast.items.len() || offsets.is_empty() {
+        return None;
+    }
+    let prefix = old_text.bytes().zip(text.bytes()).take_while(|(a, b)| a == b).count();
+    let room = old_text.len().min(text.len()) - prefix;
+    let suffix = old_text.bytes().rev().zip(text.bytes().rev()).take(room).take_while(|(a, b)| a == b).count();
+    let edit_end = text.len() - suffix;
+    let delta = text.len() as i64 - old_text.len() as i64;
+    // The first item to parse again: two before the one the edit starts in (reading an item
+    // may peek at the first token of the next). Reading the items kept must not have looked
+    // further: no catch-all took part (one scans for a closing brace to the end of the
+    // text), and every block comment was closed (an unclosed `/*` is read to the end too).
+    let mut first = offsets.partition_point(|&o| (o as usize) <= prefix).saturating_sub(3);
+    if first > 0 && (old.diagnostics.iter().any(|d| (d.primary.span.item as usize) < first) || !comments_closed(&old_text[..offsets[first] as usize])) {
+        first = 0;
+    }
+    let mut out = Parsed { ast: Default::default(), item_offsets: offsets[..first].to_vec(), diagnostics: Vec::new() };
+    out.diagnostics.extend(old.diagnostics.iter().filter(|d| (d.primary.span.item as usize) < first).cloned());
+    let mut items: Vec<Item> = old.ast.items[..first].to_vec();
+    let mut at = if first == 0 { 0 } else { offsets[first] as usize };
+    loop {
+        let step = RolecParser::parse(Rule::file_step, &text[at..]).ok()?.next()?;
+        let end = at + step.as_span().end();
+        let Some(pair) = step.into_inner().find(|p| matches!(p.as_rule(), Rule::item | Rule::bad_item)) else {
+            break; // the end of the text
+        };
+        let start = at + pair.as_span().start();
+        if start >= edit_end {
+            let old_start = start as i64 - delta;
+            if let Ok(j) = offsets.binary_search(&(old_start as u32)) {
+                if j != items.len() {
+                    return None;
+                }
+                out.item_offsets.extend(offsets[j..].iter().map(|&o| (o as i64 + delta) as u32));
+                items.extend(old.ast.items[j..].iter().cloned());
+                out.diagnostics.extend(old.diagnostics.iter().filter(|d| d.primary.span.item as usize >= j).cloned());
+                break;
+            }
+        }
+        let index = out.item_offsets.len() as u32;
+        out.item_offsets.push(start as u32);
+        let rule = pair.as_rule();
+        let mut b = Builder { file, item: index, base: pair.as_span().start(), diags: &mut out.diagnostics };
+        items.push(if rule == Rule::item { b.item(pair) } else { b.bad(pair, Rule::item_alone) });
+        at = end;
+    }
+    out.ast = std::sync::Arc::new(SourceAst { items });
+    Some(out)
+}
+
+/// Whether every `/*` of `text` is closed in it, comments nesting as the grammar has them
+/// (`/*` inside a string counts too: an over-estimate is safe).
+fn comments_closed(text: &str) -> bool {
+    let (bytes, mut depth, mut i) = (text.as_bytes(), 0usize, 0);
+    while i + 1 < bytes.len() {
+        match (bytes[i], bytes[i + 1]) {
+            (b'/', b'*') => (depth, i) = (depth + 1, i + 2),
+            (b'*', b'/') if depth > 0 => (depth, i) = (depth - 1, i + 2),
+            _ => i += 1,
+        }
+    }
+    depth == 0
+}
+
 struct Builder<'d> {
     file: FileId,
     item: u32,
