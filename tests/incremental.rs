@@ -137,6 +137,27 @@ fn editing_a_users_membership_reruns_the_checks_of_its_chunk() {
     assert!(after.iter().any(|d| d.code.as_str() == "E030" && d.message.contains("u1_50")), "{after:?}");
 }
 
+#[test]
+fn renaming_a_user_resolves_its_file_and_reruns_the_checks_of_its_chunk() {
+    let (mut ws, log) = large_workspace();
+    ws.diagnostics();
+    executed(&log);
+    let file = ws.file_by_path("users_1.role").unwrap();
+    let text = file.text(&ws.db).clone().replace("user u1_50 {", "user u1_50x {");
+    ws.set_text(file, text);
+    let after = ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "resolved_file"), 1, "no other file names the user: {events:?}");
+    assert_eq!(count(&events, "graph_shape"), 1, "{events:?}");
+    assert_eq!(count(&events, "chunk_view"), 1, "the graph's shape is the same; one chunk's names changed: {events:?}");
+    assert_eq!(count(&events, "chunk_diagnostics"), 1, "{events:?}");
+    assert!(after.iter().any(|d| d.message.contains("u1_50x")), "{after:?}");
+    // The same as from scratch.
+    let sources = ws.files().iter().map(|f| (f.path(&ws.db).clone(), f.text(&ws.db).clone())).collect();
+    let fresh = Workspace::load(Sources::Memory(sources), BuildOptions::default()).unwrap();
+    assert_eq!(*after, *fresh.diagnostics());
+}
+
 // ---------------------------------------------------------------- resolution per file
 
 /// Files that refer to each other in every way resolution knows: a template used in another
@@ -215,6 +236,16 @@ fn editing_a_role_body_resolves_only_its_file() {
     assert_eq!(count(&events, "resolved_file"), 2, "base.role and users.role (alice extends middle): {events:?}");
     let alice = ws.resolved().model.grants.iter().filter(|g| g.grantee == rolec::model::Grantee::Role("alice".into())).count();
     assert_eq!(alice, 2, "alice has base's new grant and middle's");
+
+    // A user renamed: the scope is built again, but only the files whose answers from it
+    // change are resolved again: its own, and teams.role, whose `member of all roles` reads
+    // every name (the new name is not a group, but the list of declarations changed).
+    ws.set_text(users, "user alice extends middle {\n  member of \"team_*\"\n}\nuser bobby: reader(\"ops\") { grant usage on schema app }\ngrant select on table app.t2 to bobby\n".to_string());
+    ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "global_scope"), 1, "{events:?}");
+    assert_eq!(count(&events, "resolved_file"), 2, "users.role and teams.role: {events:?}");
+    assert!(ws.resolved().model.roles.iter().any(|r| r.name == "bobby"));
 
     // A new role changes the outline: the scope and every file are resolved again.
     ws.set_text(base, "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n".to_string());
