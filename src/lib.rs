@@ -23,7 +23,9 @@
 //!   positions.
 //! - A file is resolved against a global scope made from every file's outline (its syntax tree
 //!   without bodies), never against another file's body unless one of its roles `extends` a
-//!   role there: an edit inside a body re-resolves that file alone.
+//!   role there: an edit inside a body re-resolves that file alone. The file asks the scope
+//!   through `resolve::ScopeLookup`, one question (one salsa query) per name, so a rename
+//!   re-resolves only the files that name the role.
 //! - Every problem in a policy is a [`diagnostics::Diagnostic`] with a stable code; nothing
 //!   in the library panics on bad input or prints.
 //! - Secrets are read only while the scripts are rendered and never reach a diagnostic.

@@ -324,12 +324,13 @@ pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
     if threads < 2 {
         return;
     }
-    // The inputs first, the largest first; then the chunks, which wait for the inputs a
-    // thread is still computing (salsa blocks on a query in progress elsewhere).
+    // The inputs first, the longest chain first (the graph, its shape, the memberships by
+    // chunk); then the chunks, which wait for the inputs a thread is still computing (salsa
+    // blocks on a query in progress elsewhere).
     let inputs: [fn(&super::Database, Policy); 7] = [
-        |db, p| _ = rule_context(db, p),
-        |db, p| _ = grants_by_role(db, p),
         |db, p| _ = memberships_by_chunk(db, p),
+        |db, p| _ = grants_by_role(db, p),
+        |db, p| _ = rule_context(db, p),
         |db, p| _ = used_apart_from_memberships(db, p),
         |db, p| _ = used_nodes(db, p),
         |db, p| _ = other_node_names(db, p),
