@@ -16,8 +16,9 @@
 //!   change is answered only once the notification is handled, diagnostics included):
 //!   `meaning`: a digit of a table name toggled in a grant (`table_12` ↔ `table_13`), a valid
 //!   policy whose meaning changed; `break`: a letter typed into a keyword (a syntax error);
-//!   `repair`: that letter deleted again; `rename`: a letter appended to a user's name (every
-//!   file is resolved again), `rename back`: deleted again;
+//!   `repair`: that letter deleted again; `rename`: a letter appended to a user's name (the
+//!   scope is built again, and the files whose answers from it change are resolved again),
+//!   `rename back`: deleted again;
 //! - the same edits on a `Workspace` without the server, query by query (parse, resolve,
 //!   lowering, analysis, each file's list as the server collects them, and the whole list of
 //!   `diagnostics()` that `rolec build` sorts), so that the server's own part (converting and
@@ -26,8 +27,9 @@
 //! `cargo bench --bench lsp` runs it all; `-- --edits N` sets the number of edits of each
 //! kind (default 20); `-- --refresh-only` measures the refresh through the server alone (to
 //! profile it: `perf record` the benchmark's binary with `--bench --refresh-only`, and
-//! `--only LABEL` for one pair of edits, such as `--only rename`); without `--bench` (`cargo test --benches`) it
-//! only checks that the server publishes the policy's diagnostics and refreshes one edit.
+//! `--only LABEL` for one pair of edits, such as `--only rename`); without `--bench`
+//! (`cargo test --benches`) it only checks that the server publishes the policy's
+//! diagnostics and refreshes one edit.
 
 /// The allocator of the `rolec` binary, so that the figures are those of the commands.
 #[global_allocator]
@@ -216,8 +218,8 @@ fn edit_pairs(text: &str) -> Vec<(&'static str, Edit, &'static str, Edit)> {
     let at = k.find("grant").expect("grant") + "grant".len();
     let broken = Edit { line: kline, character: at, delete: 0, insert: "x".into() };
     let repaired = Edit { line: kline, character: at, delete: 1, insert: String::new() };
-    // A declaration renamed: a letter appended to a user's name, then removed. Every file is
-    // resolved again against the new names, and the roles after it move in the analysis.
+    // A declaration renamed: a letter appended to a user's name, then removed. The scope
+    // changes, and so do the membership graph's names and the user's chunk.
     let (uline, u) = lines.iter().enumerate().skip(lines.len() / 2).find(|(_, l)| l.starts_with("user \"")).expect("a user");
     let at = 6 + u[6..].find('"').expect("a user's quoted name");
     let renamed = Edit { line: uline, character: at, delete: 0, insert: "x".into() };
