@@ -91,6 +91,16 @@ fn large_workspace() -> (Workspace, std::sync::Arc<std::sync::Mutex<Vec<String>>
     (ws, log)
 }
 
+/// Replaces `from` by `to` in users_1.role of [`large_workspace`]: the diagnostics after, and
+/// the queries that ran.
+fn edit_users_1(ws: &mut Workspace, log: &std::sync::Mutex<Vec<String>>, from: &str, to: &str) -> (std::sync::Arc<Vec<rolec::diagnostics::Diagnostic>>, Vec<String>) {
+    let file = ws.file_by_path("users_1.role").unwrap();
+    let text = file.text(&ws.db).clone();
+    assert!(text.contains(from), "{from}");
+    ws.set_text(file, text.replace(from, to));
+    (ws.diagnostics(), executed(log))
+}
+
 #[test]
 fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
     let (mut ws, log) = large_workspace();
@@ -101,11 +111,7 @@ fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
     assert_eq!(count(&first, "membership_graph"), 1);
 
     // One more privilege in one user's grant, in the middle of a file.
-    let file = ws.file_by_path("users_1.role").unwrap();
-    let text = file.text(&ws.db).clone().replace("user u1_50 {\n  member of g6\n  grant select on table app.t0", "user u1_50 {\n  member of g6\n  grant select, insert on table app.t0");
-    ws.set_text(file, text);
-    let after = ws.diagnostics();
-    let events = executed(&log);
+    let (after, events) = edit_users_1(&mut ws, &log, "user u1_50 {\n  member of g6\n  grant select on table app.t0", "user u1_50 {\n  member of g6\n  grant select, insert on table app.t0");
     assert_eq!(count(&events, "parse"), 1, "{events:?}");
     assert_eq!(count(&events, "membership_graph"), 0, "memberships unchanged, the graph is not built again: {events:?}");
     assert_eq!(count(&events, "chunk_view"), 0, "{events:?}");
@@ -126,11 +132,7 @@ fn editing_a_users_membership_reruns_the_checks_of_its_chunk() {
     ws.diagnostics();
     let chunks = count(&executed(&log), "chunk_diagnostics");
     // A user in a chunk without groups: no other chunk reads its facts.
-    let file = ws.file_by_path("users_1.role").unwrap();
-    let text = file.text(&ws.db).clone().replace("user u1_50 {\n  member of g6", "user u1_50 {\n  member of g0, g1");
-    ws.set_text(file, text);
-    let after = ws.diagnostics();
-    let events = executed(&log);
+    let (after, events) = edit_users_1(&mut ws, &log, "user u1_50 {\n  member of g6", "user u1_50 {\n  member of g0, g1");
     assert_eq!(count(&events, "membership_graph"), 1, "{events:?}");
     assert_eq!(count(&events, "chunk_view"), chunks, "every chunk looks at its part of the graph again: {events:?}");
     assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the user's chunk sees a change: {events:?}");
@@ -142,11 +144,7 @@ fn renaming_a_user_resolves_its_file_and_reruns_the_checks_of_its_chunk() {
     let (mut ws, log) = large_workspace();
     ws.diagnostics();
     executed(&log);
-    let file = ws.file_by_path("users_1.role").unwrap();
-    let text = file.text(&ws.db).clone().replace("user u1_50 {", "user u1_50x {");
-    ws.set_text(file, text);
-    let after = ws.diagnostics();
-    let events = executed(&log);
+    let (after, events) = edit_users_1(&mut ws, &log, "user u1_50 {", "user u1_50x {");
     assert_eq!(count(&events, "resolved_file"), 1, "no other file names the user: {events:?}");
     assert_eq!(count(&events, "graph_shape"), 1, "{events:?}");
     assert_eq!(count(&events, "chunk_view"), 1, "the graph's shape is the same; one chunk's names changed: {events:?}");
