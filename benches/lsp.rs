@@ -18,7 +18,8 @@
 //!   policy whose meaning changed; `break`: a letter typed into a keyword (a syntax error);
 //!   `repair`: that letter deleted again; `rename`: a letter appended to a user's name (the
 //!   scope is built again, and the files whose answers from it change are resolved again),
-//!   `rename back`: deleted again;
+//!   `rename back`: deleted again; `declare`: `role zz_new {}; ` typed at once before that
+//!   user, `undeclare`: deleted again;
 //! - the same edits on a `Workspace` without the server, query by query (parse, resolve,
 //!   lowering, analysis, each file's list as the server collects them, and the whole list of
 //!   `diagnostics()` that `rolec build` sorts), so that the server's own part (converting and
@@ -224,7 +225,11 @@ fn edit_pairs(text: &str) -> Vec<(&'static str, Edit, &'static str, Edit)> {
     let at = 6 + u[6..].find('"').expect("a user's quoted name");
     let renamed = Edit { line: uline, character: at, delete: 0, insert: "x".into() };
     let restored = Edit { line: uline, character: at, delete: 1, insert: String::new() };
-    vec![("meaning", meaning.0, "meaning", meaning.1), ("break", broken, "repair", repaired), ("rename", renamed, "rename back", restored)]
+    // A declaration added before the user (one change, not one character), then removed:
+    // the roles after it move.
+    let declared = Edit { line: uline, character: 0, delete: 0, insert: "role zz_new {}; ".into() };
+    let undeclared = Edit { line: uline, character: 0, delete: "role zz_new {}; ".len(), insert: String::new() };
+    vec![("meaning", meaning.0, "meaning", meaning.1), ("break", broken, "repair", repaired), ("rename", renamed, "rename back", restored), ("declare", declared, "undeclare", undeclared)]
 }
 
 // ---------------------------------------------------------------- the measurements

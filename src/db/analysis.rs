@@ -30,7 +30,7 @@ use rustc_hash::FxHashMap;
 use super::{resolved, Policy, SourceFile};
 use crate::analysis::membership::{GraphShape, MembershipAnalysis, MembershipGraph, RoleNode};
 use crate::analysis::policy::Depths;
-use crate::analysis::role_rules::{self, Context, GrantFacts, RoleChunk, RoleFacts, View, CHUNK};
+use crate::analysis::role_rules::{self, ChunkRanges, Context, GrantFacts, RoleChunk, RoleFacts, View};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Grantee, Membership};
 use crate::syntax::FileId;
@@ -79,10 +79,16 @@ pub fn used_nodes(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<bool>> {
     Arc::new(graph_shape(db, policy).used_nodes())
 }
 
-/// How many chunks of [`CHUNK`] roles the model has.
+/// Where the chunks of roles are ([`ChunkRanges`]).
+#[salsa::tracked]
+pub fn chunk_ranges(db: &dyn salsa::Database, policy: Policy) -> Arc<ChunkRanges> {
+    Arc::new(ChunkRanges::of(&resolved(db, policy).model))
+}
+
+/// How many chunks of roles the model has.
 #[salsa::tracked]
 pub fn chunk_count(db: &dyn salsa::Database, policy: Policy) -> u32 {
-    resolved(db, policy).model.roles.len().div_ceil(CHUNK) as u32
+    chunk_ranges(db, policy).count()
 }
 
 /// The membership graph without names ([`GraphShape`]): the same after a rename.
@@ -104,8 +110,7 @@ pub fn other_node_names(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<(u3
 #[salsa::tracked]
 pub fn chunk_role_names(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
     let roles = &resolved(db, policy).model.roles;
-    let start = (chunk as usize * CHUNK).min(roles.len());
-    Arc::new(roles[start..(start + CHUNK).min(roles.len())].iter().map(|r| r.name.clone()).collect())
+    Arc::new(roles[chunk_ranges(db, policy).range(chunk)].iter().map(|r| r.name.clone()).collect())
 }
 
 /// Memberships with their model indexes, in model order.
@@ -116,11 +121,11 @@ pub type ChunkMemberships = Vec<(u32, Arc<Membership>)>;
 /// roles.
 #[salsa::tracked]
 pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<ChunkMemberships>>> {
-    let shape = graph_shape(db, policy);
-    let chunks = shape.roles().div_ceil(CHUNK);
+    let (shape, ranges) = (graph_shape(db, policy), chunk_ranges(db, policy));
+    let chunks = ranges.count() as usize;
     let mut by_chunk: Vec<ChunkMemberships> = vec![Vec::new(); chunks + 1];
     for (k, m) in memberships(db, policy).iter().enumerate() {
-        let c = shape.first_role(shape.member(k as u32)).map_or(chunks, |p| p as usize / CHUNK);
+        let c = shape.first_role(shape.member(k as u32)).map_or(chunks, |p| ranges.slot(p).0 as usize);
         by_chunk[c].push((k as u32, m.clone()));
     }
     Arc::new(by_chunk.into_iter().map(Arc::new).collect())
@@ -136,9 +141,8 @@ pub fn chunk_memberships(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
 #[salsa::tracked]
 pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
     let (shape, nodes, others) = (graph_shape(db, policy), used_nodes(db, policy), used_apart_from_memberships(db, policy));
-    let start = chunk as usize * CHUNK;
     let names = chunk_role_names(db, policy, chunk);
-    let used = names.iter().zip(shape.role_nodes(start..start + CHUNK)).filter(|(name, node)| nodes[*node as usize] || others.contains(*name));
+    let used = names.iter().zip(shape.role_nodes(chunk_ranges(db, policy).range(chunk))).filter(|(name, node)| nodes[*node as usize] || others.contains(*name));
     Arc::new(used.map(|(name, _)| name.clone()).collect())
 }
 
@@ -163,9 +167,8 @@ pub struct ChunkView {
 /// The [`ChunkView`] of chunk `chunk`.
 #[salsa::tracked]
 pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkView> {
-    let shape = graph_shape(db, policy);
-    let start = chunk as usize * CHUNK;
-    let roots = shape.role_nodes(start..start + CHUNK);
+    let (shape, ranges) = (graph_shape(db, policy), chunk_ranges(db, policy));
+    let roots = shape.role_nodes(ranges.range(chunk));
     let (nodes, kept) = shape.reached(&roots);
     // Each chunk's lists are asked for once: the view depends on the chunks it reaches.
     let mut names_of: FxHashMap<u32, Arc<Vec<String>>> = FxHashMap::default();
@@ -175,7 +178,7 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
         .iter()
         .map(|&n| match shape.first_role(n) {
             Some(p) => {
-                let (c, i) = (p / CHUNK as u32, p % CHUNK as u32);
+                let (c, i) = ranges.slot(p);
                 let name = names_of.entry(c).or_insert_with(|| chunk_role_names(db, policy, c).clone())[i as usize].clone();
                 slots.insert(name.clone(), (c, i));
                 name
@@ -186,12 +189,12 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
             }
         })
         .collect();
-    let chunks = shape.roles().div_ceil(CHUNK) as u32;
+    let chunks = ranges.count();
     let mut lists: FxHashMap<u32, Arc<ChunkMemberships>> = FxHashMap::default();
     let memberships = kept
         .iter()
         .map(|&k| {
-            let c = shape.first_role(shape.member(k)).map_or(chunks, |p| p / CHUNK as u32);
+            let c = shape.first_role(shape.member(k)).map_or(chunks, |p| ranges.slot(p).0);
             let list = lists.entry(c).or_insert_with(|| chunk_memberships(db, policy, c).clone());
             let i = list.binary_search_by_key(&k, |(i, _)| *i).expect("a membership is listed in its member's chunk");
             list[i].1.clone()
@@ -267,7 +270,7 @@ pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Vec<u
 pub fn role_chunk(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<RoleChunk> {
     let resolved = resolved(db, policy);
     let grants = grants_by_role(db, policy);
-    Arc::new(role_rules::chunk(&resolved.model, grants, chunk as usize))
+    Arc::new(role_rules::chunk(&resolved.model, grants, chunk_ranges(db, policy).range(chunk)))
 }
 
 /// The per-role rules (policy rules and lint warnings) for the roles of one chunk.
