@@ -245,10 +245,21 @@ fn editing_a_role_body_resolves_only_its_file() {
     assert_eq!(count(&events, "resolved_file"), 2, "users.role and teams.role: {events:?}");
     assert!(ws.resolved().model.roles.iter().any(|r| r.name == "bobby"));
 
-    // A new role changes the outline: the scope and every file are resolved again.
+    // A new role changes the outline and the scope. Declarations are keyed by file, so the
+    // other files' answers stay the same but for teams.role (`all roles`); users.role reads
+    // base.role's bodies (alice extends middle).
     ws.set_text(base, "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n".to_string());
     ws.diagnostics();
     let events = executed(&log);
     assert_eq!(count(&events, "global_scope"), 1, "{events:?}");
-    assert_eq!(count(&events, "resolved_file"), 6, "{events:?}");
+    assert_eq!(count(&events, "resolved_file"), 3, "base.role, teams.role, users.role: {events:?}");
+    assert!(ws.resolved().model.memberships.iter().any(|m| m.member == "everyone" && m.role == "extra"), "`all roles` takes the new role");
+
+    // A role added before the others of its file: the keys of that file's later roles move,
+    // and only the files that name them or read every role are resolved again.
+    ws.set_text(base, "role first {}\nrole base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n".to_string());
+    ws.diagnostics();
+    let events = executed(&log);
+    assert_eq!(count(&events, "resolved_file"), 4, "base.role, teams.role and users.role (named base), rules.role (named base): {events:?}");
+    assert_eq!(*ws.resolved(), resolved_from_scratch(&ws, &ws.files().iter().map(|f| f.path(&ws.db).clone()).collect::<Vec<_>>()));
 }

@@ -2,7 +2,8 @@
 //! `x` declared, and where; what is schema `s`; which roles does `all roles` take) through
 //! [`DbScope`], and each question is a query of its own: the file depends on the answers it
 //! got, so renaming a role re-resolves only the files that name it (old name or new), not
-//! every file of the policy.
+//! every file of the policy. Declarations are keyed by their file and their place in it
+//! ([`Key`]): adding one moves the keys of its own file's later declarations only.
 
 use std::cell::{OnceCell, RefCell};
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::{syntax_tree, Policy, SourceFile};
-use crate::model::resolve::{GlobalScope, ScopeLayout, ScopeLookup, ScopeRole};
+use crate::model::resolve::{GlobalScope, Key, ScopeLayout, ScopeLookup, ScopeRole};
 use crate::syntax::ast::SourceAst;
 
 /// What of a file other files' resolution can see ([`crate::model::resolve::outline`]): equal
@@ -28,20 +29,20 @@ pub fn global_scope(db: &dyn salsa::Database, policy: Policy) -> Arc<GlobalScope
     Arc::new(crate::model::resolve::scope(&outlines, policy.options(db)))
 }
 
-/// Where each file's declarations are, the `let`s, externals and template files: the same
-/// after a rename.
+/// The `let`s, externals, template files and the files each file's roles extend: the same
+/// after a role is renamed, added or removed.
 #[salsa::tracked]
 pub fn scope_layout(db: &dyn salsa::Database, policy: Policy) -> Arc<ScopeLayout> {
     global_scope(db, policy).shared_layout()
 }
 
 #[salsa::tracked]
-pub fn role_declaration(db: &dyn salsa::Database, policy: Policy, name: String) -> Option<usize> {
+pub fn role_declaration(db: &dyn salsa::Database, policy: Policy, name: String) -> Option<Key> {
     global_scope(db, policy).role(&name)
 }
 
 #[salsa::tracked]
-pub fn schema_declaration(db: &dyn salsa::Database, policy: Policy, name: String) -> Option<usize> {
+pub fn schema_declaration(db: &dyn salsa::Database, policy: Policy, name: String) -> Option<Key> {
     global_scope(db, policy).schema(&name)
 }
 
@@ -68,7 +69,7 @@ pub struct DbScope<'db> {
     db: &'db dyn salsa::Database,
     policy: Policy,
     layout: Arc<ScopeLayout>,
-    roles: RefCell<FxHashMap<String, Option<usize>>>,
+    roles: RefCell<FxHashMap<String, Option<Key>>>,
     files: RefCell<FxHashMap<usize, Arc<Vec<Option<String>>>>>,
     all: OnceCell<Arc<Vec<ScopeRole>>>,
 }
@@ -84,7 +85,7 @@ impl ScopeLookup for DbScope<'_> {
         &self.layout
     }
 
-    fn role(&self, name: &str) -> Option<usize> {
+    fn role(&self, name: &str) -> Option<Key> {
         if let Some(&known) = self.roles.borrow().get(name) {
             return known;
         }
@@ -93,15 +94,13 @@ impl ScopeLookup for DbScope<'_> {
         found
     }
 
-    fn schema(&self, name: &str) -> Option<usize> {
+    fn schema(&self, name: &str) -> Option<Key> {
         *schema_declaration(self.db, self.policy, name.to_string())
     }
 
-    fn role_name(&self, global: usize) -> Option<String> {
-        let pos = self.layout.file_of_role(global)?;
-        let start = self.layout.role_range(pos).start;
+    fn role_name(&self, (pos, i): Key) -> Option<String> {
         let names = self.files.borrow_mut().entry(pos).or_insert_with(|| file_role_names(self.db, self.policy, pos as u32).clone()).clone();
-        names.get(global - start)?.clone()
+        names.get(i)?.clone()
     }
 
     fn roles(&self) -> &[ScopeRole] {

@@ -19,7 +19,7 @@ mod objects;
 mod roles;
 mod scope;
 
-pub use scope::{outline, scope, GlobalScope, ScopeLayout, ScopeLookup, ScopeRole};
+pub use scope::{outline, scope, GlobalScope, Key, ScopeLayout, ScopeLookup, ScopeRole};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
@@ -97,7 +97,7 @@ impl Drop for Part {
 /// extend (`full`) and the files that declare templates (whose outline suffices).
 pub fn resolve_file(scope: &dyn ScopeLookup, pos: usize, tree: &dyn Fn(usize, bool) -> Arc<SourceAst>, options: &BuildOptions) -> Part {
     let layout = scope.layout();
-    let extended = &layout.files[pos].extended;
+    let extended = &layout.extended[pos];
     let mut needed: Vec<usize> = extended.iter().chain(&layout.template_files).copied().chain([pos]).collect();
     needed.sort_unstable();
     needed.dedup();
@@ -105,8 +105,6 @@ pub fn resolve_file(scope: &dyn ScopeLookup, pos: usize, tree: &dyn Fn(usize, bo
     let trees: Vec<(usize, Arc<SourceAst>)> = needed.into_iter().map(|p| (p, tree(p, full(p)))).collect();
     let mut r = Resolver::new(options, scope);
     for (p, file) in &trees {
-        r.next_role = layout.files[*p].roles.start;
-        r.next_schema = layout.files[*p].schemas.start;
         let collect = if *p == pos { Collect::Own } else { Collect::Other { roles: full(*p) } };
         r.collect_file(file, *p, collect);
     }
@@ -181,8 +179,8 @@ struct RoleInst<'a> {
     decl: &'a RoleDecl,
     env: Env,
     span: Span,
-    /// Its index among all role declarations of the policy ([`GlobalScope`]'s `roles`).
-    global: usize,
+    /// Its file and place in it.
+    key: Key,
     /// The position of its file in the policy.
     file: usize,
 }
@@ -191,8 +189,8 @@ struct SchemaInst<'a> {
     decl: &'a SchemaDecl,
     env: Env,
     span: Span,
-    /// Its index among all schema declarations of the policy.
-    global: usize,
+    /// Its file and place in it.
+    key: Key,
     file: usize,
 }
 
@@ -227,8 +225,8 @@ struct Resolver<'a> {
     /// The role declarations of the files collected.
     roles: Vec<RoleInst<'a>>,
     /// Global role index → index in `roles`.
-    role_at: FxHashMap<usize, usize>,
-    /// The global index the next role (schema) declaration collected gets.
+    role_at: FxHashMap<Key, usize>,
+    /// The place in its file the next role (schema) declaration collected gets.
     next_role: usize,
     next_schema: usize,
     schemas: Vec<SchemaInst<'a>>,
@@ -240,7 +238,7 @@ struct Resolver<'a> {
     /// What `public { … }` blocks and top-level grants resolve to (see [`Part`]).
     public_grants: Vec<Arc<ObjectGrant>>,
     top_grants_built: Vec<Arc<ObjectGrant>>,
-    flat_cache: FxHashMap<usize, Rc<Vec<Flat<'a>>>>,
+    flat_cache: FxHashMap<Key, Rc<Vec<Flat<'a>>>>,
     /// The objects of the grant statements of the role being built, so that finding the
     /// ones its body states twice does not evaluate them again.
     grant_objects: FxHashMap<*const Stmt, Object>,
@@ -291,15 +289,16 @@ impl<'a> Resolver<'a> {
         self.diags.push(d);
     }
 
-    /// The declaration of role `global`, if its file was collected.
-    fn role_inst(&self, global: usize) -> Option<&RoleInst<'a>> {
-        self.role_at.get(&global).map(|&i| &self.roles[i])
+    /// The declaration of role `key`, if its file was collected.
+    fn role_inst(&self, key: Key) -> Option<&RoleInst<'a>> {
+        self.role_at.get(&key).map(|&i| &self.roles[i])
     }
 
     // ------------------------------------------------------------------ collecting items
 
     fn collect_file(&mut self, file: &'a SourceAst, pos: usize, collect: Collect) {
         let env = self.globals.clone();
+        (self.next_role, self.next_schema) = (0, 0);
         for item in &file.items {
             self.collect_item(item, &env, true, pos, collect);
         }
@@ -309,11 +308,11 @@ impl<'a> Resolver<'a> {
         let own = collect == Collect::Own;
         match &item.kind {
             ItemKind::Role(decl) => {
-                let global = self.next_role;
+                let key = (file, self.next_role);
                 self.next_role += 1;
                 if !matches!(collect, Collect::Other { roles: false }) {
-                    self.role_at.insert(global, self.roles.len());
-                    self.roles.push(RoleInst { decl, env: env.clone(), span: decl.name.span, global, file });
+                    self.role_at.insert(key, self.roles.len());
+                    self.roles.push(RoleInst { decl, env: env.clone(), span: decl.name.span, key, file });
                 }
             }
             ItemKind::Template(decl) => {
@@ -361,10 +360,10 @@ impl<'a> Resolver<'a> {
             ItemKind::Manage(globs) if collect == Collect::Scope => self.manage(globs, env),
             ItemKind::External(_) | ItemKind::Manage(_) => {}
             ItemKind::Schema(decl) => {
-                let global = self.next_schema;
+                let key = (file, self.next_schema);
                 self.next_schema += 1;
                 if matches!(collect, Collect::Scope | Collect::Own) {
-                    self.schemas.push(SchemaInst { decl, env: env.clone(), span: decl.name.span, global, file });
+                    self.schemas.push(SchemaInst { decl, env: env.clone(), span: decl.name.span, key, file });
                 }
             }
             ItemKind::Object(decl) if own => self.objects.push((decl, env.clone())),

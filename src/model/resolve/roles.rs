@@ -13,12 +13,12 @@ impl<'a> Resolver<'a> {
             }
         }
         for i in 0..self.roles.len() {
-            let global = self.roles[i].global;
+            let key = self.roles[i].key;
             if self.roles[i].file != pos {
                 continue;
             }
-            if let Some(name) = self.scope.role_name(global) {
-                self.build_role(global, name);
+            if let Some(name) = self.scope.role_name(key) {
+                self.build_role(key, name);
             }
         }
         self.build_rest();
@@ -26,9 +26,9 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn build_schema(&mut self, i: usize) {
         let s = &self.schemas[i];
-        let (decl, env, span, global) = (s.decl, s.env.clone(), s.span, s.global);
+        let (decl, env, span, key) = (s.decl, s.env.clone(), s.span, s.key);
         let Some(name) = self.name(&decl.name, &env) else { return };
-        if self.scope.schema(&name) != Some(global) {
+        if self.scope.schema(&name) != Some(key) {
             return;
         }
         let mut schema = Schema { name, owner: None, creators: Vec::new(), tags: Vec::new(), origin: span };
@@ -49,11 +49,11 @@ impl<'a> Resolver<'a> {
         self.model.schemas.push(schema);
     }
 
-    /// Builds role `global` (by its index among all role declarations; its file collected).
-    pub(super) fn build_role(&mut self, global: usize, name: String) {
-        let Some(inst) = self.role_inst(global) else { return };
+    /// Builds role `key` (its file collected).
+    pub(super) fn build_role(&mut self, key: Key, name: String) {
+        let Some(inst) = self.role_inst(key) else { return };
         let (decl, env, span) = (inst.decl, inst.env.clone(), inst.span);
-        let flat = self.flatten_role(global, &mut vec![global]);
+        let flat = self.flatten_role(key, &mut vec![key]);
         let mut role = Role {
             name: name.clone(),
             is_user: decl.is_user,
@@ -132,7 +132,7 @@ impl<'a> Resolver<'a> {
     /// The statements of role `i`: its template, then the role it extends, then its own body.
     /// `i` is the role's index among all role declarations; its file must be collected,
     /// which the scope sees to for every role that is extended.
-    pub(super) fn flatten_role(&mut self, i: usize, stack: &mut Vec<usize>) -> Rc<Vec<Flat<'a>>> {
+    pub(super) fn flatten_role(&mut self, i: Key, stack: &mut Vec<Key>) -> Rc<Vec<Flat<'a>>> {
         if let Some(f) = self.flat_cache.get(&i) {
             return f.clone();
         }

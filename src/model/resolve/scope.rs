@@ -15,8 +15,10 @@ use super::*;
 /// roles, schemas, external roles and templates, and where each file's declarations are.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct GlobalScope {
-    /// What stays the same while no declaration is added, removed or moved to another file.
+    /// What stays the same while no `let`, external role, template or `extends` changes.
     pub(super) layout: Arc<ScopeLayout>,
+    /// Per file, in policy order: the indexes of its roles and schemas among all declarations.
+    pub(super) files: Vec<FileScope>,
     /// Every role declaration, in policy order (`for` loops unrolled).
     pub(super) roles: Arc<Vec<ScopeRole>>,
     /// Valid, first declarations: role name → index in `roles`.
@@ -32,12 +34,14 @@ pub struct GlobalScope {
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
-/// The part of the scope a rename leaves as it is: where each file's declarations are, the
-/// global `let`s, the external role names and the files that declare templates.
+/// The part of the scope that renaming, adding or removing a role or schema leaves as it is:
+/// the global `let`s, the external role names, the files that declare templates and the
+/// files each file's roles extend.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ScopeLayout {
-    /// Per file, in policy order: the indexes of its roles and schemas among all declarations.
-    pub(super) files: Vec<FileScope>,
+    /// Per file, in policy order: the other files whose roles its roles extend, directly or
+    /// through others.
+    pub(super) extended: Vec<Vec<usize>>,
     /// Global `let`s, `--set` overrides applied.
     pub(super) globals: Vec<(String, Val)>,
     /// Every name declared `external` (valid or not: a reference to one is not reported).
@@ -46,25 +50,25 @@ pub struct ScopeLayout {
     pub(super) template_files: Vec<usize>,
 }
 
-impl ScopeLayout {
-    /// The position of the file that declares role `global`.
-    pub fn file_of_role(&self, global: usize) -> Option<usize> {
-        let pos = self.files.partition_point(|f| f.roles.end <= global);
-        self.files.get(pos).filter(|f| f.roles.contains(&global)).map(|_| pos)
-    }
-
-    /// The indexes of the roles of the file at position `pos`.
-    pub fn role_range(&self, pos: usize) -> Range<usize> {
-        self.files.get(pos).map(|f| f.roles.clone()).unwrap_or_default()
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct FileScope {
     pub roles: Range<usize>,
     pub schemas: Range<usize>,
-    /// The other files whose roles this file's roles extend, directly or through others.
-    pub extended: Vec<usize>,
+}
+
+/// A role or schema declaration: the position of its file in the policy, and its place among
+/// that file's declarations of its kind (`for` loops unrolled). Relative to its file, so that
+/// adding a declaration to one file leaves the keys of every other file's as they were.
+pub type Key = (usize, usize);
+
+impl GlobalScope {
+    /// The key of declaration `global` (an index among all declarations of its kind), given
+    /// the range of each file's declarations of that kind.
+    fn key(&self, global: usize, range: fn(&FileScope) -> &Range<usize>) -> Option<Key> {
+        let pos = self.files.partition_point(|f| range(f).end <= global);
+        let start = range(self.files.get(pos)?).start;
+        (global >= start).then_some((pos, global - start))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,12 +85,12 @@ pub struct ScopeRole {
 /// only when an answer it got changes, not whenever any declaration of the policy does.
 pub trait ScopeLookup {
     fn layout(&self) -> &ScopeLayout;
-    /// The valid, first declaration of role `name`: its index among all role declarations.
-    fn role(&self, name: &str) -> Option<usize>;
-    /// The valid, first declaration of schema `name`: its index among all schema declarations.
-    fn schema(&self, name: &str) -> Option<usize>;
-    /// The name of role declaration `global`, if valid and first.
-    fn role_name(&self, global: usize) -> Option<String>;
+    /// The valid, first declaration of role `name`.
+    fn role(&self, name: &str) -> Option<Key>;
+    /// The valid, first declaration of schema `name`.
+    fn schema(&self, name: &str) -> Option<Key>;
+    /// The name of role declaration `key`, if valid and first.
+    fn role_name(&self, key: Key) -> Option<String>;
     /// Every role declaration (for `all roles`, globs and "did you mean").
     fn roles(&self) -> &[ScopeRole];
     /// Every valid schema name (for "did you mean").
@@ -97,14 +101,15 @@ impl ScopeLookup for GlobalScope {
     fn layout(&self) -> &ScopeLayout {
         &self.layout
     }
-    fn role(&self, name: &str) -> Option<usize> {
-        self.role_index.get(name).copied()
+    fn role(&self, name: &str) -> Option<Key> {
+        self.key(*self.role_index.get(name)?, |f| &f.roles)
     }
-    fn schema(&self, name: &str) -> Option<usize> {
-        self.schema_index.get(name).copied()
+    fn schema(&self, name: &str) -> Option<Key> {
+        self.key(*self.schema_index.get(name)?, |f| &f.schemas)
     }
-    fn role_name(&self, global: usize) -> Option<String> {
-        self.roles.get(global)?.name.clone()
+    fn role_name(&self, (pos, i): Key) -> Option<String> {
+        let f = self.files.get(pos)?;
+        self.roles.get(f.roles.start + i).filter(|_| f.roles.start + i < f.roles.end)?.name.clone()
     }
     fn roles(&self) -> &[ScopeRole] {
         &self.roles
@@ -128,7 +133,7 @@ impl GlobalScope {
     /// The part of the scope a file's resolution reads (see [`ScopeLookup`]) for the roles of
     /// file `pos`, in order.
     pub fn file_role_names(&self, pos: usize) -> Vec<Option<String>> {
-        self.layout.files.get(pos).map(|f| self.roles[f.roles.clone()].iter().map(|r| r.name.clone()).collect()).unwrap_or_default()
+        self.files.get(pos).map(|f| self.roles[f.roles.clone()].iter().map(|r| r.name.clone()).collect()).unwrap_or_default()
     }
 }
 
@@ -163,11 +168,10 @@ pub fn scope(outlines: &[Arc<SourceAst>], options: &BuildOptions) -> GlobalScope
     for (pos, file) in outlines.iter().enumerate() {
         let (roles, schemas) = (r.roles.len(), r.schemas.len());
         r.collect_file(file, pos, Collect::Scope);
-        let layout = Arc::make_mut(&mut r.built.layout);
         if file.items.iter().any(declares_template) {
-            layout.template_files.push(pos);
+            Arc::make_mut(&mut r.built.layout).template_files.push(pos);
         }
-        layout.files.push(FileScope { roles: roles..r.roles.len(), schemas: schemas..r.schemas.len(), extended: Vec::new() });
+        r.built.files.push(FileScope { roles: roles..r.roles.len(), schemas: schemas..r.schemas.len() });
     }
     r.name_roles_and_schemas();
     r.find_extended_files();
@@ -305,7 +309,7 @@ impl<'a> Resolver<'a> {
     /// For each file, the other files whose roles its roles extend, directly or through a
     /// chain of `extends`: its resolution reads their role bodies.
     fn find_extended_files(&mut self) {
-        let mut reached: Vec<Vec<usize>> = vec![Vec::new(); self.built.layout.files.len()];
+        let mut reached: Vec<Vec<usize>> = vec![Vec::new(); self.built.files.len()];
         for i in 0..self.roles.len() {
             let file = self.roles[i].file;
             let mut seen = vec![i];
@@ -322,10 +326,10 @@ impl<'a> Resolver<'a> {
                 current = base;
             }
         }
-        for (file, mut extended) in Arc::make_mut(&mut self.built.layout).files.iter_mut().zip(reached) {
+        for extended in &mut reached {
             extended.sort_unstable();
-            file.extended = extended;
         }
+        Arc::make_mut(&mut self.built.layout).extended = reached;
     }
 
     /// The role that role `i` extends, if declared.
