@@ -130,8 +130,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// The statements of role `i`: its template, then the role it extends, then its own body.
-    /// `i` is the role's index among all role declarations; its file must be collected,
-    /// which the scope sees to for every role that is extended.
+    /// `i` is the role's key; its file must be collected, which the scope sees to for every
+    /// role that is extended.
     pub(super) fn flatten_role(&mut self, i: Key, stack: &mut Vec<Key>) -> Rc<Vec<Flat<'a>>> {
         if let Some(f) = self.flat_cache.get(&i) {
             return f.clone();
