@@ -94,10 +94,15 @@ fn large_workspace() -> (Workspace, std::sync::Arc<std::sync::Mutex<Vec<String>>
 /// Replaces `from` by `to` in users_1.role of [`large_workspace`]: the diagnostics after, and
 /// the queries that ran.
 fn edit_users_1(ws: &mut Workspace, log: &std::sync::Mutex<Vec<String>>, from: &str, to: &str) -> (std::sync::Arc<Vec<rolec::diagnostics::Diagnostic>>, Vec<String>) {
-    let file = ws.file_by_path("users_1.role").unwrap();
-    let text = file.text(&ws.db).clone();
+    let text = ws.file_by_path("users_1.role").unwrap().text(&ws.db).clone();
     assert!(text.contains(from), "{from}");
-    ws.set_text(file, text.replace(from, to));
+    rewrite(ws, log, "users_1.role", &text.replace(from, to))
+}
+
+/// Sets the text of file `path`: the diagnostics after, and the queries that ran.
+fn rewrite(ws: &mut Workspace, log: &std::sync::Mutex<Vec<String>>, path: &str, text: &str) -> (std::sync::Arc<Vec<rolec::diagnostics::Diagnostic>>, Vec<String>) {
+    let file = ws.file_by_path(path).unwrap();
+    ws.set_text(file, text.to_string());
     (ws.diagnostics(), executed(log))
 }
 
@@ -217,19 +222,13 @@ fn editing_a_role_body_resolves_only_its_file() {
     ws.diagnostics();
     executed(&log);
 
-    let users = ws.file_by_path("users.role").unwrap();
-    ws.set_text(users, "user alice extends middle {\n  member of \"team_*\"\n}\nuser bob: reader(\"ops\") { grant usage on schema app }\ngrant select on table app.t2 to bob\n".to_string());
-    ws.diagnostics();
-    let events = executed(&log);
+    let (_, events) = rewrite(&mut ws, &log, "users.role", "user alice extends middle {\n  member of \"team_*\"\n}\nuser bob: reader(\"ops\") { grant usage on schema app }\ngrant select on table app.t2 to bob\n");
     assert_eq!(count(&events, "global_scope"), 0, "no outline changed: {events:?}");
     assert_eq!(count(&events, "resolved_file"), 1, "{events:?}");
     assert_eq!(count(&events, "resolved"), 1, "{events:?}");
 
     // A role another file extends: both files are resolved again.
-    let base = ws.file_by_path("base.role").unwrap();
-    ws.set_text(base, "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\n".to_string());
-    ws.diagnostics();
-    let events = executed(&log);
+    let (_, events) = rewrite(&mut ws, &log, "base.role", "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\n");
     assert_eq!(count(&events, "global_scope"), 0, "{events:?}");
     assert_eq!(count(&events, "resolved_file"), 2, "base.role and users.role (alice extends middle): {events:?}");
     let alice = ws.resolved().model.grants.iter().filter(|g| g.grantee == rolec::model::Grantee::Role("alice".into())).count();
@@ -238,9 +237,7 @@ fn editing_a_role_body_resolves_only_its_file() {
     // A user renamed: the scope is built again, but only the files whose answers from it
     // change are resolved again: its own, and teams.role, whose `member of all roles` reads
     // every name (the new name is not a group, but the list of declarations changed).
-    ws.set_text(users, "user alice extends middle {\n  member of \"team_*\"\n}\nuser bobby: reader(\"ops\") { grant usage on schema app }\ngrant select on table app.t2 to bobby\n".to_string());
-    ws.diagnostics();
-    let events = executed(&log);
+    let (_, events) = rewrite(&mut ws, &log, "users.role", "user alice extends middle {\n  member of \"team_*\"\n}\nuser bobby: reader(\"ops\") { grant usage on schema app }\ngrant select on table app.t2 to bobby\n");
     assert_eq!(count(&events, "global_scope"), 1, "{events:?}");
     assert_eq!(count(&events, "resolved_file"), 2, "users.role and teams.role: {events:?}");
     assert!(ws.resolved().model.roles.iter().any(|r| r.name == "bobby"));
@@ -248,18 +245,14 @@ fn editing_a_role_body_resolves_only_its_file() {
     // A new role changes the outline and the scope. Declarations are keyed by file, so the
     // other files' answers stay the same but for teams.role (`all roles`); users.role reads
     // base.role's bodies (alice extends middle).
-    ws.set_text(base, "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n".to_string());
-    ws.diagnostics();
-    let events = executed(&log);
+    let (_, events) = rewrite(&mut ws, &log, "base.role", "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n");
     assert_eq!(count(&events, "global_scope"), 1, "{events:?}");
     assert_eq!(count(&events, "resolved_file"), 3, "base.role, teams.role, users.role: {events:?}");
     assert!(ws.resolved().model.memberships.iter().any(|m| m.member == "everyone" && m.role == "extra"), "`all roles` takes the new role");
 
     // A role added before the others of its file: the keys of that file's later roles move,
     // and only the files that name them or read every role are resolved again.
-    ws.set_text(base, "role first {}\nrole base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n".to_string());
-    ws.diagnostics();
-    let events = executed(&log);
+    let (_, events) = rewrite(&mut ws, &log, "base.role", "role first {}\nrole base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n");
     assert_eq!(count(&events, "resolved_file"), 4, "base.role, teams.role and users.role (named base), rules.role (named base): {events:?}");
     assert_eq!(*ws.resolved(), resolved_from_scratch(&ws, &ws.files().iter().map(|f| f.path(&ws.db).clone()).collect::<Vec<_>>()));
 }

@@ -194,11 +194,6 @@ impl MembershipGraph {
         (self.shape.part(&nodes, &kept, roots, names), kept)
     }
 
-    /// The nodes of the model's roles at `positions` (clamped to the model's roles).
-    pub fn role_nodes(&self, positions: std::ops::Range<usize>) -> Vec<u32> {
-        self.shape.role_nodes(positions)
-    }
-
     /// The roles of the graph, in node order.
     pub fn names(&self) -> &[String] {
         &self.names
@@ -271,10 +266,6 @@ impl GraphShape {
     /// The member of membership (edge) `k`.
     pub fn member(&self, k: u32) -> u32 {
         self.edges[k as usize].0
-    }
-
-    pub fn roles(&self) -> usize {
-        self.role_ids.len()
     }
 
     /// Per node: whether it is the member of a membership, or the role of one whose member
@@ -700,7 +691,7 @@ mod tests {
             let whole = reach_graph(&graph);
             assert!(whole.granted_roles("u1", Mode::Member).count() >= 6, "a deep hierarchy");
             for (p, role) in model.roles.iter().enumerate() {
-                let (part, _) = graph.restricted(&graph.role_nodes(p..p + 1));
+                let (part, _) = graph.restricted(&graph.shape().role_nodes(p..p + 1));
                 let seen = reach_from_roles(&part);
                 for mode in [Mode::Member, Mode::Usage, Mode::Set] {
                     let name = role.name.as_str();

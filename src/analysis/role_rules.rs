@@ -280,7 +280,8 @@ pub struct View<'a> {
     pub ctx: &'a Context,
     /// The facts of another role of the model.
     pub facts: &'a dyn Fn(&str) -> Option<&'a RoleFacts>,
-    /// The model's memberships, loaded only when a diagnostic names a chain.
+    /// The memberships of the part of the graph the role's chunk reaches (the chains of
+    /// `members` number them).
     pub memberships: &'a dyn Fn() -> &'a [Arc<Membership>],
     /// Longest chains, loaded only for `memberships deeper than`.
     pub depths: &'a dyn Fn() -> &'a Depths,

@@ -125,10 +125,15 @@ pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec
     let chunks = ranges.count() as usize;
     let mut by_chunk: Vec<ChunkMemberships> = vec![Vec::new(); chunks + 1];
     for (k, m) in memberships(db, policy).iter().enumerate() {
-        let c = shape.first_role(shape.member(k as u32)).map_or(chunks, |p| ranges.slot(p).0 as usize);
-        by_chunk[c].push((k as u32, m.clone()));
+        by_chunk[member_chunk(shape, ranges, k as u32) as usize].push((k as u32, m.clone()));
     }
     Arc::new(by_chunk.into_iter().map(Arc::new).collect())
+}
+
+/// The list of [`memberships_by_chunk`] membership `k` is in: the chunk of its member, or the
+/// last list.
+fn member_chunk(shape: &GraphShape, ranges: &ChunkRanges, k: u32) -> u32 {
+    shape.first_role(shape.member(k)).map_or(ranges.count(), |p| ranges.slot(p).0)
 }
 
 /// One list of [`memberships_by_chunk`]: equal while no membership of those members changes.
@@ -189,12 +194,11 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
             }
         })
         .collect();
-    let chunks = ranges.count();
     let mut lists: FxHashMap<u32, Arc<ChunkMemberships>> = FxHashMap::default();
     let memberships = kept
         .iter()
         .map(|&k| {
-            let c = shape.first_role(shape.member(k)).map_or(chunks, |p| ranges.slot(p).0);
+            let c = member_chunk(shape, ranges, k);
             let list = lists.entry(c).or_insert_with(|| chunk_memberships(db, policy, c).clone());
             let i = list.binary_search_by_key(&k, |(i, _)| *i).expect("a membership is listed in its member's chunk");
             list[i].1.clone()

@@ -39,19 +39,28 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         }
     };
     for pair in pairs {
-        let rule = pair.as_rule();
-        if rule != Rule::item && rule != Rule::bad_item {
-            continue; // EOI, stray doc comments
+        // Not EOI, nor stray doc comments.
+        if matches!(pair.as_rule(), Rule::item | Rule::bad_item) {
+            let start = pair.as_span().start();
+            items.push(build_item(&mut out, file, pair, start));
         }
-        let index = out.item_offsets.len() as u32;
-        let base = pair.as_span().start();
-        out.item_offsets.push(base as u32);
-        let mut b = Builder { file, item: index, base, diags: &mut out.diagnostics };
-        let item = if rule == Rule::item { b.item(pair) } else { b.bad(pair, Rule::item_alone) };
-        items.push(item);
     }
     out.ast = std::sync::Arc::new(SourceAst { items });
     out
+}
+
+/// The next top-level item of `out`, from an `item` or `bad_item` pair that starts at byte
+/// `start` of the file: its offset recorded, its diagnostics added.
+fn build_item(out: &mut Parsed, file: FileId, pair: Pair<'_, Rule>, start: usize) -> Item {
+    let index = out.item_offsets.len() as u32;
+    out.item_offsets.push(start as u32);
+    // Spans are relative to the item: `base` is its start in the text the pair is from.
+    let mut b = Builder { file, item: index, base: pair.as_span().start(), diags: &mut out.diagnostics };
+    if pair.as_rule() == Rule::item {
+        b.item(pair)
+    } else {
+        b.bad(pair, Rule::item_alone)
+    }
 }
 
 /// [`parse`] of `text`, reusing what a parse of `old_text` found before and after the edit
@@ -106,11 +115,7 @@ pub fn reparse(old_text: &str, old: &Parsed, text: &str, file: FileId) -> Option
                 break;
             }
         }
-        let index = out.item_offsets.len() as u32;
-        out.item_offsets.push(start as u32);
-        let rule = pair.as_rule();
-        let mut b = Builder { file, item: index, base: pair.as_span().start(), diags: &mut out.diagnostics };
-        items.push(if rule == Rule::item { b.item(pair) } else { b.bad(pair, Rule::item_alone) });
+        items.push(build_item(&mut out, file, pair, start));
         at = end;
     }
     out.ast = std::sync::Arc::new(SourceAst { items });

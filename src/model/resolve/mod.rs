@@ -181,8 +181,6 @@ struct RoleInst<'a> {
     span: Span,
     /// Its file and place in it.
     key: Key,
-    /// The position of its file in the policy.
-    file: usize,
 }
 
 struct SchemaInst<'a> {
@@ -191,7 +189,6 @@ struct SchemaInst<'a> {
     span: Span,
     /// Its file and place in it.
     key: Key,
-    file: usize,
 }
 
 /// What collecting a file's items keeps.
@@ -224,7 +221,7 @@ struct Resolver<'a> {
     templates: FxHashMap<String, (&'a TemplateDecl, Span)>,
     /// The role declarations of the files collected.
     roles: Vec<RoleInst<'a>>,
-    /// Global role index → index in `roles`.
+    /// Role key → index in `roles`.
     role_at: FxHashMap<Key, usize>,
     /// The place in its file the next role (schema) declaration collected gets.
     next_role: usize,
@@ -312,7 +309,7 @@ impl<'a> Resolver<'a> {
                 self.next_role += 1;
                 if !matches!(collect, Collect::Other { roles: false }) {
                     self.role_at.insert(key, self.roles.len());
-                    self.roles.push(RoleInst { decl, env: env.clone(), span: decl.name.span, key, file });
+                    self.roles.push(RoleInst { decl, env: env.clone(), span: decl.name.span, key });
                 }
             }
             ItemKind::Template(decl) => {
@@ -363,7 +360,7 @@ impl<'a> Resolver<'a> {
                 let key = (file, self.next_schema);
                 self.next_schema += 1;
                 if matches!(collect, Collect::Scope | Collect::Own) {
-                    self.schemas.push(SchemaInst { decl, env: env.clone(), span: decl.name.span, key, file });
+                    self.schemas.push(SchemaInst { decl, env: env.clone(), span: decl.name.span, key });
                 }
             }
             ItemKind::Object(decl) if own => self.objects.push((decl, env.clone())),

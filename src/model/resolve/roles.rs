@@ -8,13 +8,13 @@ impl<'a> Resolver<'a> {
     /// against them.
     pub(super) fn build_file(&mut self, pos: usize) {
         for i in 0..self.schemas.len() {
-            if self.schemas[i].file == pos {
+            if self.schemas[i].key.0 == pos {
                 self.build_schema(i);
             }
         }
         for i in 0..self.roles.len() {
             let key = self.roles[i].key;
-            if self.roles[i].file != pos {
+            if self.roles[i].key.0 != pos {
                 continue;
             }
             if let Some(name) = self.scope.role_name(key) {

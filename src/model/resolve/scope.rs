@@ -238,7 +238,7 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn name_roles_and_schemas(&mut self) {
         for i in 0..self.roles.len() {
-            let (decl, env, file) = (self.roles[i].decl, self.roles[i].env.clone(), self.roles[i].file);
+            let (decl, env, file) = (self.roles[i].decl, self.roles[i].env.clone(), self.roles[i].key.0);
             let name = self.name(&decl.name, &env).filter(|name| self.check_role_name(name, decl.name.span)).filter(|name| self.first_declaration(name, decl.name.span));
             Arc::make_mut(&mut self.built.roles).push(ScopeRole { name: name.clone(), is_user: decl.is_user, file });
             if let Some(name) = name {
@@ -311,7 +311,7 @@ impl<'a> Resolver<'a> {
     fn find_extended_files(&mut self) {
         let mut reached: Vec<Vec<usize>> = vec![Vec::new(); self.built.files.len()];
         for i in 0..self.roles.len() {
-            let file = self.roles[i].file;
+            let file = self.roles[i].key.0;
             let mut seen = vec![i];
             let mut current = i;
             while let Some(base) = self.base_of(current) {
