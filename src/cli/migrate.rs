@@ -12,6 +12,7 @@ use super::PolicyArgs;
 use crate::live::desired::{base_state, migration};
 use crate::live::diff::PasswordFrom;
 use crate::live::ChangePlan;
+use crate::lower::sql::{comment, ident, literal};
 use crate::model::catalog::Catalog;
 use crate::model::DEFAULT_TARGET_VERSION;
 
@@ -137,14 +138,15 @@ fn script(plan: &ChangePlan, direction: &str) -> String {
     }
     for c in &plan.changes {
         if let Some(note) = &c.note {
-            out.push_str(&format!("-- {note}\n"));
+            out.push_str(&comment(note));
+            out.push('\n');
         }
         if c.destructive {
             out.push_str("-- DESTRUCTIVE\n");
         }
         match (&c.password, c.executable(&|_| None)) {
             (Some(PasswordFrom::Env { role, env }), _) => {
-                out.push_str(&format!("-- ALTER ROLE {} PASSWORD …; (the password of `{role}` comes from environment variable {env}: set it when deploying)", crate::lower::sql::ident(role)))
+                out.push_str(&comment(&format!("ALTER ROLE {} PASSWORD …; (the password of `{role}` comes from environment variable {env}: set it when deploying)", ident(role))))
             }
             (_, Ok(sql)) => out.push_str(&sql),
             (_, Err(_)) => out.push_str(&c.sql),
@@ -166,7 +168,7 @@ fn write(dir: &Path, layout: Layout, name: &str, version: &str, up: &str, down: 
             let verify: String = new
                 .roles
                 .iter()
-                .map(|r| format!("SELECT 1 / pg_catalog.count(*) FROM pg_catalog.pg_roles WHERE rolname = {};\n", crate::lower::sql::literal(&r.name)))
+                .map(|r| format!("SELECT 1 / pg_catalog.count(*) FROM pg_catalog.pg_roles WHERE rolname = {};\n", literal(&r.name)))
                 .collect();
             vec![
                 (dir.join("deploy").join(format!("{name}.sql")), format!("-- Deploy {name}\n{}", tx(up))),

@@ -9,6 +9,7 @@ use clap::{Args, ValueEnum};
 
 use super::{report, Format, LiveArgs, PolicyArgs};
 use crate::live::connect::process_env;
+use crate::lower::sql::comment;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
 use crate::model::{Model, Resolved};
 
@@ -120,7 +121,7 @@ pub fn human(p: &Planned) -> String {
 /// [`human`] from its parts, for `apply`, which prints a plan it keeps.
 pub fn plan_text(target: &Target, server_version: u32, plan: &ChangePlan) -> String {
     let version = format!("{}.{}", server_version / 10000, server_version % 10000);
-    let mut out = format!("-- rolec plan for {target} (PostgreSQL {version})\n");
+    let mut out = format!("{}\n", comment(&format!("rolec plan for {target} (PostgreSQL {version})")));
     if plan.is_empty() {
         out.push_str("-- no changes: the database matches the policy\n");
         return out;
@@ -130,7 +131,8 @@ pub fn plan_text(target: &Target, server_version: u32, plan: &ChangePlan) -> Str
     out.push_str(&format!("-- {n} change{}{}\n", if n == 1 { "" } else { "s" }, if destructive > 0 { format!(", {destructive} destructive") } else { String::new() }));
     for c in &plan.changes {
         if let Some(note) = &c.note {
-            out.push_str(&format!("-- {note}\n"));
+            out.push_str(&comment(note));
+            out.push('\n');
         }
         if c.destructive {
             out.push_str("-- DESTRUCTIVE\n");

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::scope::Scope;
 use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
-use crate::lower::sql::{ident, literal, qualified};
+use crate::lower::sql::{comment, ident, literal, qualified};
 use crate::model::{DefaultPrivilege, Grantee, Model, Object, PasswordSource, Role};
 use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
 
@@ -408,7 +408,7 @@ impl Differ<'_> {
                         PasswordFrom::Verifier { .. } => "the policy's SCRAM verifier".to_string(),
                     };
                     // A comment, so that the plan piped to psql never sets a placeholder password.
-                    let mut c = Change::new(Phase::Attributes, format!("-- ALTER ROLE {name} PASSWORD …; (run by `rolec apply`, from {from}; not shown)"));
+                    let mut c = Change::new(Phase::Attributes, comment(&format!("ALTER ROLE {name} PASSWORD …; (run by `rolec apply`, from {from}; not shown)")));
                     c.password = Some(p);
                     self.push(c);
                 }

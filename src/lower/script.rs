@@ -49,10 +49,12 @@ pub fn render(
     for s in statements {
         out.push('\n');
         if let Some(origin) = s.origin {
-            out.push_str(&format!("-- {}\n", comment_text(&locate(origin))));
+            out.push_str(&sql::comment(&locate(origin)));
+            out.push('\n');
         }
         if let Some(note) = &s.note {
-            out.push_str(&format!("-- {}\n", comment_text(note)));
+            out.push_str(&sql::comment(note));
+            out.push('\n');
         }
         match statement_sql(s, secret) {
             Ok(text) => out.push_str(&text),
@@ -104,12 +106,7 @@ pub fn render_hba(plan: &Plan, locate: &dyn Fn(Span) -> String) -> Option<String
     }
     let mut text = String::from("# rolec: pg_hba.conf lines for `connect from` rules.\n# Put them before the general `host` lines: the first matching line decides.\n");
     for l in &plan.hba {
-        text.push_str(&format!("# {}\n{}\n", comment_text(&locate(l.origin)), l.line));
+        text.push_str(&format!("# {}\n{}\n", sql::comment_text(&locate(l.origin)), l.line));
     }
     Some(text)
-}
-
-/// Text made safe for a `--` comment: no line breaks or other control characters.
-pub fn comment_text(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }

@@ -1,9 +1,33 @@
-//! Quoting. Every name rolec prints goes through [`ident`], every value through [`literal`]:
-//! a role called `x"; DROP ROLE postgres; --` stays a role with that name.
+//! Quoting. Every name rolec prints goes through [`ident`], every value through [`literal`],
+//! every text in a `--` comment through [`comment`]: a role called `x"; DROP ROLE postgres; --`
+//! stays a role with that name, and no name or value ever starts a line of its own. Scripts are
+//! piped to psql and read by line-based tools (dbmate splits a file at a line `-- migrate:down`),
+//! so a line break coming from a name is never printed raw, not even inside quotes.
 
-/// A double-quoted identifier, inner quotes doubled.
+/// Whether `c` is never printed raw: a control character (line feed, carriage return, vertical
+/// tab, form feed, NEL, escape…) or a Unicode line or paragraph separator. Each of them ends a
+/// line for some reader or rewrites a terminal.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// A double-quoted identifier, inner quotes doubled. A name with unprintable characters is
+/// written as a Unicode-escaped identifier (`U&"a\000ab"`), which means the same name.
 pub fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
+    if !name.chars().any(is_unprintable) {
+        return format!("\"{}\"", name.replace('"', "\"\""));
+    }
+    let mut out = String::from("U&\"");
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\"\""),
+            '\\' => out.push_str("\\\\"),
+            c if is_unprintable(c) => out.push_str(&format!("\\{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// `schema.name`, both quoted.
@@ -11,13 +35,48 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", ident(schema), ident(name))
 }
 
-/// A string literal that reads the same whatever `standard_conforming_strings` is.
+/// A string literal that reads the same whatever `standard_conforming_strings` is; unprintable
+/// characters are escaped (`E'a\nb'`).
 pub fn literal(value: &str) -> String {
-    if value.contains('\\') {
-        format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))
-    } else {
-        format!("'{}'", value.replace('\'', "''"))
+    if !value.contains('\\') && !value.chars().any(is_unprintable) {
+        return format!("'{}'", value.replace('\'', "''"));
     }
+    let mut out = String::from("E'");
+    for c in value.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unprintable(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Text for a `--` comment, escaped so that it stays on its line: unprintable characters are
+/// written `\n`, `\r`, `\t` or `\u{…}`. psql and the server end a `--` comment at a line break
+/// only, so nothing else in the text can act (no `;`, `\` meta-command or `:variable`).
+pub fn comment_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unprintable(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole `-- …` comment line (without its line break) for `text`.
+pub fn comment(text: &str) -> String {
+    format!("-- {}", comment_text(text))
 }
 
 /// Wraps `body` in a `DO` block, with a dollar-quote tag that does not occur in the body. The
@@ -47,5 +106,16 @@ mod tests {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(literal("a\\b'"), "E'a\\\\b'''");
         assert_eq!(do_block("SELECT '$rolec$';"), "DO $rolec1$ BEGIN SELECT '$rolec$'; END $rolec1$;");
+    }
+
+    #[test]
+    fn no_line_break_is_printed_raw() {
+        let hostile = "a\nb\rc\u{b}d\u{c}e\u{85}f\u{2028}g\u{2029}h\\i\"j'k\u{1b}l";
+        for text in [ident(hostile), literal(hostile), comment(hostile)] {
+            assert!(!text.chars().any(is_unprintable), "{text:?}");
+        }
+        assert_eq!(ident("a\nb\\\""), r#"U&"a\000ab\\""""#);
+        assert_eq!(literal("a\nb\u{2028}'"), r"E'a\nb\u2028'''");
+        assert_eq!(comment("bob\nDROP ROLE victim; --"), r"-- bob\nDROP ROLE victim; --");
     }
 }
