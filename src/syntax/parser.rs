@@ -905,6 +905,16 @@ impl Builder<'_> {
         Value { span, kind }
     }
 
+    /// PostgreSQL cannot store a NUL character in a name or any other text; `\0` is not an
+    /// escape (it would otherwise read as a plain `0`).
+    fn nul(&mut self, span: Span) {
+        self.diags.push(
+            Diagnostic::new(Code::InvalidValue, span, "a string cannot contain a NUL character")
+                .label("NUL character")
+                .help("PostgreSQL cannot store `\\0` in a name or a value: remove it"),
+        );
+    }
+
     /// A string with escapes (`\"` or `""`, `\\`, `\n`, `\t`, `\{`, `\}`) and `{var}` interpolations.
     fn template(&mut self, p: Pair<'_, Rule>) -> Template {
         let span = self.span(&p);
@@ -919,9 +929,11 @@ impl Builder<'_> {
                 '\\' => match chars.next() {
                     Some((_, 'n')) => lit.push('\n'),
                     Some((_, 't')) => lit.push('\t'),
+                    Some((_, c @ ('0' | '\0'))) => self.nul(self.span_of(start + i, start + i + 1 + c.len_utf8())),
                     Some((_, c)) => lit.push(c),
                     None => {}
                 },
+                '\0' => self.nul(self.span_of(start + i, start + i + 1)),
                 '"' => {
                     chars.next(); // `""` inside a string is one `"`, as in SQL
                     lit.push('"');
@@ -1083,4 +1095,20 @@ fn describe(rule: Rule) -> String {
         _ => return name.replace('_', " "),
     };
     text.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_character_in_a_string_is_refused_where_it_stands() {
+        for (text, column) in [("role \"a\0b\" {}\n", 7), ("role \"a\\0b\" {}\n", 7), ("role r { comment \"\\\0\" }\n", 18)] {
+            let parsed = parse(text, FileId(0));
+            let codes: Vec<(Code, u32)> = parsed.diagnostics.iter().map(|d| (d.code, d.primary.span.start)).collect();
+            assert_eq!(codes.len(), 1, "{text:?}: {codes:?}");
+            assert_eq!(codes[0].0, Code::InvalidValue, "{text:?}");
+            assert_eq!(&text[column as usize..column as usize + 1], if text.contains("\\") { "\\" } else { "\0" }, "{text:?}: {codes:?}");
+        }
+    }
 }
