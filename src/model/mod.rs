@@ -4,6 +4,7 @@
 pub mod catalog;
 pub(crate) mod checks;
 pub mod resolve;
+pub mod sqltype;
 pub mod values;
 
 pub use resolve::resolve;
