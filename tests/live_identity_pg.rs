@@ -143,3 +143,35 @@ fn type_names_normalise_as_the_server_resolves_them() {
         assert_eq!(rolec::model::sqltype::canonical_type(written), rolec::model::sqltype::canonical_type(&server), "{written} is {server} on the server");
     }
 }
+
+// ---- VALID UNTIL '-infinity' ------------------------------------------------------------------
+
+/// `-infinity` (always expired) is neither no expiry nor a timestamp: plan, check, import and
+/// the snapshot keep it apart.
+#[test]
+fn valid_until_minus_infinity_is_a_value_of_its_own() {
+    let pg = PgCluster::start();
+    pg.exec(DB, "CREATE ROLE locked_out VALID UNTIL '-infinity'; CREATE ROLE to_lock").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let conn = pg.conn_str(DB);
+
+    // No expiry in the policy: the live `-infinity` is drift, cleared with 'infinity'.
+    let unlocked = dir.path().join("unlocked.role");
+    std::fs::write(&unlocked, "role locked_out {}\n").unwrap();
+    let out = rolec(&["plan", "--db", &conn, unlocked.to_str().unwrap()]);
+    assert!(text(&out.stdout).contains(r#"ALTER ROLE "locked_out" WITH VALID UNTIL 'infinity';"#), "{}{}", text(&out.stdout), text(&out.stderr));
+    let out = rolec(&["check", "--db", &conn, unlocked.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("-infinity"), "{}", text(&out.stdout));
+
+    // `-infinity` in the policy: applied as such, then nothing to do.
+    apply(&pg, dir.path(), "role locked_out { valid until \"-infinity\" }\nrole to_lock { valid until \"-infinity\" }\n");
+    assert!(pg.query_bool(DB, "SELECT bool_and(rolvaliduntil = '-infinity') FROM pg_roles WHERE rolname IN ('locked_out', 'to_lock')"));
+    let policy = dir.path().join("policy.role");
+    assert_plan_empty(&pg, &policy, &[], "-infinity applied");
+    assert_check_clean(&pg, &policy, "-infinity applied");
+    let snapshot = rolec(&["snapshot", "--db", &conn]);
+    assert!(text(&snapshot.stdout).contains(r#""valid_until": "-infinity""#), "{}", text(&snapshot.stdout));
+    let imported = import_round_trips(&pg, dir.path(), "*lock*", "-infinity");
+    assert!(imported.contains("valid until \"-infinity\""), "{imported}");
+}

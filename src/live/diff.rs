@@ -284,11 +284,15 @@ fn wanted_attribute(r: &Role, kind: AttributeKind, default: bool) -> bool {
     r.attributes.get(&kind).copied().unwrap_or(default)
 }
 
-/// Seconds since the epoch of a `valid until`; `None` for no expiry (`infinity`).
+/// Seconds since the epoch of a `valid until`; `None` for no expiry (`infinity`), `i64::MIN`
+/// for `-infinity` (always expired, a value of its own).
 fn expiry(text: Option<&str>) -> Option<i64> {
     let t = text?;
     if t.eq_ignore_ascii_case("infinity") {
         return None;
+    }
+    if t.eq_ignore_ascii_case("-infinity") {
+        return Some(i64::MIN);
     }
     crate::model::values::parse_timestamp(t).map(|t| t.timestamp())
 }

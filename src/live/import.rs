@@ -177,8 +177,10 @@ impl<'a> Importer<'a> {
             if role.connection_limit != -1 {
                 body.push(format!("connection limit {}", role.connection_limit));
             }
-            if let Some(v) = &role.valid_until {
-                body.push(format!("valid until {v}"));
+            match role.valid_until.as_deref() {
+                Some(v @ "-infinity") => body.push(format!("valid until {}", string(v))),
+                Some(v) => body.push(format!("valid until {v}")),
+                None => {}
             }
             if role.login {
                 body.push(format!("// password secret(\"{}\")  (passwords are not imported)", env_name(&role.name)));

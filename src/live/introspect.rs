@@ -13,7 +13,8 @@ use crate::model::sqltype::canonical_type;
 const ROLES: &str = "
 SELECT r.rolname::text, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin, r.rolreplication,
        r.rolbypassrls, r.rolinherit, r.rolconnlimit,
-       CASE WHEN r.rolvaliduntil IS NULL OR NOT isfinite(r.rolvaliduntil) THEN NULL
+       CASE WHEN r.rolvaliduntil = '-infinity' THEN '-infinity'
+            WHEN r.rolvaliduntil IS NULL OR NOT isfinite(r.rolvaliduntil) THEN NULL
             ELSE to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END,
        d.description
 FROM pg_catalog.pg_roles r

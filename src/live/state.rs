@@ -96,7 +96,8 @@ pub struct LiveRole {
     pub inherit: bool,
     /// -1: no limit.
     pub connection_limit: i32,
-    /// RFC 3339 in UTC; `None` for no expiry (NULL or `infinity`).
+    /// RFC 3339 in UTC, or `-infinity` (the password has always expired); `None` for no
+    /// expiry (NULL or `infinity`).
     pub valid_until: Option<String>,
     pub settings: Vec<LiveSetting>,
     pub comment: Option<String>,
