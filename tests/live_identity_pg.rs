@@ -175,3 +175,76 @@ fn valid_until_minus_infinity_is_a_value_of_its_own() {
     let imported = import_round_trips(&pg, dir.path(), "*lock*", "-infinity");
     assert!(imported.contains("valid until \"-infinity\""), "{imported}");
 }
+
+// ---- list settings ----------------------------------------------------------------------------
+
+/// The values rolec sets read back from what the server stores, for a table of inputs: quoted
+/// list settings (each element an identifier, keywords and mixed case quoted), plain lists,
+/// scalars.
+#[test]
+fn stored_settings_read_back_as_the_values_set() {
+    use rolec::live::settings::{same_setting, stored_form, stored_values};
+    let pg = PgCluster::start();
+    pg.exec(DB, "CREATE ROLE setter").unwrap();
+    let cases: &[(&str, &[&str])] = &[
+        ("search_path", &["$user", "My Schema", "public"]),
+        ("search_path", &["App", "lower", "with space", "a,b", "q\"uote", "user", "select", "x$y"]),
+        ("search_path", &["public"]),
+        ("search_path", &[""]),
+        ("temp_tablespaces", &["Fast Space", "pg_default"]),
+        ("session_preload_libraries", &["auto_explain", "My Lib"]),
+        ("statement_timeout", &["10min"]),
+        ("app.tags", &["a, B c"]),
+        ("DateStyle", &["ISO", "MDY"]),
+    ];
+    for (param, values) in cases {
+        let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        let literals: Vec<String> = values.iter().map(|v| support::pg::quote_literal(v)).collect();
+        pg.exec(DB, &format!("ALTER ROLE setter RESET ALL; ALTER ROLE setter SET {param} = {}", literals.join(", "))).unwrap();
+        let stored = pg.query_strings(DB, "SELECT substr(c, strpos(c, '=') + 1) FROM pg_db_role_setting s, unnest(s.setconfig) c WHERE s.setrole = 'setter'::regrole");
+        let [stored] = stored.as_slice() else { panic!("{param}: {stored:?}") };
+        assert!(same_setting(param, &values, stored), "{param} = {values:?} is stored as {stored}");
+        if param.contains("search_path") || param.contains("tablespaces") || param.contains("libraries") {
+            assert_eq!(&stored_values(param, stored), &values, "{param}: {stored}");
+        }
+        // The form rolec expects reads back the same (the server also quotes keywords).
+        assert!(same_setting(param, &values, &stored_form(param, &values)), "{param} = {values:?}");
+        if !values.iter().any(|v| v == "user" || v == "select") {
+            assert_eq!(&stored_form(param, &values), stored, "{param} = {values:?}");
+        }
+    }
+}
+
+/// Settings with quoted elements, mixed case, spaces and `$user`: applied, then nothing to do;
+/// a value in other units is the same value; import round-trips.
+#[test]
+fn list_settings_with_quoted_elements_converge() {
+    let pg = PgCluster::start();
+    pg.exec(DB, "CREATE SCHEMA \"My Schema\"").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    apply(
+        &pg,
+        dir.path(),
+        r#"
+role pathy {
+  set search_path = ["$user", "My Schema", "public"]
+  set statement_timeout = "10min"
+}
+role pathy_db {
+  set search_path = ["App", "user", "a, b"] in database postgres
+  set temp_tablespaces = ["pg_default"]
+  set session_preload_libraries = "Some Lib"
+}
+"#,
+    );
+    let stored = pg.query_strings(DB, "SELECT c FROM pg_db_role_setting s, unnest(s.setconfig) c WHERE s.setrole = 'pathy'::regrole AND c LIKE 'search_path=%'");
+    assert_eq!(stored, vec![r#"search_path="$user", "My Schema", public"#.to_string()]);
+    let policy = dir.path().join("policy.role");
+    assert_plan_empty(&pg, &policy, &[], "after apply");
+    assert_check_clean(&pg, &policy, "after apply");
+    // The same timeout in other units is no change.
+    pg.exec(DB, "ALTER ROLE pathy SET statement_timeout = '600s'").unwrap();
+    assert_plan_empty(&pg, &policy, &[], "10min is 600s");
+    let imported = import_round_trips(&pg, dir.path(), "pathy*", "list settings");
+    assert!(imported.contains(r#"set search_path = ["$user", "My Schema", "public"]"#), "{imported}");
+}

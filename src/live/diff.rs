@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::scope::Scope;
+use super::settings;
 use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
 use crate::lower::sql::{ident, literal, qualified};
 use crate::model::sqltype::{canonical_type, same_type_unqualified};
@@ -431,33 +432,41 @@ impl Differ<'_> {
     }
 
     fn settings(&mut self, role: &Role, live: Option<&LiveRole>) {
-        let mut want: BTreeMap<(Option<String>, String), String> = BTreeMap::new();
+        // (database, parameter) → the values of the last `set` of it
+        let mut want: BTreeMap<(Option<String>, String), &[String]> = BTreeMap::new();
         for s in &role.settings {
-            want.insert((s.database.clone(), s.param.to_ascii_lowercase()), s.values.join(", "));
+            want.insert((s.database.clone(), s.param.to_ascii_lowercase()), &s.values);
         }
+        // (database, parameter) → the value as stored
         let have: BTreeMap<(Option<String>, String), String> =
             live.map(|l| l.settings.iter().map(|s| ((s.database.clone(), s.param.to_ascii_lowercase()), s.value.clone())).collect()).unwrap_or_default();
+        let same = |key: &(Option<String>, String), values: &[String]| have.get(key).is_some_and(|stored| settings::same_setting(&key.1, values, stored));
         let name = ident(&role.name);
         let scope = |db: &Option<String>| db.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
         if self.audit {
             let item = |(db, param): &(Option<String>, String)| format!("setting {param}{}", db.as_ref().map(|d| format!(" in database {d}")).unwrap_or_default());
-            for (key, value) in &want {
-                let have_value = have.get(key);
-                self.finding(have_value == Some(value), &role.name, item(key), value.clone(), have_value.cloned().unwrap_or_else(|| "unset".to_string()));
+            for (key, values) in &want {
+                let expected = settings::stored_form(&key.1, values);
+                self.finding(same(key, values), &role.name, item(key), expected, have.get(key).cloned().unwrap_or_else(|| "unset".to_string()));
             }
             for (key, value) in &have {
                 if !want.contains_key(key) {
                     self.finding(false, &role.name, item(key), "unset".to_string(), value.clone());
                 }
             }
-            let settings = want.iter().map(|((database, param), value)| LiveSetting { database: database.clone(), param: param.clone(), value: value.clone() }).collect();
+            // What the server will store; a setting that is already right stays as stored.
+            let wanted = want.iter().map(|(key, values)| {
+                let value = if same(key, values) { have[key].clone() } else { settings::stored_form(&key.1, values) };
+                LiveSetting { database: key.0.clone(), param: key.1.clone(), value }
+            });
+            let wanted = wanted.collect();
             if let Some(r) = self.wanted_roles.get_mut(&role.name) {
-                r.settings = settings;
+                r.settings = wanted;
             }
         }
         for s in &role.settings {
             let key = (s.database.clone(), s.param.to_ascii_lowercase());
-            if have.get(&key) == want.get(&key) || want.get(&key) != Some(&s.values.join(", ")) {
+            if same(&key, &s.values) || !want.get(&key).is_some_and(|w| std::ptr::eq(*w, s.values.as_slice())) {
                 continue; // unchanged, or overridden by a later `set` of the same parameter
             }
             let values: Vec<String> = if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|v| literal(v)).collect() };
