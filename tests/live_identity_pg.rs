@@ -35,7 +35,6 @@ fn apply(pg: &PgCluster, dir: &Path, policy_text: &str) {
     assert!(out.status.success(), "apply failed:\n{}\n{}", text(&out.stdout), text(&out.stderr));
 }
 
-
 /// `rolec plan --detailed-exitcode` of `path` (file or directory) must show no change.
 #[track_caller]
 fn assert_plan_empty(pg: &PgCluster, path: &Path, extra: &[&str], what: &str) {
@@ -108,11 +107,21 @@ fn routines_with_qualified_and_quoted_argument_types_land_on_the_right_overload(
     pg.exec(DB, ROUTINES_SQL).unwrap();
     let dir = tempfile::tempdir().unwrap();
     apply(&pg, dir.path(), ROUTINES_POLICY);
-    let can = |signature: &str| pg.query_bool(DB, &format!("SELECT has_function_privilege('runner', '{}'::regprocedure, 'EXECUTE')", signature.replace('\'', "''")));
+    let can = |signature: &str| {
+        pg.query_bool(
+            DB,
+            &format!("SELECT has_function_privilege('runner', '{}'::regprocedure, 'EXECUTE')", signature.replace('\'', "''")),
+        )
+    };
     assert!(can("app.f(app.mytype)"));
     assert!(can("app.f(integer)"));
     assert!(can(r#""Sch ema".g("Sch ema"."my ty""pe", integer[])"#));
-    for other in ["app.f(public.mytype)", "public.f(app.mytype)", r#""Sch ema".g(public."my ty""pe", integer[])"#, r#"public.g("Sch ema"."my ty""pe", integer[])"#] {
+    for other in [
+        "app.f(public.mytype)",
+        "public.f(app.mytype)",
+        r#""Sch ema".g(public."my ty""pe", integer[])"#,
+        r#"public.g("Sch ema"."my ty""pe", integer[])"#,
+    ] {
         assert!(!can(other), "execute landed on {other}");
     }
     let policy = dir.path().join("policy.role");
@@ -127,20 +136,77 @@ fn routines_with_qualified_and_quoted_argument_types_land_on_the_right_overload(
 #[test]
 fn type_names_normalise_as_the_server_resolves_them() {
     let pg = PgCluster::start();
-    pg.exec(DB, r#"CREATE SCHEMA app; CREATE TYPE app.mytype AS (a int); CREATE SCHEMA "Sch ema"; CREATE TYPE "Sch ema"."my ty""pe" AS (a int);"#).unwrap();
+    pg.exec(
+        DB,
+        r#"CREATE SCHEMA app; CREATE TYPE app.mytype AS (a int); CREATE SCHEMA "Sch ema"; CREATE TYPE "Sch ema"."my ty""pe" AS (a int);"#,
+    )
+    .unwrap();
     let mut client = pg.client(DB);
     client.batch_execute("SET search_path = pg_catalog").unwrap();
     for written in [
-        "int", "INT4", "integer", "smallint", "int2", "bigint", "int8", "bool", "boolean", "varchar(10)", "character varying", "char varying(3)",
-        "char", "character(2)", "bpchar", "\"char\"", "float", "float(10)", "float(30)", "float4", "float8", "double precision", "real",
-        "decimal(10, 2)", "dec", "numeric", "timestamp", "timestamp(3)", "timestamp with time zone", "timestamptz", "timestamp(3) without time zone",
-        "time", "timetz", "time with time zone", "bit", "varbit", "bit varying(4)", "text", "text[]", "int[][]", "int[3]", "jsonb", "uuid",
-        "interval", "pg_catalog.int4", "\"any\"", "anyelement", "regclass", "app.mytype", "app.MyType[]", "\"app\".\"mytype\"",
-        "\"Sch ema\".\"my ty\"\"pe\"", "\"Sch ema\".\"my ty\"\"pe\"[]",
+        "int",
+        "INT4",
+        "integer",
+        "smallint",
+        "int2",
+        "bigint",
+        "int8",
+        "bool",
+        "boolean",
+        "varchar(10)",
+        "character varying",
+        "char varying(3)",
+        "char",
+        "character(2)",
+        "bpchar",
+        "\"char\"",
+        "float",
+        "float(10)",
+        "float(30)",
+        "float4",
+        "float8",
+        "double precision",
+        "real",
+        "decimal(10, 2)",
+        "dec",
+        "numeric",
+        "timestamp",
+        "timestamp(3)",
+        "timestamp with time zone",
+        "timestamptz",
+        "timestamp(3) without time zone",
+        "time",
+        "timetz",
+        "time with time zone",
+        "bit",
+        "varbit",
+        "bit varying(4)",
+        "text",
+        "text[]",
+        "int[][]",
+        "int[3]",
+        "jsonb",
+        "uuid",
+        "interval",
+        "pg_catalog.int4",
+        "\"any\"",
+        "anyelement",
+        "regclass",
+        "app.mytype",
+        "app.MyType[]",
+        "\"app\".\"mytype\"",
+        "\"Sch ema\".\"my ty\"\"pe\"",
+        "\"Sch ema\".\"my ty\"\"pe\"[]",
     ] {
-        let row = client.query_one("SELECT pg_catalog.format_type($1::text::pg_catalog.regtype, NULL)", &[&written]).unwrap_or_else(|e| panic!("{written}: {e}"));
+        let row = client
+            .query_one("SELECT pg_catalog.format_type($1::text::pg_catalog.regtype, NULL)", &[&written])
+            .unwrap_or_else(|e| panic!("{written}: {e}"));
         let server: String = row.get(0);
-        assert_eq!(rolec::model::sqltype::canonical_type(written), rolec::model::sqltype::canonical_type(&server), "{written} is {server} on the server");
+        assert_eq!(
+            rolec::model::sqltype::canonical_type(written),
+            rolec::model::sqltype::canonical_type(&server),
+            "{written} is {server} on the server"
+        );
     }
 }
 
@@ -159,13 +225,22 @@ fn valid_until_minus_infinity_is_a_value_of_its_own() {
     let unlocked = dir.path().join("unlocked.role");
     std::fs::write(&unlocked, "role locked_out {}\n").unwrap();
     let out = rolec(&["plan", "--db", &conn, unlocked.to_str().unwrap()]);
-    assert!(text(&out.stdout).contains(r#"ALTER ROLE "locked_out" WITH VALID UNTIL 'infinity';"#), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(r#"ALTER ROLE "locked_out" WITH VALID UNTIL 'infinity';"#),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     let out = rolec(&["check", "--db", &conn, unlocked.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     assert!(text(&out.stdout).contains("-infinity"), "{}", text(&out.stdout));
 
     // `-infinity` in the policy: applied as such, then nothing to do.
-    apply(&pg, dir.path(), "role locked_out { valid until \"-infinity\" }\nrole to_lock { valid until \"-infinity\" }\n");
+    apply(
+        &pg,
+        dir.path(),
+        "role locked_out { valid until \"-infinity\" }\nrole to_lock { valid until \"-infinity\" }\n",
+    );
     assert!(pg.query_bool(DB, "SELECT bool_and(rolvaliduntil = '-infinity') FROM pg_roles WHERE rolname IN ('locked_out', 'to_lock')"));
     let policy = dir.path().join("policy.role");
     assert_plan_empty(&pg, &policy, &[], "-infinity applied");
@@ -200,8 +275,12 @@ fn stored_settings_read_back_as_the_values_set() {
     for (param, values) in cases {
         let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
         let literals: Vec<String> = values.iter().map(|v| support::pg::quote_literal(v)).collect();
-        pg.exec(DB, &format!("ALTER ROLE setter RESET ALL; ALTER ROLE setter SET {param} = {}", literals.join(", "))).unwrap();
-        let stored = pg.query_strings(DB, "SELECT substr(c, strpos(c, '=') + 1) FROM pg_db_role_setting s, unnest(s.setconfig) c WHERE s.setrole = 'setter'::regrole");
+        pg.exec(DB, &format!("ALTER ROLE setter RESET ALL; ALTER ROLE setter SET {param} = {}", literals.join(", ")))
+            .unwrap();
+        let stored = pg.query_strings(
+            DB,
+            "SELECT substr(c, strpos(c, '=') + 1) FROM pg_db_role_setting s, unnest(s.setconfig) c WHERE s.setrole = 'setter'::regrole",
+        );
         let [stored] = stored.as_slice() else { panic!("{param}: {stored:?}") };
         assert!(same_setting(param, &values, stored), "{param} = {values:?} is stored as {stored}");
         if param.contains("search_path") || param.contains("tablespaces") || param.contains("libraries") {
@@ -237,7 +316,10 @@ role pathy_db {
 }
 "#,
     );
-    let stored = pg.query_strings(DB, "SELECT c FROM pg_db_role_setting s, unnest(s.setconfig) c WHERE s.setrole = 'pathy'::regrole AND c LIKE 'search_path=%'");
+    let stored = pg.query_strings(
+        DB,
+        "SELECT c FROM pg_db_role_setting s, unnest(s.setconfig) c WHERE s.setrole = 'pathy'::regrole AND c LIKE 'search_path=%'",
+    );
     assert_eq!(stored, vec![r#"search_path="$user", "My Schema", public"#.to_string()]);
     let policy = dir.path().join("policy.role");
     assert_plan_empty(&pg, &policy, &[], "after apply");

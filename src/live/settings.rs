@@ -9,7 +9,15 @@
 
 /// The settings PostgreSQL marks `GUC_LIST_QUOTE` (as pg_dump lists them): each value of a list
 /// is stored as a quoted identifier when it needs quotes.
-const LIST_QUOTE: &[&str] = &["local_preload_libraries", "oauth_validator_libraries", "search_path", "session_preload_libraries", "shared_preload_libraries", "temp_tablespaces", "unix_socket_directories"];
+const LIST_QUOTE: &[&str] = &[
+    "local_preload_libraries",
+    "oauth_validator_libraries",
+    "search_path",
+    "session_preload_libraries",
+    "shared_preload_libraries",
+    "temp_tablespaces",
+    "unix_socket_directories",
+];
 
 fn is_list_quote(param: &str) -> bool {
     LIST_QUOTE.contains(&param.to_ascii_lowercase().as_str())
