@@ -158,6 +158,9 @@ fn space_between(a: &Token, b: &Token) -> bool {
         (Token::Punct('(' | '['), _) => false,
         (Token::Punct('{'), Token::Punct('}')) => false,
         (Token::Word(w), Token::Punct('(')) => SPACE_BEFORE_PAREN.contains(&w.as_str()),
+        // A qualified name with a quoted part: `"Sch ema".g`, `app."T"`, `"a"."b"`.
+        (Token::Str(_), Token::Word(w)) if w.starts_with('.') => false,
+        (Token::Word(w), Token::Str(_)) if w.ends_with('.') => false,
         _ => true,
     }
 }
@@ -191,6 +194,12 @@ mod tests {
         let want = "/// Doc.\nrole a {\n  member of b, c  // why\n  grant select on column (x, y) of table app.t\n\n  set search_path = [app,\n    public]\n}\ntemplate t(s: schema) { use reader(s); grant usage on schema s }\nrole x: t(\"app\")\nrole e {}\n/* a\n   block */\nuser \"q\"\"x\" { member of a,\n    b }\n";
         assert_eq!(format(messy), want);
         assert_eq!(format(want), want);
+    }
+
+    #[test]
+    fn qualified_names_with_quoted_parts_stay_joined() {
+        let text = "role a {\n  grant execute on function \"Sch ema\".g(\"Sch ema\".\"my ty\"\"pe\", app.\"T\")\n}\n";
+        assert_eq!(format(text), text);
     }
 
     #[test]

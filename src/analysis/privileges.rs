@@ -367,7 +367,7 @@ impl ObjectRef {
 }
 
 fn norm_args(args: &[String]) -> Vec<String> {
-    args.iter().map(|a| a.trim().to_lowercase()).collect()
+    args.iter().map(|a| crate::model::sqltype::canonical_type(a)).collect()
 }
 
 /// The concrete object a model object names (not bulk grants and columns).

@@ -24,6 +24,7 @@ use super::PolicyArgs;
 use crate::analysis::explain::{objects, public_future_grounds, public_grounds, who_can, who_can_future, who_can_grant, who_reaches, PRIVILEGES};
 use crate::analysis::membership::Mode;
 use crate::analysis::privileges::{FutureKind, FutureObject, ObjectRef};
+use crate::model::sqltype::canonical_type;
 use crate::model::Model;
 use crate::syntax::ast::Privilege;
 
@@ -162,7 +163,7 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode, String> {
 }
 
 /// The object as the policy knows it: a function asked with `int` for a declared `integer`
-/// (common type aliases), a `table` that the policy declares as a view or sequence.
+/// (one canonical type spelling), a `table` that the policy declares as a view or sequence.
 fn known_object(model: &Model, asked: ObjectRef) -> ObjectRef {
     let known = objects(model);
     if known.contains(&asked) {
@@ -178,21 +179,6 @@ fn known_object(model: &Model, asked: ObjectRef) -> ObjectRef {
             _ => false,
         })
         .unwrap_or(asked)
-}
-
-fn canonical_type(t: &str) -> String {
-    let t = t.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    match t.as_str() {
-        "int" | "int4" => "integer".into(),
-        "int8" => "bigint".into(),
-        "int2" => "smallint".into(),
-        "bool" => "boolean".into(),
-        "float8" => "double precision".into(),
-        "float4" => "real".into(),
-        "varchar" => "character varying".into(),
-        "timestamptz" => "timestamp with time zone".into(),
-        _ => t,
-    }
 }
 
 /// The first word of `s` and the rest, trimmed.

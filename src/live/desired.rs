@@ -5,7 +5,8 @@
 //! The migration between two versions is then plain `diff`: the new policy against the old
 //! version's state (up), the old policy against the new version's state (down).
 
-use super::diff::{audit, diff, kind_privileges, normalize_type, ChangePlan};
+use super::diff::{audit, diff, kind_privileges, ChangePlan};
+use crate::model::sqltype::canonical_type;
 use super::scope::Scope;
 use super::state::{LiveObject, LivePrivilege, LiveState};
 use crate::model::catalog::Catalog;
@@ -63,7 +64,7 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
                 Object::View { schema, name } => (LiveObject::Table { schema: schema.clone(), name: name.clone(), relkind: "v".to_string() }, schema, name),
                 Object::Sequence { schema, name } => (LiveObject::Sequence { schema: schema.clone(), name: name.clone() }, schema, name),
                 Object::Routine { schema, name, args } => {
-                    (LiveObject::Routine { schema: schema.clone(), name: name.clone(), args: args.iter().map(|a| normalize_type(a)).collect(), prokind: "f".to_string() }, schema, name)
+                    (LiveObject::Routine { schema: schema.clone(), name: name.clone(), args: args.iter().map(|a| canonical_type(a)).collect(), prokind: "f".to_string() }, schema, name)
                 }
                 Object::Type { schema, name } => (LiveObject::Type { schema: schema.clone(), name: name.clone() }, schema, name),
                 Object::Domain { schema, name } => (LiveObject::Domain { schema: schema.clone(), name: name.clone() }, schema, name),

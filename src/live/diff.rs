@@ -17,8 +17,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::scope::Scope;
+use super::settings;
 use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
 use crate::lower::sql::{comment, ident, literal, qualified};
+use crate::model::sqltype::{canonical_type, same_type_unqualified};
 use crate::model::{DefaultPrivilege, Grantee, Model, Object, PasswordSource, Role};
 use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
 
@@ -283,11 +285,15 @@ fn wanted_attribute(r: &Role, kind: AttributeKind, default: bool) -> bool {
     r.attributes.get(&kind).copied().unwrap_or(default)
 }
 
-/// Seconds since the epoch of a `valid until`; `None` for no expiry (`infinity`).
+/// Seconds since the epoch of a `valid until`; `None` for no expiry (`infinity`), `i64::MIN`
+/// for `-infinity` (always expired, a value of its own).
 fn expiry(text: Option<&str>) -> Option<i64> {
     let t = text?;
     if t.eq_ignore_ascii_case("infinity") {
         return None;
+    }
+    if t.eq_ignore_ascii_case("-infinity") {
+        return Some(i64::MIN);
     }
     crate::model::values::parse_timestamp(t).map(|t| t.timestamp())
 }
@@ -426,33 +432,41 @@ impl Differ<'_> {
     }
 
     fn settings(&mut self, role: &Role, live: Option<&LiveRole>) {
-        let mut want: BTreeMap<(Option<String>, String), String> = BTreeMap::new();
+        // (database, parameter) → the values of the last `set` of it
+        let mut want: BTreeMap<(Option<String>, String), &[String]> = BTreeMap::new();
         for s in &role.settings {
-            want.insert((s.database.clone(), s.param.to_ascii_lowercase()), s.values.join(", "));
+            want.insert((s.database.clone(), s.param.to_ascii_lowercase()), &s.values);
         }
+        // (database, parameter) → the value as stored
         let have: BTreeMap<(Option<String>, String), String> =
             live.map(|l| l.settings.iter().map(|s| ((s.database.clone(), s.param.to_ascii_lowercase()), s.value.clone())).collect()).unwrap_or_default();
+        let same = |key: &(Option<String>, String), values: &[String]| have.get(key).is_some_and(|stored| settings::same_setting(&key.1, values, stored));
         let name = ident(&role.name);
         let scope = |db: &Option<String>| db.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
         if self.audit {
             let item = |(db, param): &(Option<String>, String)| format!("setting {param}{}", db.as_ref().map(|d| format!(" in database {d}")).unwrap_or_default());
-            for (key, value) in &want {
-                let have_value = have.get(key);
-                self.finding(have_value == Some(value), &role.name, item(key), value.clone(), have_value.cloned().unwrap_or_else(|| "unset".to_string()));
+            for (key, values) in &want {
+                let expected = settings::stored_form(&key.1, values);
+                self.finding(same(key, values), &role.name, item(key), expected, have.get(key).cloned().unwrap_or_else(|| "unset".to_string()));
             }
             for (key, value) in &have {
                 if !want.contains_key(key) {
                     self.finding(false, &role.name, item(key), "unset".to_string(), value.clone());
                 }
             }
-            let settings = want.iter().map(|((database, param), value)| LiveSetting { database: database.clone(), param: param.clone(), value: value.clone() }).collect();
+            // What the server will store; a setting that is already right stays as stored.
+            let wanted = want.iter().map(|(key, values)| {
+                let value = if same(key, values) { have[key].clone() } else { settings::stored_form(&key.1, values) };
+                LiveSetting { database: key.0.clone(), param: key.1.clone(), value }
+            });
+            let wanted = wanted.collect();
             if let Some(r) = self.wanted_roles.get_mut(&role.name) {
-                r.settings = settings;
+                r.settings = wanted;
             }
         }
         for s in &role.settings {
             let key = (s.database.clone(), s.param.to_ascii_lowercase());
-            if have.get(&key) == want.get(&key) || want.get(&key) != Some(&s.values.join(", ")) {
+            if same(&key, &s.values) || !want.get(&key).is_some_and(|w| std::ptr::eq(*w, s.values.as_slice())) {
                 continue; // unchanged, or overridden by a later `set` of the same parameter
             }
             let values: Vec<String> = if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|v| literal(v)).collect() };
@@ -731,7 +745,7 @@ impl Differ<'_> {
         // Routines by (schema, name, normalized argument types), for grants that name one.
         let mut routines: HashMap<(&str, &str, Vec<String>), &Key> = HashMap::new();
         for k in objects.keys().filter(|k| k.kind == KeyKind::Routine) {
-            routines.entry((k.schema.as_deref().unwrap_or_default(), k.name.as_str(), k.args.iter().map(|a| normalize_type(a)).collect())).or_insert(k);
+            routines.entry((k.schema.as_deref().unwrap_or_default(), k.name.as_str(), k.args.clone())).or_insert(k);
         }
         for g in &self.model.grants {
             let grantee = match &g.grantee {
@@ -848,13 +862,19 @@ impl Differ<'_> {
             Object::Schema { name } => one(Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None }),
             Object::Database { name } => one(Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None }),
             Object::Routine { schema, name, args } => {
-                let args: Vec<String> = args.iter().map(|a| normalize_type(a)).collect();
-                // Prefer the live spelling of the argument types.
-                let key = routines
-                    .get(&(schema.as_str(), name.as_str(), args.clone()))
-                    .map(|k| (*k).clone())
-                    .unwrap_or(Key { kind: KeyKind::Routine, schema: Some(schema.clone()), name: name.clone(), args, column: None });
-                one(key)
+                let args: Vec<String> = args.iter().map(|a| canonical_type(a)).collect();
+                // The live routine with these argument types; else the only one whose types
+                // the policy names without schema (as the `search_path` would find them).
+                let key = routines.get(&(schema.as_str(), name.as_str(), args.clone())).map(|k| (*k).clone()).or_else(|| {
+                    let mut found = routines.iter().filter(|((s, n, live_args), _)| {
+                        s == schema && n == name && live_args.len() == args.len() && args.iter().zip(live_args).all(|(w, l)| same_type_unqualified(w, l))
+                    });
+                    match (found.next(), found.next()) {
+                        (Some((_, k)), None) => Some((*k).clone()),
+                        _ => None,
+                    }
+                });
+                one(key.unwrap_or(Key { kind: KeyKind::Routine, schema: Some(schema.clone()), name: name.clone(), args, column: None }))
             }
             Object::Columns { schema, table, columns } => columns
                 .iter()
@@ -1016,42 +1036,6 @@ fn builtin_default_acl(kind: &str, owner: &str, major: u32) -> BTreeMap<Option<S
     acl
 }
 
-/// Type names as `format_type` writes them, for comparing a policy's function signature with
-/// the server's (`int` is `integer`, modifiers dropped).
-pub fn normalize_type(t: &str) -> String {
-    let t = t.trim().to_ascii_lowercase();
-    let (base, arrays) = match t.find("[]") {
-        Some(i) => (t[..i].trim().to_string(), t[i..].to_string()),
-        None => (t.clone(), String::new()),
-    };
-    let base = match base.find('(') {
-        Some(i) => {
-            let close = base.rfind(')').unwrap_or(base.len() - 1);
-            format!("{}{}", base[..i].trim(), base[close + 1..].trim_end()).trim().to_string()
-        }
-        None => base,
-    };
-    let base = match base.as_str() {
-        "int" | "int4" => "integer",
-        "int2" => "smallint",
-        "int8" => "bigint",
-        "bool" => "boolean",
-        "varchar" => "character varying",
-        "char" | "bpchar" => "character",
-        "float8" | "float" => "double precision",
-        "float4" => "real",
-        "decimal" => "numeric",
-        "timestamp" => "timestamp without time zone",
-        "timestamptz" => "timestamp with time zone",
-        "time" => "time without time zone",
-        "timetz" => "time with time zone",
-        "varbit" => "bit varying",
-        other => other,
-    }
-    .to_string();
-    format!("{base}{arrays}")
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum KeyKind {
     Table,
@@ -1095,7 +1079,7 @@ impl Key {
             LiveObject::Table { schema, name, .. } => k(KeyKind::Table, schema, name),
             LiveObject::Sequence { schema, name } => k(KeyKind::Sequence, schema, name),
             LiveObject::Column { schema, table, column } => Key { column: Some(column.clone()), ..k(KeyKind::Column, schema, table) },
-            LiveObject::Routine { schema, name, args, .. } => Key { args: args.clone(), ..k(KeyKind::Routine, schema, name) },
+            LiveObject::Routine { schema, name, args, .. } => Key { args: args.iter().map(|a| canonical_type(a)).collect(), ..k(KeyKind::Routine, schema, name) },
             LiveObject::Schema { name } => Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None },
             LiveObject::Database { name } => Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None },
             LiveObject::Type { schema, name } | LiveObject::Domain { schema, name } => k(KeyKind::Type, schema, name),
@@ -1149,14 +1133,6 @@ impl Key {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn types_normalize() {
-        assert_eq!(normalize_type("int"), "integer");
-        assert_eq!(normalize_type("varchar(10)"), "character varying");
-        assert_eq!(normalize_type("numeric(10, 2)[]"), "numeric[]");
-        assert_eq!(normalize_type("double precision"), "double precision");
-    }
 
     #[test]
     fn grant_and_revoke_sets() {

@@ -177,8 +177,10 @@ impl<'a> Importer<'a> {
             if role.connection_limit != -1 {
                 body.push(format!("connection limit {}", role.connection_limit));
             }
-            if let Some(v) = &role.valid_until {
-                body.push(format!("valid until {v}"));
+            match role.valid_until.as_deref() {
+                Some(v @ "-infinity") => body.push(format!("valid until {}", string(v))),
+                Some(v) => body.push(format!("valid until {v}")),
+                None => {}
             }
             if role.login {
                 body.push(format!("// password secret(\"{}\")  (passwords are not imported)", env_name(&role.name)));
@@ -191,7 +193,7 @@ impl<'a> Importer<'a> {
                     Some(d) => format!(" in database {}", object_name(d)),
                     None => String::new(),
                 };
-                body.push(format!("set {} = {}{db}", s.param, setting_value(&s.value)));
+                body.push(format!("set {} = {}{db}", s.param, setting_value(&s.param, &s.value)));
             }
             if let Some(ms) = memberships.get(role_name) {
                 for (group, (admin, inherit, set)) in ms {
@@ -472,7 +474,16 @@ pub fn object_name(n: &str) -> String {
 }
 
 /// A setting's value: a list when it is one (`search_path = ["app", "public"]`), else a string.
-fn setting_value(v: &str) -> String {
+/// A list that PostgreSQL stored with quoted elements (`"$user", "My Schema", public`) is read
+/// back into its values.
+fn setting_value(param: &str, v: &str) -> String {
+    let values = super::settings::stored_values(param, v);
+    if values.len() > 1 || values.first().is_some_and(|only| only != v) {
+        return match values.as_slice() {
+            [only] => string(only),
+            _ => format!("[{}]", values.iter().map(|p| string(p)).collect::<Vec<_>>().join(", ")),
+        };
+    }
     let parts: Vec<&str> = v.split(", ").collect();
     if parts.len() > 1 && parts.iter().all(|p| !p.is_empty() && !p.contains(['"', '\'', ',']) && p.trim() == *p) {
         format!("[{}]", parts.iter().map(|p| string(p)).collect::<Vec<_>>().join(", "))

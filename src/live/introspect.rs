@@ -8,11 +8,13 @@ use postgres::GenericClient;
 use super::connect::error_text;
 use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
 use crate::model::catalog::{CatalogKind, CatalogObject, CatalogSchema};
+use crate::model::sqltype::canonical_type;
 
 const ROLES: &str = "
 SELECT r.rolname::text, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin, r.rolreplication,
        r.rolbypassrls, r.rolinherit, r.rolconnlimit,
-       CASE WHEN r.rolvaliduntil IS NULL OR NOT isfinite(r.rolvaliduntil) THEN NULL
+       CASE WHEN r.rolvaliduntil = '-infinity' THEN '-infinity'
+            WHEN r.rolvaliduntil IS NULL OR NOT isfinite(r.rolvaliduntil) THEN NULL
             ELSE to_char(r.rolvaliduntil AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') END,
        d.description
 FROM pg_catalog.pg_roles r
@@ -116,7 +118,20 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^p
 ORDER BY 1, 2, 3, 4";
 
 /// Reads everything rolec manages. The error is the server's message.
+///
+/// The reads run in a transaction (a savepoint when the caller has one open) that is rolled
+/// back, with `search_path = pg_catalog` set locally: `format_type` then qualifies every type
+/// outside pg_catalog, so routines are named as `regprocedure` names them whatever the
+/// caller's path (see [`crate::model::sqltype`]), and the caller's path is left as it was.
 pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
+    let mut tx = client.transaction().map_err(|e| error_text(&e))?;
+    tx.batch_execute("SET LOCAL search_path = pg_catalog").map_err(|e| error_text(&e))?;
+    let state = read(&mut tx)?;
+    tx.rollback().map_err(|e| error_text(&e))?;
+    Ok(state)
+}
+
+fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
     let q = |client: &mut C, sql: &str| client.query(sql, &[]).map_err(|e| error_text(&e));
     let head = q(client, "SELECT current_setting('server_version_num')::int4, current_database()::text, current_user::text")?;
     let head = head.first().ok_or("the server returned no version")?;
@@ -181,7 +196,7 @@ pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, String>
             "column" => LiveObject::Column { schema: schema.unwrap_or_default(), table: name, column: row.get(4) },
             "routine" => {
                 let args: Option<Vec<String>> = row.get(5);
-                LiveObject::Routine { schema: schema.unwrap_or_default(), name, args: args.unwrap_or_default(), prokind: sub }
+                LiveObject::Routine { schema: schema.unwrap_or_default(), name, args: args.unwrap_or_default().iter().map(|a| canonical_type(a)).collect(), prokind: sub }
             }
             "schema" => LiveObject::Schema { name },
             "database" => LiveObject::Database { name },
@@ -226,7 +241,7 @@ pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, String>
             },
             schema: row.get(1),
             name: row.get(2),
-            args: args.unwrap_or_default(),
+            args: args.unwrap_or_default().iter().map(|a| canonical_type(a)).collect(),
             owner: row.get(4),
             tags: Vec::new(),
         });

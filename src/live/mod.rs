@@ -22,6 +22,7 @@ pub mod diff;
 pub mod import;
 pub mod introspect;
 pub mod scope;
+pub mod settings;
 pub mod state;
 
 pub use connect::{connect, Connection, Target};

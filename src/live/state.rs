@@ -96,7 +96,8 @@ pub struct LiveRole {
     pub inherit: bool,
     /// -1: no limit.
     pub connection_limit: i32,
-    /// RFC 3339 in UTC; `None` for no expiry (NULL or `infinity`).
+    /// RFC 3339 in UTC, or `-infinity` (the password has always expired); `None` for no
+    /// expiry (NULL or `infinity`).
     pub valid_until: Option<String>,
     pub settings: Vec<LiveSetting>,
     pub comment: Option<String>,
@@ -146,8 +147,9 @@ pub enum LiveObject {
     Table { schema: String, name: String, relkind: String },
     Sequence { schema: String, name: String },
     Column { schema: String, table: String, column: String },
-    /// Functions, procedures and aggregates (`prokind`: f, p, a, w); `args` as `format_type`
-    /// writes the input argument types.
+    /// Functions, procedures and aggregates (`prokind`: f, p, a, w); `args`: the input
+    /// argument types as `regprocedure` writes them with `search_path = pg_catalog`
+    /// ([`crate::model::sqltype::canonical_type`]).
     Routine { schema: String, name: String, args: Vec<String>, prokind: String },
     Schema { name: String },
     Database { name: String },

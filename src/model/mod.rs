@@ -4,6 +4,7 @@
 pub mod catalog;
 pub(crate) mod checks;
 pub mod resolve;
+pub mod sqltype;
 pub mod values;
 
 pub use resolve::resolve;
@@ -90,7 +91,7 @@ pub struct Role {
     /// Every attribute with its final value (`login` is true for users unless overridden).
     pub attributes: BTreeMap<AttributeKind, bool>,
     pub connection_limit: Option<i64>,
-    /// A timestamp or `infinity`.
+    /// A timestamp, `infinity` or `-infinity`.
     pub valid_until: Option<String>,
     pub password: Option<PasswordSource>,
     pub settings: Vec<Setting>,

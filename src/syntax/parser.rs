@@ -834,11 +834,21 @@ impl Builder<'_> {
             .map(|t| {
                 let span = self.span(&t);
                 let mut ty = TypeName { span, schema: None, words: Vec::new(), modifier: Vec::new(), array_dims: 0 };
-                let has_dot = t.as_str().contains('.') && !t.as_str().trim_start().starts_with('"');
+                // `schema.type`: the first two words with a `.` between them (quoted or not).
+                let (text, offset) = (t.as_str(), t.as_span().start());
+                let mut has_dot = false;
+                let mut first_word_end = None;
                 let mut words = Vec::new();
                 for x in inner(t) {
                     match x.as_rule() {
-                        Rule::type_word => words.push(self.name(first(x))),
+                        Rule::type_word => {
+                            let (start, end) = (x.as_span().start(), x.as_span().end());
+                            if let (Some(prev), 1) = (first_word_end, words.len()) {
+                                has_dot = text.get(prev - offset..start - offset).is_some_and(|between| between.trim() == ".");
+                            }
+                            first_word_end.get_or_insert(end);
+                            words.push(self.name(first(x)));
+                        }
                         Rule::type_modifier => ty.modifier = inner(x).map(|n| n.as_str().parse().unwrap_or(u32::MAX)).collect(),
                         Rule::array_suffix => ty.array_dims += 1,
                         _ => {}

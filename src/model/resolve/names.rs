@@ -185,8 +185,11 @@ impl<'a> Resolver<'a> {
     pub(super) fn valid_until(&mut self, v: &Value, env: &Env) -> Option<String> {
         let val = self.value(v, env)?;
         if let Val::Str(s) = &val {
-            if s.eq_ignore_ascii_case("infinity") {
-                return Some("infinity".to_string());
+            // `-infinity` is an expiry in the past (no password login ever), not `infinity`.
+            for special in ["infinity", "-infinity"] {
+                if s.eq_ignore_ascii_case(special) {
+                    return Some(special.to_string());
+                }
             }
         }
         let t = self.timestamp(v, env)?;
