@@ -87,7 +87,8 @@ fn a_saved_plan_whose_listed_changes_were_edited_is_refused() {
     let conn = pg.conn_str(DB);
     let plan = saved_plan(&conn, &policy);
     let before = pg.snapshot(DB);
-    let edits: [(&str, fn(&mut serde_json::Value)); 3] = [
+    type Edit = (&'static str, fn(&mut serde_json::Value));
+    let edits: [Edit; 3] = [
         ("a statement changed", |p| p["changes"][0]["sql"] = "CREATE ROLE \"reader\" WITH SUPERUSER;".into()),
         ("a statement added", |p| {
             let extra = serde_json::json!({"phase": "comments", "sql": "COMMENT ON ROLE \"reader\" IS 'ok';", "destructive": false});
@@ -112,4 +113,117 @@ fn a_saved_plan_whose_listed_changes_were_edited_is_refused() {
     let out = rolec(&["apply", "--db", &conn, "--plan", file.to_str().unwrap(), policy.arg()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(ledger_rows(&pg), vec![vec![Some("postgres".into()), Some(plan["hash"].as_str().unwrap().to_string())]]);
+}
+
+// ---- conflicts with other sessions --------------------------------------------------------------
+
+/// A session granting by hand inside a transaction, to collide with an apply: it has granted
+/// on `app.orders` (the apply's last grant) and not committed. Its deadlock_timeout is long,
+/// so that in a deadlock the apply is the session the server aborts.
+fn hand_session(pg: &PgCluster) -> (postgres::Client, String) {
+    let mut hand = pg.client(DB);
+    hand.batch_execute("SET deadlock_timeout = '1min'; BEGIN; GRANT SELECT ON app.orders TO hand;").unwrap();
+    let xid = hand.query_one("SELECT txid_current()::text", &[]).unwrap().get(0);
+    (hand, xid)
+}
+
+/// Waits until some session waits for transaction `xid` (true), or `run` has ended (false).
+fn waits_for(pg: &PgCluster, xid: &str, run: &std::thread::JoinHandle<Output>) -> bool {
+    let query = format!("SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND transactionid::text = '{xid}')");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if pg.query_bool(DB, &query) {
+            return true;
+        }
+        if run.is_finished() {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the apply neither waited for the hand-made grant nor ended within 60 s");
+}
+
+/// The plan grants on `app.customers` before `app.orders`, so a session holding `app.orders`
+/// and then granting on `app.customers` deadlocks with it.
+fn assert_grant_order(plan: &serde_json::Value) {
+    let sql: Vec<&str> = plan["changes"].as_array().unwrap().iter().map(|c| c["sql"].as_str().unwrap()).collect();
+    let at = |s: &str| sql.iter().position(|x| *x == s).unwrap_or_else(|| panic!("{s} not in {sql:#?}"));
+    assert!(at(r#"GRANT SELECT ON TABLE "app"."customers" TO "reader";"#) < at(r#"GRANT SELECT ON TABLE "app"."orders" TO "reader";"#), "{sql:#?}");
+}
+
+fn spawn_apply(args: Vec<String>) -> std::thread::JoinHandle<Output> {
+    std::thread::spawn(move || rolec(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+}
+
+#[test]
+fn an_apply_aborted_by_a_deadlock_is_made_again_and_succeeds() {
+    let pg = PgCluster::start();
+    pg.exec(DB, &format!("{APP_SQL}CREATE ROLE hand;")).unwrap();
+    let policy = policy_file(APP_POLICY);
+    let conn = pg.conn_str(DB);
+    let plan = saved_plan(&conn, &policy);
+    assert_grant_order(&plan);
+    let file = write_plan(&policy, &plan);
+    let (mut hand, xid) = hand_session(&pg);
+    let run = spawn_apply(vec!["apply".into(), "--db".into(), conn.clone(), "--plan".into(), file.to_str().unwrap().into(), policy.arg().into()]);
+    assert!(waits_for(&pg, &xid, &run), "the apply waits for the hand-made grant on app.orders");
+    // The hand session now waits for the apply's grant on app.customers: a deadlock.
+    hand.batch_execute("GRANT SELECT ON app.customers TO hand; COMMIT;").unwrap();
+    let out = run.join().unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning: attempt 1 of") && err.contains("40P01: deadlock detected") && err.contains("made again"), "{err}");
+    // The plan made again is still the saved one: applied and recorded once.
+    assert_eq!(ledger_rows(&pg), vec![vec![Some("postgres".into()), Some(plan["hash"].as_str().unwrap().to_string())]]);
+    let out = rolec(&["plan", "--db", &conn, "--detailed-exitcode", policy.arg()]);
+    assert_eq!(out.status.code(), Some(0), "converged: {}", text(&out.stdout));
+    assert!(pg.query_bool(DB, "SELECT has_table_privilege('hand', 'app.customers', 'SELECT') AND has_table_privilege('hand', 'app.orders', 'SELECT')"), "the hand-made grants stay");
+}
+
+#[test]
+fn an_apply_that_keeps_deadlocking_gives_up_after_its_attempts_and_changes_nothing() {
+    let pg = PgCluster::start();
+    pg.exec(DB, &format!("{APP_SQL}CREATE ROLE hand;")).unwrap();
+    let policy = policy_file(APP_POLICY);
+    let conn = pg.conn_str(DB);
+    assert_grant_order(&saved_plan(&conn, &policy));
+    let before = pg.snapshot(DB);
+    let (mut hand, xid) = hand_session(&pg);
+    let run = spawn_apply(vec!["apply".into(), "--db".into(), conn.clone(), policy.arg().into()]);
+    // Every attempt deadlocks: the hand session keeps app.orders and, each time the apply
+    // waits for it, takes app.customers in a savepoint it then rolls back.
+    let mut deadlocks = 0;
+    while waits_for(&pg, &xid, &run) {
+        hand.batch_execute("SAVEPOINT s; GRANT SELECT ON app.customers TO hand; ROLLBACK TO SAVEPOINT s;").unwrap();
+        deadlocks += 1;
+    }
+    hand.batch_execute("ROLLBACK").unwrap();
+    let out = run.join().unwrap();
+    let err = text(&out.stderr);
+    let attempts = rolec::live::apply::ATTEMPTS;
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(deadlocks, attempts, "{err}");
+    assert!(err.contains(&format!("gave up after {attempts} attempts")) && err.contains("40P01: deadlock detected") && err.contains("nothing was applied"), "{err}");
+    before.assert_same(&pg.snapshot(DB), "nothing applied");
+    assert!(pg.query_bool(DB, "SELECT to_regclass('rolec.ledger') IS NULL"), "nothing recorded");
+}
+
+#[test]
+fn an_apply_that_meets_a_concurrent_grant_on_the_same_object_is_made_again() {
+    let pg = PgCluster::start();
+    pg.exec(DB, &format!("{APP_SQL}CREATE ROLE hand;")).unwrap();
+    let policy = policy_file(APP_POLICY);
+    let conn = pg.conn_str(DB);
+    let (mut hand, xid) = hand_session(&pg);
+    let run = spawn_apply(vec!["apply".into(), "--db".into(), conn.clone(), policy.arg().into()]);
+    assert!(waits_for(&pg, &xid, &run), "the apply waits for the hand-made grant on app.orders");
+    // The row of app.orders the apply read is no longer the latest: "tuple concurrently updated".
+    hand.batch_execute("COMMIT").unwrap();
+    let out = run.join().unwrap();
+    let err = text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("XX000: tuple concurrently updated") && err.contains("made again"), "{err}");
+    let out = rolec(&["plan", "--db", &conn, "--detailed-exitcode", policy.arg()]);
+    assert_eq!(out.status.code(), Some(0), "converged: {}", text(&out.stdout));
+    assert_eq!(ledger_rows(&pg).len(), 1);
 }

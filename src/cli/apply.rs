@@ -1,8 +1,10 @@
 //! `rolec apply --db URL POLICY`: in one transaction under an advisory lock, reads the
 //! database, makes the plan (printed), and runs it; with `--plan FILE` the plan must still be the
-//! saved one. Destructive steps need `--allow-drop`. Exit codes: 0 applied (or nothing to do),
-//! 1 error or refused (nothing changed).
+//! saved one (and the saved file's changes must match its hash). Destructive steps need
+//! `--allow-drop`. An attempt aborted by a conflict with another session is made again. Exit
+//! codes: 0 applied (or nothing to do), 1 error or refused (nothing changed).
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -44,17 +46,30 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     let mut conn = crate::live::connect(&args.live.db, &process_env)?;
     let target = conn.target.clone();
     let successor = args.successor.as_deref();
-    // The plan is made once, inside the transaction: what is printed is what runs.
+    // The plan is made inside the transaction: what is printed is what runs. An attempt tried
+    // again after a conflict makes it again; it is printed again only if it changed.
+    let printed: Cell<Option<String>> = Cell::new(None);
     let plan_for = |state: &LiveState| {
         let resolved = load_model(&args.live.policy, state)?.ok_or("the policy has errors: nothing was applied")?;
         let plan = diff_with(&resolved.model, state, &args.live.manage, successor)?;
+        let before = printed.replace(Some(plan.hash()));
+        if before.as_deref() == Some(plan.hash().as_str()) {
+            return Ok(plan);
+        }
         warn(&plan);
         if saved_hash.is_none() {
+            if before.is_some() {
+                println!("-- the plan changed while waiting for another session; made again:");
+            }
             print!("{}", plan_text(&target, state.server_version, &plan));
         }
         Ok(plan)
     };
     let applied = crate::live::apply::apply(&mut conn, &plan_for, saved_hash.as_deref(), args.allow_drop, &process_env)?;
+    for (i, conflict) in applied.conflicts.iter().enumerate() {
+        let first = conflict.lines().next().unwrap_or_default();
+        eprintln!("warning: attempt {} of {} was aborted by a conflict with another session ({first}) and made again", i + 1, crate::live::apply::ATTEMPTS);
+    }
     let n = applied.plan.changes.len();
     if n == 0 {
         eprintln!("nothing to apply: the database matches the policy");
