@@ -8,6 +8,7 @@
 use super::connect::{error_text, Connection, Notices};
 use super::diff::{Change, ChangePlan};
 use super::state::LiveState;
+use crate::lower::sql::ident;
 
 /// The advisory lock every apply takes (in the database it connects to): "rolec" in ASCII.
 pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
@@ -16,14 +17,44 @@ pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
 /// statement, which is most of the time a large plan takes beyond the server's own work.
 pub const BATCH: usize = 500;
 
-const LEDGER: &str = "
-CREATE SCHEMA IF NOT EXISTS rolec;
-CREATE TABLE IF NOT EXISTS rolec.ledger (
+/// The ledger's schema and table, each created only when missing: `CREATE SCHEMA IF NOT
+/// EXISTS` needs CREATE on the database even when the schema exists.
+const LEDGER_SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS rolec";
+const LEDGER_TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.ledger (
     applied_at timestamptz NOT NULL DEFAULT now(),
     applied_by text NOT NULL DEFAULT session_user,
     plan_hash text NOT NULL,
     statements text[] NOT NULL
-);";
+)";
+/// Recording an apply needs only INSERT on the table (and USAGE on its schema).
+const LEDGER_INSERT: &str = "INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)";
+
+/// The statements that create what is missing of the ledger, or, when the deployer may not,
+/// what an administrator grants once.
+fn ledger_setup(tx: &mut postgres::Transaction<'_>) -> Result<Result<Vec<&'static str>, String>, Failure> {
+    // By oid from the catalogs: to_regclass would need USAGE on the schema.
+    const Q: &str = "WITH s AS (SELECT (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'rolec') AS schema),
+             t AS (SELECT (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = s.schema AND relname = 'ledger') AS tab FROM s)
+        SELECT s.schema IS NOT NULL, t.tab IS NOT NULL,
+            pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
+            pg_catalog.has_schema_privilege(s.schema, 'USAGE'),
+            pg_catalog.has_schema_privilege(s.schema, 'CREATE'),
+            pg_catalog.has_table_privilege(t.tab, 'INSERT'),
+            current_user::text, pg_catalog.current_database()::text
+        FROM s, t";
+    let row = tx.query_one(Q, &[]).map_err(|e| server(&e))?;
+    let (schema, table, create_in_database): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
+    let (usage, create_in_schema, insert): (Option<bool>, Option<bool>, Option<bool>) = (row.get(3), row.get(4), row.get(5));
+    let (me, database) = (ident(&row.get::<_, String>(6)), ident(&row.get::<_, String>(7)));
+    Ok(match (schema, table) {
+        (_, true) if usage == Some(true) && insert == Some(true) => Ok(Vec::new()),
+        (_, true) => Err(format!("cannot write the ledger rolec.ledger: {me} needs USAGE on schema rolec and INSERT on rolec.ledger; an administrator grants them once: GRANT USAGE ON SCHEMA rolec TO {me}; GRANT INSERT ON rolec.ledger TO {me};")),
+        (true, false) if usage == Some(true) && create_in_schema == Some(true) => Ok(vec![LEDGER_TABLE]),
+        (true, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs USAGE and CREATE on schema rolec; an administrator grants them once: GRANT USAGE, CREATE ON SCHEMA rolec TO {me};")),
+        (false, false) if create_in_database => Ok(vec![LEDGER_SCHEMA, LEDGER_TABLE]),
+        (false, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs CREATE on database {database}; an administrator runs once: CREATE SCHEMA rolec AUTHORIZATION {me}; (or GRANT CREATE ON DATABASE {database} TO {me};)")),
+    })
+}
 
 /// How many times an apply is tried when the server aborts it for a conflict with another
 /// session (see [`is_conflict`]); each attempt reads the database and makes the plan again.
@@ -137,12 +168,23 @@ fn attempt(
     if plan.is_empty() {
         return Ok(plan);
     }
+    // What the deployer lacks, for the plan and the ledger, before anything runs.
+    let ledger_statements = ledger_setup(&mut tx)?;
+    let mut missing: Vec<String> = super::deployer::missing(&mut tx, &plan, state.major()).map_err(|e| server(&e))?.into_iter().map(|(sql, why)| format!("  {sql}\n    {why}")).collect();
+    if let Err(ledger) = &ledger_statements {
+        missing.push(format!("  {ledger}"));
+    }
+    if !missing.is_empty() {
+        return Err(format!("the connecting role `{}` lacks privileges the plan needs (see \"Least privileges for a deployer\" in docs/live.md); nothing was applied:\n{}", state.current_user, missing.join("\n")).into());
+    }
     take(&notices);
     execute(&mut tx, &plan.changes, secret, &notices)?;
     let ledger = |e: postgres::Error| Failure { message: format!("cannot write the ledger: {}", error_text(&e)), conflict: is_conflict(&e) };
-    tx.batch_execute(LEDGER).map_err(ledger)?;
+    for sql in ledger_statements.unwrap_or_default() {
+        tx.batch_execute(sql).map_err(ledger)?;
+    }
     let statements: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
-    tx.execute("INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)", &[&plan.hash(), &statements]).map_err(ledger)?;
+    tx.execute(LEDGER_INSERT, &[&plan.hash(), &statements]).map_err(ledger)?;
     tx.commit().map_err(|e| server(&e))?;
     take(&notices);
     Ok(plan)
