@@ -1,9 +1,11 @@
 //! `rolec apply --db URL POLICY`: in one transaction under an advisory lock, reads the
 //! database, makes the plan (printed), and runs it; with `--plan FILE` the plan must still be the
-//! saved one. Destructive steps need `--allow-drop`. Exit codes: 0 applied (or nothing to do),
-//! 1 error or refused (nothing changed).
+//! saved one (and the saved file's changes must match its hash). Destructive steps need
+//! `--allow-drop`. An attempt aborted by a conflict with another session is made again. Exit
+//! codes: 0 applied (or nothing to do), 1 error or refused (nothing changed).
 
-use std::path::PathBuf;
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -40,31 +42,34 @@ pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
 }
 
 fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
-    let saved_hash = match &args.plan {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("`{}` is not a saved plan: {e}", path.display()))?;
-            if json["format"] != "rolec-plan/1" {
-                return Err(format!("`{}` is not a saved plan (`rolec plan --format json`)", path.display()));
-            }
-            Some(json["hash"].as_str().ok_or_else(|| format!("`{}` has no plan hash", path.display()))?.to_string())
-        }
-        None => None,
-    };
+    let saved_hash = args.plan.as_deref().map(saved_plan_hash).transpose()?;
     let mut conn = crate::live::connect(&args.live.db, &process_env)?;
     let target = conn.target.clone();
     let successor = args.successor.as_deref();
-    // The plan is made once, inside the transaction: what is printed is what runs.
+    // The plan is made inside the transaction: what is printed is what runs. An attempt tried
+    // again after a conflict makes it again; it is printed again only if it changed.
+    let printed: Cell<Option<String>> = Cell::new(None);
     let plan_for = |state: &LiveState| {
         let resolved = load_model(&args.live.policy, state)?.ok_or("the policy has errors: nothing was applied")?;
         let plan = diff_with(&resolved.model, state, &args.live.manage, successor)?;
+        let before = printed.replace(Some(plan.hash()));
+        if before.as_deref() == Some(plan.hash().as_str()) {
+            return Ok(plan);
+        }
         warn(&plan);
         if saved_hash.is_none() {
+            if before.is_some() {
+                println!("-- the plan changed while waiting for another session; made again:");
+            }
             print!("{}", plan_text(&target, state.server_version, &plan));
         }
         Ok(plan)
     };
     let applied = crate::live::apply::apply(&mut conn, &plan_for, saved_hash.as_deref(), args.allow_drop, &process_env)?;
+    for (i, conflict) in applied.conflicts.iter().enumerate() {
+        let first = conflict.lines().next().unwrap_or_default();
+        eprintln!("warning: attempt {} of {} was aborted by a conflict with another session ({first}) and made again", i + 1, crate::live::apply::ATTEMPTS);
+    }
     let n = applied.plan.changes.len();
     if n == 0 {
         eprintln!("nothing to apply: the database matches the policy");
@@ -72,4 +77,27 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         eprintln!("applied {n} statement{} (plan {}), recorded in rolec.ledger", if n == 1 { "" } else { "s" }, &applied.plan.hash()[..12]);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The hash of a saved plan (`rolec plan --format json`), checked against the changes the file
+/// lists: a reviewer reads those, so a file whose statements were edited (or added or removed)
+/// after `plan` wrote it is refused before anything connects.
+fn saved_plan_hash(path: &Path) -> Result<String, String> {
+    let file = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("`{file}` is not a saved plan: {e}"))?;
+    if json["format"] != "rolec-plan/1" {
+        return Err(format!("`{file}` is not a saved plan (`rolec plan --format json`)"));
+    }
+    let hash = json["hash"].as_str().ok_or_else(|| format!("`{file}` has no plan hash"))?;
+    let changes = json["changes"].as_array().ok_or_else(|| format!("`{file}` lists no changes"))?;
+    let statements = changes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c["sql"].as_str().ok_or_else(|| format!("`{file}`: change {} has no `sql`", i + 1)))
+        .collect::<Result<Vec<&str>, String>>()?;
+    if crate::live::diff::statements_hash(statements) != hash {
+        return Err(format!("`{file}`: the listed changes do not match the plan's hash (the file was edited after `rolec plan` wrote it): nothing was applied"));
+    }
+    Ok(hash.to_string())
 }

@@ -1,11 +1,14 @@
 //! Applying a plan: one transaction under an advisory lock in which the database is read and
 //! the plan made (refused if it differs from a saved plan), destructive steps refused unless
 //! allowed, the statements run in batches, any warning of the server (such as "no privileges
-//! were granted") an error, and each apply recorded in `rolec.ledger`.
+//! were granted") an error, and each apply recorded in `rolec.ledger`. An attempt that the
+//! server aborts for a conflict with another session (a deadlock with someone granting by
+//! hand) is rolled back and made again from the start, a bounded number of times.
 
 use super::connect::{error_text, Connection, Notices};
 use super::diff::{Change, ChangePlan};
 use super::state::LiveState;
+use crate::lower::sql::ident;
 
 /// The advisory lock every apply takes (in the database it connects to): "rolec" in ASCII.
 pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
@@ -14,25 +17,100 @@ pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
 /// statement, which is most of the time a large plan takes beyond the server's own work.
 pub const BATCH: usize = 500;
 
-const LEDGER: &str = "
-CREATE SCHEMA IF NOT EXISTS rolec;
-CREATE TABLE IF NOT EXISTS rolec.ledger (
+/// The ledger's schema and table, each created only when missing: `CREATE SCHEMA IF NOT
+/// EXISTS` needs CREATE on the database even when the schema exists.
+const LEDGER_SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS rolec";
+const LEDGER_TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.ledger (
     applied_at timestamptz NOT NULL DEFAULT now(),
     applied_by text NOT NULL DEFAULT session_user,
     plan_hash text NOT NULL,
     statements text[] NOT NULL
-);";
+)";
+/// Recording an apply needs only INSERT on the table (and USAGE on its schema).
+const LEDGER_INSERT: &str = "INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)";
+
+/// The statements that create what is missing of the ledger, or, when the deployer may not,
+/// what an administrator grants once.
+fn ledger_setup(tx: &mut postgres::Transaction<'_>) -> Result<Result<Vec<&'static str>, String>, Failure> {
+    // By oid from the catalogs: to_regclass would need USAGE on the schema.
+    const Q: &str = "WITH s AS (SELECT (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'rolec') AS schema),
+             t AS (SELECT (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = s.schema AND relname = 'ledger') AS tab FROM s)
+        SELECT s.schema IS NOT NULL, t.tab IS NOT NULL,
+            pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
+            pg_catalog.has_schema_privilege(s.schema, 'USAGE'),
+            pg_catalog.has_schema_privilege(s.schema, 'CREATE'),
+            pg_catalog.has_table_privilege(t.tab, 'INSERT'),
+            current_user::text, pg_catalog.current_database()::text
+        FROM s, t";
+    let row = tx.query_one(Q, &[]).map_err(|e| server(&e))?;
+    let (schema, table, create_in_database): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
+    let (usage, create_in_schema, insert): (Option<bool>, Option<bool>, Option<bool>) = (row.get(3), row.get(4), row.get(5));
+    let (me, database) = (ident(&row.get::<_, String>(6)), ident(&row.get::<_, String>(7)));
+    Ok(match (schema, table) {
+        (_, true) if usage == Some(true) && insert == Some(true) => Ok(Vec::new()),
+        (_, true) => Err(format!("cannot write the ledger rolec.ledger: {me} needs USAGE on schema rolec and INSERT on rolec.ledger; an administrator grants them once: GRANT USAGE ON SCHEMA rolec TO {me}; GRANT INSERT ON rolec.ledger TO {me};")),
+        (true, false) if usage == Some(true) && create_in_schema == Some(true) => Ok(vec![LEDGER_TABLE]),
+        (true, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs USAGE and CREATE on schema rolec; an administrator grants them once: GRANT USAGE, CREATE ON SCHEMA rolec TO {me};")),
+        (false, false) if create_in_database => Ok(vec![LEDGER_SCHEMA, LEDGER_TABLE]),
+        (false, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs CREATE on database {database}; an administrator runs once: CREATE SCHEMA rolec AUTHORIZATION {me}; (or GRANT CREATE ON DATABASE {database} TO {me};)")),
+    })
+}
+
+/// How many times an apply is tried when the server aborts it for a conflict with another
+/// session (see [`is_conflict`]); each attempt reads the database and makes the plan again.
+pub const ATTEMPTS: u32 = 5;
 
 /// What an apply did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Applied {
     pub plan: ChangePlan,
+    /// The conflicts with other sessions that aborted earlier attempts, which were tried again.
+    pub conflicts: Vec<String>,
+}
+
+/// Why an attempt failed; `conflict` when the server aborted it for a conflict with another
+/// session, which the next attempt, reading the database again, can avoid.
+struct Failure {
+    message: String,
+    conflict: bool,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, conflict: false }
+    }
+}
+
+/// A server error as a [`Failure`].
+fn server(e: &postgres::Error) -> Failure {
+    Failure { message: error_text(e), conflict: is_conflict(e) }
+}
+
+/// Whether the server aborted a statement for a conflict with another session: a deadlock
+/// (40P01), a serialization failure (40001, e.g. under `default_transaction_isolation =
+/// serializable`), or "tuple concurrently updated" (XX000), which GRANT, REVOKE and ALTER raise
+/// when another session changed the same catalog row since this one read it.
+fn is_conflict(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    match e.code() {
+        Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE => true,
+        Some(c) if *c == SqlState::INTERNAL_ERROR => e.as_db_error().is_some_and(|d| d.message() == "tuple concurrently updated"),
+        _ => false,
+    }
+}
+
+/// The pause before attempt `attempt + 1`: 100 ms doubled per attempt, plus up to 100 ms so
+/// that sessions that collided do not collide again in step.
+fn backoff(attempt: u32) -> std::time::Duration {
+    let jitter = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() % 100_000_000).unwrap_or(0);
+    std::time::Duration::from_millis(100 << (attempt - 1).min(6)) + std::time::Duration::from_nanos(jitter.into())
 }
 
 /// Applies the plan `plan_for` makes from the state read inside the transaction (under the
 /// lock, so the plan run is the plan made). With `saved_hash` (a plan saved earlier), refuses
 /// a plan that is not that one. Passwords are read through `secret`. On any error nothing is
-/// changed.
+/// changed. An attempt aborted by a conflict with another session is rolled back and made
+/// again from the start, up to [`ATTEMPTS`] times.
 pub fn apply(
     conn: &mut Connection,
     plan_for: &dyn Fn(&LiveState) -> Result<ChangePlan, String>,
@@ -40,36 +118,76 @@ pub fn apply(
     allow_drop: bool,
     secret: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Applied, String> {
+    let mut conflicts = Vec::new();
+    loop {
+        match attempt(conn, plan_for, saved_hash, allow_drop, secret) {
+            Ok(plan) => return Ok(Applied { plan, conflicts }),
+            Err(Failure { message, conflict: true }) => {
+                conflicts.push(message);
+                let n = conflicts.len() as u32;
+                if n == ATTEMPTS {
+                    return Err(format!(
+                        "gave up after {ATTEMPTS} attempts, each aborted by a conflict with another session (deadlock, serialization failure or concurrent update): nothing was applied; the last:\n{}",
+                        conflicts[conflicts.len() - 1]
+                    ));
+                }
+                std::thread::sleep(backoff(n));
+            }
+            Err(f) => return Err(f.message),
+        }
+    }
+}
+
+/// One attempt of [`apply`], in its own transaction; the plan it applied.
+fn attempt(
+    conn: &mut Connection,
+    plan_for: &dyn Fn(&LiveState) -> Result<ChangePlan, String>,
+    saved_hash: Option<&str>,
+    allow_drop: bool,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Result<ChangePlan, Failure> {
     let notices = conn.notices.clone();
-    let mut tx = conn.client.transaction().map_err(|e| error_text(&e))?;
-    tx.execute("SELECT pg_catalog.pg_advisory_xact_lock($1)", &[&LOCK_KEY]).map_err(|e| error_text(&e))?;
+    let mut tx = conn.client.transaction().map_err(|e| server(&e))?;
+    tx.execute("SELECT pg_catalog.pg_advisory_xact_lock($1)", &[&LOCK_KEY]).map_err(|e| server(&e))?;
     let state = super::introspect(&mut tx)?;
     let plan = plan_for(&state)?;
     if saved_hash.is_some_and(|h| h != plan.hash()) {
-        return Err("the database or the policy changed since the saved plan was made: nothing was applied; make the plan again".to_string());
+        return Err("the database or the policy changed since the saved plan was made: nothing was applied; make the plan again".to_string().into());
     }
     if !plan.blockers.is_empty() {
-        return Err(format!("{}: nothing was applied", plan.blockers.join("; ")));
+        return Err(format!("{}: nothing was applied", plan.blockers.join("; ")).into());
     }
     let others = elsewhere(&mut tx, &plan)?;
     if !others.is_empty() {
-        return Err(format!("{}: nothing was applied", others.join("; ")));
+        return Err(format!("{}: nothing was applied", others.join("; ")).into());
     }
     if plan.is_destructive() && !allow_drop {
         let drops: Vec<&str> = plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
-        return Err(format!("the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them", drops.join(" ")));
+        return Err(format!("the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them", drops.join(" ")).into());
     }
     if plan.is_empty() {
-        return Ok(Applied { plan });
+        return Ok(plan);
+    }
+    // What the deployer lacks, for the plan and the ledger, before anything runs.
+    let ledger_statements = ledger_setup(&mut tx)?;
+    let mut missing: Vec<String> = super::deployer::missing(&mut tx, &plan, state.major()).map_err(|e| server(&e))?.into_iter().map(|(sql, why)| format!("  {sql}\n    {why}")).collect();
+    if let Err(ledger) = &ledger_statements {
+        missing.push(format!("  {ledger}"));
+    }
+    if !missing.is_empty() {
+        return Err(format!("the connecting role `{}` lacks privileges the plan needs (see \"Least privileges for a deployer\" in docs/live.md); nothing was applied:\n{}", state.current_user, missing.join("\n")).into());
     }
     take(&notices);
     execute(&mut tx, &plan.changes, secret, &notices)?;
-    tx.batch_execute(LEDGER).map_err(|e| format!("cannot write the ledger: {}", error_text(&e)))?;
+    let ledger = |e: postgres::Error| Failure { message: format!("cannot write the ledger: {}", error_text(&e)), conflict: is_conflict(&e) };
+    for sql in ledger_statements.unwrap_or_default() {
+        tx.batch_execute(sql).map_err(ledger)?;
+    }
     let statements: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
-    tx.execute("INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)", &[&plan.hash(), &statements]).map_err(|e| format!("cannot write the ledger: {}", error_text(&e)))?;
-    tx.commit().map_err(|e| error_text(&e))?;
+    tx.execute(LEDGER_INSERT, &[&plan.hash(), &statements]).map_err(ledger)?;
+    tx.commit().map_err(|e| server(&e))?;
     take(&notices);
-    Ok(Applied { plan })
+    Ok(plan)
 }
 
 /// Takes the notices collected so far.
@@ -91,9 +209,10 @@ fn failure(message: &str, change: &Change) -> String {
 
 /// Runs the statements in batches of [`BATCH`]. Each batch starts with a savepoint: when it
 /// fails or warns (a notice cannot be traced to a statement of a batch), it is rolled back
-/// to the savepoint and run again one statement at a time to name the statement at fault.
-/// Any error aborts the whole apply.
-fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn Fn(&str) -> Option<String>, notices: &Notices) -> Result<(), String> {
+/// to the savepoint and run again one statement at a time to name the statement at fault —
+/// unless the server aborted it for a conflict with another session, which the whole apply
+/// is tried again for. Any error aborts the whole apply.
+fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn Fn(&str) -> Option<String>, notices: &Notices) -> Result<(), Failure> {
     // Every password is read before anything runs.
     let sql = changes.iter().map(|c| c.executable(secret)).collect::<Result<Vec<String>, String>>()?;
     for (i, batch) in sql.chunks(BATCH).enumerate() {
@@ -101,11 +220,15 @@ fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn 
         // Releasing the previous savepoint keeps one subtransaction open, not one per batch.
         let release = if i == 0 { "" } else { "RELEASE SAVEPOINT rolec_batch;\n" };
         let problem = match tx.batch_execute(&format!("{release}SAVEPOINT rolec_batch;\n{}", batch.join("\n"))) {
-            Ok(()) => warnings(take(notices)),
-            Err(e) => Some(error_text(&e)),
+            Ok(()) => warnings(take(notices)).map(Failure::from),
+            Err(e) => Some(server(&e)),
         };
         if let Some(problem) = problem {
-            return Err(culprit(tx, changes, batch, notices).unwrap_or_else(|| format!("{problem}\n  in the batch of statements from: {}\nnothing was applied", changes[0].sql)));
+            let in_batch = |p: Failure| Failure { message: format!("{}\n  in the batch of statements from: {}\nnothing was applied", p.message, changes[0].sql), ..p };
+            if problem.conflict {
+                return Err(in_batch(problem));
+            }
+            return Err(culprit(tx, changes, batch, notices).unwrap_or_else(|| in_batch(problem)));
         }
     }
     Ok(())
@@ -114,15 +237,15 @@ fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn 
 /// After a batch failed or warned: rolls it back to its savepoint and runs its statements one
 /// by one; the error for the first that fails or warns. `None` if none does (or the savepoint
 /// is gone, e.g. the connection broke).
-fn culprit(tx: &mut postgres::Transaction<'_>, changes: &[Change], sql: &[String], notices: &Notices) -> Option<String> {
+fn culprit(tx: &mut postgres::Transaction<'_>, changes: &[Change], sql: &[String], notices: &Notices) -> Option<Failure> {
     tx.batch_execute("ROLLBACK TO SAVEPOINT rolec_batch").ok()?;
     take(notices);
     for (change, sql) in changes.iter().zip(sql) {
         if let Err(e) = tx.batch_execute(sql) {
-            return Some(failure(&error_text(&e), change));
+            return Some(Failure { message: failure(&error_text(&e), change), conflict: is_conflict(&e) });
         }
         if let Some(w) = warnings(take(notices)) {
-            return Some(failure(&w, change));
+            return Some(failure(&w, change).into());
         }
     }
     None
@@ -130,7 +253,7 @@ fn culprit(tx: &mut postgres::Transaction<'_>, changes: &[Change], sql: &[String
 
 /// What the roles the plan drops own or hold in other databases (pg_shdepend): DROP ROLE would
 /// fail there, and REASSIGN OWNED / DROP OWNED only act on the connected database.
-fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Vec<String>, String> {
+fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Vec<String>, Failure> {
     const Q: &str = "SELECT d.datname::text,
             count(*) FILTER (WHERE s.deptype = 'o'),
             count(*) FILTER (WHERE s.deptype <> 'o')
@@ -146,12 +269,12 @@ fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Ve
     for role in plan.changes.iter().filter_map(|c| c.drops_role.as_deref()) {
         let reassigned = plan.changes.iter().any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::lower::sql::ident(role))));
         if !reassigned {
-            let owned: Vec<String> = tx.query(Q_DATABASES, &[&role]).map_err(|e| error_text(&e))?.iter().map(|r| format!("`{}`", r.get::<_, String>(0))).collect();
+            let owned: Vec<String> = tx.query(Q_DATABASES, &[&role]).map_err(|e| server(&e))?.iter().map(|r| format!("`{}`", r.get::<_, String>(0))).collect();
             if !owned.is_empty() {
                 out.push(format!("role `{role}` is to be dropped but owns database {}: give `--successor ROLE` or change their owner first", owned.join(", ")));
             }
         }
-        let rows = tx.query(Q, &[&role]).map_err(|e| error_text(&e))?;
+        let rows = tx.query(Q, &[&role]).map_err(|e| server(&e))?;
         if rows.is_empty() {
             continue;
         }

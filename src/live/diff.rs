@@ -112,14 +112,20 @@ impl ChangePlan {
 
     /// SHA-256 of the statements as shown (passwords never enter it), hex.
     pub fn hash(&self) -> String {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        for c in &self.changes {
-            h.update(c.sql.as_bytes());
-            h.update(b"\n");
-        }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        statements_hash(self.changes.iter().map(|c| c.sql.as_str()))
     }
+}
+
+/// [`ChangePlan::hash`] of statements as shown: also how a saved plan's listed changes are
+/// checked against the hash saved with them.
+pub fn statements_hash<'a>(statements: impl IntoIterator<Item = &'a str>) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for sql in statements {
+        h.update(sql.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Computes the plan that makes `live` match `model` within `scope`.

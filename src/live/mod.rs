@@ -17,6 +17,7 @@
 
 pub mod apply;
 pub mod connect;
+pub mod deployer;
 pub mod desired;
 pub mod diff;
 pub mod import;
