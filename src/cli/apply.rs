@@ -42,7 +42,7 @@ pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
 fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     let saved_hash = match &args.plan {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let text = crate::db::files::read_text(path, crate::db::files::PLAN).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
             let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("`{}` is not a saved plan: {e}", path.display()))?;
             if json["format"] != "rolec-plan/1" {
                 return Err(format!("`{}` is not a saved plan (`rolec plan --format json`)", path.display()));
