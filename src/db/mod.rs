@@ -215,8 +215,14 @@ impl Workspace {
             Sources::Paths(paths) => {
                 let found = files::policy_files(&paths)?;
                 for file in found.files {
-                    let text = ws.read_from_disk(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-                    let f = ws.add_file(display_path(&file), text);
+                    // A file given twice is read (and counted against the limit) once.
+                    let f = match ws.file_by_path(&display_path(&file)) {
+                        Some(f) => f,
+                        None => {
+                            let text = ws.read_from_disk(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+                            ws.add_file(display_path(&file), text)
+                        }
+                    };
                     ws.roots.push(f);
                 }
                 ws.skipped = found.skipped;
