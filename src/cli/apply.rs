@@ -84,7 +84,7 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
 /// after `plan` wrote it is refused before anything connects.
 fn saved_plan_hash(path: &Path) -> Result<String, String> {
     let file = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let text = crate::db::files::read_text(path, crate::db::files::PLAN).map_err(|e| format!("cannot read `{file}`: {e}"))?;
     let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("`{file}` is not a saved plan: {e}"))?;
     if json["format"] != "rolec-plan/1" {
         return Err(format!("`{file}` is not a saved plan (`rolec plan --format json`)"));

@@ -13,7 +13,6 @@ use crate::live::desired::{base_state, migration};
 use crate::live::diff::PasswordFrom;
 use crate::live::ChangePlan;
 use crate::lower::sql::{comment, ident, literal};
-use crate::model::catalog::Catalog;
 use crate::model::DEFAULT_TARGET_VERSION;
 
 #[derive(Args)]
@@ -80,10 +79,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
         }
     };
     let catalog = match &args.catalog {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            Some(Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))?)
-        }
+        Some(path) => Some(super::read_catalog(path)?),
         None => None,
     };
     // A live snapshot says which server the migration is for.

@@ -142,10 +142,9 @@ impl PolicyArgs {
     /// Loads the policy; a missing path or an unknown `--set` is a usage error.
     pub fn load(&self, options: BuildOptions) -> Result<Workspace, String> {
         let mut ws = Workspace::load(Sources::Paths(self.paths.clone()), options)?;
+        warn_skipped(&ws.skipped);
         if let Some(path) = &self.catalog {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            let catalog = crate::model::catalog::Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))?;
-            ws.set_catalog(Some(catalog));
+            ws.set_catalog(Some(read_catalog(path)?));
         }
         if let Some(name) = ws.resolved().unknown_sets.first() {
             return Err(format!("`--set {name}=…`: the policy has no `let {name}`"));
@@ -160,6 +159,19 @@ impl PolicyArgs {
     pub fn load_sound(&self) -> Result<Option<Workspace>, String> {
         let ws = self.load(self.options())?;
         Ok((!report(&ws, &ws.diagnostics(), Format::Human)).then_some(ws))
+    }
+}
+
+/// Reads a catalog snapshot (`--catalog FILE`), within [`crate::db::files::CATALOG`].
+pub fn read_catalog(path: &std::path::Path) -> Result<crate::model::catalog::Catalog, String> {
+    let text = crate::db::files::read_text(path, crate::db::files::CATALOG).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    crate::model::catalog::Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))
+}
+
+/// Prints the paths a directory walk left out (a FIFO, a link out of the directory).
+fn warn_skipped(skipped: &[String]) {
+    for s in skipped {
+        eprintln!("warning: {s}");
     }
 }
 

@@ -14,6 +14,7 @@ use salsa::Setter;
 
 pub mod analysis;
 pub mod file_diagnostics;
+pub mod files;
 pub mod scope;
 
 pub use analysis::{analysis_diagnostics, membership_analysis, privilege_analysis};
@@ -188,6 +189,10 @@ pub struct Workspace {
     roots: Vec<SourceFile>,
     /// In-memory sources (tests, benchmarks, an editor's buffers); empty: read from disk.
     memory: HashMap<String, String>,
+    /// Bytes read from disk so far, held within [`files::POLICY`].
+    read_bytes: u64,
+    /// Paths a directory walk left out, one sentence each (see [`files::PolicyFiles`]).
+    pub skipped: Vec<String>,
 }
 
 /// Where sources come from: the file system, or memory (tests, benchmarks, the editor).
@@ -205,14 +210,22 @@ impl Workspace {
 
     pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
         let policy = Policy::new(&db, Vec::new(), options, Vec::new(), None);
-        let mut ws = Workspace { db, policy, all: Vec::new(), by_path: HashMap::new(), roots: Vec::new(), memory: HashMap::new() };
+        let mut ws = Workspace { db, policy, all: Vec::new(), by_path: HashMap::new(), roots: Vec::new(), memory: HashMap::new(), read_bytes: 0, skipped: Vec::new() };
         match sources {
             Sources::Paths(paths) => {
-                for file in role_files_of(&paths)? {
-                    let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
-                    let f = ws.add_file(display_path(&file), text);
+                let found = files::policy_files(&paths)?;
+                for file in found.files {
+                    // A file given twice is read (and counted against the limit) once.
+                    let f = match ws.file_by_path(&display_path(&file)) {
+                        Some(f) => f,
+                        None => {
+                            let text = ws.read_from_disk(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+                            ws.add_file(display_path(&file), text)
+                        }
+                    };
                     ws.roots.push(f);
                 }
+                ws.skipped = found.skipped;
             }
             Sources::Memory(files) => {
                 for (path, text) in &files {
@@ -309,15 +322,23 @@ impl Workspace {
         }
     }
 
-    fn read(&self, path: &str) -> Result<String, String> {
+    fn read(&mut self, path: &str) -> Result<String, String> {
         if self.memory.is_empty() {
-            std::fs::read_to_string(path).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                _ => e.to_string(),
-            })
+            self.read_from_disk(Path::new(path))
         } else {
             self.memory.get(path).cloned().ok_or_else(|| "no such file".to_string())
         }
+    }
+
+    /// A policy file from disk ([`files::read_policy_file`]), counted against [`files::POLICY`].
+    fn read_from_disk(&mut self, path: &Path) -> Result<String, String> {
+        let text = files::read_policy_file(path)?;
+        let total = self.read_bytes + text.len() as u64;
+        if total > files::POLICY.bytes {
+            return Err(format!("the policy's files would be {} together, over {}", files::human_size(total), files::POLICY.phrase()));
+        }
+        self.read_bytes = total;
+        Ok(text)
     }
 
     /// The files of the policy: the roots and what they import.
@@ -459,38 +480,6 @@ impl Locator {
 fn absolute_range(db: &Database, file: SourceFile, span: Span) -> std::ops::Range<usize> {
     let base = parse(db, file).item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
     base + span.start as usize..base + span.end as usize
-}
-
-/// Every `*.role` file of the given paths, in order.
-pub fn role_files_of(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut out = Vec::new();
-    for p in paths {
-        out.extend(role_files(p)?);
-    }
-    Ok(out)
-}
-
-/// Every `*.role` file of a path: the file itself, or a directory's files, sorted.
-fn role_files(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-    if !meta.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut stack = vec![path.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
-        for entry in entries.flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "role") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 fn display_path(p: &Path) -> String {

@@ -5,6 +5,7 @@
 
 mod codes;
 pub mod render;
+pub mod secrets;
 
 pub use codes::Code;
 

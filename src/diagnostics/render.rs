@@ -55,7 +55,8 @@ pub fn location(map: &dyn SourceMap, span: Span) -> String {
 }
 
 /// Human-readable reports, as a terminal shows them. A range redacted by any diagnostic (a
-/// plaintext password, say) is masked in every report, since several can show the same line.
+/// plaintext password, say) is masked in every report, since several can show the same line,
+/// and so is every password literal ([`super::secrets::password_literals`]).
 pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> String {
     // The texts of every file a report shows, masked once; ariadne's line index is built once
     // per file for all reports.
@@ -68,6 +69,13 @@ pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> St
     for r in diagnostics.iter().flat_map(|d| d.redact.iter()) {
         if let Some(text) = texts.get_mut(&map.path(r.file)) {
             mask(text, map.range(*r));
+        }
+    }
+    // Every password literal too, found in the text itself: the line of a syntax error may hold
+    // one the parser could not read.
+    for text in texts.values_mut() {
+        for r in super::secrets::password_literals(text) {
+            mask(text, r);
         }
     }
     let mut cache = ariadne::sources(texts.iter().map(|(p, t)| (p.clone(), t.as_str())));

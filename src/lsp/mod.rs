@@ -267,7 +267,7 @@ impl Server {
                 let path = convert::uri_to_path(&p.text_document.uri);
                 // Back to the text on disk (a file that was never saved keeps its last text).
                 let saved = self.on_disk.remove(&path).flatten();
-                let disk = std::fs::read_to_string(&path).ok().or(saved);
+                let disk = crate::db::files::read_policy_file(std::path::Path::new(&path)).ok().or(saved);
                 match (disk, self.ws.file_by_path(&path)) {
                     (Some(text), Some(_)) => {
                         self.set_text(path, text);
@@ -286,7 +286,7 @@ impl Server {
                         continue;
                     }
                     // A deleted file keeps its place in the workspace, empty.
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let text = crate::db::files::read_policy_file(std::path::Path::new(&path)).unwrap_or_default();
                     if self.ws.file_by_path(&path).is_some() || !text.is_empty() {
                         self.set_text(path, text);
                         changed = true;

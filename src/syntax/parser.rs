@@ -269,7 +269,14 @@ impl Builder<'_> {
             pest::error::ErrorVariant::ParsingError { positives, .. } => describe_rules(positives),
             pest::error::ErrorVariant::CustomError { message } => message.clone(),
         };
-        let found_text = if found.is_empty() { "the end of the statement".to_string() } else { format!("`{found}`") };
+        let found_text = if found.is_empty() {
+            "the end of the statement".to_string()
+        } else if crate::diagnostics::secrets::in_password_literal(text, pos) {
+            // The message is shown in every format, unmasked.
+            "a password (not shown)".to_string()
+        } else {
+            format!("`{found}`")
+        };
         Diagnostic::new(Code::Syntax, span, format!("expected {expected}, found {found_text}"))
             .label(format!("expected {expected}"))
     }
