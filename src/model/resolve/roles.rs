@@ -244,6 +244,9 @@ impl<'a> Resolver<'a> {
             self.error(d);
             return;
         }
+        if templates.is_empty() && !self.use_fits(call) {
+            return;
+        }
         let Some(bindings) = self.bind_args(call, template, env) else { return };
         let inner = self.globals.with_all(bindings);
         templates.push(call.name.text.clone());
