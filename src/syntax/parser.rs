@@ -32,7 +32,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         Err(err) => {
             // The grammar has catch-alls at every level, so this is not expected; still, never panic.
             out.item_offsets.push(0);
-            let b = Builder { file, item: 0, base: 0, diags: &mut out.diagnostics };
+            let b = Builder { file, item: 0, base: 0, diags: &mut out.diagnostics, depth: 0 };
             let d = b.pest_error(err, 0, text);
             out.diagnostics.push(d);
             return out;
@@ -55,7 +55,7 @@ fn build_item(out: &mut Parsed, file: FileId, pair: Pair<'_, Rule>, start: usize
     let index = out.item_offsets.len() as u32;
     out.item_offsets.push(start as u32);
     // Spans are relative to the item: `base` is its start in the text the pair is from.
-    let mut b = Builder { file, item: index, base: pair.as_span().start(), diags: &mut out.diagnostics };
+    let mut b = Builder { file, item: index, base: pair.as_span().start(), diags: &mut out.diagnostics, depth: 0 };
     if pair.as_rule() == Rule::item {
         b.item(pair)
     } else {
@@ -141,6 +141,8 @@ struct Builder<'d> {
     item: u32,
     base: usize,
     diags: &'d mut Vec<Diagnostic>,
+    /// How many `for` blocks and lists enclose what is being built (see [`super::MAX_DEPTH`]).
+    depth: usize,
 }
 
 fn inner(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
@@ -267,6 +269,12 @@ impl Builder<'_> {
         let span = self.span_of(offset + pos, offset + end.min(text.len()));
         let expected = match &err.variant {
             pest::error::ErrorVariant::ParsingError { positives, .. } => describe_rules(positives),
+            pest::error::ErrorVariant::CustomError { message } if message == "stack limit reached" => {
+                // pest stops before the native stack runs out (`{`, `[`, `(` or `/*` nested
+                // thousands deep): say so, rather than name the rules it was trying.
+                let d = Diagnostic::new(Code::Syntax, span, "the text nests too deeply here to be read (braces, brackets or comments)").label("nested too deeply");
+                return d.help("flatten the nesting");
+            }
             pest::error::ErrorVariant::CustomError { message } => message.clone(),
         };
         let found_text = if found.is_empty() {
@@ -291,6 +299,15 @@ impl Builder<'_> {
         self.diags.push(Diagnostic::new(Code::Syntax, span, "this `{` is never closed (no matching `}`)").label("opened here").help("add the matching `}`"));
     }
 
+    /// A `for` or list nested deeper than [`super::MAX_DEPTH`]: reported, and left out, so
+    /// that every later pass over the tree recurses a bounded depth.
+    fn too_deep(&mut self, span: Span, what: &str) {
+        let d = Diagnostic::new(Code::Syntax, span, format!("{what} nest more than {} levels deep here", super::MAX_DEPTH))
+            .label("nested too deeply")
+            .help("flatten the nesting");
+        self.diags.push(d);
+    }
+
     fn syntax(&mut self, span: Span, message: impl Into<String>) {
         self.diags.push(Diagnostic::new(Code::Syntax, span, message));
     }
@@ -309,7 +326,12 @@ impl Builder<'_> {
                 let value = self.value(it.next().unwrap());
                 ItemKind::Let(LetDecl { name, value })
             }
+            Rule::for_item if self.depth >= super::MAX_DEPTH => {
+                self.too_deep(span, "`for` loops");
+                ItemKind::Error
+            }
             Rule::for_item => {
+                self.depth += 1;
                 let mut it = inner(p).skip(1);
                 let var = self.ident(it.next().unwrap());
                 let _in = it.next();
@@ -324,6 +346,7 @@ impl Builder<'_> {
                         _ => {}
                     }
                 }
+                self.depth -= 1;
                 ItemKind::For(ForLoop { var, iter, items })
             }
             Rule::import_item => {
@@ -906,7 +929,16 @@ impl Builder<'_> {
         let span = self.span(&p);
         let c = if p.as_rule() == Rule::value { first(p) } else { p };
         let kind = match c.as_rule() {
-            Rule::list => ValueKind::List(inner(c).map(|v| self.value(v)).collect()),
+            Rule::list if self.depth >= super::MAX_DEPTH => {
+                self.too_deep(span, "lists");
+                ValueKind::List(Vec::new())
+            }
+            Rule::list => {
+                self.depth += 1;
+                let values = inner(c).map(|v| self.value(v)).collect();
+                self.depth -= 1;
+                ValueKind::List(values)
+            }
             Rule::duration => ValueKind::Duration(c.as_str().to_string()),
             Rule::timestamp => ValueKind::Timestamp(c.as_str().to_string()),
             Rule::int_value => match c.as_str().parse() {

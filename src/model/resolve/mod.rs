@@ -14,11 +14,13 @@
 //! [`resolve`] runs the three on a whole policy; the database runs them as queries. `names.rs`
 //! evaluates names and values and checks references.
 
+mod expansion;
 mod names;
 mod objects;
 mod roles;
 mod scope;
 
+pub use expansion::MAX_EXPANSION;
 pub use scope::{outline, scope, GlobalScope, Key, ScopeLayout, ScopeLookup, ScopeRole};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -241,6 +243,13 @@ struct Resolver<'a> {
     grant_objects: FxHashMap<*const Stmt, Object>,
     /// While a template is being inlined: the span of the outermost `use`.
     use_site: Option<Span>,
+    /// Declarations collected so far from the file being collected, `for` loops unrolled
+    /// (see [`MAX_EXPANSION`]).
+    collected: u64,
+    /// Statements the outermost template uses of the roles built so far inline.
+    inlined: u64,
+    /// Statements each template inlines, once measured.
+    template_sizes: FxHashMap<String, u64>,
     /// Comparisons "did you mean" may still make (see [`SUGGESTION_BUDGET`]).
     suggestion_budget: std::cell::Cell<usize>,
     model: Model,
@@ -271,6 +280,9 @@ impl<'a> Resolver<'a> {
             flat_cache: FxHashMap::default(),
             grant_objects: FxHashMap::default(),
             use_site: None,
+            collected: 0,
+            inlined: 0,
+            template_sizes: FxHashMap::default(),
             suggestion_budget: std::cell::Cell::new(SUGGESTION_BUDGET),
             model: Model::default(),
         }
@@ -295,7 +307,7 @@ impl<'a> Resolver<'a> {
 
     fn collect_file(&mut self, file: &'a SourceAst, pos: usize, collect: Collect) {
         let env = self.globals.clone();
-        (self.next_role, self.next_schema) = (0, 0);
+        (self.next_role, self.next_schema, self.collected) = (0, 0, 0);
         for item in &file.items {
             self.collect_item(item, &env, true, pos, collect);
         }
@@ -303,6 +315,7 @@ impl<'a> Resolver<'a> {
 
     fn collect_item(&mut self, item: &'a Item, env: &Env, top: bool, file: usize, collect: Collect) {
         let own = collect == Collect::Own;
+        self.collected += 1;
         match &item.kind {
             ItemKind::Role(decl) => {
                 let key = (file, self.next_role);
@@ -341,6 +354,11 @@ impl<'a> Resolver<'a> {
                     self.error(d);
                     return;
                 };
+                // At the `for` keyword: the same span in an outline as in the full tree.
+                let keyword = Span { end: item.span.start + "for".len() as u32, ..item.span };
+                if !self.loop_fits(l, keyword, env) {
+                    return;
+                }
                 for v in values {
                     let inner = env.with(&l.var.text, v);
                     for item in &l.items {

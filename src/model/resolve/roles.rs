@@ -151,6 +151,16 @@ impl<'a> Resolver<'a> {
                             .help("a role cannot be based on itself, directly or through other roles");
                         self.error(d);
                     }
+                    Some(b) if self.extends_chain(b) > crate::syntax::MAX_DEPTH - 1 => {
+                        // Reported once, at the role whose chain first crosses the limit; the
+                        // roles that extend it take nothing from it.
+                        if self.extends_chain(b) == crate::syntax::MAX_DEPTH {
+                            let d = Diagnostic::new(Code::BadExtends, base.span, format!("`extends {name}` makes a chain of more than {} roles", crate::syntax::MAX_DEPTH))
+                                .label("chain too long")
+                                .help("let roles extend a common base instead of each other");
+                            self.error(d);
+                        }
+                    }
                     Some(b) => {
                         stack.push(b);
                         let base_flat = self.flatten_role(b, stack);
@@ -182,6 +192,23 @@ impl<'a> Resolver<'a> {
         out
     }
 
+    /// How many roles the chain of `extends` from role `i` has (`i` included), counted up to
+    /// one past [`crate::syntax::MAX_DEPTH`]: a loop, so that any length is measured without
+    /// recursion. A cycle ends the count (it is reported on its own).
+    fn extends_chain(&mut self, i: Key) -> usize {
+        let mut chain = vec![i];
+        while chain.len() <= crate::syntax::MAX_DEPTH {
+            let Some(inst) = self.role_inst(chain[chain.len() - 1]) else { break };
+            let (decl, env) = (inst.decl, inst.env.clone());
+            let Some(base) = self.quiet(|r| r.name(decl.extends.as_ref()?, &env)).and_then(|name| self.scope.role(&name)) else { break };
+            if chain.contains(&base) {
+                break;
+            }
+            chain.push(base);
+        }
+        chain.len()
+    }
+
     pub(super) fn flatten_stmt(&mut self, stmt: &'a Stmt, env: &Env, out: &mut Vec<Flat<'a>>, templates: &mut Vec<String>) {
         match &stmt.kind {
             StmtKind::Use(call) => self.flatten_use(call, env, out, templates),
@@ -208,6 +235,16 @@ impl<'a> Resolver<'a> {
                 .label("recursive use")
                 .help(format!("templates used on the way: {}", templates.join(" → ")));
             self.error(d);
+            return;
+        }
+        if templates.len() >= crate::syntax::MAX_DEPTH {
+            let d = Diagnostic::new(Code::TemplateRecursion, call.span, format!("templates use each other more than {} levels deep", crate::syntax::MAX_DEPTH))
+                .label("nested too deeply")
+                .help(format!("templates used on the way: {} → …", templates[..3].join(" → ")));
+            self.error(d);
+            return;
+        }
+        if templates.is_empty() && !self.use_fits(call) {
             return;
         }
         let Some(bindings) = self.bind_args(call, template, env) else { return };

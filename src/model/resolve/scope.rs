@@ -314,7 +314,8 @@ impl<'a> Resolver<'a> {
             let file = self.roles[i].key.0;
             let mut seen = vec![i];
             let mut current = i;
-            while let Some(base) = self.base_of(current) {
+            // Roles inline at most `MAX_DEPTH` roles of their chain (a longer one is an error).
+            while let Some(base) = self.base_of(current).filter(|_| seen.len() < crate::syntax::MAX_DEPTH) {
                 if seen.contains(&base) {
                     break;
                 }
