@@ -69,3 +69,18 @@ fn lint_warnings_wait_for_errors_to_be_fixed() {
     let codes: Vec<&str> = json.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(codes, vec!["E002"]);
 }
+
+/// A role name or a source line with terminal control characters (an escape sequence, a carriage
+/// return) is shown escaped, so a report can neither rewrite the terminal nor forge a line.
+#[test]
+fn control_characters_in_names_and_lines_never_reach_the_terminal() {
+    // A raw escape sequence in the source line shown, and `\u{1b}` / `\r` escapes in the name
+    // the messages quote.
+    let policy = "role \"red\u{1b}[31m\" {}\nuser u { member of \"x\\u{1b}]0;title\\u{7}\\rforged\" } // \u{1b}[2J\n";
+    let out = lint(policy, "human");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("E002"), "{stderr}");
+    assert!(!stderr.contains(['\u{1b}', '\u{7}', '\r']), "a control character reached the terminal: {stderr:?}");
+    assert!(stderr.contains(r"\u{1b}]0;title\u{7}\u{d}forged"), "the name is shown escaped: {stderr}");
+}

@@ -35,7 +35,7 @@ pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
     match apply(&args) {
         Ok(code) => Ok(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
             Ok(ExitCode::from(1))
         }
     }

@@ -43,15 +43,15 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         Ok(Some(c)) => c,
         Ok(None) => return Ok(ExitCode::from(1)),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
     };
     for w in &audit.plan.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&w.to_string()));
     }
     match args.format {
-        CheckFormat::Human => print!("{}", human(&target, &state, &audit, args.quiet)),
+        CheckFormat::Human => print!("{}", crate::diagnostics::render::terminal_lines(&human(&target, &state, &audit, args.quiet))),
         CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&target, &state, &audit, args.quiet)).map_err(|e| e.to_string())?),
     }
     Ok(if drifted(&audit) { ExitCode::from(2) } else { ExitCode::SUCCESS })

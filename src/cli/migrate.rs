@@ -74,7 +74,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
     let old = match OldVersion::resolve(&args.old, &args.new) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
     };
@@ -101,10 +101,10 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
     let base = base_state(&[&old_model.model, &new_model.model], catalog.as_ref(), major);
     let (up, down) = migration(&old_model.model, &new_model.model, &base, args.successor.as_deref())?;
     for w in up.warnings.iter().chain(&down.warnings) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&w.to_string()));
     }
     for b in up.blockers.iter().chain(&down.blockers) {
-        eprintln!("warning: {b}");
+        eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&b.to_string()));
     }
     let (up_sql, down_sql) = (script(&up, "up"), script(&down, "down"));
     if up.is_empty() && down.is_empty() {

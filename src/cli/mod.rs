@@ -123,7 +123,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(usage) => {
-            eprintln!("error: {usage}");
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&usage.to_string()));
             ExitCode::from(2)
         }
     }
@@ -171,7 +171,7 @@ pub fn read_catalog(path: &std::path::Path) -> Result<crate::model::catalog::Cat
 /// Prints the paths a directory walk left out (a FIFO, a link out of the directory).
 fn warn_skipped(skipped: &[String]) {
     for s in skipped {
-        eprintln!("warning: {s}");
+        eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&s.to_string()));
     }
 }
 

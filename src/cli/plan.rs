@@ -101,7 +101,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
         Ok(Some(p)) => p,
         Ok(None) => return Ok(ExitCode::from(1)),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
     };
@@ -159,9 +159,9 @@ pub fn json(p: &Planned) -> serde_json::Value {
 
 pub fn warn(plan: &ChangePlan) {
     for w in &plan.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&w.to_string()));
     }
     for b in &plan.blockers {
-        eprintln!("warning: {b} (apply refuses this plan)");
+        eprintln!("warning: {} (apply refuses this plan)", crate::diagnostics::render::terminal_lines(&b.to_string()));
     }
 }

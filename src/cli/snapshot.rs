@@ -23,7 +23,7 @@ pub fn run(args: SnapshotArgs) -> Result<ExitCode, String> {
     let state = match crate::live::connect(&args.db, &process_env).and_then(|mut c| crate::live::introspect(&mut c.client)) {
         Ok(state) => state,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
     };

@@ -77,6 +77,7 @@ pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> St
         for r in super::secrets::password_literals(text) {
             mask(text, r);
         }
+        *text = terminal_safe_source(text);
     }
     let mut cache = ariadne::sources(texts.iter().map(|(p, t)| (p.clone(), t.as_str())));
     let mut out = Vec::new();
@@ -89,26 +90,64 @@ pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> St
         let primary_range = clamp(map.range(d.primary.span), &texts[&primary_path]);
         // ariadne starts a new group (under a header repeating the primary location) whenever a
         // label lies above the previous one, so labels are added in file and line order.
-        let mut labels: Vec<(String, std::ops::Range<usize>, &str)> = vec![(primary_path.clone(), primary_range.clone(), d.primary.message.as_str())];
+        let mut labels: Vec<(String, std::ops::Range<usize>, String)> = vec![(primary_path.clone(), primary_range.clone(), terminal_safe(&d.primary.message))];
         for l in &d.secondary {
             let path = map.path(l.span.file);
             let range = clamp(map.range(l.span), &texts[&path]);
-            labels.push((path, range, l.message.as_str()));
+            labels.push((path, range, terminal_safe(&l.message)));
         }
         labels.sort_by(|a, b| (a.0 != primary_path, &a.0, a.1.start).cmp(&(b.0 != primary_path, &b.0, b.1.start)));
         let mut report = Report::build(kind, (primary_path, primary_range))
             .with_code(d.code)
-            .with_message(&d.message)
+            .with_message(terminal_safe(&d.message))
             .with_config(Config::default().with_index_type(IndexType::Byte).with_color(color));
         for (path, range, message) in labels {
             report = report.with_label(AriadneLabel::new((path, range)).with_message(message));
         }
         if let Some(h) = &d.help {
-            report = report.with_help(h);
+            report = report.with_help(terminal_safe(h));
         }
         let _ = report.finish().write(&mut cache, &mut out);
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A message as a terminal may show it: a control character (an escape sequence or a line break
+/// in a role name, say) is written `\u{1b}`, so that a name can neither rewrite the terminal nor
+/// forge a line of the report.
+fn terminal_safe(message: &str) -> String {
+    escape_controls(message, false)
+}
+
+/// A message of several lines (a command's error or warning) as a terminal may show it: as
+/// [`terminal_safe`], but its own line breaks and tabs are kept.
+pub fn terminal_lines(message: &str) -> String {
+    escape_controls(message, true)
+}
+
+fn escape_controls(message: &str, keep_lines: bool) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        if keep_lines && matches!(c, '\n' | '\t') {
+            out.push(c);
+        } else if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A source text as the report shows its lines: control characters other than line breaks and
+/// tabs become `?` (one per byte, so that every offset into the text stays valid).
+fn terminal_safe_source(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let shown = if (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{2028}' | '\u{2029}') { '?' } else { c };
+            std::iter::repeat_n(shown, if shown == c { 1 } else { c.len_utf8() })
+        })
+        .collect()
 }
 
 fn clamp(r: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {

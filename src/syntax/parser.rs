@@ -964,7 +964,8 @@ impl Builder<'_> {
         );
     }
 
-    /// A string with escapes (`\"` or `""`, `\\`, `\n`, `\t`, `\{`, `\}`) and `{var}` interpolations.
+    /// A string with escapes (`\"` or `""`, `\\`, `\n`, `\t`, `\r`, `\u{HEX}`, `\{`, `\}`) and `{var}`
+    /// interpolations.
     fn template(&mut self, p: Pair<'_, Rule>) -> Template {
         let span = self.span(&p);
         let inner_pair = first(p);
@@ -978,6 +979,30 @@ impl Builder<'_> {
                 '\\' => match chars.next() {
                     Some((_, 'n')) => lit.push('\n'),
                     Some((_, 't')) => lit.push('\t'),
+                    Some((_, 'r')) => lit.push('\r'),
+                    Some((_, 'u')) if chars.peek().is_some_and(|&(_, c)| c == '{') => {
+                        chars.next();
+                        let mut hex = String::new();
+                        let mut end = None;
+                        for (j, c) in chars.by_ref() {
+                            if c == '}' {
+                                end = Some(j + 1);
+                                break;
+                            }
+                            hex.push(c);
+                        }
+                        let span = self.span_of(start + i, start + end.unwrap_or(raw.len()));
+                        let code = end.and(u32::from_str_radix(&hex, 16).ok()).filter(|_| (1..=6).contains(&hex.len()));
+                        match code.map(char::from_u32) {
+                            Some(Some('\0')) => self.nul(span),
+                            Some(Some(c)) => lit.push(c),
+                            _ => self.diags.push(
+                                Diagnostic::new(Code::InvalidValue, span, "expected a Unicode character as `\\u{HEX}`")
+                                    .label("not a character")
+                                    .help("write one to six hexadecimal digits of a Unicode scalar value, such as `\\u{1b}`"),
+                            ),
+                        }
+                    }
                     Some((_, c @ ('0' | '\0'))) => self.nul(self.span_of(start + i, start + i + 1 + c.len_utf8())),
                     Some((_, c)) => lit.push(c),
                     None => {}
@@ -1158,6 +1183,19 @@ mod tests {
             assert_eq!(codes.len(), 1, "{text:?}: {codes:?}");
             assert_eq!(codes[0].0, Code::InvalidValue, "{text:?}");
             assert_eq!(&text[column as usize..column as usize + 1], if text.contains("\\") { "\\" } else { "\0" }, "{text:?}: {codes:?}");
+        }
+    }
+
+    #[test]
+    fn unicode_escapes_read_a_character_or_are_refused_where_they_stand() {
+        let name = |text: &str| format!("{:?}", parse(text, FileId(0)).ast);
+        assert!(name("role \"a\\u{1b}b\\rc\" {}\n").contains(r#""a\u{1b}b\rc""#));
+        // `\u` without a brace is still the letter, as any other escaped character.
+        assert!(name("role \"\\uv\" {}\n").contains(r#""uv""#));
+        for text in ["role \"a\\u{}\" {}\n", "role \"a\\u{110000}\" {}\n", "role \"a\\u{d800}\" {}\n", "role \"a\\u{zz}\" {}\n", "role \"a\\u{1b\" {}\n", "role \"a\\u{0}\" {}\n"] {
+            let parsed = parse(text, FileId(0));
+            let found: Vec<(Code, u32)> = parsed.diagnostics.iter().map(|d| (d.code, d.primary.span.start)).collect();
+            assert_eq!(found, vec![(Code::InvalidValue, 7)], "{text:?}");
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Writing values back as the language spells them: the inverse of the parser's reading.
 
 /// A double-quoted string (or quoted name) that the parser reads back as `s`: `\`, `"` and `{`
-/// escaped with `\`, newlines and tabs as `\n` and `\t` (a string may not span lines).
+/// escaped with `\`, newlines, tabs and carriage returns as `\n`, `\t` and `\r`, other control
+/// characters and line separators as `\u{HEX}` (a string may not span lines).
 pub fn string(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -11,6 +12,9 @@ pub fn string(s: &str) -> String {
             '{' => out.push_str("\\{"),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            // Every other character that ends a line for some reader or rewrites a terminal.
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -24,7 +28,7 @@ mod tests {
 
     #[test]
     fn strings_read_back_the_same() {
-        for s in ["plain", "a\"b", "back\\slash", "{var}", "line\nbreak\ttab", "x\"; DROP ROLE postgres; --"] {
+        for s in ["plain", "a\"b", "back\\slash", "{var}", "line\nbreak\ttab", "cr\rret", "esc\u{1b}[31m", "sep\u{2028}\u{85}", "x\"; DROP ROLE postgres; --"] {
             let text = format!("role {} {{}}\n", string(s));
             let parsed = crate::syntax::parse(&text, crate::syntax::FileId(0));
             assert!(parsed.diagnostics.is_empty(), "{s:?}: {:?}", parsed.diagnostics);
