@@ -439,7 +439,10 @@ fn a_plan_needing_privileges_the_deployer_lacks_is_refused_naming_each() {
     let pg = PgCluster::start();
     pg.exec(DB, APP_SQL).unwrap();
     pg.exec(DB, "CREATE ROLE deployer LOGIN CREATEROLE; CREATE SCHEMA rolec AUTHORIZATION deployer; CREATE ROLE boss SUPERUSER;").unwrap();
-    let policy = policy_file(&format!("{APP_POLICY}\nrole fine {{}}\nrole ops {{ replication }}\n/// The boss.\nrole boss {{ superuser }}\n"));
+    // A routine whose argument type lives in a schema of its own: it is known by its
+    // regprocedure identity, whatever the deployer's search_path.
+    pg.exec(DB, "SET ROLE app_owner; CREATE TYPE app.mood AS ENUM ('ok'); CREATE FUNCTION app.cheer(app.mood, int) RETURNS int LANGUAGE sql AS 'SELECT 1'; REVOKE EXECUTE ON FUNCTION app.cheer(app.mood, int) FROM PUBLIC; RESET ROLE;").unwrap();
+    let policy = policy_file(&format!("{APP_POLICY}\nrole fine {{}}\nrole ops {{ replication }}\n/// The boss.\nrole boss {{ superuser }}\nrole caller {{ grant execute on function app.cheer(app.mood, int) }}\n"));
     let before = pg.snapshot(DB);
     let out = rolec(&[
         "apply",
@@ -462,6 +465,10 @@ fn a_plan_needing_privileges_the_deployer_lacks_is_refused_naming_each() {
         (r#"GRANT USAGE ON SCHEMA "app" TO "reader";"#, owner),
         (
             r#"GRANT SELECT ON TABLE "app"."orders" TO "reader";"#,
+            owner,
+        ),
+        (
+            r#"GRANT EXECUTE ON FUNCTION "app"."cheer"("app"."mood", integer) TO "caller";"#,
             owner,
         ),
         (

@@ -22,6 +22,7 @@ use std::ops::Range;
 
 use super::diff::{Change, ChangePlan, PasswordFrom};
 use crate::lower::sql::ident;
+use crate::model::sqltype::canonical_type;
 
 /// What the server says about the deployer.
 struct Deployer {
@@ -321,45 +322,65 @@ fn object_owners(
     statements: &[Statement],
 ) -> Result<HashMap<usize, (String, bool)>, postgres::Error> {
     // Looked up in the catalogs by name, not with to_regclass and the like, which need USAGE
-    // on the schema. A routine's argument types are spelt as the live state reads them.
-    const Q: &str = "SELECT o.i::int4, r.rolname::text, pg_catalog.pg_has_role(r.oid, 'USAGE')
+    // on the schema.
+    const RELATIONS: &str = "SELECT o.i::int4, r.rolname::text, pg_catalog.pg_has_role(r.oid, 'USAGE')
         FROM (SELECT i, CASE
                 WHEN k IN ('TABLE', 'SEQUENCE') THEN (SELECT c.relowner FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = s AND c.relname = x)
                 WHEN k = 'SCHEMA' THEN (SELECT nspowner FROM pg_catalog.pg_namespace WHERE nspname = x)
                 WHEN k = 'DATABASE' THEN (SELECT datdba FROM pg_catalog.pg_database WHERE datname = x)
                 WHEN k = 'TYPE' THEN (SELECT t.typowner FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = s AND t.typname = x)
-                ELSE (SELECT p.proowner FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                      WHERE n.nspname = s AND p.proname = x
-                        AND pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS u(t, j) ORDER BY j), ', ') = a
-                      LIMIT 1)
               END AS owner
-              FROM unnest($1::int4[], $2::text[], $3::text[], $4::text[], $5::text[]) AS u(i, k, s, x, a)) o
+              FROM unnest($1::int4[], $2::text[], $3::text[], $4::text[]) AS u(i, k, s, x)) o
         JOIN pg_catalog.pg_roles r ON r.oid = o.owner";
-    let (mut index, mut kinds, mut schemas, mut names, mut args) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // Every routine of the name, with its argument types as the live state reads them (under
+    // `search_path = pg_catalog`, see `introspect`): the statement's are in that canonical
+    // spelling, so a routine is matched by its `regprocedure` identity, never by a path.
+    const ROUTINES: &str = "SELECT u.i::int4, r.rolname::text, pg_catalog.pg_has_role(r.oid, 'USAGE'),
+            ARRAY(SELECT pg_catalog.format_type(t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, j) ORDER BY j)
+        FROM unnest($1::int4[], $2::text[], $3::text[]) AS u(i, s, x)
+        JOIN pg_catalog.pg_namespace n ON n.nspname = u.s
+        JOIN pg_catalog.pg_proc p ON p.pronamespace = n.oid AND p.proname = u.x
+        JOIN pg_catalog.pg_roles r ON r.oid = p.proowner";
+    let (mut relations, mut routines): (Vec<_>, Vec<_>) = (Vec::new(), Vec::new());
     for (i, s) in statements.iter().enumerate() {
-        if let Statement::Object {
-            kind,
-            schema,
-            name,
-            args: a,
-        } = s
-        {
-            index.push(i as i32);
-            kinds.push(kind.as_str());
-            schemas.push(schema.as_str());
-            names.push(name.as_str());
-            args.push(a.as_str());
+        if let Statement::Object { kind, schema, name, args } = s {
+            if matches!(kind.as_str(), "FUNCTION" | "PROCEDURE" | "ROUTINE") {
+                routines.push((i as i32, schema.as_str(), name.as_str(), args.as_str()));
+            } else {
+                relations.push((i as i32, kind.as_str(), schema.as_str(), name.as_str()));
+            }
         }
     }
-    if index.is_empty() {
-        return Ok(HashMap::new());
+    let mut owners = HashMap::new();
+    if !relations.is_empty() {
+        let index: Vec<i32> = relations.iter().map(|r| r.0).collect();
+        let kinds: Vec<&str> = relations.iter().map(|r| r.1).collect();
+        let schemas: Vec<&str> = relations.iter().map(|r| r.2).collect();
+        let names: Vec<&str> = relations.iter().map(|r| r.3).collect();
+        for r in tx.query(RELATIONS, &[&index, &kinds, &schemas, &names])? {
+            owners.insert(r.get::<_, i32>(0) as usize, (r.get(1), r.get(2)));
+        }
     }
-    let rows = tx.query(Q, &[&index, &kinds, &schemas, &names, &args])?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get::<_, i32>(0) as usize, (r.get(1), r.get(2))))
-        .collect())
+    if !routines.is_empty() {
+        let index: Vec<i32> = routines.iter().map(|r| r.0).collect();
+        let schemas: Vec<&str> = routines.iter().map(|r| r.1).collect();
+        let names: Vec<&str> = routines.iter().map(|r| r.2).collect();
+        // The path is set in a savepoint rolled back at once, so the apply's own is kept.
+        let mut read = tx.transaction()?;
+        read.batch_execute("SET LOCAL search_path = pg_catalog")?;
+        let rows = read.query(ROUTINES, &[&index, &schemas, &names])?;
+        read.rollback()?;
+        let args_of: HashMap<i32, &str> = routines.iter().map(|r| (r.0, r.3)).collect();
+        for r in rows {
+            let i: i32 = r.get(0);
+            let live: Vec<String> = r.get(3);
+            let live = live.iter().map(|t| canonical_type(t)).collect::<Vec<_>>().join(", ");
+            if args_of[&i] == live {
+                owners.insert(i as usize, (r.get(1), r.get(2)));
+            }
+        }
+    }
+    Ok(owners)
 }
 
 /// The parameters the statements set that are reserved to superusers and that the deployer
