@@ -2,6 +2,7 @@
 //! FIFOs, `/dev/zero`, files over the size limits, imports of files that are not policies,
 //! and passwords beside syntax errors. Every run has a deadline, so a hang fails the test.
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -256,4 +257,32 @@ fn a_password_beside_a_syntax_error_is_masked_in_every_format() {
             assert!(!run.all().contains("SEKRIT"), "{file} {format}: {}", run.all());
         }
     }
+}
+
+/// `diff --layout sqitch` extends the project's `sqitch.plan`: one it cannot read (not text, a
+/// FIFO) is an error and stays as it was, never replaced by a new plan, and nothing of the
+/// migration is written.
+#[test]
+fn a_sqitch_plan_that_cannot_be_read_is_never_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("old.role"), "role a {}\n");
+    write(&dir.path().join("new.role"), "role a {}\nrole b {}\n");
+    let out = dir.path().join("migrations");
+    std::fs::create_dir(&out).unwrap();
+    let plan = out.join("sqitch.plan");
+    let history = b"%syntax-version=1.0.0\n%project=roles\n\nfirst 2026-01-01T00:00:00Z Jos\xe9 <j@x> # Latin-1\n";
+    std::fs::write(&plan, history).unwrap();
+    let args = ["diff", "old.role", "new.role", "-o", "migrations", "--layout", "sqitch", "--name", "second"];
+    let run = rolec(dir.path(), &args);
+    assert_ne!(run.code, Some(0), "{}", run.all());
+    assert!(run.stderr.contains("sqitch.plan") && run.stderr.contains("not UTF-8"), "{}", run.stderr);
+    assert_eq!(std::fs::read(&plan).unwrap(), history, "the plan is kept as it was");
+    assert!(!out.join("deploy").exists(), "nothing of the migration is written");
+
+    std::fs::remove_file(&plan).unwrap();
+    mkfifo(&plan);
+    let run = rolec(dir.path(), &args);
+    assert_ne!(run.code, Some(0), "{}", run.all());
+    assert!(run.stderr.contains("sqitch.plan") && run.stderr.contains("FIFO"), "{}", run.stderr);
+    assert!(std::fs::symlink_metadata(&plan).unwrap().file_type().is_fifo(), "the FIFO is left alone");
 }

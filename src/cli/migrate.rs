@@ -173,24 +173,31 @@ fn write(dir: &Path, layout: Layout, name: &str, version: &str, up: &str, down: 
             ]
         }
     };
+    // The sqitch plan is read before anything is written: one that cannot be read stops the
+    // whole migration, and it is never replaced (it holds the project's history).
+    let sqitch_plan = match layout {
+        Layout::Sqitch => {
+            let plan = dir.join("sqitch.plan");
+            let mut text = match std::fs::symlink_metadata(&plan) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => "%syntax-version=1.0.0\n%project=roles\n\n".to_string(),
+                _ => crate::db::files::read_text(&plan, crate::db::files::SQITCH_PLAN).map_err(|why| std::io::Error::other(format!("cannot read `{}`: {why}", plan.display())))?,
+            };
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
+            text.push_str(&format!("{name} {now} rolec <rolec@localhost> # role changes {version} (rolec diff)\n"));
+            Some((plan, text))
+        }
+        _ => None,
+    };
     let mut written = Vec::new();
-    for (path, text) in files {
+    for (path, text) in files.into_iter().chain(sqitch_plan) {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(&path, text)?;
         written.push(path);
-    }
-    if layout == Layout::Sqitch {
-        let plan = dir.join("sqitch.plan");
-        let mut text = std::fs::read_to_string(&plan).unwrap_or_else(|_| "%syntax-version=1.0.0\n%project=roles\n\n".to_string());
-        if !text.ends_with('\n') {
-            text.push('\n');
-        }
-        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ");
-        text.push_str(&format!("{name} {now} rolec <rolec@localhost> # role changes {version} (rolec diff)\n"));
-        std::fs::write(&plan, text)?;
-        written.push(plan);
     }
     Ok(written)
 }

@@ -33,6 +33,8 @@ pub const POLICY: Limit = Limit { bytes: 64 * MIB, what: "a whole policy" };
 pub const CATALOG: Limit = Limit { bytes: 256 * MIB, what: "a catalog snapshot" };
 /// A saved plan (`rolec apply --plan FILE`).
 pub const PLAN: Limit = Limit { bytes: 64 * MIB, what: "a saved plan" };
+/// A sqitch project's `sqitch.plan`, which `rolec diff --layout sqitch` extends.
+pub const SQITCH_PLAN: Limit = Limit { bytes: 64 * MIB, what: "a sqitch plan" };
 
 /// The extension of policy files.
 const POLICY_EXTENSION: &str = "role";
