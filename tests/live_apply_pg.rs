@@ -453,11 +453,15 @@ fn a_plan_needing_privileges_the_deployer_lacks_is_refused_naming_each() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     let owner = "needs the privileges of `app_owner`, the owner of the";
+    // From 16 on, CREATEROLE is ADMIN-based: a role that has an attribute may give it, and
+    // `FOR ROLE` needs the SET option rather than plain membership.
+    let (replication, for_role) = if pg.major() >= 16 {
+        ("only a role that has REPLICATION can set it", "needs SET option on `app_owner` (GRANT \"app_owner\" TO \"deployer\")")
+    } else {
+        ("only a superuser can set REPLICATION", "needs membership in `app_owner` (GRANT \"app_owner\" TO \"deployer\")")
+    };
     for (statement, why) in [
-        (
-            r#"CREATE ROLE "ops" WITH REPLICATION;"#,
-            "only a superuser can set REPLICATION",
-        ),
+        (r#"CREATE ROLE "ops" WITH REPLICATION;"#, replication),
         (
             r#"COMMENT ON ROLE "boss" IS 'The boss.';"#,
             "`boss` is a superuser: only a superuser can change it",
@@ -473,7 +477,7 @@ fn a_plan_needing_privileges_the_deployer_lacks_is_refused_naming_each() {
         ),
         (
             r#"ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "app" GRANT SELECT ON TABLES TO "reader";"#,
-            "needs membership in `app_owner` (GRANT \"app_owner\" TO \"deployer\")",
+            for_role,
         ),
     ] {
         assert!(
