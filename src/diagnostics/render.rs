@@ -7,6 +7,7 @@ use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind};
 use serde::Serialize;
 
 use super::{Diagnostic, Severity};
+use crate::syntax::write::is_unprintable;
 use crate::syntax::{FileId, Span};
 
 /// Where spans point: implemented by the workspace.
@@ -130,7 +131,7 @@ fn escape_controls(message: &str, keep_lines: bool) -> String {
     for c in message.chars() {
         if keep_lines && matches!(c, '\n' | '\t') {
             out.push(c);
-        } else if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+        } else if is_unprintable(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
@@ -144,7 +145,7 @@ fn escape_controls(message: &str, keep_lines: bool) -> String {
 fn terminal_safe_source(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
-            let shown = if (c.is_control() && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{2028}' | '\u{2029}') { '?' } else { c };
+            let shown = if is_unprintable(c) && !matches!(c, '\n' | '\r' | '\t') { '?' } else { c };
             std::iter::repeat_n(shown, if shown == c { 1 } else { c.len_utf8() })
         })
         .collect()

@@ -4,12 +4,7 @@
 //! piped to psql and read by line-based tools (dbmate splits a file at a line `-- migrate:down`),
 //! so a line break coming from a name is never printed raw, not even inside quotes.
 
-/// Whether `c` is never printed raw: a control character (line feed, carriage return, vertical
-/// tab, form feed, NEL, escape…) or a Unicode line or paragraph separator. Each of them ends a
-/// line for some reader or rewrites a terminal.
-pub fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
-}
+pub use crate::syntax::write::is_unprintable;
 
 /// A double-quoted identifier, inner quotes doubled. A name with unprintable characters is
 /// written as a Unicode-escaped identifier (`U&"a\000ab"`), which means the same name.
