@@ -144,7 +144,7 @@ impl Eq for MembershipAnalysis {}
 /// The membership graph of a model, without positions: what [`reach`] needs, and nothing
 /// an edit elsewhere (a grant, a comment, a moved line) changes, so that the salsa query
 /// built on it is reused after such edits.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MembershipGraph {
     /// The model's roles, external roles, then roles named only as membership targets.
     names: Vec<String>,
@@ -154,7 +154,7 @@ pub struct MembershipGraph {
 /// The membership graph without its names: equal after an edit that only renames roles, so
 /// that what is computed from it (the part of the graph each chunk of roles reaches) is not
 /// computed again.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GraphShape {
     pub target_version: u32,
     superuser: Vec<bool>,
