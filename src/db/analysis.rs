@@ -234,13 +234,12 @@ impl ChunkView {
 impl ChunkPart {
     /// SHA-256 of everything the checks can see of the part.
     fn digest(&self) -> [u8; 32] {
-        use std::fmt::Write as _;
         use std::hash::Hash;
         let mut sha = Sha(sha2::Sha256::default());
         self.graph.hash(&mut sha);
         for m in &self.memberships {
-            // `Membership` has no `Hash`; its `Debug` text is every field, escaped.
-            _ = write!(sha, "{m:?};");
+            let Membership { role, member, admin, inherit, set, from, until, active, reason, origin } = &**m;
+            (role, member, admin, inherit, set, from, until, active, reason, origin).hash(&mut sha);
         }
         for name in self.graph.names() {
             self.slots.get(name).hash(&mut sha);
@@ -249,7 +248,7 @@ impl ChunkPart {
     }
 }
 
-/// A [`std::hash::Hasher`] (and text sink) that feeds SHA-256, for [`ChunkPart::digest`].
+/// A [`std::hash::Hasher`] that feeds SHA-256, for [`ChunkPart::digest`].
 struct Sha(sha2::Sha256);
 
 impl std::hash::Hasher for Sha {
@@ -260,13 +259,6 @@ impl std::hash::Hasher for Sha {
     fn finish(&self) -> u64 {
         let digest = self.0.clone().finalize();
         u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
-    }
-}
-
-impl std::fmt::Write for Sha {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        self.0.update(s.as_bytes());
-        Ok(())
     }
 }
 
@@ -375,13 +367,14 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     // view is made again after every change to the graph, the checks only when it changed.
     let part = seen.part();
     let members = &crate::analysis::membership::reach_from_roles(&part.graph);
-    // The chunks of the roles whose privileges these roles have.
-    let needed: BTreeSet<u32> = own.roles.iter().flat_map(|f| members.granted_roles(&f.role.name, crate::analysis::Mode::Usage)).filter_map(|r| part.slots.get(r).map(|s| s.0)).filter(|&c| c != chunk).collect();
-    let mut loaded: FxHashMap<u32, Arc<RoleChunk>> = needed.into_iter().map(|c| (c, role_chunk(db, policy, c).clone())).collect();
-    loaded.insert(chunk, own.clone());
+    // The chunks of other roles are loaded when their facts are first read, so that the
+    // checks depend on those they read (asking every role reached up front would cost as much
+    // as the pairs reached: n²/2 on a chain).
+    let chunks = part.slots.values().map(|&(c, _)| c as usize + 1).max().unwrap_or(0);
+    let loaded: Vec<OnceCell<Arc<RoleChunk>>> = (0..chunks).map(|c| if c == chunk as usize { OnceCell::from(own.clone()) } else { OnceCell::new() }).collect();
     let facts = |name: &str| -> Option<&RoleFacts> {
-        let (c, i) = part.slots.get(name)?;
-        loaded.get(c)?.roles.get(*i as usize)
+        let &(c, i) = part.slots.get(name)?;
+        loaded.get(c as usize)?.get_or_init(|| role_chunk(db, policy, c).clone()).roles.get(i as usize)
     };
     let memberships = || -> &[Arc<Membership>] { &part.memberships };
     let chunk_depths: OnceCell<Depths> = OnceCell::new();
