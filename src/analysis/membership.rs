@@ -329,8 +329,9 @@ impl GraphShape {
     }
 }
 
-/// Computes, for every role of the model and every mode, the roles it reaches and a shortest
-/// chain to each (one breadth-first search per role and mode).
+/// The answers for every role of the model and every mode: the roles it reaches and a
+/// shortest chain to each, each role's found when first asked for (one breadth-first search
+/// per role and mode asked about).
 pub fn reach(model: &Model, target_version: u32) -> MembershipAnalysis {
     reach_graph(&MembershipGraph::of(model, target_version))
 }
