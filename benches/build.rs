@@ -164,7 +164,7 @@ fn print_stages(files: &[(String, String)]) {
         time("  grants_by_role", || q::grants_by_role(&ws.db, ws.policy).clone());
         let n = *q::chunk_count(&ws.db, ws.policy);
         time("  role_chunk (all)", || (0..n).map(|c| q::role_chunk(&ws.db, ws.policy, c).roles.len()).sum::<usize>());
-        time("  chunk_view (all)", || (0..n).map(|c| q::chunk_view(&ws.db, ws.policy, c).memberships.len()).sum::<usize>());
+        time("  chunk_view (all)", || (0..n).map(|c| q::chunk_view(&ws.db, ws.policy, c).used.len()).sum::<usize>());
         time("  chunk_diagnostics (all)", || (0..n).map(|c| q::chunk_diagnostics(&ws.db, ws.policy, c).len()).sum::<usize>());
     }
     time("  the rest (analysis_diagnostics)", || analysis(&ws));
@@ -247,7 +247,31 @@ fn benches(c: &mut Criterion, files: &[(String, String)]) {
             )
         });
     }
+
+    // A membership chain: `r0`, then each `rI` a member of `r(I-1)`. Every role reaches all
+    // below it (n²/2 pairs), which the analysis must not materialise.
+    let chain = vec![("chain.role".to_string(), membership_chain(CHAIN_ROLES))];
+    g.bench_function("chain_analysis", |b| b.iter(|| analysis(&load(&chain))));
+    g.bench_function("chain_graph", |b| {
+        b.iter(|| {
+            let ws = load(&chain);
+            let graph = rolec::analysis::graph::RoleGraph::of(&ws.resolved().model, rolec::db::membership_analysis(&ws.db, ws.policy));
+            graph.dot().len()
+        })
+    });
     g.finish();
+}
+
+/// The roles of the `chain_*` benchmarks.
+const CHAIN_ROLES: usize = 20_000;
+
+/// `role r0 {}`, then `role rI { member of r(I-1) }` up to `r(n-1)`.
+fn membership_chain(n: usize) -> String {
+    let mut text = String::from("role r0 {}\n");
+    for i in 1..n {
+        text += &format!("role r{i} {{ member of r{} }}\n", i - 1);
+    }
+    text
 }
 
 fn main() {

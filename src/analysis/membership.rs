@@ -19,10 +19,10 @@
 //! grant is the member's final INHERIT attribute. An external member is taken as INHERIT
 //! (PostgreSQL's default).
 
-use std::sync::Arc;
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::Serialize;
 
@@ -74,8 +74,11 @@ pub enum Chain {
 }
 
 /// Who reaches whom, per mode: the answers of `pg_has_role` for the roles of a model.
-/// Plain data; built by [`reach`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Built by [`reach`]. It keeps the memberships that count in each mode, not what each role
+/// reaches (on a chain of n roles that is n²/2 pairs per mode): the roles one role reaches,
+/// with a shortest chain to each, are found when asked for, by one breadth-first search,
+/// and the last few such rows are kept for the questions that follow about the same role.
+#[derive(Debug, Serialize)]
 pub struct MembershipAnalysis {
     /// The PostgreSQL major version the answers are for.
     pub target_version: u32,
@@ -86,18 +89,62 @@ pub struct MembershipAnalysis {
     superuser: Vec<bool>,
     /// `(member, role)` node indexes of each model membership, by model index.
     ends: Vec<(u32, u32)>,
-    /// Per mode, per role (node index): the roles it reaches, sorted by node index, each with
-    /// the model index of the last membership of a shortest chain (a BFS tree).
+    /// Per mode, per member (node index): the memberships that count in that mode, as
+    /// `(role, model index)`, in model order.
     member: Vec<Vec<(u32, u32)>>,
     usage: Vec<Vec<(u32, u32)>>,
     /// `None` before PostgreSQL 16, where SET is MEMBER.
     set: Option<Vec<Vec<(u32, u32)>>>,
+    /// The roles questions may start from (`None`: every role); from another role the
+    /// analysis knows of no membership.
+    sources: Option<Vec<bool>>,
+    /// The rows computed last, most recent last (see [`Self::row`]).
+    #[serde(skip)]
+    rows: Mutex<Vec<(u32, Mode, Arc<Row>)>>,
 }
+
+/// The roles one role reaches in one mode (not itself), sorted by node index, each with the
+/// model index of the last membership of a shortest chain (a BFS tree).
+type Row = [(u32, u32)];
+
+/// How many rows [`MembershipAnalysis`] keeps: a role's three modes and one more.
+const ROWS_KEPT: usize = 4;
+
+impl Clone for MembershipAnalysis {
+    fn clone(&self) -> MembershipAnalysis {
+        let MembershipAnalysis { target_version, names, index, superuser, ends, member, usage, set, sources, rows: _ } = self;
+        MembershipAnalysis {
+            target_version: *target_version,
+            names: names.clone(),
+            index: index.clone(),
+            superuser: superuser.clone(),
+            ends: ends.clone(),
+            member: member.clone(),
+            usage: usage.clone(),
+            set: set.clone(),
+            sources: sources.clone(),
+            rows: Mutex::default(),
+        }
+    }
+}
+
+/// Equal when the answers are: the rows kept are a cache.
+impl PartialEq for MembershipAnalysis {
+    fn eq(&self, other: &MembershipAnalysis) -> bool {
+        type Key<'a> = (u32, &'a [String], &'a [bool], &'a [(u32, u32)], &'a [Vec<(u32, u32)>], &'a [Vec<(u32, u32)>], &'a Option<Vec<Vec<(u32, u32)>>>, &'a Option<Vec<bool>>);
+        fn key(a: &MembershipAnalysis) -> Key<'_> {
+            (a.target_version, &a.names, &a.superuser, &a.ends, &a.member, &a.usage, &a.set, &a.sources)
+        }
+        key(self) == key(other)
+    }
+}
+
+impl Eq for MembershipAnalysis {}
 
 /// The membership graph of a model, without positions: what [`reach`] needs, and nothing
 /// an edit elsewhere (a grant, a comment, a moved line) changes, so that the salsa query
 /// built on it is reused after such edits.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MembershipGraph {
     /// The model's roles, external roles, then roles named only as membership targets.
     names: Vec<String>,
@@ -107,7 +154,7 @@ pub struct MembershipGraph {
 /// The membership graph without its names: equal after an edit that only renames roles, so
 /// that what is computed from it (the part of the graph each chunk of roles reaches) is not
 /// computed again.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct GraphShape {
     pub target_version: u32,
     superuser: Vec<bool>,
@@ -282,8 +329,9 @@ impl GraphShape {
     }
 }
 
-/// Computes, for every role of the model and every mode, the roles it reaches and a shortest
-/// chain to each (one breadth-first search per role and mode).
+/// The answers for every role of the model and every mode: the roles it reaches and a
+/// shortest chain to each, each role's found when first asked for (one breadth-first search
+/// per role and mode asked about).
 pub fn reach(model: &Model, target_version: u32) -> MembershipAnalysis {
     reach_graph(&MembershipGraph::of(model, target_version))
 }
@@ -305,67 +353,52 @@ fn reach_from(graph: &MembershipGraph, sources: Option<&[u32]>) -> MembershipAna
     let n = names.len();
     let index: FxHashMap<String, u32> = names.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
     let v16 = *target_version >= 16;
-    let mut member_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-    let mut usage_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-    let mut set_adj: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
-    for (k, &(a, b, inherit, set, active)) in edges.iter().enumerate() {
+    let mut member: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+    let mut usage: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+    let mut set: Vec<Vec<(u32, u32)>> = vec![Vec::new(); if v16 { n } else { 0 }];
+    for (k, &(a, b, inherit, set_option, active)) in edges.iter().enumerate() {
         if !active {
             continue;
         }
         let edge = (b, k as u32);
-        member_adj[a as usize].push(edge);
+        member[a as usize].push(edge);
         let inherit = if v16 { inherit.unwrap_or(inherits[a as usize]) } else { inherits[a as usize] };
         if inherit {
-            usage_adj[a as usize].push(edge);
+            usage[a as usize].push(edge);
         }
-        if v16 && set.unwrap_or(true) {
-            set_adj[a as usize].push(edge);
+        if v16 && set_option.unwrap_or(true) {
+            set[a as usize].push(edge);
         }
     }
     let ends = edges.iter().map(|&(a, b, ..)| (a, b)).collect();
-
-    let mut search = Search { stamp: vec![0; n], round: 0, queue: VecDeque::new() };
-    let mut is_source = vec![sources.is_none(); n];
-    for &s in sources.unwrap_or(&[]) {
-        is_source[s as usize] = true;
-    }
-    let mut rows = |adj: &[Vec<(u32, u32)>]| -> Vec<Vec<(u32, u32)>> { (0..n).map(|s| if is_source[s] { search.bfs(adj, s as u32) } else { Vec::new() }).collect() };
-    let member = rows(&member_adj);
-    let usage = rows(&usage_adj);
-    let set = v16.then(|| rows(&set_adj));
-    MembershipAnalysis { target_version: *target_version, names: names.clone(), index, superuser: superuser.clone(), ends, member, usage, set }
+    let sources = sources.map(|roots| {
+        let mut is_source = vec![false; n];
+        for &s in roots {
+            is_source[s as usize] = true;
+        }
+        is_source
+    });
+    let set = v16.then_some(set);
+    MembershipAnalysis { target_version: *target_version, names: names.clone(), index, superuser: superuser.clone(), ends, member, usage, set, sources, rows: Mutex::default() }
 }
 
-/// Reusable state of the breadth-first searches (a visit stamp per node instead of a fresh
-/// set per search).
-struct Search {
-    stamp: Vec<u32>,
-    round: u32,
-    queue: VecDeque<u32>,
-}
-
-impl Search {
-    /// The nodes `start` reaches over `adj` (not `start` itself), sorted, each with the edge
-    /// it was first reached by.
-    fn bfs(&mut self, adj: &[Vec<(u32, u32)>], start: u32) -> Vec<(u32, u32)> {
-        self.round += 1;
-        let round = self.round;
-        self.stamp[start as usize] = round;
-        self.queue.clear();
-        self.queue.push_back(start);
-        let mut out = Vec::new();
-        while let Some(a) = self.queue.pop_front() {
-            for &(b, k) in &adj[a as usize] {
-                if self.stamp[b as usize] != round {
-                    self.stamp[b as usize] = round;
-                    out.push((b, k));
-                    self.queue.push_back(b);
-                }
+/// The nodes `start` reaches over `adj` (not `start` itself), sorted, each with the edge it
+/// was first reached by: in time proportional to what is reached.
+fn bfs(adj: &[Vec<(u32, u32)>], start: u32) -> Vec<(u32, u32)> {
+    let mut seen: FxHashSet<u32> = FxHashSet::default();
+    seen.insert(start);
+    let mut queue = VecDeque::from([start]);
+    let mut out = Vec::new();
+    while let Some(a) = queue.pop_front() {
+        for &(b, k) in &adj[a as usize] {
+            if seen.insert(b) {
+                out.push((b, k));
+                queue.push_back(b);
             }
         }
-        out.sort_unstable();
-        out
     }
+    out.sort_unstable();
+    out
 }
 
 impl MembershipAnalysis {
@@ -380,11 +413,10 @@ impl MembershipAnalysis {
             return Some(Chain::Superuser);
         }
         let g = *self.index.get(granted)?;
-        let table = self.table(mode);
+        let row = self.row(r, mode);
         let mut steps = Vec::new();
         let mut cur = g;
         while cur != r {
-            let row = &table[r as usize];
             let k = row.binary_search_by_key(&cur, |&(node, _)| node).ok().map(|i| row[i].1)?;
             let (member, role) = self.ends[k as usize];
             steps.push(Step { member: self.names[member as usize].clone(), role: self.names[role as usize].clone(), membership: k as usize });
@@ -398,7 +430,7 @@ impl MembershipAnalysis {
     /// [`answer`](Self::answer) gives, computed in one pass over the role's row.
     pub fn granted_roles_with_len(&self, role: &str, mode: Mode) -> Vec<(&str, usize)> {
         let Some(&r) = self.index.get(role) else { return Vec::new() };
-        let row = &self.table(mode)[r as usize];
+        let row = self.row(r, mode);
         // The length of each entry of the row: one more than that of the member of the
         // edge it was reached by (`r` itself: 0).
         let mut len = vec![0usize; row.len()];
@@ -429,7 +461,7 @@ impl MembershipAnalysis {
 
     /// [`Self::has`] for two nodes (different roles).
     pub fn has_node(&self, role: u32, granted: u32, mode: Mode) -> bool {
-        self.superuser[role as usize] || self.table(mode)[role as usize].binary_search_by_key(&granted, |&(node, _)| node).is_ok()
+        self.superuser[role as usize] || self.row(role, mode).binary_search_by_key(&granted, |&(node, _)| node).is_ok()
     }
 
     /// Whether `pg_has_role(role, granted, mode)` is true.
@@ -438,14 +470,14 @@ impl MembershipAnalysis {
             return true;
         }
         let Some(&r) = self.index.get(role) else { return false };
-        self.superuser[r as usize] || self.index.get(granted).is_some_and(|&g| self.table(mode)[r as usize].binary_search_by_key(&g, |&(node, _)| node).is_ok())
+        self.superuser[r as usize] || self.index.get(granted).is_some_and(|&g| self.row(r, mode).binary_search_by_key(&g, |&(node, _)| node).is_ok())
     }
 
     /// The roles `role` reaches through memberships in `mode` (not itself; a superuser's
     /// blanket rights are not listed), in the order of [`roles`](Self::roles).
     pub fn granted_roles(&self, role: &str, mode: Mode) -> impl Iterator<Item = &str> {
-        let row = self.index.get(role).map(|&r| self.table(mode)[r as usize].as_slice()).unwrap_or(&[]);
-        row.iter().map(|&(g, _)| self.names[g as usize].as_str())
+        let row = self.index.get(role).map(|&r| self.row(r, mode)).unwrap_or_default();
+        (0..row.len()).map(move |i| self.names[row[i].0 as usize].as_str())
     }
 
     /// Every role the analysis knows: the model's roles, external roles, then other roles
@@ -459,12 +491,33 @@ impl MembershipAnalysis {
         self.index.get(role).is_some_and(|&r| self.superuser[r as usize])
     }
 
-    fn table(&self, mode: Mode) -> &[Vec<(u32, u32)>] {
+    /// The memberships that count in `mode`, by member.
+    fn edges(&self, mode: Mode) -> &[Vec<(u32, u32)>] {
         match mode {
             Mode::Member => &self.member,
             Mode::Usage => &self.usage,
             Mode::Set => self.set.as_deref().unwrap_or(&self.member),
         }
+    }
+
+    /// The row of `role` in `mode`: kept from a question before, or found now.
+    fn row(&self, role: u32, mode: Mode) -> Arc<Row> {
+        // Before 16 SET is MEMBER: one row for both.
+        let mode = if mode == Mode::Set && self.set.is_none() { Mode::Member } else { mode };
+        let mut rows = self.rows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(i) = rows.iter().position(|&(r, m, _)| (r, m) == (role, mode)) {
+            let kept = rows.remove(i);
+            let row = kept.2.clone();
+            rows.push(kept);
+            return row;
+        }
+        let asked = self.sources.as_ref().is_none_or(|s| s[role as usize]);
+        let row: Arc<Row> = if asked { bfs(self.edges(mode), role).into() } else { Arc::new([]) };
+        if rows.len() == ROWS_KEPT {
+            rows.remove(0);
+        }
+        rows.push((role, mode, row.clone()));
+        row
     }
 }
 

@@ -26,6 +26,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
+use sha2::Digest as _;
 
 use super::{resolved, Policy, SourceFile};
 use crate::analysis::membership::{GraphShape, MembershipAnalysis, MembershipGraph, RoleNode};
@@ -152,21 +153,113 @@ pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<V
 }
 
 /// What the checks of one chunk can see of the memberships: the part of the graph its roles
-/// reach ([`GraphShape::reached`]) and those memberships, where the roles reached are, and
-/// which of its roles are used. Built from the graph's shape and from the names and
-/// memberships of the chunks reached, so that it is not built again after a rename or a
-/// membership edit elsewhere; and equal after such an edit in a chunk it reaches but not
-/// this far, so that the chunk's checks are not run again.
-#[derive(Debug, PartialEq, Eq)]
+/// reach ([`GraphShape::reached`]), made by [`ChunkView::part`] when the checks run. The view
+/// holds what the part is made from (the graph's shape, and the names and memberships of the
+/// chunks reached, all shared with the other views) and a digest of the part, not the part:
+/// on a long chain each chunk reaches most of the graph, and a part kept per chunk would take
+/// memory in n² / CHUNK. Built from the graph's shape and from the names and memberships of
+/// the chunks reached, so that it is not built again after a rename or a membership edit
+/// elsewhere; and equal (same digest) after such an edit in a chunk it reaches but not this
+/// far, so that the chunk's checks are not run again.
+#[derive(Debug)]
 pub struct ChunkView {
+    chunk: u32,
+    shape: Arc<GraphShape>,
+    ranges: Arc<ChunkRanges>,
+    /// The names of the model's roles of each chunk reached.
+    names: FxHashMap<u32, Arc<Vec<String>>>,
+    /// The names of the other nodes, when one is reached.
+    others: Option<Arc<Vec<(u32, String)>>>,
+    /// The memberships of each chunk (or the last list of [`memberships_by_chunk`]) reached.
+    lists: FxHashMap<u32, Arc<ChunkMemberships>>,
+    /// The chunk's roles that are used.
+    pub used: Vec<String>,
+    /// SHA-256 of the part.
+    digest: [u8; 32],
+}
+
+/// Views are equal when the parts they make are.
+impl PartialEq for ChunkView {
+    fn eq(&self, other: &ChunkView) -> bool {
+        (self.chunk, &self.digest, &self.used) == (other.chunk, &other.digest, &other.used)
+    }
+}
+
+impl Eq for ChunkView {}
+
+/// The part of the membership graph a chunk's roles reach (see [`ChunkView`]).
+pub struct ChunkPart {
     /// Its roots are the chunk's roles.
     pub graph: MembershipGraph,
     /// The memberships of the part of the graph, in model order (the chains' indexes).
     pub memberships: Vec<Arc<Membership>>,
     /// Where the roles reached are: `(chunk, position in the chunk)`.
     pub slots: FxHashMap<String, (u32, u32)>,
-    /// The chunk's roles that are used.
-    pub used: Vec<String>,
+}
+
+impl ChunkView {
+    /// The part of the graph the chunk's roles reach, in time and memory proportional to it.
+    pub fn part(&self) -> ChunkPart {
+        let (shape, ranges) = (&self.shape, &self.ranges);
+        let roots = shape.role_nodes(ranges.range(self.chunk));
+        let (nodes, kept) = shape.reached(&roots);
+        let mut slots = FxHashMap::default();
+        let names: Vec<String> = nodes
+            .iter()
+            .map(|&n| match shape.first_role(n) {
+                Some(p) => {
+                    let (c, i) = ranges.slot(p);
+                    let name = self.names[&c][i as usize].clone();
+                    slots.insert(name.clone(), (c, i));
+                    name
+                }
+                None => {
+                    let others = self.others.as_deref().expect("the other names of a node reached");
+                    others.binary_search_by_key(&n, |(node, _)| *node).map(|i| others[i].1.clone()).unwrap_or_default()
+                }
+            })
+            .collect();
+        let memberships = kept
+            .iter()
+            .map(|&k| {
+                let list = &self.lists[&member_chunk(shape, ranges, k)];
+                let i = list.binary_search_by_key(&k, |(i, _)| *i).expect("a membership is listed in its member's chunk");
+                list[i].1.clone()
+            })
+            .collect();
+        ChunkPart { graph: shape.part(&nodes, &kept, &roots, names), memberships, slots }
+    }
+}
+
+impl ChunkPart {
+    /// SHA-256 of everything the checks can see of the part.
+    fn digest(&self) -> [u8; 32] {
+        use std::hash::Hash;
+        let mut sha = Sha(sha2::Sha256::default());
+        self.graph.hash(&mut sha);
+        for m in &self.memberships {
+            let Membership { role, member, admin, inherit, set, from, until, active, reason, origin } = &**m;
+            (role, member, admin, inherit, set, from, until, active, reason, origin).hash(&mut sha);
+        }
+        for name in self.graph.names() {
+            self.slots.get(name).hash(&mut sha);
+        }
+        sha.0.finalize().into()
+    }
+}
+
+/// A [`std::hash::Hasher`] that feeds SHA-256, for [`ChunkPart::digest`].
+struct Sha(sha2::Sha256);
+
+impl std::hash::Hasher for Sha {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        let digest = self.0.clone().finalize();
+        u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"))
+    }
 }
 
 /// The [`ChunkView`] of chunk `chunk`.
@@ -176,35 +269,22 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
     let roots = shape.role_nodes(ranges.range(chunk));
     let (nodes, kept) = shape.reached(&roots);
     // Each chunk's lists are asked for once: the view depends on the chunks it reaches.
-    let mut names_of: FxHashMap<u32, Arc<Vec<String>>> = FxHashMap::default();
-    let others: OnceCell<Arc<Vec<(u32, String)>>> = OnceCell::new();
-    let mut slots = FxHashMap::default();
-    let names: Vec<String> = nodes
-        .iter()
-        .map(|&n| match shape.first_role(n) {
-            Some(p) => {
-                let (c, i) = ranges.slot(p);
-                let name = names_of.entry(c).or_insert_with(|| chunk_role_names(db, policy, c).clone())[i as usize].clone();
-                slots.insert(name.clone(), (c, i));
-                name
-            }
-            None => {
-                let others = others.get_or_init(|| other_node_names(db, policy).clone());
-                others.binary_search_by_key(&n, |(node, _)| *node).map(|i| others[i].1.clone()).unwrap_or_default()
-            }
-        })
-        .collect();
+    let mut names: FxHashMap<u32, Arc<Vec<String>>> = FxHashMap::default();
+    let mut others = None;
+    for &n in &nodes {
+        match shape.first_role(n) {
+            Some(p) => _ = names.entry(ranges.slot(p).0).or_insert_with(|| chunk_role_names(db, policy, ranges.slot(p).0).clone()),
+            None => _ = others.get_or_insert_with(|| other_node_names(db, policy).clone()),
+        }
+    }
     let mut lists: FxHashMap<u32, Arc<ChunkMemberships>> = FxHashMap::default();
-    let memberships = kept
-        .iter()
-        .map(|&k| {
-            let c = member_chunk(shape, ranges, k);
-            let list = lists.entry(c).or_insert_with(|| chunk_memberships(db, policy, c).clone());
-            let i = list.binary_search_by_key(&k, |(i, _)| *i).expect("a membership is listed in its member's chunk");
-            list[i].1.clone()
-        })
-        .collect();
-    let view = ChunkView { memberships, slots, used: chunk_used(db, policy, chunk).to_vec(), graph: shape.part(&nodes, &kept, &roots, names) };
+    for &k in &kept {
+        let c = member_chunk(shape, ranges, k);
+        lists.entry(c).or_insert_with(|| chunk_memberships(db, policy, c).clone());
+    }
+    let used = chunk_used(db, policy, chunk).to_vec();
+    let mut view = ChunkView { chunk, shape: shape.clone(), ranges: ranges.clone(), names, others, lists, used, digest: [0; 32] };
+    view.digest = view.part().digest();
     Arc::new(view)
 }
 
@@ -285,18 +365,20 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     let ctx = rule_context(db, policy);
     // The answers from the chunk's roles (the checks ask nothing else), computed here: the
     // view is made again after every change to the graph, the checks only when it changed.
-    let members = &crate::analysis::membership::reach_from_roles(&seen.graph);
-    // The chunks of the roles whose privileges these roles have.
-    let needed: BTreeSet<u32> = own.roles.iter().flat_map(|f| members.granted_roles(&f.role.name, crate::analysis::Mode::Usage)).filter_map(|r| seen.slots.get(r).map(|s| s.0)).filter(|&c| c != chunk).collect();
-    let mut loaded: FxHashMap<u32, Arc<RoleChunk>> = needed.into_iter().map(|c| (c, role_chunk(db, policy, c).clone())).collect();
-    loaded.insert(chunk, own.clone());
+    let part = seen.part();
+    let members = &crate::analysis::membership::reach_from_roles(&part.graph);
+    // The chunks of other roles are loaded when their facts are first read, so that the
+    // checks depend on those they read (asking every role reached up front would cost as much
+    // as the pairs reached: n²/2 on a chain).
+    let chunks = part.slots.values().map(|&(c, _)| c as usize + 1).max().unwrap_or(0);
+    let loaded: Vec<OnceCell<Arc<RoleChunk>>> = (0..chunks).map(|c| if c == chunk as usize { OnceCell::from(own.clone()) } else { OnceCell::new() }).collect();
     let facts = |name: &str| -> Option<&RoleFacts> {
-        let (c, i) = seen.slots.get(name)?;
-        loaded.get(c)?.roles.get(*i as usize)
+        let &(c, i) = part.slots.get(name)?;
+        loaded.get(c as usize)?.get_or_init(|| role_chunk(db, policy, c).clone()).roles.get(i as usize)
     };
-    let memberships = || -> &[Arc<Membership>] { &seen.memberships };
+    let memberships = || -> &[Arc<Membership>] { &part.memberships };
     let chunk_depths: OnceCell<Depths> = OnceCell::new();
-    let depths = || -> &Depths { chunk_depths.get_or_init(|| Depths::new(&seen.memberships)) };
+    let depths = || -> &Depths { chunk_depths.get_or_init(|| Depths::new(&part.memberships)) };
     let used = |name: &str| seen.used.iter().any(|u| u == name);
     let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, used: &used, table_bits: Default::default(), exclusive_nodes: Default::default() };
     Arc::new(own.roles.iter().flat_map(|f| role_rules::check(&view, f)).collect())
