@@ -8,7 +8,7 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use rolec::syntax::write::string as q;
 use support::pg::{quote_ident, quote_literal, PgCluster};
@@ -99,13 +99,7 @@ fn policy_dir(parent: &Path, dir: &str, text: &str) -> PathBuf {
 }
 
 fn rolec(args: &[&str], cwd: &Path) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolec"));
-    cmd.args(args).current_dir(cwd);
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-        cmd.env_remove(var);
-    }
-    cmd.env("BOB_PW", "s3cret-bob");
-    cmd.output().expect("cannot run rolec")
+    support::cli::rolec_command().args(args).current_dir(cwd).env("BOB_PW", "s3cret-bob").output().expect("cannot run rolec")
 }
 
 #[track_caller]

@@ -15,7 +15,6 @@ mod support;
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 use proptest::prelude::*;
@@ -192,7 +191,7 @@ impl Server {
     /// `rolec plan`: (exit code with --detailed-exitcode, the printed plan).
     fn plan(&self, policy: &Path) -> Result<(i32, String), String> {
         let conn = self.pg.conn_str(DB);
-        let out = Command::new(env!("CARGO_BIN_EXE_rolec"))
+        let out = support::cli::rolec_command()
             .args([
                 "plan",
                 "--db",

@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::pg::PgCluster;
 
@@ -14,12 +14,7 @@ const DB: &str = "postgres";
 // ---- helpers ------------------------------------------------------------------------------------
 
 fn rolec(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolec"));
-    cmd.args(args);
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-        cmd.env_remove(var);
-    }
-    cmd.output().expect("cannot run rolec")
+    support::cli::rolec_command().args(args).output().expect("cannot run rolec")
 }
 
 fn text(b: &[u8]) -> String {

@@ -16,13 +16,10 @@ const HIERARCHY_SETUP: &str = include_str!("../examples/hierarchy/setup.sql");
 // ---- helpers ------------------------------------------------------------------------------------
 
 fn rolec_in(dir: Option<&Path>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolec"));
+    let mut cmd = support::cli::rolec_command();
     cmd.args(args);
     if let Some(d) = dir {
         cmd.current_dir(d);
-    }
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-        cmd.env_remove(var);
     }
     cmd.output().expect("cannot run rolec")
 }

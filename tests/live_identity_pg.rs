@@ -6,19 +6,14 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
 
 fn rolec(args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolec"));
-    cmd.args(args);
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-        cmd.env_remove(var);
-    }
-    cmd.output().expect("cannot run rolec")
+    support::cli::rolec_command().args(args).output().expect("cannot run rolec")
 }
 
 fn text(b: &[u8]) -> String {

@@ -6,7 +6,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use support::build::{compile, examples};
 use support::pg::PgCluster;
@@ -15,13 +15,7 @@ const DB: &str = "postgres";
 const FIXTURE_SQL: &str = include_str!("fixtures/live/fixture.sql");
 
 fn rolec(args: &[&str], env: &[(String, String)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolec"));
-    cmd.args(args);
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(env.iter().map(|(k, v)| (k, v)));
-    cmd.output().expect("cannot run rolec")
+    support::cli::rolec_command().args(args).envs(env.iter().map(|(k, v)| (k, v))).output().expect("cannot run rolec")
 }
 
 fn text(b: &[u8]) -> String {

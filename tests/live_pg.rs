@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use rolec::live::state::{AclItem, LiveObject, LiveState};
 use rolec::model::catalog::Catalog;
@@ -18,13 +18,7 @@ const FIXTURE_POLICY: &str = include_str!("fixtures/live/fixture.role");
 // ---- helpers ------------------------------------------------------------------------------------
 
 fn rolec(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolec"));
-    cmd.args(args);
-    for var in ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().expect("cannot run rolec")
+    support::cli::rolec_command().args(args).envs(env.iter().copied()).output().expect("cannot run rolec")
 }
 
 fn text(b: &[u8]) -> String {

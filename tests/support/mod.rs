@@ -3,5 +3,6 @@
 #![allow(dead_code)]
 
 pub mod build;
+pub mod cli;
 pub mod pg;
 pub mod psql;
