@@ -232,6 +232,9 @@ fn an_import_of_a_file_that_is_not_a_policy_does_not_show_its_text() {
             assert!(run.all().contains(reason), "{format}: no `{reason}` in {}", run.all());
         }
     }
+    let run = rolec(dir.path(), &["lint", "p.role"]);
+    assert!(run.stderr.contains("an import names a UTF-8 text file whose name ends in `.role`"), "{}", run.stderr);
+    assert!(!run.stderr.contains("relative to the importing file"), "{}", run.stderr);
     // Given directly: a usage error, without its text either.
     for path in ["shadow", "disguised.role"] {
         let run = rolec(dir.path(), &["lint", path]);

@@ -300,9 +300,10 @@ impl Workspace {
                             Some(f) => Ok(*f),
                             None => match self.read(&target) {
                                 Ok(text) => Ok(self.add_file(target, text)),
-                                Err(e) => Err(Diagnostic::new(Code::ImportFailed, item.span, format!("cannot read `{target}`: {e}"))
-                                    .label("imported here")
-                                    .help("paths are relative to the importing file")),
+                                Err(e) => {
+                                    let help = if e.starts_with("not a policy file") { "an import names a UTF-8 text file whose name ends in `.role`" } else { "paths are relative to the importing file" };
+                                    Err(Diagnostic::new(Code::ImportFailed, item.span, format!("cannot read `{target}`: {e}")).label("imported here").help(help))
+                                }
                             },
                         }
                     }
