@@ -65,8 +65,8 @@ fn describe(answer: &Option<Chain>) -> String {
         Some(Chain::SameRole) => "true (same role)".into(),
         Some(Chain::Superuser) => "true (superuser)".into(),
         Some(Chain::Memberships(steps)) => {
-            let mut s = format!("true via {}", steps[0].member);
-            for st in steps {
+            let mut s = format!("true via {}", steps.shown()[0].member);
+            for st in steps.shown() {
                 let _ = write!(s, " -[#{}]-> {}", st.membership, st.role);
             }
             s

@@ -202,7 +202,8 @@ pub fn explain(model: &Model, members: &MembershipAnalysis, privileges: &Privile
 /// The policy's roles (declared and external, not `granted` itself) that reach `granted` in
 /// `mode`, each with its chain; superusers included.
 pub fn who_reaches(model: &Model, members: &MembershipAnalysis, granted: &str, mode: Mode) -> Vec<(String, Chain)> {
-    known_roles(model).into_iter().filter(|r| r != granted).filter_map(|r| members.answer(&r, granted, mode).map(|c| (r, c))).collect()
+    let reaching = members.reaching(granted, mode);
+    known_roles(model).into_iter().filter(|r| r != granted).filter_map(|r| reaching.answer(&r).map(|c| (r, c))).collect()
 }
 
 /// The policy's roles (declared and external) that have `privilege` on `object`, each with

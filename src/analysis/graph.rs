@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::analysis::membership::MembershipAnalysis;
-use crate::analysis::policy::member_chain;
+use crate::analysis::policy::member_chain_memberships;
 use crate::model::{Model, Policy, Rule, RuleCheck};
 use crate::syntax::ast::AttributeKind;
 use crate::syntax::Span;
@@ -224,14 +224,14 @@ impl RoleGraph {
                 }
             }
             for role in model.roles.iter().filter(|r| policy.scope.contains(r)) {
-                let chains: Vec<_> = roles.iter().map(|(g, _)| member_chain(&model.memberships, analysis, &role.name, g)).collect();
+                let chains: Vec<_> = roles.iter().map(|(g, _)| member_chain_memberships(&model.memberships, analysis, &role.name, g)).collect();
                 for i in 0..roles.len() {
                     for j in (i + 1..roles.len()).filter(|&j| distinct(i, j)) {
                         let (Some(ca), Some(cb)) = (&chains[i], &chains[j]) else { continue };
                         let (a, b) = ordered(index[roles[i].0.as_str()], index[roles[j].0.as_str()]);
                         let r = index[role.name.as_str()];
                         violations.entry((r, a, b)).or_insert_with(|| {
-                            let memberships: BTreeSet<usize> = ca.iter().chain(cb).map(|s| s.membership).collect();
+                            let memberships: BTreeSet<usize> = ca.iter().chain(cb).copied().collect();
                             Violation { role: r, a, b, policy: policy.name.clone(), level, memberships: memberships.into_iter().collect() }
                         });
                     }

@@ -27,7 +27,7 @@
 
 use std::collections::HashSet;
 
-use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step};
+use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Steps};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{Grantee, Model, ObjectGrant};
 use crate::syntax::ast::{AttributeKind, Privilege};
@@ -126,9 +126,9 @@ fn shadowed_grants(model: &Model, analysis: &MembershipAnalysis, out: &mut Vec<D
 }
 
 /// W042 for the direct grant `g` to `x`, shadowed by `h` to `r`, which `x` reaches by `steps`.
-pub fn shadowed_diagnostic(g: &ObjectGrant, h: &ObjectGrant, x: &str, r: &str, shadowed: &[Privilege], steps: &[Step]) -> Diagnostic {
+pub fn shadowed_diagnostic(g: &ObjectGrant, h: &ObjectGrant, x: &str, r: &str, shadowed: &[Privilege], steps: &Steps) -> Diagnostic {
     let privs = shadowed.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
-    let path = std::iter::once(x).chain(steps.iter().map(|s| s.role.as_str())).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ");
+    let path = steps.path(x, |n| format!("`{n}`"));
     Diagnostic::new(Code::ShadowedGrant, g.origin, format!("{privs} on {} {} already granted to `{x}` through `{r}`", g.object.describe(), if shadowed.len() == 1 { "is" } else { "are" }))
         .label("granted again here")
         .with_secondary(h.origin, format!("granted to `{r}` here"))

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use crate::analysis::limits::{self, Limit};
-use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step};
+use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step, Steps};
 use crate::analysis::privileges::PrivilegeAnalysis;
 use crate::model::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
@@ -133,8 +133,8 @@ pub fn code(rule: &Rule, error: Code, warning: Code) -> Code {
 }
 
 /// A chain of memberships as text: `` `alice` → `team` → `approver` ``.
-fn chain_text(role: &str, steps: &[Step]) -> String {
-    std::iter::once(role).chain(steps.iter().map(|s| s.role.as_str())).map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" → ")
+fn chain_text(role: &str, steps: &Steps) -> String {
+    steps.path(role, |n| format!("`{n}`"))
 }
 
 fn step_label(step: &Step) -> String {
@@ -149,12 +149,22 @@ fn step_label(step: &Step) -> String {
 /// For a superuser the analysis answers "member of everything"; here only its memberships
 /// count: reporting every superuser under every `exclusive` rule would be noise (a superuser
 /// bypasses every check anyway; `forbid superuser` is the rule for them).
-pub fn member_chain(memberships: &[Arc<Membership>], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<Step>> {
+pub fn member_chain(memberships: &[Arc<Membership>], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Steps> {
     match analysis.answer(role, granted, Mode::Member)? {
-        Chain::SameRole => Some(Vec::new()),
+        Chain::SameRole => Some(Steps::full(Vec::new())),
         Chain::Memberships(steps) => Some(steps),
-        Chain::Superuser => shortest_chain(memberships, role, granted),
+        Chain::Superuser => shortest_chain(memberships, role, granted).map(Steps::full),
     }
+}
+
+/// The model indexes of every membership of the chain [`member_chain`] gives, those an
+/// elided chain leaves out included.
+pub fn member_chain_memberships(memberships: &[Arc<Membership>], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<usize>> {
+    let steps = member_chain(memberships, analysis, role, granted)?;
+    if steps.left_out() == 0 {
+        return Some(steps.shown().iter().map(|s| s.membership).collect());
+    }
+    analysis.chain_memberships(role, granted, Mode::Member)
 }
 
 /// A shortest chain of active memberships from `role` to `granted` (breadth-first).
@@ -199,7 +209,7 @@ pub fn exclusive(
     seen: &mut HashSet<(String, String, String)>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let chains: Vec<Option<Vec<Step>>> = exclusive.iter().map(|(g, _)| member_chain(memberships, analysis, &role.name, g)).collect();
+    let chains: Vec<Option<Steps>> = exclusive.iter().map(|(g, _)| member_chain(memberships, analysis, &role.name, g)).collect();
     for i in 0..exclusive.len() {
         for j in i + 1..exclusive.len() {
             let (Some(ca), Some(cb)) = (&chains[i], &chains[j]) else { continue };
@@ -213,9 +223,10 @@ pub fn exclusive(
     }
 }
 
-fn exclusive_diagnostic(memberships: &[Arc<Membership>], policy: &Policy, rule: &Rule, role: &Role, (a, ca): (&String, &Vec<Step>), (b, cb): (&String, &Vec<Step>)) -> Diagnostic {
-    // At least one chain has a step: `a` and `b` are different roles.
-    let steps: Vec<&Step> = ca.iter().chain(cb.iter()).collect();
+fn exclusive_diagnostic(memberships: &[Arc<Membership>], policy: &Policy, rule: &Rule, role: &Role, (a, ca): (&String, &Steps), (b, cb): (&String, &Steps)) -> Diagnostic {
+    // At least one chain has a step: `a` and `b` are different roles. Of a long chain, the
+    // steps shown in the help are labelled.
+    let steps: Vec<&Step> = ca.shown().iter().chain(cb.shown()).collect();
     let first = steps[0];
     let mut d = Diagnostic::new(code(rule, Code::ExclusiveRoles, Code::ExclusiveRolesWarn), memberships[first.membership].origin, format!("`{}` holds both `{a}` and `{b}`", role.name))
         .label(step_label(first));
@@ -225,7 +236,7 @@ fn exclusive_diagnostic(memberships: &[Arc<Membership>], policy: &Policy, rule: 
             d = d.with_secondary(memberships[s.membership].origin, step_label(s));
         }
     }
-    let describe = |c: &[Step]| if c.is_empty() { "it is that role".to_string() } else { chain_text(&role.name, c) };
+    let describe = |c: &Steps| if c.is_empty() { "it is that role".to_string() } else { chain_text(&role.name, c) };
     d.with_secondary(rule.origin, format!("`{a}` and `{b}` are exclusive in policy `{}`", policy.name))
         .help(format!("to `{a}`: {}; to `{b}`: {}; remove a membership of one of these chains", describe(ca), describe(cb)))
 }
@@ -448,7 +459,7 @@ pub fn deep_memberships(memberships: &[Arc<Membership>], policy: &Policy, rule: 
     for s in chain {
         d = d.with_secondary(memberships[s.membership].origin, step_label(s));
     }
-    d.with_secondary(rule.origin, "limit set here").help(format!("the chain: {}; a flatter hierarchy is easier to review", chain_text(&role.name, chain)))
+    d.with_secondary(rule.origin, "limit set here").help(format!("the chain: {}; a flatter hierarchy is easier to review", chain_text(&role.name, &Steps::full(chain.to_vec()))))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::PolicyArgs;
 use crate::analysis::explain::{explain, future_objects, known_roles, Explanation};
-use crate::analysis::membership::Chain;
+use crate::analysis::membership::{Chain, Step};
 use crate::analysis::privileges::{FutureGrounds, Grounds, ObjectRef};
 use crate::db::Workspace;
 use crate::model::Model;
@@ -87,25 +87,37 @@ pub fn chain_text(ws: &Workspace, model: &Model, chain: &Chain) -> String {
         Chain::SameRole => "itself".to_string(),
         Chain::Superuser => "superuser".to_string(),
         Chain::Memberships(steps) => {
-            let mut names = vec![steps[0].member.clone()];
-            names.extend(steps.iter().map(|s| s.role.clone()));
-            let lines: Vec<String> = steps.iter().map(|s| model.memberships.get(s.membership).map(|m| ws.line_of(m.origin)).unwrap_or_default()).collect();
-            format!("{} ({})", names.join(" → "), lines.join(", "))
+            let Some(first) = steps.first() else { return String::new() };
+            let line = |s: &Step| model.memberships.get(s.membership).map(|m| ws.line_of(m.origin)).unwrap_or_default();
+            let (before, after) = steps.parts();
+            let mut lines: Vec<String> = before.iter().map(line).collect();
+            if !after.is_empty() {
+                lines.push("…".to_string());
+                lines.extend(after.iter().map(line));
+            }
+            format!("{} ({})", steps.path(&first.member, str::to_string), lines.join(", "))
         }
     }
 }
 
-/// The chain as JSON: `{"kind": "memberships", "steps": [{member, role, at}]}`.
+/// The chain as JSON: `{"kind": "memberships", "steps": [{member, role, at}]}`; for a long
+/// chain, its first and last steps, with `left_out` steps not shown after the first
+/// `left_out_after`.
 pub fn chain_json(ws: &Workspace, model: &Model, chain: &Chain) -> Value {
     match chain {
         Chain::SameRole => json!({ "kind": "same_role" }),
         Chain::Superuser => json!({ "kind": "superuser" }),
         Chain::Memberships(steps) => {
-            let steps: Vec<Value> = steps
+            let shown: Vec<Value> = steps
+                .shown()
                 .iter()
                 .map(|s| json!({ "member": s.member, "role": s.role, "at": model.memberships.get(s.membership).map(|m| ws.line_of(m.origin)) }))
                 .collect();
-            json!({ "kind": "memberships", "steps": steps })
+            if steps.left_out() == 0 {
+                json!({ "kind": "memberships", "steps": shown })
+            } else {
+                json!({ "kind": "memberships", "steps": shown, "left_out": steps.left_out(), "left_out_after": steps.parts().0.len() })
+            }
         }
     }
 }
