@@ -61,7 +61,11 @@ fn render_scripts(ws: &Workspace) -> (usize, usize) {
 /// Diagnostics, plan and both scripts, as `rolec build` computes them.
 fn build(ws: &Workspace) -> (usize, usize) {
     let diagnostics = ws.diagnostics();
-    assert!(!diagnostics.iter().any(|d| d.is_error()), "the generated policy has errors: {:?}", diagnostics.iter().find(|d| d.is_error()));
+    assert!(
+        !diagnostics.iter().any(|d| d.is_error()),
+        "the generated policy has errors: {:?}",
+        diagnostics.iter().find(|d| d.is_error())
+    );
     render_scripts(ws)
 }
 
@@ -87,7 +91,9 @@ fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let out = f();
     let wall = t.elapsed().as_secs_f64() * 1e3;
     match (cpu, thread_cpu_ns(), process, process_cpu_ms()) {
-        (Some(a), Some(b), Some(p), Some(q)) => println!("stages: {label:<48} {wall:>9.1} ms  (cpu {:.1} ms, process {} ms)", (b - a) as f64 / 1e6, q - p),
+        (Some(a), Some(b), Some(p), Some(q)) => {
+            println!("stages: {label:<48} {wall:>9.1} ms  (cpu {:.1} ms, process {} ms)", (b - a) as f64 / 1e6, q - p)
+        }
         _ => println!("stages: {label:<48} {wall:>9.1} ms"),
     }
     out
@@ -133,17 +139,25 @@ fn print_stages(files: &[(String, String)]) {
     let plan = time("plan() (lowering)", || ws.plan());
     println!("stages: plan: {} up, {} down statements", plan.up.len(), plan.down.len());
     let found = time("analysis (analysis_diagnostics, model resolved)", || analysis(&ws));
-    time("membership_analysis (the whole graph: hovers, explain, who-can)", || rolec::db::membership_analysis(&ws.db, ws.policy).clone());
+    time("membership_analysis (the whole graph: hovers, explain, who-can)", || {
+        rolec::db::membership_analysis(&ws.db, ws.policy).clone()
+    });
     println!("stages: analysis: {found} diagnostics");
     let diagnostics = time("diagnostics() (everything memoized but the sort)", || ws.diagnostics());
     let codes: std::collections::BTreeSet<_> = diagnostics.iter().map(|d| d.code.as_str()).collect();
-    println!("stages: diagnostics: {} ({} errors; codes {codes:?})", diagnostics.len(), diagnostics.iter().filter(|d| d.is_error()).count());
+    println!(
+        "stages: diagnostics: {} ({} errors; codes {codes:?})",
+        diagnostics.len(),
+        diagnostics.iter().filter(|d| d.is_error()).count()
+    );
     time("render up + down (in parallel, as rolec build)", || render_scripts(&ws));
     let mut ws = ws;
     let file = ws.file_by_path(EDITED_FILE).expect("edited file");
     let text = files.iter().find(|(p, _)| p == EDITED_FILE).unwrap().1.clone();
     // Each change is relative to the text before it.
-    for (label, new_text) in [("one-line edit", edited(&text)), ("blank line at the top", format!("\n{}", edited(&text)))] {
+    for (label, new_text) in
+        [("one-line edit", edited(&text)), ("blank line at the top", format!("\n{}", edited(&text)))]
+    {
         ws.set_text(file, new_text);
         time(&format!("re-resolve after a {label}"), || ws.resolved());
         time(&format!("re-analysis after a {label}"), || analysis(&ws));
@@ -165,7 +179,9 @@ fn print_stages(files: &[(String, String)]) {
         let n = *q::chunk_count(&ws.db, ws.policy);
         time("  role_chunk (all)", || (0..n).map(|c| q::role_chunk(&ws.db, ws.policy, c).roles.len()).sum::<usize>());
         time("  chunk_view (all)", || (0..n).map(|c| q::chunk_view(&ws.db, ws.policy, c).used.len()).sum::<usize>());
-        time("  chunk_diagnostics (all)", || (0..n).map(|c| q::chunk_diagnostics(&ws.db, ws.policy, c).len()).sum::<usize>());
+        time("  chunk_diagnostics (all)", || {
+            (0..n).map(|c| q::chunk_diagnostics(&ws.db, ws.policy, c).len()).sum::<usize>()
+        });
     }
     time("  the rest (analysis_diagnostics)", || analysis(&ws));
 }
@@ -174,7 +190,10 @@ fn print_stages(files: &[(String, String)]) {
 
 fn benches(c: &mut Criterion, files: &[(String, String)]) {
     let mut g = c.benchmark_group("build");
-    g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(15)).sampling_mode(SamplingMode::Flat);
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(15))
+        .sampling_mode(SamplingMode::Flat);
 
     g.bench_function("parse", |b| {
         b.iter(|| {
@@ -255,7 +274,10 @@ fn benches(c: &mut Criterion, files: &[(String, String)]) {
     g.bench_function("chain_graph", |b| {
         b.iter(|| {
             let ws = load(&chain);
-            let graph = rolec::analysis::graph::RoleGraph::of(&ws.resolved().model, rolec::db::membership_analysis(&ws.db, ws.policy));
+            let graph = rolec::analysis::graph::RoleGraph::of(
+                &ws.resolved().model,
+                rolec::db::membership_analysis(&ws.db, ws.policy),
+            );
             graph.dot().len()
         })
     });

@@ -82,7 +82,8 @@ fn policy() -> (Vec<(String, String)>, usize) {
         let s = rng.below(SCHEMAS);
         match rng.below(10) {
             0..=5 => {
-                let privs = ["select", "select, insert", "select, update", "insert, update, delete", "all"][rng.below(5)];
+                let privs =
+                    ["select", "select, insert", "select, update", "insert, update, delete", "all"][rng.below(5)];
                 writeln!(out, "  grant {privs} on table s{s}.t{}", rng.below(TABLES)).unwrap();
             }
             6 => writeln!(out, "  grant select, update on column (a, b) of table s{s}.t{}", rng.below(TABLES)).unwrap(),
@@ -136,7 +137,13 @@ fn compile(files: &[(String, String)], state: &LiveState) -> Arc<Resolved> {
 }
 
 fn scope(model: &rolec::model::Model, state: &LiveState) -> Scope {
-    Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &model.managed_globs, &state.current_user).unwrap()
+    Scope::new(
+        model.roles.iter().map(|r| r.name.as_str()),
+        model.external_roles.iter().map(String::as_str),
+        &model.managed_globs,
+        &state.current_user,
+    )
+    .unwrap()
 }
 
 fn fresh(setup: &str) -> PgCluster {
@@ -208,7 +215,13 @@ fn main() {
         statements = p.changes.iter().map(|c| c.sql.clone()).collect::<Vec<_>>();
     }
     let script = format!("{}\n", statements.join("\n"));
-    println!("plan, empty database:  median {} ({} statements; last run: introspection {}, diff {})", secs(median(empty.clone())), statements.len(), secs(breakdown[runs - 1].0), secs(breakdown[runs - 1].1));
+    println!(
+        "plan, empty database:  median {} ({} statements; last run: introspection {}, diff {})",
+        secs(median(empty.clone())),
+        statements.len(),
+        secs(breakdown[runs - 1].0),
+        secs(breakdown[runs - 1].1)
+    );
 
     if plan_only {
         return;
@@ -260,7 +273,12 @@ fn main() {
         conv.push(i + d);
         last = (i, d);
     }
-    println!("plan, converged:       median {} (last run: introspection {}, diff {})", secs(median(conv.clone())), secs(last.0), secs(last.1));
+    println!(
+        "plan, converged:       median {} (last run: introspection {}, diff {})",
+        secs(median(conv.clone())),
+        secs(last.0),
+        secs(last.1)
+    );
     drop(converged);
     let ratio = apply_median.as_secs_f64() / psql_median.as_secs_f64();
     let (pe, pc) = (median(empty), median(conv));

@@ -70,14 +70,20 @@ impl Client {
     }
 
     fn notify(&self, method: &str, params: Value) {
-        self.conn.sender.send(Message::Notification(Notification::new(method.into(), params))).expect("the server listens");
+        self.conn
+            .sender
+            .send(Message::Notification(Notification::new(method.into(), params)))
+            .expect("the server listens");
     }
 
     /// Sends a request and waits for its answer, keeping the notifications received before.
     fn request(&mut self, method: &str, params: Value) -> Response {
         self.next_id += 1;
         let id = RequestId::from(self.next_id);
-        self.conn.sender.send(Message::Request(Request::new(id.clone(), method.into(), params))).expect("the server listens");
+        self.conn
+            .sender
+            .send(Message::Request(Request::new(id.clone(), method.into(), params)))
+            .expect("the server listens");
         loop {
             match self.conn.receiver.recv_timeout(Duration::from_secs(600)).expect("the server answers") {
                 Message::Response(r) if r.id == id => return r,
@@ -85,7 +91,11 @@ impl Client {
                     let count = n.params["diagnostics"].as_array().map_or(0, Vec::len);
                     self.published.push((n.params["uri"].as_str().unwrap_or_default().to_string(), count));
                 }
-                Message::Request(r) => self.conn.sender.send(Message::Response(Response::new_ok(r.id, Value::Null))).expect("the server listens"),
+                Message::Request(r) => self
+                    .conn
+                    .sender
+                    .send(Message::Response(Response::new_ok(r.id, Value::Null)))
+                    .expect("the server listens"),
                 _ => {}
             }
         }
@@ -208,20 +218,27 @@ impl Edit {
 fn edit_pairs(text: &str) -> Vec<(&'static str, Edit, &'static str, Edit)> {
     let lines: Vec<&str> = text.lines().collect();
     // The last digit of a table name in a grant: toggled between two tables.
-    let (line, l) = lines.iter().enumerate().find(|(_, l)| l.starts_with("  grant select on table ")).expect("a grant on a table");
+    let (line, l) =
+        lines.iter().enumerate().find(|(_, l)| l.starts_with("  grant select on table ")).expect("a grant on a table");
     let at = l.len() - 1;
     let digit = l.as_bytes()[at];
     let other = if digit == b'9' { '8' } else { (digit + 1) as char };
     let toggle = |to: char| Edit { line, character: at, delete: 1, insert: to.to_string() };
     let meaning = (toggle(other), toggle(digit as char));
     // A half-typed word: `grant` becomes `grantx`, then back.
-    let (kline, k) = lines.iter().enumerate().skip(line + 1).find(|(_, l)| l.starts_with("  grant usage on schema ")).expect("a grant on a schema");
+    let (kline, k) = lines
+        .iter()
+        .enumerate()
+        .skip(line + 1)
+        .find(|(_, l)| l.starts_with("  grant usage on schema "))
+        .expect("a grant on a schema");
     let at = k.find("grant").expect("grant") + "grant".len();
     let broken = Edit { line: kline, character: at, delete: 0, insert: "x".into() };
     let repaired = Edit { line: kline, character: at, delete: 1, insert: String::new() };
     // A declaration renamed: a letter appended to a user's name, then removed. The scope
     // changes, and so do the membership graph's names and the user's chunk.
-    let (uline, u) = lines.iter().enumerate().skip(lines.len() / 2).find(|(_, l)| l.starts_with("user \"")).expect("a user");
+    let (uline, u) =
+        lines.iter().enumerate().skip(lines.len() / 2).find(|(_, l)| l.starts_with("user \"")).expect("a user");
     let at = 6 + u[6..].find('"').expect("a user's quoted name");
     let renamed = Edit { line: uline, character: at, delete: 0, insert: "x".into() };
     let restored = Edit { line: uline, character: at, delete: 1, insert: String::new() };
@@ -229,7 +246,12 @@ fn edit_pairs(text: &str) -> Vec<(&'static str, Edit, &'static str, Edit)> {
     // the roles after it move.
     let declared = Edit { line: uline, character: 0, delete: 0, insert: "role zz_new {}; ".into() };
     let undeclared = Edit { line: uline, character: 0, delete: "role zz_new {}; ".len(), insert: String::new() };
-    vec![("meaning", meaning.0, "meaning", meaning.1), ("break", broken, "repair", repaired), ("rename", renamed, "rename back", restored), ("declare", declared, "undeclare", undeclared)]
+    vec![
+        ("meaning", meaning.0, "meaning", meaning.1),
+        ("break", broken, "repair", repaired),
+        ("rename", renamed, "rename back", restored),
+        ("declare", declared, "undeclare", undeclared),
+    ]
 }
 
 // ---------------------------------------------------------------- the measurements
@@ -262,7 +284,8 @@ fn scratch_workspace(dir: &Path) -> usize {
 fn start_server(dir: &Path) -> (Client, (f64, f64), (f64, f64), usize) {
     let mut c = Client::start();
     let root = uri_of(dir);
-    let (init, w1, c1) = timed(|| c.request("initialize", json!({ "processId": null, "rootUri": root, "capabilities": {} })));
+    let (init, w1, c1) =
+        timed(|| c.request("initialize", json!({ "processId": null, "rootUri": root, "capabilities": {} })));
     assert!(init.response_result.is_ok(), "{init:?}");
     let ((), w2, c2) = timed(|| {
         c.notify("initialized", json!({}));
@@ -275,7 +298,10 @@ fn start_server(dir: &Path) -> (Client, (f64, f64), (f64, f64), usize) {
 /// The edits through the server: returns the samples of each kind of edit.
 fn refresh(c: &mut Client, dir: &Path, text: &str, rounds: usize, only: Option<&str>) -> Vec<(&'static str, Samples)> {
     let uri = uri_of(&dir.join(EDITED));
-    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "rolec", "version": 1, "text": text } }));
+    c.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "rolec", "version": 1, "text": text } }),
+    );
     c.sync();
     c.published.clear();
     let mut out: Vec<(&'static str, Samples)> = Vec::new();
@@ -294,7 +320,10 @@ fn refresh(c: &mut Client, dir: &Path, text: &str, rounds: usize, only: Option<&
                     c.notify("textDocument/didChange", params);
                     c.sync();
                 });
-                assert!(c.published.iter().any(|(u, _)| *u == uri) || label == "meaning" || label.starts_with("rename"), "a `{label}` edit publishes the edited file");
+                assert!(
+                    c.published.iter().any(|(u, _)| *u == uri) || label == "meaning" || label.starts_with("rename"),
+                    "a `{label}` edit publishes the edited file"
+                );
                 c.published.clear();
                 match out.iter_mut().find(|(l, _)| *l == label) {
                     Some((_, s)) => s.add(wall, cpu),
@@ -318,7 +347,14 @@ fn refresh_stages(files: &[(String, String)], dir: &Path, rounds: usize) {
     let path = dir.join(EDITED).to_string_lossy().into_owned();
     let file = ws.file_by_path(&path).expect("the edited file");
     let text = files.iter().find(|(p, _)| p == EDITED).expect("the edited file").1.clone();
-    let stages = ["set_text (parses the file, follows imports)", "resolved", "plan", "analysis", "file_diagnostics (every file)", "diagnostics() (collect, sort)"];
+    let stages = [
+        "set_text (parses the file, follows imports)",
+        "resolved",
+        "plan",
+        "analysis",
+        "file_diagnostics (every file)",
+        "diagnostics() (collect, sort)",
+    ];
     let mut samples: Vec<(&'static str, Vec<Samples>)> = Vec::new();
     for (first_label, first, second_label, second) in edit_pairs(&text) {
         let mut current = text.clone();
@@ -332,7 +368,8 @@ fn refresh_stages(files: &[(String, String)], dir: &Path, rounds: usize) {
                 let (resolved, w, c) = timed(|| ws.resolved());
                 times.push((w, c));
                 // As `diagnostics()`: lowering and the analysis wait for a sound policy.
-                let sound = !rolec::db::parse(&ws.db, file).diagnostics.iter().any(|d| d.is_error()) && !resolved.diagnostics.iter().any(|d| d.is_error());
+                let sound = !rolec::db::parse(&ws.db, file).diagnostics.iter().any(|d| d.is_error())
+                    && !resolved.diagnostics.iter().any(|d| d.is_error());
                 if sound {
                     let (_, w, c) = timed(|| ws.plan().up.len());
                     times.push((w, c));
@@ -341,7 +378,12 @@ fn refresh_stages(files: &[(String, String)], dir: &Path, rounds: usize) {
                 } else {
                     times.extend([(0.0, 0.0), (0.0, 0.0)]);
                 }
-                let (_, w, c) = timed(|| ws.files().iter().map(|f| rolec::db::file_diagnostics::file_diagnostics(&ws.db, ws.policy, *f).len()).sum::<usize>());
+                let (_, w, c) = timed(|| {
+                    ws.files()
+                        .iter()
+                        .map(|f| rolec::db::file_diagnostics::file_diagnostics(&ws.db, ws.policy, *f).len())
+                        .sum::<usize>()
+                });
                 times.push((w, c));
                 let (_, w, c) = timed(|| ws.diagnostics().len());
                 times.push((w, c));
@@ -380,7 +422,12 @@ fn main() {
         println!("lsp bench: the server publishes {total} diagnostics and refreshes {} kinds of edits", kinds.len());
         return;
     }
-    let rounds: usize = args.iter().position(|a| a == "--edits").and_then(|i| args.get(i + 1)).and_then(|n| n.parse().ok()).unwrap_or(20);
+    let rounds: usize = args
+        .iter()
+        .position(|a| a == "--edits")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
 
     let user_sizes: Vec<usize> = files.iter().filter(|(p, _)| p.contains("/users_")).map(|(_, t)| t.len()).collect();
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();

@@ -17,7 +17,8 @@ pub fn drop_elsewhere<T: Send + 'static>(value: T) {
     static SENDER: OnceLock<Option<Mutex<Sender<Garbage>>>> = OnceLock::new();
     let sender = SENDER.get_or_init(|| {
         let (send, receive) = channel::<Garbage>();
-        let started = std::thread::Builder::new().name("rolec-drop".into()).spawn(move || receive.into_iter().for_each(drop));
+        let started =
+            std::thread::Builder::new().name("rolec-drop".into()).spawn(move || receive.into_iter().for_each(drop));
         started.ok().map(|_| Mutex::new(send))
     });
     match sender {

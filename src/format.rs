@@ -89,7 +89,9 @@ fn tokenize(line: &str) -> Line {
                         i += 1;
                     }
                 }
-                None => return Line { tokens, comment: Some(line[at..].trim_end().to_string()), opens_block_comment: true },
+                None => {
+                    return Line { tokens, comment: Some(line[at..].trim_end().to_string()), opens_block_comment: true }
+                }
             }
         } else if c == '"' {
             let start = at;

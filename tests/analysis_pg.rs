@@ -38,12 +38,19 @@ fn target_version(pg: &PgCluster) -> u32 {
 /// policies only).
 fn build(text: &str, version: u32) -> Built {
     let options = BuildOptions { target_version: version, at: AT, ..Default::default() };
-    let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), options).expect("in-memory sources load");
-    let errors: Vec<String> = ws.diagnostics().iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code.as_str(), d.message)).collect();
+    let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), options)
+        .expect("in-memory sources load");
+    let errors: Vec<String> = ws
+        .diagnostics()
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
     assert!(errors.is_empty(), "policy has errors: {errors:?}\n--- policy:\n{text}");
     let model = ws.resolved().model.clone();
     let (up, down) = ws.render_scripts(&|_| None);
-    let (up, down) = (up.unwrap_or_else(|d| panic!("up.sql: {d:?}")), down.unwrap_or_else(|d| panic!("down.sql: {d:?}")));
+    let (up, down) =
+        (up.unwrap_or_else(|d| panic!("up.sql: {d:?}")), down.unwrap_or_else(|d| panic!("down.sql: {d:?}")));
     Built { analysis: reach(&model, version), roles: model.roles.iter().map(|r| r.name.clone()).collect(), up, down }
 }
 
@@ -80,10 +87,14 @@ fn describe(answer: &Option<Chain>) -> String {
 fn differential(pg: &PgCluster, text: &str, before: &[String], pairs_where: &str) -> Result<usize, String> {
     let version = target_version(pg);
     let built = build(text, version);
-    pg.exec(DB, &built.up).map_err(|e| format!("up.sql failed: {e}\n--- policy:\n{text}\n--- up.sql:\n{}", built.up))?;
+    pg.exec(DB, &built.up)
+        .map_err(|e| format!("up.sql failed: {e}\n--- policy:\n{text}\n--- up.sql:\n{}", built.up))?;
     let modes = modes(version);
     let columns: Vec<String> = modes.iter().map(|m| format!("pg_has_role(a.oid, b.oid, '{}')", m.sql())).collect();
-    let sql = format!("SELECT a.rolname, b.rolname, {} FROM pg_roles a, pg_roles b WHERE {pairs_where} ORDER BY 1, 2", columns.join(", "));
+    let sql = format!(
+        "SELECT a.rolname, b.rolname, {} FROM pg_roles a, pg_roles b WHERE {pairs_where} ORDER BY 1, 2",
+        columns.join(", ")
+    );
     let rows = pg.simple_rows(DB, &sql);
     let down = pg.exec(DB, &built.down);
     let after = role_list(pg);
@@ -103,7 +114,11 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], pairs_where: &str
             let ours = built.analysis.answer(&a, &b, mode);
             compared += 1;
             if server != ours.is_some() {
-                problems.push(format!("pg_has_role({a:?}, {b:?}, '{}'): server {server}, analyzer {}", mode.sql(), describe(&ours)));
+                problems.push(format!(
+                    "pg_has_role({a:?}, {b:?}, '{}'): server {server}, analyzer {}",
+                    mode.sql(),
+                    describe(&ours)
+                ));
             }
         }
     }
@@ -113,7 +128,11 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], pairs_where: &str
     if problems.is_empty() {
         Ok(compared)
     } else {
-        Err(format!("PostgreSQL {} (target {version}) disagrees:\n  {}\n--- policy:\n{text}", pg.major(), problems.join("\n  ")))
+        Err(format!(
+            "PostgreSQL {} (target {version}) disagrees:\n  {}\n--- policy:\n{text}",
+            pg.major(),
+            problems.join("\n  ")
+        ))
     }
 }
 
@@ -146,13 +165,20 @@ struct Case {
 }
 
 fn case() -> impl Strategy<Value = Case> {
-    let role = (any::<bool>(), prop::bool::weighted(0.25), prop::bool::weighted(0.06)).prop_map(|(user, noinherit, superuser)| RoleSpec { user, noinherit, superuser });
+    let role = (any::<bool>(), prop::bool::weighted(0.25), prop::bool::weighted(0.06))
+        .prop_map(|(user, noinherit, superuser)| RoleSpec { user, noinherit, superuser });
     let inherit = prop_oneof![2 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))];
     let edge = prop::option::weighted(
         0.3,
-        (prop::bool::weighted(0.2), inherit, prop::bool::weighted(0.25), prop::bool::weighted(0.1)).prop_map(|(admin, inherit, noset, closed)| EdgeSpec { admin, inherit, noset, closed }),
+        (prop::bool::weighted(0.2), inherit, prop::bool::weighted(0.25), prop::bool::weighted(0.1))
+            .prop_map(|(admin, inherit, noset, closed)| EdgeSpec { admin, inherit, noset, closed }),
     );
-    (6..=MAX_ROLES, prop::collection::vec(role, MAX_ROLES), prop::collection::vec(edge, MAX_ROLES * (MAX_ROLES - 1) / 2)).prop_map(|(n, roles, edges)| Case { n, roles, edges })
+    (
+        6..=MAX_ROLES,
+        prop::collection::vec(role, MAX_ROLES),
+        prop::collection::vec(edge, MAX_ROLES * (MAX_ROLES - 1) / 2),
+    )
+        .prop_map(|(n, roles, edges)| Case { n, roles, edges })
 }
 
 /// The policy text of a case; the 16+ membership options only when the target has them.
@@ -200,11 +226,13 @@ fn random_policies_agree_with_pg_has_role() {
     let version = target_version(&pg);
     let before = role_list(&pg);
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
-    let mut runner = TestRunner::new(Config { cases, max_shrink_iters: 48, failure_persistence: None, ..Config::default() });
+    let mut runner =
+        TestRunner::new(Config { cases, max_shrink_iters: 48, failure_persistence: None, ..Config::default() });
     let compared = std::cell::Cell::new(0usize);
     let result = runner.run(&case(), |c| {
         let text = policy_text(&c, version);
-        let n = differential(&pg, &text, &before, "a.rolname ~ '^r[0-9]+$' AND b.rolname ~ '^r[0-9]+$'").map_err(TestCaseError::fail)?;
+        let n = differential(&pg, &text, &before, "a.rolname ~ '^r[0-9]+$' AND b.rolname ~ '^r[0-9]+$'")
+            .map_err(TestCaseError::fail)?;
         // Every pair, every mode: n² rows.
         prop_assert_eq!(n, c.n * c.n * modes(version).len(), "pairs of\n{}", text);
         compared.set(compared.get() + n);
@@ -213,7 +241,12 @@ fn random_policies_agree_with_pg_has_role() {
     if let Err(e) = result {
         panic!("{e}");
     }
-    eprintln!("PostgreSQL {}: {cases} random policies, {} answers compared in {:?}", pg.major(), compared.get(), started.elapsed());
+    eprintln!(
+        "PostgreSQL {}: {cases} random policies, {} answers compared in {:?}",
+        pg.major(),
+        compared.get(),
+        started.elapsed()
+    );
 }
 
 // ---- hand-written cases -------------------------------------------------------------------------
@@ -262,7 +295,8 @@ fn hand_written_policies_agree_with_pg_has_role() {
         let list = |extra: &[&str]| names.iter().chain(extra).map(|n| quote_literal(n)).collect::<Vec<_>>().join(", ");
         // Members: the policy's roles; targets: also the external and a predefined role
         // (neither has memberships of its own on a fresh server).
-        let pairs_where = format!("a.rolname IN ({}) AND b.rolname IN ({})", list(&[]), list(&["ext", "pg_read_all_data"]));
+        let pairs_where =
+            format!("a.rolname IN ({}) AND b.rolname IN ({})", list(&[]), list(&["ext", "pg_read_all_data"]));
         match differential(&pg, text, &before, &pairs_where) {
             Ok(n) => {
                 assert_eq!(n, names.len() * (names.len() + 2) * modes(version).len(), "pairs of\n{text}");
@@ -282,5 +316,10 @@ fn hand_written_policies_agree_with_pg_has_role() {
         Some(Chain::Memberships(steps)) => assert_eq!(steps.len(), 4, "{steps:?}"),
         other => panic!("{other:?}"),
     }
-    eprintln!("PostgreSQL {}: {} hand-written policies, {compared} answers compared in {:?}", pg.major(), hand_written(version).len(), started.elapsed());
+    eprintln!(
+        "PostgreSQL {}: {} hand-written policies, {compared} answers compared in {:?}",
+        pg.major(),
+        hand_written(version).len(),
+        started.elapsed()
+    );
 }

@@ -11,12 +11,8 @@ use std::process::Command;
 use std::sync::{Arc, Barrier};
 
 use rolec::model::BuildOptions;
-use support::build::{
-    compile, compile_ok, expiry_normalized, options_at, policy, Built, Failure, DEFAULT_AT,
-};
-use support::pg::{
-    quote_ident, quote_literal, CatalogSnapshot, MembershipRow, PgCluster, PrivilegeRow,
-};
+use support::build::{compile, compile_ok, expiry_normalized, options_at, policy, Built, Failure, DEFAULT_AT};
+use support::pg::{quote_ident, quote_literal, CatalogSnapshot, MembershipRow, PgCluster, PrivilegeRow};
 
 const DB: &str = "postgres";
 
@@ -33,11 +29,7 @@ fn apply(pg: &PgCluster, what: &str, sql: &str) {
 /// Asserts that each query returns true.
 #[track_caller]
 fn assert_true(pg: &PgCluster, queries: &[&str]) {
-    let failed: Vec<&str> = queries
-        .iter()
-        .copied()
-        .filter(|q| !pg.query_bool(DB, q))
-        .collect();
+    let failed: Vec<&str> = queries.iter().copied().filter(|q| !pg.query_bool(DB, q)).collect();
     assert!(failed.is_empty(), "false:\n  {}", failed.join("\n  "));
 }
 
@@ -53,20 +45,14 @@ fn role_names(s: &CatalogSnapshot) -> BTreeSet<String> {
 }
 
 fn options(at: &str, idempotent: bool) -> BuildOptions {
-    BuildOptions {
-        idempotent,
-        ..options_at(at)
-    }
+    BuildOptions { idempotent, ..options_at(at) }
 }
 
 /// `options` targeting the server's major version (what one builds for in practice; the
 /// version-dependent parts of the SQL, such as the undo of `revoke create on schema public`,
 /// follow it).
 fn for_server(pg: &PgCluster, options: BuildOptions) -> BuildOptions {
-    BuildOptions {
-        target_version: pg.major().clamp(14, 18),
-        ..options
-    }
+    BuildOptions { target_version: pg.major().clamp(14, 18), ..options }
 }
 
 fn build(files: &[(&str, &str)], options: BuildOptions) -> Built {
@@ -75,9 +61,7 @@ fn build(files: &[(&str, &str)], options: BuildOptions) -> Built {
 
 /// Whether a snapshot holds a membership (ignoring grantor and the 16+ options).
 fn has_member(s: &CatalogSnapshot, role: &str, m: &str, admin: bool) -> bool {
-    s.memberships
-        .iter()
-        .any(|r| r.role == role && r.member == m && r.admin_option == admin)
+    s.memberships.iter().any(|r| r.role == role && r.member == m && r.admin_option == admin)
 }
 
 /// Whether a snapshot holds an object privilege (`column` None for the object itself).
@@ -158,27 +142,13 @@ fn hostile_setup() -> String {
 }
 
 fn check_hostile_up(pg: &PgCluster, before: &CatalogSnapshot, up: &CatalogSnapshot) {
-    let expected: BTreeSet<String> = [EVIL, MIXED, UNICODE, TAB, DOLLAR, NEWLINE, BACKSLASH]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let created: BTreeSet<String> = role_names(up)
-        .difference(&role_names(before))
-        .cloned()
-        .collect();
+    let expected: BTreeSet<String> =
+        [EVIL, MIXED, UNICODE, TAB, DOLLAR, NEWLINE, BACKSLASH].iter().map(|s| s.to_string()).collect();
+    let created: BTreeSet<String> = role_names(up).difference(&role_names(before)).cloned().collect();
     assert_eq!(created, expected, "up.sql must create exactly these roles");
-    assert!(
-        role_names(before).is_subset(&role_names(up)),
-        "up.sql dropped a role"
-    );
-    assert!(
-        up.roles.iter().any(|r| r.name == "postgres" && r.superuser),
-        "postgres must still exist and be superuser"
-    );
-    assert!(
-        up.roles.iter().any(|r| r.name == NEWLINE && r.login),
-        "user {NEWLINE:?} logs in"
-    );
+    assert!(role_names(before).is_subset(&role_names(up)), "up.sql dropped a role");
+    assert!(up.roles.iter().any(|r| r.name == "postgres" && r.superuser), "postgres must still exist and be superuser");
+    assert!(up.roles.iter().any(|r| r.name == NEWLINE && r.login), "user {NEWLINE:?} logs in");
 
     for (role, m, admin) in [
         (EVIL, MIXED, true),
@@ -204,42 +174,24 @@ fn check_hostile_up(pg: &PgCluster, before: &CatalogSnapshot, up: &CatalogSnapsh
             "{grantee:?} {privilege} on {objtype} {name:?} {column:?}"
         );
     }
-    let comments: BTreeSet<(String, String)> = up
-        .role_comments
-        .iter()
-        .map(|c| (c.role.clone(), c.comment.clone()))
-        .collect();
+    let comments: BTreeSet<(String, String)> =
+        up.role_comments.iter().map(|c| (c.role.clone(), c.comment.clone())).collect();
     for (role, comment) in [
-        (
-            EVIL,
-            "Doc comment with 'quotes', a backslash \\ and a $rolec$ tag.",
-        ),
+        (EVIL, "Doc comment with 'quotes', a backslash \\ and a $rolec$ tag."),
         (MIXED, "it's a \"comment\" with \\ and $rolec$"),
     ] {
-        assert!(
-            comments.contains(&(role.to_string(), comment.to_string())),
-            "comment of {role:?}: {comments:?}"
-        );
+        assert!(comments.contains(&(role.to_string(), comment.to_string())), "comment of {role:?}: {comments:?}");
     }
     assert!(
-        up.role_settings
-            .iter()
-            .any(|r| r.role.as_deref() == Some(MIXED)
-                && r.database.is_none()
-                && r.setting == "rolec.note=it's \\ \"quoted\" $rolec$ --"),
+        up.role_settings.iter().any(|r| r.role.as_deref() == Some(MIXED)
+            && r.database.is_none()
+            && r.setting == "rolec.note=it's \\ \"quoted\" $rolec$ --"),
         "{:?}",
         up.role_settings
     );
     // Default privileges with hostile owner, schema and grantees: a table the owner creates.
     let t2 = format!("{}.{}", quote_ident(SCHEMA), quote_ident("new'\"t"));
-    apply(
-        pg,
-        "create as owner",
-        &format!(
-            "SET ROLE {}; CREATE TABLE {t2} (x int); RESET ROLE;",
-            quote_ident(MIXED)
-        ),
-    );
+    apply(pg, "create as owner", &format!("SET ROLE {}; CREATE TABLE {t2} (x int); RESET ROLE;", quote_ident(MIXED)));
     let after = pg.snapshot(DB);
     for (grantee, privilege) in [(UNICODE, "SELECT"), (TAB, "INSERT"), (DOLLAR, "INSERT")] {
         assert!(
@@ -256,27 +208,17 @@ fn hostile_names_round_trip() {
     apply(&pg, "setup", &hostile_setup());
     let before = pg.snapshot(DB);
     for idempotent in [false, true] {
-        let built = build(
-            &[("hostile.role", HOSTILE_POLICY)],
-            for_server(&pg, options(DEFAULT_AT, idempotent)),
-        );
+        let built = build(&[("hostile.role", HOSTILE_POLICY)], for_server(&pg, options(DEFAULT_AT, idempotent)));
         // The reason's line break must not end the `--` comment it is printed in.
         assert!(
-            !built
-                .up
-                .lines()
-                .any(|l| l.trim_start().starts_with("DROP ROLE postgres")),
+            !built.up.lines().any(|l| l.trim_start().starts_with("DROP ROLE postgres")),
             "a line of up.sql starts with the injected statement:\n{}",
             built.up
         );
         let runs = if idempotent { 2 } else { 1 };
         let mut first: Option<CatalogSnapshot> = None;
         for run in 0..runs {
-            apply(
-                &pg,
-                &format!("up.sql (idempotent={idempotent}, run {run})"),
-                &built.up,
-            );
+            apply(&pg, &format!("up.sql (idempotent={idempotent}, run {run})"), &built.up);
             let up = pg.snapshot(DB);
             check_hostile_up(&pg, &before, &up);
             match &first {
@@ -285,11 +227,7 @@ fn hostile_names_round_trip() {
             }
         }
         apply(&pg, "down.sql", &built.down);
-        assert_same(
-            &before,
-            &pg.snapshot(DB),
-            "down.sql must restore the catalog",
-        );
+        assert_same(&before, &pg.snapshot(DB), "down.sql must restore the catalog");
     }
 }
 
@@ -316,52 +254,32 @@ user "all" { connect from 10.9.0.0/16 to database "sameuser" }
          FROM pg_hba_file_rules ORDER BY line_number",
     );
     let errors: Vec<_> = rows.iter().filter(|r| r[7].is_some()).collect();
-    assert!(
-        errors.is_empty(),
-        "hba lines rejected: {errors:?}\n{}",
-        built.hba.join("\n")
-    );
-    let ours: Vec<_> = rows
-        .iter()
-        .filter(|r| r[0].as_deref().unwrap().parse::<usize>().unwrap() <= built.hba.len())
-        .collect();
+    assert!(errors.is_empty(), "hba lines rejected: {errors:?}\n{}", built.hba.join("\n"));
+    let ours: Vec<_> =
+        rows.iter().filter(|r| r[0].as_deref().unwrap().parse::<usize>().unwrap() <= built.hba.len()).collect();
     assert_eq!(ours.len(), built.hba.len(), "{rows:?}");
     // user_name/database are text[] rendered as text: check every name appears, quoted
     // names stay literal (a quoted "all"/"sameuser" is a name, not the keyword).
     let users: BTreeSet<String> = ours.iter().map(|r| r[3].clone().unwrap()).collect();
-    for expected in [
-        "{\"Mixed Case\"}",
-        "{ünïcödé_rôle}",
-        "{\"tab\tname\"}",
-        "{\"dollar $rolec$ and $rolec1$ tag\"}",
-    ] {
+    for expected in ["{\"Mixed Case\"}", "{ünïcödé_rôle}", "{\"tab\tname\"}", "{\"dollar $rolec$ and $rolec1$ tag\"}"]
+    {
         assert!(users.contains(expected), "{expected:?} not in {users:?}");
     }
     // A user named `all` and a database named `sameuser` are quoted, which makes them names
     // rather than keywords. (pg_hba_file_rules shows a quoted token without its quotes, so
     // this is checked on the text.)
-    let all_line = built
-        .hba
-        .iter()
-        .find(|l| l.contains("10.9.0.0/16"))
-        .expect("line of user \"all\"");
-    assert!(
-        all_line.contains("\"all\"") && all_line.contains("\"sameuser\""),
-        "{all_line}"
-    );
+    let all_line = built.hba.iter().find(|l| l.contains("10.9.0.0/16")).expect("line of user \"all\"");
+    assert!(all_line.contains("\"all\"") && all_line.contains("\"sameuser\""), "{all_line}");
     let dbs: BTreeSet<String> = ours.iter().map(|r| r[2].clone().unwrap()).collect();
-    assert!(
-        dbs.iter().any(|d| d.contains("we'ird db $x")),
-        "database token: {dbs:?}"
-    );
-    assert!(
-        ours.iter().any(|r| r[6].as_deref() == Some("reject")),
-        "reject lines: {ours:?}"
-    );
+    assert!(dbs.iter().any(|d| d.contains("we'ird db $x")), "database token: {dbs:?}");
+    assert!(ours.iter().any(|r| r[6].as_deref() == Some("reject")), "reject lines: {ours:?}");
 
     // Names pg_hba.conf cannot quote are refused, not written broken.
     let bad = compile(
-        policy(&[("bad.role", "user \"a\\\"b\" { connect from 10.0.0.0/8 }\nuser \"c\\nd\" { connect from 10.0.0.0/8 }")]),
+        policy(&[(
+            "bad.role",
+            "user \"a\\\"b\" { connect from 10.0.0.0/8 }\nuser \"c\\nd\" { connect from 10.0.0.0/8 }",
+        )]),
         options(DEFAULT_AT, false),
         &[],
     )
@@ -379,10 +297,7 @@ fn lock_serializes_concurrent_applies() {
     let mut opts = for_server(&pg, options(DEFAULT_AT, false));
     opts.lock = true;
     let built = compile_ok(policy(&[("features.role", FEATURES_POLICY)]), opts, &[]);
-    assert!(
-        built.up.contains("pg_advisory_xact_lock"),
-        "--lock takes the advisory lock"
-    );
+    assert!(built.up.contains("pg_advisory_xact_lock"), "--lock takes the advisory lock");
     // One run alone gives the reference catalog.
     apply(&pg, "up.sql (alone)", &built.up);
     let single = pg.snapshot(DB);
@@ -400,9 +315,7 @@ fn lock_serializes_concurrent_applies() {
                     s.spawn(move || {
                         let mut client = pg.client(DB);
                         barrier.wait();
-                        client
-                            .batch_execute(up)
-                            .map_err(|e| support::pg::error_text(&e))
+                        client.batch_execute(up).map_err(|e| support::pg::error_text(&e))
                     })
                 })
                 .collect();
@@ -452,26 +365,15 @@ fn lock_serializes_concurrent_applies_across_databases() {
                     s.spawn(move || {
                         let mut client = pg.client(db);
                         barrier.wait();
-                        client
-                            .batch_execute(up)
-                            .map_err(|e| support::pg::error_text(&e))
+                        client.batch_execute(up).map_err(|e| support::pg::error_text(&e))
                     })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
-        failures.extend(
-            results
-                .into_iter()
-                .filter_map(|r| r.err())
-                .map(|e| format!("round {round}: {e}")),
-        );
+        failures.extend(results.into_iter().filter_map(|r| r.err()).map(|e| format!("round {round}: {e}")));
     }
-    assert!(
-        failures.is_empty(),
-        "{} of 40 runs failed: {failures:#?}",
-        failures.len()
-    );
+    assert!(failures.is_empty(), "{} of 40 runs failed: {failures:#?}", failures.len());
     assert_same(&single, &pg.snapshot(DB), "concurrent runs vs one run");
 }
 
@@ -673,21 +575,13 @@ fn down_restores_catalog_for_every_lowering_feature() {
     // PostgreSQL 15+: PUBLIC has only USAGE on schema public, so the policy's
     // `revoke create on schema public` changes nothing, and down.sql must not grant CREATE
     // back (it would hand PUBLIC a privilege it never had).
-    assert_eq!(
-        has_priv(&before, "schema", None, "public", None, "PUBLIC", "CREATE"),
-        pg.major() <= 14
-    );
+    assert_eq!(has_priv(&before, "schema", None, "public", None, "PUBLIC", "CREATE"), pg.major() <= 14);
     for idempotent in [false, true] {
-        let built = build(
-            &[("features.role", FEATURES_POLICY)],
-            for_server(&pg, options(DEFAULT_AT, idempotent)),
-        );
+        let built = build(&[("features.role", FEATURES_POLICY)], for_server(&pg, options(DEFAULT_AT, idempotent)));
         assert!(built.diagnostics.is_empty(), "{}", built.rendered);
         // On 14, PUBLIC does have CREATE there, and down.sql must grant it back.
         assert_eq!(
-            built
-                .down
-                .contains("GRANT CREATE ON SCHEMA \"public\" TO PUBLIC;"),
+            built.down.contains("GRANT CREATE ON SCHEMA \"public\" TO PUBLIC;"),
             pg.major() <= 14,
             "the undo of `revoke create on schema public` on PostgreSQL {}:\n{}",
             pg.major(),
@@ -699,11 +593,7 @@ fn down_restores_catalog_for_every_lowering_feature() {
             check_features_up(&pg);
         }
         apply(&pg, "down.sql", &built.down);
-        assert_same(
-            &before,
-            &pg.snapshot(DB),
-            "down.sql must restore the catalog",
-        );
+        assert_same(&before, &pg.snapshot(DB), "down.sql must restore the catalog");
     }
 }
 
@@ -724,10 +614,7 @@ fn down_of_a_public_revoke_restores_the_builtin_default_not_the_previous_state()
     );
     let before = pg.snapshot(DB);
     let built = build(
-        &[(
-            "p.role",
-            "schema app\npublic { revoke execute on function app.f(integer) from public }",
-        )],
+        &[("p.role", "schema app\npublic { revoke execute on function app.f(integer) from public }")],
         for_server(&pg, options(DEFAULT_AT, false)),
     );
     apply(&pg, "up.sql", &built.up);
@@ -739,11 +626,7 @@ fn down_of_a_public_revoke_restores_the_builtin_default_not_the_previous_state()
     assert!(removed.is_empty(), "{removed:?}");
     assert_eq!(added.len(), 1, "{}", before.diff(&after));
     assert_eq!(
-        (
-            added[0].name.as_str(),
-            added[0].grantee.as_str(),
-            added[0].privilege.as_str()
-        ),
+        (added[0].name.as_str(), added[0].grantee.as_str(), added[0].privilege.as_str()),
         ("f(integer)", "PUBLIC", "EXECUTE"),
         "down.sql grants PUBLIC the built-in EXECUTE back"
     );
@@ -777,15 +660,9 @@ fn empty_list_setting_is_refused_or_valid_sql() {
 /// alone to a fresh catalog.
 fn assert_reapply_converges(v1_text: &str, v2_text: &str) {
     let pg = PgCluster::start();
-    let v1 = compile_ok(
-        policy(&[("u.role", v1_text)]),
-        for_server(&pg, options(DEFAULT_AT, true)),
-        &[("PW", "secret one")],
-    );
-    let v2 = build(
-        &[("u.role", v2_text)],
-        for_server(&pg, options(DEFAULT_AT, true)),
-    );
+    let v1 =
+        compile_ok(policy(&[("u.role", v1_text)]), for_server(&pg, options(DEFAULT_AT, true)), &[("PW", "secret one")]);
+    let v2 = build(&[("u.role", v2_text)], for_server(&pg, options(DEFAULT_AT, true)));
     let before = pg.snapshot(DB);
     // The reference: v2 applied to a fresh catalog.
     apply(&pg, "v2 up.sql (fresh)", &v2.up);
@@ -830,10 +707,7 @@ fn idempotent_reapply_keeps_a_password_set_by_hand() {
 /// pg_db_role_setting.
 #[test]
 fn idempotent_reapply_converges_per_database_settings() {
-    assert_reapply_converges(
-        "user u { set work_mem = \"2MB\" in database postgres }",
-        "user u",
-    );
+    assert_reapply_converges("user u { set work_mem = \"2MB\" in database postgres }", "user u");
 }
 
 // ---- 4. passwords -------------------------------------------------------------------------------
@@ -846,106 +720,58 @@ fn secret_password_becomes_a_scram_verifier_that_authenticates() {
     let built = compile_ok(
         policy(&[("pw.role", text)]),
         options(DEFAULT_AT, false),
-        &[
-            ("APP_PW", PASSWORD),
-            ("OTHER_PW", "correct horse battery staple"),
-        ],
+        &[("APP_PW", PASSWORD), ("OTHER_PW", "correct horse battery staple")],
     );
     for (name, script) in [("up.sql", &built.up), ("down.sql", &built.down)] {
         assert!(!script.contains(PASSWORD), "{name} contains the password");
-        assert!(
-            !script.contains("pa''ss"),
-            "{name} contains the escaped password"
-        );
-        assert!(
-            !script.contains("correct horse"),
-            "{name} contains the password"
-        );
+        assert!(!script.contains("pa''ss"), "{name} contains the escaped password");
+        assert!(!script.contains("correct horse"), "{name} contains the password");
     }
     assert!(!built.rendered.contains("pa'ss"));
     // The same inputs give the same up.sql (the salt is derived, not random).
     let again = compile_ok(
         policy(&[("pw.role", text)]),
         options(DEFAULT_AT, false),
-        &[
-            ("APP_PW", PASSWORD),
-            ("OTHER_PW", "correct horse battery staple"),
-        ],
+        &[("APP_PW", PASSWORD), ("OTHER_PW", "correct horse battery staple")],
     );
     assert_eq!(built.up, again.up);
 
     let pg = PgCluster::start();
     let before = pg.snapshot(DB);
     apply(&pg, "up.sql", &built.up);
-    for (role, pw) in [
-        ("app_login", PASSWORD),
-        ("other", "correct horse battery staple"),
-    ] {
-        let stored = pg.query_strings(
-            DB,
-            &format!(
-                "SELECT rolpassword FROM pg_authid WHERE rolname = {}",
-                quote_literal(role)
-            ),
-        );
+    for (role, pw) in [("app_login", PASSWORD), ("other", "correct horse battery staple")] {
+        let stored =
+            pg.query_strings(DB, &format!("SELECT rolpassword FROM pg_authid WHERE rolname = {}", quote_literal(role)));
         assert_eq!(stored.len(), 1);
-        assert!(
-            stored[0].starts_with("SCRAM-SHA-256$4096:"),
-            "{role}: not a SCRAM verifier"
-        );
+        assert!(stored[0].starts_with("SCRAM-SHA-256$4096:"), "{role}: not a SCRAM verifier");
         let v = rolec::lower::scram::parse_verifier(&stored[0]).expect("stored verifier parses");
-        assert!(
-            v.matches(pw),
-            "{role}: the stored verifier does not match the password"
-        );
+        assert!(v.matches(pw), "{role}: the stored verifier does not match the password");
         assert!(!v.matches("wrong"), "{role}");
     }
 
     // Real authentication: require SCRAM for these roles over the socket, reload, log in.
     let hba_path = pg.dir().join("data").join("pg_hba.conf");
     let original = std::fs::read_to_string(&hba_path).unwrap();
-    std::fs::write(
-        &hba_path,
-        format!("local all app_login scram-sha-256\nlocal all other scram-sha-256\n{original}"),
-    )
-    .unwrap();
+    std::fs::write(&hba_path, format!("local all app_login scram-sha-256\nlocal all other scram-sha-256\n{original}"))
+        .unwrap();
     apply(&pg, "reload", "SELECT pg_reload_conf()");
     let login = |user: &str, pw: &str| {
         let mut config = postgres::Config::new();
-        config
-            .host_path(pg.dir())
-            .port(support::pg::PORT)
-            .user(user)
-            .password(pw)
-            .dbname(DB);
-        config
-            .connect(postgres::NoTls)
-            .map(|mut c| c.simple_query("SELECT 1").is_ok())
-            .map_err(|e| e.to_string())
+        config.host_path(pg.dir()).port(support::pg::PORT).user(user).password(pw).dbname(DB);
+        config.connect(postgres::NoTls).map(|mut c| c.simple_query("SELECT 1").is_ok()).map_err(|e| e.to_string())
     };
     // The reload is asynchronous: wait until a wrong password is refused (trust lets it in).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while login("other", "Correct horse battery staple").is_ok() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "pg_hba.conf reload not in effect:\n{}",
-            pg.server_log()
-        );
+        assert!(std::time::Instant::now() < deadline, "pg_hba.conf reload not in effect:\n{}", pg.server_log());
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     // PostgreSQL applies SASLprep to the password, rolec hashes the raw UTF-8 (see its scram
     // module); they agree for a password SASLprep leaves unchanged, such as this NFKC one.
-    assert_eq!(
-        login("app_login", PASSWORD),
-        Ok(true),
-        "app_login with its password"
-    );
+    assert_eq!(login("app_login", PASSWORD), Ok(true), "app_login with its password");
     assert_eq!(login("other", "correct horse battery staple"), Ok(true));
     let wrong = login("other", "Correct horse battery staple");
-    assert!(
-        wrong.is_err(),
-        "a wrong password must be refused: {wrong:?}"
-    );
+    assert!(wrong.is_err(), "a wrong password must be refused: {wrong:?}");
     std::fs::write(&hba_path, original).unwrap();
     apply(&pg, "reload", "SELECT pg_reload_conf()");
 
@@ -957,11 +783,7 @@ fn secret_password_becomes_a_scram_verifier_that_authenticates() {
 fn missing_or_empty_secret_is_e014_and_no_output() {
     let text = "user u { password secret(\"ROLEC_TEST_UNSET_PW\") }";
     for env in [&[][..], &[("ROLEC_TEST_UNSET_PW", "")][..]] {
-        match compile(
-            policy(&[("pw.role", text)]),
-            options(DEFAULT_AT, false),
-            env,
-        ) {
+        match compile(policy(&[("pw.role", text)]), options(DEFAULT_AT, false), env) {
             Ok(b) => panic!("built without the secret ({env:?}):\n{}", b.up),
             Err(f @ Failure::Policy { .. }) => {
                 // Once: only up.sql sets passwords. `compile` returns no script at all, as
@@ -994,9 +816,7 @@ fn membership_inherit_and_set_options_on_pg16_or_skip() {
         let mut o = options(DEFAULT_AT, false);
         o.target_version = 16;
         let built = compile_ok(policy(&[("m.role", text)]), o, &[]);
-        let e = pg
-            .exec(DB, &built.up)
-            .expect_err("WITH INHERIT FALSE is 16+ syntax");
+        let e = pg.exec(DB, &built.up).expect_err("WITH INHERIT FALSE is 16+ syntax");
         assert!(e.starts_with("42601"), "{e}");
         eprintln!(
             "SKIPPED membership_inherit_and_set_options_on_pg16_or_skip: the server is PostgreSQL {} \
@@ -1028,11 +848,7 @@ fn membership_inherit_and_set_options_on_pg16_or_skip() {
                     (admin, Some(inherit), Some(set)),
                     "{m} in {role}: {r:?}"
                 );
-                let n = s
-                    .memberships
-                    .iter()
-                    .filter(|x| x.role == role && x.member == m)
-                    .count();
+                let n = s.memberships.iter().filter(|x| x.role == role && x.member == m).count();
                 assert_eq!(n, 1, "one grant of {role} to {m} (one grantor)");
             };
             expect("r_noinherit", "u", false, false, true);
@@ -1071,53 +887,27 @@ fn membership_window_is_granted_only_when_open_at_build_time() {
         ("2024-12-31", false), // `until` is exclusive
         ("2025-06-01", false),
     ] {
-        let built = build(
-            &[("w.role", WINDOW_POLICY)],
-            for_server(&pg, options(at, false)),
-        );
+        let built = build(&[("w.role", WINDOW_POLICY)], for_server(&pg, options(at, false)));
         let w003 = built.codes().contains(&"W003");
         assert_eq!(w003, !open, "at {at}: W003 iff closed: {}", built.rendered);
         apply(&pg, &format!("up.sql at {at}"), &built.up);
         let s = pg.snapshot(DB);
-        assert!(
-            s.roles.iter().any(|r| r.name == "u"),
-            "the user exists either way"
-        );
-        assert_eq!(
-            has_member(&s, "r", "u", false),
-            open,
-            "at {at}: {:?}",
-            s.memberships
-        );
-        assert_eq!(
-            pg.query_bool(DB, "SELECT pg_has_role('u', 'r', 'MEMBER')"),
-            open,
-            "at {at}"
-        );
+        assert!(s.roles.iter().any(|r| r.name == "u"), "the user exists either way");
+        assert_eq!(has_member(&s, "r", "u", false), open, "at {at}: {:?}", s.memberships);
+        assert_eq!(pg.query_bool(DB, "SELECT pg_has_role('u', 'r', 'MEMBER')"), open, "at {at}");
         if open {
-            assert!(
-                built.up.contains("until 2024-12-31T00:00:00Z"),
-                "the window is noted:\n{}",
-                built.up
-            );
+            assert!(built.up.contains("until 2024-12-31T00:00:00Z"), "the window is noted:\n{}", built.up);
         }
         apply(&pg, &format!("down.sql at {at}"), &built.down);
         assert_same(&before, &pg.snapshot(DB), "down.sql");
     }
     // `for DURATION` opens at build time.
     let built = build(
-        &[(
-            "f.role",
-            "role r\nuser u { member of r for 4h reason \"incident 42\" }",
-        )],
+        &[("f.role", "role r\nuser u { member of r for 4h reason \"incident 42\" }")],
         options("2026-06-01T10:00:00Z", false),
     );
     assert!(built.diagnostics.is_empty(), "{}", built.rendered);
-    assert!(
-        built.up.contains("until 2026-06-01T14:00:00Z"),
-        "{}",
-        built.up
-    );
+    assert!(built.up.contains("until 2026-06-01T14:00:00Z"), "{}", built.up);
     apply(&pg, "up.sql (for 4h)", &built.up);
     assert!(has_member(&pg.snapshot(DB), "r", "u", false));
     apply(&pg, "down.sql (for 4h)", &built.down);
@@ -1183,8 +973,7 @@ fn binary_exit_codes_and_written_files() {
     // 0: success, three files; up.sql is exactly what the library builds.
     let mut c = rolec_cmd();
     common(&mut c);
-    c.args(["--set", "who=renamed_user"])
-        .env("ROLEC_TEST_CLI_PW", "cli secret");
+    c.args(["--set", "who=renamed_user"]).env("ROLEC_TEST_CLI_PW", "cli secret");
     let (code, _, stderr) = run_rolec(c);
     assert_eq!(code, 0, "{stderr}");
     let up = std::fs::read_to_string(out.join("up.sql")).unwrap();
@@ -1192,44 +981,25 @@ fn binary_exit_codes_and_written_files() {
     let hba = std::fs::read_to_string(out.join("hba.conf")).unwrap();
     assert!(!up.contains("cli secret"));
     assert!(up.contains("\"renamed_user\""), "{up}");
-    assert!(
-        hba.contains("\"renamed_user\"") && hba.contains("10.0.0.0/8"),
-        "{hba}"
-    );
+    assert!(hba.contains("\"renamed_user\"") && hba.contains("10.0.0.0/8"), "{hba}");
     let mut opts = options_at(DEFAULT_AT);
     opts.sets = vec![("who".into(), "renamed_user".into())];
-    let lib = compile_ok(
-        rolec::db::Sources::Paths(vec![policy_path.clone()]),
-        opts,
-        &[("ROLEC_TEST_CLI_PW", "cli secret")],
-    );
+    let lib =
+        compile_ok(rolec::db::Sources::Paths(vec![policy_path.clone()]), opts, &[("ROLEC_TEST_CLI_PW", "cli secret")]);
     assert_eq!(up, lib.up, "the binary and the library agree on up.sql");
-    assert_eq!(
-        down, lib.down,
-        "the binary and the library agree on down.sql"
-    );
+    assert_eq!(down, lib.down, "the binary and the library agree on down.sql");
     // The written files run.
     let pg = PgCluster::start();
     let before = pg.snapshot(DB);
     apply(&pg, "binary's up.sql", &up);
-    assert!(pg.query_bool(
-        DB,
-        "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'renamed_user'"
-    ));
+    assert!(pg.query_bool(DB, "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'renamed_user'"));
     apply(&pg, "binary's down.sql", &down);
     assert_same(&before, &pg.snapshot(DB), "binary's down.sql");
 
     // 1: missing secret (E014); nothing written to a fresh directory.
     let fresh = dir.path().join("fresh");
     let mut c = rolec_cmd();
-    c.args([
-        "build",
-        p,
-        "--out",
-        fresh.to_str().unwrap(),
-        "--at",
-        DEFAULT_AT,
-    ]);
+    c.args(["build", p, "--out", fresh.to_str().unwrap(), "--at", DEFAULT_AT]);
     let (code, _, stderr) = run_rolec(c);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("E014"), "{stderr}");
@@ -1239,12 +1009,7 @@ fn binary_exit_codes_and_written_files() {
     let bad = dir.path().join("bad.role");
     std::fs::write(&bad, "role r { member of nobody }\n").unwrap();
     let mut c = rolec_cmd();
-    c.args([
-        "build",
-        bad.to_str().unwrap(),
-        "--out",
-        fresh.to_str().unwrap(),
-    ]);
+    c.args(["build", bad.to_str().unwrap(), "--out", fresh.to_str().unwrap()]);
     let (code, _, stderr) = run_rolec(c);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("E002"), "{stderr}");
@@ -1254,46 +1019,14 @@ fn binary_exit_codes_and_written_files() {
     let usage_cases: Vec<(&str, Vec<String>)> = vec![
         (
             "missing path",
-            vec![
-                "build".into(),
-                dir.path().join("nope.role").to_string_lossy().into(),
-                "--out".into(),
-                o.into(),
-            ],
+            vec!["build".into(), dir.path().join("nope.role").to_string_lossy().into(), "--out".into(), o.into()],
         ),
-        (
-            "unknown --set",
-            vec![
-                "build".into(),
-                p.into(),
-                "--out".into(),
-                o.into(),
-                "--set".into(),
-                "nope=1".into(),
-            ],
-        ),
+        ("unknown --set", vec!["build".into(), p.into(), "--out".into(), o.into(), "--set".into(), "nope=1".into()]),
         (
             "unsupported --target-version",
-            vec![
-                "build".into(),
-                p.into(),
-                "--out".into(),
-                o.into(),
-                "--target-version".into(),
-                "13".into(),
-            ],
+            vec!["build".into(), p.into(), "--out".into(), o.into(), "--target-version".into(), "13".into()],
         ),
-        (
-            "malformed --at",
-            vec![
-                "build".into(),
-                p.into(),
-                "--out".into(),
-                o.into(),
-                "--at".into(),
-                "tomorrow".into(),
-            ],
-        ),
+        ("malformed --at", vec!["build".into(), p.into(), "--out".into(), o.into(), "--at".into(), "tomorrow".into()]),
     ];
     for (what, args) in usage_cases {
         let mut c = rolec_cmd();
@@ -1325,24 +1058,8 @@ fn snapshot_helpers_match_real_rows() {
     let s = pg.snapshot(DB);
     assert!(has_member(&s, "a", "b", true));
     assert!(!has_member(&s, "a", "b", false));
-    assert!(has_priv(
-        &s,
-        "column",
-        Some("public"),
-        "t",
-        Some("c"),
-        "a",
-        "SELECT"
-    ));
-    assert!(!has_priv(
-        &s,
-        "table",
-        Some("public"),
-        "t",
-        None,
-        "a",
-        "SELECT"
-    ));
+    assert!(has_priv(&s, "column", Some("public"), "t", Some("c"), "a", "SELECT"));
+    assert!(!has_priv(&s, "table", Some("public"), "t", None, "a", "SELECT"));
     assert!(has_priv(&s, "schema", None, "public", None, "b", "USAGE"));
 }
 

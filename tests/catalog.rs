@@ -8,16 +8,25 @@ const POLICY: &str = "schema app { owner app_owner }\nrole app_owner {}\ntable a
 
 #[test]
 fn catalog_objects_join_the_declared_inventory() {
-    let mut ws = Workspace::load(Sources::Memory(vec![("p.role".into(), POLICY.into())]), BuildOptions::default()).unwrap();
+    let mut ws =
+        Workspace::load(Sources::Memory(vec![("p.role".into(), POLICY.into())]), BuildOptions::default()).unwrap();
     assert_eq!(ws.resolved().model.objects.len(), 1);
     let catalog = Catalog::parse(include_str!("../examples/catalog.sample.json")).unwrap();
     ws.set_catalog(Some(catalog.clone()));
     let model = ws.resolved().model.clone();
     assert_eq!(model.objects.len(), catalog.objects.len(), "one object is both declared and in the catalog");
-    let customers = model.objects.iter().find(|o| o.object == Object::Table { schema: "app".into(), name: "customers".into() }).unwrap();
+    let customers = model
+        .objects
+        .iter()
+        .find(|o| o.object == Object::Table { schema: "app".into(), name: "customers".into() })
+        .unwrap();
     assert_eq!(customers.tags, vec!["declared".to_string()], "the declaration wins");
     assert!(customers.origin.is_some());
-    let events = model.objects.iter().find(|o| o.object == Object::Table { schema: "audit".into(), name: "events".into() }).unwrap();
+    let events = model
+        .objects
+        .iter()
+        .find(|o| o.object == Object::Table { schema: "audit".into(), name: "events".into() })
+        .unwrap();
     assert_eq!((events.tags.clone(), events.origin), (vec!["audit".to_string()], None));
     // The bulk grant now covers the catalog's tables of `app` (what the privilege analysis sees).
     let privileges = rolec::db::privilege_analysis(&ws.db, ws.policy);
@@ -30,14 +39,30 @@ fn catalog_objects_join_the_declared_inventory() {
 #[test]
 fn the_command_reads_a_catalog_and_refuses_a_broken_one() {
     let rolec = env!("CARGO_BIN_EXE_rolec");
-    let ok = std::process::Command::new(rolec).args(["lint", "examples/hierarchy", "--catalog", "examples/catalog.sample.json"]).output().unwrap();
+    let ok = std::process::Command::new(rolec)
+        .args(["lint", "examples/hierarchy", "--catalog", "examples/catalog.sample.json"])
+        .output()
+        .unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, r#"{"format": "rolec-catalog/1", "objects": [{"kind": "index"}]}"#).unwrap();
-    let out = std::process::Command::new(rolec).args(["lint", "examples/hierarchy", "--catalog"]).arg(&broken).output().unwrap();
+    let out = std::process::Command::new(rolec)
+        .args(["lint", "examples/hierarchy", "--catalog"])
+        .arg(&broken)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a catalog snapshot"), "{}", String::from_utf8_lossy(&out.stderr));
-    let missing = std::process::Command::new(rolec).args(["build", "examples/hierarchy", "--out"]).arg(dir.path()).args(["--catalog", "/nonexistent.json"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a catalog snapshot"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let missing = std::process::Command::new(rolec)
+        .args(["build", "examples/hierarchy", "--out"])
+        .arg(dir.path())
+        .args(["--catalog", "/nonexistent.json"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }

@@ -20,7 +20,14 @@ fn lint(text: &str) -> (Option<i32>, String) {
 
 fn run(args: &[&str], dir: &Path) -> (Option<i32>, String) {
     let script = format!("ulimit -v {ADDRESS_SPACE_KIB}; exec \"$0\" \"$@\"");
-    let out = Command::new("sh").arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_rolec")).args(args).current_dir(dir).output().unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rolec"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -36,7 +43,12 @@ fn nested_for_over_long_lists_is_refused_before_expanding() {
     let text = format!("let l = {}\nfor a in l {{\n  for b in l {{\n    for c in l {{\n      role \"r_{{a}}_{{b}}_{{c}}\" {{}}\n    }}\n  }}\n}}\n", list(300));
     let (code, stderr) = lint(&text);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("[E023] Error: this `for` expands to 27000000 declarations, more than the limit of 1000000 per file"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "[E023] Error: this `for` expands to 27000000 declarations, more than the limit of 1000000 per file"
+        ),
+        "{stderr}"
+    );
     assert!(stderr.contains("p.role:2:1"), "the outermost `for`: {stderr}");
 }
 
@@ -57,7 +69,10 @@ fn templates_that_double_at_every_level_are_refused_before_inlining() {
     text += "template t25() { login }\nuser u : t0() {}\n";
     let (code, stderr) = lint(&text);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("[E023] Error: `t0()` expands to 33554432 statements, more than the limit of 1000000 per file"), "{stderr}");
+    assert!(
+        stderr.contains("[E023] Error: `t0()` expands to 33554432 statements, more than the limit of 1000000 per file"),
+        "{stderr}"
+    );
     assert!(stderr.contains("p.role:102:10"), "at the outermost use: {stderr}");
 }
 
@@ -81,7 +96,10 @@ fn deeply_nested_for_loops_end_in_a_diagnostic() {
         std::fs::write(dir.path().join("p.role"), &text).unwrap();
         let (code, stderr) = run(&[command, "p.role"], dir.path());
         assert_eq!(code, Some(1), "{command}: {stderr}");
-        assert!(stderr.contains("E001") && stderr.contains("`for` loops nest more than 32 levels deep here"), "{command}: {stderr}");
+        assert!(
+            stderr.contains("E001") && stderr.contains("`for` loops nest more than 32 levels deep here"),
+            "{command}: {stderr}"
+        );
         assert!(stderr.contains("p.role:34:1"), "{command}, at the 33rd `for`: {stderr}");
     }
 }
@@ -98,7 +116,12 @@ fn deeply_nested_lists_end_in_a_diagnostic() {
 
 #[test]
 fn text_nested_beyond_the_parsers_stack_ends_in_a_diagnostic() {
-    for text in ["{".repeat(100_000), "[".repeat(100_000), "/*".repeat(100_000), format!("let l = {}{}", "[".repeat(100_000), "]".repeat(100_000))] {
+    for text in [
+        "{".repeat(100_000),
+        "[".repeat(100_000),
+        "/*".repeat(100_000),
+        format!("let l = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    ] {
         let (code, stderr) = lint(&text);
         assert_eq!(code, Some(1), "{stderr}");
         assert!(stderr.contains("E001") && stderr.contains("p.role:1:"), "{}", &stderr[..stderr.len().min(500)]);
@@ -113,6 +136,9 @@ fn long_extends_chains_end_in_a_diagnostic() {
     text += &format!("role e{} {{}}\n", n - 1);
     let (code, stderr) = lint(&text);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("[E022] Error: `extends e{}` makes a chain of more than 32 roles", n - 32)), "{stderr}");
+    assert!(
+        stderr.contains(&format!("[E022] Error: `extends e{}` makes a chain of more than 32 roles", n - 32)),
+        "{stderr}"
+    );
     assert_eq!(stderr.matches("E022").count(), 1, "reported once: {stderr}");
 }

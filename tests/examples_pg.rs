@@ -29,17 +29,14 @@ fn examples_root() -> PathBuf {
 }
 
 fn script_dir(example: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("examples_pg")
-        .join(example);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("examples_pg").join(example);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     dir
 }
 
 /// Runs a script; the error names the step and where the script was saved.
 fn run(pg: &PgCluster, step: &str, sql: &str, saved: &Path) -> Result<(), String> {
-    pg.exec(DB, sql)
-        .map_err(|e| format!("{step} failed: {e}\n  (script: {})", saved.display()))
+    pg.exec(DB, sql).map_err(|e| format!("{step} failed: {e}\n  (script: {})", saved.display()))
 }
 
 /// Compares snapshots; `VALID UNTIL 'infinity'` and no expiry count as equal (see
@@ -49,10 +46,7 @@ fn same(a: &CatalogSnapshot, b: &CatalogSnapshot, what: &str) -> Result<(), Stri
     if a == b {
         Ok(())
     } else {
-        Err(format!(
-            "{what}: catalog snapshots differ (- expected, + actual):\n{}",
-            a.diff(b)
-        ))
+        Err(format!("{what}: catalog snapshots differ (- expected, + actual):\n{}", a.diff(b)))
     }
 }
 
@@ -99,12 +93,10 @@ fn build_example(ex: &Example, server_major: u32) -> Result<Scripts, String> {
     }
     let env = args.env_pairs();
     let sources = || rolec::db::Sources::Paths(vec![ex.dir.clone()]);
-    let plain =
-        compile(sources(), args.options.clone(), &env).map_err(|f| format!("build failed: {f}"))?;
+    let plain = compile(sources(), args.options.clone(), &env).map_err(|f| format!("build failed: {f}"))?;
     let mut idem_options = args.options.clone();
     idem_options.idempotent = true;
-    let idempotent = compile(sources(), idem_options, &env)
-        .map_err(|f| format!("--idempotent build failed: {f}"))?;
+    let idempotent = compile(sources(), idem_options, &env).map_err(|f| format!("--idempotent build failed: {f}"))?;
     let dir = script_dir(&ex.name);
     for (name, text) in [
         ("up.sql", &plain.up),
@@ -114,19 +106,13 @@ fn build_example(ex: &Example, server_major: u32) -> Result<Scripts, String> {
     ] {
         std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))?;
     }
-    Ok(Scripts {
-        plain,
-        idempotent,
-        dir,
-    })
+    Ok(Scripts { plain, idempotent, dir })
 }
 
 /// One example end to end; returns a one-line summary.
 fn run_example(ex: &Example) -> Result<String, String> {
     let started = Instant::now();
-    let checks_text = ex
-        .file("checks.sql")
-        .ok_or("has no checks.sql (every example needs checks)")?;
+    let checks_text = ex.file("checks.sql").ok_or("has no checks.sql (every example needs checks)")?;
     let checks = check_lines(&checks_text);
     if checks.is_empty() {
         return Err("checks.sql holds no check".into());
@@ -145,10 +131,7 @@ fn run_example(ex: &Example) -> Result<String, String> {
     }
     let s = build_example(ex, pg.major())?;
     let (up, down) = (s.dir.join("up.sql"), s.dir.join("down.sql"));
-    let (iup, idown) = (
-        s.dir.join("up.idempotent.sql"),
-        s.dir.join("down.idempotent.sql"),
-    );
+    let (iup, idown) = (s.dir.join("up.idempotent.sql"), s.dir.join("down.idempotent.sql"));
     let setup_path = ex.dir.join("setup.sql");
 
     run(&pg, "setup.sql", &setup, &setup_path)?;
@@ -178,17 +161,9 @@ fn run_example(ex: &Example) -> Result<String, String> {
 
     // 2. The --idempotent build, run twice.
     run(&pg, "idempotent up.sql (1st run)", &s.idempotent.up, &iup)?;
-    same(
-        &u,
-        &pg.snapshot(DB),
-        "the --idempotent up.sql reached another catalog than the plain up.sql",
-    )?;
+    same(&u, &pg.snapshot(DB), "the --idempotent up.sql reached another catalog than the plain up.sql")?;
     run(&pg, "idempotent up.sql (2nd run)", &s.idempotent.up, &iup)?;
-    same(
-        &u,
-        &pg.snapshot(DB),
-        "running the --idempotent up.sql a second time changed the catalog",
-    )?;
+    same(&u, &pg.snapshot(DB), "running the --idempotent up.sql a second time changed the catalog")?;
     if let Some(sql) = &after {
         run(&pg, "after.sql", sql, &ex.dir.join("after.sql"))?;
     }
@@ -204,35 +179,12 @@ fn run_example(ex: &Example) -> Result<String, String> {
     if let Some(sql) = &cleanup {
         run(&pg, "cleanup.sql", sql, &ex.dir.join("cleanup.sql"))?;
     }
-    run(
-        &pg,
-        "idempotent down.sql (1st run)",
-        &s.idempotent.down,
-        &idown,
-    )?;
-    same(
-        &a,
-        &pg.snapshot(DB),
-        "the --idempotent down.sql did not restore the catalog",
-    )?;
-    run(
-        &pg,
-        "idempotent down.sql (2nd run)",
-        &s.idempotent.down,
-        &idown,
-    )?;
-    same(
-        &a,
-        &pg.snapshot(DB),
-        "running the --idempotent down.sql a second time changed the catalog",
-    )?;
+    run(&pg, "idempotent down.sql (1st run)", &s.idempotent.down, &idown)?;
+    same(&a, &pg.snapshot(DB), "the --idempotent down.sql did not restore the catalog")?;
+    run(&pg, "idempotent down.sql (2nd run)", &s.idempotent.down, &idown)?;
+    same(&a, &pg.snapshot(DB), "running the --idempotent down.sql a second time changed the catalog")?;
 
-    Ok(format!(
-        "{} checks, {} warning(s), {:.2?}",
-        checks.len(),
-        s.plain.diagnostics.len(),
-        started.elapsed()
-    ))
+    Ok(format!("{} checks, {} warning(s), {:.2?}", checks.len(), s.plain.diagnostics.len(), started.elapsed()))
 }
 
 #[test]
@@ -246,10 +198,7 @@ fn every_example_applies_passes_its_checks_and_rolls_back() {
     );
     let started = Instant::now();
     let results: Vec<(String, Result<String, String>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = all
-            .iter()
-            .map(|ex| (ex.name.clone(), scope.spawn(|| run_example(ex))))
-            .collect();
+        let handles: Vec<_> = all.iter().map(|ex| (ex.name.clone(), scope.spawn(|| run_example(ex)))).collect();
         handles
             .into_iter()
             .map(|(name, h)| {
@@ -266,12 +215,7 @@ fn every_example_applies_passes_its_checks_and_rolls_back() {
             })
             .collect()
     });
-    let mut report = format!(
-        "{} example(s) under {} in {:.2?}:\n",
-        results.len(),
-        root.display(),
-        started.elapsed()
-    );
+    let mut report = format!("{} example(s) under {} in {:.2?}:\n", results.len(), root.display(), started.elapsed());
     for (name, r) in &results {
         match r {
             Ok(summary) => report += &format!("  ok    {name}: {summary}\n"),
@@ -280,10 +224,8 @@ fn every_example_applies_passes_its_checks_and_rolls_back() {
     }
     // Shown with `--nocapture` (and always when the test fails).
     println!("{report}");
-    let failed: Vec<String> = results
-        .iter()
-        .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("example `{name}`: {e}")))
-        .collect();
+    let failed: Vec<String> =
+        results.iter().filter_map(|(name, r)| r.as_ref().err().map(|e| format!("example `{name}`: {e}"))).collect();
     if !failed.is_empty() {
         panic!("{report}\n{}", failed.join("\n\n"));
     }
@@ -299,20 +241,14 @@ fn build_args_are_translated_to_options() {
     .unwrap();
     assert_eq!(
         args.options.sets,
-        vec![
-            ("anonymous".to_string(), "web_anon".to_string()),
-            ("x".to_string(), "a,b".to_string())
-        ]
+        vec![("anonymous".to_string(), "web_anon".to_string()), ("x".to_string(), "a,b".to_string())]
     );
     assert_eq!(args.options.target_version, 16);
     assert_eq!(args.options.at, support::build::timestamp("2024-06-01"));
     assert!(args.at_given && args.options.idempotent && !args.options.lock);
     assert_eq!(args.env, vec![("PW".to_string(), "se=cret".to_string())]);
     let default = support::build::parse_build_args("").unwrap();
-    assert_eq!(
-        default.options.at,
-        support::build::timestamp(support::build::DEFAULT_AT)
-    );
+    assert_eq!(default.options.at, support::build::timestamp(support::build::DEFAULT_AT));
     assert!(support::build::parse_build_args("--frobnicate").is_err());
     assert!(support::build::parse_build_args("--set").is_err());
 }

@@ -35,7 +35,12 @@ fn rolec(args: &[&str], policy: &str) -> (Output, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.role");
     std::fs::write(&path, policy).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rolec")).args(args).arg(&path).args(["--target-version", "16", "--at", "2025-06-01"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rolec"))
+        .args(args)
+        .arg(&path)
+        .args(["--target-version", "16", "--at", "2025-06-01"])
+        .output()
+        .unwrap();
     (out, path.display().to_string())
 }
 
@@ -82,14 +87,28 @@ fn explain_json_has_chains_and_lines() {
     let roles = json["roles"].as_array().unwrap();
     let reader_usage = roles.iter().find(|r| r["role"] == "reader" && r["mode"] == "usage").unwrap();
     let steps = reader_usage["chain"]["steps"].as_array().unwrap();
-    let chain: Vec<(&str, &str, String)> = steps.iter().map(|s| (s["member"].as_str().unwrap(), s["role"].as_str().unwrap(), s["at"].as_str().unwrap().to_string())).collect();
-    assert_eq!(chain, [("alice", "team_a", format!("{p}:15")), ("team_a", "developer", format!("{p}:11")), ("developer", "reader", format!("{p}:10"))]);
+    let chain: Vec<(&str, &str, String)> = steps
+        .iter()
+        .map(|s| (s["member"].as_str().unwrap(), s["role"].as_str().unwrap(), s["at"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            ("alice", "team_a", format!("{p}:15")),
+            ("team_a", "developer", format!("{p}:11")),
+            ("developer", "reader", format!("{p}:10"))
+        ]
+    );
     assert!(roles.iter().any(|r| r["role"] == "writer" && r["mode"] == "set"));
     assert!(!roles.iter().any(|r| r["role"] == "writer" && r["mode"] == "usage"));
     let privileges = json["privileges"].as_array().unwrap();
-    let items_select = privileges.iter().find(|x| x["object"]["name"] == "items" && x["privilege"] == "select").unwrap();
+    let items_select =
+        privileges.iter().find(|x| x["object"]["name"] == "items" && x["privilege"] == "select").unwrap();
     let g = &items_select["grounds"];
-    assert_eq!((g["kind"].as_str(), g["grantee"].as_str(), g["bulk"].as_bool()), (Some("grant"), Some("reader"), Some(true)));
+    assert_eq!(
+        (g["kind"].as_str(), g["grantee"].as_str(), g["bulk"].as_bool()),
+        (Some("grant"), Some("reader"), Some(true))
+    );
     assert_eq!(g["at"], format!("{p}:8"));
     assert_eq!(g["via"]["steps"].as_array().unwrap().len(), 3);
     let exec = privileges.iter().find(|x| x["object"]["type"] == "function").unwrap();
@@ -137,8 +156,24 @@ fn who_can_lists_exactly_the_roles_that_can() {
 
     let (out, _) = rolec(&["who-can", "usage on schema app", "--format", "json"], POLICY);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    let who: Vec<(&str, &str)> = json["roles"].as_array().unwrap().iter().map(|r| (r["role"].as_str().unwrap(), r["grounds"]["kind"].as_str().unwrap())).collect();
-    assert_eq!(who, [("app_owner", "owner"), ("reader", "grant"), ("developer", "grant"), ("team_a", "grant"), ("auditor", "predefined"), ("alice", "grant"), ("bob", "predefined")]);
+    let who: Vec<(&str, &str)> = json["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["role"].as_str().unwrap(), r["grounds"]["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("app_owner", "owner"),
+            ("reader", "grant"),
+            ("developer", "grant"),
+            ("team_a", "grant"),
+            ("auditor", "predefined"),
+            ("alice", "grant"),
+            ("bob", "predefined")
+        ]
+    );
     assert!(json["public"].is_null());
 
     // Every role, through PUBLIC; `int` finds the declared `integer`.
@@ -182,7 +217,11 @@ fn superusers_and_external_roles() {
     let policy = "external role legacy\nrole r { member of legacy }\nuser boss { superuser }\n";
     let (out, _) = rolec(&["explain", "boss"], policy);
     let text = stdout(&out);
-    assert!(text.contains("attributes: login, superuser\n") && text.contains("superuser: member of every role, every privilege on every object\n"), "{text}");
+    assert!(
+        text.contains("attributes: login, superuser\n")
+            && text.contains("superuser: member of every role, every privilege on every object\n"),
+        "{text}"
+    );
     let (out, _) = rolec(&["explain", "legacy"], policy);
     assert_eq!(stdout(&out), "external role legacy\nroles:\n  (none)\nprivileges:\n  (none)\n");
     let (out, p) = rolec(&["who-can", "member of legacy"], policy);
@@ -229,7 +268,10 @@ fn explain_shows_grant_options_and_objects_created_later() {
     let later = json["created_later"].as_array().unwrap();
     let global = later.iter().find(|x| x["description"] == "future functions created by app_owner").unwrap();
     assert_eq!(global["privilege"], "execute");
-    assert_eq!((global["grounds"]["kind"].as_str(), global["grounds"]["at"].as_str(), global["grounds"]["implied"].as_bool()), (Some("default"), Some(format!("{p}:12").as_str()), Some(false)));
+    assert_eq!(
+        (global["grounds"]["kind"].as_str(), global["grounds"]["at"].as_str(), global["grounds"]["implied"].as_bool()),
+        (Some("default"), Some(format!("{p}:12").as_str()), Some(false))
+    );
     assert!(global["grant_option"].is_null());
     let (out, _) = rolec(&["explain", "reader", "--format", "json"], LATER);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -246,7 +288,8 @@ fn who_can_on_objects_created_later_and_grant_options() {
     );
     let (out, p) = rolec(&["who-can", "execute on future functions created by app_owner"], LATER);
     assert_eq!(stdout(&out), format!("execute on future functions created by app_owner:\n  app_owner: creator `app_owner` owns it\n  runner: direct default privilege at {p}:12\n"));
-    let (out, _) = rolec(&["who-can", "execute on future functions in schema app created by etl", "--format", "json"], LATER);
+    let (out, _) =
+        rolec(&["who-can", "execute on future functions in schema app created by etl", "--format", "json"], LATER);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(json["public"]["kind"], "builtin_public");
     assert_eq!(json["object"]["creator"], "etl");

@@ -49,7 +49,8 @@ fn every_bundled_policy_formats_idempotently_to_the_same_sql() {
             let mut files = Vec::new();
             role_files(&dir, &mut files);
             // Each example is one policy; stdlib and UI files are policies of one file each.
-            let groups: Vec<Vec<PathBuf>> = if root == "examples" { vec![files] } else { files.into_iter().map(|f| vec![f]).collect() };
+            let groups: Vec<Vec<PathBuf>> =
+                if root == "examples" { vec![files] } else { files.into_iter().map(|f| vec![f]).collect() };
             for group in groups {
                 let original: Vec<(String, String)> =
                     group.iter().map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap())).collect();

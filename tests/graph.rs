@@ -197,7 +197,10 @@ fn hostile_names_in_dot() {
     }
     // Every statement line is a node or an edge of quoted ids.
     for line in bare.lines().map(str::trim).filter(|l| l.starts_with("\"\"")) {
-        assert!(line == "\"\" [shape=ellipse];" || line == "\"\" [shape=box];" || line.starts_with("\"\" -> \"\""), "odd line `{line}`");
+        assert!(
+            line == "\"\" [shape=ellipse];" || line == "\"\" [shape=box];" || line.starts_with("\"\" -> \"\""),
+            "odd line `{line}`"
+        );
     }
     assert!(strings.iter().any(|s| s == "a\"\\b"));
 
@@ -280,7 +283,8 @@ fn command_prints_dot_and_mermaid() {
 fn command_writes_to_a_file_and_reports_errors() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("ok.role"), SMALL).unwrap();
-    let out = rolec(&["graph", "ok.role", "--target-version", "16", "--at", "2025-01-01", "--out", "g.dot"], dir.path());
+    let out =
+        rolec(&["graph", "ok.role", "--target-version", "16", "--at", "2025-01-01", "--out", "g.dot"], dir.path());
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(dir.path().join("g.dot")).unwrap(), dot(&model(SMALL)));
@@ -302,7 +306,11 @@ fn command_svg_needs_graphviz() {
         }
         None => {
             assert_eq!(out.status.code(), Some(2));
-            assert!(String::from_utf8_lossy(&out.stderr).contains("Graphviz"), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("Graphviz"),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 }
@@ -312,7 +320,12 @@ fn command_svg_needs_graphviz() {
 /// The model of a policy whose only errors are violations of `exclusive` rules (E030).
 fn model_with_violations(policy: &str) -> Model {
     let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), policy.into())]), options()).unwrap();
-    let errors: Vec<_> = ws.diagnostics().iter().filter(|d| d.is_error() && d.code.as_str() != "E030").map(|d| d.message.clone()).collect();
+    let errors: Vec<_> = ws
+        .diagnostics()
+        .iter()
+        .filter(|d| d.is_error() && d.code.as_str() != "E030")
+        .map(|d| d.message.clone())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}");
     ws.resolved().model.clone()
 }
@@ -336,14 +349,18 @@ fn sod(rule: &str) -> Model {
     model_with_violations(&SOD.replace("RULE", rule))
 }
 
-const CHAIN_EDGES: [&str; 4] = [r#""alice" -> "team_a""#, r#""alice" -> "team_b""#, r#""team_a" -> "approver""#, r#""team_b" -> "requester""#];
+const CHAIN_EDGES: [&str; 4] =
+    [r#""alice" -> "team_a""#, r#""alice" -> "team_b""#, r#""team_a" -> "approver""#, r#""team_b" -> "requester""#];
 
 #[test]
 fn dot_marks_an_exclusive_pair_its_violation_and_the_chains() {
     let out = dot(&sod("exclusive approver, requester"));
     let l = lines(&out);
     assert!(l.contains(&r#""approver" -> "requester" [dir=none, constraint=false, style=dashed, color=red, fontcolor=red, label="exclusive (policy sod)"];"#), "{out}");
-    assert!(l.contains(&r##""alice" [shape=ellipse, style=filled, color=red, penwidth=2, fillcolor="#ffe0e0"];"##), "{out}");
+    assert!(
+        l.contains(&r##""alice" [shape=ellipse, style=filled, color=red, penwidth=2, fillcolor="#ffe0e0"];"##),
+        "{out}"
+    );
     // Other nodes are drawn as before.
     for n in ["bob", "team_a", "mid", "approver"] {
         let line = l.iter().find(|x| x.starts_with(&format!("\"{n}\" ["))).unwrap();
@@ -403,7 +420,10 @@ fn a_rule_without_violation_draws_only_its_pairs() {
     let pairs: Vec<&str> = out.lines().filter(|x| x.contains("dir=none")).collect();
     assert_eq!(pairs.len(), 3, "{out}");
     for (a, b) in [("approver", "mid"), ("approver", "requester"), ("mid", "requester")] {
-        assert!(pairs.iter().any(|p| p.trim().starts_with(&format!("\"{a}\" -> \"{b}\" "))), "pair {a}, {b} missing in\n{out}");
+        assert!(
+            pairs.iter().any(|p| p.trim().starts_with(&format!("\"{a}\" -> \"{b}\" "))),
+            "pair {a}, {b} missing in\n{out}"
+        );
     }
     // alice → mid joins the chains (alice reaches `mid` through it).
     assert!(out.contains(r#""alice" -> "mid" [color=red, penwidth=2.5];"#), "{out}");
@@ -414,7 +434,10 @@ fn warn_rules_are_drawn_lighter() {
     let out = dot(&sod("warn exclusive approver, requester"));
     let l = lines(&out);
     assert!(l.contains(&r#""approver" -> "requester" [dir=none, constraint=false, style=dashed, color=orange, fontcolor=orange, label="exclusive (policy sod)"];"#), "{out}");
-    assert!(l.contains(&r##""alice" [shape=ellipse, style=filled, color=orange, penwidth=2, fillcolor="#fff0d0"];"##), "{out}");
+    assert!(
+        l.contains(&r##""alice" [shape=ellipse, style=filled, color=orange, penwidth=2, fillcolor="#fff0d0"];"##),
+        "{out}"
+    );
     for e in CHAIN_EDGES {
         assert!(l.contains(&format!("{e} [color=orange, penwidth=2.5];").as_str()), "`{e}` not orange in\n{out}");
     }
@@ -459,7 +482,10 @@ fn command_draws_violations_of_error_rules() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("E030"));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), dot(&sod("exclusive approver, requester")));
-    let out = rolec(&["graph", "sod.role", "--target-version", "16", "--at", "2025-01-01", "--format", "mermaid"], dir.path());
+    let out = rolec(
+        &["graph", "sod.role", "--target-version", "16", "--at", "2025-01-01", "--format", "mermaid"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), mermaid(&sod("exclusive approver, requester")));
     if which_dot().is_some() {

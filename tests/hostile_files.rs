@@ -83,7 +83,11 @@ fn a_link_to_the_root_directory_is_not_followed() {
     std::os::unix::fs::symlink("/", dir.path().join("everything")).unwrap();
     let run = rolec(dir.path(), &["lint", "."]);
     assert_eq!(run.code, Some(0), "{}", run.all());
-    assert!(run.stderr.contains("warning: skipped `./everything`: a symbolic link to a directory outside `.`"), "{}", run.all());
+    assert!(
+        run.stderr.contains("warning: skipped `./everything`: a symbolic link to a directory outside `.`"),
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
@@ -118,7 +122,11 @@ fn links_to_one_directory_walk_it_once_inside_the_root_and_not_at_all_outside() 
     // Outside `policy`: neither link is followed.
     let run = rolec(dir.path(), &["lint", "policy"]);
     assert_eq!(run.code, Some(0), "{}", run.all());
-    assert!(run.stderr.contains("warning: skipped `policy/one`: a symbolic link to a directory outside `policy`"), "{}", run.all());
+    assert!(
+        run.stderr.contains("warning: skipped `policy/one`: a symbolic link to a directory outside `policy`"),
+        "{}",
+        run.all()
+    );
     assert!(run.stderr.contains("warning: skipped `policy/two`"), "{}", run.all());
 }
 
@@ -161,12 +169,20 @@ fn dev_zero_is_refused_as_import_catalog_and_plan() {
 
     let run = rolec(dir.path(), &["lint", "--catalog", "/dev/zero", "p.role"]);
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(run.stderr.contains("error: cannot read `/dev/zero`: not a regular file (a character device)"), "{}", run.all());
+    assert!(
+        run.stderr.contains("error: cannot read `/dev/zero`: not a regular file (a character device)"),
+        "{}",
+        run.all()
+    );
 
     // The saved plan is read before connecting.
     let run = rolec(dir.path(), &["apply", "--db", "host=/nonexistent", "--plan", "/dev/zero", "p.role"]);
     assert_eq!(run.code, Some(1), "{}", run.all());
-    assert!(run.stderr.contains("error: cannot read `/dev/zero`: not a regular file (a character device)"), "{}", run.all());
+    assert!(
+        run.stderr.contains("error: cannot read `/dev/zero`: not a regular file (a character device)"),
+        "{}",
+        run.all()
+    );
 }
 
 /// A file of `size` bytes that takes no room on disk (zero bytes: valid UTF-8).
@@ -181,22 +197,40 @@ fn files_over_the_limits_name_their_size_and_the_limit() {
     sparse(&dir.path().join("big.role"), 50 * 1024 * 1024);
     let run = rolec(dir.path(), &["lint", "big.role"]);
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(run.stderr.contains("error: cannot read `big.role`: it is 50 MiB, over the 16 MiB limit for a policy file"), "{}", run.all());
+    assert!(
+        run.stderr.contains("error: cannot read `big.role`: it is 50 MiB, over the 16 MiB limit for a policy file"),
+        "{}",
+        run.all()
+    );
 
     write(&dir.path().join("imports_big.role"), "import \"big.role\"\n");
     let run = rolec(dir.path(), &["lint", "imports_big.role"]);
     assert_eq!(run.code, Some(1), "{}", run.all());
-    assert!(run.stderr.contains("cannot read `big.role`: it is 50 MiB, over the 16 MiB limit for a policy file"), "{}", run.all());
+    assert!(
+        run.stderr.contains("cannot read `big.role`: it is 50 MiB, over the 16 MiB limit for a policy file"),
+        "{}",
+        run.all()
+    );
 
     sparse(&dir.path().join("catalog.json"), 300 * 1024 * 1024);
     let run = rolec(dir.path(), &["lint", "--catalog", "catalog.json", "p.role"]);
     assert_eq!(run.code, Some(2), "{}", run.all());
-    assert!(run.stderr.contains("error: cannot read `catalog.json`: it is 300 MiB, over the 256 MiB limit for a catalog snapshot"), "{}", run.all());
+    assert!(
+        run.stderr.contains(
+            "error: cannot read `catalog.json`: it is 300 MiB, over the 256 MiB limit for a catalog snapshot"
+        ),
+        "{}",
+        run.all()
+    );
 
     sparse(&dir.path().join("plan.json"), 65 * 1024 * 1024);
     let run = rolec(dir.path(), &["apply", "--db", "host=/nonexistent", "--plan", "plan.json", "p.role"]);
     assert_eq!(run.code, Some(1), "{}", run.all());
-    assert!(run.stderr.contains("error: cannot read `plan.json`: it is 65 MiB, over the 64 MiB limit for a saved plan"), "{}", run.all());
+    assert!(
+        run.stderr.contains("error: cannot read `plan.json`: it is 65 MiB, over the 64 MiB limit for a saved plan"),
+        "{}",
+        run.all()
+    );
 
     // Files under the limit each, over it together.
     let many = dir.path().join("many");

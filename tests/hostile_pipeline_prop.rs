@@ -34,8 +34,8 @@ const TABLE: &str = "t:var\n--";
 /// Characters names and texts are drawn from: line breaks of every kind, quotes, comment and
 /// statement delimiters, psql's `\` and `:`, dollar quotes, braces.
 const HOSTILE: &[char] = &[
-    'a', 'b', 'Z', ' ', '\n', '\t', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}', '\u{1b}',
-    '"', '\'', '\\', ';', '-', '*', '/', '$', ':', '{', '}', '!', 'é',
+    'a', 'b', 'Z', ' ', '\n', '\t', '\u{b}', '\u{c}', '\u{85}', '\u{2028}', '\u{2029}', '\u{1b}', '"', '\'', '\\', ';',
+    '-', '*', '/', '$', ':', '{', '}', '!', 'é',
 ];
 
 /// A text of hostile characters; one in fifty also has a NUL, which the compiler refuses.
@@ -44,10 +44,7 @@ fn hostile_text(max: usize) -> impl Strategy<Value = String> {
     (chars, proptest::option::weighted(0.02, 0..max)).prop_map(|(cs, nul)| {
         let mut text: String = cs.into_iter().collect();
         if let Some(at) = nul {
-            text.insert(
-                text.char_indices().nth(at).map_or(text.len(), |(i, _)| i),
-                '\0',
-            );
+            text.insert(text.char_indices().nth(at).map_or(text.len(), |(i, _)| i), '\0');
         }
         text
     })
@@ -77,17 +74,15 @@ fn gen_role() -> impl Strategy<Value = GenRole> {
         proptest::option::of("[a-z;:'\\\\$ ]{1,10}"),
         proptest::option::of(hostile_text(8)),
     )
-        .prop_map(
-            |(name, user, member_of, grants, comment, doc, setting)| GenRole {
-                name,
-                user,
-                member_of,
-                grants,
-                comment,
-                doc,
-                setting,
-            },
-        )
+        .prop_map(|(name, user, member_of, grants, comment, doc, setting)| GenRole {
+            name,
+            user,
+            member_of,
+            grants,
+            comment,
+            doc,
+            setting,
+        })
 }
 
 fn grant_statements() -> [String; 3] {
@@ -119,11 +114,7 @@ fn policy_text(roles: &[GenRole]) -> String {
         if let Some(d) = &r.doc {
             text.push_str(&format!("/// {d}\n"));
         }
-        text.push_str(&format!(
-            "{} {} {{\n",
-            if r.user { "user" } else { "role" },
-            q(&r.name)
-        ));
+        text.push_str(&format!("{} {} {{\n", if r.user { "user" } else { "role" }, q(&r.name)));
         for &j in r.member_of.iter().filter(|&&j| j < i) {
             text.push_str(&format!("  member of {}\n", q(&roles[j].name)));
         }
@@ -150,19 +141,14 @@ struct Server {
 
 impl Server {
     fn roles(&self) -> BTreeSet<String> {
-        self.pg
-            .query_strings(DB, "SELECT rolname FROM pg_roles")
-            .into_iter()
-            .collect()
+        self.pg.query_strings(DB, "SELECT rolname FROM pg_roles").into_iter().collect()
     }
 
     /// Drops every role a case created, whatever state a failed case left.
     fn reset(&self) {
         for r in self.roles().difference(&self.baseline_roles) {
             let r = quote_ident(r);
-            self.pg
-                .exec(DB, &format!("DROP OWNED BY {r}; DROP ROLE {r}"))
-                .unwrap();
+            self.pg.exec(DB, &format!("DROP OWNED BY {r}; DROP ROLE {r}")).unwrap();
         }
     }
 
@@ -170,20 +156,13 @@ impl Server {
         psql(&self.pg.conn_str(DB), self.dir.path(), script, None)
             .map_err(|e| format!("{what}: {e}\n--- script:\n{script}"))?;
         if !self.roles().contains("victim") {
-            return Err(format!(
-                "{what}: the sentinel role was dropped\n--- script:\n{script}"
-            ));
+            return Err(format!("{what}: the sentinel role was dropped\n--- script:\n{script}"));
         }
-        let pwned = std::fs::read_dir(self.dir.path()).unwrap().any(|e| {
-            e.unwrap()
-                .file_name()
-                .to_string_lossy()
-                .starts_with("pwned")
-        });
+        let pwned = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().starts_with("pwned"));
         if pwned {
-            return Err(format!(
-                "{what}: psql ran a shell command\n--- script:\n{script}"
-            ));
+            return Err(format!("{what}: psql ran a shell command\n--- script:\n{script}"));
         }
         Ok(())
     }
@@ -192,26 +171,12 @@ impl Server {
     fn plan(&self, policy: &Path) -> Result<(i32, String), String> {
         let conn = self.pg.conn_str(DB);
         let out = support::cli::rolec_command()
-            .args([
-                "plan",
-                "--db",
-                &conn,
-                "--at",
-                AT,
-                "--detailed-exitcode",
-                policy.to_str().unwrap(),
-            ])
+            .args(["plan", "--db", &conn, "--at", AT, "--detailed-exitcode", policy.to_str().unwrap()])
             .output()
             .map_err(|e| e.to_string())?;
-        let code = out
-            .status
-            .code()
-            .ok_or_else(|| format!("rolec plan ended by a signal: {:?}", out.status))?;
+        let code = out.status.code().ok_or_else(|| format!("rolec plan ended by a signal: {:?}", out.status))?;
         if code == 1 {
-            return Err(format!(
-                "rolec plan failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
+            return Err(format!("rolec plan failed: {}", String::from_utf8_lossy(&out.stderr)));
         }
         Ok((code, String::from_utf8_lossy(&out.stdout).into_owned()))
     }
@@ -219,15 +184,9 @@ impl Server {
     /// The roles and memberships of the database are those of the policy, and a plan is empty.
     fn matches(&self, what: &str, roles: &[GenRole], policy: &Path) -> Result<(), String> {
         let declared: BTreeSet<String> = roles.iter().map(|r| r.name.clone()).collect();
-        let now: BTreeSet<String> = self
-            .roles()
-            .difference(&self.baseline_roles)
-            .cloned()
-            .collect();
+        let now: BTreeSet<String> = self.roles().difference(&self.baseline_roles).cloned().collect();
         if now != declared {
-            return Err(format!(
-                "{what}: roles {now:?}, the policy declares {declared:?}"
-            ));
+            return Err(format!("{what}: roles {now:?}, the policy declares {declared:?}"));
         }
         let members: BTreeSet<(String, String)> = self
             .pg
@@ -237,10 +196,7 @@ impl Server {
             .filter(|(_, m)| declared.contains(m))
             .collect();
         if members != memberships(roles) {
-            return Err(format!(
-                "{what}: memberships {members:?}, the policy declares {:?}",
-                memberships(roles)
-            ));
+            return Err(format!("{what}: memberships {members:?}, the policy declares {:?}", memberships(roles)));
         }
         let (code, plan) = self.plan(policy)?;
         if code != 0 {
@@ -252,20 +208,15 @@ impl Server {
     fn back_to_baseline(&self, what: &str) -> Result<(), String> {
         let now = self.pg.snapshot(DB);
         if now != self.baseline {
-            return Err(format!(
-                "{what}: the catalog differs from before:\n{}",
-                self.baseline.diff(&now)
-            ));
+            return Err(format!("{what}: the catalog differs from before:\n{}", self.baseline.diff(&now)));
         }
         Ok(())
     }
 
     fn case(&self, roles: &[GenRole]) -> Result<bool, String> {
         let text = policy_text(roles);
-        let compiled = catch_unwind(AssertUnwindSafe(|| {
-            compile(policy(&[("p.role", &text)]), options_at(AT), &[])
-        }))
-        .map_err(|_| format!("the compiler panicked on:\n{text}"))?;
+        let compiled = catch_unwind(AssertUnwindSafe(|| compile(policy(&[("p.role", &text)]), options_at(AT), &[])))
+            .map_err(|_| format!("the compiler panicked on:\n{text}"))?;
         let Ok(built) = compiled else {
             return Ok(false);
         };
@@ -290,10 +241,7 @@ impl Server {
 
 #[test]
 fn hostile_policies_compile_without_panic_and_run_exactly_as_declared() {
-    let cases = std::env::var("ROLEC_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_CASES);
+    let cases = std::env::var("ROLEC_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_CASES);
     let pg = PgCluster::start();
     pg.exec(DB, "CREATE ROLE victim").unwrap();
     pg.exec(
@@ -308,25 +256,13 @@ fn hostile_policies_compile_without_panic_and_run_exactly_as_declared() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let baseline = pg.snapshot(DB);
-    let baseline_roles = pg
-        .query_strings(DB, "SELECT rolname FROM pg_roles")
-        .into_iter()
-        .collect();
-    let server = Server {
-        pg,
-        dir,
-        baseline,
-        baseline_roles,
-    };
+    let baseline_roles = pg.query_strings(DB, "SELECT rolname FROM pg_roles").into_iter().collect();
+    let server = Server { pg, dir, baseline, baseline_roles };
 
     let started = Instant::now();
     let ran = std::cell::Cell::new((0u32, 0u32));
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 200,
-        ..Config::default()
-    });
+    let mut runner =
+        TestRunner::new(Config { cases, failure_persistence: None, max_shrink_iters: 200, ..Config::default() });
     let result = runner.run(&proptest::collection::vec(gen_role(), 1..6), |roles| {
         let compiled = server.case(&roles).map_err(TestCaseError::fail)?;
         let (n, ok) = ran.get();
@@ -334,10 +270,7 @@ fn hostile_policies_compile_without_panic_and_run_exactly_as_declared() {
         Ok(())
     });
     let (n, ok) = ran.get();
-    eprintln!(
-        "{n} cases ({ok} compiled and ran on the server) in {:.1?}",
-        started.elapsed()
-    );
+    eprintln!("{n} cases ({ok} compiled and ran on the server) in {:.1?}", started.elapsed());
     if let Err(e) = result {
         panic!("{e}");
     }

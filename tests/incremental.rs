@@ -74,16 +74,23 @@ fn diagnostics_point_at_the_moved_text() {
 /// for several chunks of the per-role analysis.
 fn large_workspace() -> (Workspace, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let (db, log) = Database::with_execution_log();
-    let mut groups = String::from("schema app {}\ntable app.t0\ntable app.t1 { tags [pci] }\nrole base { grant usage on schema app }\n");
+    let mut groups = String::from(
+        "schema app {}\ntable app.t0\ntable app.t1 { tags [pci] }\nrole base { grant usage on schema app }\n",
+    );
     for g in 0..10 {
         groups.push_str(&format!("role g{g} {{\n  member of base\n  grant select on table app.t{}\n}}\n", g % 2));
     }
-    groups.push_str("policy p applies to users {\n  exclusive g0, g1\n  warn max tables 1\n  warn memberships deeper than 5\n}\n");
+    groups.push_str(
+        "policy p applies to users {\n  exclusive g0, g1\n  warn max tables 1\n  warn memberships deeper than 5\n}\n",
+    );
     let mut sources = vec![("groups.role".to_string(), groups)];
     for f in 0..3 {
         let mut users = String::new();
         for u in 0..100 {
-            users.push_str(&format!("user u{f}_{u} {{\n  member of g{}\n  grant select on table app.t0\n}}\n", (u % 9) + 1));
+            users.push_str(&format!(
+                "user u{f}_{u} {{\n  member of g{}\n  grant select on table app.t0\n}}\n",
+                (u % 9) + 1
+            ));
         }
         sources.push((format!("users_{f}.role"), users));
     }
@@ -93,14 +100,24 @@ fn large_workspace() -> (Workspace, std::sync::Arc<std::sync::Mutex<Vec<String>>
 
 /// Replaces `from` by `to` in users_1.role of [`large_workspace`]: the diagnostics after, and
 /// the queries that ran.
-fn edit_users_1(ws: &mut Workspace, log: &std::sync::Mutex<Vec<String>>, from: &str, to: &str) -> (std::sync::Arc<Vec<rolec::diagnostics::Diagnostic>>, Vec<String>) {
+fn edit_users_1(
+    ws: &mut Workspace,
+    log: &std::sync::Mutex<Vec<String>>,
+    from: &str,
+    to: &str,
+) -> (std::sync::Arc<Vec<rolec::diagnostics::Diagnostic>>, Vec<String>) {
     let text = ws.file_by_path("users_1.role").unwrap().text(&ws.db).clone();
     assert!(text.contains(from), "{from}");
     rewrite(ws, log, "users_1.role", &text.replace(from, to))
 }
 
 /// Sets the text of file `path`: the diagnostics after, and the queries that ran.
-fn rewrite(ws: &mut Workspace, log: &std::sync::Mutex<Vec<String>>, path: &str, text: &str) -> (std::sync::Arc<Vec<rolec::diagnostics::Diagnostic>>, Vec<String>) {
+fn rewrite(
+    ws: &mut Workspace,
+    log: &std::sync::Mutex<Vec<String>>,
+    path: &str,
+    text: &str,
+) -> (std::sync::Arc<Vec<rolec::diagnostics::Diagnostic>>, Vec<String>) {
     let file = ws.file_by_path(path).unwrap();
     ws.set_text(file, text.to_string());
     (ws.diagnostics(), executed(log))
@@ -116,17 +133,35 @@ fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
     assert_eq!(count(&first, "membership_graph"), 1);
 
     // One more privilege in one user's grant, in the middle of a file.
-    let (after, events) = edit_users_1(&mut ws, &log, "user u1_50 {\n  member of g6\n  grant select on table app.t0", "user u1_50 {\n  member of g6\n  grant select, insert on table app.t0");
+    let (after, events) = edit_users_1(
+        &mut ws,
+        &log,
+        "user u1_50 {\n  member of g6\n  grant select on table app.t0",
+        "user u1_50 {\n  member of g6\n  grant select, insert on table app.t0",
+    );
     assert_eq!(count(&events, "parse"), 1, "{events:?}");
-    assert_eq!(count(&events, "membership_graph"), 0, "memberships unchanged, the graph is not built again: {events:?}");
+    assert_eq!(
+        count(&events, "membership_graph"),
+        0,
+        "memberships unchanged, the graph is not built again: {events:?}"
+    );
     assert_eq!(count(&events, "chunk_view"), 0, "{events:?}");
     assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the edited user's chunk: {events:?}");
-    assert_eq!(count(&events, "role_chunk"), chunks, "every chunk is extracted again, and compares equal but one: {events:?}");
+    assert_eq!(
+        count(&events, "role_chunk"),
+        chunks,
+        "every chunk is extracted again, and compares equal but one: {events:?}"
+    );
     // The user's grant is no longer shadowed by g6's (it grants more than select).
     assert_eq!(after.len() + 1, before.len(), "{after:?}");
 
     // A fresh analysis of the edited policy says the same.
-    let sources = ws.files().iter().map(|f| (f.path(&ws.db).clone(), f.text(&ws.db).clone())).filter(|(p, _)| !p.starts_with("<std>")).collect();
+    let sources = ws
+        .files()
+        .iter()
+        .map(|f| (f.path(&ws.db).clone(), f.text(&ws.db).clone()))
+        .filter(|(p, _)| !p.starts_with("<std>"))
+        .collect();
     let fresh = Workspace::load(Sources::Memory(sources), BuildOptions::default()).unwrap();
     assert_eq!(fresh.diagnostics().len(), after.len());
 }
@@ -137,7 +172,8 @@ fn editing_a_users_membership_reruns_the_checks_of_its_chunk() {
     ws.diagnostics();
     let chunks = count(&executed(&log), "chunk_diagnostics");
     // A user in a chunk without groups: no other chunk reads its facts.
-    let (after, events) = edit_users_1(&mut ws, &log, "user u1_50 {\n  member of g6", "user u1_50 {\n  member of g0, g1");
+    let (after, events) =
+        edit_users_1(&mut ws, &log, "user u1_50 {\n  member of g6", "user u1_50 {\n  member of g0, g1");
     assert_eq!(count(&events, "membership_graph"), 1, "{events:?}");
     assert_eq!(count(&events, "chunk_view"), chunks, "every chunk looks at its part of the graph again: {events:?}");
     assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the user's chunk sees a change: {events:?}");
@@ -228,10 +264,16 @@ fn editing_a_role_body_resolves_only_its_file() {
     assert_eq!(count(&events, "resolved"), 1, "{events:?}");
 
     // A role another file extends: both files are resolved again.
-    let (_, events) = rewrite(&mut ws, &log, "base.role", "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\n");
+    let (_, events) = rewrite(
+        &mut ws,
+        &log,
+        "base.role",
+        "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\n",
+    );
     assert_eq!(count(&events, "global_scope"), 0, "{events:?}");
     assert_eq!(count(&events, "resolved_file"), 2, "base.role and users.role (alice extends middle): {events:?}");
-    let alice = ws.resolved().model.grants.iter().filter(|g| g.grantee == rolec::model::Grantee::Role("alice".into())).count();
+    let alice =
+        ws.resolved().model.grants.iter().filter(|g| g.grantee == rolec::model::Grantee::Role("alice".into())).count();
     assert_eq!(alice, 2, "alice has base's new grant and middle's");
 
     // A user renamed: the scope is built again, but only the files whose answers from it
@@ -248,11 +290,21 @@ fn editing_a_role_body_resolves_only_its_file() {
     let (_, events) = rewrite(&mut ws, &log, "base.role", "role base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n");
     assert_eq!(count(&events, "global_scope"), 1, "{events:?}");
     assert_eq!(count(&events, "resolved_file"), 3, "base.role, teams.role, users.role: {events:?}");
-    assert!(ws.resolved().model.memberships.iter().any(|m| m.member == "everyone" && m.role == "extra"), "`all roles` takes the new role");
+    assert!(
+        ws.resolved().model.memberships.iter().any(|m| m.member == "everyone" && m.role == "extra"),
+        "`all roles` takes the new role"
+    );
 
     // A role added before the others of its file: the keys of that file's later roles move,
     // and only the files that name them or read every role are resolved again.
     let (_, events) = rewrite(&mut ws, &log, "base.role", "role first {}\nrole base {\n  grant usage on schema ops\n}\nrole middle extends base {\n  grant select on table app.t1\n}\nrole extra {}\n");
-    assert_eq!(count(&events, "resolved_file"), 4, "base.role, teams.role and users.role (named base), rules.role (named base): {events:?}");
-    assert_eq!(*ws.resolved(), resolved_from_scratch(&ws, &ws.files().iter().map(|f| f.path(&ws.db).clone()).collect::<Vec<_>>()));
+    assert_eq!(
+        count(&events, "resolved_file"),
+        4,
+        "base.role, teams.role and users.role (named base), rules.role (named base): {events:?}"
+    );
+    assert_eq!(
+        *ws.resolved(),
+        resolved_from_scratch(&ws, &ws.files().iter().map(|f| f.path(&ws.db).clone()).collect::<Vec<_>>())
+    );
 }

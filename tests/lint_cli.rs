@@ -18,7 +18,11 @@ fn lint(policy: &str, format: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.role");
     std::fs::write(&path, policy).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_rolec")).args(["lint", "--at", "2025-06-01", "--format", format]).arg(&path).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_rolec"))
+        .args(["lint", "--at", "2025-06-01", "--format", format])
+        .arg(&path)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -30,7 +34,13 @@ fn json_lists_each_lint_warning_with_its_line() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["severity"].as_str().unwrap().to_string()))
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     found.sort();
     let w = |c: &str, l| (c.to_string(), l, "warning".to_string());
@@ -46,7 +56,9 @@ fn github_annotations_for_lint_warnings() {
     assert_eq!(lines.len(), 3, "{text}");
     for (code, line) in [("W040", 3), ("W041", 6), ("W042", 7)] {
         assert!(
-            lines.iter().any(|l| l.starts_with("::warning ") && l.contains(&format!(",line={line},")) && l.contains(&format!("title={code}::"))),
+            lines.iter().any(|l| l.starts_with("::warning ")
+                && l.contains(&format!(",line={line},"))
+                && l.contains(&format!("title={code}::"))),
             "no {code} at line {line} in:\n{text}"
         );
     }

@@ -54,10 +54,7 @@ fn write_plan(policy: &PolicyFile, plan: &serde_json::Value) -> PathBuf {
 }
 
 fn ledger_rows(pg: &PgCluster) -> Vec<Vec<Option<String>>> {
-    pg.simple_rows(
-        DB,
-        "SELECT applied_by, plan_hash FROM rolec.ledger ORDER BY applied_at",
-    )
+    pg.simple_rows(DB, "SELECT applied_by, plan_hash FROM rolec.ledger ORDER BY applied_at")
 }
 
 const APP_SQL: &str = "
@@ -87,9 +84,7 @@ fn a_saved_plan_whose_listed_changes_were_edited_is_refused() {
     let before = pg.snapshot(DB);
     type Edit = (&'static str, fn(&mut serde_json::Value));
     let edits: [Edit; 3] = [
-        ("a statement changed", |p| {
-            p["changes"][0]["sql"] = "CREATE ROLE \"reader\" WITH SUPERUSER;".into()
-        }),
+        ("a statement changed", |p| p["changes"][0]["sql"] = "CREATE ROLE \"reader\" WITH SUPERUSER;".into()),
         ("a statement added", |p| {
             let extra = serde_json::json!({"phase": "comments", "sql": "COMMENT ON ROLE \"reader\" IS 'ok';", "destructive": false});
             p["changes"].as_array_mut().unwrap().push(extra)
@@ -102,43 +97,20 @@ fn a_saved_plan_whose_listed_changes_were_edited_is_refused() {
         let mut tampered = plan.clone();
         edit(&mut tampered);
         let file = write_plan(&policy, &tampered);
-        let out = rolec(&[
-            "apply",
-            "--db",
-            &conn,
-            "--plan",
-            file.to_str().unwrap(),
-            policy.arg(),
-        ]);
+        let out = rolec(&["apply", "--db", &conn, "--plan", file.to_str().unwrap(), policy.arg()]);
         let err = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{what}: {err}");
         assert!(
-            err.contains(&format!(
-                "`{}`: the listed changes do not match the plan's hash",
-                file.display()
-            )),
+            err.contains(&format!("`{}`: the listed changes do not match the plan's hash", file.display())),
             "{what}: {err}"
         );
         before.assert_same(&pg.snapshot(DB), what);
     }
     // The file as `plan` wrote it still applies.
     let file = write_plan(&policy, &plan);
-    let out = rolec(&[
-        "apply",
-        "--db",
-        &conn,
-        "--plan",
-        file.to_str().unwrap(),
-        policy.arg(),
-    ]);
+    let out = rolec(&["apply", "--db", &conn, "--plan", file.to_str().unwrap(), policy.arg()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        ledger_rows(&pg),
-        vec![vec![
-            Some("postgres".into()),
-            Some(plan["hash"].as_str().unwrap().to_string())
-        ]]
-    );
+    assert_eq!(ledger_rows(&pg), vec![vec![Some("postgres".into()), Some(plan["hash"].as_str().unwrap().to_string())]]);
 }
 
 // ---- conflicts with other sessions --------------------------------------------------------------
@@ -148,12 +120,8 @@ fn a_saved_plan_whose_listed_changes_were_edited_is_refused() {
 /// so that in a deadlock the apply is the session the server aborts.
 fn hand_session(pg: &PgCluster) -> (postgres::Client, String) {
     let mut hand = pg.client(DB);
-    hand.batch_execute("SET deadlock_timeout = '1min'; BEGIN; GRANT SELECT ON app.orders TO hand;")
-        .unwrap();
-    let xid = hand
-        .query_one("SELECT txid_current()::text", &[])
-        .unwrap()
-        .get(0);
+    hand.batch_execute("SET deadlock_timeout = '1min'; BEGIN; GRANT SELECT ON app.orders TO hand;").unwrap();
+    let xid = hand.query_one("SELECT txid_current()::text", &[]).unwrap().get(0);
     (hand, xid)
 }
 
@@ -176,17 +144,8 @@ fn waits_for(pg: &PgCluster, xid: &str, run: &std::thread::JoinHandle<Output>) -
 /// The plan grants on `app.customers` before `app.orders`, so a session holding `app.orders`
 /// and then granting on `app.customers` deadlocks with it.
 fn assert_grant_order(plan: &serde_json::Value) {
-    let sql: Vec<&str> = plan["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["sql"].as_str().unwrap())
-        .collect();
-    let at = |s: &str| {
-        sql.iter()
-            .position(|x| *x == s)
-            .unwrap_or_else(|| panic!("{s} not in {sql:#?}"))
-    };
+    let sql: Vec<&str> = plan["changes"].as_array().unwrap().iter().map(|c| c["sql"].as_str().unwrap()).collect();
+    let at = |s: &str| sql.iter().position(|x| *x == s).unwrap_or_else(|| panic!("{s} not in {sql:#?}"));
     assert!(
         at(r#"GRANT SELECT ON TABLE "app"."customers" TO "reader";"#)
             < at(r#"GRANT SELECT ON TABLE "app"."orders" TO "reader";"#),
@@ -216,37 +175,20 @@ fn an_apply_aborted_by_a_deadlock_is_made_again_and_succeeds() {
         file.to_str().unwrap().into(),
         policy.arg().into(),
     ]);
-    assert!(
-        waits_for(&pg, &xid, &run),
-        "the apply waits for the hand-made grant on app.orders"
-    );
+    assert!(waits_for(&pg, &xid, &run), "the apply waits for the hand-made grant on app.orders");
     // The hand session now waits for the apply's grant on app.customers: a deadlock.
-    hand.batch_execute("GRANT SELECT ON app.customers TO hand; COMMIT;")
-        .unwrap();
+    hand.batch_execute("GRANT SELECT ON app.customers TO hand; COMMIT;").unwrap();
     let out = run.join().unwrap();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(
-        err.contains("warning: attempt 1 of")
-            && err.contains("40P01: deadlock detected")
-            && err.contains("made again"),
+        err.contains("warning: attempt 1 of") && err.contains("40P01: deadlock detected") && err.contains("made again"),
         "{err}"
     );
     // The plan made again is still the saved one: applied and recorded once.
-    assert_eq!(
-        ledger_rows(&pg),
-        vec![vec![
-            Some("postgres".into()),
-            Some(plan["hash"].as_str().unwrap().to_string())
-        ]]
-    );
+    assert_eq!(ledger_rows(&pg), vec![vec![Some("postgres".into()), Some(plan["hash"].as_str().unwrap().to_string())]]);
     let out = rolec(&["plan", "--db", &conn, "--detailed-exitcode", policy.arg()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "converged: {}",
-        text(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(0), "converged: {}", text(&out.stdout));
     assert!(pg.query_bool(DB, "SELECT has_table_privilege('hand', 'app.customers', 'SELECT') AND has_table_privilege('hand', 'app.orders', 'SELECT')"), "the hand-made grants stay");
 }
 
@@ -259,20 +201,12 @@ fn an_apply_that_keeps_deadlocking_gives_up_after_its_attempts_and_changes_nothi
     assert_grant_order(&saved_plan(&conn, &policy));
     let before = pg.snapshot(DB);
     let (mut hand, xid) = hand_session(&pg);
-    let run = spawn_apply(vec![
-        "apply".into(),
-        "--db".into(),
-        conn.clone(),
-        policy.arg().into(),
-    ]);
+    let run = spawn_apply(vec!["apply".into(), "--db".into(), conn.clone(), policy.arg().into()]);
     // Every attempt deadlocks: the hand session keeps app.orders and, each time the apply
     // waits for it, takes app.customers in a savepoint it then rolls back.
     let mut deadlocks = 0;
     while waits_for(&pg, &xid, &run) {
-        hand.batch_execute(
-            "SAVEPOINT s; GRANT SELECT ON app.customers TO hand; ROLLBACK TO SAVEPOINT s;",
-        )
-        .unwrap();
+        hand.batch_execute("SAVEPOINT s; GRANT SELECT ON app.customers TO hand; ROLLBACK TO SAVEPOINT s;").unwrap();
         deadlocks += 1;
     }
     hand.batch_execute("ROLLBACK").unwrap();
@@ -288,10 +222,7 @@ fn an_apply_that_keeps_deadlocking_gives_up_after_its_attempts_and_changes_nothi
         "{err}"
     );
     before.assert_same(&pg.snapshot(DB), "nothing applied");
-    assert!(
-        pg.query_bool(DB, "SELECT to_regclass('rolec.ledger') IS NULL"),
-        "nothing recorded"
-    );
+    assert!(pg.query_bool(DB, "SELECT to_regclass('rolec.ledger') IS NULL"), "nothing recorded");
 }
 
 #[test]
@@ -301,32 +232,16 @@ fn an_apply_that_meets_a_concurrent_grant_on_the_same_object_is_made_again() {
     let policy = policy_file(APP_POLICY);
     let conn = pg.conn_str(DB);
     let (mut hand, xid) = hand_session(&pg);
-    let run = spawn_apply(vec![
-        "apply".into(),
-        "--db".into(),
-        conn.clone(),
-        policy.arg().into(),
-    ]);
-    assert!(
-        waits_for(&pg, &xid, &run),
-        "the apply waits for the hand-made grant on app.orders"
-    );
+    let run = spawn_apply(vec!["apply".into(), "--db".into(), conn.clone(), policy.arg().into()]);
+    assert!(waits_for(&pg, &xid, &run), "the apply waits for the hand-made grant on app.orders");
     // The row of app.orders the apply read is no longer the latest: "tuple concurrently updated".
     hand.batch_execute("COMMIT").unwrap();
     let out = run.join().unwrap();
     let err = text(&out.stderr);
     assert!(out.status.success(), "{err}");
-    assert!(
-        err.contains("XX000: tuple concurrently updated") && err.contains("made again"),
-        "{err}"
-    );
+    assert!(err.contains("XX000: tuple concurrently updated") && err.contains("made again"), "{err}");
     let out = rolec(&["plan", "--db", &conn, "--detailed-exitcode", policy.arg()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "converged: {}",
-        text(&out.stdout)
-    );
+    assert_eq!(out.status.code(), Some(0), "converged: {}", text(&out.stdout));
     assert_eq!(ledger_rows(&pg).len(), 1);
 }
 
@@ -340,17 +255,13 @@ user alice { member of reader with admin option
 "#;
 
 fn roles_exist(pg: &PgCluster, names: &str) -> bool {
-    pg.query_bool(
-        DB,
-        &format!("SELECT count(*) > 0 FROM pg_roles WHERE rolname IN ({names})"),
-    )
+    pg.query_bool(DB, &format!("SELECT count(*) > 0 FROM pg_roles WHERE rolname IN ({names})"))
 }
 
 #[test]
 fn a_createrole_deployer_applies_a_roles_only_plan_and_it_is_recorded() {
     let pg = PgCluster::start();
-    pg.exec(DB, "CREATE ROLE deployer LOGIN CREATEROLE;")
-        .unwrap();
+    pg.exec(DB, "CREATE ROLE deployer LOGIN CREATEROLE;").unwrap();
     let policy = policy_file(ROLES_ONLY);
     let as_deployer = pg.conn_str_as(DB, "deployer");
     let apply = || rolec(&["apply", "--db", &as_deployer, policy.arg()]);
@@ -370,63 +281,34 @@ fn a_createrole_deployer_applies_a_roles_only_plan_and_it_is_recorded() {
 
     // A ledger made by an earlier apply as superuser: the deployer only needs to insert.
     let seed = policy_file("role seed {}\n");
-    assert!(rolec(&["apply", "--db", &pg.conn_str(DB), seed.arg()])
-        .status
-        .success());
+    assert!(rolec(&["apply", "--db", &pg.conn_str(DB), seed.arg()]).status.success());
     let before = pg.snapshot(DB);
     let out = apply();
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("GRANT USAGE ON SCHEMA rolec TO \"deployer\"; GRANT INSERT ON rolec.ledger TO \"deployer\";"), "{err}");
+    assert!(
+        err.contains("GRANT USAGE ON SCHEMA rolec TO \"deployer\"; GRANT INSERT ON rolec.ledger TO \"deployer\";"),
+        "{err}"
+    );
     before.assert_same(&pg.snapshot(DB), "refused");
-    pg.exec(
-        DB,
-        "GRANT USAGE ON SCHEMA rolec TO deployer; GRANT INSERT ON rolec.ledger TO deployer;",
-    )
-    .unwrap();
+    pg.exec(DB, "GRANT USAGE ON SCHEMA rolec TO deployer; GRANT INSERT ON rolec.ledger TO deployer;").unwrap();
     let out = apply();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(roles_exist(&pg, "'reader', 'alice'"));
-    let who: Vec<String> = pg.query_strings(
-        DB,
-        "SELECT applied_by FROM rolec.ledger ORDER BY applied_at",
-    );
+    let who: Vec<String> = pg.query_strings(DB, "SELECT applied_by FROM rolec.ledger ORDER BY applied_at");
     assert_eq!(who, ["postgres", "deployer"]);
-    let out = rolec(&[
-        "plan",
-        "--db",
-        &as_deployer,
-        "--detailed-exitcode",
-        policy.arg(),
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "converged: {}",
-        text(&out.stdout)
-    );
+    let out = rolec(&["plan", "--db", &as_deployer, "--detailed-exitcode", policy.arg()]);
+    assert_eq!(out.status.code(), Some(0), "converged: {}", text(&out.stdout));
 }
 
 #[test]
 fn a_deployer_whose_own_schema_holds_the_ledger_creates_it() {
     let pg = PgCluster::start();
-    pg.exec(
-        DB,
-        "CREATE ROLE deployer LOGIN CREATEROLE; CREATE SCHEMA rolec AUTHORIZATION deployer;",
-    )
-    .unwrap();
+    pg.exec(DB, "CREATE ROLE deployer LOGIN CREATEROLE; CREATE SCHEMA rolec AUTHORIZATION deployer;").unwrap();
     let policy = policy_file(ROLES_ONLY);
-    let out = rolec(&[
-        "apply",
-        "--db",
-        &pg.conn_str_as(DB, "deployer"),
-        policy.arg(),
-    ]);
+    let out = rolec(&["apply", "--db", &pg.conn_str_as(DB, "deployer"), policy.arg()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(
-        pg.query_strings(DB, "SELECT applied_by FROM rolec.ledger"),
-        ["deployer"]
-    );
+    assert_eq!(pg.query_strings(DB, "SELECT applied_by FROM rolec.ledger"), ["deployer"]);
 }
 
 #[test]
@@ -439,65 +321,43 @@ fn a_plan_needing_privileges_the_deployer_lacks_is_refused_naming_each() {
     pg.exec(DB, "SET ROLE app_owner; CREATE TYPE app.mood AS ENUM ('ok'); CREATE FUNCTION app.cheer(app.mood, int) RETURNS int LANGUAGE sql AS 'SELECT 1'; REVOKE EXECUTE ON FUNCTION app.cheer(app.mood, int) FROM PUBLIC; RESET ROLE;").unwrap();
     let policy = policy_file(&format!("{APP_POLICY}\nrole fine {{}}\nrole ops {{ replication }}\n/// The boss.\nrole boss {{ superuser }}\nrole caller {{ grant execute on function app.cheer(app.mood, int) }}\n"));
     let before = pg.snapshot(DB);
-    let out = rolec(&[
-        "apply",
-        "--db",
-        &pg.conn_str_as(DB, "deployer"),
-        policy.arg(),
-    ]);
+    let out = rolec(&["apply", "--db", &pg.conn_str_as(DB, "deployer"), policy.arg()]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     let owner = "needs the privileges of `app_owner`, the owner of the";
     // From 16 on, CREATEROLE is ADMIN-based: a role that has an attribute may give it, and
     // `FOR ROLE` needs the SET option rather than plain membership.
     let (replication, for_role) = if pg.major() >= 16 {
-        ("only a role that has REPLICATION can set it", "needs SET option on `app_owner` (GRANT \"app_owner\" TO \"deployer\")")
+        (
+            "only a role that has REPLICATION can set it",
+            "needs SET option on `app_owner` (GRANT \"app_owner\" TO \"deployer\")",
+        )
     } else {
-        ("only a superuser can set REPLICATION", "needs membership in `app_owner` (GRANT \"app_owner\" TO \"deployer\")")
+        (
+            "only a superuser can set REPLICATION",
+            "needs membership in `app_owner` (GRANT \"app_owner\" TO \"deployer\")",
+        )
     };
     for (statement, why) in [
         (r#"CREATE ROLE "ops" WITH REPLICATION;"#, replication),
-        (
-            r#"COMMENT ON ROLE "boss" IS 'The boss.';"#,
-            "`boss` is a superuser: only a superuser can change it",
-        ),
+        (r#"COMMENT ON ROLE "boss" IS 'The boss.';"#, "`boss` is a superuser: only a superuser can change it"),
         (r#"GRANT USAGE ON SCHEMA "app" TO "reader";"#, owner),
-        (
-            r#"GRANT SELECT ON TABLE "app"."orders" TO "reader";"#,
-            owner,
-        ),
-        (
-            r#"GRANT EXECUTE ON FUNCTION "app"."cheer"("app"."mood", integer) TO "caller";"#,
-            owner,
-        ),
+        (r#"GRANT SELECT ON TABLE "app"."orders" TO "reader";"#, owner),
+        (r#"GRANT EXECUTE ON FUNCTION "app"."cheer"("app"."mood", integer) TO "caller";"#, owner),
         (
             r#"ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "app" GRANT SELECT ON TABLES TO "reader";"#,
             for_role,
         ),
     ] {
-        assert!(
-            err.contains(&format!("\n  {statement}\n    {why}")),
-            "{statement}: {why}\n{err}"
-        );
+        assert!(err.contains(&format!("\n  {statement}\n    {why}")), "{statement}: {why}\n{err}");
     }
     // What it may do is not listed.
-    assert!(
-        !err.contains(r#"CREATE ROLE "fine";"#) && !err.contains(r#"CREATE ROLE "reader";"#),
-        "{err}"
-    );
+    assert!(!err.contains(r#"CREATE ROLE "fine";"#) && !err.contains(r#"CREATE ROLE "reader";"#), "{err}");
     before.assert_same(&pg.snapshot(DB), "nothing applied");
-    assert!(
-        pg.query_bool(DB, "SELECT to_regclass('rolec.ledger') IS NULL"),
-        "nothing recorded"
-    );
+    assert!(pg.query_bool(DB, "SELECT to_regclass('rolec.ledger') IS NULL"), "nothing recorded");
     // Given the owner's privileges and without the roles only a superuser may change, it applies.
     pg.exec(DB, "GRANT app_owner TO deployer;").unwrap();
     let policy = policy_file(&format!("{APP_POLICY}\nrole fine {{}}\n"));
-    let out = rolec(&[
-        "apply",
-        "--db",
-        &pg.conn_str_as(DB, "deployer"),
-        policy.arg(),
-    ]);
+    let out = rolec(&["apply", "--db", &pg.conn_str_as(DB, "deployer"), policy.arg()]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }

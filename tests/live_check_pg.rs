@@ -38,7 +38,13 @@ fn s(p: &Path) -> &str {
 
 #[track_caller]
 fn ok(out: &Output) {
-    assert!(out.status.success(), "rolec failed ({:?}):\n{}\n{}", out.status.code(), text(&out.stderr), text(&out.stdout));
+    assert!(
+        out.status.success(),
+        "rolec failed ({:?}):\n{}\n{}",
+        out.status.code(),
+        text(&out.stderr),
+        text(&out.stdout)
+    );
 }
 
 fn apply(pg: &PgCluster, policy: &Path, extra: &[&str]) -> Output {
@@ -54,7 +60,8 @@ fn check(pg: &PgCluster, policy: &Path) -> (serde_json::Value, i32) {
     let conn = pg.conn_str(DB);
     let out = rolec(&["check", "--db", &conn, "--at", AT, "--format", "json", s(policy)]);
     let code = out.status.code().unwrap_or(-1);
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e} ({code}): {}\n{}", text(&out.stdout), text(&out.stderr)));
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e} ({code}): {}\n{}", text(&out.stdout), text(&out.stderr)));
     (json, code)
 }
 
@@ -67,7 +74,13 @@ fn check_human(pg: &PgCluster, policy: &Path) -> (String, i32) {
 /// Findings that are not ✓, as (status, role, item, expected, actual).
 fn problems(json: &serde_json::Value) -> Vec<(String, String, String, String, String)> {
     let f = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap().to_string();
-    json["findings"].as_array().unwrap().iter().filter(|x| x["status"] != "ok").map(|x| (f(x, "status"), f(x, "role"), f(x, "item"), f(x, "expected"), f(x, "actual"))).collect()
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["status"] != "ok")
+        .map(|x| (f(x, "status"), f(x, "role"), f(x, "item"), f(x, "expected"), f(x, "actual")))
+        .collect()
 }
 
 #[track_caller]
@@ -102,10 +115,26 @@ fn edit(path: &Path, from: &str, to: &str) {
 /// a setting changed, a new user with a setting.
 fn edited_hierarchy(dir: &Path) {
     copy_dir(&hierarchy(), dir);
-    edit(&dir.join("base.role"), "grant insert, update on tables in schema app", "grant insert, update, delete on tables in schema app");
-    edit(&dir.join("composite.role"), "role analyst { member of read_only, report_writer }", "role analyst { member of read_only }");
-    edit(&dir.join("composite.role"), "  bypassrls\n  set statement_timeout = \"10min\"", "  set statement_timeout = \"20min\"");
-    std::fs::write(dir.join("newbie.role"), "/// Joined this year.\nuser newbie {\n  member of analyst\n  set work_mem = \"32MB\"\n}\n").unwrap();
+    edit(
+        &dir.join("base.role"),
+        "grant insert, update on tables in schema app",
+        "grant insert, update, delete on tables in schema app",
+    );
+    edit(
+        &dir.join("composite.role"),
+        "role analyst { member of read_only, report_writer }",
+        "role analyst { member of read_only }",
+    );
+    edit(
+        &dir.join("composite.role"),
+        "  bypassrls\n  set statement_timeout = \"10min\"",
+        "  set statement_timeout = \"20min\"",
+    );
+    std::fs::write(
+        dir.join("newbie.role"),
+        "/// Joined this year.\nuser newbie {\n  member of analyst\n  set work_mem = \"32MB\"\n}\n",
+    )
+    .unwrap();
 }
 
 /// A cluster with the hierarchy's objects; the snapshot of that base, for `--catalog`.
@@ -120,7 +149,26 @@ fn hierarchy_cluster(snapshot_to: Option<&Path>) -> PgCluster {
 
 /// `rolec diff OLD NEW` into DIR with a layout.
 fn diff(old: &str, new: &Path, catalog: &Path, out: &Path, layout: &str, cwd: Option<&Path>) {
-    let o = rolec_in(cwd, &["diff", old, s(new), "--catalog", s(catalog), "--at", AT, "-o", s(out), "--layout", layout, "--name", "roles", "--version", "42"]);
+    let o = rolec_in(
+        cwd,
+        &[
+            "diff",
+            old,
+            s(new),
+            "--catalog",
+            s(catalog),
+            "--at",
+            AT,
+            "-o",
+            s(out),
+            "--layout",
+            layout,
+            "--name",
+            "roles",
+            "--version",
+            "42",
+        ],
+    );
     ok(&o);
 }
 
@@ -142,7 +190,12 @@ fn check_reports_no_drift_on_a_converged_database_then_each_manual_change_and_ap
     assert!(json["summary"]["ok"].as_u64().unwrap() > 50, "every item is listed: {}", json["summary"]);
     let (human, code) = check_human(&pg, &policy);
     assert_eq!(code, 0);
-    assert!(human.contains("read_only\n  ✓ role: present\n") && human.contains("  ✓ member of read_only: granted") && human.ends_with("0 ✗, 0 ?\nno drift\n"), "{human}");
+    assert!(
+        human.contains("read_only\n  ✓ role: present\n")
+            && human.contains("  ✓ member of read_only: granted")
+            && human.ends_with("0 ✗, 0 ?\nno drift\n"),
+        "{human}"
+    );
 
     // Manual changes behind rolec's back.
     run_sql(
@@ -160,17 +213,32 @@ fn check_reports_no_drift_on_a_converged_database_then_each_manual_change_and_ap
     assert_eq!(code, 2, "{json:#}");
     assert_eq!(json["drift"], true);
     let p = problems(&json);
-    let has = |role: &str, item: &str, expected: &str, actual: &str| p.iter().any(|x| x.0 == "drift" && x.1 == role && x.2 == item && x.3 == expected && x.4 == actual);
+    let has = |role: &str, item: &str, expected: &str, actual: &str| {
+        p.iter().any(|x| x.0 == "drift" && x.1 == role && x.2 == item && x.3 == expected && x.4 == actual)
+    };
     assert!(has("read_only", r#"TABLE "app"."orders""#, "SELECT", "DELETE, SELECT"), "{p:#?}");
     assert!(has("read_only", r#"TABLE "app"."products""#, "SELECT", "none"), "{p:#?}");
     assert!(has("admin", "attribute bypassrls", "BYPASSRLS", "NOBYPASSRLS"), "{p:#?}");
     assert!(has("admin", "setting statement_timeout", "10min", "1min"), "{p:#?}");
     assert!(has("analyst", "attribute createdb", "NOCREATEDB", "CREATEDB"), "{p:#?}");
-    assert!(p.iter().any(|x| x.1 == "analyst" && x.2 == "member of report_writer" && x.3.starts_with("granted") && x.4 == "not granted"), "{p:#?}");
-    assert!(has("read_only", "default privileges on tables for role schema_designer in schema app", "SELECT", "none"), "{p:#?}");
+    assert!(
+        p.iter().any(|x| x.1 == "analyst"
+            && x.2 == "member of report_writer"
+            && x.3.starts_with("granted")
+            && x.4 == "not granted"),
+        "{p:#?}"
+    );
+    assert!(
+        has("read_only", "default privileges on tables for role schema_designer in schema app", "SELECT", "none"),
+        "{p:#?}"
+    );
     assert_eq!(p.len(), 7, "{p:#?}");
     let (human, _) = check_human(&pg, &policy);
-    assert!(human.contains("admin\n") && human.contains("  ✗ attribute bypassrls: expected BYPASSRLS, actual NOBYPASSRLS\n"), "{human}");
+    assert!(
+        human.contains("admin\n")
+            && human.contains("  ✗ attribute bypassrls: expected BYPASSRLS, actual NOBYPASSRLS\n"),
+        "{human}"
+    );
     assert!(human.contains("7 ✗, 0 ?") && human.ends_with("drift\n"), "{human}");
 
     // The next apply repairs everything.
@@ -180,7 +248,11 @@ fn check_reports_no_drift_on_a_converged_database_then_each_manual_change_and_ap
 
     // A role the policy does not know, with access to a managed schema, and one made a member
     // of a managed role.
-    run_sql(&pg, "CREATE ROLE mallory LOGIN; GRANT USAGE ON SCHEMA app TO mallory; CREATE ROLE eve; GRANT read_only TO eve;", "unknown roles");
+    run_sql(
+        &pg,
+        "CREATE ROLE mallory LOGIN; GRANT USAGE ON SCHEMA app TO mallory; CREATE ROLE eve; GRANT read_only TO eve;",
+        "unknown roles",
+    );
     let (json, code) = check(&pg, &policy);
     assert_eq!(code, 2);
     let p = problems(&json);
@@ -189,14 +261,25 @@ fn check_reports_no_drift_on_a_converged_database_then_each_manual_change_and_ap
         vec![("unknown", "mallory", r#"SCHEMA "app""#, "USAGE"), ("unknown", "eve", "member of read_only", "granted")]
     );
     let (human, _) = check_human(&pg, &policy);
-    assert!(human.contains("mallory\n  ? SCHEMA \"app\": USAGE (a role the policy does not know)\n") && human.contains("0 ✗, 2 ?"), "{human}");
+    assert!(
+        human.contains("mallory\n  ? SCHEMA \"app\": USAGE (a role the policy does not know)\n")
+            && human.contains("0 ✗, 2 ?"),
+        "{human}"
+    );
     let quiet = rolec(&["check", "--db", &pg.conn_str(DB), "--at", AT, "--quiet", s(&policy)]);
     let quiet = text(&quiet.stdout);
-    assert!(!quiet.contains("  ✓") && quiet.lines().count() == 7, "only the ? lines, their roles, title and summary:\n{quiet}");
+    assert!(
+        !quiet.contains("  ✓") && quiet.lines().count() == 7,
+        "only the ? lines, their roles, title and summary:\n{quiet}"
+    );
     // A managed role the policy does not declare is drift.
     let out = rolec(&["check", "--db", &pg.conn_str(DB), "--at", AT, "--manage", "mal*", "--quiet", s(&policy)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stdout).contains("mallory\n  ✗ role: expected absent (managed, not declared), actual present\n"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("mallory\n  ✗ role: expected absent (managed, not declared), actual present\n"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -223,9 +306,20 @@ fn diff_up_then_down_moves_the_catalog_between_the_two_builds_exactly() {
     let old_build = a.snapshot(DB);
     diff(s(&old), &new, &catalog, &out, "plain", None);
     let (up, down) = (read(&out.join("up.sql")), read(&out.join("down.sql")));
-    assert!(!up.contains("DROP ROLE") && up.contains("CREATE ROLE \"newbie\" WITH LOGIN;") && up.contains("REVOKE \"report_writer\" FROM \"analyst\";"), "{up}");
-    assert!(up.contains("GRANT DELETE ON TABLE \"app\".\"orders\" TO \"data_entry\";") && !up.contains("INSERT"), "only the difference:\n{up}");
-    assert!(down.contains("DROP ROLE \"newbie\";") && down.contains("GRANT \"report_writer\" TO \"analyst\";"), "{down}");
+    assert!(
+        !up.contains("DROP ROLE")
+            && up.contains("CREATE ROLE \"newbie\" WITH LOGIN;")
+            && up.contains("REVOKE \"report_writer\" FROM \"analyst\";"),
+        "{up}"
+    );
+    assert!(
+        up.contains("GRANT DELETE ON TABLE \"app\".\"orders\" TO \"data_entry\";") && !up.contains("INSERT"),
+        "only the difference:\n{up}"
+    );
+    assert!(
+        down.contains("DROP ROLE \"newbie\";") && down.contains("GRANT \"report_writer\" TO \"analyst\";"),
+        "{down}"
+    );
     run_sql(&a, &format!("BEGIN;\n{up}\nCOMMIT;"), "up.sql");
     let (json, code) = check(&a, &new);
     assert_eq!(code, 0, "after up the database matches NEW: {:?}", problems(&json));
@@ -240,7 +334,15 @@ fn diff_up_then_down_moves_the_catalog_between_the_two_builds_exactly() {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git").current_dir(dir).args(args).env("GIT_AUTHOR_NAME", "t").env("GIT_AUTHOR_EMAIL", "t@t").env("GIT_COMMITTER_NAME", "t").env("GIT_COMMITTER_EMAIL", "t@t").output().unwrap();
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@t")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@t")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
 }
 
@@ -256,7 +358,8 @@ fn diff_reads_the_old_version_from_a_git_revision() {
     // The working tree becomes NEW.
     std::fs::remove_dir_all(&policy).unwrap();
     edited_hierarchy(&policy);
-    let (catalog, by_path, by_git, by_rev_path) = (tmp.path().join("catalog.json"), tmp.path().join("p"), tmp.path().join("g"), tmp.path().join("r"));
+    let (catalog, by_path, by_git, by_rev_path) =
+        (tmp.path().join("catalog.json"), tmp.path().join("p"), tmp.path().join("g"), tmp.path().join("r"));
 
     let a = hierarchy_cluster(Some(&catalog));
     diff(s(&hierarchy()), &policy, &catalog, &by_path, "plain", None);
@@ -313,13 +416,21 @@ fn each_layout_writes_the_files_its_tool_expects_and_the_sql_runs() {
     diff(old, &new, &catalog, &dir, "flyway", None);
     assert_eq!(files(&dir), ["U42__roles.sql", "V42__roles.sql"]);
     // Flyway runs each migration in a transaction of its own.
-    round_trip(&format!("BEGIN;\n{}\nCOMMIT;", read(&dir.join("V42__roles.sql"))), &format!("BEGIN;\n{}\nCOMMIT;", read(&dir.join("U42__roles.sql"))), "flyway");
+    round_trip(
+        &format!("BEGIN;\n{}\nCOMMIT;", read(&dir.join("V42__roles.sql"))),
+        &format!("BEGIN;\n{}\nCOMMIT;", read(&dir.join("U42__roles.sql"))),
+        "flyway",
+    );
 
     let dir = tmp.path().join("sqitch");
     diff(old, &new, &catalog, &dir, "sqitch", None);
     assert_eq!(files(&dir), ["deploy/roles.sql", "revert/roles.sql", "sqitch.plan", "verify/roles.sql"]);
     let plan = read(&dir.join("sqitch.plan"));
-    assert!(plan.starts_with("%syntax-version=1.0.0\n%project=roles\n\n") && plan.lines().last().unwrap().starts_with("roles 20"), "{plan}");
+    assert!(
+        plan.starts_with("%syntax-version=1.0.0\n%project=roles\n\n")
+            && plan.lines().last().unwrap().starts_with("roles 20"),
+        "{plan}"
+    );
     run_sql(&pg, &read(&dir.join("deploy/roles.sql")), "sqitch deploy");
     run_sql(&pg, &read(&dir.join("verify/roles.sql")), "sqitch verify");
     run_sql(&pg, &read(&dir.join("revert/roles.sql")), "sqitch revert");
@@ -365,17 +476,35 @@ fn revoking_a_membership_from_a_user_needs_allow_drop() {
     let out = apply(&pg, &policy, &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("--allow-drop") && err.contains(r#"REVOKE "grp" FROM "u";"#) && !err.contains(r#"FROM "sub""#), "{err}");
-    assert!(pg.query_bool(DB, "SELECT pg_has_role('u', 'grp', 'MEMBER') AND pg_has_role('sub', 'grp', 'MEMBER')"), "nothing applied");
+    assert!(
+        err.contains("--allow-drop") && err.contains(r#"REVOKE "grp" FROM "u";"#) && !err.contains(r#"FROM "sub""#),
+        "{err}"
+    );
+    assert!(
+        pg.query_bool(DB, "SELECT pg_has_role('u', 'grp', 'MEMBER') AND pg_has_role('sub', 'grp', 'MEMBER')"),
+        "nothing applied"
+    );
     let plan = rolec(&["plan", "--db", &pg.conn_str(DB), "--at", AT, s(&policy)]);
-    assert!(text(&plan.stdout).contains("-- revokes a membership from the login role `u` (a user)\n-- DESTRUCTIVE\nREVOKE \"grp\" FROM \"u\";"), "{}", text(&plan.stdout));
+    assert!(
+        text(&plan.stdout).contains(
+            "-- revokes a membership from the login role `u` (a user)\n-- DESTRUCTIVE\nREVOKE \"grp\" FROM \"u\";"
+        ),
+        "{}",
+        text(&plan.stdout)
+    );
     ok(&apply(&pg, &policy, &["--allow-drop"]));
-    assert!(pg.query_bool(DB, "SELECT NOT pg_has_role('u', 'grp', 'MEMBER') AND NOT pg_has_role('sub', 'grp', 'MEMBER')"));
+    assert!(
+        pg.query_bool(DB, "SELECT NOT pg_has_role('u', 'grp', 'MEMBER') AND NOT pg_has_role('sub', 'grp', 'MEMBER')")
+    );
     // A membership whose time window the policy closed is revoked without --allow-drop.
-    std::fs::write(&policy, "role grp {}
+    std::fs::write(
+        &policy,
+        "role grp {}
 role sub {}
 user u { member of grp from 2025-01-01 until 2026-01-01 }
-").unwrap();
+",
+    )
+    .unwrap();
     run_sql(&pg, "GRANT grp TO u", "grant");
     ok(&apply(&pg, &policy, &[]));
     assert!(pg.query_bool(DB, "SELECT NOT pg_has_role('u', 'grp', 'MEMBER')"));
@@ -397,7 +526,12 @@ fn successor_reassigns_and_drops_what_a_role_owns_and_other_databases_stop_it() 
     let out = apply(&pg, &policy, &manage);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("role `app_old` is to be dropped but owns 1 object and holds privileges on 1 object in database `other`"), "{err}");
+    assert!(
+        err.contains(
+            "role `app_old` is to be dropped but owns 1 object and holds privileges on 1 object in database `other`"
+        ),
+        "{err}"
+    );
     assert!(pg.query_bool(DB, "SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old')"));
 
     pg.exec("other", "DROP TABLE elsewhere; DROP TABLE shared;").unwrap();
@@ -413,7 +547,12 @@ fn successor_reassigns_and_drops_what_a_role_owns_and_other_databases_stop_it() 
     let out = apply(&pg, &policy, &manage);
     ok(&out);
     let shown = text(&out.stdout);
-    assert!(shown.contains("REASSIGN OWNED BY \"app_old\" TO \"app_heir\";\n") && shown.contains("DROP OWNED BY \"app_old\";\n") && shown.contains("other databases need the same"), "{shown}");
+    assert!(
+        shown.contains("REASSIGN OWNED BY \"app_old\" TO \"app_heir\";\n")
+            && shown.contains("DROP OWNED BY \"app_old\";\n")
+            && shown.contains("other databases need the same"),
+        "{shown}"
+    );
     assert!(pg.query_bool(
         DB,
         "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old')
@@ -428,9 +567,14 @@ fn successor_reassigns_and_drops_what_a_role_owns_and_other_databases_stop_it() 
     run_sql(&pg, "CREATE ROLE app_dba; ALTER DATABASE third OWNER TO app_dba;", "setup");
     let out = apply(&pg, &policy, &manage[..3]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("role `app_dba` is to be dropped but owns database `third`"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("role `app_dba` is to be dropped but owns database `third`"),
+        "{}",
+        text(&out.stderr)
+    );
     ok(&apply(&pg, &policy, &manage));
-    assert!(pg.query_bool(DB, "SELECT (SELECT datdba::regrole::text FROM pg_database WHERE datname = 'third') = 'app_heir'"));
+    assert!(pg
+        .query_bool(DB, "SELECT (SELECT datdba::regrole::text FROM pg_database WHERE datname = 'third') = 'app_heir'"));
 }
 
 // ---- the desired state ----------------------------------------------------------------------------
@@ -451,7 +595,9 @@ fn facts(s: &rolec::live::LiveState) -> String {
     memberships.sort();
     let in_ledger = |o: &LiveObject| match o {
         LiveObject::Schema { name } => name == "rolec",
-        LiveObject::Table { schema, .. } | LiveObject::Column { schema, .. } | LiveObject::Type { schema, .. } => schema == "rolec",
+        LiveObject::Table { schema, .. } | LiveObject::Column { schema, .. } | LiveObject::Type { schema, .. } => {
+            schema == "rolec"
+        }
         _ => false,
     };
     let mut privileges: Vec<_> = s.privileges.iter().filter(|p| !in_ledger(&p.object)).cloned().collect();
@@ -476,7 +622,13 @@ fn desired_state_is_what_apply_leaves(setup: &str, policy: &Path) {
     ws.set_catalog(Some(before.to_catalog()));
     let resolved = ws.resolved();
     let model = &resolved.model;
-    let scope = rolec::live::Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &[], &before.current_user).unwrap();
+    let scope = rolec::live::Scope::new(
+        model.roles.iter().map(|r| r.name.as_str()),
+        model.external_roles.iter().map(String::as_str),
+        &[],
+        &before.current_user,
+    )
+    .unwrap();
     let audit = rolec::live::diff::audit(model, &before, &scope);
     assert!(!audit.plan.is_empty());
     let again = rolec::live::diff(model, &audit.desired, &scope);

@@ -38,7 +38,13 @@ fn assert_plan_empty(pg: &PgCluster, path: &Path, extra: &[&str], what: &str) {
     args.extend_from_slice(extra);
     args.push(path.to_str().unwrap());
     let out = rolec(&args);
-    assert_eq!(out.status.code(), Some(0), "{what}: the plan is not empty:\n{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{what}: the plan is not empty:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 /// `rolec check` must find no drift.
@@ -105,7 +111,10 @@ fn routines_with_qualified_and_quoted_argument_types_land_on_the_right_overload(
     let can = |signature: &str| {
         pg.query_bool(
             DB,
-            &format!("SELECT has_function_privilege('runner', '{}'::regprocedure, 'EXECUTE')", signature.replace('\'', "''")),
+            &format!(
+                "SELECT has_function_privilege('runner', '{}'::regprocedure, 'EXECUTE')",
+                signature.replace('\'', "''")
+            ),
         )
     };
     assert!(can("app.f(app.mytype)"));
@@ -236,7 +245,10 @@ fn valid_until_minus_infinity_is_a_value_of_its_own() {
         dir.path(),
         "role locked_out { valid until \"-infinity\" }\nrole to_lock { valid until \"-infinity\" }\n",
     );
-    assert!(pg.query_bool(DB, "SELECT bool_and(rolvaliduntil = '-infinity') FROM pg_roles WHERE rolname IN ('locked_out', 'to_lock')"));
+    assert!(pg.query_bool(
+        DB,
+        "SELECT bool_and(rolvaliduntil = '-infinity') FROM pg_roles WHERE rolname IN ('locked_out', 'to_lock')"
+    ));
     let policy = dir.path().join("policy.role");
     assert_plan_empty(&pg, &policy, &[], "-infinity applied");
     assert_check_clean(&pg, &policy, "-infinity applied");

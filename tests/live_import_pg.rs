@@ -26,7 +26,12 @@ fn text(b: &[u8]) -> String {
 fn read_dir(dir: &Path) -> String {
     let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
     names.sort();
-    names.iter().map(|p| format!("// ==== {}\n{}", p.file_name().unwrap().to_string_lossy(), std::fs::read_to_string(p).unwrap())).collect()
+    names
+        .iter()
+        .map(|p| {
+            format!("// ==== {}\n{}", p.file_name().unwrap().to_string_lossy(), std::fs::read_to_string(p).unwrap())
+        })
+        .collect()
 }
 
 /// `rolec import -o DIR`, then `rolec plan DIR` must be empty; returns the imported text.
@@ -80,25 +85,45 @@ fn import_fixture_then_plan_is_empty() {
     )
     .unwrap();
     if pg.major() >= 16 {
-        pg.exec(DB, "CREATE ROLE app_auditor LOGIN NOINHERIT; GRANT readers TO app_auditor WITH INHERIT TRUE, SET FALSE").unwrap();
+        pg.exec(
+            DB,
+            "CREATE ROLE app_auditor LOGIN NOINHERIT; GRANT readers TO app_auditor WITH INHERIT TRUE, SET FALSE",
+        )
+        .unwrap();
     }
     let imported = import_then_plan_is_empty(&pg, &[], "fixture");
     // Readable factoring: groups and users apart, a bulk grant where it is exact.
-    assert!(imported.contains("// ==== groups.role") && imported.contains("// ==== users.role") && imported.contains("// ==== schemas.role"), "{imported}");
+    assert!(
+        imported.contains("// ==== groups.role")
+            && imported.contains("// ==== users.role")
+            && imported.contains("// ==== schemas.role"),
+        "{imported}"
+    );
     assert!(imported.contains("grant select on tables in schema app"), "{imported}");
     assert!(imported.contains("external role \"App Owner\"") || imported.contains("user \"App Owner\""), "{imported}");
     assert!(imported.contains("member of writers with admin option"), "{imported}");
     assert!(imported.contains("grant select on column (id, note) of table app.orders"), "{imported}");
     assert!(imported.contains("defaults for role \"App Owner\""), "{imported}");
     assert!(!imported.to_lowercase().contains("scram-sha-256"), "{imported}");
-    assert!(imported.contains("grant select on table app.orders\n") && !imported.contains("role bulk_nodefault {\n  grant select on tables"), "{imported}");
+    assert!(
+        imported.contains("grant select on table app.orders\n")
+            && !imported.contains("role bulk_nodefault {\n  grant select on tables"),
+        "{imported}"
+    );
     assert!(imported.contains("grant select, usage on sequences in schema app"), "{imported}");
-    assert!(imported.contains("grant execute on procedure app.pr()") && imported.contains("grant usage on type app.status"), "{imported}");
+    assert!(
+        imported.contains("grant execute on procedure app.pr()") && imported.contains("grant usage on type app.status"),
+        "{imported}"
+    );
     assert!(imported.contains("grant select on column (total) of table app.orders with grant option"), "{imported}");
     assert!(imported.contains("grant select on table app.v_orders"), "{imported}");
     assert!(imported.contains("revoke all on tables from seq_user"), "{imported}");
     // Roles after the roles they are members of.
-    let (r, w, a) = (imported.find("role readers").unwrap(), imported.find("role writers").unwrap(), imported.find("user alice").unwrap());
+    let (r, w, a) = (
+        imported.find("role readers").unwrap(),
+        imported.find("role writers").unwrap(),
+        imported.find("user alice").unwrap(),
+    );
     assert!(r < w && w < a, "{imported}");
     if pg.major() >= 16 {
         assert!(imported.contains("member of readers inherit noset"), "{imported}");
@@ -121,13 +146,20 @@ fn import_with_manage_globs_keeps_the_scope() {
     let conn = pg.conn_str(DB);
     let out = rolec(&["import", "--db", &conn, "--manage", "app_*"], &[]);
     let printed = text(&out.stdout);
-    assert!(out.status.success() && printed.contains("// ---- groups.role") && printed.contains("role app_a {"), "{printed}");
+    assert!(
+        out.status.success() && printed.contains("// ---- groups.role") && printed.contains("role app_a {"),
+        "{printed}"
+    );
     assert_eq!(rolec(&["import", "--db", &conn, "--manage", "app_["], &[]).status.code(), Some(2));
 
     // The statement alone (no --manage flag) puts undeclared matching roles in scope: a new
     // app_ role not in the policy is dropped, `other` is left alone.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("p.role"), "manage roles matching \"app_*\"\nexternal role readers\nrole app_a { member of readers }\n").unwrap();
+    std::fs::write(
+        dir.path().join("p.role"),
+        "manage roles matching \"app_*\"\nexternal role readers\nrole app_a { member of readers }\n",
+    )
+    .unwrap();
     let conn = pg.conn_str(DB);
     let plan = rolec(&["plan", "--db", &conn, "--at", "2026-06-01", dir.path().to_str().unwrap()], &[]);
     let sql = text(&plan.stdout);
@@ -171,7 +203,9 @@ fn import_each_example_then_plan_is_empty() {
         let name = ex.name.clone();
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| import_then_plan_is_empty(&pg, &[], &name))) {
             Ok(_) => done.push(ex.name.clone()),
-            Err(e) => failures.push(e.downcast_ref::<String>().cloned().unwrap_or_else(|| format!("{}: panicked", ex.name))),
+            Err(e) => {
+                failures.push(e.downcast_ref::<String>().cloned().unwrap_or_else(|| format!("{}: panicked", ex.name)))
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

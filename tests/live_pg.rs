@@ -53,9 +53,15 @@ fn plan(pg: &PgCluster, policy: &Path, extra: &[&str]) -> (Vec<String>, Vec<Stri
     let out = rolec(&args, &[]);
     let code = out.status.code().unwrap_or(-1);
     assert!(code == 0 || code == 2, "rolec plan failed ({code}):\n{}\n{}", text(&out.stderr), text(&out.stdout));
-    let json: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
+    let json: serde_json::Value =
+        serde_json::from_str(&text(&out.stdout)).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stdout)));
     let strings = |key: &str| -> Vec<String> {
-        json[key].as_array().unwrap().iter().map(|c| c.get("sql").and_then(|s| s.as_str()).or(c.as_str()).unwrap().to_string()).collect()
+        json[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.get("sql").and_then(|s| s.as_str()).or(c.as_str()).unwrap().to_string())
+            .collect()
     };
     let changes = strings("changes");
     assert_eq!(code == 2, !changes.is_empty(), "--detailed-exitcode and the plan disagree");
@@ -94,7 +100,8 @@ fn introspection_reads_every_kind_of_fact_of_the_fixture() {
     assert!(!s.role("writers").unwrap().inherit && !s.role("writers").unwrap().login);
     assert!(s.roles.iter().all(|r| !r.name.starts_with("pg_")));
     let alice = s.role("alice").unwrap();
-    let settings: Vec<(Option<&str>, &str, &str)> = alice.settings.iter().map(|x| (x.database.as_deref(), x.param.as_str(), x.value.as_str())).collect();
+    let settings: Vec<(Option<&str>, &str, &str)> =
+        alice.settings.iter().map(|x| (x.database.as_deref(), x.param.as_str(), x.value.as_str())).collect();
     assert_eq!(settings, vec![(None, "statement_timeout", "5s"), (Some("postgres"), "work_mem", "8MB")]);
 
     let m = s.memberships.iter().find(|m| m.role == "writers" && m.member == "alice").unwrap();
@@ -106,10 +113,14 @@ fn introspection_reads_every_kind_of_fact_of_the_fixture() {
     }
 
     let has = |object: &dyn Fn(&LiveObject) -> bool, grantee: Option<&str>, privilege: &str| -> Option<bool> {
-        s.privileges.iter().find(|p| object(&p.object) && p.grantee.as_deref() == grantee && p.privilege == privilege).map(|p| p.grantable)
+        s.privileges
+            .iter()
+            .find(|p| object(&p.object) && p.grantee.as_deref() == grantee && p.privilege == privilege)
+            .map(|p| p.grantable)
     };
     let orders = |o: &LiveObject| matches!(o, LiveObject::Table { schema, name, relkind } if schema == "app" && name == "orders" && relkind == "r");
-    let view = |o: &LiveObject| matches!(o, LiveObject::Table { name, relkind, .. } if name == "v_orders" && relkind == "v");
+    let view =
+        |o: &LiveObject| matches!(o, LiveObject::Table { name, relkind, .. } if name == "v_orders" && relkind == "v");
     let fn_ = |o: &LiveObject| matches!(o, LiveObject::Routine { name, args, prokind, .. } if name == "fn" && *args == ["integer", "text"] && prokind == "f");
     let pr = |o: &LiveObject| matches!(o, LiveObject::Routine { name, prokind, .. } if name == "pr" && prokind == "p");
     let col = |c: &'static str| move |o: &LiveObject| matches!(o, LiveObject::Column { table, column, .. } if table == "orders" && column == c);
@@ -124,25 +135,53 @@ fn introspection_reads_every_kind_of_fact_of_the_fixture() {
     assert_eq!(has(&fn_, None, "EXECUTE"), None, "revoked from PUBLIC");
     assert_eq!(has(&fn_, Some("readers"), "EXECUTE"), Some(false));
     assert_eq!(has(&pr, None, "EXECUTE"), Some(false), "built-in default");
-    assert_eq!(has(&|o| matches!(o, LiveObject::Sequence { name, .. } if name == "seq1"), Some("writers"), "USAGE"), Some(false));
-    assert_eq!(has(&|o| matches!(o, LiveObject::Schema { name } if name == "app"), Some("readers"), "USAGE"), Some(false));
+    assert_eq!(
+        has(&|o| matches!(o, LiveObject::Sequence { name, .. } if name == "seq1"), Some("writers"), "USAGE"),
+        Some(false)
+    );
+    assert_eq!(
+        has(&|o| matches!(o, LiveObject::Schema { name } if name == "app"), Some("readers"), "USAGE"),
+        Some(false)
+    );
     assert_eq!(has(&|o| matches!(o, LiveObject::Type { name, .. } if name == "status"), None, "USAGE"), Some(false));
     assert_eq!(has(&db, Some("readers"), "CONNECT"), Some(false));
     assert_eq!(has(&db, None, "CONNECT"), Some(false));
     assert_eq!(has(&db, None, "TEMPORARY"), None, "revoked from PUBLIC");
 
-    let defaults: Vec<(&str, Option<&str>, &str, &[AclItem])> = s.default_privileges.iter().map(|d| (d.owner.as_str(), d.schema.as_deref(), d.kind.as_str(), d.acl.as_slice())).collect();
-    let item = |g: Option<&str>, p: &str| AclItem { grantee: g.map(str::to_string), privilege: p.to_string(), grantable: false };
+    let defaults: Vec<(&str, Option<&str>, &str, &[AclItem])> = s
+        .default_privileges
+        .iter()
+        .map(|d| (d.owner.as_str(), d.schema.as_deref(), d.kind.as_str(), d.acl.as_slice()))
+        .collect();
+    let item = |g: Option<&str>, p: &str| AclItem {
+        grantee: g.map(str::to_string),
+        privilege: p.to_string(),
+        grantable: false,
+    };
     assert_eq!(
         defaults,
         vec![
             ("App Owner", None, "functions", &[item(Some("App Owner"), "EXECUTE")][..]),
-            ("App Owner", None, "types", &[item(None, "USAGE"), item(Some("App Owner"), "USAGE"), item(Some("writers"), "USAGE")][..]),
+            (
+                "App Owner",
+                None,
+                "types",
+                &[item(None, "USAGE"), item(Some("App Owner"), "USAGE"), item(Some("writers"), "USAGE")][..]
+            ),
             ("App Owner", Some("app"), "tables", &[item(Some("readers"), "SELECT")][..]),
         ]
     );
     let kinds: Vec<(&str, &str)> = s.objects.iter().map(|o| (o.name.as_str(), o.owner.as_deref().unwrap())).collect();
-    assert_eq!(kinds, vec![("fn", "App Owner"), ("pr", "App Owner"), ("seq1", "App Owner"), ("orders", "App Owner"), ("v_orders", "App Owner")]);
+    assert_eq!(
+        kinds,
+        vec![
+            ("fn", "App Owner"),
+            ("pr", "App Owner"),
+            ("seq1", "App Owner"),
+            ("orders", "App Owner"),
+            ("v_orders", "App Owner")
+        ]
+    );
     assert!(s.schemas.iter().any(|x| x.name == "app" && x.owner.as_deref() == Some("App Owner")));
 }
 
@@ -243,11 +282,28 @@ fn a_plan_on_a_cluster_without_roles_creates_everything_and_a_second_plan_is_emp
     for role in ["reader", "writer", "auditor"] {
         assert!(changes.contains(&format!("CREATE ROLE \"{role}\";")), "{changes:#?}");
     }
-    assert!(changes.contains(&r#"CREATE ROLE "alice" WITH LOGIN CONNECTION LIMIT 4 VALID UNTIL '2030-01-01T00:00:00Z';"#.to_string()), "{changes:#?}");
+    assert!(
+        changes.contains(
+            &r#"CREATE ROLE "alice" WITH LOGIN CONNECTION LIMIT 4 VALID UNTIL '2030-01-01T00:00:00Z';"#.to_string()
+        ),
+        "{changes:#?}"
+    );
     assert!(changes.contains(&r#"CREATE ROLE "bob" WITH LOGIN CREATEDB;"#.to_string()), "{changes:#?}");
-    assert!(changes.contains(&r#"GRANT SELECT ON TABLE "app"."customers" TO "reader";"#.to_string()), "bulk grants are expanded: {changes:#?}");
-    assert!(changes.contains(&r#"ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "app" GRANT SELECT ON TABLES TO "reader";"#.to_string()), "{changes:#?}");
-    assert!(changes.contains(&r#"GRANT SELECT ("id", "total") ON TABLE "app"."orders" TO "auditor";"#.to_string()), "one statement for several columns: {changes:#?}");
+    assert!(
+        changes.contains(&r#"GRANT SELECT ON TABLE "app"."customers" TO "reader";"#.to_string()),
+        "bulk grants are expanded: {changes:#?}"
+    );
+    assert!(
+        changes.contains(
+            &r#"ALTER DEFAULT PRIVILEGES FOR ROLE "app_owner" IN SCHEMA "app" GRANT SELECT ON TABLES TO "reader";"#
+                .to_string()
+        ),
+        "{changes:#?}"
+    );
+    assert!(
+        changes.contains(&r#"GRANT SELECT ("id", "total") ON TABLE "app"."orders" TO "auditor";"#.to_string()),
+        "one statement for several columns: {changes:#?}"
+    );
     // Roles are created before anything names them.
     let first_other = changes.iter().position(|c| !c.starts_with("CREATE ROLE")).unwrap();
     assert!(changes[first_other..].iter().all(|c| !c.starts_with("CREATE ROLE")), "{changes:#?}");
@@ -257,11 +313,24 @@ fn a_plan_on_a_cluster_without_roles_creates_everything_and_a_second_plan_is_emp
     // The same policy through `rolec build` gives the same catalog.
     let other = PgCluster::start();
     other.exec(DB, APP_SQL).unwrap();
-    let built = rolec(&["build", "--at", "2026-06-01", "--target-version", &pg.major().to_string(), "--out", policy._dir.path().join("out").to_str().unwrap(), policy.path.to_str().unwrap()], &[]);
+    let built = rolec(
+        &[
+            "build",
+            "--at",
+            "2026-06-01",
+            "--target-version",
+            &pg.major().to_string(),
+            "--out",
+            policy._dir.path().join("out").to_str().unwrap(),
+            policy.path.to_str().unwrap(),
+        ],
+        &[],
+    );
     assert!(built.status.success(), "{}", text(&built.stderr));
     let up = std::fs::read_to_string(policy._dir.path().join("out/up.sql")).unwrap();
     other.exec(DB, &up).unwrap();
-    let (a, b) = (support::build::expiry_normalized(&pg.snapshot(DB)), support::build::expiry_normalized(&other.snapshot(DB)));
+    let (a, b) =
+        (support::build::expiry_normalized(&pg.snapshot(DB)), support::build::expiry_normalized(&other.snapshot(DB)));
     a.assert_same(&b, "plan+apply vs build");
 }
 
@@ -297,7 +366,11 @@ fn drift_by_hand_shows_up_as_exactly_the_repairing_statements() {
     let v16 = pg.major() >= 16;
     let expected = [
         if v16 { r#"GRANT "reader" TO "bob" WITH INHERIT TRUE, SET TRUE;"# } else { r#"GRANT "reader" TO "bob";"# },
-        if v16 { r#"GRANT "writer" TO "alice" WITH ADMIN TRUE;"# } else { r#"GRANT "writer" TO "alice" WITH ADMIN OPTION;"# },
+        if v16 {
+            r#"GRANT "writer" TO "alice" WITH ADMIN TRUE;"#
+        } else {
+            r#"GRANT "writer" TO "alice" WITH ADMIN OPTION;"#
+        },
         r#"ALTER ROLE "reader" SET statement_timeout = '30s';"#,
         r#"ALTER ROLE "reader" RESET lock_timeout;"#,
         r#"ALTER ROLE "alice" WITH NOCREATEROLE CONNECTION LIMIT 4 VALID UNTIL '2030-01-01T00:00:00Z';"#,
@@ -352,8 +425,18 @@ fn roles_outside_the_managed_scope_are_never_touched() {
     let out = rolec(&["plan", "--db", &conn, "--format", "json", "--manage", "*", policy.path.to_str().unwrap()], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let dropped: Vec<&str> = json["changes"].as_array().unwrap().iter().filter(|c| c["destructive"] == true).map(|c| c["sql"].as_str().unwrap()).collect();
-    assert_eq!(dropped, vec![r#"DROP ROLE "app_old";"#, r#"DROP ROLE "other";"#], "never postgres, the connecting role or an external role");
+    let dropped: Vec<&str> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["destructive"] == true)
+        .map(|c| c["sql"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dropped,
+        vec![r#"DROP ROLE "app_old";"#, r#"DROP ROLE "other";"#],
+        "never postgres, the connecting role or an external role"
+    );
     let human = rolec(&["plan", "--db", &pg.conn_str(DB), "--manage", "app_*", policy.path.to_str().unwrap()], &[]);
     assert!(text(&human.stdout).contains("-- DESTRUCTIVE\nDROP ROLE \"app_old\";"), "{}", text(&human.stdout));
     // A policy that declares a protected role leaves it alone and says so.
@@ -382,7 +465,10 @@ role "$rolec$" { member of "x""; DROP ROLE postgres; --" }
     for name in ["x\"; DROP ROLE postgres; --", "Robert'); DROP TABLE students;--", "$rolec$", "postgres"] {
         assert!(s.role(name).is_some(), "{name}");
     }
-    assert_eq!(s.role("x\"; DROP ROLE postgres; --").unwrap().comment.as_deref(), Some("it's a \"test\"; DROP ROLE postgres; --"));
+    assert_eq!(
+        s.role("x\"; DROP ROLE postgres; --").unwrap().comment.as_deref(),
+        Some("it's a \"test\"; DROP ROLE postgres; --")
+    );
     assert_eq!(plan(&pg, &policy.path, &[]).0, Vec::<String>::new());
 }
 
@@ -415,22 +501,44 @@ fn passwords_never_appear_in_output() {
     // The statement that runs carries a SCRAM verifier, made only when it runs.
     let mut c = rolec::live::connect(&pg.conn_str(DB), &|_| None).unwrap();
     let s = rolec::live::introspect(&mut c.client).unwrap();
-    let ws = rolec::db::Workspace::load(rolec::db::Sources::Paths(vec![policy.path.clone()]), rolec::model::BuildOptions::default()).unwrap();
+    let ws = rolec::db::Workspace::load(
+        rolec::db::Sources::Paths(vec![policy.path.clone()]),
+        rolec::model::BuildOptions::default(),
+    )
+    .unwrap();
     let model = &ws.resolved().model;
     let scope = rolec::live::Scope::new(["alice"], [], &[], "postgres").unwrap();
     let p = rolec::live::diff(model, &s, &scope);
-    let run: Vec<String> = p.changes.iter().map(|ch| ch.executable(&|env| (env == "ALICE_PASSWORD").then(|| "alice-s3cret-pw".to_string())).unwrap()).collect();
+    let run: Vec<String> = p
+        .changes
+        .iter()
+        .map(|ch| ch.executable(&|env| (env == "ALICE_PASSWORD").then(|| "alice-s3cret-pw".to_string())).unwrap())
+        .collect();
     assert!(run[1].starts_with("ALTER ROLE \"alice\" PASSWORD 'SCRAM-SHA-256$4096:"), "{run:?}");
     apply(&pg, &run);
     assert!(pg.query_bool(DB, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'alice'"));
     // `rolec apply` sets it from the environment and records no secret in the ledger.
-    let policy = policy_file("user alice { password secret(\"ALICE_PASSWORD\") }\nuser bob { password secret(\"BOB_PASSWORD\") }\n");
-    let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[("BOB_PASSWORD", "bob-s3cret-pw"), ("PGPASSWORD", "env-s3cret-pw")]);
+    let policy = policy_file(
+        "user alice { password secret(\"ALICE_PASSWORD\") }\nuser bob { password secret(\"BOB_PASSWORD\") }\n",
+    );
+    let out = rolec(
+        &["apply", "--db", &conn, policy.path.to_str().unwrap()],
+        &[("BOB_PASSWORD", "bob-s3cret-pw"), ("PGPASSWORD", "env-s3cret-pw")],
+    );
     let all = text(&out.stdout) + &text(&out.stderr);
     assert!(out.status.success(), "{all}");
-    assert!(!all.contains("bob-s3cret-pw") && !all.contains("SCRAM-SHA-256") && !all.contains("hunter2") && !all.contains("env-s3cret-pw"), "{all}");
+    assert!(
+        !all.contains("bob-s3cret-pw")
+            && !all.contains("SCRAM-SHA-256")
+            && !all.contains("hunter2")
+            && !all.contains("env-s3cret-pw"),
+        "{all}"
+    );
     assert!(pg.query_bool(DB, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'bob'"));
-    assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM rolec.ledger WHERE array_to_string(statements, ' ') ~ 'SCRAM|s3cret')"));
+    assert!(pg.query_bool(
+        DB,
+        "SELECT NOT EXISTS (SELECT FROM rolec.ledger WHERE array_to_string(statements, ' ') ~ 'SCRAM|s3cret')"
+    ));
     // Without the variable, apply stops before changing anything.
     let policy = policy_file("user carol { password secret(\"CAROL_PASSWORD\") }\n");
     let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[]);
@@ -464,15 +572,32 @@ fn membership_options_and_grantors_of_16_and_later() {
     if pg.major() < 16 {
         return; // INHERIT and SET options per membership exist from 16 on
     }
-    pg.exec(DB, "CREATE ROLE admin_a CREATEROLE; CREATE ROLE grp; CREATE ROLE u LOGIN; GRANT grp TO admin_a WITH ADMIN OPTION;").unwrap();
-    let policy = policy_file("external role admin_a\nrole grp {}\nuser u { member of grp noinherit }\nuser v { member of grp noset }\n");
+    pg.exec(
+        DB,
+        "CREATE ROLE admin_a CREATEROLE; CREATE ROLE grp; CREATE ROLE u LOGIN; GRANT grp TO admin_a WITH ADMIN OPTION;",
+    )
+    .unwrap();
+    let policy = policy_file(
+        "external role admin_a\nrole grp {}\nuser u { member of grp noinherit }\nuser v { member of grp noset }\n",
+    );
     let (changes, _, _) = plan(&pg, &policy.path, &[]);
-    assert_eq!(changes, vec![r#"CREATE ROLE "v" WITH LOGIN;"#, r#"GRANT "grp" TO "u" WITH INHERIT FALSE, SET TRUE;"#, r#"GRANT "grp" TO "v" WITH INHERIT TRUE, SET FALSE;"#]);
+    assert_eq!(
+        changes,
+        vec![
+            r#"CREATE ROLE "v" WITH LOGIN;"#,
+            r#"GRANT "grp" TO "u" WITH INHERIT FALSE, SET TRUE;"#,
+            r#"GRANT "grp" TO "v" WITH INHERIT TRUE, SET FALSE;"#
+        ]
+    );
     apply(&pg, &changes);
     assert!(plan(&pg, &policy.path, &[]).0.is_empty());
     // Options changed by hand, and a second grant of the same membership by another grantor.
-    pg.exec(DB, "GRANT grp TO u WITH INHERIT TRUE; REVOKE SET OPTION FOR grp FROM u; GRANT grp TO v WITH SET TRUE;
-                 SET ROLE admin_a; GRANT grp TO v WITH INHERIT TRUE, SET FALSE; RESET ROLE;").unwrap();
+    pg.exec(
+        DB,
+        "GRANT grp TO u WITH INHERIT TRUE; REVOKE SET OPTION FOR grp FROM u; GRANT grp TO v WITH SET TRUE;
+                 SET ROLE admin_a; GRANT grp TO v WITH INHERIT TRUE, SET FALSE; RESET ROLE;",
+    )
+    .unwrap();
     let (changes, _, _) = plan(&pg, &policy.path, &[]);
     assert_eq!(
         changes,
@@ -500,14 +625,20 @@ fn memberships_whose_window_has_closed_are_revoked() {
     // `plan` runs with --at 2026-06-01: the window has closed.
     assert_eq!(plan(&pg, &policy.path, &[]).0, vec![r#"REVOKE "admin" FROM "contractor";"#]);
     let conn = pg.conn_str(DB);
-    let out = rolec(&["plan", "--db", &conn, "--at", "2025-06-01", "--detailed-exitcode", policy.path.to_str().unwrap()], &[]);
+    let out = rolec(
+        &["plan", "--db", &conn, "--at", "2025-06-01", "--detailed-exitcode", policy.path.to_str().unwrap()],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "inside the window: {}", text(&out.stdout));
 }
 
 // ---- apply --------------------------------------------------------------------------------------
 
 fn ledger(pg: &PgCluster) -> Vec<Vec<Option<String>>> {
-    pg.simple_rows(DB, "SELECT applied_by, plan_hash, array_length(statements, 1)::text FROM rolec.ledger ORDER BY applied_at")
+    pg.simple_rows(
+        DB,
+        "SELECT applied_by, plan_hash, array_length(statements, 1)::text FROM rolec.ledger ORDER BY applied_at",
+    )
 }
 
 #[test]
@@ -516,14 +647,18 @@ fn apply_converges_in_one_run_and_records_it_in_the_ledger() {
     pg.exec(DB, APP_SQL).unwrap();
     let policy = policy_file(APP_POLICY);
     let conn = pg.conn_str(DB);
-    let planned = rolec(&["plan", "--db", &conn, "--format", "json", "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
+    let planned =
+        rolec(&["plan", "--db", &conn, "--format", "json", "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
     let json: serde_json::Value = serde_json::from_slice(&planned.stdout).unwrap();
     let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("CREATE ROLE \"reader\";"), "the plan is shown: {}", text(&out.stdout));
     assert_eq!(plan(&pg, &policy.path, &[]).0, Vec::<String>::new(), "converged in one apply");
     let n = json["changes"].as_array().unwrap().len().to_string();
-    assert_eq!(ledger(&pg), vec![vec![Some("postgres".to_string()), Some(json["hash"].as_str().unwrap().to_string()), Some(n)]]);
+    assert_eq!(
+        ledger(&pg),
+        vec![vec![Some("postgres".to_string()), Some(json["hash"].as_str().unwrap().to_string()), Some(n)]]
+    );
     // A second apply has nothing to do and records nothing.
     let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[]);
     assert!(out.status.success() && text(&out.stderr).contains("nothing to apply"), "{}", text(&out.stderr));
@@ -539,7 +674,11 @@ fn apply_refuses_destructive_steps_without_allow_drop() {
     let args = ["apply", "--db", &conn, "--manage", "app_*", policy.path.to_str().unwrap()];
     let out = rolec(&args, &[]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("--allow-drop") && text(&out.stderr).contains("DROP ROLE \"app_old\""), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--allow-drop") && text(&out.stderr).contains("DROP ROLE \"app_old\""),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(pg.query_bool(DB, "SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_new') AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_old')"), "nothing applied");
     let out = rolec(&[&args[..5], &["--allow-drop", policy.path.to_str().unwrap()]].concat(), &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -588,7 +727,14 @@ fn apply_treats_server_warnings_as_errors() {
     // REVOKE of a membership that does not exist only warns (01000 "… is not a member of …");
     // a policy never plans that, so the plan is given whole. The fillers make the first batch;
     // the REVOKE runs in the second.
-    let change = |sql: String| Change { phase: Phase::Attributes, sql, destructive: false, note: None, password: None, drops_role: None };
+    let change = |sql: String| Change {
+        phase: Phase::Attributes,
+        sql,
+        destructive: false,
+        note: None,
+        password: None,
+        drops_role: None,
+    };
     let mut plan = rolec::live::ChangePlan::default();
     plan.changes.extend((0..rolec::live::apply::BATCH).map(|i| change(format!("CREATE ROLE \"filler_{i}\";"))));
     plan.changes.push(change(r#"REVOKE "admin" FROM "outsider";"#.to_string()));
@@ -606,10 +752,14 @@ fn a_role_to_drop_that_owns_objects_stops_the_apply_with_a_clear_message() {
     pg.exec(DB, "CREATE ROLE app_old; CREATE SCHEMA legacy AUTHORIZATION app_old; CREATE TABLE legacy.t(); ALTER TABLE legacy.t OWNER TO app_old;").unwrap();
     let policy = policy_file("role app_new {}\n");
     let conn = pg.conn_str(DB);
-    let out = rolec(&["plan", "--db", &conn, "--manage", "app_*", "--format", "json", policy.path.to_str().unwrap()], &[]);
+    let out =
+        rolec(&["plan", "--db", &conn, "--manage", "app_*", "--format", "json", policy.path.to_str().unwrap()], &[]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let blockers = json["blockers"].as_array().unwrap();
-    assert!(blockers.len() == 1 && blockers[0].as_str().unwrap().contains("schema `legacy`, `legacy.t`"), "{blockers:?}");
+    assert!(
+        blockers.len() == 1 && blockers[0].as_str().unwrap().contains("schema `legacy`, `legacy.t`"),
+        "{blockers:?}"
+    );
     let out = rolec(&["apply", "--db", &conn, "--manage", "app_*", "--allow-drop", policy.path.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("REASSIGN OWNED"), "{}", text(&out.stderr));
@@ -631,13 +781,23 @@ fn a_statement_that_fails_mid_apply_leaves_the_database_as_it_was() {
     let statements = plan(&pg, &policy.path, &[]).0;
     let failing = r#"ALTER ROLE "broken" SET work_mem = 'not a size';"#;
     let at = statements.iter().position(|s| s == failing).expect("the failing statement is planned");
-    assert!(at > batch && at < 2 * batch && statements.len() > 2 * batch, "in a middle batch: {at} of {}", statements.len());
+    assert!(
+        at > batch && at < 2 * batch && statements.len() > 2 * batch,
+        "in a middle batch: {at} of {}",
+        statements.len()
+    );
     let conn = pg.conn_str(DB);
     let before = pg.snapshot(DB);
-    let out = rolec(&["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()], &[("PW_PASSWORD", "pw-s3cret")]);
+    let out = rolec(
+        &["apply", "--db", &conn, "--at", "2026-06-01", policy.path.to_str().unwrap()],
+        &[("PW_PASSWORD", "pw-s3cret")],
+    );
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains(&format!("\n  in: {failing}\nnothing was applied")), "the error names the failing statement: {err}");
+    assert!(
+        err.contains(&format!("\n  in: {failing}\nnothing was applied")),
+        "the error names the failing statement: {err}"
+    );
     assert!(!err.contains("SCRAM") && !err.contains("pw-s3cret"), "{err}");
     let after = pg.snapshot(DB);
     assert!(before.diff(&after).is_empty(), "nothing changed:\n{}", before.diff(&after));

@@ -28,8 +28,19 @@ fn chain(n: usize) -> String {
 /// when a signal ended it), standard output and standard error.
 fn run(args: &[&str], dir: &Path) -> (Option<i32>, String, String) {
     let script = format!("ulimit -v {ADDRESS_SPACE_KIB}; exec timeout {DEADLINE_SECS} \"$0\" \"$@\"");
-    let out = Command::new("sh").arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_rolec")).args(args).current_dir(dir).output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_rolec"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -61,7 +72,10 @@ fn explain_and_who_can_on_a_long_chain_elide_the_chains() {
     let (code, out, stderr) = run(&["explain", &format!("r{last}"), "p.role"], dir.path());
     assert_eq!(code, Some(0), "explain: {stderr}");
     // r19999 reaches r0 by 19,999 memberships: 6 shown at each end.
-    let to_r0 = out.lines().find(|l| l.contains("→ r0 (")).unwrap_or_else(|| panic!("a chain to r0 in {}", &out[..out.len().min(2000)]));
+    let to_r0 = out
+        .lines()
+        .find(|l| l.contains("→ r0 ("))
+        .unwrap_or_else(|| panic!("a chain to r0 in {}", &out[..out.len().min(2000)]));
     assert!(
         to_r0.contains(&format!("r{last} → r{} → r{} → r{} → r{} → r{} → r{} → … 19,987 more … → r6 → r5 → r4 → r3 → r2 → r1 → r0 (p.role:{}, ", last - 1, last - 2, last - 3, last - 4, last - 5, last - 6, ROLES)),
         "{to_r0}"
@@ -78,7 +92,12 @@ fn explain_and_who_can_on_a_long_chain_elide_the_chains() {
     assert_eq!(lines.len(), ROLES, "one line per role reaching r0");
     assert_eq!(lines[1], "  r1: r1 → r0 (p.role:2)");
     assert_eq!(lines[13], "  r13: r13 → r12 → r11 → r10 → r9 → r8 → r7 → … 1 more … → r6 → r5 → r4 → r3 → r2 → r1 → r0 (p.role:14, p.role:13, p.role:12, p.role:11, p.role:10, p.role:9, …, p.role:7, p.role:6, p.role:5, p.role:4, p.role:3, p.role:2)");
-    assert!(lines[last].starts_with(&format!("  r{last}: r{last} → r{} → ", last - 1)) && lines[last].contains(" → … 19,987 more … → r6 → "), "{}", lines[last]);
+    assert!(
+        lines[last].starts_with(&format!("  r{last}: r{last} → r{} → ", last - 1))
+            && lines[last].contains(" → … 19,987 more … → r6 → "),
+        "{}",
+        lines[last]
+    );
 
     let (code, out, stderr) = run(&["who-can", "member of r0", "p.role", "--format", "json"], dir.path());
     assert_eq!(code, Some(0), "who-can --format json: {stderr}");
@@ -89,7 +108,8 @@ fn explain_and_who_can_on_a_long_chain_elide_the_chains() {
     assert_eq!(roles[last - 1]["role"], format!("r{last}"));
     assert_eq!((longest["left_out"].as_u64(), longest["left_out_after"].as_u64()), (Some(19_987), Some(6)));
     let steps = longest["steps"].as_array().unwrap();
-    let ends: Vec<(&str, &str)> = steps.iter().map(|s| (s["member"].as_str().unwrap(), s["role"].as_str().unwrap())).collect();
+    let ends: Vec<(&str, &str)> =
+        steps.iter().map(|s| (s["member"].as_str().unwrap(), s["role"].as_str().unwrap())).collect();
     assert_eq!(ends.len(), 12);
     assert_eq!(ends[0], (format!("r{last}").as_str(), format!("r{}", last - 1).as_str()));
     assert_eq!(ends[5], (format!("r{}", last - 5).as_str(), format!("r{}", last - 6).as_str()));

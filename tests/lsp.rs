@@ -53,8 +53,16 @@ impl Client {
         let (server, conn) = Connection::memory();
         let handle = std::thread::spawn(move || rolec::lsp::run(server));
         let root = dir.to_string_lossy().into_owned();
-        let mut c = Client { conn, server: Some(handle), next_id: 0, notifications: Vec::new(), server_requests: Vec::new(), root };
-        let init = c.request("initialize", json!({ "processId": null, "rootUri": uri_of(dir), "capabilities": capabilities }));
+        let mut c = Client {
+            conn,
+            server: Some(handle),
+            next_id: 0,
+            notifications: Vec::new(),
+            server_requests: Vec::new(),
+            root,
+        };
+        let init =
+            c.request("initialize", json!({ "processId": null, "rootUri": uri_of(dir), "capabilities": capabilities }));
         assert!(init.response_result.is_ok(), "{init:?}");
         c.notify("initialized", json!({}));
         c
@@ -113,7 +121,10 @@ impl Client {
     }
 
     fn open(&self, file: &str, text: &str) {
-        self.notify("textDocument/didOpen", json!({ "textDocument": { "uri": self.uri(file), "languageId": "rolec", "version": 1, "text": text } }));
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": self.uri(file), "languageId": "rolec", "version": 1, "text": text } }),
+        );
     }
 
     fn change(&self, file: &str, version: i32, text: &str) {
@@ -262,7 +273,11 @@ fn related_information_follows_edits_in_the_other_file() {
         let e030 = d.iter().find(|d| d["code"] == "E030").unwrap_or_else(|| panic!("{d:?}")).clone();
         let related = e030["relatedInformation"].as_array().expect("related information").clone();
         let uri = c.uri("roles.role");
-        related.iter().filter(|r| r["location"]["uri"] == uri).map(|r| r["location"]["range"]["start"]["line"].as_u64().unwrap()).collect()
+        related
+            .iter()
+            .filter(|r| r["location"]["uri"] == uri)
+            .map(|r| r["location"]["range"]["start"]["line"].as_u64().unwrap())
+            .collect()
     };
     let before = lines_in_roles(&mut c);
     assert!(!before.is_empty(), "the chain goes through roles.role");
@@ -284,7 +299,11 @@ fn hover_on_a_role_shows_what_rolec_explain_prints() {
     let text = h["contents"]["value"].as_str().unwrap();
     // The same text as the command line, for a policy without errors.
     std::fs::remove_file(dir.path().join("c.role")).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolec")).args(["explain", "café_ü"]).arg(dir.path()).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolec"))
+        .args(["explain", "café_ü"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let explain = String::from_utf8(out.stdout).unwrap();
     assert!(explain.starts_with("role café_ü\n"), "{explain}");
     assert!(text.contains(&explain), "hover:\n{text}\nexplain:\n{explain}");
@@ -354,10 +373,13 @@ fn rename_a_role_in_every_file() {
     let edit = c.ask("textDocument/rename", json!({ "textDocument": { "uri": c.uri("b.role") }, "position": { "line": 3, "character": 24 }, "newName": "barista" }));
     let mut edits = edit["changes"][c.uri("b.role")].as_array().unwrap().clone();
     edits.sort_by_key(|e| e["range"]["start"]["line"].as_u64());
-    assert_eq!(Value::Array(edits), json!([
-        { "range": range(2, 14, 2, 20), "newText": "barista" },
-        { "range": range(3, 23, 3, 29), "newText": "barista" },
-    ]));
+    assert_eq!(
+        Value::Array(edits),
+        json!([
+            { "range": range(2, 14, 2, 20), "newText": "barista" },
+            { "range": range(3, 23, 3, 29), "newText": "barista" },
+        ])
+    );
     // A name that must be quoted is quoted; every file that uses it is edited.
     let edit = c.ask("textDocument/rename", json!({ "textDocument": { "uri": c.uri("a.role") }, "position": { "line": 1, "character": 6 }, "newName": "Read Only" }));
     let changes = edit["changes"].as_object().unwrap();
@@ -402,16 +424,32 @@ fn document_and_workspace_symbols() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["name"].as_str().unwrap().to_string(), s["detail"].as_str().unwrap().to_string(), s["kind"].as_u64().unwrap()))
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["detail"].as_str().unwrap().to_string(),
+                s["kind"].as_u64().unwrap(),
+            )
+        })
         .collect();
-    let want: Vec<(String, String, u64)> = [("app", "schema", 3), ("owner_role", "user", 5), ("café_ü", "role", 5), ("alice", "user", 5), ("staff", "template", 12), ("emp", "user", 5)]
-        .iter()
-        .map(|(n, d, k)| (n.to_string(), d.to_string(), *k))
-        .collect();
+    let want: Vec<(String, String, u64)> = [
+        ("app", "schema", 3),
+        ("owner_role", "user", 5),
+        ("café_ü", "role", 5),
+        ("alice", "user", 5),
+        ("staff", "template", 12),
+        ("emp", "user", 5),
+    ]
+    .iter()
+    .map(|(n, d, k)| (n.to_string(), d.to_string(), *k))
+    .collect();
     assert_eq!(outline, want);
     assert_eq!(symbols[2]["selectionRange"], range(2, 14, 2, 20));
     let found = c.ask("workspace/symbol", json!({ "query": "CAF" }));
-    assert_eq!(found, json!([{ "name": "café_ü", "kind": 5, "location": { "uri": c.uri("b.role"), "range": range(2, 14, 2, 20) } }]));
+    assert_eq!(
+        found,
+        json!([{ "name": "café_ü", "kind": 5, "location": { "uri": c.uri("b.role"), "range": range(2, 14, 2, 20) } }])
+    );
     c.shutdown();
 }
 
@@ -419,14 +457,23 @@ fn document_and_workspace_symbols() {
 fn formatting_the_whole_file() {
     let (_dir, mut c) = standard();
     c.open("c.role", "user   bob{member of reader ,writer}\n\n\n");
-    let edits = c.ask("textDocument/formatting", json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    let edits = c.ask(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
     assert_eq!(edits, json!([{ "range": range(0, 0, 3, 0), "newText": "user bob { member of reader, writer }\n" }]));
     c.change("c.role", 2, "user bob { member of reader, writer }\n");
-    let edits = c.ask("textDocument/formatting", json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    let edits = c.ask(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
     assert_eq!(edits, json!([]));
     // A file with syntax errors is left alone.
     c.change("c.role", 3, "user bob { member of ");
-    let edits = c.ask("textDocument/formatting", json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }));
+    let edits = c.ask(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": c.uri("c.role") }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
     assert_eq!(edits, Value::Null);
     c.shutdown();
 }
@@ -439,15 +486,24 @@ fn code_actions_fix_unknown_roles_and_duplicates() {
     let actions = c.ask("textDocument/codeAction", json!({ "textDocument": { "uri": c.uri("c.role") }, "range": range(0, 22, 0, 22), "context": { "diagnostics": d } }));
     let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
     assert_eq!(titles, ["Replace with `reader`", "Declare role `readr`"]);
-    assert_eq!(actions[0]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(0, 21, 0, 26), "newText": "reader" }]));
-    assert_eq!(actions[1]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(1, 0, 1, 0), "newText": "\nrole readr {}\n" }]));
+    assert_eq!(
+        actions[0]["edit"]["changes"][c.uri("c.role")],
+        json!([{ "range": range(0, 21, 0, 26), "newText": "reader" }])
+    );
+    assert_eq!(
+        actions[1]["edit"]["changes"][c.uri("c.role")],
+        json!([{ "range": range(1, 0, 1, 0), "newText": "\nrole readr {}\n" }])
+    );
 
     c.change("c.role", 2, "user bob {\n  member of reader, writer, reader\n  member of writer\n}\n");
     let d = c.diagnostics("c.role");
     assert_eq!(codes(&d), ["W004", "W004"], "{d:?}");
     let actions = c.ask("textDocument/codeAction", json!({ "textDocument": { "uri": c.uri("c.role") }, "range": range(1, 29, 1, 29), "context": { "diagnostics": [] } }));
     assert_eq!(actions[0]["title"], "Remove duplicate membership");
-    assert_eq!(actions[0]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(1, 26, 1, 34), "newText": "" }]));
+    assert_eq!(
+        actions[0]["edit"]["changes"][c.uri("c.role")],
+        json!([{ "range": range(1, 26, 1, 34), "newText": "" }])
+    );
     let actions = c.ask("textDocument/codeAction", json!({ "textDocument": { "uri": c.uri("c.role") }, "range": range(2, 14, 2, 14), "context": { "diagnostics": [] } }));
     assert_eq!(actions[0]["edit"]["changes"][c.uri("c.role")], json!([{ "range": range(2, 0, 3, 0), "newText": "" }]));
     c.shutdown();
@@ -489,7 +545,14 @@ fn files_changed_on_disk_join_the_workspace() {
 fn without_a_root_opened_files_make_the_workspace() {
     let (server, conn) = Connection::memory();
     let handle = std::thread::spawn(move || rolec::lsp::run(server));
-    let mut c = Client { conn, server: Some(handle), next_id: 0, notifications: Vec::new(), server_requests: Vec::new(), root: "/nowhere".into() };
+    let mut c = Client {
+        conn,
+        server: Some(handle),
+        next_id: 0,
+        notifications: Vec::new(),
+        server_requests: Vec::new(),
+        root: "/nowhere".into(),
+    };
     c.ask("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
     c.notify("initialized", json!({}));
     c.open("x.role", "role a {}\nuser b { member of a, c }\n");
@@ -540,10 +603,18 @@ fn every_prefix_of_a_file_is_served() {
 
 #[test]
 fn a_half_typed_file_keeps_the_policy_diagnostics_of_the_others() {
-    let dir = workspace(&[("a.role", "role lonely {}\nrole reader { grant connect on database app }\nuser ann { member of reader }\n"), ("b.role", "user bob { member of reader }\n")]);
+    let dir = workspace(&[
+        ("a.role", "role lonely {}\nrole reader { grant connect on database app }\nuser ann { member of reader }\n"),
+        ("b.role", "user bob { member of reader }\n"),
+    ]);
     let mut c = Client::start(dir.path());
     assert_eq!(codes(&c.diagnostics("a.role")), ["W040"], "the policy is sound: its warnings are published");
-    let published_for_a = |c: &Client| c.notifications.iter().filter(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == c.uri("a.role")).count();
+    let published_for_a = |c: &Client| {
+        c.notifications
+            .iter()
+            .filter(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == c.uri("a.role"))
+            .count()
+    };
     let before = published_for_a(&c);
 
     // b.role half typed, then an unknown name: the policy is not sound; a.role keeps its warning.

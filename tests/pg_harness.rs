@@ -27,31 +27,18 @@ fn start_reports_version_and_drop_removes_dir() {
         ("listen_addresses", ""),
         ("server_encoding", "UTF8"),
     ] {
-        assert_eq!(
-            pg.query_strings("postgres", &format!("SHOW {name}")),
-            vec![s(value)],
-            "{name}"
-        );
+        assert_eq!(pg.query_strings("postgres", &format!("SHOW {name}")), vec![s(value)], "{name}");
     }
     // (`SHOW lc_collate` is gone since PostgreSQL 16.)
     assert_eq!(
-        pg.query_strings(
-            "postgres",
-            "SELECT datcollate FROM pg_database WHERE datname = current_database()"
-        ),
+        pg.query_strings("postgres", "SELECT datcollate FROM pg_database WHERE datname = current_database()"),
         vec![s("C.UTF-8")]
     );
-    assert!(pg.query_bool(
-        "postgres",
-        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-    ));
+    assert!(pg.query_bool("postgres", "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"));
     assert!(!pg.query_bool("postgres", "SELECT 1 = 2"));
     let dir = pg.dir().to_path_buf();
     assert!(dir.join(".s.PGSQL.5432").exists());
-    assert!(pg.conn_str("x").contains(&format!(
-        "host={} port=5432 user=postgres dbname=x",
-        dir.display()
-    )));
+    assert!(pg.conn_str("x").contains(&format!("host={} port=5432 user=postgres dbname=x", dir.display())));
     drop(pg);
     assert!(!dir.exists(), "{} not removed", dir.display());
 }
@@ -74,15 +61,8 @@ fn snapshot_sees_each_change_and_reverting_restores_it() {
     let db = "app db";
     pg.exec(db, "CREATE TABLE t (id int)").unwrap();
     let before = pg.snapshot(db);
-    assert_eq!(
-        before,
-        pg.snapshot(db),
-        "two snapshots of an unchanged catalog differ"
-    );
-    assert!(before
-        .roles
-        .iter()
-        .any(|r| r.name == "postgres" && r.superuser));
+    assert_eq!(before, pg.snapshot(db), "two snapshots of an unchanged catalog differ");
+    assert!(before.roles.iter().any(|r| r.name == "postgres" && r.superuser));
 
     pg.exec(
         db,
@@ -119,10 +99,7 @@ fn snapshot_sees_each_change_and_reverting_restores_it() {
     ] {
         assert!(diff.contains(needle), "diff lacks {needle:?}:\n{diff}");
     }
-    assert!(
-        !diff.contains("\n  - "),
-        "nothing should disappear:\n{diff}"
-    );
+    assert!(!diff.contains("\n  - "), "nothing should disappear:\n{diff}");
 
     // Typed rows, for tests that assert on structure.
     assert!(after.role_settings.contains(&RoleSettingRow {
@@ -149,11 +126,7 @@ fn snapshot_sees_each_change_and_reverting_restores_it() {
         privilege: Some(s("UPDATE")),
         grantable: Some(false),
     }));
-    let m = after
-        .memberships
-        .iter()
-        .find(|m| m.member == "Harness Role")
-        .expect("membership row");
+    let m = after.memberships.iter().find(|m| m.member == "Harness Role").expect("membership row");
     assert_eq!(
         (m.role.as_str(), m.grantor.as_deref(), m.admin_option),
         ("pg_read_all_settings", Some("postgres"), true)
@@ -182,22 +155,15 @@ fn snapshot_explodes_defaults_and_empty_default_acl_entries() {
     let pg = PgCluster::start();
     let before = pg.snapshot("postgres");
     // A NULL ACL shows up as the built-in default: PUBLIC may connect to a database.
-    assert!(before.privileges.iter().any(|p| p.objtype == "database"
-        && p.name == "postgres"
-        && p.grantee == "PUBLIC"
-        && p.privilege == "CONNECT"));
-    assert!(!before
+    assert!(before
         .privileges
         .iter()
-        .any(|p| p.schema.as_deref() == Some("pg_catalog")));
+        .any(|p| p.objtype == "database" && p.name == "postgres" && p.grantee == "PUBLIC" && p.privilege == "CONNECT"));
+    assert!(!before.privileges.iter().any(|p| p.schema.as_deref() == Some("pg_catalog")));
     assert!(!before.privileges.iter().any(|p| p.name == "template0"));
 
     // Revoking everything from the owner in a global entry leaves an empty ({}) entry.
-    pg.exec(
-        "postgres",
-        "CREATE ROLE o; ALTER DEFAULT PRIVILEGES FOR ROLE o REVOKE ALL ON TABLES FROM o",
-    )
-    .unwrap();
+    pg.exec("postgres", "CREATE ROLE o; ALTER DEFAULT PRIVILEGES FOR ROLE o REVOKE ALL ON TABLES FROM o").unwrap();
     let after = pg.snapshot("postgres");
     assert!(
         after.default_privileges.contains(&DefaultPrivilegeRow {
@@ -253,30 +219,12 @@ ALTER ROLE alice IN DATABASE postgres SET work_mem = '8MB';
     assert!(owner.login && owner.createdb && !owner.superuser && owner.inherit);
     assert_eq!(owner.connlimit, 3);
     assert_eq!(owner.valid_until.as_deref(), Some("2031-01-01 00:00:00+00"));
-    assert!(owner
-        .password
-        .as_deref()
-        .unwrap()
-        .starts_with("SCRAM-SHA-256$4096:"));
+    assert!(owner.password.as_deref().unwrap().starts_with("SCRAM-SHA-256$4096:"));
     let kinds = snap.password_kinds();
     let owner = kinds.roles.iter().find(|r| r.name == "App Owner").unwrap();
     assert_eq!(owner.password.as_deref(), Some("SCRAM-SHA-256"));
-    assert!(
-        !snap
-            .roles
-            .iter()
-            .find(|r| r.name == "writers")
-            .unwrap()
-            .inherit
-    );
-    assert_eq!(
-        snap.roles
-            .iter()
-            .find(|r| r.name == "alice")
-            .unwrap()
-            .config,
-        vec![s("statement_timeout=5s")]
-    );
+    assert!(!snap.roles.iter().find(|r| r.name == "writers").unwrap().inherit);
+    assert_eq!(snap.roles.iter().find(|r| r.name == "alice").unwrap().config, vec![s("statement_timeout=5s")]);
 
     assert!(snap.memberships.contains(&MembershipRow {
         role: s("writers"),
@@ -301,20 +249,8 @@ ALTER ROLE alice IN DATABASE postgres SET work_mem = '8MB';
     assert!(!has("column", "orders", Some("id"), "alice", "UPDATE"));
     assert!(has("view", "v_orders", None, "readers", "SELECT"));
     assert!(has("sequence", "seq1", None, "writers", "USAGE"));
-    assert!(has(
-        "function",
-        "fn(a integer, b text)",
-        None,
-        "readers",
-        "EXECUTE"
-    ));
-    assert!(!has(
-        "function",
-        "fn(a integer, b text)",
-        None,
-        "PUBLIC",
-        "EXECUTE"
-    ));
+    assert!(has("function", "fn(a integer, b text)", None, "readers", "EXECUTE"));
+    assert!(!has("function", "fn(a integer, b text)", None, "PUBLIC", "EXECUTE"));
     assert!(has("procedure", "pr()", None, "PUBLIC", "EXECUTE"));
     assert!(has("type", "status", None, "PUBLIC", "USAGE"));
     assert!(has("schema", "app", None, "readers", "USAGE"));
@@ -327,36 +263,22 @@ ALTER ROLE alice IN DATABASE postgres SET work_mem = '8MB';
         && p.grantable
         && p.grantor == "App Owner"));
 
-    let d =
-        |schema: Option<&str>, objtype: &str, grantee: &str, privilege: &str| DefaultPrivilegeRow {
-            owner: s("App Owner"),
-            schema: schema.map(s),
-            objtype: s(objtype),
-            grantee: Some(s(grantee)),
-            privilege: Some(s(privilege)),
-            grantable: Some(false),
-        };
-    assert!(snap
-        .default_privileges
-        .contains(&d(Some("app"), "TABLES", "readers", "SELECT")));
-    assert!(snap
-        .default_privileges
-        .contains(&d(None, "TYPES", "writers", "USAGE")));
-    assert!(snap
-        .default_privileges
-        .contains(&d(None, "TYPES", "PUBLIC", "USAGE")));
+    let d = |schema: Option<&str>, objtype: &str, grantee: &str, privilege: &str| DefaultPrivilegeRow {
+        owner: s("App Owner"),
+        schema: schema.map(s),
+        objtype: s(objtype),
+        grantee: Some(s(grantee)),
+        privilege: Some(s(privilege)),
+        grantable: Some(false),
+    };
+    assert!(snap.default_privileges.contains(&d(Some("app"), "TABLES", "readers", "SELECT")));
+    assert!(snap.default_privileges.contains(&d(None, "TYPES", "writers", "USAGE")));
+    assert!(snap.default_privileges.contains(&d(None, "TYPES", "PUBLIC", "USAGE")));
     // The global FUNCTIONS entry holds the complete ACL: the owner, but no longer PUBLIC.
-    assert!(snap
-        .default_privileges
-        .contains(&d(None, "FUNCTIONS", "App Owner", "EXECUTE")));
-    assert!(!snap
-        .default_privileges
-        .contains(&d(None, "FUNCTIONS", "PUBLIC", "EXECUTE")));
+    assert!(snap.default_privileges.contains(&d(None, "FUNCTIONS", "App Owner", "EXECUTE")));
+    assert!(!snap.default_privileges.contains(&d(None, "FUNCTIONS", "PUBLIC", "EXECUTE")));
 
-    assert!(snap
-        .role_comments
-        .iter()
-        .any(|c| c.role == "readers" && c.comment == "read-only group"));
+    assert!(snap.role_comments.iter().any(|c| c.role == "readers" && c.comment == "read-only group"));
     assert!(snap.role_settings.contains(&RoleSettingRow {
         role: Some(s("alice")),
         database: None,
@@ -372,13 +294,9 @@ fn exec_reports_sqlstate() {
     assert!(err.starts_with("42710: "), "{err}");
     assert!(err.contains("role \"dup\" already exists"), "{err}");
     // A failing script is rolled back as a whole (one implicit transaction).
-    let err = pg
-        .exec("postgres", "CREATE ROLE r1; CREATE ROLE dup")
-        .unwrap_err();
+    let err = pg.exec("postgres", "CREATE ROLE r1; CREATE ROLE dup").unwrap_err();
     assert!(err.starts_with("42710: "), "{err}");
-    assert!(pg
-        .query_strings("postgres", "SELECT 1 FROM pg_roles WHERE rolname = 'r1'")
-        .is_empty());
+    assert!(pg.query_strings("postgres", "SELECT 1 FROM pg_roles WHERE rolname = 'r1'").is_empty());
     let err = pg.exec("no_such_db", "SELECT 1").unwrap_err();
     assert!(err.starts_with("3D000: "), "{err}");
 }
@@ -386,35 +304,16 @@ fn exec_reports_sqlstate() {
 #[test]
 fn notices_and_warnings_are_captured() {
     let pg = PgCluster::start();
-    let notices = pg
-        .exec_collect_notices("postgres", "DO $$ BEGIN RAISE NOTICE 'hello'; END $$")
-        .unwrap();
+    let notices = pg.exec_collect_notices("postgres", "DO $$ BEGIN RAISE NOTICE 'hello'; END $$").unwrap();
     assert_eq!(notices, vec![s("NOTICE 00000: hello")]);
 
     // A grantor with some privilege but no grant option gets a WARNING (01006), not an error.
-    pg.exec(
-        "postgres",
-        "CREATE ROLE u LOGIN; CREATE TABLE t (id int); GRANT SELECT ON t TO u",
-    )
-    .unwrap();
-    let notices = pg
-        .exec_collect_notices_as("postgres", "u", "REVOKE SELECT ON TABLE t FROM PUBLIC")
-        .unwrap();
+    pg.exec("postgres", "CREATE ROLE u LOGIN; CREATE TABLE t (id int); GRANT SELECT ON t TO u").unwrap();
+    let notices = pg.exec_collect_notices_as("postgres", "u", "REVOKE SELECT ON TABLE t FROM PUBLIC").unwrap();
     // (One warning for the table, then one per column, system columns included.)
-    assert_eq!(
-        notices[0],
-        "WARNING 01006: no privileges could be revoked for \"t\""
-    );
-    assert!(
-        notices.iter().all(|n| n.starts_with("WARNING 01006: ")),
-        "{notices:?}"
-    );
+    assert_eq!(notices[0], "WARNING 01006: no privileges could be revoked for \"t\"");
+    assert!(notices.iter().all(|n| n.starts_with("WARNING 01006: ")), "{notices:?}");
 
-    let err = pg
-        .exec_collect_notices(
-            "postgres",
-            "DO $$ BEGIN RAISE NOTICE 'a'; END $$; SELECT 1/0",
-        )
-        .unwrap_err();
+    let err = pg.exec_collect_notices("postgres", "DO $$ BEGIN RAISE NOTICE 'a'; END $$; SELECT 1/0").unwrap_err();
     assert!(err.starts_with("22012: "), "{err}");
 }

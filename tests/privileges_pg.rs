@@ -23,7 +23,9 @@ use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use rolec::analysis::privileges::{effective, FutureGrounds, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis};
+use rolec::analysis::privileges::{
+    effective, FutureGrounds, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis,
+};
 use rolec::analysis::reach;
 use rolec::db::{Sources, Workspace};
 use rolec::model::BuildOptions;
@@ -224,7 +226,9 @@ fn rows(tx: &mut postgres::Transaction<'_>, sql: &str) -> Result<Vec<Vec<String>
     let mut out = Vec::new();
     for m in tx.simple_query(sql).map_err(|e| format!("{sql}: {}", support::pg::error_text(&e)))? {
         match m {
-            postgres::SimpleQueryMessage::Row(row) => out.push((0..row.len()).map(|i| row.get(i).unwrap_or_default().to_string()).collect()),
+            postgres::SimpleQueryMessage::Row(row) => {
+                out.push((0..row.len()).map(|i| row.get(i).unwrap_or_default().to_string()).collect())
+            }
             postgres::SimpleQueryMessage::RowDescription(_) => out.clear(),
             _ => {}
         }
@@ -245,18 +249,30 @@ struct Built {
 
 fn build(text: &str, version: u32) -> Built {
     let options = BuildOptions { target_version: version, ..Default::default() };
-    let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), options).expect("in-memory sources load");
-    let errors: Vec<String> = ws.diagnostics().iter().filter(|d| d.is_error()).map(|d| format!("{}: {}", d.code.as_str(), d.message)).collect();
+    let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), options)
+        .expect("in-memory sources load");
+    let errors: Vec<String> = ws
+        .diagnostics()
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}", d.code.as_str(), d.message))
+        .collect();
     assert!(errors.is_empty(), "policy has errors: {errors:?}\n--- policy:\n{text}");
     let model = ws.resolved().model.clone();
     let (up, down) = ws.render_scripts(&|_| None);
-    let (up, down) = (up.unwrap_or_else(|d| panic!("up.sql: {d:?}")), down.unwrap_or_else(|d| panic!("down.sql: {d:?}")));
+    let (up, down) =
+        (up.unwrap_or_else(|d| panic!("up.sql: {d:?}")), down.unwrap_or_else(|d| panic!("down.sql: {d:?}")));
     let analysis = effective(&model, &reach(&model, version));
     // The tracked query gives the same answer.
     let tracked = rolec::db::privilege_analysis(&ws.db, ws.policy);
     assert_eq!(&analysis, tracked.as_ref());
     let owners = model.schemas.iter().filter_map(|s| Some((s.name.clone(), s.owner.clone()?))).collect();
-    let mut creators: Vec<String> = model.schemas.iter().flat_map(|s| s.creator_roles().cloned()).chain(model.default_privileges.iter().map(|d| d.owner.clone())).collect();
+    let mut creators: Vec<String> = model
+        .schemas
+        .iter()
+        .flat_map(|s| s.creator_roles().cloned())
+        .chain(model.default_privileges.iter().map(|d| d.owner.clone()))
+        .collect();
     creators.sort();
     creators.dedup();
     Built { analysis, up, down, owners, creators }
@@ -284,10 +300,17 @@ impl Tally {
 /// Applies `up.sql`; in a transaction: gives the declared schemas their owners, compares every
 /// answer on the existing objects, creates the future objects as their creators, compares
 /// every answer on those, rolls back; runs `down.sql`. Returns the number of answers.
-fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: usize, tally: &mut Tally) -> Result<usize, String> {
+fn differential(
+    pg: &PgCluster,
+    text: &str,
+    before: &[String],
+    expected_roles: usize,
+    tally: &mut Tally,
+) -> Result<usize, String> {
     let version = target_version(pg);
     let built = build(text, version);
-    pg.exec(DB, &built.up).map_err(|e| format!("up.sql failed: {e}\n--- policy:\n{text}\n--- up.sql:\n{}", built.up))?;
+    pg.exec(DB, &built.up)
+        .map_err(|e| format!("up.sql failed: {e}\n--- policy:\n{text}\n--- up.sql:\n{}", built.up))?;
     let mut problems = Vec::new();
     let mut results = Vec::new();
     let mut future = Vec::new();
@@ -296,13 +319,16 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: u
         let mut tx = client.transaction().map_err(|e| e.to_string())?;
         let mut run = || -> Result<(), String> {
             for (schema, owner) in &built.owners {
-                tx.batch_execute(&format!("ALTER SCHEMA {schema} OWNER TO {owner}")).map_err(|e| format!("schema owner: {}", support::pg::error_text(&e)))?;
+                tx.batch_execute(&format!("ALTER SCHEMA {schema} OWNER TO {owner}"))
+                    .map_err(|e| format!("schema owner: {}", support::pg::error_text(&e)))?;
             }
             for (name, sql, object) in queries(version) {
                 results.push((name, rows(&mut tx, &sql)?, object));
             }
             let create = create_future_objects(&built.creators);
-            tx.batch_execute(&create).map_err(|e| format!("creating the future objects failed: {}\n{create}", support::pg::error_text(&e)))?;
+            tx.batch_execute(&create).map_err(|e| {
+                format!("creating the future objects failed: {}\n{create}", support::pg::error_text(&e))
+            })?;
             for (name, sql, kind) in future_queries(version) {
                 future.push((name, rows(&mut tx, &sql)?, kind));
             }
@@ -326,7 +352,11 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: u
         for row in rows {
             let (role, (p, option), server) = (&row[0], privilege(&row[4]), row[5] == "t");
             let obj = object(row);
-            let ours = if option { built.analysis.answer_grant_option(role, p, &obj) } else { built.analysis.answer(role, p, &obj) };
+            let ours = if option {
+                built.analysis.answer_grant_option(role, p, &obj)
+            } else {
+                built.analysis.answer(role, p, &obj)
+            };
             roles.insert(role.clone());
             compared += 1;
             tally.options += option as usize;
@@ -342,19 +372,27 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: u
     let mut objects = std::collections::BTreeSet::new();
     for (name, rows, kind) in &future {
         for row in rows {
-            let (role, schema, object, (p, option), server) = (&row[0], &row[1], &row[2], privilege(&row[3]), row[4] == "t");
+            let (role, schema, object, (p, option), server) =
+                (&row[0], &row[1], &row[2], privilege(&row[3]), row[4] == "t");
             let creator = object.split_once('_').map(|(_, c)| c.to_string()).unwrap_or_default();
             // s2: a schema that no default privilege names.
             let schema = (schema != "s2" && !schema.is_empty()).then(|| schema.clone());
             let obj = FutureObject { kind: *kind, schema, creator };
-            let ours = if option { built.analysis.answer_future_grant_option(role, p, &obj) } else { built.analysis.answer_future(role, p, &obj) };
+            let ours = if option {
+                built.analysis.answer_future_grant_option(role, p, &obj)
+            } else {
+                built.analysis.answer_future(role, p, &obj)
+            };
             objects.insert((row[1].clone(), object.clone()));
             compared += 1;
             tally.future += 1;
             tally.options += option as usize;
             tally.count(if option { "future option:" } else { "future:" }, &ours);
             if server != ours.is_some() {
-                problems.push(format!("{name}({role}, {obj:?} `{}.{object}`, {}): server {server}, analyzer {ours:?}", row[1], row[3]));
+                problems.push(format!(
+                    "{name}({role}, {obj:?} `{}.{object}`, {}): server {server}, analyzer {ours:?}",
+                    row[1], row[3]
+                ));
             }
         }
     }
@@ -366,7 +404,11 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], expected_roles: u
     if problems.is_empty() {
         Ok(compared)
     } else {
-        Err(format!("PostgreSQL {} (target {version}) disagrees:\n  {}\n--- policy:\n{text}", pg.major(), problems.join("\n  ")))
+        Err(format!(
+            "PostgreSQL {} (target {version}) disagrees:\n  {}\n--- policy:\n{text}",
+            pg.major(),
+            problems.join("\n  ")
+        ))
     }
 }
 
@@ -409,7 +451,11 @@ fn grant_catalog(version: u32) -> Vec<&'static str> {
         "grant all on sequences in schema s0 with grant option",
     ];
     if version >= 17 {
-        g.extend(["grant maintain on table s0.t0", "grant maintain on tables in schema s1", "grant maintain on table s0.t1 with grant option"]);
+        g.extend([
+            "grant maintain on table s0.t0",
+            "grant maintain on tables in schema s1",
+            "grant maintain on table s0.t1 with grant option",
+        ]);
     }
     g
 }
@@ -502,29 +548,55 @@ const MAX_ROLES: usize = 10;
 
 fn case(version: u32) -> impl Strategy<Value = Case> {
     let catalog = grant_catalog(version).len();
-    let role = (any::<bool>(), prop::bool::weighted(0.2), prop::bool::weighted(0.05), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)], prop::collection::btree_set(0..catalog, 0..4))
-        .prop_map(|(user, noinherit, superuser, predefined, grants)| RoleSpec { user, noinherit, superuser, predefined, grants: grants.into_iter().collect() });
+    let role = (
+        any::<bool>(),
+        prop::bool::weighted(0.2),
+        prop::bool::weighted(0.05),
+        prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)],
+        prop::collection::btree_set(0..catalog, 0..4),
+    )
+        .prop_map(|(user, noinherit, superuser, predefined, grants)| RoleSpec {
+            user,
+            noinherit,
+            superuser,
+            predefined,
+            grants: grants.into_iter().collect(),
+        });
     let edge = prop::option::weighted(0.3, prop_oneof![2 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))]);
     let public = prop_oneof![1 => Just(std::collections::BTreeSet::new()), 1 => prop::collection::btree_set(0..PUBLIC.len(), 1..4)];
     // Role indexes are taken modulo the number of roles.
     let schema = (prop::option::weighted(0.6, 0..MAX_ROLES), prop::collection::btree_set(0..MAX_ROLES, 0..3))
         .prop_map(|(owner, creators)| SchemaSpec { owner, creators: creators.into_iter().collect() });
     let entries = defaults_catalog(version).len();
-    let defaults = (0..MAX_ROLES, prop::option::weighted(0.5, 0..2usize), prop::collection::vec((0..entries, 0..MAX_ROLES), 1..5))
-        .prop_map(|(owner, schema, entries)| DefaultsSpec { owner, schema, entries });
+    let defaults =
+        (0..MAX_ROLES, prop::option::weighted(0.5, 0..2usize), prop::collection::vec((0..entries, 0..MAX_ROLES), 1..5))
+            .prop_map(|(owner, schema, entries)| DefaultsSpec { owner, schema, entries });
     (
-        (5..=MAX_ROLES, prop::collection::vec(role, MAX_ROLES), prop::collection::vec(edge, MAX_ROLES * (MAX_ROLES - 1) / 2), public),
+        (
+            5..=MAX_ROLES,
+            prop::collection::vec(role, MAX_ROLES),
+            prop::collection::vec(edge, MAX_ROLES * (MAX_ROLES - 1) / 2),
+            public,
+        ),
         prop::collection::vec(schema, 2),
         prop::collection::vec(defaults, 0..4),
     )
-        .prop_map(|((n, roles, edges, public), schemas, defaults)| Case { n, roles, edges, public: public.into_iter().collect(), schemas, defaults })
+        .prop_map(|((n, roles, edges, public), schemas, defaults)| Case {
+            n,
+            roles,
+            edges,
+            public: public.into_iter().collect(),
+            schemas,
+            defaults,
+        })
 }
 
 fn policy_text(c: &Case, version: u32) -> String {
     let catalog = grant_catalog(version);
     let defaults = defaults_catalog(version);
     let scoped = SCOPED + usize::from(version >= 17);
-    let mut out = String::from("table s0.t0\ntable s0.t1\ntable s1.t0\nview s0.v\nsequence s0.q\nfunction s0.f(integer)\n");
+    let mut out =
+        String::from("table s0.t0\ntable s0.t1\ntable s1.t0\nview s0.v\nsequence s0.q\nfunction s0.f(integer)\n");
     for (k, sc) in c.schemas.iter().enumerate() {
         let mut parts = Vec::new();
         if let Some(o) = sc.owner {
@@ -600,7 +672,8 @@ fn random_policies_agree_with_has_privilege() {
     pg.exec(DB, SETUP).expect("create the inventory");
     let before = role_list(&pg);
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100);
-    let mut runner = TestRunner::new(Config { cases, max_shrink_iters: 32, failure_persistence: None, ..Config::default() });
+    let mut runner =
+        TestRunner::new(Config { cases, max_shrink_iters: 32, failure_persistence: None, ..Config::default() });
     let tally = std::cell::RefCell::new(Tally::default());
     let result = runner.run(&case(version), |c| {
         let text = policy_text(&c, version);
@@ -625,7 +698,18 @@ fn random_policies_agree_with_has_privilege() {
     );
     // Not vacuous: both answers, grants, default privileges and grant options occur.
     if cases >= 10 {
-        for kind in ["false", "Grant", "BuiltinPublic", "option:Grant", "future:Default", "future:Owner", "future:DefaultPublic", "future:BuiltinPublic", "future option:Owner", "future option:Default"] {
+        for kind in [
+            "false",
+            "Grant",
+            "BuiltinPublic",
+            "option:Grant",
+            "future:Default",
+            "future:Owner",
+            "future:DefaultPublic",
+            "future:BuiltinPublic",
+            "future option:Owner",
+            "future option:Default",
+        ] {
             assert!(tally.grounds.get(kind).copied().unwrap_or(0) > 0, "no {kind} answers: {:?}", tally.grounds);
         }
     }
@@ -646,7 +730,11 @@ fn hand_written_policy_agrees_and_explains() {
     let built = build(&text, version);
     let t0 = ObjectRef::Table { schema: "s0".into(), name: "t0".into() };
     let a = &built.analysis;
-    assert!(matches!(a.answer("r1", Privilege::Select, &t0), Some(Grounds::Grant { bulk: true, .. })), "{}", describe(&a.answer("r1", Privilege::Select, &t0)));
+    assert!(
+        matches!(a.answer("r1", Privilege::Select, &t0), Some(Grounds::Grant { bulk: true, .. })),
+        "{}",
+        describe(&a.answer("r1", Privilege::Select, &t0))
+    );
     assert_eq!(a.answer("r2", Privilege::Select, &t0), None);
     assert!(matches!(a.answer("r3", Privilege::Select, &t0), Some(Grounds::Predefined { .. })));
     let f = ObjectRef::Function { schema: "s0".into(), name: "f".into(), args: vec!["integer".into()] };
@@ -655,10 +743,19 @@ fn hand_written_policy_agrees_and_explains() {
     assert!(matches!(a.answer_grant_option("r6", Privilege::Select, &t0), Some(Grounds::Grant { .. })));
     assert_eq!(a.answer_grant_option("r0", Privilege::Select, &t0), None);
     let later = |kind, schema: &str| FutureObject { kind, schema: Some(schema.into()), creator: "r5".into() };
-    assert!(matches!(a.answer_future("r1", Privilege::Select, &later(FutureKind::Table, "s0")), Some(FutureGrounds::Default { .. })));
+    assert!(matches!(
+        a.answer_future("r1", Privilege::Select, &later(FutureKind::Table, "s0")),
+        Some(FutureGrounds::Default { .. })
+    ));
     assert_eq!(a.answer_future("r1", Privilege::Select, &later(FutureKind::Table, "s1")), None);
     assert_eq!(a.answer_future("r1", Privilege::Execute, &later(FutureKind::Function, "s1")), None);
-    assert!(matches!(a.answer_future_grant_option("r6", Privilege::Execute, &later(FutureKind::Function, "s1")), Some(FutureGrounds::Default { .. })));
-    assert!(matches!(a.answer_future_grant_option("r5", Privilege::Select, &later(FutureKind::Table, "s1")), Some(FutureGrounds::Owner { .. })));
+    assert!(matches!(
+        a.answer_future_grant_option("r6", Privilege::Execute, &later(FutureKind::Function, "s1")),
+        Some(FutureGrounds::Default { .. })
+    ));
+    assert!(matches!(
+        a.answer_future_grant_option("r5", Privilege::Select, &later(FutureKind::Table, "s1")),
+        Some(FutureGrounds::Owner { .. })
+    ));
     eprintln!("PostgreSQL {}: hand-written policy, {n} answers compared", pg.major());
 }

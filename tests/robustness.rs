@@ -30,7 +30,8 @@ use rolec::model::BuildOptions;
 /// The options every check builds with: a fixed instant and PostgreSQL 17, so that the
 /// version-dependent features (`noinherit`, `noset` memberships, `maintain`) are allowed.
 fn options() -> BuildOptions {
-    BuildOptions { at: 1_735_689_600, target_version: 17, ..BuildOptions::default() } // 2025-01-01
+    BuildOptions { at: 1_735_689_600, target_version: 17, ..BuildOptions::default() }
+    // 2025-01-01
 }
 
 /// What one run of the pipeline produced.
@@ -69,7 +70,11 @@ fn run_with(files: &[(String, String)], options: BuildOptions) -> Outcome {
     let github = render::github(&diagnostics, &ws);
     let concise = render::concise(&diagnostics, &ws);
     assert_eq!(json.as_array().map(Vec::len), Some(diagnostics.len()), "one JSON object per diagnostic");
-    assert_eq!(github.lines().filter(|l| l.starts_with("::")).count(), diagnostics.len(), "one annotation per diagnostic");
+    assert_eq!(
+        github.lines().filter(|l| l.starts_with("::")).count(),
+        diagnostics.len(),
+        "one annotation per diagnostic"
+    );
     for item in json.as_array().into_iter().flatten() {
         let line = item["line"].as_u64().unwrap_or(0);
         let end_line = item["end_line"].as_u64().unwrap_or(0);
@@ -98,7 +103,8 @@ fn run_with(files: &[(String, String)], options: BuildOptions) -> Outcome {
 
 /// Every span of a diagnostic (primary, secondary, redacted) lies inside its file's text.
 fn check_spans(ws: &Workspace, d: &Diagnostic) {
-    let spans = std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span)).chain(d.redact.iter().copied());
+    let spans =
+        std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span)).chain(d.redact.iter().copied());
     for span in spans {
         assert!((span.file.0 as usize) < ws.files().len(), "{} points at unknown file {:?}", d.code, span.file);
         let text = ws.text(span.file);
@@ -132,7 +138,9 @@ fn config(cases: u32) -> ProptestConfig {
         cases,
         max_shrink_iters: 64,
         // Seeds of failures found, re-run first next time.
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("tests/generated/robustness.proptest-regressions"))),
+        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+            "tests/generated/robustness.proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     }
 }
@@ -421,7 +429,8 @@ function app.mask(text) { comment "masks a card number" }
 /// being written while this runs, so unreadable ones are skipped.
 fn example_policies() -> Vec<Vec<(String, String)>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(&root).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     dirs.iter()
         .map(|dir| {
@@ -470,19 +479,154 @@ fn inline_policies_are_valid() {
 
 /// Words and punctuation of the language, and some that are not.
 const TOKENS: &[&str] = &[
-    "role", "user", "template", "let", "for", "in", "import", "external", "schema", "owner", "creators", "defaults",
-    "grant", "revoke", "on", "to", "from", "public", "policy", "applies", "exclusive", "max", "tagged", "forbid",
-    "except", "memberships", "deeper", "than", "member", "of", "until", "reason", "without", "set", "connection",
-    "limit", "valid", "password", "scram", "secret", "database", "comment", "tags", "use", "connect", "column",
-    "columns", "table", "tables", "view", "sequence", "sequences", "function", "functions", "procedure", "routine",
-    "routines", "type", "types", "domain", "schemas", "extends", "select", "insert", "update", "delete", "truncate",
-    "references", "trigger", "maintain", "usage", "create", "temporary", "execute", "all", "privileges", "roles",
-    "users", "with", "admin", "option", "noinherit", "inherit", "noset", "login", "superuser", "bypassrls", "when",
-    "std.access", "std.base_roles", "std.nope", "a", "b", "x_1", "app.t", "É", "日本", "_", "$", "{", "}", "(", ")",
-    "[", "]", ",", ";", ":", "=", ".", "*", "?", "/", "//", "///", "/*", "*/", "\"", "\"a\"", "\"{x}\"", "\"{\"",
-    "\"\\", "\\", "\n", "\n", "\n", "\r\n", "\t", " ", " ", " ", "0", "5", "-1", "99999999999999999999", "4h",
-    "5min", "1w", "2024-01-01", "2024-02-30", "2024-01-01T10:00:00Z", "10.0.0.0/8", "::1/129", "\u{FEFF}", "\u{0}",
-    "\u{301}", "🦀", "SCRAM-SHA-256$4096:AAAA$BBBB:CCCC",
+    "role",
+    "user",
+    "template",
+    "let",
+    "for",
+    "in",
+    "import",
+    "external",
+    "schema",
+    "owner",
+    "creators",
+    "defaults",
+    "grant",
+    "revoke",
+    "on",
+    "to",
+    "from",
+    "public",
+    "policy",
+    "applies",
+    "exclusive",
+    "max",
+    "tagged",
+    "forbid",
+    "except",
+    "memberships",
+    "deeper",
+    "than",
+    "member",
+    "of",
+    "until",
+    "reason",
+    "without",
+    "set",
+    "connection",
+    "limit",
+    "valid",
+    "password",
+    "scram",
+    "secret",
+    "database",
+    "comment",
+    "tags",
+    "use",
+    "connect",
+    "column",
+    "columns",
+    "table",
+    "tables",
+    "view",
+    "sequence",
+    "sequences",
+    "function",
+    "functions",
+    "procedure",
+    "routine",
+    "routines",
+    "type",
+    "types",
+    "domain",
+    "schemas",
+    "extends",
+    "select",
+    "insert",
+    "update",
+    "delete",
+    "truncate",
+    "references",
+    "trigger",
+    "maintain",
+    "usage",
+    "create",
+    "temporary",
+    "execute",
+    "all",
+    "privileges",
+    "roles",
+    "users",
+    "with",
+    "admin",
+    "option",
+    "noinherit",
+    "inherit",
+    "noset",
+    "login",
+    "superuser",
+    "bypassrls",
+    "when",
+    "std.access",
+    "std.base_roles",
+    "std.nope",
+    "a",
+    "b",
+    "x_1",
+    "app.t",
+    "É",
+    "日本",
+    "_",
+    "$",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ";",
+    ":",
+    "=",
+    ".",
+    "*",
+    "?",
+    "/",
+    "//",
+    "///",
+    "/*",
+    "*/",
+    "\"",
+    "\"a\"",
+    "\"{x}\"",
+    "\"{\"",
+    "\"\\",
+    "\\",
+    "\n",
+    "\n",
+    "\n",
+    "\r\n",
+    "\t",
+    " ",
+    " ",
+    " ",
+    "0",
+    "5",
+    "-1",
+    "99999999999999999999",
+    "4h",
+    "5min",
+    "1w",
+    "2024-01-01",
+    "2024-02-30",
+    "2024-01-01T10:00:00Z",
+    "10.0.0.0/8",
+    "::1/129",
+    "\u{FEFF}",
+    "\u{0}",
+    "\u{301}",
+    "🦀",
+    "SCRAM-SHA-256$4096:AAAA$BBBB:CCCC",
 ];
 
 fn token_soup() -> impl Strategy<Value = String> {
@@ -548,7 +692,16 @@ fn reparsing_after_edits_equals_parsing_from_scratch() {
                 let fresh = rolec::syntax::parse(&text, file);
                 if let Some(again) = rolec::syntax::reparse(&before, &parsed, &text, file) {
                     if again != fresh {
-                        let kinds = |p: &rolec::syntax::Parsed| p.ast.items.iter().zip(&p.item_offsets).map(|(i, o)| format!("{o}:{}", format!("{:?}", i.kind).chars().take(12).collect::<String>())).collect::<Vec<_>>();
+                        let kinds = |p: &rolec::syntax::Parsed| {
+                            p.ast
+                                .items
+                                .iter()
+                                .zip(&p.item_offsets)
+                                .map(|(i, o)| {
+                                    format!("{o}:{}", format!("{:?}", i.kind).chars().take(12).collect::<String>())
+                                })
+                                .collect::<Vec<_>>()
+                        };
                         eprintln!("OLD {:?}\nNEW {:?}\nAGAIN {:?}", kinds(&parsed), kinds(&fresh), kinds(&again));
                     }
                     assert!(again == fresh, "{path}: `{}` typed over {at}..{end} of\n{before}", typed.escape_debug());
@@ -657,16 +810,63 @@ enum Edit {
     DuplicateLine(Index),
     SwapLines(Index, Index),
     /// Inserts a token before word `word` of line `line`.
-    InsertToken { line: Index, word: Index, token: &'static str },
+    InsertToken {
+        line: Index,
+        word: Index,
+        token: &'static str,
+    },
     /// Replaces word `word` of line `line` with a token.
-    ReplaceWord { line: Index, word: Index, token: &'static str },
+    ReplaceWord {
+        line: Index,
+        word: Index,
+        token: &'static str,
+    },
 }
 
 const MUTATION_TOKENS: &[&str] = &[
-    "{", "}", "\"", "(", ")", "[", "]", ",", ";", "*", "//", "/*", "///", "\n", "role", "user", "grant", "revoke",
-    "member of", "without", "use", "extends", "for", "let", "schema", "table", "tables in schema", "select",
-    "execute", "usage", "all roles", "public", "noinherit", "with admin option", "from 2024-01-01", "for 4h",
-    "until", "set", "x", "\"{t}\"", "read_only", "app", "pg_monitor",
+    "{",
+    "}",
+    "\"",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ";",
+    "*",
+    "//",
+    "/*",
+    "///",
+    "\n",
+    "role",
+    "user",
+    "grant",
+    "revoke",
+    "member of",
+    "without",
+    "use",
+    "extends",
+    "for",
+    "let",
+    "schema",
+    "table",
+    "tables in schema",
+    "select",
+    "execute",
+    "usage",
+    "all roles",
+    "public",
+    "noinherit",
+    "with admin option",
+    "from 2024-01-01",
+    "for 4h",
+    "until",
+    "set",
+    "x",
+    "\"{t}\"",
+    "read_only",
+    "app",
+    "pg_monitor",
 ];
 
 fn edit() -> impl Strategy<Value = Edit> {
@@ -675,7 +875,11 @@ fn edit() -> impl Strategy<Value = Edit> {
         any::<Index>().prop_map(Edit::DeleteLine),
         any::<Index>().prop_map(Edit::DuplicateLine),
         (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Edit::SwapLines(a, b)),
-        (any::<Index>(), any::<Index>(), token.clone()).prop_map(|(line, word, token)| Edit::InsertToken { line, word, token }),
+        (any::<Index>(), any::<Index>(), token.clone()).prop_map(|(line, word, token)| Edit::InsertToken {
+            line,
+            word,
+            token
+        }),
         (any::<Index>(), any::<Index>(), token).prop_map(|(line, word, token)| Edit::ReplaceWord { line, word, token }),
     ]
 }
@@ -714,13 +918,18 @@ fn apply(text: &str, edit: &Edit) -> String {
 fn any_options() -> impl Strategy<Value = BuildOptions> {
     let at = prop_oneof![Just(0i64), Just(i64::MIN), Just(i64::MAX), any::<i64>(), 1_600_000_000i64..1_900_000_000];
     let version = prop_oneof![prop::sample::select(vec![14u32, 15, 16, 17, 18]), any::<u32>()];
-    let sets = prop::collection::vec((prop::sample::select(vec!["tenants", "db", "env", "limit", "timeout", "nope"]), "[a-z0-9,:\\-]{0,12}"), 0..3);
-    (at, version, any::<bool>(), any::<bool>(), sets).prop_map(|(at, target_version, idempotent, lock, sets)| BuildOptions {
-        at,
-        target_version,
-        idempotent: idempotent || lock,
-        lock,
-        sets: sets.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
+    let sets = prop::collection::vec(
+        (prop::sample::select(vec!["tenants", "db", "env", "limit", "timeout", "nope"]), "[a-z0-9,:\\-]{0,12}"),
+        0..3,
+    );
+    (at, version, any::<bool>(), any::<bool>(), sets).prop_map(|(at, target_version, idempotent, lock, sets)| {
+        BuildOptions {
+            at,
+            target_version,
+            idempotent: idempotent || lock,
+            lock,
+            sets: sets.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
+        }
     })
 }
 
@@ -744,7 +953,9 @@ proptest! {
 fn summary(ws: &Workspace) -> (String, Vec<String>, Vec<String>) {
     let diagnostics = render::concise(&ws.diagnostics(), ws);
     let plan = ws.plan();
-    let sql = |s: &rolec::lower::Statement| format!("{:?} {:?} @{}", s.sql, s.note, s.origin.map(|o| ws.line_of(o)).unwrap_or_default());
+    let sql = |s: &rolec::lower::Statement| {
+        format!("{:?} {:?} @{}", s.sql, s.note, s.origin.map(|o| ws.line_of(o)).unwrap_or_default())
+    };
     (diagnostics, plan.up.iter().map(sql).collect(), plan.down.iter().map(sql).collect())
 }
 
@@ -803,10 +1014,16 @@ fn imports_never_panic() {
     let files = |pairs: &[(&str, &str)]| pairs.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect::<Vec<_>>();
     for policy in [
         files(&[("a.role", "import \"a.role\"\nrole a {}")]),
-        files(&[("x/a.role", "import \"b.role\"\nrole a {}"), ("x/b.role", "import \"a.role\"\nrole b { member of a }")]),
+        files(&[
+            ("x/a.role", "import \"b.role\"\nrole a {}"),
+            ("x/b.role", "import \"a.role\"\nrole b { member of a }"),
+        ]),
         files(&[("x/a.role", "import \"../../../../etc/passwd\"\nimport \"/abs.role\"\nimport \"\"\nimport \"{v}\"")]),
         files(&[("x/a.role", "import \"missing.role\"\nimport std.nope\nimport std.access\nimport std.access")]),
-        files(&[("x/a.role", "for x in [\"a\"] { import \"b.role\" }\nrole r { use reader(public) }"), ("x/b.role", "role b {}")]),
+        files(&[
+            ("x/a.role", "for x in [\"a\"] { import \"b.role\" }\nrole r { use reader(public) }"),
+            ("x/b.role", "role b {}"),
+        ]),
     ] {
         run(&policy);
     }
@@ -858,7 +1075,12 @@ fn each_syntax_error_is_reported_on_its_line() {
             .filter(|d| d.code == Code::Syntax)
             .map(|d| render::line_col(&text, ws.range(d.primary.span).start).0)
             .collect();
-        assert!(syntax_lines.len() >= n, "{n} errors, {} E001:\n{}\n{text}", syntax_lines.len(), render::concise(&diagnostics, &ws));
+        assert!(
+            syntax_lines.len() >= n,
+            "{n} errors, {} E001:\n{}\n{text}",
+            syntax_lines.len(),
+            render::concise(&diagnostics, &ws)
+        );
         for (what, line) in &expected {
             assert!(
                 syntax_lines.contains(line),
@@ -869,7 +1091,10 @@ fn each_syntax_error_is_reported_on_its_line() {
         // The valid roles around the errors are all still there.
         let resolved = ws.resolved();
         for i in 0..n {
-            assert!(resolved.model.roles.iter().any(|r| r.name == format!("ok_{i}")), "role ok_{i} lost after {n} errors");
+            assert!(
+                resolved.model.roles.iter().any(|r| r.name == format!("ok_{i}")),
+                "role ok_{i} lost after {n} errors"
+            );
         }
         assert!(resolved.model.roles.iter().any(|r| r.name == "ok_end"), "role ok_end lost after {n} errors");
     }
@@ -878,7 +1103,8 @@ fn each_syntax_error_is_reported_on_its_line() {
 // ====================================================================== 5. generated policies
 
 /// Attributes a generated role may have (`superuser` only on `dba`, see `hygiene`).
-const ATTRS: &[&str] = &["login", "nologin", "createdb", "createrole", "replication", "bypassrls", "noinherit", "inherit"];
+const ATTRS: &[&str] =
+    &["login", "nologin", "createdb", "createrole", "replication", "bypassrls", "noinherit", "inherit"];
 
 const MEMBER_OPTIONS: &[&str] = &[
     "",
@@ -971,16 +1197,37 @@ struct PolicySpec {
 }
 
 fn grant_spec() -> impl Strategy<Value = GrantSpec> {
-    (any::<Index>(), any::<Index>(), 0u8..4, any::<u8>(), prop::bool::weighted(0.15))
-        .prop_map(|(target, schema, object, privileges, grant_option)| GrantSpec { target, schema, object, privileges, grant_option })
+    (any::<Index>(), any::<Index>(), 0u8..4, any::<u8>(), prop::bool::weighted(0.15)).prop_map(
+        |(target, schema, object, privileges, grant_option)| GrantSpec {
+            target,
+            schema,
+            object,
+            privileges,
+            grant_option,
+        },
+    )
 }
 
 fn role_spec() -> impl Strategy<Value = RoleSpec> {
     (
-        (any::<bool>(), prop::bool::weighted(0.2), prop::bool::weighted(0.3), prop::collection::vec(any::<Index>(), 0..3)),
+        (
+            any::<bool>(),
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.3),
+            prop::collection::vec(any::<Index>(), 0..3),
+        ),
         (prop::collection::vec((any::<Index>(), any::<Index>()), 0..4), prop::collection::vec(grant_spec(), 0..5)),
-        (prop::collection::vec(any::<Index>(), 0..3), prop::option::weighted(0.2, -1i64..100), prop::bool::weighted(0.2)),
-        (prop::option::weighted(0.15, prop::bool::weighted(0.3)), prop::bool::weighted(0.2), prop::bool::weighted(0.2), prop::bool::weighted(0.1)),
+        (
+            prop::collection::vec(any::<Index>(), 0..3),
+            prop::option::weighted(0.2, -1i64..100),
+            prop::bool::weighted(0.2),
+        ),
+        (
+            prop::option::weighted(0.15, prop::bool::weighted(0.3)),
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.2),
+            prop::bool::weighted(0.1),
+        ),
         (
             prop::collection::vec((any::<bool>(), any::<Index>()), 0..2),
             prop::option::weighted(0.15, any::<Index>()),
@@ -988,25 +1235,33 @@ fn role_spec() -> impl Strategy<Value = RoleSpec> {
             prop::option::weighted(0.2, any::<Index>()),
         ),
     )
-        .prop_map(|((user, quoted, doc, attrs), (members, grants), (settings, limit, valid_until), (password, comment, tags, connect), (uses, joins, from_template, extends))| RoleSpec {
-            user,
-            quoted,
-            doc,
-            attrs,
-            members,
-            grants,
-            settings,
-            limit,
-            valid_until,
-            password,
-            comment,
-            tags,
-            connect,
-            uses,
-            joins,
-            from_template,
-            extends,
-        })
+        .prop_map(
+            |(
+                (user, quoted, doc, attrs),
+                (members, grants),
+                (settings, limit, valid_until),
+                (password, comment, tags, connect),
+                (uses, joins, from_template, extends),
+            )| RoleSpec {
+                user,
+                quoted,
+                doc,
+                attrs,
+                members,
+                grants,
+                settings,
+                limit,
+                valid_until,
+                password,
+                comment,
+                tags,
+                connect,
+                uses,
+                joins,
+                from_template,
+                extends,
+            },
+        )
 }
 
 fn policy_spec() -> impl Strategy<Value = PolicySpec> {
@@ -1018,16 +1273,8 @@ fn policy_spec() -> impl Strategy<Value = PolicySpec> {
         any::<Index>(),
         (prop::bool::weighted(0.3), prop::bool::weighted(0.3), 1usize..4, any::<bool>()),
     )
-        .prop_map(|(roles, schemas, defaults, loop_names, loop_target, (top, support, files, public_block))| PolicySpec {
-            roles,
-            schemas,
-            defaults,
-            loop_names,
-            loop_target,
-            top,
-            support,
-            files,
-            public_block,
+        .prop_map(|(roles, schemas, defaults, loop_names, loop_target, (top, support, files, public_block))| {
+            PolicySpec { roles, schemas, defaults, loop_names, loop_target, top, support, files, public_block }
         })
 }
 
@@ -1130,7 +1377,11 @@ fn generate(spec: &PolicySpec) -> Generated {
                 break;
             }
             let t = earlier_groups[target.index(earlier_groups.len())];
-            s.push_str(&format!("  member of {}{}\n", role_name(t), MEMBER_OPTIONS[option.index(MEMBER_OPTIONS.len())]));
+            s.push_str(&format!(
+                "  member of {}{}\n",
+                role_name(t),
+                MEMBER_OPTIONS[option.index(MEMBER_OPTIONS.len())]
+            ));
             edges[i].insert(t);
         }
         if let (Some(j), false) = (&r.joins, earlier_groups.is_empty()) {
@@ -1143,10 +1394,14 @@ fn generate(spec: &PolicySpec) -> Generated {
         }
         for g in &r.grants {
             let (pattern, privs) = TARGETS[g.target.index(TARGETS.len())];
-            let chosen: Vec<&str> = privs.iter().enumerate().filter(|(k, _)| g.privileges & (1 << k) != 0).map(|(_, p)| *p).collect();
+            let chosen: Vec<&str> =
+                privs.iter().enumerate().filter(|(k, _)| g.privileges & (1 << k) != 0).map(|(_, p)| *p).collect();
             let privs = if chosen.is_empty() { "all".to_string() } else { chosen.join(", ") };
             let target = pattern.replace("{s}", &schema_of(&g.schema)).replace("{o}", &g.object.to_string());
-            s.push_str(&format!("  grant {privs} on {target}{}\n", if g.grant_option { " with grant option" } else { "" }));
+            s.push_str(&format!(
+                "  grant {privs} on {target}{}\n",
+                if g.grant_option { " with grant option" } else { "" }
+            ));
         }
         for k in &r.settings {
             s.push_str(&format!("  {}\n", SETTINGS[k.index(SETTINGS.len())]));
@@ -1180,7 +1435,10 @@ fn generate(spec: &PolicySpec) -> Generated {
     let mut extra = String::from("let suffix = \"prod\"\nuser \"app_{suffix}\" { connection limit 3 }\n");
     if !spec.loop_names.is_empty() {
         let names_list: Vec<String> = spec.loop_names.iter().map(|x| format!("\"{x}\"")).collect();
-        extra.push_str(&format!("let regions = [{}]\nfor x in regions {{\n  role \"loop_{{x}}\" {{\n", names_list.join(", ")));
+        extra.push_str(&format!(
+            "let regions = [{}]\nfor x in regions {{\n  role \"loop_{{x}}\" {{\n",
+            names_list.join(", ")
+        ));
         let target = (!groups.is_empty()).then(|| groups[spec.loop_target.index(groups.len())]);
         if let Some(t) = target {
             extra.push_str(&format!("    member of {}\n", role_name(t)));
@@ -1231,7 +1489,10 @@ fn generate(spec: &PolicySpec) -> Generated {
         }
     }
     if spec.public_block {
-        tail.push_str(&format!("public {{\n  revoke create on schema public from public\n  grant usage on schema {} to public\n}}\n", schemas.first().map_or("public", String::as_str)));
+        tail.push_str(&format!(
+            "public {{\n  revoke create on schema public from public\n  grant usage on schema {} to public\n}}\n",
+            schemas.first().map_or("public", String::as_str)
+        ));
     }
     tail.push_str("user dba { superuser }\npolicy hygiene {\n  forbid superuser except dba\n  warn memberships deeper than 6\n}\n");
     texts[last].push_str(&tail);
@@ -1252,11 +1513,13 @@ fn generate(spec: &PolicySpec) -> Generated {
 }
 
 fn exclusive_pair(g: &Generated) -> Option<(usize, usize)> {
-    let reach: Vec<BTreeSet<usize>> = (0..g.names.len()).map(|i| {
-        let mut r = g.reach(i);
-        r.insert(i);
-        r
-    }).collect();
+    let reach: Vec<BTreeSet<usize>> = (0..g.names.len())
+        .map(|i| {
+            let mut r = g.reach(i);
+            r.insert(i);
+            r
+        })
+        .collect();
     for a in 0..g.names.len() {
         for b in a + 1..g.names.len() {
             if !reach.iter().any(|r| r.contains(&a) && r.contains(&b)) {
@@ -1351,4 +1614,3 @@ proptest! {
         }
     }
 }
-

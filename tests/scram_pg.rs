@@ -10,43 +10,27 @@ use support::pg::{quote_ident, quote_literal, PgCluster};
 /// Parses `SCRAM-SHA-256$<iter>:<salt>$...` independently of rolec's parser.
 fn iterations_and_salt(stored: &str) -> (u32, Vec<u8>) {
     use base64::Engine as _;
-    let rest = stored
-        .strip_prefix("SCRAM-SHA-256$")
-        .expect("a SCRAM verifier");
+    let rest = stored.strip_prefix("SCRAM-SHA-256$").expect("a SCRAM verifier");
     let (params, _keys) = rest.split_once('$').unwrap();
     let (iterations, salt) = params.split_once(':').unwrap();
-    let salt = base64::engine::general_purpose::STANDARD
-        .decode(salt)
-        .unwrap();
+    let salt = base64::engine::general_purpose::STANDARD.decode(salt).unwrap();
     (iterations.parse().unwrap(), salt)
 }
 
 fn stored_password(pg: &PgCluster, role: &str) -> String {
-    let sql = format!(
-        "SELECT rolpassword FROM pg_authid WHERE rolname = {}",
-        quote_literal(role)
-    );
+    let sql = format!("SELECT rolpassword FROM pg_authid WHERE rolname = {}", quote_literal(role));
     let rows = pg.query_strings("postgres", &sql);
     assert_eq!(rows.len(), 1, "{role}: {rows:?}");
     rows.into_iter().next().unwrap()
 }
 
 /// Lets PostgreSQL hash `password` and returns what it stored.
-fn postgres_verifier(
-    pg: &PgCluster,
-    role: &str,
-    password: &str,
-    iterations: Option<u32>,
-) -> String {
+fn postgres_verifier(pg: &PgCluster, role: &str, password: &str, iterations: Option<u32>) -> String {
     let mut sql = String::from("SET password_encryption = 'scram-sha-256';");
     if let Some(n) = iterations {
         sql += &format!("SET scram_iterations = {n};");
     }
-    sql += &format!(
-        "CREATE ROLE {} LOGIN PASSWORD {}",
-        quote_ident(role),
-        quote_literal(password)
-    );
+    sql += &format!("CREATE ROLE {} LOGIN PASSWORD {}", quote_ident(role), quote_literal(password));
     pg.exec("postgres", &sql).unwrap();
     stored_password(pg, role)
 }
@@ -69,11 +53,7 @@ fn verifier_equals_postgresqls() {
         let (iterations, salt) = iterations_and_salt(&stored);
         assert_eq!(iterations, 4096);
         assert_eq!(salt.len(), scram::SALT_LEN);
-        assert_eq!(
-            scram::verifier(pw, &salt, iterations),
-            stored,
-            "password {pw:?}"
-        );
+        assert_eq!(scram::verifier(pw, &salt, iterations), stored, "password {pw:?}");
         assert!(scram::parse_verifier(&stored).unwrap().matches(pw));
     }
     // Another iteration count (settable since PostgreSQL 16).
@@ -90,15 +70,8 @@ fn verifier_equals_postgresqls() {
 #[test]
 fn empty_password_is_cleared_by_postgresql() {
     let pg = PgCluster::start();
-    let notices = pg
-        .exec_collect_notices("postgres", "CREATE ROLE e LOGIN PASSWORD ''")
-        .unwrap();
-    assert!(
-        notices
-            .iter()
-            .any(|n| n.contains("empty string is not a valid password")),
-        "{notices:?}"
-    );
+    let notices = pg.exec_collect_notices("postgres", "CREATE ROLE e LOGIN PASSWORD ''").unwrap();
+    assert!(notices.iter().any(|n| n.contains("empty string is not a valid password")), "{notices:?}");
     assert_eq!(stored_password(&pg, "e"), "<NULL>");
 }
 
@@ -119,21 +92,10 @@ fn non_ascii_password_changed_by_saslprep_differs() {
 fn postgresql_stores_rolec_verifier_verbatim_and_accepts_the_password() {
     let pg = PgCluster::start();
     let (role, pw) = ("y", "correct horse battery staple");
-    let verifier = scram::verifier(
-        pw,
-        &scram::deterministic_salt(role, pw),
-        scram::DEFAULT_ITERATIONS,
-    );
+    let verifier = scram::verifier(pw, &scram::deterministic_salt(role, pw), scram::DEFAULT_ITERATIONS);
     scram::validate_verifier(&verifier).unwrap();
-    pg.exec(
-        "postgres",
-        &format!(
-            "CREATE ROLE {} LOGIN PASSWORD {}",
-            quote_ident(role),
-            quote_literal(&verifier)
-        ),
-    )
-    .unwrap();
+    pg.exec("postgres", &format!("CREATE ROLE {} LOGIN PASSWORD {}", quote_ident(role), quote_literal(&verifier)))
+        .unwrap();
     assert_eq!(stored_password(&pg, role), verifier);
 
     // Now log in with the password over SCRAM: require scram-sha-256 for `y` and reload.
@@ -152,19 +114,12 @@ fn postgresql_stores_rolec_verifier_verbatim_and_accepts_the_password() {
         match connect("wrong password") {
             Err(e) if e.as_db_error().map(|d| d.code().code()) == Some("28P01") => break,
             other => {
-                assert!(
-                    Instant::now() < deadline,
-                    "hba reload not effective: {:?}",
-                    other.err()
-                );
+                assert!(Instant::now() < deadline, "hba reload not effective: {:?}", other.err());
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
     }
     let mut client = connect(pw).expect("SCRAM login with the password rolec hashed");
-    let who: String = client
-        .query_one("SELECT current_user::text", &[])
-        .unwrap()
-        .get(0);
+    let who: String = client.query_one("SELECT current_user::text", &[]).unwrap().get(0);
     assert_eq!(who, "y");
 }

@@ -85,8 +85,10 @@ fn build(sources: Sources, mut options: BuildOptions, env: &[(String, String)]) 
     };
     let locate = |span| ws.line_of(span);
     let render_both = || {
-        let up = render_script(&plan, Direction::Up, &options, &locate, &secret).unwrap_or_else(|e| panic!("up.sql: {}", render::human(&e, &ws, false)));
-        let down = render_script(&plan, Direction::Down, &options, &locate, &secret).unwrap_or_else(|e| panic!("down.sql: {}", render::human(&e, &ws, false)));
+        let up = render_script(&plan, Direction::Up, &options, &locate, &secret)
+            .unwrap_or_else(|e| panic!("up.sql: {}", render::human(&e, &ws, false)));
+        let down = render_script(&plan, Direction::Down, &options, &locate, &secret)
+            .unwrap_or_else(|e| panic!("down.sql: {}", render::human(&e, &ws, false)));
         (up, down)
     };
     let (up, down) = render_both();
@@ -95,7 +97,14 @@ fn build(sources: Sources, mut options: BuildOptions, env: &[(String, String)]) 
     let mut secrets = secrets.into_inner();
     secrets.sort();
     secrets.dedup();
-    let built = Built { up, down, hba, roles: ws.resolved().model.roles.iter().map(|r| r.name.clone()).collect(), secrets, options };
+    let built = Built {
+        up,
+        down,
+        hba,
+        roles: ws.resolved().model.roles.iter().map(|r| r.name.clone()).collect(),
+        secrets,
+        options,
+    };
     check_laws(&built);
     built
 }
@@ -240,7 +249,8 @@ fn inverse(stmt: &str) -> Option<String> {
         0 => Some(format!("DROP ROLE {}", t[2..].join(" "))),
         1 | 5 => None,
         3 => {
-            let i = t.iter().position(|w| w == "GRANT" || w == "REVOKE").expect("GRANT/REVOKE in ALTER DEFAULT PRIVILEGES");
+            let i =
+                t.iter().position(|w| w == "GRANT" || w == "REVOKE").expect("GRANT/REVOKE in ALTER DEFAULT PRIVILEGES");
             Some(swap(&t, i))
         }
         _ => Some(swap(&t, 0)),
@@ -284,7 +294,8 @@ fn check_laws(b: &Built) {
     // Every managed role is created exactly once, before every statement naming it.
     for role in &b.roles {
         let id = ident(role);
-        let creates: Vec<usize> = up.iter().enumerate().filter(|(_, s)| unwrap(s) == format!("CREATE ROLE {id}")).map(|(i, _)| i).collect();
+        let creates: Vec<usize> =
+            up.iter().enumerate().filter(|(_, s)| unwrap(s) == format!("CREATE ROLE {id}")).map(|(i, _)| i).collect();
         assert_eq!(creates.len(), 1, "role {role:?} is not created exactly once in up.sql");
         let created = creates[0];
         for (i, s) in up.iter().enumerate() {
@@ -309,16 +320,29 @@ fn check_laws(b: &Built) {
         let inv = tokens(&inv).join(" ");
         let undoes_a_revoke = tokens(&unwrap(s)).iter().any(|w| w == "REVOKE");
         if !undoes_a_revoke {
-            assert_eq!(actual.get(j), Some(&inv), "down.sql statement {j} must undo\n  {s}\nwhole down.sql:\n{}", b.down);
+            assert_eq!(
+                actual.get(j),
+                Some(&inv),
+                "down.sql statement {j} must undo\n  {s}\nwhole down.sql:\n{}",
+                b.down
+            );
             j += 1;
         } else if actual.get(j).is_some_and(|a| grants_back_part_of(a, &inv)) {
             j += 1;
         }
     }
-    assert_eq!(j, actual.len(), "down.sql has statements that undo nothing in up.sql: {:?}", &actual[j.min(actual.len())..]);
+    assert_eq!(
+        j,
+        actual.len(),
+        "down.sql has statements that undo nothing in up.sql: {:?}",
+        &actual[j.min(actual.len())..]
+    );
     if b.options.idempotent {
         for s in &down {
-            assert!(s.starts_with("DROP ROLE IF EXISTS ") || s.starts_with("DO $"), "--idempotent down.sql statement that fails on a missing object: {s}");
+            assert!(
+                s.starts_with("DROP ROLE IF EXISTS ") || s.starts_with("DO $"),
+                "--idempotent down.sql statement that fails on a missing object: {s}"
+            );
         }
     }
 
@@ -348,7 +372,12 @@ fn example_args(dir: &Path) -> (BuildOptions, Vec<(String, String)>) {
             Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
             _ => (line, None),
         };
-        let mut value = || inline.clone().or_else(|| lines.next().map(str::to_string)).unwrap_or_else(|| panic!("build.args: `{flag}` needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| lines.next().map(str::to_string))
+                .unwrap_or_else(|| panic!("build.args: `{flag}` needs a value"))
+        };
         match flag {
             "--set" => {
                 let kv = value();
@@ -371,7 +400,8 @@ fn examples() {
         if !dir.is_dir() {
             return;
         }
-        let has_role = std::fs::read_dir(dir).unwrap().flatten().any(|e| e.path().extension().is_some_and(|x| x == "role"));
+        let has_role =
+            std::fs::read_dir(dir).unwrap().flatten().any(|e| e.path().extension().is_some_and(|x| x == "role"));
         if !has_role {
             return;
         }
@@ -380,7 +410,10 @@ fn examples() {
         // A relative path, so that source comments read `examples/NAME/file.role:LINE`.
         let built = build(Sources::Paths(vec![PathBuf::from(format!("examples/{name}"))]), opts, &env);
         for (_, value) in &env {
-            assert!(!built.up.contains(value.as_str()) && !built.down.contains(value.as_str()), "{name}: an env value appears in the SQL");
+            assert!(
+                !built.up.contains(value.as_str()) && !built.down.contains(value.as_str()),
+                "{name}: an env value appears in the SQL"
+            );
         }
         insta::assert_snapshot!("example", built.snapshot());
     });
@@ -448,7 +481,10 @@ fn idempotent_mode() {
     let b = build(memory(&[("policy.role", EVERY_PHASE)]), opts, &[]);
     assert!(b.up.contains(r#"DO $rolec$ BEGIN CREATE ROLE "reader"; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $rolec$;"#), "{}", b.up);
     assert!(b.down.contains(r#"DROP ROLE IF EXISTS "reader";"#), "{}", b.down);
-    assert!(b.up.starts_with("-- rolec up.sql:") && b.up.lines().next().unwrap().ends_with(", safe to run again. Run as one transaction."));
+    assert!(
+        b.up.starts_with("-- rolec up.sql:")
+            && b.up.lines().next().unwrap().ends_with(", safe to run again. Run as one transaction.")
+    );
     insta::assert_snapshot!(b.snapshot());
 }
 
@@ -462,7 +498,12 @@ fn lock_mode() {
     );
     for script in [&b.up, &b.down] {
         let after_begin = script.split_once("BEGIN;\n").unwrap().1;
-        assert!(after_begin.starts_with(&format!("-- serialize concurrent runs (cluster-wide for a superuser, else per database)\n{lock}\n")), "{script}");
+        assert!(
+            after_begin.starts_with(&format!(
+                "-- serialize concurrent runs (cluster-wide for a superuser, else per database)\n{lock}\n"
+            )),
+            "{script}"
+        );
         assert_eq!(script.matches("pg_advisory_xact_lock").count(), 1, "one lock per script");
     }
     // --lock implies --idempotent, as on the command line.
@@ -539,9 +580,19 @@ fn hostile_names() {
             }
         }
         assert!(b.up.contains(r#""x""; DROP ROLE postgres; --""#), "{}", b.up);
-        assert!(b.up.contains(r#"COMMENT ON ROLE "x""; DROP ROLE postgres; --" IS 'it''s a trap''); DROP ROLE postgres; --';"#), "{}", b.up);
+        assert!(
+            b.up.contains(
+                r#"COMMENT ON ROLE "x""; DROP ROLE postgres; --" IS 'it''s a trap''); DROP ROLE postgres; --';"#
+            ),
+            "{}",
+            b.up
+        );
         assert!(b.up.contains("E'c\\\\d'"), "a backslash makes an E'' literal: {}", b.up);
-        assert!(b.up.contains(r"reason: line one\nDROP ROLE postgres; -- injected"), "the reason stays in one comment line, its line break escaped:\n{}", b.up);
+        assert!(
+            b.up.contains(r"reason: line one\nDROP ROLE postgres; -- injected"),
+            "the reason stays in one comment line, its line break escaped:\n{}",
+            b.up
+        );
         if idempotent {
             // The dollar-quote tag must not occur inside the block it quotes.
             assert!(b.up.contains(r#"DO $rolec1$ BEGIN CREATE ROLE "has $rolec$ inside";"#), "{}", b.up);
@@ -578,8 +629,16 @@ user nobody_remote {}
         assert!(methods[..first_reject].iter().all(|m| *m == "scram-sha-256"), "{role}: {methods:?}");
         assert_eq!(methods[first_reject..], ["reject", "reject"], "{role}: {methods:?}");
     }
-    assert!(lines.iter().any(|l| fields(l) == ["host", "\"production\"", "\"app\"", "10.0.1.0/24", "scram-sha-256"]), "{}", b.hba);
-    assert!(lines.iter().any(|l| fields(l) == ["host", "all", "\"app\"", "192.168.0.7/32", "scram-sha-256"]), "a bare address gets /32: {}", b.hba);
+    assert!(
+        lines.iter().any(|l| fields(l) == ["host", "\"production\"", "\"app\"", "10.0.1.0/24", "scram-sha-256"]),
+        "{}",
+        b.hba
+    );
+    assert!(
+        lines.iter().any(|l| fields(l) == ["host", "all", "\"app\"", "192.168.0.7/32", "scram-sha-256"]),
+        "a bare address gets /32: {}",
+        b.hba
+    );
     // A database named "all" is quoted, so it does not mean every database.
     assert!(lines.iter().any(|l| fields(l)[1] == "\"all\""), "{}", b.hba);
     assert!(!b.hba.contains("nobody_remote"), "{}", b.hba);
@@ -609,7 +668,11 @@ fn missing_secret_is_e014() {
     // Not set at all.
     let none = |_: &str| None;
     let errors = render_script(&plan, Direction::Up, &opts, &locate, &none).expect_err("a missing secret fails");
-    assert_eq!(errors.iter().map(|d| d.code).collect::<Vec<_>>(), [Code::MissingSecret, Code::MissingSecret], "one E014 per secret");
+    assert_eq!(
+        errors.iter().map(|d| d.code).collect::<Vec<_>>(),
+        [Code::MissingSecret, Code::MissingSecret],
+        "one E014 per secret"
+    );
     let text = render::human(&errors, &ws, false);
     assert!(text.contains("environment variable `U_PASSWORD` is not set or empty"), "{text}");
     assert!(text.contains("secret.role:2:"), "E014 points at the secret: {text}");
@@ -648,11 +711,17 @@ fn the_laws_catch_broken_scripts() {
     let fails_with = |b: Built, needle: &str| {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_laws(&b)));
         let payload = result.expect_err("the broken script passed the laws");
-        let message = payload.downcast_ref::<String>().cloned().or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+        let message = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
         assert!(message.contains(needle), "failed, but not because of {needle:?}: {message}");
     };
     let blocks = |s: &str| -> Vec<String> { s.split("\n\n").map(str::to_string).collect() };
-    let find = |bs: &[String], prefix: &str| bs.iter().position(|b| b.lines().any(|l| l.starts_with(prefix))).unwrap_or_else(|| panic!("no {prefix}"));
+    let find = |bs: &[String], prefix: &str| {
+        bs.iter().position(|b| b.lines().any(|l| l.starts_with(prefix))).unwrap_or_else(|| panic!("no {prefix}"))
+    };
 
     // A COMMENT moved before the ALTER ROLEs (after every CREATE ROLE): phases out of order.
     let mut up = blocks(&good.up);

@@ -50,8 +50,7 @@ use rolec::model::BuildOptions;
 
 /// Files whose annotations describe correct behaviour the compiler does not have yet.
 /// Each entry: file name, one line on what is wrong.
-const KNOWN_BUGS: &[(&str, &str)] = &[
-];
+const KNOWN_BUGS: &[(&str, &str)] = &[];
 
 /// `--at` when a file's options do not give one.
 const DEFAULT_AT: &str = "2025-06-01T00:00:00Z";
@@ -97,11 +96,15 @@ fn parse_header(file: &str, text: &str) -> Header {
             while let Some(flag) = words.next() {
                 let mut value = || words.next().unwrap_or_else(|| panic!("{file}: `{flag}` needs a value"));
                 match flag {
-                    "--target-version" => options.target_version = value().parse().unwrap_or_else(|_| panic!("{file}: bad --target-version")),
+                    "--target-version" => {
+                        options.target_version =
+                            value().parse().unwrap_or_else(|_| panic!("{file}: bad --target-version"))
+                    }
                     "--at" => options.at = timestamp(value()),
                     "--set" => {
                         let kv = value();
-                        let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("{file}: `--set {kv}` needs NAME=VALUE"));
+                        let (k, v) =
+                            kv.split_once('=').unwrap_or_else(|| panic!("{file}: `--set {kv}` needs NAME=VALUE"));
                         options.sets.push((k.to_string(), v.to_string()));
                     }
                     "--idempotent" => options.idempotent = true,
@@ -134,7 +137,10 @@ fn parse_expected(file: &str, text: &str) -> Vec<Expected> {
             up += 1;
             rest = r;
         }
-        let target = (i + 1).checked_sub(up).filter(|l| *l >= 1).unwrap_or_else(|| panic!("{file}:{}: `//~^` points above the file", i + 1));
+        let target = (i + 1)
+            .checked_sub(up)
+            .filter(|l| *l >= 1)
+            .unwrap_or_else(|| panic!("{file}:{}: `//~^` points above the file", i + 1));
         let rest = rest.trim();
         let mut codes = Vec::new();
         let mut remainder = rest;
@@ -192,7 +198,8 @@ fn compile(path: &Path) -> Compiled {
     let text = std::fs::read_to_string(&rel_path).unwrap_or_else(|e| panic!("{rel_path}: {e}"));
     let header = parse_header(&name, &text);
     let expected = parse_expected(&name, &text);
-    let ws = Workspace::load(Sources::Paths(vec![PathBuf::from(&rel_path)]), header.options.clone()).unwrap_or_else(|e| panic!("{rel_path}: {e}"));
+    let ws = Workspace::load(Sources::Paths(vec![PathBuf::from(&rel_path)]), header.options.clone())
+        .unwrap_or_else(|e| panic!("{rel_path}: {e}"));
     let diagnostics: Vec<Diagnostic> = ws.diagnostics().to_vec();
     let actual = diagnostics
         .iter()
@@ -231,8 +238,10 @@ fn check(c: &Compiled) -> Vec<String> {
             Some(i) => used[i] = true,
             None => {
                 let fragment = e.fragment.as_ref().map(|f| format!(" containing {f:?}")).unwrap_or_default();
-                let near: Vec<String> = c.actual.iter().filter(|a| matches(a, e)).map(|a| format!("{:?}", a.message)).collect();
-                let near = if near.is_empty() { String::new() } else { format!(" (found on that line: {})", near.join(", ")) };
+                let near: Vec<String> =
+                    c.actual.iter().filter(|a| matches(a, e)).map(|a| format!("{:?}", a.message)).collect();
+                let near =
+                    if near.is_empty() { String::new() } else { format!(" (found on that line: {})", near.join(", ")) };
                 problems.push(format!("{}:{}: expected {}{fragment}, not reported{near}", c.rel_path, e.line, e.code));
             }
         }
@@ -303,7 +312,9 @@ fn ui_expectations() {
         let problems = check(&c);
         match (known.contains(name.as_str()), problems.is_empty()) {
             (false, true) => {}
-            (false, false) => failures.push(format!("{name}:\n  {}\n--- human rendering ---\n{}", problems.join("\n  "), human(&c))),
+            (false, false) => {
+                failures.push(format!("{name}:\n  {}\n--- human rendering ---\n{}", problems.join("\n  "), human(&c)))
+            }
             (true, true) => fixed.push(name),
             (true, false) => still_failing.push((name, problems)),
         }
@@ -321,7 +332,10 @@ fn ui_expectations() {
     }
     let mut message = String::new();
     if !fixed.is_empty() {
-        message.push_str(&format!("these KNOWN_BUGS files pass now; remove them from KNOWN_BUGS in tests/ui.rs: {}\n\n", fixed.join(", ")));
+        message.push_str(&format!(
+            "these KNOWN_BUGS files pass now; remove them from KNOWN_BUGS in tests/ui.rs: {}\n\n",
+            fixed.join(", ")
+        ));
     }
     if !failures.is_empty() {
         message.push_str(&format!("{} ui file(s) failed:\n\n{}", failures.len(), failures.join("\n\n")));
@@ -411,8 +425,17 @@ fn e010_points_at_call_and_parameter() {
     for d in e010 {
         assert!(!d.secondary.is_empty(), "E010 without a label on the parameter: {}", d.message);
         for s in &d.secondary {
-            assert_ne!(line(s.span), line(d.primary.span), "the secondary label of `{}` is on the call's line", d.message);
-            assert!(s.message.contains("parameter declared here") || s.message.contains("template declared here"), "{}", s.message);
+            assert_ne!(
+                line(s.span),
+                line(d.primary.span),
+                "the secondary label of `{}` is on the call's line",
+                d.message
+            );
+            assert!(
+                s.message.contains("parameter declared here") || s.message.contains("template declared here"),
+                "{}",
+                s.message
+            );
         }
     }
 }

@@ -61,7 +61,10 @@ pub fn generate(user_files: usize) -> Vec<(String, String)> {
     for i in 0..SCHEMAS {
         s.push_str(&format!("/// Owns schema s_{i:02}; migrations run as this role.\nrole owner_{i:02} {{\n  grant usage, create on schema s_{i:02}\n}}\n"));
         if i % 5 == 0 {
-            s.push_str(&format!("schema s_{i:02} {{\n  owner owner_{i:02}\n  creators [owner_{:02}]\n}}\n", (i + 1) % SCHEMAS));
+            s.push_str(&format!(
+                "schema s_{i:02} {{\n  owner owner_{i:02}\n  creators [owner_{:02}]\n}}\n",
+                (i + 1) % SCHEMAS
+            ));
         } else {
             s.push_str(&format!("schema s_{i:02} {{ owner owner_{i:02} }}\n"));
         }
@@ -123,14 +126,19 @@ template service(s: schema, t: string, timeout: duration = 30s) {
                 match k % 3 {
                     0 => s.push_str(&format!("  use reader(s_{schema:02})\n")),
                     1 => s.push_str(&format!("  use writer(s_{schema:02})\n")),
-                    _ => s.push_str(&format!("  grant usage on schema s_{schema:02}\n  grant select on tables in schema s_{schema:02}\n")),
+                    _ => s.push_str(&format!(
+                        "  grant usage on schema s_{schema:02}\n  grant select on tables in schema s_{schema:02}\n"
+                    )),
                 }
                 for _ in 0..8 {
                     s.push_str(&format!("  grant select, insert on table {}\n", table(&mut rng)));
                 }
                 s.push_str(&format!("  grant update on column (status, updated_at) of table {}\n", table(&mut rng)));
                 s.push_str(&format!("  grant usage on sequence s_{schema:02}.seq_{}\n", rng.below(100)));
-                s.push_str(&format!("  grant execute on function s_{schema:02}.fn_{}(integer, text)\n", rng.below(100)));
+                s.push_str(&format!(
+                    "  grant execute on function s_{schema:02}.fn_{}(integer, text)\n",
+                    rng.below(100)
+                ));
                 if k == 0 {
                     s.push_str("  set work_mem = \"64MB\"\n");
                 }
@@ -173,7 +181,13 @@ template service(s: schema, t: string, timeout: duration = 30s) {
 
     // Policies: the exclusive duties, two pairs of groups the generated hierarchy breaks,
     // hygiene and limits.
-    let mut exclusive = format!("  warn exclusive {}, {}\n  warn exclusive {}, {}\n", group(0, 1), group(0, 2), group(3, 4), group(3, 5));
+    let mut exclusive = format!(
+        "  warn exclusive {}, {}\n  warn exclusive {}, {}\n",
+        group(0, 1),
+        group(0, 2),
+        group(3, 4),
+        group(3, 5)
+    );
     for r in 0..EXCLUSIVE_RULES {
         exclusive.push_str(&format!("  exclusive duty_{:03}, duty_{:03}\n", 2 * r, 2 * r + 1));
     }
@@ -194,7 +208,10 @@ template service(s: schema, t: string, timeout: duration = 30s) {
             let name = format!("\"user.{u:05}\"");
             if u % 10 == 0 {
                 let schema = rng.below(SCHEMAS);
-                s.push_str(&format!("user {name}: service(s_{schema:02}, \"table_{}\") {{\n", rng.below(TABLES_PER_SCHEMA)));
+                s.push_str(&format!(
+                    "user {name}: service(s_{schema:02}, \"table_{}\") {{\n",
+                    rng.below(TABLES_PER_SCHEMA)
+                ));
             } else {
                 s.push_str(&format!("/// Employee {u}.\nuser {name} {{\n"));
             }
@@ -213,8 +230,16 @@ template service(s: schema, t: string, timeout: duration = 30s) {
                 match g {
                     0 => s.push_str(&format!("  grant usage on schema s_{:02}\n", rng.below(SCHEMAS))),
                     7 => s.push_str(&format!("  grant update on column (note) of table {}\n", table(&mut rng))),
-                    8 => s.push_str(&format!("  grant usage on sequence s_{:02}.seq_{}\n", rng.below(SCHEMAS), rng.below(100))),
-                    9 => s.push_str(&format!("  grant execute on function s_{:02}.fn_{}(integer, text)\n", rng.below(SCHEMAS), rng.below(100))),
+                    8 => s.push_str(&format!(
+                        "  grant usage on sequence s_{:02}.seq_{}\n",
+                        rng.below(SCHEMAS),
+                        rng.below(100)
+                    )),
+                    9 => s.push_str(&format!(
+                        "  grant execute on function s_{:02}.fn_{}(integer, text)\n",
+                        rng.below(SCHEMAS),
+                        rng.below(100)
+                    )),
                     _ => s.push_str(&format!("  grant select on table {}\n", table(&mut rng))),
                 }
             }
@@ -224,4 +249,3 @@ template service(s: schema, t: string, timeout: duration = 30s) {
     }
     files
 }
-

@@ -105,13 +105,18 @@ pub fn objects(model: &Model) -> Vec<ObjectRef> {
         let refs: Vec<ObjectRef> = match &g.object {
             Object::Table { schema, name } => vec![ObjectRef::Table { schema: schema.clone(), name: name.clone() }],
             Object::View { schema, name } => vec![ObjectRef::View { schema: schema.clone(), name: name.clone() }],
-            Object::Sequence { schema, name } => vec![ObjectRef::Sequence { schema: schema.clone(), name: name.clone() }],
-            Object::Routine { schema, name, args } => vec![ObjectRef::Function { schema: schema.clone(), name: name.clone(), args: args.clone() }],
+            Object::Sequence { schema, name } => {
+                vec![ObjectRef::Sequence { schema: schema.clone(), name: name.clone() }]
+            }
+            Object::Routine { schema, name, args } => {
+                vec![ObjectRef::Function { schema: schema.clone(), name: name.clone(), args: args.clone() }]
+            }
             Object::Schema { name } => vec![ObjectRef::Schema { name: name.clone() }],
             Object::Database { name } => vec![ObjectRef::Database { name: name.clone() }],
-            Object::Columns { schema, table, columns } => {
-                columns.iter().map(|c| ObjectRef::Column { schema: schema.clone(), table: table.clone(), column: c.clone() }).collect()
-            }
+            Object::Columns { schema, table, columns } => columns
+                .iter()
+                .map(|c| ObjectRef::Column { schema: schema.clone(), table: table.clone(), column: c.clone() })
+                .collect(),
             Object::AllIn { schema, .. } => vec![ObjectRef::Schema { name: schema.clone() }],
             Object::Type { .. } | Object::Domain { .. } => vec![],
         };
@@ -151,7 +156,12 @@ pub fn future_objects(model: &Model, privileges: &PrivilegeAnalysis) -> Vec<Futu
 
 /// Everything `role` can do; `None` when the policy has no such role (neither declared nor
 /// external).
-pub fn explain(model: &Model, members: &MembershipAnalysis, privileges: &PrivilegeAnalysis, role: &str) -> Option<Explanation> {
+pub fn explain(
+    model: &Model,
+    members: &MembershipAnalysis,
+    privileges: &PrivilegeAnalysis,
+    role: &str,
+) -> Option<Explanation> {
     let declared = model.roles.iter().find(|r| r.name == role);
     let external = declared.is_none() && model.external_roles.iter().any(|r| r == role);
     if declared.is_none() && !external {
@@ -203,39 +213,77 @@ pub fn explain(model: &Model, members: &MembershipAnalysis, privileges: &Privile
 /// `mode`, each with its chain; superusers included.
 pub fn who_reaches(model: &Model, members: &MembershipAnalysis, granted: &str, mode: Mode) -> Vec<(String, Chain)> {
     let reaching = members.reaching(granted, mode);
-    known_roles(model).into_iter().filter(|r| r != granted).filter_map(|r| reaching.answer(&r).map(|c| (r, c))).collect()
+    known_roles(model)
+        .into_iter()
+        .filter(|r| r != granted)
+        .filter_map(|r| reaching.answer(&r).map(|c| (r, c)))
+        .collect()
 }
 
 /// The policy's roles (declared and external) that have `privilege` on `object`, each with
 /// its grounds.
-pub fn who_can(model: &Model, privileges: &PrivilegeAnalysis, privilege: Privilege, object: &ObjectRef) -> Vec<(String, Grounds)> {
+pub fn who_can(
+    model: &Model,
+    privileges: &PrivilegeAnalysis,
+    privilege: Privilege,
+    object: &ObjectRef,
+) -> Vec<(String, Grounds)> {
     known_roles(model).into_iter().filter_map(|r| privileges.answer(&r, privilege, object).map(|g| (r, g))).collect()
 }
 
 /// The policy's roles that can grant `privilege` on `object` (`WITH GRANT OPTION`), each
 /// with its grounds.
-pub fn who_can_grant(model: &Model, privileges: &PrivilegeAnalysis, privilege: Privilege, object: &ObjectRef) -> Vec<(String, Grounds)> {
-    known_roles(model).into_iter().filter_map(|r| privileges.answer_grant_option(&r, privilege, object).map(|g| (r, g))).collect()
+pub fn who_can_grant(
+    model: &Model,
+    privileges: &PrivilegeAnalysis,
+    privilege: Privilege,
+    object: &ObjectRef,
+) -> Vec<(String, Grounds)> {
+    known_roles(model)
+        .into_iter()
+        .filter_map(|r| privileges.answer_grant_option(&r, privilege, object).map(|g| (r, g)))
+        .collect()
 }
 
 /// The policy's roles that would have `privilege` (or, with `grant_option`, could grant it)
 /// on an object created later, each with its grounds.
-pub fn who_can_future(model: &Model, privileges: &PrivilegeAnalysis, privilege: Privilege, object: &FutureObject, grant_option: bool) -> Vec<(String, FutureGrounds)> {
+pub fn who_can_future(
+    model: &Model,
+    privileges: &PrivilegeAnalysis,
+    privilege: Privilege,
+    object: &FutureObject,
+    grant_option: bool,
+) -> Vec<(String, FutureGrounds)> {
     known_roles(model)
         .into_iter()
-        .filter_map(|r| if grant_option { privileges.answer_future_grant_option(&r, privilege, object) } else { privileges.answer_future(&r, privilege, object) }.map(|g| (r, g)))
+        .filter_map(|r| {
+            if grant_option {
+                privileges.answer_future_grant_option(&r, privilege, object)
+            } else {
+                privileges.answer_future(&r, privilege, object)
+            }
+            .map(|g| (r, g))
+        })
         .collect()
 }
 
 /// What any role would have on an object created later without anything of its own.
-pub fn public_future_grounds(privileges: &PrivilegeAnalysis, privilege: Privilege, object: &FutureObject) -> Option<FutureGrounds> {
-    privileges.answer_future("\u{0}public", privilege, object).filter(|g| matches!(g, FutureGrounds::DefaultPublic { .. } | FutureGrounds::BuiltinPublic))
+pub fn public_future_grounds(
+    privileges: &PrivilegeAnalysis,
+    privilege: Privilege,
+    object: &FutureObject,
+) -> Option<FutureGrounds> {
+    privileges
+        .answer_future("\u{0}public", privilege, object)
+        .filter(|g| matches!(g, FutureGrounds::DefaultPublic { .. } | FutureGrounds::BuiltinPublic))
 }
 
 /// What any role has on `object` without anything of its own: a grant to PUBLIC or the
 /// built-in default (asked for a name no role can have).
 pub fn public_grounds(privileges: &PrivilegeAnalysis, privilege: Privilege, object: &ObjectRef) -> Option<Grounds> {
-    privileges.answer("\u{0}public", privilege, object).filter(|g| matches!(g, Grounds::Public { .. } | Grounds::BuiltinPublic))
+    privileges
+        .answer("\u{0}public", privilege, object)
+        .filter(|g| matches!(g, Grounds::Public { .. } | Grounds::BuiltinPublic))
 }
 
 #[cfg(test)]
@@ -247,14 +295,20 @@ mod tests {
     #[test]
     fn chains_and_grounds() {
         let text = "schema app {}\ntable app.t\nrole a { grant select on tables in schema app }\nrole b { member of a }\nuser u { member of b }\n";
-        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions { target_version: 16, ..Default::default() }).unwrap();
+        let ws = Workspace::load(
+            Sources::Memory(vec![("t.role".into(), text.into())]),
+            BuildOptions { target_version: 16, ..Default::default() },
+        )
+        .unwrap();
         let model = &ws.resolved().model;
         let members = crate::db::membership_analysis(&ws.db, ws.policy);
         let privileges = crate::db::privilege_analysis(&ws.db, ws.policy);
         let e = explain(model, members, privileges, "u").unwrap();
         assert_eq!(e.roles.iter().filter(|r| r.role == "a").count(), 3);
         let t = ObjectRef::Table { schema: "app".into(), name: "t".into() };
-        assert!(e.privileges.iter().any(|p| p.object == t && p.privilege == Privilege::Select && matches!(p.grounds, Grounds::Grant { bulk: true, .. })));
+        assert!(e.privileges.iter().any(|p| p.object == t
+            && p.privilege == Privilege::Select
+            && matches!(p.grounds, Grounds::Grant { bulk: true, .. })));
         assert!(explain(model, members, privileges, "nobody").is_none());
         let who: Vec<String> = who_can(model, privileges, Privilege::Select, &t).into_iter().map(|(r, _)| r).collect();
         assert_eq!(who, ["a", "b", "u"]);
@@ -265,22 +319,46 @@ mod tests {
     #[test]
     fn grant_options_and_objects_created_later() {
         let text = "schema app { owner o }\ntable app.t\nrole o\nrole a { grant select on tables in schema app with grant option }\nuser u { member of a }\nrole x\ndefaults for role o {\n  grant usage on sequences to x\n}\n";
-        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
+        let ws =
+            Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
         let model = &ws.resolved().model;
         let members = crate::db::membership_analysis(&ws.db, ws.policy);
         let privileges = crate::db::privilege_analysis(&ws.db, ws.policy);
         let scopes = future_objects(model, privileges);
-        let later = |kind, schema: Option<&str>| FutureObject { kind, schema: schema.map(str::to_string), creator: "o".into() };
-        assert_eq!(scopes, [later(FutureKind::Sequence, None), later(FutureKind::Table, Some("app")), later(FutureKind::Sequence, Some("app")), later(FutureKind::Function, Some("app"))]);
+        let later =
+            |kind, schema: Option<&str>| FutureObject { kind, schema: schema.map(str::to_string), creator: "o".into() };
+        assert_eq!(
+            scopes,
+            [
+                later(FutureKind::Sequence, None),
+                later(FutureKind::Table, Some("app")),
+                later(FutureKind::Sequence, Some("app")),
+                later(FutureKind::Function, Some("app"))
+            ]
+        );
         let e = explain(model, members, privileges, "u").unwrap();
         let t = ObjectRef::Table { schema: "app".into(), name: "t".into() };
-        assert!(e.privileges.iter().any(|p| p.object == t && p.privilege == Privilege::Select && p.grant_option.is_some()));
-        assert!(e.future.iter().any(|p| p.object == later(FutureKind::Table, Some("app")) && p.privilege == Privilege::Select && p.grounds.is_some() && p.grant_option.is_some()));
+        assert!(e
+            .privileges
+            .iter()
+            .any(|p| p.object == t && p.privilege == Privilege::Select && p.grant_option.is_some()));
+        assert!(e.future.iter().any(|p| p.object == later(FutureKind::Table, Some("app"))
+            && p.privilege == Privilege::Select
+            && p.grounds.is_some()
+            && p.grant_option.is_some()));
         assert!(!e.future.iter().any(|p| p.object.kind == FutureKind::Sequence));
-        let who: Vec<String> = who_can_grant(model, privileges, Privilege::Select, &t).into_iter().map(|(r, _)| r).collect();
+        let who: Vec<String> =
+            who_can_grant(model, privileges, Privilege::Select, &t).into_iter().map(|(r, _)| r).collect();
         assert_eq!(who, ["a", "u"], "the schema owner does not own the table");
-        let who: Vec<String> = who_can_future(model, privileges, Privilege::Usage, &later(FutureKind::Sequence, Some("app")), false).into_iter().map(|(r, _)| r).collect();
+        let who: Vec<String> =
+            who_can_future(model, privileges, Privilege::Usage, &later(FutureKind::Sequence, Some("app")), false)
+                .into_iter()
+                .map(|(r, _)| r)
+                .collect();
         assert_eq!(who, ["o", "x"]);
-        assert_eq!(public_future_grounds(privileges, Privilege::Execute, &later(FutureKind::Function, None)), Some(FutureGrounds::BuiltinPublic));
+        assert_eq!(
+            public_future_grounds(privileges, Privilege::Execute, &later(FutureKind::Function, None)),
+            Some(FutureGrounds::BuiltinPublic)
+        );
     }
 }

@@ -171,7 +171,8 @@ impl RoleGraph {
         for r in &model.roles {
             kinds.insert(&r.name, if r.is_user { NodeKind::User } else { NodeKind::Group });
         }
-        let active: Vec<(usize, &crate::model::Membership)> = model.memberships.iter().map(|m| &**m).enumerate().filter(|(_, m)| m.active).collect();
+        let active: Vec<(usize, &crate::model::Membership)> =
+            model.memberships.iter().map(|m| &**m).enumerate().filter(|(_, m)| m.active).collect();
         for (_, m) in &active {
             for name in [&m.member, &m.role] {
                 kinds.entry(name).or_insert_with(|| other_kind(name));
@@ -182,7 +183,15 @@ impl RoleGraph {
         let mut rules: Vec<ExclusiveRule> = model
             .policies
             .iter()
-            .flat_map(|p| p.rules.iter().filter_map(move |r| if let RuleCheck::Exclusive(roles) = &r.kind { Some((p, r, roles.as_slice())) } else { None }))
+            .flat_map(|p| {
+                p.rules.iter().filter_map(move |r| {
+                    if let RuleCheck::Exclusive(roles) = &r.kind {
+                        Some((p, r, roles.as_slice()))
+                    } else {
+                        None
+                    }
+                })
+            })
             .collect();
         rules.sort_by_key(|(_, r, _)| r.warn);
         for (_, _, roles) in &rules {
@@ -191,10 +200,15 @@ impl RoleGraph {
             }
         }
         let index: BTreeMap<&str, usize> = kinds.keys().enumerate().map(|(i, n)| (*n, i)).collect();
-        let mut nodes: Vec<Node> = kinds.iter().map(|(name, kind)| Node { name: name.to_string(), kind: *kind, violation: None }).collect();
+        let mut nodes: Vec<Node> =
+            kinds.iter().map(|(name, kind)| Node { name: name.to_string(), kind: *kind, violation: None }).collect();
 
         // INHERIT is on unless the policy turns it off (PostgreSQL's default for other roles).
-        let inherits: BTreeMap<&str, bool> = model.roles.iter().map(|r| (r.name.as_str(), r.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true))).collect();
+        let inherits: BTreeMap<&str, bool> = model
+            .roles
+            .iter()
+            .map(|r| (r.name.as_str(), r.attributes.get(&AttributeKind::Inherit).copied().unwrap_or(true)))
+            .collect();
         let mut edges: Vec<Edge> = active
             .iter()
             .map(|(k, m)| Edge {
@@ -224,7 +238,10 @@ impl RoleGraph {
                 }
             }
             for role in model.roles.iter().filter(|r| policy.scope.contains(r)) {
-                let chains: Vec<_> = roles.iter().map(|(g, _)| member_chain_memberships(&model.memberships, analysis, &role.name, g)).collect();
+                let chains: Vec<_> = roles
+                    .iter()
+                    .map(|(g, _)| member_chain_memberships(&model.memberships, analysis, &role.name, g))
+                    .collect();
                 for i in 0..roles.len() {
                     for j in (i + 1..roles.len()).filter(|&j| distinct(i, j)) {
                         let (Some(ca), Some(cb)) = (&chains[i], &chains[j]) else { continue };
@@ -232,13 +249,23 @@ impl RoleGraph {
                         let r = index[role.name.as_str()];
                         violations.entry((r, a, b)).or_insert_with(|| {
                             let memberships: BTreeSet<usize> = ca.iter().chain(cb).copied().collect();
-                            Violation { role: r, a, b, policy: policy.name.clone(), level, memberships: memberships.into_iter().collect() }
+                            Violation {
+                                role: r,
+                                a,
+                                b,
+                                policy: policy.name.clone(),
+                                level,
+                                memberships: memberships.into_iter().collect(),
+                            }
                         });
                     }
                 }
             }
         }
-        let pairs = pairs.into_iter().map(|((a, b, policy), level)| ExclusivePair { a, b, policy: policy.to_string(), level }).collect();
+        let pairs = pairs
+            .into_iter()
+            .map(|((a, b, policy), level)| ExclusivePair { a, b, policy: policy.to_string(), level })
+            .collect();
         let violations: Vec<Violation> = violations.into_values().collect();
         let by_membership: BTreeMap<usize, usize> = edges.iter().enumerate().map(|(i, e)| (e.membership, i)).collect();
         for v in &violations {
@@ -275,7 +302,11 @@ impl RoleGraph {
         let mut out = String::from("digraph roles {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n");
         let legend = self.legend();
         if !legend.is_empty() {
-            let _ = writeln!(out, "  graph [label={}, labelloc=b, fontname=\"Helvetica\", fontsize=10];", dot_quote(&legend.join("\n")));
+            let _ = writeln!(
+                out,
+                "  graph [label={}, labelloc=b, fontname=\"Helvetica\", fontsize=10];",
+                dot_quote(&legend.join("\n"))
+            );
         }
         for n in &self.nodes {
             let (shape, mut style, gray) = match n.kind {
@@ -291,7 +322,10 @@ impl RoleGraph {
                     Level::Error => "#ffe0e0",
                     Level::Warn => "#fff0d0",
                 };
-                attrs.push(format!("style={}", if style.len() > 1 { dot_quote(&style.join(",")) } else { style.join(",") }));
+                attrs.push(format!(
+                    "style={}",
+                    if style.len() > 1 { dot_quote(&style.join(",")) } else { style.join(",") }
+                ));
                 attrs.push(format!("color={}, penwidth=2, fillcolor={}", level.color(), dot_quote(fill)));
             } else if !style.is_empty() {
                 attrs.push(format!("style={}", style.join(",")));
@@ -317,7 +351,12 @@ impl RoleGraph {
                 attrs.push(format!("color={}, penwidth=2.5", level.color()));
             }
             let attrs = if attrs.is_empty() { String::new() } else { format!(" [{}]", attrs.join(", ")) };
-            let _ = writeln!(out, "  {} -> {}{attrs};", dot_quote(&self.nodes[e.member].name), dot_quote(&self.nodes[e.role].name));
+            let _ = writeln!(
+                out,
+                "  {} -> {}{attrs};",
+                dot_quote(&self.nodes[e.member].name),
+                dot_quote(&self.nodes[e.role].name)
+            );
         }
         for p in &self.pairs {
             let color = p.level.color();
@@ -358,14 +397,21 @@ impl RoleGraph {
         for (k, e) in self.edges.iter().enumerate() {
             let arrow = if e.inherit { "-->" } else { "-.->" };
             let options = e.options();
-            let label = if options.is_empty() { String::new() } else { format!("|{}|", mermaid_label(&options.join(", "))) };
+            let label =
+                if options.is_empty() { String::new() } else { format!("|{}|", mermaid_label(&options.join(", "))) };
             let _ = writeln!(out, "  n{} {arrow}{label} n{}", e.member, e.role);
             if let Some(level) = e.violation {
                 styled.entry(("chain", level)).or_default().push(k);
             }
         }
         for (k, p) in self.pairs.iter().enumerate() {
-            let _ = writeln!(out, "  n{} -.-|{}| n{}", p.a, mermaid_label(&format!("exclusive (policy {})", p.policy)), p.b);
+            let _ = writeln!(
+                out,
+                "  n{} -.-|{}| n{}",
+                p.a,
+                mermaid_label(&format!("exclusive (policy {})", p.policy)),
+                p.b
+            );
             styled.entry(("pair", p.level)).or_default().push(self.edges.len() + k);
         }
         for ((what, level), links) in &styled {
@@ -472,8 +518,13 @@ mod tests {
     /// The graph of a policy, with its E030 / W030 messages.
     fn graph(text: &str) -> (RoleGraph, Vec<String>) {
         use crate::db::{Sources, Workspace};
-        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), crate::model::BuildOptions::default()).unwrap();
-        let messages = ws.diagnostics().iter().filter(|d| d.code.as_str().ends_with("030")).map(|d| d.message.clone()).collect();
+        let ws = Workspace::load(
+            Sources::Memory(vec![("t.role".into(), text.into())]),
+            crate::model::BuildOptions::default(),
+        )
+        .unwrap();
+        let messages =
+            ws.diagnostics().iter().filter(|d| d.code.as_str().ends_with("030")).map(|d| d.message.clone()).collect();
         let graph = RoleGraph::of(&ws.resolved().model, crate::db::membership_analysis(&ws.db, ws.policy));
         (graph, messages)
     }

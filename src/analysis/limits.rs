@@ -110,8 +110,16 @@ impl<'a> Limit<'a> {
 
 /// The table privileges a limit on tables counts (MAINTAIN does not fit before 17: the
 /// analysis answers `None` for it then).
-const TABLE_PRIVILEGES: [Privilege; 8] =
-    [Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete, Privilege::Truncate, Privilege::References, Privilege::Trigger, Privilege::Maintain];
+const TABLE_PRIVILEGES: [Privilege; 8] = [
+    Privilege::Select,
+    Privilege::Insert,
+    Privilege::Update,
+    Privilege::Delete,
+    Privilege::Truncate,
+    Privilege::References,
+    Privilege::Trigger,
+    Privilege::Maintain,
+];
 
 const SCHEMA_PRIVILEGES: [Privilege; 2] = [Privilege::Usage, Privilege::Create];
 
@@ -178,7 +186,10 @@ pub struct Known {
 impl Known {
     pub fn new(model: &Model, catalog: Option<&Catalog>, limit: Limit) -> Known {
         let (objects, privileges): (Vec<ObjectRef>, &'static [Privilege]) = match limit {
-            Limit::Schemas => (known_schemas(model, catalog).into_iter().map(|name| ObjectRef::Schema { name }).collect(), &SCHEMA_PRIVILEGES),
+            Limit::Schemas => (
+                known_schemas(model, catalog).into_iter().map(|name| ObjectRef::Schema { name }).collect(),
+                &SCHEMA_PRIVILEGES,
+            ),
             Limit::Tables | Limit::Tagged(_) => (known_tables(model, limit), &TABLE_PRIVILEGES),
         };
         let with_tables: BTreeSet<&str> = model
@@ -194,7 +205,11 @@ impl Known {
             .iter()
             .enumerate()
             .filter_map(|(i, g)| match &g.object {
-                Object::AllIn { kind: BulkKind::Tables, schema } if !g.revoke && !with_tables.contains(schema.as_str()) => Some((i, schema.clone())),
+                Object::AllIn { kind: BulkKind::Tables, schema }
+                    if !g.revoke && !with_tables.contains(schema.as_str()) =>
+                {
+                    Some((i, schema.clone()))
+                }
                 _ => None,
             })
             .collect();
@@ -204,7 +219,11 @@ impl Known {
 
 /// The objects a limit counts for `role`, each with the reason it counts.
 pub fn counted(privileges: &PrivilegeAnalysis, known: &Known, role: &str) -> Vec<(ObjectRef, Grounds)> {
-    known.objects.iter().filter_map(|o| known.privileges.iter().find_map(|&p| privileges.answer(role, p, o)).map(|g| (o.clone(), g))).collect()
+    known
+        .objects
+        .iter()
+        .filter_map(|o| known.privileges.iter().find_map(|&p| privileges.answer(role, p, o)).map(|g| (o.clone(), g)))
+        .collect()
 }
 
 /// Why a count within the limit is not a proof.
@@ -212,13 +231,26 @@ pub fn counted(privileges: &PrivilegeAnalysis, known: &Known, role: &str) -> Vec
 pub enum Unknown {
     Superuser,
     /// The role has the privileges of a predefined role that covers every schema and table.
-    Predefined { role: String, via: Chain },
+    Predefined {
+        role: String,
+        via: Chain,
+    },
     /// `model.grants[grant]` is a bulk grant on tables of `schema`, whose tables are unknown.
-    Bulk { schema: String, grant: usize },
+    Bulk {
+        schema: String,
+        grant: usize,
+    },
 }
 
 /// Why the count of `limit` for `role` may miss objects (`None`: the count is exact).
-pub fn unknown(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, known: &Known, role: &str, limit: Limit) -> Option<Unknown> {
+pub fn unknown(
+    model: &Model,
+    privileges: &PrivilegeAnalysis,
+    catalog: Option<&Catalog>,
+    known: &Known,
+    role: &str,
+    limit: Limit,
+) -> Option<Unknown> {
     if catalog.is_some() {
         return None;
     }
@@ -255,10 +287,29 @@ pub fn unknown(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&C
 
 /// The diagnostic of one limit rule for one role in scope, if any.
 #[allow(clippy::too_many_arguments)]
-pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Catalog>, known: &Known, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64) -> Option<Diagnostic> {
+pub fn check(
+    model: &Model,
+    privileges: &PrivilegeAnalysis,
+    catalog: Option<&Catalog>,
+    known: &Known,
+    policy: &Policy,
+    rule: &Rule,
+    role: &Role,
+    limit: Limit,
+    max: u64,
+) -> Option<Diagnostic> {
     let objects = counted(privileges, known, &role.name);
     if objects.len() as u64 > max {
-        return Some(over_limit(model, privileges.members().is_superuser(&role.name), policy, rule, role, limit, max, &Tally::of(&objects)));
+        return Some(over_limit(
+            model,
+            privileges.members().is_superuser(&role.name),
+            policy,
+            rule,
+            role,
+            limit,
+            max,
+            &Tally::of(&objects),
+        ));
     }
     let why = unknown(model, privileges, catalog, known, &role.name, limit)?;
     Some(unproven(model, policy, rule, role, limit, max, &why))
@@ -273,7 +324,9 @@ fn first_membership(via: &Chain) -> Option<usize> {
 
 pub fn object_name(o: &ObjectRef) -> String {
     match o {
-        ObjectRef::Table { schema, name } | ObjectRef::View { schema, name } | ObjectRef::Sequence { schema, name } => format!("`{schema}.{name}`"),
+        ObjectRef::Table { schema, name } | ObjectRef::View { schema, name } | ObjectRef::Sequence { schema, name } => {
+            format!("`{schema}.{name}`")
+        }
         ObjectRef::Function { schema, name, args } => format!("`{schema}.{name}({})`", args.join(", ")),
         ObjectRef::Schema { name } | ObjectRef::Database { name } => format!("`{name}`"),
         ObjectRef::Column { schema, table, column } => format!("`{schema}.{table}.{column}`"),
@@ -327,15 +380,38 @@ impl Tally {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn over_limit(model: &dyn Origins, superuser: bool, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64, tally: &Tally) -> Diagnostic {
+pub fn over_limit(
+    model: &dyn Origins,
+    superuser: bool,
+    policy: &Policy,
+    rule: &Rule,
+    role: &Role,
+    limit: Limit,
+    max: u64,
+    tally: &Tally,
+) -> Diagnostic {
     let n = tally.count;
     let code = if rule.warn { Code::TooManyObjectsWarn } else { Code::TooManyObjects };
     let message = if superuser {
-        format!("`{}` is a superuser and has privileges on all {n} {} known, the limit is {max} (policy `{}`)", role.name, limit.plural(n), policy.name)
+        format!(
+            "`{}` is a superuser and has privileges on all {n} {} known, the limit is {max} (policy `{}`)",
+            role.name,
+            limit.plural(n),
+            policy.name
+        )
     } else {
-        format!("`{}` has privileges on {n} {}, the limit is {max} (policy `{}`)", role.name, limit.plural(n), policy.name)
+        format!(
+            "`{}` has privileges on {n} {}, the limit is {max} (policy `{}`)",
+            role.name,
+            limit.plural(n),
+            policy.name
+        )
     };
-    let mut d = Diagnostic::new(code, role.origin, message).label(if superuser { "a superuser: every privilege on every object" } else { "declared here" });
+    let mut d = Diagnostic::new(code, role.origin, message).label(if superuser {
+        "a superuser: every privilege on every object"
+    } else {
+        "declared here"
+    });
     let mut builtin = 0usize;
     if !superuser {
         // Where the privileges come from: grants and memberships, by how many objects each
@@ -353,7 +429,11 @@ pub fn over_limit(model: &dyn Origins, superuser: bool, policy: &Policy, rule: &
                     None => continue,
                 },
                 Grounds::Owner { owner, via } => match first_membership(via) {
-                    Some(k) => ((1, k), model.membership(k).origin, format!("the privileges of `{owner}`, owner of the schema")),
+                    Some(k) => (
+                        (1, k),
+                        model.membership(k).origin,
+                        format!("the privileges of `{owner}`, owner of the schema"),
+                    ),
                     None => {
                         let Some(name) = schema else { continue };
                         let Some((k, origin)) = model.schema(name) else { continue };
@@ -390,30 +470,58 @@ pub fn over_limit(model: &dyn Origins, superuser: bool, policy: &Policy, rule: &
     d.with_secondary(rule.origin, "limit set here").help(help)
 }
 
-pub fn unproven(model: &dyn Origins, policy: &Policy, rule: &Rule, role: &Role, limit: Limit, max: u64, why: &Unknown) -> Diagnostic {
-    let head = format!("the limit `{}` of policy `{}` cannot be proven for `{}`", limit.rule_text(max), policy.name, role.name);
+pub fn unproven(
+    model: &dyn Origins,
+    policy: &Policy,
+    rule: &Rule,
+    role: &Role,
+    limit: Limit,
+    max: u64,
+    why: &Unknown,
+) -> Diagnostic {
+    let head = format!(
+        "the limit `{}` of policy `{}` cannot be proven for `{}`",
+        limit.rule_text(max),
+        policy.name,
+        role.name
+    );
     let (objects, outside) = match limit {
         Limit::Schemas => ("schema", "the schemas the policy does not name are unknown"),
         _ => ("table", "the tables outside the inventory are unknown"),
     };
     let d = match why {
-        Unknown::Superuser => Diagnostic::new(Code::LimitUnproven, role.origin, format!("{head}: it is a superuser, with every privilege on every {objects}, and {outside}")).label("a superuser"),
+        Unknown::Superuser => Diagnostic::new(
+            Code::LimitUnproven,
+            role.origin,
+            format!("{head}: it is a superuser, with every privilege on every {objects}, and {outside}"),
+        )
+        .label("a superuser"),
         Unknown::Predefined { role: p, via } => {
-            let d = Diagnostic::new(Code::LimitUnproven, role.origin, format!("{head}: it has the privileges of `{p}`, on every {objects}, and {outside}")).label("declared here");
+            let d = Diagnostic::new(
+                Code::LimitUnproven,
+                role.origin,
+                format!("{head}: it has the privileges of `{p}`, on every {objects}, and {outside}"),
+            )
+            .label("declared here");
             match first_membership(via) {
                 Some(k) => d.with_secondary(model.membership(k).origin, format!("the privileges of `{p}`")),
                 None => d,
             }
         }
         Unknown::Bulk { schema, grant } => {
-            return Diagnostic::new(Code::LimitUnproven, role.origin, format!("{head}: tables in schema `{schema}` are unknown"))
-                .label("declared here")
-                .with_secondary(model.grant(*grant).origin, format!("a grant on every table of `{schema}`"))
-                .with_secondary(rule.origin, "limit set here")
-                .help(format!("declare them with `table {schema}.t {{ … }}` or pass `--catalog`"));
+            return Diagnostic::new(
+                Code::LimitUnproven,
+                role.origin,
+                format!("{head}: tables in schema `{schema}` are unknown"),
+            )
+            .label("declared here")
+            .with_secondary(model.grant(*grant).origin, format!("a grant on every table of `{schema}`"))
+            .with_secondary(rule.origin, "limit set here")
+            .help(format!("declare them with `table {schema}.t {{ … }}` or pass `--catalog`"));
         }
     };
-    d.with_secondary(rule.origin, "limit set here").help("pass `--catalog` with a snapshot of the database, so that every object is known")
+    d.with_secondary(rule.origin, "limit set here")
+        .help("pass `--catalog` with a snapshot of the database, so that every object is known")
 }
 
 #[cfg(test)]
@@ -435,7 +543,10 @@ mod tests {
         assert!(errors.is_empty(), "{errors:?}");
         let model = &resolved.model;
         let privileges = effective(model, &reach(model, version));
-        let direct: Vec<String> = super::super::policy::check(model, &privileges, catalog.as_ref()).into_iter().map(|d| format!("{} {}", d.code.as_str(), d.message)).collect();
+        let direct: Vec<String> = super::super::policy::check(model, &privileges, catalog.as_ref())
+            .into_iter()
+            .map(|d| format!("{} {}", d.code.as_str(), d.message))
+            .collect();
         // The role-by-role queries say the same (lint warnings apart).
         let mut tracked: Vec<String> = crate::db::analysis_diagnostics(&ws.db, ws.policy)
             .iter()
@@ -478,9 +589,16 @@ mod tests {
     fn schemas_count_usage_create_owners_and_builtin_public() {
         let text = format!("{INVENTORY}user u {{\n  grant usage on schema app\n  grant usage on schema public\n}}\nuser o {{ member of app_owner }}\npolicy p applies to users {{ max schemas 1 }}\n");
         let out = lint(&text);
-        assert_eq!(out, ["E035 `u` has privileges on 2 schemas, the limit is 1 (policy `p`)", "E035 `o` has privileges on 3 schemas, the limit is 1 (policy `p`)"]);
+        assert_eq!(
+            out,
+            [
+                "E035 `u` has privileges on 2 schemas, the limit is 1 (policy `p`)",
+                "E035 `o` has privileges on 3 schemas, the limit is 1 (policy `p`)"
+            ]
+        );
         // Without a grant naming it, `public` is not counted.
-        let text = format!("{INVENTORY}user o {{ member of app_owner }}\npolicy p applies to users {{ max schemas 2 }}\n");
+        let text =
+            format!("{INVENTORY}user o {{ member of app_owner }}\npolicy p applies to users {{ max schemas 2 }}\n");
         assert!(lint(&text).is_empty());
     }
 

@@ -56,13 +56,24 @@ fn unused_roles(model: &Model, library_files: &[FileId], out: &mut Vec<Diagnosti
         }
     }
     for role in &model.roles {
-        if role.is_user || role.attribute(AttributeKind::Login) || used.contains(role.name.as_str()) || library_files.contains(&role.origin.file) {
+        if role.is_user
+            || role.attribute(AttributeKind::Login)
+            || used.contains(role.name.as_str())
+            || library_files.contains(&role.origin.file)
+        {
             continue;
         }
         out.push(
-            Diagnostic::new(Code::UnusedRole, role.origin, format!("role `{}` is not used: no role is a member of it", role.name))
-                .label("declared here")
-                .help(format!("it holds no privileges and no roles either: add `member of {}` to a role or user, or remove it", role.name)),
+            Diagnostic::new(
+                Code::UnusedRole,
+                role.origin,
+                format!("role `{}` is not used: no role is a member of it", role.name),
+            )
+            .label("declared here")
+            .help(format!(
+                "it holds no privileges and no roles either: add `member of {}` to a role or user, or remove it",
+                role.name
+            )),
         );
     }
 }
@@ -80,9 +91,13 @@ pub fn closing_windows(memberships: &[std::sync::Arc<crate::model::Membership>],
             n => format!("in {n} days"),
         };
         out.push(
-            Diagnostic::new(Code::WindowClosingSoon, m.origin, format!("membership of `{}` in `{}` closes at {} ({when})", m.member, m.role, fmt_time(until)))
-                .label("window closes soon")
-                .help("extend the window, or remove the membership once it has closed"),
+            Diagnostic::new(
+                Code::WindowClosingSoon,
+                m.origin,
+                format!("membership of `{}` in `{}` closes at {} ({when})", m.member, m.role, fmt_time(until)),
+            )
+            .label("window closes soon")
+            .help("extend the window, or remove the membership once it has closed"),
         );
     }
 }
@@ -90,7 +105,8 @@ pub fn closing_windows(memberships: &[std::sync::Arc<crate::model::Membership>],
 fn shadowed_grants(model: &Model, analysis: &MembershipAnalysis, out: &mut Vec<Diagnostic>) {
     // Grants to roles by (object, grantee): a grant is compared only with the grants on the
     // same object to the few roles its grantee inherits from, not with every grant.
-    let mut by_object: std::collections::HashMap<(&crate::model::Object, &str), Vec<usize>> = std::collections::HashMap::new();
+    let mut by_object: std::collections::HashMap<(&crate::model::Object, &str), Vec<usize>> =
+        std::collections::HashMap::new();
     for (i, h) in model.grants.iter().enumerate() {
         if let (Grantee::Role(r), false) = (&h.grantee, h.revoke) {
             by_object.entry((&h.object, r.as_str())).or_default().push(i);
@@ -108,7 +124,9 @@ fn shadowed_grants(model: &Model, analysis: &MembershipAnalysis, out: &mut Vec<D
             .copied()
             .collect();
         // In source order: the first grant written that shadows this one is named.
-        candidates.sort_by_key(|&i| (model.grants[i].origin.file, model.grants[i].origin.item, model.grants[i].origin.start, i));
+        candidates.sort_by_key(|&i| {
+            (model.grants[i].origin.file, model.grants[i].origin.item, model.grants[i].origin.start, i)
+        });
         for h in candidates.into_iter().map(|i| &model.grants[i]) {
             let Grantee::Role(r) = &h.grantee else { continue };
             if r == x || (g.grant_option && !h.grant_option) {
@@ -126,13 +144,30 @@ fn shadowed_grants(model: &Model, analysis: &MembershipAnalysis, out: &mut Vec<D
 }
 
 /// W042 for the direct grant `g` to `x`, shadowed by `h` to `r`, which `x` reaches by `steps`.
-pub fn shadowed_diagnostic(g: &ObjectGrant, h: &ObjectGrant, x: &str, r: &str, shadowed: &[Privilege], steps: &Steps) -> Diagnostic {
+pub fn shadowed_diagnostic(
+    g: &ObjectGrant,
+    h: &ObjectGrant,
+    x: &str,
+    r: &str,
+    shadowed: &[Privilege],
+    steps: &Steps,
+) -> Diagnostic {
     let privs = shadowed.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
     let path = steps.path(x, |n| format!("`{n}`"));
-    Diagnostic::new(Code::ShadowedGrant, g.origin, format!("{privs} on {} {} already granted to `{x}` through `{r}`", g.object.describe(), if shadowed.len() == 1 { "is" } else { "are" }))
-        .label("granted again here")
-        .with_secondary(h.origin, format!("granted to `{r}` here"))
-        .help(format!("`{x}` has the privileges of `{r}` ({path}); remove the direct grant unless it must outlive the membership"))
+    Diagnostic::new(
+        Code::ShadowedGrant,
+        g.origin,
+        format!(
+            "{privs} on {} {} already granted to `{x}` through `{r}`",
+            g.object.describe(),
+            if shadowed.len() == 1 { "is" } else { "are" }
+        ),
+    )
+    .label("granted again here")
+    .with_secondary(h.origin, format!("granted to `{r}` here"))
+    .help(format!(
+        "`{x}` has the privileges of `{r}` ({path}); remove the direct grant unless it must outlive the membership"
+    ))
 }
 
 /// The privileges of `direct` that `inherited` already gives (`all` covers every privilege).
@@ -153,7 +188,10 @@ mod tests {
 
     #[test]
     fn all_covers_everything() {
-        assert_eq!(covered(&[Privilege::Select, Privilege::Insert], &[Privilege::All]), vec![Privilege::Select, Privilege::Insert]);
+        assert_eq!(
+            covered(&[Privilege::Select, Privilege::Insert], &[Privilege::All]),
+            vec![Privilege::Select, Privilege::Insert]
+        );
         assert_eq!(covered(&[Privilege::Select, Privilege::Insert], &[Privilege::Select]), vec![Privilege::Select]);
         assert!(covered(&[Privilege::Insert], &[Privilege::Select]).is_empty());
     }

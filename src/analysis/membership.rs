@@ -140,10 +140,13 @@ impl Steps {
     /// spelled by `name`, with `… 19,987 more …` (memberships) where steps are left out.
     pub fn path(&self, role: &str, name: impl Fn(&str) -> String) -> String {
         let (before, after) = self.parts();
-        let mut names: Vec<String> = std::iter::once(role).chain(before.iter().map(|s| s.role.as_str())).map(&name).collect();
+        let mut names: Vec<String> =
+            std::iter::once(role).chain(before.iter().map(|s| s.role.as_str())).map(&name).collect();
         if let Some(resumed) = after.first() {
             names.push(format!("… {} more …", thousands(self.left_out)));
-            names.extend(std::iter::once(resumed.member.as_str()).chain(after.iter().map(|s| s.role.as_str())).map(&name));
+            names.extend(
+                std::iter::once(resumed.member.as_str()).chain(after.iter().map(|s| s.role.as_str())).map(&name),
+            );
         }
         names.join(" → ")
     }
@@ -213,7 +216,8 @@ const ROWS_KEPT: usize = 4;
 
 impl Clone for MembershipAnalysis {
     fn clone(&self) -> MembershipAnalysis {
-        let MembershipAnalysis { target_version, names, index, superuser, ends, member, usage, set, sources, rows: _ } = self;
+        let MembershipAnalysis { target_version, names, index, superuser, ends, member, usage, set, sources, rows: _ } =
+            self;
         MembershipAnalysis {
             target_version: *target_version,
             names: names.clone(),
@@ -232,7 +236,16 @@ impl Clone for MembershipAnalysis {
 /// Equal when the answers are: the rows kept are a cache.
 impl PartialEq for MembershipAnalysis {
     fn eq(&self, other: &MembershipAnalysis) -> bool {
-        type Key<'a> = (u32, &'a [String], &'a [bool], &'a [(u32, u32)], &'a [Vec<(u32, u32)>], &'a [Vec<(u32, u32)>], &'a Option<Vec<Vec<(u32, u32)>>>, &'a Option<Vec<bool>>);
+        type Key<'a> = (
+            u32,
+            &'a [String],
+            &'a [bool],
+            &'a [(u32, u32)],
+            &'a [Vec<(u32, u32)>],
+            &'a [Vec<(u32, u32)>],
+            &'a Option<Vec<Vec<(u32, u32)>>>,
+            &'a Option<Vec<bool>>,
+        );
         fn key(a: &MembershipAnalysis) -> Key<'_> {
             (a.target_version, &a.names, &a.superuser, &a.ends, &a.member, &a.usage, &a.set, &a.sources)
         }
@@ -301,7 +314,12 @@ impl MembershipGraph {
     }
 
     /// The graph of the model's roles, its external roles and its memberships.
-    pub fn from_parts(roles: &[RoleNode], external_roles: &[String], memberships: &[Arc<Membership>], target_version: u32) -> MembershipGraph {
+    pub fn from_parts(
+        roles: &[RoleNode],
+        external_roles: &[String],
+        memberships: &[Arc<Membership>],
+        target_version: u32,
+    ) -> MembershipGraph {
         fn add<'m>(by_name: &mut FxHashMap<&'m str, u32>, names: &mut Vec<String>, name: &'m str) -> u32 {
             *by_name.entry(name).or_insert_with(|| {
                 names.push(name.to_string());
@@ -316,7 +334,10 @@ impl MembershipGraph {
         for r in external_roles {
             add(r, &mut names);
         }
-        let edges = memberships.iter().map(|m| (add(&m.member, &mut names), add(&m.role, &mut names), m.inherit, m.set, m.active)).collect();
+        let edges = memberships
+            .iter()
+            .map(|m| (add(&m.member, &mut names), add(&m.role, &mut names), m.inherit, m.set, m.active))
+            .collect();
         let n = names.len();
         let mut superuser = vec![false; n];
         let mut inherits = vec![true; n];
@@ -327,7 +348,14 @@ impl MembershipGraph {
         MembershipGraph::new(target_version, names, superuser, inherits, edges, role_ids)
     }
 
-    fn new(target_version: u32, names: Vec<String>, superuser: Vec<bool>, inherits: Vec<bool>, edges: Vec<GraphEdge>, role_ids: Vec<u32>) -> MembershipGraph {
+    fn new(
+        target_version: u32,
+        names: Vec<String>,
+        superuser: Vec<bool>,
+        inherits: Vec<bool>,
+        edges: Vec<GraphEdge>,
+        role_ids: Vec<u32>,
+    ) -> MembershipGraph {
         let shape = GraphShape::new(target_version, names.len(), superuser, inherits, edges, role_ids);
         MembershipGraph { names, shape }
     }
@@ -353,7 +381,14 @@ impl MembershipGraph {
 }
 
 impl GraphShape {
-    fn new(target_version: u32, nodes: usize, superuser: Vec<bool>, inherits: Vec<bool>, edges: Vec<GraphEdge>, role_ids: Vec<u32>) -> GraphShape {
+    fn new(
+        target_version: u32,
+        nodes: usize,
+        superuser: Vec<bool>,
+        inherits: Vec<bool>,
+        edges: Vec<GraphEdge>,
+        role_ids: Vec<u32>,
+    ) -> GraphShape {
         let mut out = vec![Vec::new(); nodes];
         for (k, e) in edges.iter().enumerate() {
             out[e.0 as usize].push(k as u32);
@@ -397,7 +432,14 @@ impl GraphShape {
         });
         let pick = |v: &[bool]| nodes.iter().map(|&n| v[n as usize]).collect();
         let roles = roots.iter().map(|&r| local(r)).collect();
-        MembershipGraph::new(self.target_version, names, pick(&self.superuser), pick(&self.inherits), edges.collect(), roles)
+        MembershipGraph::new(
+            self.target_version,
+            names,
+            pick(&self.superuser),
+            pick(&self.inherits),
+            edges.collect(),
+            roles,
+        )
     }
 
     /// The nodes of the model's roles at `positions` (clamped to the model's roles).
@@ -480,7 +522,18 @@ fn reach_from(graph: &MembershipGraph, sources: Option<&[u32]>) -> MembershipAna
         is_source
     });
     let set = v16.then_some(set);
-    MembershipAnalysis { target_version: *target_version, names: names.clone(), index, superuser: superuser.clone(), ends, member, usage, set, sources, rows: Mutex::default() }
+    MembershipAnalysis {
+        target_version: *target_version,
+        names: names.clone(),
+        index,
+        superuser: superuser.clone(),
+        ends,
+        member,
+        usage,
+        set,
+        sources,
+        rows: Mutex::default(),
+    }
 }
 
 /// The nodes `start` reaches over `adj` (not `start` itself), sorted, each with the edge it
@@ -545,7 +598,11 @@ impl<'a> Reaching<'a> {
                     let k = self.to_go[cur as usize].1;
                     let (member, role) = a.ends[k as usize];
                     cur = role;
-                    Step { member: a.names[member as usize].clone(), role: a.names[role as usize].clone(), membership: k as usize }
+                    Step {
+                        member: a.names[member as usize].clone(),
+                        role: a.names[role as usize].clone(),
+                        membership: k as usize,
+                    }
                 })
                 .collect()
         };
@@ -581,7 +638,11 @@ impl MembershipAnalysis {
             for _ in 0..count {
                 let k = entry(cur)?.edge;
                 let (member, role) = self.ends[k as usize];
-                steps.push(Step { member: self.names[member as usize].clone(), role: self.names[role as usize].clone(), membership: k as usize });
+                steps.push(Step {
+                    member: self.names[member as usize].clone(),
+                    role: self.names[role as usize].clone(),
+                    membership: k as usize,
+                });
                 cur = member;
             }
             steps.reverse();
@@ -650,7 +711,9 @@ impl MembershipAnalysis {
             // Nearest first: a role's next step is settled before the role.
             for &a in &order[1..] {
                 let depth = to_go[a as usize].0;
-                let Some(&(b, k)) = edges[a as usize].iter().find(|&&(b, _)| to_go[b as usize].0 == depth - 1) else { continue };
+                let Some(&(b, k)) = edges[a as usize].iter().find(|&&(b, _)| to_go[b as usize].0 == depth - 1) else {
+                    continue;
+                };
                 let tail_start = if depth as usize <= SHOWN_AT_EACH_END { a } else { to_go[b as usize].2 };
                 to_go[a as usize] = (depth, k, tail_start);
             }
@@ -674,7 +737,8 @@ impl MembershipAnalysis {
             return true;
         }
         let Some(&r) = self.index.get(role) else { return false };
-        self.superuser[r as usize] || self.index.get(granted).is_some_and(|&g| self.row(r, mode).binary_search_by_key(&g, |e| e.node).is_ok())
+        self.superuser[r as usize]
+            || self.index.get(granted).is_some_and(|&g| self.row(r, mode).binary_search_by_key(&g, |e| e.node).is_ok())
     }
 
     /// The roles `role` reaches through memberships in `mode` (not itself; a superuser's
@@ -738,7 +802,8 @@ mod tests {
     fn model(text: &str, version: u32) -> Model {
         let options = BuildOptions { target_version: version, at: AT, ..Default::default() };
         let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), options).unwrap();
-        let errors: Vec<String> = ws.diagnostics().iter().filter(|d| Diagnostic::is_error(d)).map(|d| d.message.clone()).collect();
+        let errors: Vec<String> =
+            ws.diagnostics().iter().filter(|d| Diagnostic::is_error(d)).map(|d| d.message.clone()).collect();
         assert!(errors.is_empty(), "{errors:?}");
         ws.resolved().model.clone()
     }
@@ -788,7 +853,8 @@ mod tests {
         Mode::ALL.map(|m| path(a, role, granted, m))
     }
 
-    const CHAIN: &str = "role a\nrole b { member of a }\nrole c {\n  noinherit\n  member of b\n}\nuser u { member of c }\n";
+    const CHAIN: &str =
+        "role a\nrole b { member of a }\nrole c {\n  noinherit\n  member of b\n}\nuser u { member of c }\n";
 
     #[test]
     fn noinherit_attribute_on_15_is_live_per_member() {
@@ -848,7 +914,10 @@ mod tests {
         let text = "external role ext\nrole a { member of ext, pg_read_all_data }\nuser u { member of a }\n";
         let (m, a) = analysis(text, 15);
         assert_eq!(modes(&a, "u", "ext"), ["u>a>ext", "u>a>ext", "u>a>ext"]);
-        assert_eq!(modes(&a, "u", "pg_read_all_data"), ["u>a>pg_read_all_data", "u>a>pg_read_all_data", "u>a>pg_read_all_data"]);
+        assert_eq!(
+            modes(&a, "u", "pg_read_all_data"),
+            ["u>a>pg_read_all_data", "u>a>pg_read_all_data", "u>a>pg_read_all_data"]
+        );
         // Their own memberships are unknown: none.
         assert_eq!(a.granted_roles("ext", Mode::Member).count(), 0);
         assert_eq!(modes(&a, "ext", "ext"), ["same", "same", "same"]);
@@ -860,7 +929,11 @@ mod tests {
         // A membership whose member is outside the model (a hand-built model) is followed,
         // and an external member inherits (PostgreSQL's default).
         let mut m = m;
-        m.memberships.push(Arc::new(crate::model::Membership { member: "ext".into(), role: "pg_monitor".into(), ..(*m.memberships[0]).clone() }));
+        m.memberships.push(Arc::new(crate::model::Membership {
+            member: "ext".into(),
+            role: "pg_monitor".into(),
+            ..(*m.memberships[0]).clone()
+        }));
         let a = reach(&m, 15);
         assert_eq!(modes(&a, "u", "pg_monitor"), ["u>a>ext>pg_monitor", "u>a>ext>pg_monitor", "u>a>ext>pg_monitor"]);
         let roles: Vec<&str> = a.roles().collect();
@@ -922,11 +995,16 @@ mod tests {
         let took = start.elapsed();
         assert!(took.as_secs() < 20, "{took:?}");
         assert!(matches!(a.answer("r29_0", "r0_0", Mode::Usage), Some(Chain::Memberships(s)) if s.len() == 29));
-        assert_eq!(a.granted_roles("r29_0", Mode::Member).count(), (1..layers).map(|d| (d + 1).min(width)).sum::<usize>());
+        assert_eq!(
+            a.granted_roles("r29_0", Mode::Member).count(),
+            (1..layers).map(|d| (d + 1).min(width)).sum::<usize>()
+        );
         // The lengths counted in one pass are those of the chains `answer` builds.
         for role in ["r29_0", "r15_7", "r1_99"] {
             for (granted, len) in a.granted_roles_with_len(role, Mode::Usage) {
-                let Some(Chain::Memberships(steps)) = a.answer(role, granted, Mode::Usage) else { panic!("{role} reaches {granted}") };
+                let Some(Chain::Memberships(steps)) = a.answer(role, granted, Mode::Usage) else {
+                    panic!("{role} reaches {granted}")
+                };
                 assert_eq!(len, steps.len(), "{role} → {granted}");
             }
         }
@@ -1004,7 +1082,11 @@ mod tests {
 
     #[test]
     fn tracked_query_follows_the_target_version() {
-        let mut ws = Workspace::load(Sources::Memory(vec![("t.role".into(), CHAIN.into())]), BuildOptions { target_version: 15, ..Default::default() }).unwrap();
+        let mut ws = Workspace::load(
+            Sources::Memory(vec![("t.role".into(), CHAIN.into())]),
+            BuildOptions { target_version: 15, ..Default::default() },
+        )
+        .unwrap();
         let a = crate::db::membership_analysis(&ws.db, ws.policy);
         assert_eq!(a.target_version, 15);
         assert!(a.set.is_none());
@@ -1022,8 +1104,11 @@ mod tests {
     fn the_part_a_role_reaches_answers_as_the_whole_graph() {
         let policy = "external role ext\nrole base {}\nrole admin { superuser }\nrole a { member of base }\nrole b { noinherit\n member of a }\nrole c { member of b, ext }\nrole d { member of c\n member of a until 2000-01-01 }\nrole e { member of d, admin }\nrole f { member of a, b }\nuser u1 { member of e, f }\nuser u2 { member of f }\n";
         for version in [15, 16] {
-            let options = crate::model::BuildOptions { target_version: version, at: 1_700_000_000, ..Default::default() };
-            let ws = crate::db::Workspace::load(crate::db::Sources::Memory(vec![("p.role".into(), policy.into())]), options).expect("loads");
+            let options =
+                crate::model::BuildOptions { target_version: version, at: 1_700_000_000, ..Default::default() };
+            let ws =
+                crate::db::Workspace::load(crate::db::Sources::Memory(vec![("p.role".into(), policy.into())]), options)
+                    .expect("loads");
             assert!(!ws.diagnostics().iter().any(|d| d.is_error()), "{:?}", ws.diagnostics());
             let model = &ws.resolved().model;
             let graph = MembershipGraph::of(model, version);
@@ -1034,12 +1119,18 @@ mod tests {
                 let seen = reach_from_roles(&part);
                 for mode in [Mode::Member, Mode::Usage, Mode::Set] {
                     let name = role.name.as_str();
-                    assert_eq!(seen.granted_roles(name, mode).collect::<Vec<_>>(), whole.granted_roles(name, mode).collect::<Vec<_>>(), "{name} {mode:?} v{version}");
+                    assert_eq!(
+                        seen.granted_roles(name, mode).collect::<Vec<_>>(),
+                        whole.granted_roles(name, mode).collect::<Vec<_>>(),
+                        "{name} {mode:?} v{version}"
+                    );
                     assert_eq!(seen.is_superuser(name), whole.is_superuser(name));
                     for other in whole.roles() {
                         // Chains name memberships by their index in each graph: compare the roles.
                         let chain = |a: &MembershipAnalysis| match a.answer(name, other, mode) {
-                            Some(Chain::Memberships(steps)) => format!("{:?}", steps.shown().iter().map(|s| (&s.member, &s.role)).collect::<Vec<_>>()),
+                            Some(Chain::Memberships(steps)) => {
+                                format!("{:?}", steps.shown().iter().map(|s| (&s.member, &s.role)).collect::<Vec<_>>())
+                            }
                             other => format!("{other:?}"),
                         };
                         assert_eq!(chain(&seen), chain(&whole), "{name} → {other} {mode:?} v{version}");

@@ -29,7 +29,13 @@ pub use membership::{reach, Chain, MembershipAnalysis, Mode, Step};
 
 /// Every policy rule and lint warning over the whole model at once: the plain statement of
 /// what `db::analysis_diagnostics` computes role by role, for tests to compare the two.
-pub fn whole_model_diagnostics(model: &crate::model::Model, target_version: u32, catalog: Option<&crate::model::catalog::Catalog>, at: i64, library_files: &[crate::syntax::FileId]) -> Vec<crate::diagnostics::Diagnostic> {
+pub fn whole_model_diagnostics(
+    model: &crate::model::Model,
+    target_version: u32,
+    catalog: Option<&crate::model::catalog::Catalog>,
+    at: i64,
+    library_files: &[crate::syntax::FileId],
+) -> Vec<crate::diagnostics::Diagnostic> {
     let members = reach(model, target_version);
     let privileges = privileges::effective(model, &members);
     let mut out = policy::check(model, &privileges, catalog);

@@ -20,15 +20,15 @@
 //!
 //! `warn` in front of a rule reports its violations with the W-code of the same number.
 
-use std::sync::Arc;
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
+use crate::analysis::limits::Origins;
 use crate::analysis::limits::{self, Limit};
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode, Step, Steps};
 use crate::analysis::privileges::PrivilegeAnalysis;
-use crate::model::catalog::Catalog;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::analysis::limits::Origins;
+use crate::model::catalog::Catalog;
 use crate::model::{Grantee, Membership, Model, Object, ObjectGrant, Policy, Role, Rule, RuleCheck};
 use crate::syntax::ast::{AttributeKind, BulkKind, Privilege};
 use crate::syntax::Span;
@@ -42,7 +42,8 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
     let mut out = Vec::new();
     // Rules that fail the build first, so that a (role, pair) stated by an error rule and by a
     // `warn` rule is reported as the error.
-    let mut rules: Vec<(&Policy, &Rule)> = model.policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
+    let mut rules: Vec<(&Policy, &Rule)> =
+        model.policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
     rules.sort_by_key(|(_, r)| r.warn);
     let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
     for (policy, rule) in rules {
@@ -91,7 +92,13 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
                         .chunks(chunk)
                         .map(|part| {
                             let known = &known;
-                            scope.spawn(move || part.iter().filter_map(|role| limits::check(model, privileges, catalog, known, policy, rule, role, limit, max)).collect::<Vec<_>>())
+                            scope.spawn(move || {
+                                part.iter()
+                                    .filter_map(|role| {
+                                        limits::check(model, privileges, catalog, known, policy, rule, role, limit, max)
+                                    })
+                                    .collect::<Vec<_>>()
+                            })
                         })
                         .collect();
                     workers.into_iter().map(|w| w.join().expect("counting does not panic")).collect()
@@ -149,7 +156,12 @@ fn step_label(step: &Step) -> String {
 /// For a superuser the analysis answers "member of everything"; here only its memberships
 /// count: reporting every superuser under every `exclusive` rule would be noise (a superuser
 /// bypasses every check anyway; `forbid superuser` is the rule for them).
-pub fn member_chain(memberships: &[Arc<Membership>], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Steps> {
+pub fn member_chain(
+    memberships: &[Arc<Membership>],
+    analysis: &MembershipAnalysis,
+    role: &str,
+    granted: &str,
+) -> Option<Steps> {
     match analysis.answer(role, granted, Mode::Member)? {
         Chain::SameRole => Some(Steps::full(Vec::new())),
         Chain::Memberships(steps) => Some(steps),
@@ -159,7 +171,12 @@ pub fn member_chain(memberships: &[Arc<Membership>], analysis: &MembershipAnalys
 
 /// The model indexes of every membership of the chain [`member_chain`] gives, those an
 /// elided chain leaves out included.
-pub fn member_chain_memberships(memberships: &[Arc<Membership>], analysis: &MembershipAnalysis, role: &str, granted: &str) -> Option<Vec<usize>> {
+pub fn member_chain_memberships(
+    memberships: &[Arc<Membership>],
+    analysis: &MembershipAnalysis,
+    role: &str,
+    granted: &str,
+) -> Option<Vec<usize>> {
     let steps = member_chain(memberships, analysis, role, granted)?;
     if steps.left_out() == 0 {
         return Some(steps.shown().iter().map(|s| s.membership).collect());
@@ -209,12 +226,17 @@ pub fn exclusive(
     seen: &mut HashSet<(String, String, String)>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let chains: Vec<Option<Steps>> = exclusive.iter().map(|(g, _)| member_chain(memberships, analysis, &role.name, g)).collect();
+    let chains: Vec<Option<Steps>> =
+        exclusive.iter().map(|(g, _)| member_chain(memberships, analysis, &role.name, g)).collect();
     for i in 0..exclusive.len() {
         for j in i + 1..exclusive.len() {
             let (Some(ca), Some(cb)) = (&chains[i], &chains[j]) else { continue };
             let (a, b) = (&exclusive[i].0, &exclusive[j].0);
-            let key = if a < b { (role.name.clone(), a.clone(), b.clone()) } else { (role.name.clone(), b.clone(), a.clone()) };
+            let key = if a < b {
+                (role.name.clone(), a.clone(), b.clone())
+            } else {
+                (role.name.clone(), b.clone(), a.clone())
+            };
             if !seen.insert(key) {
                 continue;
             }
@@ -223,13 +245,24 @@ pub fn exclusive(
     }
 }
 
-fn exclusive_diagnostic(memberships: &[Arc<Membership>], policy: &Policy, rule: &Rule, role: &Role, (a, ca): (&String, &Steps), (b, cb): (&String, &Steps)) -> Diagnostic {
+fn exclusive_diagnostic(
+    memberships: &[Arc<Membership>],
+    policy: &Policy,
+    rule: &Rule,
+    role: &Role,
+    (a, ca): (&String, &Steps),
+    (b, cb): (&String, &Steps),
+) -> Diagnostic {
     // At least one chain has a step: `a` and `b` are different roles. Of a long chain, the
     // steps shown in the help are labelled.
     let steps: Vec<&Step> = ca.shown().iter().chain(cb.shown()).collect();
     let first = steps[0];
-    let mut d = Diagnostic::new(code(rule, Code::ExclusiveRoles, Code::ExclusiveRolesWarn), memberships[first.membership].origin, format!("`{}` holds both `{a}` and `{b}`", role.name))
-        .label(step_label(first));
+    let mut d = Diagnostic::new(
+        code(rule, Code::ExclusiveRoles, Code::ExclusiveRolesWarn),
+        memberships[first.membership].origin,
+        format!("`{}` holds both `{a}` and `{b}`", role.name),
+    )
+    .label(step_label(first));
     let mut labelled = HashSet::from([first.membership]);
     for s in &steps[1..] {
         if labelled.insert(s.membership) {
@@ -237,8 +270,11 @@ fn exclusive_diagnostic(memberships: &[Arc<Membership>], policy: &Policy, rule: 
         }
     }
     let describe = |c: &Steps| if c.is_empty() { "it is that role".to_string() } else { chain_text(&role.name, c) };
-    d.with_secondary(rule.origin, format!("`{a}` and `{b}` are exclusive in policy `{}`", policy.name))
-        .help(format!("to `{a}`: {}; to `{b}`: {}; remove a membership of one of these chains", describe(ca), describe(cb)))
+    d.with_secondary(rule.origin, format!("`{a}` and `{b}` are exclusive in policy `{}`", policy.name)).help(format!(
+        "to `{a}`: {}; to `{b}`: {}; remove a membership of one of these chains",
+        describe(ca),
+        describe(cb)
+    ))
 }
 
 // ---------------------------------------------------------------------------------- forbid
@@ -258,10 +294,14 @@ fn attribute_word(kind: AttributeKind, on: bool) -> String {
 
 pub fn forbidden_attribute(policy: &Policy, rule: &Rule, role: &Role, kind: AttributeKind, on: bool) -> Diagnostic {
     let word = attribute_word(kind, on);
-    Diagnostic::new(code(rule, Code::ForbiddenAttribute, Code::ForbiddenAttributeWarn), role.origin, format!("`{}` has `{word}`, which policy `{}` forbids", role.name, policy.name))
-        .label(format!("`{word}` here"))
-        .with_secondary(rule.origin, "forbidden by this rule")
-        .help(format!("remove `{word}` from `{}`, or name it after `except` in the rule", role.name))
+    Diagnostic::new(
+        code(rule, Code::ForbiddenAttribute, Code::ForbiddenAttributeWarn),
+        role.origin,
+        format!("`{}` has `{word}`, which policy `{}` forbids", role.name, policy.name),
+    )
+    .label(format!("`{word}` here"))
+    .with_secondary(rule.origin, "forbidden by this rule")
+    .help(format!("remove `{word}` from `{}`, or name it after `except` in the rule", role.name))
 }
 
 // ---------------------------------------------------------------------------------- public grants
@@ -274,10 +314,14 @@ fn covers(rule: &Object, granted: &Object) -> bool {
     }
     match (rule, granted) {
         (Object::AllIn { kind, schema }, g) => match (kind, g) {
-            (BulkKind::Tables, Object::Table { schema: s, .. } | Object::View { schema: s, .. } | Object::Columns { schema: s, .. }) => s == schema,
+            (
+                BulkKind::Tables,
+                Object::Table { schema: s, .. } | Object::View { schema: s, .. } | Object::Columns { schema: s, .. },
+            ) => s == schema,
             (BulkKind::Sequences, Object::Sequence { schema: s, .. }) => s == schema,
             (BulkKind::Functions | BulkKind::Routines, Object::Routine { schema: s, .. }) => s == schema,
-            (BulkKind::Functions, Object::AllIn { kind: BulkKind::Routines, schema: s }) | (BulkKind::Routines, Object::AllIn { kind: BulkKind::Functions, schema: s }) => s == schema,
+            (BulkKind::Functions, Object::AllIn { kind: BulkKind::Routines, schema: s })
+            | (BulkKind::Routines, Object::AllIn { kind: BulkKind::Functions, schema: s }) => s == schema,
             _ => false,
         },
         (Object::Table { schema, name }, Object::Columns { schema: s, table, .. }) => s == schema && table == name,
@@ -298,10 +342,14 @@ fn overlapping(forbidden: &[Privilege], granted: &[Privilege]) -> Vec<Privilege>
 
 fn public_grant(policy: &Policy, rule: &Rule, g: &ObjectGrant, privileges: &[Privilege]) -> Diagnostic {
     let privs = privileges.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
-    Diagnostic::new(code(rule, Code::ForbiddenPublicGrant, Code::ForbiddenPublicGrantWarn), g.origin, format!("{privs} on {} is granted to PUBLIC, which policy `{}` forbids", g.object.describe(), policy.name))
-        .label("granted to PUBLIC here")
-        .with_secondary(rule.origin, "forbidden by this rule")
-        .help("PUBLIC is every role, present and future; grant to a role instead")
+    Diagnostic::new(
+        code(rule, Code::ForbiddenPublicGrant, Code::ForbiddenPublicGrantWarn),
+        g.origin,
+        format!("{privs} on {} is granted to PUBLIC, which policy `{}` forbids", g.object.describe(), policy.name),
+    )
+    .label("granted to PUBLIC here")
+    .with_secondary(rule.origin, "forbidden by this rule")
+    .help("PUBLIC is every role, present and future; grant to a role instead")
 }
 
 // ---------------------------------------------------------------------------------- admin rights
@@ -327,33 +375,68 @@ impl AdminRights {
     }
 }
 
-const ADMIN_ATTRIBUTES: [AttributeKind; 5] = [AttributeKind::Superuser, AttributeKind::Createrole, AttributeKind::Createdb, AttributeKind::Bypassrls, AttributeKind::Replication];
+const ADMIN_ATTRIBUTES: [AttributeKind; 5] = [
+    AttributeKind::Superuser,
+    AttributeKind::Createrole,
+    AttributeKind::Createdb,
+    AttributeKind::Bypassrls,
+    AttributeKind::Replication,
+];
 
 pub fn admin_rights(model: &Model, role: &Role) -> AdminRights {
-    admin_rights_of(role, model.memberships.iter().map(|m| &**m).enumerate(), model.grants.iter().map(|g| &**g).enumerate())
+    admin_rights_of(
+        role,
+        model.memberships.iter().map(|m| &**m).enumerate(),
+        model.grants.iter().map(|g| &**g).enumerate(),
+    )
 }
 
 /// [`admin_rights`] from some memberships and grants, numbered as the caller's [`Origins`]
 /// numbers them (those of other roles are skipped).
-pub fn admin_rights_of<'a>(role: &Role, memberships: impl Iterator<Item = (usize, &'a Membership)>, grants: impl Iterator<Item = (usize, &'a ObjectGrant)>) -> AdminRights {
+pub fn admin_rights_of<'a>(
+    role: &Role,
+    memberships: impl Iterator<Item = (usize, &'a Membership)>,
+    grants: impl Iterator<Item = (usize, &'a ObjectGrant)>,
+) -> AdminRights {
     AdminRights {
         attributes: ADMIN_ATTRIBUTES.into_iter().filter(|k| role.attribute(*k)).collect(),
-        admin_memberships: memberships.filter(|(_, m)| m.active && m.admin && m.member == role.name).map(|(k, _)| k).collect(),
-        grant_options: grants.filter(|(_, g)| g.grant_option && !g.revoke && matches!(&g.grantee, Grantee::Role(r) if *r == role.name)).map(|(k, _)| k).collect(),
+        admin_memberships: memberships
+            .filter(|(_, m)| m.active && m.admin && m.member == role.name)
+            .map(|(k, _)| k)
+            .collect(),
+        grant_options: grants
+            .filter(|(_, g)| g.grant_option && !g.revoke && matches!(&g.grantee, Grantee::Role(r) if *r == role.name))
+            .map(|(k, _)| k)
+            .collect(),
     }
 }
 
-pub fn too_many_admin_rights(model: &dyn Origins, policy: &Policy, rule: &Rule, role: &Role, rights: &AdminRights, max: u64) -> Diagnostic {
+pub fn too_many_admin_rights(
+    model: &dyn Origins,
+    policy: &Policy,
+    rule: &Rule,
+    role: &Role,
+    rights: &AdminRights,
+    max: u64,
+) -> Diagnostic {
     let label = if rights.attributes.is_empty() {
         "declared here".to_string()
     } else {
         let plural = if rights.attributes.len() > 1 { "s" } else { "" };
-        format!("attribute{plural} {}", rights.attributes.iter().map(|k| format!("`{}`", k.keyword())).collect::<Vec<_>>().join(", "))
+        format!(
+            "attribute{plural} {}",
+            rights.attributes.iter().map(|k| format!("`{}`", k.keyword())).collect::<Vec<_>>().join(", ")
+        )
     };
     let mut d = Diagnostic::new(
         code(rule, Code::TooManyAdminRights, Code::TooManyAdminRightsWarn),
         role.origin,
-        format!("`{}` holds {} admin rights directly, more than the {max} policy `{}` allows", role.name, rights.count(), policy.name),
+        format!(
+            "`{}` holds {} admin rights directly, more than the {max} policy `{}` allows",
+            role.name,
+            rights.count(),
+            policy.name
+        ),
     )
     .label(label);
     for &k in &rights.admin_memberships {
@@ -449,17 +532,32 @@ impl Depths {
     }
 }
 
-pub fn deep_memberships(memberships: &[Arc<Membership>], policy: &Policy, rule: &Rule, role: &Role, chain: &[Step], max: u64) -> Diagnostic {
+pub fn deep_memberships(
+    memberships: &[Arc<Membership>],
+    policy: &Policy,
+    rule: &Rule,
+    role: &Role,
+    chain: &[Step],
+    max: u64,
+) -> Diagnostic {
     let mut d = Diagnostic::new(
         Code::DeepMemberships,
         role.origin,
-        format!("`{}` is {} memberships deep, more than the {max} policy `{}` allows", role.name, chain.len(), policy.name),
+        format!(
+            "`{}` is {} memberships deep, more than the {max} policy `{}` allows",
+            role.name,
+            chain.len(),
+            policy.name
+        ),
     )
     .label("the chain starts here");
     for s in chain {
         d = d.with_secondary(memberships[s.membership].origin, step_label(s));
     }
-    d.with_secondary(rule.origin, "limit set here").help(format!("the chain: {}; a flatter hierarchy is easier to review", chain_text(&role.name, &Steps::full(chain.to_vec()))))
+    d.with_secondary(rule.origin, "limit set here").help(format!(
+        "the chain: {}; a flatter hierarchy is easier to review",
+        chain_text(&role.name, &Steps::full(chain.to_vec()))
+    ))
 }
 
 #[cfg(test)]
@@ -472,13 +570,17 @@ mod tests {
 
     /// `(code, message)` of every policy violation of a policy that resolves without errors.
     fn violations(text: &str) -> Vec<(String, String)> {
-        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
+        let ws =
+            Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
         let resolved = ws.resolved();
         let errors: Vec<&String> = resolved.diagnostics.iter().filter(|d| d.is_error()).map(|d| &d.message).collect();
         assert!(errors.is_empty(), "{errors:?}");
         let analysis = reach(&resolved.model, 15);
         let privileges = crate::analysis::privileges::effective(&resolved.model, &analysis);
-        check(&resolved.model, &privileges, None).into_iter().map(|d| (d.code.as_str().to_string(), d.message)).collect()
+        check(&resolved.model, &privileges, None)
+            .into_iter()
+            .map(|d| (d.code.as_str().to_string(), d.message))
+            .collect()
     }
 
     fn messages(text: &str) -> Vec<String> {
@@ -506,17 +608,32 @@ mod tests {
 
     #[test]
     fn scope_of_the_model() {
-        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), format!("{ROLES}policy p applies to [u, \"b*\", both] {{ exclusive a, b }}\n"))]), BuildOptions::default()).unwrap();
+        let ws = Workspace::load(
+            Sources::Memory(vec![(
+                "t.role".into(),
+                format!("{ROLES}policy p applies to [u, \"b*\", both] {{ exclusive a, b }}\n"),
+            )]),
+            BuildOptions::default(),
+        )
+        .unwrap();
         // In a list, `"b*"` is a name, not a glob — and no role is called `b*`.
         assert!(ws.resolved().diagnostics.iter().any(|d| d.code == Code::UnknownRole));
-        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), format!("{ROLES}policy p applies to [u, both, u] {{ exclusive a, b }}\n"))]), BuildOptions::default()).unwrap();
+        let ws = Workspace::load(
+            Sources::Memory(vec![(
+                "t.role".into(),
+                format!("{ROLES}policy p applies to [u, both, u] {{ exclusive a, b }}\n"),
+            )]),
+            BuildOptions::default(),
+        )
+        .unwrap();
         assert_eq!(ws.resolved().model.policies[0].scope, PolicyScope::Names(vec!["u".into(), "both".into()]));
     }
 
     #[test]
     fn each_role_and_pair_is_reported_once() {
         // The same pair in two rules and in two policies, in both orders.
-        let text = format!("{ROLES}policy p {{\n  exclusive a, b\n  exclusive b, a\n}}\npolicy q {{ exclusive a, b, a }}\n");
+        let text =
+            format!("{ROLES}policy p {{\n  exclusive a, b\n  exclusive b, a\n}}\npolicy q {{ exclusive a, b, a }}\n");
         assert_eq!(messages(&text), ["E030 `both` holds both `a` and `b`", "E030 `u` holds both `a` and `b`"]);
         // An error rule wins over a `warn` rule for the same pair, whatever the order.
         let text = format!("{ROLES}policy p {{ warn exclusive a, b }}\npolicy q {{ exclusive b, a }}\n");
@@ -543,13 +660,27 @@ mod tests {
     }
 
     fn membership(member: &str, role: &str) -> Arc<Membership> {
-        Arc::new(Membership { role: role.into(), member: member.into(), admin: false, inherit: None, set: None, from: None, until: None, active: true, reason: None, origin: span() })
+        Arc::new(Membership {
+            role: role.into(),
+            member: member.into(),
+            admin: false,
+            inherit: None,
+            set: None,
+            from: None,
+            until: None,
+            active: true,
+            reason: None,
+            origin: span(),
+        })
     }
 
     #[test]
     fn depth_is_defensive_about_cycles() {
         // A cycle a → b → a (E006 elsewhere) with c → a and d → c: the search ends.
-        let model = Model { memberships: vec![membership("a", "b"), membership("b", "a"), membership("c", "a"), membership("d", "c")], ..Model::default() };
+        let model = Model {
+            memberships: vec![membership("a", "b"), membership("b", "a"), membership("c", "a"), membership("d", "c")],
+            ..Model::default()
+        };
         let depths = Depths::new(&model.memberships);
         for r in ["a", "b", "c", "d"] {
             let chain = depths.longest_chain(&model.memberships, r);
@@ -564,8 +695,15 @@ mod tests {
 
     #[test]
     fn depth_follows_the_longest_chain_and_active_memberships() {
-        let mut model = Model { memberships: vec![membership("u", "x"), membership("u", "a"), membership("a", "b"), membership("b", "c")], ..Model::default() };
-        let chain: Vec<String> = Depths::new(&model.memberships).longest_chain(&model.memberships, "u").into_iter().map(|s| s.role).collect();
+        let mut model = Model {
+            memberships: vec![membership("u", "x"), membership("u", "a"), membership("a", "b"), membership("b", "c")],
+            ..Model::default()
+        };
+        let chain: Vec<String> = Depths::new(&model.memberships)
+            .longest_chain(&model.memberships, "u")
+            .into_iter()
+            .map(|s| s.role)
+            .collect();
         assert_eq!(chain, ["a", "b", "c"]);
         Arc::make_mut(&mut model.memberships[2]).active = false;
         assert_eq!(Depths::new(&model.memberships).longest_chain(&model.memberships, "u").len(), 1);

@@ -57,15 +57,36 @@ use crate::syntax::ast::{BulkKind, DefaultKind, Privilege};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ObjectRef {
-    Table { schema: String, name: String },
-    View { schema: String, name: String },
-    Sequence { schema: String, name: String },
+    Table {
+        schema: String,
+        name: String,
+    },
+    View {
+        schema: String,
+        name: String,
+    },
+    Sequence {
+        schema: String,
+        name: String,
+    },
     /// `args`: SQL type names as the policy writes them (`integer`, `text`).
-    Function { schema: String, name: String, args: Vec<String> },
-    Schema { name: String },
-    Database { name: String },
+    Function {
+        schema: String,
+        name: String,
+        args: Vec<String>,
+    },
+    Schema {
+        name: String,
+    },
+    Database {
+        name: String,
+    },
     /// A column of a table or view (`has_column_privilege`).
-    Column { schema: String, table: String, column: String },
+    Column {
+        schema: String,
+        table: String,
+        column: String,
+    },
 }
 
 /// Why a role has a privilege on an object.
@@ -74,14 +95,26 @@ pub enum ObjectRef {
 pub enum Grounds {
     Superuser,
     /// The role has the privileges of the object's declared owner.
-    Owner { owner: String, via: Chain },
+    Owner {
+        owner: String,
+        via: Chain,
+    },
     /// `model.grants[grant]` grants it to PUBLIC.
-    Public { grant: usize },
+    Public {
+        grant: usize,
+    },
     /// `model.grants[grant]` grants it to a role `via` reaches (USAGE mode); `bulk`: the grant
     /// is `… in schema S`.
-    Grant { via: Chain, grant: usize, bulk: bool },
+    Grant {
+        via: Chain,
+        grant: usize,
+        bulk: bool,
+    },
     /// A predefined role (`pg_read_all_data`, `pg_write_all_data`, `pg_maintain`).
-    Predefined { role: String, via: Chain },
+    Predefined {
+        role: String,
+        via: Chain,
+    },
     /// PostgreSQL's built-in default ACL gives it to PUBLIC.
     BuiltinPublic,
 }
@@ -98,7 +131,8 @@ pub enum FutureKind {
 }
 
 impl FutureKind {
-    pub const ALL: [FutureKind; 4] = [FutureKind::Table, FutureKind::Sequence, FutureKind::Function, FutureKind::Schema];
+    pub const ALL: [FutureKind; 4] =
+        [FutureKind::Table, FutureKind::Sequence, FutureKind::Function, FutureKind::Schema];
 
     fn kind(self) -> Kind {
         match self {
@@ -151,7 +185,9 @@ impl FutureObject {
     /// app_owner` when no schema is named.
     pub fn describe(&self) -> String {
         match (&self.schema, self.kind) {
-            (Some(s), k) if k != FutureKind::Schema => format!("future {} in schema {s} created by {}", k.plural(), self.creator),
+            (Some(s), k) if k != FutureKind::Schema => {
+                format!("future {} in schema {s} created by {}", k.plural(), self.creator)
+            }
             (_, k) => format!("future {} created by {}", k.plural(), self.creator),
         }
     }
@@ -165,14 +201,25 @@ pub enum FutureGrounds {
     /// The role has the privileges of the creator, which owns the new object: the built-in
     /// owner privileges (no global default took them away), or, for a grant option, the
     /// owner's implicit grant options.
-    Owner { creator: String, via: Chain },
+    Owner {
+        creator: String,
+        via: Chain,
+    },
     /// `model.default_privileges[entry]` (an `ALTER DEFAULT PRIVILEGES … GRANT`, explicit or
     /// implied by a bulk grant) gives it to a role `via` reaches (USAGE mode).
-    Default { entry: usize, via: Chain },
+    Default {
+        entry: usize,
+        via: Chain,
+    },
     /// `model.default_privileges[entry]` gives it to PUBLIC.
-    DefaultPublic { entry: usize },
+    DefaultPublic {
+        entry: usize,
+    },
     /// A predefined role (`pg_read_all_data`, `pg_write_all_data`, `pg_maintain`).
-    Predefined { role: String, via: Chain },
+    Predefined {
+        role: String,
+        via: Chain,
+    },
     /// PostgreSQL's built-in default ACL gives it to PUBLIC (EXECUTE on functions).
     BuiltinPublic,
 }
@@ -211,7 +258,13 @@ impl DefaultAcl {
         let i = match self.items.iter().position(|i| &i.grantee == grantee) {
             Some(i) => i,
             None => {
-                self.items.push(AclItem { grantee: grantee.clone(), privileges: 0, options: 0, privileges_from: Vec::new(), options_from: Vec::new() });
+                self.items.push(AclItem {
+                    grantee: grantee.clone(),
+                    privileges: 0,
+                    options: 0,
+                    privileges_from: Vec::new(),
+                    options_from: Vec::new(),
+                });
                 self.items.len() - 1
             }
         };
@@ -315,7 +368,9 @@ fn fitting(kind: Kind, version: u32) -> u16 {
         Kind::Function => bit(Privilege::Execute),
         Kind::Schema => bit(Privilege::Usage) | bit(Privilege::Create),
         Kind::Database => bit(Privilege::Create) | bit(Privilege::Connect) | bit(Privilege::Temporary),
-        Kind::Column => bit(Privilege::Select) | bit(Privilege::Insert) | bit(Privilege::Update) | bit(Privilege::References),
+        Kind::Column => {
+            bit(Privilege::Select) | bit(Privilege::Insert) | bit(Privilege::Update) | bit(Privilege::References)
+        }
     }
 }
 
@@ -338,13 +393,17 @@ impl ObjectRef {
 
     fn key(&self) -> Key {
         match self {
-            ObjectRef::Table { schema, name } | ObjectRef::View { schema, name } | ObjectRef::Sequence { schema, name } => {
-                Key::Relation { schema: schema.clone(), name: name.clone() }
+            ObjectRef::Table { schema, name }
+            | ObjectRef::View { schema, name }
+            | ObjectRef::Sequence { schema, name } => Key::Relation { schema: schema.clone(), name: name.clone() },
+            ObjectRef::Function { schema, name, args } => {
+                Key::Function { schema: schema.clone(), name: name.clone(), args: norm_args(args) }
             }
-            ObjectRef::Function { schema, name, args } => Key::Function { schema: schema.clone(), name: name.clone(), args: norm_args(args) },
             ObjectRef::Schema { name } => Key::Schema { name: name.clone() },
             ObjectRef::Database { name } => Key::Database { name: name.clone() },
-            ObjectRef::Column { schema, table, column } => Key::Column { schema: schema.clone(), table: table.clone(), column: column.clone() },
+            ObjectRef::Column { schema, table, column } => {
+                Key::Column { schema: schema.clone(), table: table.clone(), column: column.clone() }
+            }
         }
     }
 
@@ -376,7 +435,9 @@ fn concrete(object: &Object) -> Option<ObjectRef> {
         Object::Table { schema, name } => ObjectRef::Table { schema: schema.clone(), name: name.clone() },
         Object::View { schema, name } => ObjectRef::View { schema: schema.clone(), name: name.clone() },
         Object::Sequence { schema, name } => ObjectRef::Sequence { schema: schema.clone(), name: name.clone() },
-        Object::Routine { schema, name, args } => ObjectRef::Function { schema: schema.clone(), name: name.clone(), args: args.clone() },
+        Object::Routine { schema, name, args } => {
+            ObjectRef::Function { schema: schema.clone(), name: name.clone(), args: args.clone() }
+        }
         Object::Schema { name } => ObjectRef::Schema { name: name.clone() },
         Object::Database { name } => ObjectRef::Database { name: name.clone() },
         _ => return None,
@@ -395,7 +456,11 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
             Object::Columns { schema, table, columns } => {
                 let m = mask(&g.privileges, Kind::Column, version);
                 for c in columns {
-                    targets.push((Key::Column { schema: schema.clone(), table: table.clone(), column: c.clone() }, m, false));
+                    targets.push((
+                        Key::Column { schema: schema.clone(), table: table.clone(), column: c.clone() },
+                        m,
+                        false,
+                    ));
                 }
             }
             Object::AllIn { kind, schema } => {
@@ -439,7 +504,15 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
         entries.sort_by(|a, b| grantee_name(&grantees, a.grant).cmp(&grantee_name(&grantees, b.grant)));
     }
     let future = default_acls(model, version);
-    PrivilegeAnalysis { target_version: version, members: members.clone(), grants, public_revokes, schema_owners, grantees, future }
+    PrivilegeAnalysis {
+        target_version: version,
+        members: members.clone(),
+        grants,
+        public_revokes,
+        schema_owners,
+        grantees,
+        future,
+    }
 }
 
 /// Replays the `ALTER DEFAULT PRIVILEGES` statements of `up.sql`, in their order.
@@ -453,11 +526,20 @@ fn default_acls(model: &Model, version: u32) -> BTreeMap<(String, Option<String>
         }
         let schema = if kind == FutureKind::Schema { None } else { d.schema.clone() };
         let global = schema.is_none();
-        let acl = out.entry((d.owner.clone(), schema, kind)).or_insert_with(|| if global { DefaultAcl::builtin(kind, &d.owner, version) } else { DefaultAcl::default() });
+        let acl = out.entry((d.owner.clone(), schema, kind)).or_insert_with(|| {
+            if global {
+                DefaultAcl::builtin(kind, &d.owner, version)
+            } else {
+                DefaultAcl::default()
+            }
+        });
         if d.revoke {
             acl.revoke(&d.grantee, m);
         } else {
-            let sources: Vec<(u16, u32)> = sources.iter().map(|&i| (mask(&model.default_privileges[i].privileges, kind.kind(), version), i as u32)).collect();
+            let sources: Vec<(u16, u32)> = sources
+                .iter()
+                .map(|&i| (mask(&model.default_privileges[i].privileges, kind.kind(), version), i as u32))
+                .collect();
             acl.grant(&d.grantee, m, d.grant_option, &sources);
         }
     }
@@ -515,7 +597,9 @@ impl PrivilegeAnalysis {
         let key = object.key();
         // Grants on the object itself; for a column, also table-level grants.
         let table_key = match object {
-            ObjectRef::Column { schema, table, .. } => Some(Key::Relation { schema: schema.clone(), name: table.clone() }),
+            ObjectRef::Column { schema, table, .. } => {
+                Some(Key::Relation { schema: schema.clone(), name: table.clone() })
+            }
             _ => None,
         };
         let mut entries: Vec<&Entry> = Vec::new();
@@ -576,17 +660,32 @@ impl PrivilegeAnalysis {
     }
 
     /// Like [`answer_future`](Self::answer_future), `… WITH GRANT OPTION`.
-    pub fn answer_future_grant_option(&self, role: &str, privilege: Privilege, object: &FutureObject) -> Option<FutureGrounds> {
+    pub fn answer_future_grant_option(
+        &self,
+        role: &str,
+        privilege: Privilege,
+        object: &FutureObject,
+    ) -> Option<FutureGrounds> {
         self.future_in(role, privilege, object, true)
     }
 
     /// The (creator, schema, kind) default ACLs `up.sql` leaves (`None`: the global entry),
     /// for listing the objects created later that the policy says something about.
     pub fn future_scopes(&self) -> impl Iterator<Item = FutureObject> + '_ {
-        self.future.keys().map(|(creator, schema, kind)| FutureObject { kind: *kind, schema: schema.clone(), creator: creator.clone() })
+        self.future.keys().map(|(creator, schema, kind)| FutureObject {
+            kind: *kind,
+            schema: schema.clone(),
+            creator: creator.clone(),
+        })
     }
 
-    fn future_in(&self, role: &str, privilege: Privilege, object: &FutureObject, option: bool) -> Option<FutureGrounds> {
+    fn future_in(
+        &self,
+        role: &str,
+        privilege: Privilege,
+        object: &FutureObject,
+        option: bool,
+    ) -> Option<FutureGrounds> {
         let kind = object.kind.kind();
         let p = bit(privilege);
         if !object.kind.fits(privilege, self.target_version) {
@@ -621,7 +720,8 @@ impl PrivilegeAnalysis {
         let mut public: Option<FutureGrounds> = None;
         let mut builtin_public = false;
         for item in global.items.iter().chain(schema.into_iter().flat_map(|a| a.items.iter())) {
-            let (bits, from) = if option { (item.options, &item.options_from) } else { (item.privileges, &item.privileges_from) };
+            let (bits, from) =
+                if option { (item.options, &item.options_from) } else { (item.privileges, &item.privileges_from) };
             if bits & p == 0 {
                 continue;
             }
@@ -680,7 +780,9 @@ impl PrivilegeAnalysis {
             (Kind::Schema, Usage) => &["pg_read_all_data", "pg_write_all_data"],
             _ => &[],
         };
-        candidates.iter().find_map(|r| self.members.answer(role, r, Mode::Usage).map(|via| Grounds::Predefined { role: r.to_string(), via }))
+        candidates.iter().find_map(|r| {
+            self.members.answer(role, r, Mode::Usage).map(|via| Grounds::Predefined { role: r.to_string(), via })
+        })
     }
 
     fn builtin_public(&self, object: &ObjectRef) -> u16 {
@@ -706,7 +808,8 @@ mod tests {
     fn analysis(text: &str, version: u32) -> PrivilegeAnalysis {
         let options = BuildOptions { target_version: version, ..Default::default() };
         let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), options).unwrap();
-        let errors: Vec<String> = ws.diagnostics().iter().filter(|d| Diagnostic::is_error(d)).map(|d| d.message.clone()).collect();
+        let errors: Vec<String> =
+            ws.diagnostics().iter().filter(|d| Diagnostic::is_error(d)).map(|d| d.message.clone()).collect();
         assert!(errors.is_empty(), "{errors:?}");
         let a = crate::db::privilege_analysis(&ws.db, ws.policy);
         let model = &ws.resolved().model;
@@ -728,21 +831,36 @@ mod tests {
         );
         let a = analysis(&text, 15);
         for t in ["t0", "t1", "v"] {
-            assert!(matches!(a.answer("a", Privilege::Select, &table("s0", t)), Some(Grounds::Grant { bulk: true, via: Chain::SameRole, .. })), "{t}");
+            assert!(
+                matches!(
+                    a.answer("a", Privilege::Select, &table("s0", t)),
+                    Some(Grounds::Grant { bulk: true, via: Chain::SameRole, .. })
+                ),
+                "{t}"
+            );
         }
         assert!(!a.has("a", Privilege::Select, &table("s1", "t0")));
-        assert!(matches!(a.answer("b", Privilege::Select, &table("s0", "t1")), Some(Grounds::Grant { via: Chain::Memberships(ref s), .. }) if s.len() == 1));
+        assert!(
+            matches!(a.answer("b", Privilege::Select, &table("s0", "t1")), Some(Grounds::Grant { via: Chain::Memberships(ref s), .. }) if s.len() == 1)
+        );
         assert!(!a.has("c", Privilege::Select, &table("s0", "t1")));
         let col = |c: &str| ObjectRef::Column { schema: "s1".into(), table: "t0".into(), column: c.into() };
         assert!(a.has("b", Privilege::Update, &col("a")) && !a.has("b", Privilege::Update, &col("b")));
         assert!(!a.has("b", Privilege::Update, &table("s1", "t0")));
         // Table-level grants answer for every column.
-        assert!(a.has("a", Privilege::Select, &ObjectRef::Column { schema: "s0".into(), table: "t0".into(), column: "zz".into() }));
+        assert!(a.has(
+            "a",
+            Privilege::Select,
+            &ObjectRef::Column { schema: "s0".into(), table: "t0".into(), column: "zz".into() }
+        ));
         let q = ObjectRef::Sequence { schema: "s0".into(), name: "q".into() };
         assert!(a.has("a", Privilege::Usage, &q) && a.has("a", Privilege::Update, &q));
         assert!(a.answer("a", Privilege::Delete, &q).is_none(), "does not fit a sequence");
         // Owner of a schema, through membership.
-        assert!(matches!(a.answer("u", Privilege::Create, &ObjectRef::Schema { name: "s1".into() }), Some(Grounds::Owner { .. })));
+        assert!(matches!(
+            a.answer("u", Privilege::Create, &ObjectRef::Schema { name: "s1".into() }),
+            Some(Grounds::Owner { .. })
+        ));
         assert!(!a.has("u", Privilege::Create, &ObjectRef::Schema { name: "s0".into() }));
     }
 
@@ -760,13 +878,21 @@ mod tests {
         assert!(matches!(a.answer("w", Privilege::Select, &table("s0", "t1")), Some(Grounds::Public { .. })));
         assert!(matches!(a.answer("a", Privilege::Select, &table("s0", "t0")), Some(Grounds::Predefined { .. })));
         assert!(!a.has("a", Privilege::Insert, &table("s0", "t0")));
-        assert!(a.has("w", Privilege::Insert, &table("s0", "t0")) && !a.has("w", Privilege::Select, &table("s0", "t0")));
+        assert!(
+            a.has("w", Privilege::Insert, &table("s0", "t0")) && !a.has("w", Privilege::Select, &table("s0", "t0"))
+        );
         for r in ["a", "w"] {
-            assert!(matches!(a.answer(r, Privilege::Usage, &ObjectRef::Schema { name: "s0".into() }), Some(Grounds::Predefined { .. })));
+            assert!(matches!(
+                a.answer(r, Privilege::Usage, &ObjectRef::Schema { name: "s0".into() }),
+                Some(Grounds::Predefined { .. })
+            ));
         }
         let public = ObjectRef::Schema { name: "public".into() };
         assert_eq!(a.answer("n", Privilege::Usage, &public), Some(Grounds::BuiltinPublic));
-        assert!(!a.has("n", Privilege::Create, &public) && !a.has("n", Privilege::Usage, &ObjectRef::Schema { name: "s0".into() }));
+        assert!(
+            !a.has("n", Privilege::Create, &public)
+                && !a.has("n", Privilege::Usage, &ObjectRef::Schema { name: "s0".into() })
+        );
         assert!(analysis(&text, 14).has("n", Privilege::Create, &public));
         // MAINTAIN fits relations from 17 only.
         let text = format!("{INVENTORY}role m {{ grant all on table s0.t0 }}\n");
@@ -800,32 +926,53 @@ mod tests {
         let g = a.answer_future("r", Privilege::Select, &t_app_o);
         assert!(matches!(g, Some(FutureGrounds::Default { via: Chain::SameRole, .. })), "{g:?}");
         assert!(d(&g).is_some_and(|e| e.implied));
-        assert!(matches!(a.answer_future("w", Privilege::Select, &t_app_o), Some(FutureGrounds::Default { via: Chain::Memberships(_), .. })));
+        assert!(matches!(
+            a.answer_future("w", Privilege::Select, &t_app_o),
+            Some(FutureGrounds::Default { via: Chain::Memberships(_), .. })
+        ));
         assert!(a.answer_future("n", Privilege::Select, &t_app_o).is_none());
         assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, Some("app"), "c")).is_some());
         assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, Some("other"), "o")).is_none());
         assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, None, "o")).is_none());
         assert!(a.answer_future("r", Privilege::Insert, &t_app_o).is_none());
         // The creator owns what it creates; a member of a creator too.
-        assert!(matches!(a.answer_future("o", Privilege::Truncate, &t_app_o), Some(FutureGrounds::Owner { via: Chain::SameRole, .. })));
+        assert!(matches!(
+            a.answer_future("o", Privilege::Truncate, &t_app_o),
+            Some(FutureGrounds::Owner { via: Chain::SameRole, .. })
+        ));
         assert!(a.answer_future("r", Privilege::Select, &future(FutureKind::Table, Some("app"), "x")).is_none());
         // Global entries apply in every schema; per-schema ones add to them.
         for s in [None, Some("app"), Some("other")] {
-            assert!(matches!(a.answer_future("x", Privilege::Usage, &future(FutureKind::Sequence, s, "o")), Some(FutureGrounds::Default { .. })));
+            assert!(matches!(
+                a.answer_future("x", Privilege::Usage, &future(FutureKind::Sequence, s, "o")),
+                Some(FutureGrounds::Default { .. })
+            ));
             assert!(a.answer_future("x", Privilege::Usage, &future(FutureKind::Sequence, s, "c")).is_none());
         }
         // PUBLIC's EXECUTE: revoked globally for o, given back in app; built in for c.
         let f = |s: Option<&str>, c: &str| future(FutureKind::Function, s, c);
         assert_eq!(a.answer_future("x", Privilege::Execute, &f(None, "o")), None);
         assert_eq!(a.answer_future("x", Privilege::Execute, &f(Some("other"), "o")), None);
-        assert!(matches!(a.answer_future("x", Privilege::Execute, &f(Some("app"), "o")), Some(FutureGrounds::DefaultPublic { .. })));
+        assert!(matches!(
+            a.answer_future("x", Privilege::Execute, &f(Some("app"), "o")),
+            Some(FutureGrounds::DefaultPublic { .. })
+        ));
         assert_eq!(a.answer_future("x", Privilege::Execute, &f(Some("app"), "c")), Some(FutureGrounds::BuiltinPublic));
-        assert!(matches!(a.answer_future("y", Privilege::Execute, &f(Some("app"), "o")), Some(FutureGrounds::Default { .. })));
+        assert!(matches!(
+            a.answer_future("y", Privilege::Execute, &f(Some("app"), "o")),
+            Some(FutureGrounds::Default { .. })
+        ));
         // Grant options: the creator's, and `with grant option` entries; never PUBLIC's.
-        assert!(matches!(a.answer_future_grant_option("y", Privilege::Execute, &f(Some("app"), "o")), Some(FutureGrounds::Default { .. })));
+        assert!(matches!(
+            a.answer_future_grant_option("y", Privilege::Execute, &f(Some("app"), "o")),
+            Some(FutureGrounds::Default { .. })
+        ));
         assert_eq!(a.answer_future_grant_option("x", Privilege::Execute, &f(Some("app"), "o")), None);
         assert_eq!(a.answer_future_grant_option("r", Privilege::Select, &t_app_o), None);
-        assert!(matches!(a.answer_future_grant_option("o", Privilege::Select, &t_app_o), Some(FutureGrounds::Owner { .. })));
+        assert!(matches!(
+            a.answer_future_grant_option("o", Privilege::Select, &t_app_o),
+            Some(FutureGrounds::Owner { .. })
+        ));
         // Schemas created later: global entries only; the schema named is ignored.
         assert!(a.answer_future("y", Privilege::Usage, &future(FutureKind::Schema, None, "o")).is_some());
         assert!(a.answer_future("y", Privilege::Usage, &future(FutureKind::Schema, Some("app"), "o")).is_some());
@@ -834,11 +981,15 @@ mod tests {
         assert_eq!(a.answer_future("o", Privilege::Execute, &t_app_o), None);
         assert_eq!(a.answer_future("o", Privilege::All, &t_app_o), None);
         let scopes: Vec<FutureObject> = a.future_scopes().collect();
-        assert!(scopes.contains(&future(FutureKind::Table, Some("app"), "c")) && scopes.contains(&future(FutureKind::Function, None, "o")));
+        assert!(
+            scopes.contains(&future(FutureKind::Table, Some("app"), "c"))
+                && scopes.contains(&future(FutureKind::Function, None, "o"))
+        );
     }
 
     fn a_model(text: &str) -> crate::model::Model {
-        let ws = Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
+        let ws =
+            Workspace::load(Sources::Memory(vec![("t.role".into(), text.into())]), BuildOptions::default()).unwrap();
         ws.resolved().model.clone()
     }
 
@@ -851,18 +1002,30 @@ mod tests {
             // The owner keeps its grant options, not the privileges a global default revoked.
             for r in ["o", "m"] {
                 assert_eq!(a.answer_future(r, Privilege::Select, &t(None)), None);
-                assert!(matches!(a.answer_future(r, Privilege::Select, &t(Some("app"))), Some(FutureGrounds::Default { .. })));
+                assert!(matches!(
+                    a.answer_future(r, Privilege::Select, &t(Some("app"))),
+                    Some(FutureGrounds::Default { .. })
+                ));
                 assert_eq!(a.answer_future(r, Privilege::Insert, &t(Some("app"))), None);
-                assert!(matches!(a.answer_future_grant_option(r, Privilege::Insert, &t(None)), Some(FutureGrounds::Owner { .. })));
+                assert!(matches!(
+                    a.answer_future_grant_option(r, Privilege::Insert, &t(None)),
+                    Some(FutureGrounds::Owner { .. })
+                ));
             }
             assert_eq!(a.answer_future("x", Privilege::Select, &t(None)), None);
             assert!(a.answer_future("x", Privilege::Insert, &t(None)).is_some());
             assert_eq!(a.answer_future("su", Privilege::Delete, &t(None)), Some(FutureGrounds::Superuser));
             assert_eq!(a.answer_future_grant_option("su", Privilege::Delete, &t(None)), Some(FutureGrounds::Superuser));
-            assert!(matches!(a.answer_future("reader", Privilege::Select, &t(None)), Some(FutureGrounds::Predefined { .. })));
+            assert!(matches!(
+                a.answer_future("reader", Privilege::Select, &t(None)),
+                Some(FutureGrounds::Predefined { .. })
+            ));
             assert_eq!(a.answer_future_grant_option("reader", Privilege::Select, &t(None)), None);
             assert_eq!(a.answer_future("o", Privilege::Maintain, &t(None)), None);
-            assert_eq!(a.answer_future("x", Privilege::Maintain, &future(FutureKind::Table, None, "x")).is_some(), version >= 17);
+            assert_eq!(
+                a.answer_future("x", Privilege::Maintain, &future(FutureKind::Table, None, "x")).is_some(),
+                version >= 17
+            );
         }
         // A grant, a revoke and a grant again of the same privilege: the last one wins.
         let text = "role o\nrole x\ndefaults for role o {\n  grant select on tables to x\n  revoke select on tables from x\n  grant select, update on tables to x\n}\n";
@@ -878,21 +1041,36 @@ mod tests {
         );
         let a = analysis(&text, 16);
         let t0 = table("s0", "t0");
-        assert!(matches!(a.answer_grant_option("a", Privilege::Select, &t0), Some(Grounds::Grant { via: Chain::SameRole, bulk: false, .. })));
-        assert!(matches!(a.answer_grant_option("b", Privilege::Select, &t0), Some(Grounds::Grant { via: Chain::Memberships(_), .. })));
+        assert!(matches!(
+            a.answer_grant_option("a", Privilege::Select, &t0),
+            Some(Grounds::Grant { via: Chain::SameRole, bulk: false, .. })
+        ));
+        assert!(matches!(
+            a.answer_grant_option("b", Privilege::Select, &t0),
+            Some(Grounds::Grant { via: Chain::Memberships(_), .. })
+        ));
         assert_eq!(a.answer_grant_option("c", Privilege::Select, &t0), None);
         assert!(a.has("a", Privilege::Insert, &t0) && a.answer_grant_option("a", Privilege::Insert, &t0).is_none());
-        assert!(matches!(a.answer_grant_option("b", Privilege::Update, &table("s0", "t1")), Some(Grounds::Grant { bulk: true, .. })));
+        assert!(matches!(
+            a.answer_grant_option("b", Privilege::Update, &table("s0", "t1")),
+            Some(Grounds::Grant { bulk: true, .. })
+        ));
         let col = ObjectRef::Column { schema: "s0".into(), table: "t0".into(), column: "a".into() };
         assert!(a.answer_grant_option("a", Privilege::Select, &col).is_some());
         assert!(a.answer_grant_option("a", Privilege::Usage, &ObjectRef::Schema { name: "s0".into() }).is_some());
         // PUBLIC grants, predefined roles and built-in defaults give no grant option.
-        assert!(a.has("b", Privilege::Select, &table("s0", "t1")) && a.answer_grant_option("rd", Privilege::Select, &table("s0", "t1")).is_none());
+        assert!(
+            a.has("b", Privilege::Select, &table("s0", "t1"))
+                && a.answer_grant_option("rd", Privilege::Select, &table("s0", "t1")).is_none()
+        );
         assert!(a.has("rd", Privilege::Select, &t0) && a.answer_grant_option("rd", Privilege::Select, &t0).is_none());
         let db = ObjectRef::Database { name: "postgres".into() };
         assert!(a.has("b", Privilege::Connect, &db) && a.answer_grant_option("b", Privilege::Connect, &db).is_none());
         // The owner of a schema (and who has its privileges) and a superuser hold every option.
-        assert!(matches!(a.answer_grant_option("u", Privilege::Create, &ObjectRef::Schema { name: "s1".into() }), Some(Grounds::Owner { .. })));
+        assert!(matches!(
+            a.answer_grant_option("u", Privilege::Create, &ObjectRef::Schema { name: "s1".into() }),
+            Some(Grounds::Owner { .. })
+        ));
         assert_eq!(a.answer_grant_option("boss", Privilege::Trigger, &t0), Some(Grounds::Superuser));
         assert_eq!(a.answer_grant_option("boss", Privilege::Execute, &t0), None);
     }
@@ -909,7 +1087,9 @@ mod tests {
         }
         for i in 0..10_000 {
             if i < 100 {
-                text.push_str(&format!("role r{i} {{ grant select on tables in schema s{i}\n grant insert on table s{i}.t0 }}\n"));
+                text.push_str(&format!(
+                    "role r{i} {{ grant select on tables in schema s{i}\n grant insert on table s{i}.t0 }}\n"
+                ));
             } else {
                 text.push_str(&format!("role r{i} {{ member of r{}, r{} }}\n", i - 100, (i * 7) % (i - 1)));
             }

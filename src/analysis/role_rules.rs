@@ -119,7 +119,10 @@ pub struct GrantFacts {
 
 impl GrantFacts {
     pub fn of<'g>(grants: impl IntoIterator<Item = &'g Arc<ObjectGrant>> + Clone) -> GrantFacts {
-        GrantFacts { schemas: limits::grant_schemas(grants.clone()), public: grants.into_iter().filter(|g| g.grantee == Grantee::Public).cloned().collect() }
+        GrantFacts {
+            schemas: limits::grant_schemas(grants.clone()),
+            public: grants.into_iter().filter(|g| g.grantee == Grantee::Public).cloned().collect(),
+        }
     }
 }
 
@@ -129,13 +132,23 @@ impl Context {
     }
 
     /// [`Context::of`], with the facts of the model's grants already found.
-    pub fn with(model: &Model, target_version: u32, catalog: Option<&Catalog>, library_files: Vec<FileId>, grants: GrantFacts) -> Context {
+    pub fn with(
+        model: &Model,
+        target_version: u32,
+        catalog: Option<&Catalog>,
+        library_files: Vec<FileId>,
+        grants: GrantFacts,
+    ) -> Context {
         let mut tables: Vec<KnownTable> = model
             .objects
             .iter()
             .filter_map(|o| match &o.object {
-                Object::Table { schema, name } => Some(KnownTable { schema: schema.clone(), name: name.clone(), view: false, tags: o.tags.clone() }),
-                Object::View { schema, name } => Some(KnownTable { schema: schema.clone(), name: name.clone(), view: true, tags: o.tags.clone() }),
+                Object::Table { schema, name } => {
+                    Some(KnownTable { schema: schema.clone(), name: name.clone(), view: false, tags: o.tags.clone() })
+                }
+                Object::View { schema, name } => {
+                    Some(KnownTable { schema: schema.clone(), name: name.clone(), view: true, tags: o.tags.clone() })
+                }
                 _ => None,
             })
             .collect();
@@ -162,7 +175,12 @@ impl Context {
                 (tag.to_string(), bits)
             })
             .collect();
-        let schema_owners = model.schemas.iter().enumerate().filter_map(|(k, s)| Some((s.name.clone(), (s.owner.clone()?, k, s.origin)))).collect();
+        let schema_owners = model
+            .schemas
+            .iter()
+            .enumerate()
+            .filter_map(|(k, s)| Some((s.name.clone(), (s.owner.clone()?, k, s.origin))))
+            .collect();
         Context {
             target_version,
             policies: model.policies.clone(),
@@ -176,7 +194,6 @@ impl Context {
             library_files,
         }
     }
-
 }
 
 /// The names W040 takes as used, grants apart.
@@ -226,7 +243,14 @@ pub fn used_apart_from_memberships(model: &Model) -> rustc_hash::FxHashSet<&str>
 /// grants made to it.
 pub fn chunk(model: &Model, grants_of: &[Vec<u32>], positions: std::ops::Range<usize>) -> RoleChunk {
     let roles = model.roles.iter().zip(grants_of).skip(positions.start).take(positions.len());
-    RoleChunk { roles: roles.map(|(r, grants)| RoleFacts { role: r.clone(), grants: grants.iter().map(|&k| model.grants[k as usize].clone()).collect() }).collect() }
+    RoleChunk {
+        roles: roles
+            .map(|(r, grants)| RoleFacts {
+                role: r.clone(),
+                grants: grants.iter().map(|&k| model.grants[k as usize].clone()).collect(),
+            })
+            .collect(),
+    }
 }
 
 /// The chunks of a model: its roles in declaration order, [`CHUNK`] at a time, a chunk never
@@ -366,7 +390,8 @@ impl TableBits {
         if let Some(s) = self.singles.borrow().get(role) {
             return s.clone();
         }
-        let singles: Singles = grants.iter().enumerate().filter_map(|(k, g)| Some((single_table(ctx, g)?, k))).collect();
+        let singles: Singles =
+            grants.iter().enumerate().filter_map(|(k, g)| Some((single_table(ctx, g)?, k))).collect();
         self.singles.borrow_mut().insert(role.to_string(), singles.clone());
         singles
     }
@@ -422,7 +447,9 @@ impl TableBits {
                     (start..end).for_each(&mut set);
                 }
                 Object::Table { schema, name } | Object::View { schema, name } => {
-                    if let Ok(i) = ctx.tables.binary_search_by(|t| (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str()))) {
+                    if let Ok(i) = ctx.tables.binary_search_by(|t| {
+                        (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str()))
+                    }) {
                         set(i);
                     }
                 }
@@ -442,7 +469,22 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
     let seen = Seen::new(view, facts);
     let nodes = view.exclusive_nodes.get_or_init(|| {
         let node = |(name, _): &(String, Span)| view.members.node(name);
-        view.ctx.policies.iter().map(|p| p.rules.iter().map(|r| if let RuleCheck::Exclusive(roles) = &r.kind { roles.iter().map(node).collect() } else { Vec::new() }).collect()).collect()
+        view.ctx
+            .policies
+            .iter()
+            .map(|p| {
+                p.rules
+                    .iter()
+                    .map(|r| {
+                        if let RuleCheck::Exclusive(roles) = &r.kind {
+                            roles.iter().map(node).collect()
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
     });
     let me = view.members.node(&role.name);
     let mut rules: Vec<(&Policy, &Rule, &[Option<u32>])> = view
@@ -466,18 +508,33 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
                     _ => false,
                 };
                 if roles.iter().zip(listed).filter(|&x| held(x)).count() >= 2 {
-                    policy::exclusive((view.memberships)(), view.members, p, rule, role, roles, &mut exclusive_seen, &mut out);
+                    policy::exclusive(
+                        (view.memberships)(),
+                        view.members,
+                        p,
+                        rule,
+                        role,
+                        roles,
+                        &mut exclusive_seen,
+                        &mut out,
+                    );
                 }
             }
             RuleCheck::Forbid { attribute, on, except } => {
-                if !except.contains(&role.name) && role.attributes.get(attribute).copied().unwrap_or(*attribute == AttributeKind::Inherit) == *on {
+                if !except.contains(&role.name)
+                    && role.attributes.get(attribute).copied().unwrap_or(*attribute == AttributeKind::Inherit) == *on
+                {
                     out.push(policy::forbidden_attribute(p, rule, role, *attribute, *on));
                 }
             }
             RuleCheck::ForbidGrantToPublic { .. } => {}
             RuleCheck::MaxAdminRights(max) => {
                 let origins = seen.origins();
-                let rights = policy::admin_rights_of(role, (origins.memberships)().iter().map(|m| &**m).enumerate(), origins.grants.iter().copied().enumerate());
+                let rights = policy::admin_rights_of(
+                    role,
+                    (origins.memberships)().iter().map(|m| &**m).enumerate(),
+                    origins.grants.iter().copied().enumerate(),
+                );
                 if rights.count() as u64 > *max {
                     out.push(policy::too_many_admin_rights(&origins, p, rule, role, &rights, *max));
                 }
@@ -537,8 +594,12 @@ impl Origins for LocalOrigins<'_> {
 /// The known table a grant on one table or view names, if it gives a table privilege.
 fn single_table(ctx: &Context, g: &ObjectGrant) -> Option<usize> {
     match &g.object {
-        Object::Table { schema, name } | Object::View { schema, name } if !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0 => {
-            ctx.tables.binary_search_by(|t| (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str()))).ok()
+        Object::Table { schema, name } | Object::View { schema, name }
+            if !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0 =>
+        {
+            ctx.tables
+                .binary_search_by(|t| (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str())))
+                .ok()
         }
         _ => None,
     }
@@ -550,10 +611,19 @@ const fn bit(p: Privilege) -> u16 {
 
 /// The privileges of a grant that fit a relation, as a bit set (MAINTAIN from 17).
 fn relation_bits(privileges: &[Privilege], version: u32) -> u16 {
-    let fitting = [Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete, Privilege::Truncate, Privilege::References, Privilege::Trigger, Privilege::Maintain]
-        .into_iter()
-        .filter(|p| *p != Privilege::Maintain || version >= 17)
-        .fold(0, |m, p| m | bit(p));
+    let fitting = [
+        Privilege::Select,
+        Privilege::Insert,
+        Privilege::Update,
+        Privilege::Delete,
+        Privilege::Truncate,
+        Privilege::References,
+        Privilege::Trigger,
+        Privilege::Maintain,
+    ]
+    .into_iter()
+    .filter(|p| *p != Privilege::Maintain || version >= 17)
+    .fold(0, |m, p| m | bit(p));
     privileges.iter().fold(0, |m, &p| m | if p == Privilege::All { fitting } else { bit(p) & fitting })
 }
 
@@ -564,7 +634,14 @@ fn schema_bits(privileges: &[Privilege]) -> u16 {
 
 impl<'a> Seen<'a> {
     fn new(view: &'a View<'a>, facts: &'a RoleFacts) -> Seen<'a> {
-        Seen { view, facts, superuser: view.members.is_superuser(&facts.role.name), grants: OnceCell::new(), chains: RefCell::default(), tables: OnceCell::new() }
+        Seen {
+            view,
+            facts,
+            superuser: view.members.is_superuser(&facts.role.name),
+            grants: OnceCell::new(),
+            chains: RefCell::default(),
+            tables: OnceCell::new(),
+        }
     }
 
     /// The grants this role sees, each with the length of the chain to its grantee: its own
@@ -572,7 +649,8 @@ impl<'a> Seen<'a> {
     fn grants(&self) -> &[(&'a ObjectGrant, usize)] {
         self.grants.get_or_init(|| {
             let view = self.view;
-            let mut grants: Vec<(&ObjectGrant, usize)> = self.facts.grants.iter().filter(|g| !g.revoke).map(|g| (&**g, 0)).collect();
+            let mut grants: Vec<(&ObjectGrant, usize)> =
+                self.facts.grants.iter().filter(|g| !g.revoke).map(|g| (&**g, 0)).collect();
             let name = self.facts.role.name.as_str();
             for (r, len) in view.members.granted_roles_with_len(name, Mode::Usage) {
                 if let Some(f) = (view.facts)(r) {
@@ -604,7 +682,11 @@ impl<'a> Seen<'a> {
     }
 
     fn origins(&self) -> LocalOrigins<'a> {
-        LocalOrigins { grants: self.grants().iter().map(|(g, _)| *g).collect(), memberships: self.view.memberships, ctx: self.view.ctx }
+        LocalOrigins {
+            grants: self.grants().iter().map(|(g, _)| *g).collect(),
+            memberships: self.view.memberships,
+            ctx: self.view.ctx,
+        }
     }
 
     fn predefined(&self, limit: Limit) -> Option<(&'static str, Chain)> {
@@ -621,10 +703,23 @@ impl<'a> Seen<'a> {
         if count as u64 > max {
             let tally = self.counted(limit);
             debug_assert_eq!(tally.count, count);
-            return Some(limits::over_limit(&self.origins(), self.superuser, p, rule, &self.facts.role, limit, max, &tally));
+            return Some(limits::over_limit(
+                &self.origins(),
+                self.superuser,
+                p,
+                rule,
+                &self.facts.role,
+                limit,
+                max,
+                &tally,
+            ));
         }
         let (why, grant) = self.unknown(limit)?;
-        let origins = LocalOrigins { grants: grant.into_iter().collect(), memberships: self.view.memberships, ctx: self.view.ctx };
+        let origins = LocalOrigins {
+            grants: grant.into_iter().collect(),
+            memberships: self.view.memberships,
+            ctx: self.view.ctx,
+        };
         Some(limits::unproven(&origins, p, rule, &self.facts.role, limit, max, &why))
     }
 
@@ -650,13 +745,19 @@ impl<'a> Seen<'a> {
                     }
                 }
                 for (i, s) in ctx.known_schemas.iter().enumerate() {
-                    if ctx.schema_owners.get(s.as_str()).is_some_and(|(owner, ..)| self.view.members.has(self.name(), owner, Mode::Usage)) {
+                    if ctx
+                        .schema_owners
+                        .get(s.as_str())
+                        .is_some_and(|(owner, ..)| self.view.members.has(self.name(), owner, Mode::Usage))
+                    {
                         set(i);
                     }
                 }
                 acc.iter().map(|b| b.count_ones() as usize).sum()
             }
-            Limit::Tables | Limit::Tagged(_) => self.counted_tables(limit).iter().map(|b| b.count_ones() as usize).sum(),
+            Limit::Tables | Limit::Tagged(_) => {
+                self.counted_tables(limit).iter().map(|b| b.count_ones() as usize).sum()
+            }
         }
     }
 
@@ -735,10 +836,22 @@ impl<'a> Seen<'a> {
                 let mut singles: Vec<(usize, usize)> = Vec::new();
                 let mut offset = 0;
                 for f in std::iter::once(self.facts).chain(self.inherited()) {
-                    singles.extend(self.view.table_bits.singles(ctx, &f.role.name, &f.grants).iter().map(|&(t, k)| (t, offset + k)));
+                    singles.extend(
+                        self.view
+                            .table_bits
+                            .singles(ctx, &f.role.name, &f.grants)
+                            .iter()
+                            .map(|&(t, k)| (t, offset + k)),
+                    );
                     offset += f.grants.len();
                 }
-                singles.extend(ctx.public.iter().filter(|g| !g.revoke).enumerate().filter_map(|(k, g)| Some((single_table(ctx, g)?, offset + k))));
+                singles.extend(
+                    ctx.public
+                        .iter()
+                        .filter(|g| !g.revoke)
+                        .enumerate()
+                        .filter_map(|(k, g)| Some((single_table(ctx, g)?, offset + k))),
+                );
                 singles.sort_unstable();
                 // Tables without a grant of their own share their schema's best grant. Tables
                 // are attributed to a grant (or to the predefined role) first; the grounds,
@@ -783,7 +896,11 @@ impl<'a> Seen<'a> {
                     let grounds = match source {
                         _ if self.superuser => Some(Grounds::Superuser),
                         Some(i) => self.grant_grounds(i),
-                        None => predefined.get_or_init(|| self.predefined(limit).map(|(p, via)| Grounds::Predefined { role: p.to_string(), via })).clone(),
+                        None => predefined
+                            .get_or_init(|| {
+                                self.predefined(limit).map(|(p, via)| Grounds::Predefined { role: p.to_string(), via })
+                            })
+                            .clone(),
                     };
                     if let Some(g) = grounds {
                         tally.grounds.push((g, None, n));
@@ -818,7 +935,9 @@ impl<'a> Seen<'a> {
         let (g, _) = self.grants()[i];
         match &g.grantee {
             Grantee::Public => Some(Grounds::Public { grant: i }),
-            Grantee::Role(r) => Some(Grounds::Grant { via: self.via(r)?, grant: i, bulk: matches!(g.object, Object::AllIn { .. }) }),
+            Grantee::Role(r) => {
+                Some(Grounds::Grant { via: self.via(r)?, grant: i, bulk: matches!(g.object, Object::AllIn { .. }) })
+            }
         }
     }
 
@@ -851,7 +970,11 @@ impl<'a> Seen<'a> {
     fn builtin_public_schema(&self) -> bool {
         let ctx = self.view.ctx;
         let builtin = bit(Privilege::Usage) | if ctx.target_version <= 14 { bit(Privilege::Create) } else { 0 };
-        let revoked = ctx.public.iter().filter(|g| g.revoke && matches!(&g.object, Object::Schema { name } if name == "public")).fold(0, |m, g| m | schema_bits(&g.privileges));
+        let revoked = ctx
+            .public
+            .iter()
+            .filter(|g| g.revoke && matches!(&g.object, Object::Schema { name } if name == "public"))
+            .fold(0, |m, g| m | schema_bits(&g.privileges));
         builtin & !revoked != 0
     }
 
@@ -874,27 +997,39 @@ impl<'a> Seen<'a> {
         // first is found once per chunk).
         let ctx = self.view.ctx;
         let cache = &self.view.table_bits;
-        let own = std::iter::once(self.facts).chain(self.inherited()).filter_map(|f| Some(&*f.grants[cache.first_unknown_bulk(ctx, Some(&f.role.name), &f.grants)?]));
+        let own = std::iter::once(self.facts)
+            .chain(self.inherited())
+            .filter_map(|f| Some(&*f.grants[cache.first_unknown_bulk(ctx, Some(&f.role.name), &f.grants)?]));
         let public = cache.first_unknown_bulk(ctx, None, &ctx.public).map(|k| &*ctx.public[k]);
-        own.chain(public)
-            .min_by_key(|g| (g.origin.file, g.origin.item, g.origin.start))
-            .map(|g| match &g.object {
-                Object::AllIn { schema, .. } => (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)),
-                _ => unreachable!("first_unknown_bulk finds bulk grants only"),
-            })
+        own.chain(public).min_by_key(|g| (g.origin.file, g.origin.item, g.origin.start)).map(|g| match &g.object {
+            Object::AllIn { schema, .. } => (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)),
+            _ => unreachable!("first_unknown_bulk finds bulk grants only"),
+        })
     }
 
     /// W040: a group role nobody is a member of and that holds nothing.
     fn unused(&self) -> Option<Diagnostic> {
         let role = &self.facts.role;
         let ctx = self.view.ctx;
-        if role.is_user || role.attribute(AttributeKind::Login) || (self.view.used)(&role.name) || ctx.library_files.contains(&role.origin.file) || self.facts.grants.iter().any(|g| !g.revoke) {
+        if role.is_user
+            || role.attribute(AttributeKind::Login)
+            || (self.view.used)(&role.name)
+            || ctx.library_files.contains(&role.origin.file)
+            || self.facts.grants.iter().any(|g| !g.revoke)
+        {
             return None;
         }
         Some(
-            Diagnostic::new(Code::UnusedRole, role.origin, format!("role `{}` is not used: no role is a member of it", role.name))
-                .label("declared here")
-                .help(format!("it holds no privileges and no roles either: add `member of {}` to a role or user, or remove it", role.name)),
+            Diagnostic::new(
+                Code::UnusedRole,
+                role.origin,
+                format!("role `{}` is not used: no role is a member of it", role.name),
+            )
+            .label("declared here")
+            .help(format!(
+                "it holds no privileges and no roles either: add `member of {}` to a role or user, or remove it",
+                role.name
+            )),
         )
     }
 
@@ -916,7 +1051,9 @@ impl<'a> Seen<'a> {
                 let h = cache.object_hashes(&f.role.name, &f.grants);
                 f.grants.iter().zip((0..h.len()).map(move |i| h[i]))
             })
-            .filter(|(h, hash)| !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object))
+            .filter(|(h, hash)| {
+                !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object)
+            })
             .map(|(h, _)| &**h)
             .collect();
         inherited.sort_by_key(|h| (h.origin.file, h.origin.item, h.origin.start));

@@ -65,16 +65,25 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         }
         Ok(plan)
     };
-    let applied = crate::live::apply::apply(&mut conn, &plan_for, saved_hash.as_deref(), args.allow_drop, &process_env)?;
+    let applied =
+        crate::live::apply::apply(&mut conn, &plan_for, saved_hash.as_deref(), args.allow_drop, &process_env)?;
     for (i, conflict) in applied.conflicts.iter().enumerate() {
         let first = conflict.lines().next().unwrap_or_default();
-        eprintln!("warning: attempt {} of {} was aborted by a conflict with another session ({first}) and made again", i + 1, crate::live::apply::ATTEMPTS);
+        eprintln!(
+            "warning: attempt {} of {} was aborted by a conflict with another session ({first}) and made again",
+            i + 1,
+            crate::live::apply::ATTEMPTS
+        );
     }
     let n = applied.plan.changes.len();
     if n == 0 {
         eprintln!("nothing to apply: the database matches the policy");
     } else {
-        eprintln!("applied {n} statement{} (plan {}), recorded in rolec.ledger", if n == 1 { "" } else { "s" }, &applied.plan.hash()[..12]);
+        eprintln!(
+            "applied {n} statement{} (plan {}), recorded in rolec.ledger",
+            if n == 1 { "" } else { "s" },
+            &applied.plan.hash()[..12]
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -84,8 +93,10 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
 /// after `plan` wrote it is refused before anything connects.
 fn saved_plan_hash(path: &Path) -> Result<String, String> {
     let file = path.display();
-    let text = crate::db::files::read_text(path, crate::db::files::PLAN).map_err(|e| format!("cannot read `{file}`: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("`{file}` is not a saved plan: {e}"))?;
+    let text =
+        crate::db::files::read_text(path, crate::db::files::PLAN).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("`{file}` is not a saved plan: {e}"))?;
     if json["format"] != "rolec-plan/1" {
         return Err(format!("`{file}` is not a saved plan (`rolec plan --format json`)"));
     }

@@ -51,8 +51,13 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
         eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&w.to_string()));
     }
     match args.format {
-        CheckFormat::Human => print!("{}", crate::diagnostics::render::terminal_lines(&human(&target, &state, &audit, args.quiet))),
-        CheckFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&target, &state, &audit, args.quiet)).map_err(|e| e.to_string())?),
+        CheckFormat::Human => {
+            print!("{}", crate::diagnostics::render::terminal_lines(&human(&target, &state, &audit, args.quiet)))
+        }
+        CheckFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json(&target, &state, &audit, args.quiet)).map_err(|e| e.to_string())?
+        ),
     }
     Ok(if drifted(&audit) { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
@@ -91,7 +96,11 @@ pub fn human(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> 
     }
     let (ok, drift, unknown) = counts(audit);
     let n = audit.plan.changes.len();
-    let fix = if n == 0 { String::new() } else { format!("; `rolec apply` would run {n} statement{}", if n == 1 { "" } else { "s" }) };
+    let fix = if n == 0 {
+        String::new()
+    } else {
+        format!("; `rolec apply` would run {n} statement{}", if n == 1 { "" } else { "s" })
+    };
     out.push_str(&format!("{} checked: {ok} ✓, {drift} ✗, {unknown} ?{fix}\n", ok + drift + unknown));
     out.push_str(if drifted(audit) { "drift\n" } else { "no drift\n" });
     out

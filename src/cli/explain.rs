@@ -55,8 +55,11 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
 
 /// "the policy has no role `x`", with the closest names.
 pub fn unknown_role(model: &Model, name: &str) -> String {
-    let mut close: Vec<(usize, String)> =
-        known_roles(model).into_iter().map(|r| (distance(&r.to_lowercase(), &name.to_lowercase()), r)).filter(|(d, r)| *d <= 2.max(r.len() / 3)).collect();
+    let mut close: Vec<(usize, String)> = known_roles(model)
+        .into_iter()
+        .map(|r| (distance(&r.to_lowercase(), &name.to_lowercase()), r))
+        .filter(|(d, r)| *d <= 2.max(r.len() / 3))
+        .collect();
     close.sort();
     let mut msg = format!("the policy has no role `{name}`");
     if !close.is_empty() {
@@ -144,7 +147,12 @@ pub fn grounds_text(ws: &Workspace, model: &Model, grounds: &Grounds) -> String 
             let kind = if *bulk { "bulk grant" } else { "grant" };
             match via {
                 Chain::SameRole => format!("direct {kind} at {}", grant_at(ws, model, *grant)),
-                via => format!("through role `{}` ({kind} at {}) via {}", grantee(model, *grant), grant_at(ws, model, *grant), chain_text(ws, model, via)),
+                via => format!(
+                    "through role `{}` ({kind} at {}) via {}",
+                    grantee(model, *grant),
+                    grant_at(ws, model, *grant),
+                    chain_text(ws, model, via)
+                ),
             }
         }
         Grounds::Predefined { role, via: Chain::SameRole } => format!("predefined role `{role}`"),
@@ -192,7 +200,9 @@ pub fn future_grounds_text(ws: &Workspace, model: &Model, grounds: &FutureGround
     match grounds {
         FutureGrounds::Superuser => "superuser".to_string(),
         FutureGrounds::Owner { creator, via: Chain::SameRole } => format!("creator `{creator}` owns it"),
-        FutureGrounds::Owner { creator, via } => format!("creator `{creator}` owns it, via {}", chain_text(ws, model, via)),
+        FutureGrounds::Owner { creator, via } => {
+            format!("creator `{creator}` owns it, via {}", chain_text(ws, model, via))
+        }
         FutureGrounds::Default { entry, via } => {
             let (at, kind, grantee) = default_at(ws, model, *entry);
             match via {
@@ -205,7 +215,9 @@ pub fn future_grounds_text(ws: &Workspace, model: &Model, grounds: &FutureGround
             format!("PUBLIC ({kind} at {at})")
         }
         FutureGrounds::Predefined { role, via: Chain::SameRole } => format!("predefined role `{role}`"),
-        FutureGrounds::Predefined { role, via } => format!("predefined role `{role}` via {}", chain_text(ws, model, via)),
+        FutureGrounds::Predefined { role, via } => {
+            format!("predefined role `{role}` via {}", chain_text(ws, model, via))
+        }
         FutureGrounds::BuiltinPublic => "built-in default (PUBLIC)".to_string(),
     }
 }
@@ -216,7 +228,9 @@ pub fn future_grounds_json(ws: &Workspace, model: &Model, grounds: &FutureGround
     let mut v = serde_json::to_value(grounds).unwrap_or(Value::Null);
     if let Value::Object(map) = &mut v {
         match grounds {
-            FutureGrounds::Owner { via, .. } | FutureGrounds::Default { via, .. } | FutureGrounds::Predefined { via, .. } => {
+            FutureGrounds::Owner { via, .. }
+            | FutureGrounds::Default { via, .. }
+            | FutureGrounds::Predefined { via, .. } => {
                 map.insert("via".into(), chain_json(ws, model, via));
             }
             _ => {}
@@ -258,10 +272,17 @@ pub fn object_text(o: &ObjectRef) -> String {
 
 pub(crate) fn human(ws: &Workspace, model: &Model, e: &Explanation, later: bool) -> String {
     let mut out = String::new();
-    let what = if e.external { "external role" } else if e.is_user { "user" } else { "role" };
+    let what = if e.external {
+        "external role"
+    } else if e.is_user {
+        "user"
+    } else {
+        "role"
+    };
     out.push_str(&format!("{what} {}\n", e.role));
     if !e.external {
-        let attrs: Vec<String> = e.attributes.iter().map(|(k, on)| format!("{}{}", if *on { "" } else { "no" }, k.keyword())).collect();
+        let attrs: Vec<String> =
+            e.attributes.iter().map(|(k, on)| format!("{}{}", if *on { "" } else { "no" }, k.keyword())).collect();
         out.push_str(&format!("attributes: {}\n", attrs.join(", ")));
     }
     if e.attributes.get(&crate::syntax::ast::AttributeKind::Superuser) == Some(&true) {
@@ -285,10 +306,13 @@ pub(crate) fn human(ws: &Workspace, model: &Model, e: &Explanation, later: bool)
             if done[a] {
                 continue;
             }
-            let modes: Vec<&str> = (a..group.len()).filter(|&b| group[b].chain == group[a].chain).map(|b| {
-                done[b] = true;
-                group[b].mode.sql()
-            }).collect();
+            let modes: Vec<&str> = (a..group.len())
+                .filter(|&b| group[b].chain == group[a].chain)
+                .map(|b| {
+                    done[b] = true;
+                    group[b].mode.sql()
+                })
+                .collect();
             out.push_str(&format!("  {granted} [{}]: {}\n", modes.join(", "), chain_text(ws, model, &group[a].chain)));
         }
         i = j;
@@ -318,7 +342,8 @@ pub(crate) fn human(ws: &Workspace, model: &Model, e: &Explanation, later: bool)
                 last = Some(&p.object);
             }
             let held = p.grounds.as_ref().map(|g| future_grounds_text(ws, model, g)).unwrap_or_default();
-            let option = option_suffix(p.grounds.as_ref(), p.grant_option.as_ref(), |g| future_grounds_text(ws, model, g));
+            let option =
+                option_suffix(p.grounds.as_ref(), p.grant_option.as_ref(), |g| future_grounds_text(ws, model, g));
             out.push_str(&format!("    {}: {held}{option}\n", p.privilege.keyword()));
         }
     }

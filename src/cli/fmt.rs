@@ -25,7 +25,8 @@ pub fn run(args: FmtArgs) -> Result<ExitCode, String> {
     let found = crate::db::files::policy_files(&args.paths)?;
     super::warn_skipped(&found.skipped);
     for path in found.files {
-        let text = crate::db::files::read_policy_file(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let text =
+            crate::db::files::read_policy_file(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         let shown = path.display().to_string();
         let ws = Workspace::load(Sources::Memory(vec![(shown.clone(), text.clone())]), BuildOptions::default())?;
         let file = ws.file_by_path(&shown).expect("loaded file");

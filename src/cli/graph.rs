@@ -27,7 +27,13 @@ pub struct GraphArgs {
 }
 
 /// The errors of `policy` rules (see [`crate::analysis::policy`]).
-const RULE_ERRORS: [Code; 5] = [Code::ExclusiveRoles, Code::ForbiddenAttribute, Code::ForbiddenPublicGrant, Code::TooManyAdminRights, Code::TooManyObjects];
+const RULE_ERRORS: [Code; 5] = [
+    Code::ExclusiveRoles,
+    Code::ForbiddenAttribute,
+    Code::ForbiddenPublicGrant,
+    Code::TooManyAdminRights,
+    Code::TooManyObjects,
+];
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
@@ -55,7 +61,10 @@ pub fn run(args: GraphArgs) -> Result<ExitCode, String> {
         Some(path) => std::fs::write(path, &bytes).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&bytes).and_then(|()| stdout.flush()).map_err(|e| format!("cannot write the graph: {e}"))?;
+            stdout
+                .write_all(&bytes)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("cannot write the graph: {e}"))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -77,7 +86,11 @@ fn svg(dot: &str) -> Result<Vec<u8>, String> {
     let output = child.wait_with_output().map_err(|e| format!("cannot run Graphviz's `dot`: {e}"))?;
     let written = writer.join().unwrap_or(Ok(()));
     if !output.status.success() {
-        return Err(format!("Graphviz's `dot -Tsvg` failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim()));
+        return Err(format!(
+            "Graphviz's `dot -Tsvg` failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
     }
     written.map_err(|e| format!("cannot write to Graphviz's `dot`: {e}"))?;
     Ok(output.stdout)

@@ -25,13 +25,14 @@ pub struct ImportArgs {
 }
 
 pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
-    let state = match crate::live::connect(&args.db, &process_env).and_then(|mut c| crate::live::introspect(&mut c.client)) {
-        Ok(state) => state,
-        Err(e) => {
-            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
-            return Ok(ExitCode::from(1));
-        }
-    };
+    let state =
+        match crate::live::connect(&args.db, &process_env).and_then(|mut c| crate::live::introspect(&mut c.client)) {
+            Ok(state) => state,
+            Err(e) => {
+                eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
+                return Ok(ExitCode::from(1));
+            }
+        };
     let files = crate::live::import::import(&state, &args.manage)?;
     match &args.output {
         Some(dir) => {

@@ -87,7 +87,13 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
         Some(v) if crate::stdlib::SUPPORTED_VERSIONS.contains(&(v / 10000)) => v / 10000,
         _ => args.target_version,
     };
-    let side = |path: &Path| PolicyArgs { paths: vec![path.to_path_buf()], sets: args.sets.clone(), at: args.at, target_version: major, catalog: args.catalog.clone() };
+    let side = |path: &Path| PolicyArgs {
+        paths: vec![path.to_path_buf()],
+        sets: args.sets.clone(),
+        at: args.at,
+        target_version: major,
+        catalog: args.catalog.clone(),
+    };
     let (old_policy, new_policy) = (side(&old.path), side(&args.new));
     let at = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let load = |p: &PolicyArgs| -> Result<Option<crate::db::Workspace>, String> {
@@ -117,7 +123,8 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
     }
     let dir = args.output.clone().unwrap_or_else(|| PathBuf::from("."));
     let version = args.version.clone().unwrap_or_else(|| chrono::Utc::now().format("%Y%m%d%H%M%S").to_string());
-    let written = write(&dir, args.layout, &args.name, &version, &up_sql, &down_sql, &new_model.model).map_err(|e| format!("cannot write the migration: {e}"))?;
+    let written = write(&dir, args.layout, &args.name, &version, &up_sql, &down_sql, &new_model.model)
+        .map_err(|e| format!("cannot write the migration: {e}"))?;
     for path in written {
         eprintln!("wrote {}", path.display());
     }
@@ -152,24 +159,48 @@ fn script(plan: &ChangePlan, direction: &str) -> String {
     out
 }
 
-fn write(dir: &Path, layout: Layout, name: &str, version: &str, up: &str, down: &str, new: &crate::model::Model) -> std::io::Result<Vec<PathBuf>> {
+fn write(
+    dir: &Path,
+    layout: Layout,
+    name: &str,
+    version: &str,
+    up: &str,
+    down: &str,
+    new: &crate::model::Model,
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let tx = |sql: &str| format!("BEGIN;\n\n{sql}\nCOMMIT;\n");
     let files: Vec<(PathBuf, String)> = match layout {
         Layout::Plain => vec![(dir.join("up.sql"), up.to_string()), (dir.join("down.sql"), down.to_string())],
-        Layout::Flyway => vec![(dir.join(format!("V{version}__{name}.sql")), up.to_string()), (dir.join(format!("U{version}__{name}.sql")), down.to_string())],
-        Layout::Dbmate => vec![(dir.join(format!("{version}_{name}.sql")), format!("-- migrate:up\n{up}\n-- migrate:down\n{down}"))],
-        Layout::GolangMigrate => vec![(dir.join(format!("{version}_{name}.up.sql")), tx(up)), (dir.join(format!("{version}_{name}.down.sql")), tx(down))],
+        Layout::Flyway => vec![
+            (dir.join(format!("V{version}__{name}.sql")), up.to_string()),
+            (dir.join(format!("U{version}__{name}.sql")), down.to_string()),
+        ],
+        Layout::Dbmate => {
+            vec![(dir.join(format!("{version}_{name}.sql")), format!("-- migrate:up\n{up}\n-- migrate:down\n{down}"))]
+        }
+        Layout::GolangMigrate => vec![
+            (dir.join(format!("{version}_{name}.up.sql")), tx(up)),
+            (dir.join(format!("{version}_{name}.down.sql")), tx(down)),
+        ],
         Layout::Sqitch => {
             let verify: String = new
                 .roles
                 .iter()
-                .map(|r| format!("SELECT 1 / pg_catalog.count(*) FROM pg_catalog.pg_roles WHERE rolname = {};\n", literal(&r.name)))
+                .map(|r| {
+                    format!(
+                        "SELECT 1 / pg_catalog.count(*) FROM pg_catalog.pg_roles WHERE rolname = {};\n",
+                        literal(&r.name)
+                    )
+                })
                 .collect();
             vec![
                 (dir.join("deploy").join(format!("{name}.sql")), format!("-- Deploy {name}\n{}", tx(up))),
                 (dir.join("revert").join(format!("{name}.sql")), format!("-- Revert {name}\n{}", tx(down))),
-                (dir.join("verify").join(format!("{name}.sql")), format!("-- Verify {name}: the roles of the policy exist\nBEGIN;\n\n{verify}\nROLLBACK;\n")),
+                (
+                    dir.join("verify").join(format!("{name}.sql")),
+                    format!("-- Verify {name}: the roles of the policy exist\nBEGIN;\n\n{verify}\nROLLBACK;\n"),
+                ),
             ]
         }
     };
@@ -179,8 +210,11 @@ fn write(dir: &Path, layout: Layout, name: &str, version: &str, up: &str, down: 
         Layout::Sqitch => {
             let plan = dir.join("sqitch.plan");
             let mut text = match std::fs::symlink_metadata(&plan) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => "%syntax-version=1.0.0\n%project=roles\n\n".to_string(),
-                _ => crate::db::files::read_text(&plan, crate::db::files::SQITCH_PLAN).map_err(|why| std::io::Error::other(format!("cannot read `{}`: {why}", plan.display())))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    "%syntax-version=1.0.0\n%project=roles\n\n".to_string()
+                }
+                _ => crate::db::files::read_text(&plan, crate::db::files::SQITCH_PLAN)
+                    .map_err(|why| std::io::Error::other(format!("cannot read `{}`: {why}", plan.display())))?,
             };
             if !text.ends_with('\n') {
                 text.push('\n');
@@ -238,20 +272,30 @@ impl OldVersion {
             // NEW's path, relative to the top of its repository.
             let new = new.canonicalize().map_err(|e| format!("`{}`: {e}", new.display()))?;
             let dir = if new.is_dir() { new.clone() } else { new.parent().map(Path::to_path_buf).unwrap_or_default() };
-            let top = PathBuf::from(git_text(&dir, &["rev-parse", "--show-toplevel"])?).canonicalize().map_err(|e| e.to_string())?;
-            let rel = new.strip_prefix(&top).map_err(|_| format!("`{}` is not inside the git repository {}", new.display(), top.display()))?;
+            let top = PathBuf::from(git_text(&dir, &["rev-parse", "--show-toplevel"])?)
+                .canonicalize()
+                .map_err(|e| e.to_string())?;
+            let rel = new
+                .strip_prefix(&top)
+                .map_err(|_| format!("`{}` is not inside the git repository {}", new.display(), top.display()))?;
             (rev.to_string(), (top, rel.to_string_lossy().into_owned()))
         } else if let Some((rev, path)) = old.split_once(':') {
             let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
             let top = PathBuf::from(git_text(&cwd, &["rev-parse", "--show-toplevel"])?);
             let rel = if let Some(abs) = path.strip_prefix('/') {
-                Path::new("/").join(abs).strip_prefix(&top).map(|p| p.to_string_lossy().into_owned()).map_err(|_| format!("`{path}` is not inside the git repository {}", top.display()))?
+                Path::new("/")
+                    .join(abs)
+                    .strip_prefix(&top)
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .map_err(|_| format!("`{path}` is not inside the git repository {}", top.display()))?
             } else {
                 format!("{}{}", git_text(&cwd, &["rev-parse", "--show-prefix"])?, path.trim_start_matches("./"))
             };
             (rev.to_string(), (top, rel))
         } else {
-            return Err(format!("`{old}`: no such file or directory (a git revision is written `git:REV` or `REV:PATH`)"));
+            return Err(format!(
+                "`{old}`: no such file or directory (a git revision is written `git:REV` or `REV:PATH`)"
+            ));
         };
         let (top, rel) = rel;
         let rel = rel.trim_end_matches('/').to_string();
@@ -261,7 +305,8 @@ impl OldVersion {
         if files.is_empty() {
             return Err(format!("`{}` does not exist at revision {rev}", if rel.is_empty() { "." } else { &rel }));
         }
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let nanos =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         let temp = std::env::temp_dir().join(format!("rolec-diff-{}-{nanos}", std::process::id()));
         let version = OldVersion { path: temp.join(&rel), temp: Some(temp.clone()) };
         for file in files {

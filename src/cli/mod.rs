@@ -164,7 +164,8 @@ impl PolicyArgs {
 
 /// Reads a catalog snapshot (`--catalog FILE`), within [`crate::db::files::CATALOG`].
 pub fn read_catalog(path: &std::path::Path) -> Result<crate::model::catalog::Catalog, String> {
-    let text = crate::db::files::read_text(path, crate::db::files::CATALOG).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = crate::db::files::read_text(path, crate::db::files::CATALOG)
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     crate::model::catalog::Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
@@ -182,7 +183,9 @@ pub fn report(ws: &Workspace, diagnostics: &[Diagnostic], format: Format) -> boo
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             eprint!("{}", render::human(diagnostics, ws, color));
         }
-        Format::Json => println!("{}", serde_json::to_string_pretty(&render::json(diagnostics, ws)).unwrap_or_default()),
+        Format::Json => {
+            println!("{}", serde_json::to_string_pretty(&render::json(diagnostics, ws)).unwrap_or_default())
+        }
         Format::Github => print!("{}", render::github(diagnostics, ws)),
     }
     diagnostics.iter().any(Diagnostic::is_error)
@@ -197,7 +200,9 @@ fn parse_set(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_at(s: &str) -> Result<i64, String> {
-    crate::model::values::parse_timestamp(s).map(|t| t.timestamp()).ok_or_else(|| "expected an RFC 3339 timestamp such as 2025-01-31T12:00:00Z".to_string())
+    crate::model::values::parse_timestamp(s)
+        .map(|t| t.timestamp())
+        .ok_or_else(|| "expected an RFC 3339 timestamp such as 2025-01-31T12:00:00Z".to_string())
 }
 
 fn parse_version(s: &str) -> Result<u32, String> {
@@ -205,6 +210,9 @@ fn parse_version(s: &str) -> Result<u32, String> {
     if crate::stdlib::SUPPORTED_VERSIONS.contains(&v) {
         Ok(v)
     } else {
-        Err(format!("supported versions: {}", crate::stdlib::SUPPORTED_VERSIONS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")))
+        Err(format!(
+            "supported versions: {}",
+            crate::stdlib::SUPPORTED_VERSIONS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+        ))
     }
 }

@@ -9,8 +9,8 @@ use clap::{Args, ValueEnum};
 
 use super::{report, Format, LiveArgs, PolicyArgs};
 use crate::live::connect::process_env;
-use crate::lower::sql::comment;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
+use crate::lower::sql::comment;
 use crate::model::{Model, Resolved};
 
 #[derive(Args)]
@@ -67,9 +67,19 @@ pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<C
 }
 
 /// The managed scope of a policy on a live state (`--manage` globs, `--successor`).
-pub fn scope_for(model: &Model, state: &LiveState, manage: &[String], successor: Option<&str>) -> Result<Scope, String> {
+pub fn scope_for(
+    model: &Model,
+    state: &LiveState,
+    manage: &[String],
+    successor: Option<&str>,
+) -> Result<Scope, String> {
     let globs: Vec<String> = model.managed_globs.iter().chain(manage).cloned().collect();
-    let scope = Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &globs, &state.current_user)?;
+    let scope = Scope::new(
+        model.roles.iter().map(|r| r.name.as_str()),
+        model.external_roles.iter().map(String::as_str),
+        &globs,
+        &state.current_user,
+    )?;
     if let Some(s) = successor {
         if scope.is_undeclared(s) {
             return Err(format!("`--successor {s}`: that role is to be dropped"));
@@ -82,13 +92,24 @@ pub fn scope_for(model: &Model, state: &LiveState, manage: &[String], successor:
 }
 
 /// [`diff_for`] with a successor for the objects of roles to drop.
-pub fn diff_with(model: &Model, state: &LiveState, manage: &[String], successor: Option<&str>) -> Result<ChangePlan, String> {
+pub fn diff_with(
+    model: &Model,
+    state: &LiveState,
+    manage: &[String],
+    successor: Option<&str>,
+) -> Result<ChangePlan, String> {
     Ok(crate::live::diff(model, state, &scope_for(model, state, manage, successor)?))
 }
 
 /// Reads the database and computes the plan. `Err` is a message for an error (exit 1);
 /// `Ok(None)` means the policy has errors (printed).
-pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target, manage: &[String], successor: Option<&str>) -> Result<Option<Planned>, String> {
+pub fn plan(
+    policy: &PolicyArgs,
+    client: &mut postgres::Client,
+    target: &Target,
+    manage: &[String],
+    successor: Option<&str>,
+) -> Result<Option<Planned>, String> {
     let state = crate::live::introspect(client)?;
     let Some(resolved) = load_model(policy, &state)? else { return Ok(None) };
     let plan = diff_with(&resolved.model, &state, manage, successor)?;
@@ -96,7 +117,9 @@ pub fn plan(policy: &PolicyArgs, client: &mut postgres::Client, target: &Target,
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
-    let planned = crate::live::connect(&args.live.db, &process_env).and_then(|mut c| plan(&args.live.policy, &mut c.client, &c.target, &args.live.manage, args.successor.as_deref()));
+    let planned = crate::live::connect(&args.live.db, &process_env).and_then(|mut c| {
+        plan(&args.live.policy, &mut c.client, &c.target, &args.live.manage, args.successor.as_deref())
+    });
     let planned = match planned {
         Ok(Some(p)) => p,
         Ok(None) => return Ok(ExitCode::from(1)),
@@ -128,7 +151,11 @@ pub fn plan_text(target: &Target, server_version: u32, plan: &ChangePlan) -> Str
     }
     let n = plan.changes.len();
     let destructive = plan.changes.iter().filter(|c| c.destructive).count();
-    out.push_str(&format!("-- {n} change{}{}\n", if n == 1 { "" } else { "s" }, if destructive > 0 { format!(", {destructive} destructive") } else { String::new() }));
+    out.push_str(&format!(
+        "-- {n} change{}{}\n",
+        if n == 1 { "" } else { "s" },
+        if destructive > 0 { format!(", {destructive} destructive") } else { String::new() }
+    ));
     for c in &plan.changes {
         if let Some(note) = &c.note {
             out.push_str(&comment(note));

@@ -19,9 +19,14 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{json, Value};
 
-use super::explain::{chain_json, chain_text, future_grounds_json, future_grounds_text, grounds_json, grounds_text, object_text, unknown_role, OutFormat};
+use super::explain::{
+    chain_json, chain_text, future_grounds_json, future_grounds_text, grounds_json, grounds_text, object_text,
+    unknown_role, OutFormat,
+};
 use super::PolicyArgs;
-use crate::analysis::explain::{objects, public_future_grounds, public_grounds, who_can, who_can_future, who_can_grant, who_reaches, PRIVILEGES};
+use crate::analysis::explain::{
+    objects, public_future_grounds, public_grounds, who_can, who_can_future, who_can_grant, who_reaches, PRIVILEGES,
+};
 use crate::analysis::membership::Mode;
 use crate::analysis::privileges::{FutureKind, FutureObject, ObjectRef};
 use crate::model::sqltype::canonical_type;
@@ -50,7 +55,11 @@ pub enum Question {
     /// `grant PRIVILEGE on …`: who holds it `with grant option`.
     GrantOption(Privilege, ObjectRef),
     /// `[grant] PRIVILEGE on future KIND [in schema S] created by ROLE`.
-    Future { privilege: Privilege, object: FutureObject, grant_option: bool },
+    Future {
+        privilege: Privilege,
+        object: FutureObject,
+        grant_option: bool,
+    },
     Role(Mode, String),
 }
 
@@ -83,7 +92,10 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode, String> {
                     }
                 }
                 OutFormat::Json => {
-                    let roles: Vec<Value> = who.iter().map(|(r, c)| json!({ "role": r, "user": is_user(r), "chain": chain_json(&ws, model, c) })).collect();
+                    let roles: Vec<Value> = who
+                        .iter()
+                        .map(|(r, c)| json!({ "role": r, "user": is_user(r), "chain": chain_json(&ws, model, c) }))
+                        .collect();
                     let v = json!({ "question": title, "mode": mode, "granted": granted, "roles": roles });
                     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
                 }
@@ -96,7 +108,8 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode, String> {
             } else {
                 (who_can(model, privileges, privilege, &object), public_grounds(privileges, privilege, &object))
             };
-            let title = format!("{}{} on {}", if grant { "grant " } else { "" }, privilege.keyword(), object_text(&object));
+            let title =
+                format!("{}{} on {}", if grant { "grant " } else { "" }, privilege.keyword(), object_text(&object));
             match args.format {
                 OutFormat::Human => {
                     println!("{title}:");
@@ -111,7 +124,10 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode, String> {
                     }
                 }
                 OutFormat::Json => {
-                    let roles: Vec<Value> = who.iter().map(|(r, g)| json!({ "role": r, "user": is_user(r), "grounds": grounds_json(&ws, model, g) })).collect();
+                    let roles: Vec<Value> = who
+                        .iter()
+                        .map(|(r, g)| json!({ "role": r, "user": is_user(r), "grounds": grounds_json(&ws, model, g) }))
+                        .collect();
                     let v = json!({
                         "question": title,
                         "privilege": privilege,
@@ -130,7 +146,8 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode, String> {
             }
             let who = who_can_future(model, privileges, privilege, &object, grant_option);
             let public = if grant_option { None } else { public_future_grounds(privileges, privilege, &object) };
-            let title = format!("{}{} on {}", if grant_option { "grant " } else { "" }, privilege.keyword(), object.describe());
+            let title =
+                format!("{}{} on {}", if grant_option { "grant " } else { "" }, privilege.keyword(), object.describe());
             match args.format {
                 OutFormat::Human => {
                     println!("{title}:");
@@ -173,9 +190,15 @@ fn known_object(model: &Model, asked: ObjectRef) -> ObjectRef {
         .into_iter()
         .find(|k| match (k, &asked) {
             (ObjectRef::Function { schema, name, args }, ObjectRef::Function { schema: s, name: n, args: a }) => {
-                schema == s && name == n && args.len() == a.len() && args.iter().zip(a).all(|(x, y)| canonical_type(x) == canonical_type(y))
+                schema == s
+                    && name == n
+                    && args.len() == a.len()
+                    && args.iter().zip(a).all(|(x, y)| canonical_type(x) == canonical_type(y))
             }
-            (ObjectRef::View { schema, name } | ObjectRef::Sequence { schema, name }, ObjectRef::Table { schema: s, name: n }) => schema == s && name == n,
+            (
+                ObjectRef::View { schema, name } | ObjectRef::Sequence { schema, name },
+                ObjectRef::Table { schema: s, name: n },
+            ) => schema == s && name == n,
             _ => false,
         })
         .unwrap_or(asked)
@@ -198,7 +221,9 @@ pub fn parse(question: &str) -> Result<Question, String> {
     if first.eq_ignore_ascii_case("grant") && !rest.is_empty() {
         return match parse(rest)? {
             Question::Privilege(p, o) => Ok(Question::GrantOption(p, o)),
-            Question::Future { privilege, object, .. } => Ok(Question::Future { privilege, object, grant_option: true }),
+            Question::Future { privilege, object, .. } => {
+                Ok(Question::Future { privilege, object, grant_option: true })
+            }
             _ => Err(format!("`{question}`: {USAGE}")),
         };
     }
@@ -218,7 +243,10 @@ pub fn parse(question: &str) -> Result<Question, String> {
     }
     let privilege = match first_l.as_str() {
         "temp" => Privilege::Temporary,
-        p => PRIVILEGES.into_iter().find(|x| x.keyword() == p).ok_or_else(|| format!("`{question}`: `{first}` is not a privilege; {USAGE}"))?,
+        p => PRIVILEGES
+            .into_iter()
+            .find(|x| x.keyword() == p)
+            .ok_or_else(|| format!("`{question}`: `{first}` is not a privilege; {USAGE}"))?,
     };
     if !second.eq_ignore_ascii_case("on") {
         return Err(format!("`{question}`: {USAGE}"));
@@ -258,7 +286,9 @@ pub fn parse(question: &str) -> Result<Question, String> {
         "sequence" => qualified(name).map(|(schema, name)| ObjectRef::Sequence { schema, name })?,
         "function" | "procedure" | "routine" => {
             let (head, args) = match name.split_once('(') {
-                Some((h, a)) => (h.trim(), a.trim_end().strip_suffix(')').ok_or_else(|| format!("`{question}`: missing `)`"))?),
+                Some((h, a)) => {
+                    (h.trim(), a.trim_end().strip_suffix(')').ok_or_else(|| format!("`{question}`: missing `)`"))?)
+                }
                 None => (name, ""),
             };
             let (schema, name) = qualified(head)?;
@@ -269,11 +299,16 @@ pub fn parse(question: &str) -> Result<Question, String> {
         "database" => ObjectRef::Database { name: single(name)? },
         "column" => {
             // `(a) of table s.t`
-            let inner = name.strip_prefix('(').and_then(|r| r.split_once(')')).ok_or_else(|| format!("`{question}`: expected `column (COL) of table SCHEMA.NAME`"))?;
+            let inner = name
+                .strip_prefix('(')
+                .and_then(|r| r.split_once(')'))
+                .ok_or_else(|| format!("`{question}`: expected `column (COL) of table SCHEMA.NAME`"))?;
             let column = single(inner.0.trim())?;
             let (of, rest) = word(inner.1);
             let (kind, table) = word(rest);
-            if !of.eq_ignore_ascii_case("of") || !(kind.eq_ignore_ascii_case("table") || kind.eq_ignore_ascii_case("view")) {
+            if !of.eq_ignore_ascii_case("of")
+                || !(kind.eq_ignore_ascii_case("table") || kind.eq_ignore_ascii_case("view"))
+            {
                 return Err(format!("`{question}`: expected `column (COL) of table SCHEMA.NAME`"));
             }
             let (schema, table) = qualified(table.trim())?;
@@ -289,7 +324,9 @@ pub fn parse(question: &str) -> Result<Question, String> {
 
 /// `tables [in schema S] created by ROLE` (after `future`).
 fn parse_future(question: &str, rest: &str) -> Result<FutureObject, String> {
-    let bad = || format!("`{question}`: expected `future tables|sequences|functions|schemas [in schema NAME] created by ROLE`");
+    let bad = || {
+        format!("`{question}`: expected `future tables|sequences|functions|schemas [in schema NAME] created by ROLE`")
+    };
     let (kind, rest) = word(rest);
     let kind = match kind.to_lowercase().as_str() {
         "tables" | "table" | "views" | "view" => FutureKind::Table,
@@ -325,7 +362,9 @@ fn parse_future(question: &str, rest: &str) -> Result<FutureObject, String> {
 fn fits(p: Privilege, o: &ObjectRef) -> bool {
     use Privilege::*;
     match o {
-        ObjectRef::Table { .. } | ObjectRef::View { .. } => matches!(p, Select | Insert | Update | Delete | Truncate | References | Trigger | Maintain),
+        ObjectRef::Table { .. } | ObjectRef::View { .. } => {
+            matches!(p, Select | Insert | Update | Delete | Truncate | References | Trigger | Maintain)
+        }
         ObjectRef::Sequence { .. } => matches!(p, Usage | Select | Update),
         ObjectRef::Function { .. } => p == Execute,
         ObjectRef::Schema { .. } => matches!(p, Usage | Create),
@@ -342,31 +381,69 @@ mod tests {
     fn questions() {
         let t = |s: &str, n: &str| ObjectRef::Table { schema: s.into(), name: n.into() };
         assert_eq!(parse("select on table app.orders"), Ok(Question::Privilege(Privilege::Select, t("app", "orders"))));
-        assert_eq!(parse("  SELECT  ON  TABLE orders "), Ok(Question::Privilege(Privilege::Select, t("public", "orders"))));
+        assert_eq!(
+            parse("  SELECT  ON  TABLE orders "),
+            Ok(Question::Privilege(Privilege::Select, t("public", "orders")))
+        );
         assert_eq!(
             parse("execute on function app.f(int, text)"),
-            Ok(Question::Privilege(Privilege::Execute, ObjectRef::Function { schema: "app".into(), name: "f".into(), args: vec!["int".into(), "text".into()] }))
+            Ok(Question::Privilege(
+                Privilege::Execute,
+                ObjectRef::Function { schema: "app".into(), name: "f".into(), args: vec!["int".into(), "text".into()] }
+            ))
         );
-        assert_eq!(parse("execute on function app.f()").map(|q| matches!(q, Question::Privilege(_, ObjectRef::Function { ref args, .. }) if args.is_empty())), Ok(true));
-        assert_eq!(parse("usage on schema app"), Ok(Question::Privilege(Privilege::Usage, ObjectRef::Schema { name: "app".into() })));
-        assert_eq!(parse("connect on database db"), Ok(Question::Privilege(Privilege::Connect, ObjectRef::Database { name: "db".into() })));
+        assert_eq!(
+            parse("execute on function app.f()")
+                .map(|q| matches!(q, Question::Privilege(_, ObjectRef::Function { ref args, .. }) if args.is_empty())),
+            Ok(true)
+        );
+        assert_eq!(
+            parse("usage on schema app"),
+            Ok(Question::Privilege(Privilege::Usage, ObjectRef::Schema { name: "app".into() }))
+        );
+        assert_eq!(
+            parse("connect on database db"),
+            Ok(Question::Privilege(Privilege::Connect, ObjectRef::Database { name: "db".into() }))
+        );
         assert_eq!(
             parse("update on column (a) of table app.t"),
-            Ok(Question::Privilege(Privilege::Update, ObjectRef::Column { schema: "app".into(), table: "t".into(), column: "a".into() }))
+            Ok(Question::Privilege(
+                Privilege::Update,
+                ObjectRef::Column { schema: "app".into(), table: "t".into(), column: "a".into() }
+            ))
         );
         assert_eq!(parse("member of admin"), Ok(Question::Role(Mode::Member, "admin".into())));
         assert_eq!(parse("usage of admin"), Ok(Question::Role(Mode::Usage, "admin".into())));
-        assert_eq!(parse("grant select on table app.orders"), Ok(Question::GrantOption(Privilege::Select, t("app", "orders"))));
-        let later = |kind, schema: Option<&str>| FutureObject { kind, schema: schema.map(str::to_string), creator: "o".into() };
+        assert_eq!(
+            parse("grant select on table app.orders"),
+            Ok(Question::GrantOption(Privilege::Select, t("app", "orders")))
+        );
+        let later =
+            |kind, schema: Option<&str>| FutureObject { kind, schema: schema.map(str::to_string), creator: "o".into() };
         assert_eq!(
             parse("select on future tables in schema app created by o"),
-            Ok(Question::Future { privilege: Privilege::Select, object: later(FutureKind::Table, Some("app")), grant_option: false })
+            Ok(Question::Future {
+                privilege: Privilege::Select,
+                object: later(FutureKind::Table, Some("app")),
+                grant_option: false
+            })
         );
         assert_eq!(
             parse("GRANT usage on FUTURE sequences created by o"),
-            Ok(Question::Future { privilege: Privilege::Usage, object: later(FutureKind::Sequence, None), grant_option: true })
+            Ok(Question::Future {
+                privilege: Privilege::Usage,
+                object: later(FutureKind::Sequence, None),
+                grant_option: true
+            })
         );
-        assert_eq!(parse("create on future schemas created by o"), Ok(Question::Future { privilege: Privilege::Create, object: later(FutureKind::Schema, None), grant_option: false }));
+        assert_eq!(
+            parse("create on future schemas created by o"),
+            Ok(Question::Future {
+                privilege: Privilege::Create,
+                object: later(FutureKind::Schema, None),
+                grant_option: false
+            })
+        );
         for bad in [
             "execute on future tables created by o",
             "select on future tables in app created by o",
@@ -379,7 +456,18 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
-        for bad in ["", "select", "select on", "select on tables app", "drop on table a.b", "execute on table a.b", "member of", "member of a b", "select on column a of table t", "select on table a.b.c"] {
+        for bad in [
+            "",
+            "select",
+            "select on",
+            "select on tables app",
+            "drop on table a.b",
+            "execute on table a.b",
+            "member of",
+            "member of a b",
+            "select on column a of table t",
+            "select on table a.b.c",
+        ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert_eq!(canonical_type("INT4"), "integer");

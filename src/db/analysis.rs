@@ -69,7 +69,9 @@ pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Memb
 /// grantees of default privileges, names policies list): few, and rarely edited.
 #[salsa::tracked]
 pub fn used_apart_from_memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<String>> {
-    Arc::new(role_rules::used_apart_from_memberships(&resolved(db, policy).model).into_iter().map(str::to_string).collect())
+    Arc::new(
+        role_rules::used_apart_from_memberships(&resolved(db, policy).model).into_iter().map(str::to_string).collect(),
+    )
 }
 
 /// The nodes of the membership graph that W040 takes as used for their memberships: every
@@ -104,7 +106,15 @@ pub fn graph_shape(db: &dyn salsa::Database, policy: Policy) -> Arc<GraphShape> 
 pub fn other_node_names(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<(u32, String)>> {
     let graph = membership_graph(db, policy);
     let shape = graph.shape();
-    Arc::new(graph.names().iter().enumerate().filter(|(n, _)| shape.first_role(*n as u32).is_none()).map(|(n, name)| (n as u32, name.clone())).collect())
+    Arc::new(
+        graph
+            .names()
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| shape.first_role(*n as u32).is_none())
+            .map(|(n, name)| (n as u32, name.clone()))
+            .collect(),
+    )
 }
 
 /// The names of the model's roles of one chunk, by position.
@@ -146,9 +156,13 @@ pub fn chunk_memberships(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
 /// The roles of one chunk that W040 takes as used ([`role_rules::used_names`]).
 #[salsa::tracked]
 pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
-    let (shape, nodes, others) = (graph_shape(db, policy), used_nodes(db, policy), used_apart_from_memberships(db, policy));
+    let (shape, nodes, others) =
+        (graph_shape(db, policy), used_nodes(db, policy), used_apart_from_memberships(db, policy));
     let names = chunk_role_names(db, policy, chunk);
-    let used = names.iter().zip(shape.role_nodes(chunk_ranges(db, policy).range(chunk))).filter(|(name, node)| nodes[*node as usize] || others.contains(*name));
+    let used = names
+        .iter()
+        .zip(shape.role_nodes(chunk_ranges(db, policy).range(chunk)))
+        .filter(|(name, node)| nodes[*node as usize] || others.contains(*name));
     Arc::new(used.map(|(name, _)| name.clone()).collect())
 }
 
@@ -223,7 +237,8 @@ impl ChunkView {
             .iter()
             .map(|&k| {
                 let list = &self.lists[&member_chunk(shape, ranges, k)];
-                let i = list.binary_search_by_key(&k, |(i, _)| *i).expect("a membership is listed in its member's chunk");
+                let i =
+                    list.binary_search_by_key(&k, |(i, _)| *i).expect("a membership is listed in its member's chunk");
                 list[i].1.clone()
             })
             .collect();
@@ -273,7 +288,11 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
     let mut others = None;
     for &n in &nodes {
         match shape.first_role(n) {
-            Some(p) => _ = names.entry(ranges.slot(p).0).or_insert_with(|| chunk_role_names(db, policy, ranges.slot(p).0).clone()),
+            Some(p) => {
+                _ = names
+                    .entry(ranges.slot(p).0)
+                    .or_insert_with(|| chunk_role_names(db, policy, ranges.slot(p).0).clone())
+            }
             None => _ = others.get_or_insert_with(|| other_node_names(db, policy).clone()),
         }
     }
@@ -283,7 +302,8 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
         lists.entry(c).or_insert_with(|| chunk_memberships(db, policy, c).clone());
     }
     let used = chunk_used(db, policy, chunk).to_vec();
-    let mut view = ChunkView { chunk, shape: shape.clone(), ranges: ranges.clone(), names, others, lists, used, digest: [0; 32] };
+    let mut view =
+        ChunkView { chunk, shape: shape.clone(), ranges: ranges.clone(), names, others, lists, used, digest: [0; 32] };
     view.digest = view.part().digest();
     Arc::new(view)
 }
@@ -292,8 +312,10 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
 /// each file's grants ([`file_grant_facts`]), so that an edit scans the grants of its file.
 #[salsa::tracked]
 pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
-    let library: Vec<FileId> = policy.files(db).iter().filter(|f| f.path(db).starts_with("<std>/")).map(|f| f.id(db)).collect();
-    let facts: Vec<Arc<[GrantFacts; 3]>> = policy.files(db).iter().map(|f| file_grant_facts(db, policy, *f).clone()).collect();
+    let library: Vec<FileId> =
+        policy.files(db).iter().filter(|f| f.path(db).starts_with("<std>/")).map(|f| f.id(db)).collect();
+    let facts: Vec<Arc<[GrantFacts; 3]>> =
+        policy.files(db).iter().map(|f| file_grant_facts(db, policy, *f).clone()).collect();
     let mut schemas = BTreeSet::new();
     let mut public = Vec::new();
     // In model order: every file's role grants, then every file's `public` blocks, then
@@ -305,7 +327,13 @@ pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
         }
     }
     let grants = GrantFacts { schemas: schemas.into_iter().collect(), public };
-    Arc::new(Context::with(&resolved(db, policy).model, policy.options(db).target_version, policy.catalog(db).as_ref(), library, grants))
+    Arc::new(Context::with(
+        &resolved(db, policy).model,
+        policy.options(db).target_version,
+        policy.catalog(db).as_ref(),
+        library,
+        grants,
+    ))
 }
 
 /// The [`GrantFacts`] of one file's grants, by where they come in the model (see
@@ -371,7 +399,8 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     // checks depend on those they read (asking every role reached up front would cost as much
     // as the pairs reached: n²/2 on a chain).
     let chunks = part.slots.values().map(|&(c, _)| c as usize + 1).max().unwrap_or(0);
-    let loaded: Vec<OnceCell<Arc<RoleChunk>>> = (0..chunks).map(|c| if c == chunk as usize { OnceCell::from(own.clone()) } else { OnceCell::new() }).collect();
+    let loaded: Vec<OnceCell<Arc<RoleChunk>>> =
+        (0..chunks).map(|c| if c == chunk as usize { OnceCell::from(own.clone()) } else { OnceCell::new() }).collect();
     let facts = |name: &str| -> Option<&RoleFacts> {
         let &(c, i) = part.slots.get(name)?;
         loaded.get(c as usize)?.get_or_init(|| role_chunk(db, policy, c).clone()).roles.get(i as usize)
@@ -380,7 +409,16 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
     let chunk_depths: OnceCell<Depths> = OnceCell::new();
     let depths = || -> &Depths { chunk_depths.get_or_init(|| Depths::new(&part.memberships)) };
     let used = |name: &str| seen.used.iter().any(|u| u == name);
-    let view = View { members, ctx, facts: &facts, memberships: &memberships, depths: &depths, used: &used, table_bits: Default::default(), exclusive_nodes: Default::default() };
+    let view = View {
+        members,
+        ctx,
+        facts: &facts,
+        memberships: &memberships,
+        depths: &depths,
+        used: &used,
+        table_bits: Default::default(),
+        exclusive_nodes: Default::default(),
+    };
     Arc::new(own.roles.iter().flat_map(|f| role_rules::check(&view, f)).collect())
 }
 
@@ -452,7 +490,10 @@ pub(super) fn on_threads(db: &super::Database, threads: usize, n: usize, job: im
 /// Effective object privileges (`has_*_privilege` answers with their grounds) for the
 /// target version (see [`crate::analysis::privileges`]).
 #[salsa::tracked]
-pub fn privilege_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<crate::analysis::privileges::PrivilegeAnalysis> {
+pub fn privilege_analysis(
+    db: &dyn salsa::Database,
+    policy: Policy,
+) -> Arc<crate::analysis::privileges::PrivilegeAnalysis> {
     let members = membership_analysis(db, policy);
     Arc::new(crate::analysis::privileges::effective(&resolved(db, policy).model, members.as_ref()))
 }

@@ -81,7 +81,8 @@ pub fn file_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFi
 #[salsa::tracked]
 pub fn file_source_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let id = file.id(db);
-    let mut out: Vec<Diagnostic> = policy.load_diagnostics(db).iter().filter(|d| d.primary.span.file == id).cloned().collect();
+    let mut out: Vec<Diagnostic> =
+        policy.load_diagnostics(db).iter().filter(|d| d.primary.span.file == id).cloned().collect();
     // Parse diagnostics are in their own file.
     out.extend(parse(db, file).diagnostics.iter().filter(|d| d.primary.span.file == id).cloned());
     out.extend(resolution_by_file(db, policy).get(&id).into_iter().flatten().cloned());
@@ -148,7 +149,8 @@ mod tests {
     }
 
     const A: &str = "role reader { grant usage on schema app\n grant select on tables in schema app }\nschema app { owner owner_role }\nuser owner_role {}\n";
-    const B: &str = "user alice { member of reader\n member of reader }\nuser bob { superuser }\npolicy p { forbid superuser }\n";
+    const B: &str =
+        "user alice { member of reader\n member of reader }\nuser bob { superuser }\npolicy p { forbid superuser }\n";
 
     #[test]
     fn the_same_as_the_whole_policy_file_by_file() {

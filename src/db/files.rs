@@ -78,7 +78,8 @@ pub fn read_policy_file(path: &Path) -> Result<String, String> {
     if !is_policy_name(&real) {
         return Err("not a policy file: it is a link to a file whose name does not end in `.role`".to_string());
     }
-    read_bytes(path, POLICY_FILE).and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not a policy file: it is not UTF-8 text".to_string()))
+    read_bytes(path, POLICY_FILE)
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not a policy file: it is not UTF-8 text".to_string()))
 }
 
 fn is_policy_name(path: &Path) -> bool {
@@ -175,7 +176,8 @@ pub struct PolicyFiles {
 pub fn policy_files(paths: &[PathBuf]) -> Result<PolicyFiles, String> {
     let mut out = PolicyFiles::default();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(e)))?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(e)))?;
         if meta.is_dir() {
             walk(path, &meta, &mut out)?;
         } else {
@@ -214,9 +216,15 @@ fn walk(root: &Path, root_meta: &std::fs::Metadata, out: &mut PolicyFiles) -> Re
     let mut dirs = vec![root.to_path_buf()];
     // Links to directories inside `root`, with what they lead to.
     let mut links: Vec<(PathBuf, DirId)> = Vec::new();
-    while let Some(dir) = dirs.pop().or_else(|| std::iter::from_fn(|| links.pop()).find_map(|(path, id)| entered.insert(id).then_some(path))) {
+    while let Some(dir) = dirs
+        .pop()
+        .or_else(|| std::iter::from_fn(|| links.pop()).find_map(|(path, id)| entered.insert(id).then_some(path)))
+    {
         // Sorted, so that which of two links to a directory is followed does not vary.
-        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&dir).map_err(|e| format!("cannot read `{}`: {}", dir.display(), io_reason(e)))?.flatten().collect();
+        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&dir)
+            .map_err(|e| format!("cannot read `{}`: {}", dir.display(), io_reason(e)))?
+            .flatten()
+            .collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let path = entry.path();
@@ -241,7 +249,11 @@ fn walk(root: &Path, root_meta: &std::fs::Metadata, out: &mut PolicyFiles) -> Re
                     let id = dir_id(&path, &meta);
                     links.push((path, id));
                 } else {
-                    out.skipped.push(format!("skipped `{}`: a symbolic link to a directory outside `{}`", path.display(), root.display()));
+                    out.skipped.push(format!(
+                        "skipped `{}`: a symbolic link to a directory outside `{}`",
+                        path.display(),
+                        root.display()
+                    ));
                 }
             } else if is_policy_name(&path) {
                 if meta.is_file() {
@@ -272,6 +284,9 @@ mod tests {
 
     #[test]
     fn sizes_are_in_mib() {
-        assert_eq!(over_limit(50 * MIB + MIB / 2, POLICY_FILE), "it is 50.5 MiB, over the 16 MiB limit for a policy file");
+        assert_eq!(
+            over_limit(50 * MIB + MIB / 2, POLICY_FILE),
+            "it is 50.5 MiB, over the 16 MiB limit for a policy file"
+        );
     }
 }

@@ -102,7 +102,8 @@ pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
 pub fn resolved_file(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Part> {
     let files = policy.files(db);
     let Some(pos) = files.iter().position(|f| *f == file) else { return Arc::default() };
-    let tree = |p: usize, full: bool| if full { syntax_tree(db, files[p]).clone() } else { outline(db, files[p]).clone() };
+    let tree =
+        |p: usize, full: bool| if full { syntax_tree(db, files[p]).clone() } else { outline(db, files[p]).clone() };
     Arc::new(crate::model::resolve::resolve_file(&scope::DbScope::new(db, policy), pos, &tree, policy.options(db)))
 }
 
@@ -110,14 +111,24 @@ pub fn resolved_file(db: &dyn salsa::Database, policy: Policy, file: SourceFile)
 #[salsa::tracked]
 pub fn resolved(db: &dyn salsa::Database, policy: Policy) -> Arc<Resolved> {
     let parts: Vec<Arc<Part>> = policy.files(db).iter().map(|f| resolved_file(db, policy, *f).clone()).collect();
-    Arc::new(crate::model::resolve::combine(global_scope(db, policy), &parts, policy.options(db), policy.catalog(db).as_ref()))
+    Arc::new(crate::model::resolve::combine(
+        global_scope(db, policy),
+        &parts,
+        policy.options(db),
+        policy.catalog(db).as_ref(),
+    ))
 }
 
 /// Resolves the policy's files on every core (salsa memoizes the parts for [`resolved`]).
 pub fn resolve_in_parallel(db: &Database, policy: Policy) {
     let files = policy.files(db).clone();
     global_scope(db, policy);
-    analysis::on_threads(db, std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), files.len(), |db, i| _ = resolved_file(db, policy, files[i]));
+    analysis::on_threads(
+        db,
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        files.len(),
+        |db, i| _ = resolved_file(db, policy, files[i]),
+    );
 }
 
 #[salsa::tracked]
@@ -210,7 +221,16 @@ impl Workspace {
 
     pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
         let policy = Policy::new(&db, Vec::new(), options, Vec::new(), None);
-        let mut ws = Workspace { db, policy, all: Vec::new(), by_path: HashMap::new(), roots: Vec::new(), memory: HashMap::new(), read_bytes: 0, skipped: Vec::new() };
+        let mut ws = Workspace {
+            db,
+            policy,
+            all: Vec::new(),
+            by_path: HashMap::new(),
+            roots: Vec::new(),
+            memory: HashMap::new(),
+            read_bytes: 0,
+            skipped: Vec::new(),
+        };
         match sources {
             Sources::Paths(paths) => {
                 let found = files::policy_files(&paths)?;
@@ -219,7 +239,9 @@ impl Workspace {
                     let f = match ws.file_by_path(&display_path(&file)) {
                         Some(f) => f,
                         None => {
-                            let text = ws.read_from_disk(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+                            let text = ws
+                                .read_from_disk(&file)
+                                .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
                             ws.add_file(display_path(&file), text)
                         }
                     };
@@ -290,9 +312,16 @@ impl Workspace {
                 let loaded = match import {
                     Import::Std(name) => match crate::stdlib::module(name) {
                         Some(text) => Ok(self.add_file(crate::stdlib::module_path(name), text.to_string())),
-                        None => Err(Diagnostic::new(Code::ImportFailed, item.span, format!("there is no standard module `std.{name}`"))
-                            .label("unknown module")
-                            .help(format!("standard modules: {}", crate::stdlib::MODULES.iter().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", ")))),
+                        None => Err(Diagnostic::new(
+                            Code::ImportFailed,
+                            item.span,
+                            format!("there is no standard module `std.{name}`"),
+                        )
+                        .label("unknown module")
+                        .help(format!(
+                            "standard modules: {}",
+                            crate::stdlib::MODULES.iter().map(|m| format!("`std.{m}`")).collect::<Vec<_>>().join(", ")
+                        ))),
                     },
                     Import::Path(rel) => {
                         let target = resolve_import(&importer, rel);
@@ -301,8 +330,18 @@ impl Workspace {
                             None => match self.read(&target) {
                                 Ok(text) => Ok(self.add_file(target, text)),
                                 Err(e) => {
-                                    let help = if e.starts_with("not a policy file") { "an import names a UTF-8 text file whose name ends in `.role`" } else { "paths are relative to the importing file" };
-                                    Err(Diagnostic::new(Code::ImportFailed, item.span, format!("cannot read `{target}`: {e}")).label("imported here").help(help))
+                                    let help = if e.starts_with("not a policy file") {
+                                        "an import names a UTF-8 text file whose name ends in `.role`"
+                                    } else {
+                                        "paths are relative to the importing file"
+                                    };
+                                    Err(Diagnostic::new(
+                                        Code::ImportFailed,
+                                        item.span,
+                                        format!("cannot read `{target}`: {e}"),
+                                    )
+                                    .label("imported here")
+                                    .help(help))
                                 }
                             },
                         }
@@ -336,7 +375,11 @@ impl Workspace {
         let text = files::read_policy_file(path)?;
         let total = self.read_bytes + text.len() as u64;
         if total > files::POLICY.bytes {
-            return Err(format!("the policy's files would be {} together, over {}", files::human_size(total), files::POLICY.phrase()));
+            return Err(format!(
+                "the policy's files would be {} together, over {}",
+                files::human_size(total),
+                files::POLICY.phrase()
+            ));
         }
         self.read_bytes = total;
         Ok(text)
@@ -422,13 +465,17 @@ impl Workspace {
 
     /// `up.sql` and `down.sql` of the plan, rendered side by side (each thread with its own
     /// handle on the database). `secret` reads the environment variable of a password.
-    pub fn render_scripts(&self, secret: &(dyn Fn(&str) -> Option<String> + Sync)) -> (Result<String, Vec<Diagnostic>>, Result<String, Vec<Diagnostic>>) {
+    pub fn render_scripts(
+        &self,
+        secret: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> (Result<String, Vec<Diagnostic>>, Result<String, Vec<Diagnostic>>) {
         use crate::lower::script::{render, Direction};
         let plan = self.plan();
         let options = self.options();
         std::thread::scope(|scope| {
             let down_locator = self.locator();
-            let down = scope.spawn(|| render(&plan, Direction::Down, options, &move |span| down_locator.line_of(span), secret));
+            let down = scope
+                .spawn(|| render(&plan, Direction::Down, options, &move |span| down_locator.line_of(span), secret));
             let up_locator = self.locator();
             let up = render(&plan, Direction::Up, options, &move |span| up_locator.line_of(span), secret);
             (up, down.join().expect("rendering does not panic"))
@@ -472,7 +519,8 @@ impl Locator {
     pub fn line_of(&self, span: Span) -> String {
         let file = self.files[span.file.0 as usize];
         let offset = absolute_range(&self.db, file, span).start;
-        let (line, _) = crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), offset);
+        let (line, _) =
+            crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), offset);
         format!("{}:{line}", file.path(&self.db))
     }
 }

@@ -76,7 +76,14 @@ pub struct DbScope<'db> {
 
 impl<'db> DbScope<'db> {
     pub fn new(db: &'db dyn salsa::Database, policy: Policy) -> Self {
-        DbScope { db, policy, layout: scope_layout(db, policy).clone(), roles: RefCell::default(), files: RefCell::default(), all: OnceCell::new() }
+        DbScope {
+            db,
+            policy,
+            layout: scope_layout(db, policy).clone(),
+            roles: RefCell::default(),
+            files: RefCell::default(),
+            all: OnceCell::new(),
+        }
     }
 }
 
@@ -99,7 +106,12 @@ impl ScopeLookup for DbScope<'_> {
     }
 
     fn role_name(&self, (pos, i): Key) -> Option<String> {
-        let names = self.files.borrow_mut().entry(pos).or_insert_with(|| file_role_names(self.db, self.policy, pos as u32).clone()).clone();
+        let names = self
+            .files
+            .borrow_mut()
+            .entry(pos)
+            .or_insert_with(|| file_role_names(self.db, self.policy, pos as u32).clone())
+            .clone();
         names.get(i)?.clone()
     }
 

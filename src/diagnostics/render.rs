@@ -91,7 +91,8 @@ pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> St
         let primary_range = clamp(map.range(d.primary.span), &texts[&primary_path]);
         // ariadne starts a new group (under a header repeating the primary location) whenever a
         // label lies above the previous one, so labels are added in file and line order.
-        let mut labels: Vec<(String, std::ops::Range<usize>, String)> = vec![(primary_path.clone(), primary_range.clone(), terminal_safe(&d.primary.message))];
+        let mut labels: Vec<(String, std::ops::Range<usize>, String)> =
+            vec![(primary_path.clone(), primary_range.clone(), terminal_safe(&d.primary.message))];
         for l in &d.secondary {
             let path = map.path(l.span.file);
             let range = clamp(map.range(l.span), &texts[&path]);
@@ -162,7 +163,11 @@ fn mask(text: &mut String, range: std::ops::Range<usize>) {
     let range = clamp(range, text);
     let masked: String = text[range.clone()].chars().map(|c| if c == '\n' { c } else { '*' }).collect();
     // Multi-byte characters become several `*`, so offsets after the range stay valid.
-    let masked: String = masked.chars().zip(text[range.clone()].chars()).flat_map(|(m, c)| std::iter::repeat_n(m, c.len_utf8())).collect();
+    let masked: String = masked
+        .chars()
+        .zip(text[range.clone()].chars())
+        .flat_map(|(m, c)| std::iter::repeat_n(m, c.len_utf8()))
+        .collect();
     text.replace_range(range, &masked);
 }
 

@@ -47,7 +47,10 @@ fn literal_after(text: &str, from: usize) -> Option<Range<usize>> {
     let end = match bytes.get(start)? {
         b'"' => string_end(bytes, start),
         b'{' | b'}' | b'(' | b')' | b';' | b',' => return None,
-        _ => start + text[start..].find(|c: char| c.is_whitespace() || "{}();,".contains(c)).unwrap_or(text.len() - start),
+        _ => {
+            start
+                + text[start..].find(|c: char| c.is_whitespace() || "{}();,".contains(c)).unwrap_or(text.len() - start)
+        }
     };
     Some(start..end)
 }

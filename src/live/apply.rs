@@ -44,7 +44,8 @@ fn ledger_setup(tx: &mut postgres::Transaction<'_>) -> Result<Result<Vec<&'stati
         FROM s, t";
     let row = tx.query_one(Q, &[]).map_err(|e| server(&e))?;
     let (schema, table, create_in_database): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
-    let (usage, create_in_schema, insert): (Option<bool>, Option<bool>, Option<bool>) = (row.get(3), row.get(4), row.get(5));
+    let (usage, create_in_schema, insert): (Option<bool>, Option<bool>, Option<bool>) =
+        (row.get(3), row.get(4), row.get(5));
     let (me, database) = (ident(&row.get::<_, String>(6)), ident(&row.get::<_, String>(7)));
     Ok(match (schema, table) {
         (_, true) if usage == Some(true) && insert == Some(true) => Ok(Vec::new()),
@@ -94,7 +95,9 @@ fn is_conflict(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
     match e.code() {
         Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED || *c == SqlState::T_R_SERIALIZATION_FAILURE => true,
-        Some(c) if *c == SqlState::INTERNAL_ERROR => e.as_db_error().is_some_and(|d| d.message() == "tuple concurrently updated"),
+        Some(c) if *c == SqlState::INTERNAL_ERROR => {
+            e.as_db_error().is_some_and(|d| d.message() == "tuple concurrently updated")
+        }
         _ => false,
     }
 }
@@ -102,7 +105,10 @@ fn is_conflict(e: &postgres::Error) -> bool {
 /// The pause before attempt `attempt + 1`: 100 ms doubled per attempt, plus up to 100 ms so
 /// that sessions that collided do not collide again in step.
 fn backoff(attempt: u32) -> std::time::Duration {
-    let jitter = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos() % 100_000_000).unwrap_or(0);
+    let jitter = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() % 100_000_000)
+        .unwrap_or(0);
     std::time::Duration::from_millis(100 << (attempt - 1).min(6)) + std::time::Duration::from_nanos(jitter.into())
 }
 
@@ -163,14 +169,22 @@ fn attempt(
     }
     if plan.is_destructive() && !allow_drop {
         let drops: Vec<&str> = plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
-        return Err(format!("the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them", drops.join(" ")).into());
+        return Err(format!(
+            "the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them",
+            drops.join(" ")
+        )
+        .into());
     }
     if plan.is_empty() {
         return Ok(plan);
     }
     // What the deployer lacks, for the plan and the ledger, before anything runs.
     let ledger_statements = ledger_setup(&mut tx)?;
-    let mut missing: Vec<String> = super::deployer::missing(&mut tx, &plan, state.major()).map_err(|e| server(&e))?.into_iter().map(|(sql, why)| format!("  {sql}\n    {why}")).collect();
+    let mut missing: Vec<String> = super::deployer::missing(&mut tx, &plan, state.major())
+        .map_err(|e| server(&e))?
+        .into_iter()
+        .map(|(sql, why)| format!("  {sql}\n    {why}"))
+        .collect();
     if let Err(ledger) = &ledger_statements {
         missing.push(format!("  {ledger}"));
     }
@@ -179,7 +193,10 @@ fn attempt(
     }
     take(&notices);
     execute(&mut tx, &plan.changes, secret, &notices)?;
-    let ledger = |e: postgres::Error| Failure { message: format!("cannot write the ledger: {}", error_text(&e)), conflict: is_conflict(&e) };
+    let ledger = |e: postgres::Error| Failure {
+        message: format!("cannot write the ledger: {}", error_text(&e)),
+        conflict: is_conflict(&e),
+    };
     for sql in ledger_statements.unwrap_or_default() {
         tx.batch_execute(sql).map_err(ledger)?;
     }
@@ -197,7 +214,11 @@ fn take(notices: &Notices) -> Vec<(String, String)> {
 
 /// The server's warnings (SQLSTATE class 01) among `notices`, as one line; `None` if none.
 fn warnings(notices: Vec<(String, String)>) -> Option<String> {
-    let w: Vec<String> = notices.into_iter().filter(|(code, _)| code.starts_with("01")).map(|(code, m)| format!("{code}: {m}")).collect();
+    let w: Vec<String> = notices
+        .into_iter()
+        .filter(|(code, _)| code.starts_with("01"))
+        .map(|(code, m)| format!("{code}: {m}"))
+        .collect();
     (!w.is_empty()).then(|| w.join("; "))
 }
 
@@ -212,7 +233,12 @@ fn failure(message: &str, change: &Change) -> String {
 /// to the savepoint and run again one statement at a time to name the statement at fault —
 /// unless the server aborted it for a conflict with another session, which the whole apply
 /// is tried again for. Any error aborts the whole apply.
-fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn Fn(&str) -> Option<String>, notices: &Notices) -> Result<(), Failure> {
+fn execute(
+    tx: &mut postgres::Transaction<'_>,
+    changes: &[Change],
+    secret: &dyn Fn(&str) -> Option<String>,
+    notices: &Notices,
+) -> Result<(), Failure> {
     // Every password is read before anything runs.
     let sql = changes.iter().map(|c| c.executable(secret)).collect::<Result<Vec<String>, String>>()?;
     for (i, batch) in sql.chunks(BATCH).enumerate() {
@@ -224,7 +250,13 @@ fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn 
             Err(e) => Some(server(&e)),
         };
         if let Some(problem) = problem {
-            let in_batch = |p: Failure| Failure { message: format!("{}\n  in the batch of statements from: {}\nnothing was applied", p.message, changes[0].sql), ..p };
+            let in_batch = |p: Failure| Failure {
+                message: format!(
+                    "{}\n  in the batch of statements from: {}\nnothing was applied",
+                    p.message, changes[0].sql
+                ),
+                ..p
+            };
             if problem.conflict {
                 return Err(in_batch(problem));
             }
@@ -237,7 +269,12 @@ fn execute(tx: &mut postgres::Transaction<'_>, changes: &[Change], secret: &dyn 
 /// After a batch failed or warned: rolls it back to its savepoint and runs its statements one
 /// by one; the error for the first that fails or warns. `None` if none does (or the savepoint
 /// is gone, e.g. the connection broke).
-fn culprit(tx: &mut postgres::Transaction<'_>, changes: &[Change], sql: &[String], notices: &Notices) -> Option<Failure> {
+fn culprit(
+    tx: &mut postgres::Transaction<'_>,
+    changes: &[Change],
+    sql: &[String],
+    notices: &Notices,
+) -> Option<Failure> {
     tx.batch_execute("ROLLBACK TO SAVEPOINT rolec_batch").ok()?;
     take(notices);
     for (change, sql) in changes.iter().zip(sql) {
@@ -267,9 +304,17 @@ fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Ve
         WHERE datdba = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) ORDER BY 1";
     let mut out = Vec::new();
     for role in plan.changes.iter().filter_map(|c| c.drops_role.as_deref()) {
-        let reassigned = plan.changes.iter().any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::lower::sql::ident(role))));
+        let reassigned = plan
+            .changes
+            .iter()
+            .any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::lower::sql::ident(role))));
         if !reassigned {
-            let owned: Vec<String> = tx.query(Q_DATABASES, &[&role]).map_err(|e| server(&e))?.iter().map(|r| format!("`{}`", r.get::<_, String>(0))).collect();
+            let owned: Vec<String> = tx
+                .query(Q_DATABASES, &[&role])
+                .map_err(|e| server(&e))?
+                .iter()
+                .map(|r| format!("`{}`", r.get::<_, String>(0)))
+                .collect();
             if !owned.is_empty() {
                 out.push(format!("role `{role}` is to be dropped but owns database {}: give `--successor ROLE` or change their owner first", owned.join(", ")));
             }

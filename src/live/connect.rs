@@ -88,7 +88,10 @@ pub fn config(db: &str, env: Env) -> Result<(Config, Target), String> {
         }
     }
     if config.get_user().is_none() {
-        let user = env("PGUSER").or_else(|| env("USER")).or_else(|| env("LOGNAME")).ok_or("no user name: give `user=` or set PGUSER")?;
+        let user = env("PGUSER")
+            .or_else(|| env("USER"))
+            .or_else(|| env("LOGNAME"))
+            .ok_or("no user name: give `user=` or set PGUSER")?;
         config.user(&user);
     }
     if config.get_dbname().is_none() {
@@ -127,7 +130,9 @@ pub fn connect(db: &str, env: Env) -> Result<Connection, String> {
     config.notice_callback(move |n| {
         sink.lock().unwrap_or_else(|e| e.into_inner()).push((n.code().code().to_string(), n.message().to_string()));
     });
-    let client = config.connect(NoTls).map_err(|e| scrub(&format!("cannot connect to {target}: {}", error_text(&e)), &secrets))?;
+    let client = config
+        .connect(NoTls)
+        .map_err(|e| scrub(&format!("cannot connect to {target}: {}", error_text(&e)), &secrets))?;
     Ok(Connection { client, target, notices })
 }
 
@@ -218,7 +223,8 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(b);
                 i += 3;
                 continue;
@@ -259,7 +265,13 @@ mod tests {
 
     #[test]
     fn the_environment_fills_gaps() {
-        let env = env_of(&[("PGHOST", "/run/pg"), ("PGPORT", "6543"), ("PGUSER", "bob"), ("PGDATABASE", "shop"), ("PGPASSWORD", "s3cret")]);
+        let env = env_of(&[
+            ("PGHOST", "/run/pg"),
+            ("PGPORT", "6543"),
+            ("PGUSER", "bob"),
+            ("PGDATABASE", "shop"),
+            ("PGPASSWORD", "s3cret"),
+        ]);
         let (c, t) = config("", &env).unwrap();
         assert_eq!(t, Target { host: "/run/pg".into(), port: 6543, user: "bob".into(), dbname: "shop".into() });
         assert_eq!(c.get_password(), Some(&b"s3cret"[..]));

@@ -116,13 +116,7 @@ pub fn missing(
     let statements: Vec<Statement> = plan.changes.iter().map(statement).collect();
     let created: BTreeSet<&str> = statements
         .iter()
-        .filter_map(|s| {
-            if let Statement::CreateRole { role, .. } = s {
-                Some(role.as_str())
-            } else {
-                None
-            }
-        })
+        .filter_map(|s| if let Statement::CreateRole { role, .. } = s { Some(role.as_str()) } else { None })
         .collect();
     let roles = role_facts(tx, &statements, major)?;
     let owners = object_owners(tx, &statements)?;
@@ -131,10 +125,7 @@ pub fn missing(
         match roles.get(role) {
             Some(f) => Some(*f),
             // A role the plan creates: on 16+ its creator holds ADMIN on it.
-            None if created.contains(role) => Some(RoleFacts {
-                admin: major >= 16,
-                ..RoleFacts::default()
-            }),
+            None if created.contains(role) => Some(RoleFacts { admin: major >= 16, ..RoleFacts::default() }),
             None => None,
         }
     };
@@ -158,16 +149,9 @@ fn why_not(
     params: &BTreeSet<String>,
 ) -> Option<String> {
     let v16 = major >= 16;
-    let needs_createrole = || {
-        (!me.createrole).then(|| {
-            format!(
-                "needs CREATEROLE (ALTER ROLE {} CREATEROLE)",
-                ident(&me.name)
-            )
-        })
-    };
-    let needs_admin =
-        |role: &str| (v16 && !facts(role).is_some_and(|f| f.admin)).then(|| admin_hint(me, role));
+    let needs_createrole =
+        || (!me.createrole).then(|| format!("needs CREATEROLE (ALTER ROLE {} CREATEROLE)", ident(&me.name)));
+    let needs_admin = |role: &str| (v16 && !facts(role).is_some_and(|f| f.admin)).then(|| admin_hint(me, role));
     let superuser_role = |role: &str| {
         facts(role)
             .is_some_and(|f| f.superuser)
@@ -176,26 +160,18 @@ fn why_not(
     // On 16+, giving or taking CREATEDB, REPLICATION or BYPASSRLS needs having it; before, the
     // last two need superuser.
     let attributes = |options: &[String]| -> Option<String> {
-        let has = |a: &str| {
-            options
-                .iter()
-                .any(|o| o == a || o.strip_prefix("NO") == Some(a))
-        };
+        let has = |a: &str| options.iter().any(|o| o == a || o.strip_prefix("NO") == Some(a));
         if has("SUPERUSER") {
             return Some("only a superuser can set SUPERUSER".to_string());
         }
-        for (attribute, held) in [
-            ("CREATEDB", me.createdb),
-            ("REPLICATION", me.replication),
-            ("BYPASSRLS", me.bypassrls),
-        ] {
+        for (attribute, held) in
+            [("CREATEDB", me.createdb), ("REPLICATION", me.replication), ("BYPASSRLS", me.bypassrls)]
+        {
             if !has(attribute) {
                 continue;
             }
             if !v16 && attribute != "CREATEDB" {
-                return Some(format!(
-                    "only a superuser can set {attribute} (before PostgreSQL 16)"
-                ));
+                return Some(format!("only a superuser can set {attribute} (before PostgreSQL 16)"));
             }
             if v16 && !held {
                 return Some(format!("only a role that has {attribute} can set it"));
@@ -206,15 +182,26 @@ fn why_not(
     match s {
         Statement::CreateRole { options, .. } => needs_createrole().or_else(|| attributes(options)),
         Statement::AlterRole { role, options } => superuser_role(role)
-            .or_else(|| (!v16 && facts(role).is_some_and(|f| f.replication)).then(|| format!("`{role}` has REPLICATION: only a superuser can change it (before PostgreSQL 16)")))
+            .or_else(|| {
+                (!v16 && facts(role).is_some_and(|f| f.replication))
+                    .then(|| format!("`{role}` has REPLICATION: only a superuser can change it (before PostgreSQL 16)"))
+            })
             .or_else(|| attributes(options))
             .or_else(needs_createrole)
             .or_else(|| needs_admin(role)),
-        Statement::SetParameter { role, param } => superuser_role(role)
-            .or_else(needs_createrole)
-            .or_else(|| needs_admin(role))
-            .or_else(|| params.contains(param).then(|| format!("`{param}` is reserved to superusers: needs GRANT SET ON PARAMETER {param} TO {}", ident(&me.name)))),
-        Statement::CommentOnRole { role } | Statement::DropRole { role } => superuser_role(role).or_else(needs_createrole).or_else(|| needs_admin(role)),
+        Statement::SetParameter { role, param } => {
+            superuser_role(role).or_else(needs_createrole).or_else(|| needs_admin(role)).or_else(|| {
+                params.contains(param).then(|| {
+                    format!(
+                        "`{param}` is reserved to superusers: needs GRANT SET ON PARAMETER {param} TO {}",
+                        ident(&me.name)
+                    )
+                })
+            })
+        }
+        Statement::CommentOnRole { role } | Statement::DropRole { role } => {
+            superuser_role(role).or_else(needs_createrole).or_else(|| needs_admin(role))
+        }
         Statement::Membership { role, grantor } => {
             let f = facts(role)?;
             if f.superuser {
@@ -227,7 +214,13 @@ fn why_not(
                 return Some(format!("needs CREATEROLE or ADMIN OPTION on `{role}`"));
             }
             let g = grantor.as_deref().filter(|g| *g != me.name)?;
-            (!facts(g).is_some_and(|f| f.usage)).then(|| format!("revoking what `{g}` granted needs the privileges of `{g}` (GRANT {} TO {})", ident(g), ident(&me.name)))
+            (!facts(g).is_some_and(|f| f.usage)).then(|| {
+                format!(
+                    "revoking what `{g}` granted needs the privileges of `{g}` (GRANT {} TO {})",
+                    ident(g),
+                    ident(&me.name)
+                )
+            })
         }
         Statement::DefaultPrivileges { owner } => {
             let f = facts(owner)?;
@@ -236,13 +229,22 @@ fn why_not(
         }
         Statement::Object { kind, .. } => {
             let (owner, usage) = owner?;
-            (!usage).then(|| format!("needs the privileges of `{owner}`, the owner of the {} (GRANT {} TO {})", kind.to_ascii_lowercase(), ident(owner), ident(&me.name)))
+            (!usage).then(|| {
+                format!(
+                    "needs the privileges of `{owner}`, the owner of the {} (GRANT {} TO {})",
+                    kind.to_ascii_lowercase(),
+                    ident(owner),
+                    ident(&me.name)
+                )
+            })
         }
         Statement::ReassignOwned { from, to } => [from, to]
             .into_iter()
             .find(|r| facts(r).is_some_and(|f| !f.usage))
             .map(|r| format!("needs the privileges of `{r}` (GRANT {} TO {})", ident(r), ident(&me.name))),
-        Statement::DropOwned { role } => facts(role).is_some_and(|f| !f.usage).then(|| format!("needs the privileges of `{role}` (GRANT {} TO {})", ident(role), ident(&me.name))),
+        Statement::DropOwned { role } => facts(role)
+            .is_some_and(|f| !f.usage)
+            .then(|| format!("needs the privileges of `{role}` (GRANT {} TO {})", ident(role), ident(&me.name))),
         Statement::Other => None,
     }
 }
@@ -286,11 +288,7 @@ fn role_facts(
         }
     }
     let names: Vec<&str> = names.into_iter().collect();
-    let set = if major >= 16 {
-        "pg_catalog.pg_has_role(oid, 'SET')"
-    } else {
-        "pg_catalog.pg_has_role(oid, 'MEMBER')"
-    };
+    let set = if major >= 16 { "pg_catalog.pg_has_role(oid, 'SET')" } else { "pg_catalog.pg_has_role(oid, 'MEMBER')" };
     let query = format!(
         "SELECT rolname::text, rolsuper, rolreplication, pg_catalog.pg_has_role(oid, 'MEMBER'), pg_catalog.pg_has_role(oid, 'USAGE'),
                 pg_catalog.pg_has_role(oid, 'MEMBER WITH ADMIN OPTION'), {set}
@@ -392,28 +390,16 @@ fn superuser_parameters(
 ) -> Result<BTreeSet<String>, postgres::Error> {
     let params: Vec<&str> = statements
         .iter()
-        .filter_map(|s| {
-            if let Statement::SetParameter { param, .. } = s {
-                Some(param.as_str())
-            } else {
-                None
-            }
-        })
+        .filter_map(|s| if let Statement::SetParameter { param, .. } = s { Some(param.as_str()) } else { None })
         .collect();
     if params.is_empty() {
         return Ok(BTreeSet::new());
     }
-    let granted = if major >= 15 {
-        "pg_catalog.has_parameter_privilege(name, 'SET')"
-    } else {
-        "false"
-    };
-    let query = format!("SELECT name FROM pg_catalog.pg_settings WHERE name = ANY($1) AND context = 'superuser' AND NOT {granted}");
-    Ok(tx
-        .query(&query, &[&params])?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
+    let granted = if major >= 15 { "pg_catalog.has_parameter_privilege(name, 'SET')" } else { "false" };
+    let query = format!(
+        "SELECT name FROM pg_catalog.pg_settings WHERE name = ANY($1) AND context = 'superuser' AND NOT {granted}"
+    );
+    Ok(tx.query(&query, &[&params])?.iter().map(|r| r.get(0)).collect())
 }
 
 /// A word of a statement rolec wrote.
@@ -456,11 +442,7 @@ fn tokens(sql: &str) -> Vec<(Token, Range<usize>)> {
                 text.push(bytes[i]);
                 i += 1;
             }
-            let token = if c == b'"' {
-                Token::Name(String::from_utf8_lossy(&text).into_owned())
-            } else {
-                Token::Other
-            };
+            let token = if c == b'"' { Token::Name(String::from_utf8_lossy(&text).into_owned()) } else { Token::Other };
             out.push((token, start..i));
         } else if c.is_ascii_alphanumeric() || c == b'_' {
             while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
@@ -478,13 +460,8 @@ fn tokens(sql: &str) -> Vec<(Token, Range<usize>)> {
 
 /// What a statement of the plan is, read from its SQL.
 fn statement(change: &Change) -> Statement {
-    if let Some(PasswordFrom::Env { role, .. } | PasswordFrom::Verifier { role, .. }) =
-        &change.password
-    {
-        return Statement::AlterRole {
-            role: role.clone(),
-            options: Vec::new(),
-        };
+    if let Some(PasswordFrom::Env { role, .. } | PasswordFrom::Verifier { role, .. }) = &change.password {
+        return Statement::AlterRole { role: role.clone(), options: Vec::new() };
     }
     let sql = change.sql.as_str();
     let t = tokens(sql);
@@ -499,30 +476,13 @@ fn statement(change: &Change) -> Statement {
     let words_from = |i: usize| {
         t.iter()
             .skip(i)
-            .filter_map(|(tok, _)| {
-                if let Token::Word(w) = tok {
-                    Some(w.clone())
-                } else {
-                    None
-                }
-            })
+            .filter_map(|(tok, _)| if let Token::Word(w) = tok { Some(w.clone()) } else { None })
             .collect::<Vec<String>>()
     };
-    let names: Vec<&String> = t
-        .iter()
-        .filter_map(|(tok, _)| {
-            if let Token::Name(n) = tok {
-                Some(n)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let names: Vec<&String> =
+        t.iter().filter_map(|(tok, _)| if let Token::Name(n) = tok { Some(n) } else { None }).collect();
     match (word(0), word(1)) {
-        ("CREATE", "ROLE") => name(2).map(|role| Statement::CreateRole {
-            role,
-            options: words_from(3),
-        }),
+        ("CREATE", "ROLE") => name(2).map(|role| Statement::CreateRole { role, options: words_from(3) }),
         ("ALTER", "ROLE") => name(2).map(|role| {
             let at = if word(3) == "IN" { 6 } else { 3 };
             match word(at) {
@@ -538,34 +498,20 @@ fn statement(change: &Change) -> Statement {
                         .collect::<String>();
                     Statement::SetParameter { role, param }
                 }
-                _ => Statement::AlterRole {
-                    role,
-                    options: words_from(3),
-                },
+                _ => Statement::AlterRole { role, options: words_from(3) },
             }
         }),
-        ("COMMENT", "ON") if word(2) == "ROLE" => {
-            name(3).map(|role| Statement::CommentOnRole { role })
-        }
+        ("COMMENT", "ON") if word(2) == "ROLE" => name(3).map(|role| Statement::CommentOnRole { role }),
         ("ALTER", "DEFAULT") => name(5).map(|owner| Statement::DefaultPrivileges { owner }),
-        ("REASSIGN", "OWNED") => {
-            names
-                .first()
-                .zip(names.get(1))
-                .map(|(from, to)| Statement::ReassignOwned {
-                    from: from.to_string(),
-                    to: to.to_string(),
-                })
-        }
+        ("REASSIGN", "OWNED") => names
+            .first()
+            .zip(names.get(1))
+            .map(|(from, to)| Statement::ReassignOwned { from: from.to_string(), to: to.to_string() }),
         ("DROP", "OWNED") => name(3).map(|role| Statement::DropOwned { role }),
         ("DROP", "ROLE") => name(2).map(|role| Statement::DropRole { role }),
         ("GRANT" | "REVOKE", _) => {
-            let on = t
-                .iter()
-                .position(|(tok, _)| *tok == Token::Word("ON".to_string()));
-            let to = t
-                .iter()
-                .position(|(tok, _)| matches!(tok, Token::Word(w) if w == "TO" || w == "FROM"));
+            let on = t.iter().position(|(tok, _)| *tok == Token::Word("ON".to_string()));
+            let to = t.iter().position(|(tok, _)| matches!(tok, Token::Word(w) if w == "TO" || w == "FROM"));
             match (on, to) {
                 (Some(on), Some(to)) if on + 2 < to => {
                     let kind = word(on + 1).to_string();
@@ -573,13 +519,7 @@ fn statement(change: &Change) -> Statement {
                     let parts: Vec<String> = object
                         .iter()
                         .take_while(|(_, r)| &sql[r.clone()] != "(")
-                        .filter_map(|(tok, _)| {
-                            if let Token::Name(n) = tok {
-                                Some(n.clone())
-                            } else {
-                                None
-                            }
-                        })
+                        .filter_map(|(tok, _)| if let Token::Name(n) = tok { Some(n.clone()) } else { None })
                         .collect();
                     let (schema, name) = match parts.as_slice() {
                         [name] => (String::new(), name.clone()),
@@ -587,37 +527,18 @@ fn statement(change: &Change) -> Statement {
                         _ => return Statement::Other,
                     };
                     // A routine's argument types: what is between its parentheses.
-                    let open = object
-                        .iter()
-                        .find(|(_, r)| &sql[r.clone()] == "(")
-                        .map(|(_, r)| r.end);
-                    let close = object
-                        .iter()
-                        .rev()
-                        .find(|(_, r)| &sql[r.clone()] == ")")
-                        .map(|(_, r)| r.start);
+                    let open = object.iter().find(|(_, r)| &sql[r.clone()] == "(").map(|(_, r)| r.end);
+                    let close = object.iter().rev().find(|(_, r)| &sql[r.clone()] == ")").map(|(_, r)| r.start);
                     let args = match (open, close) {
-                        (Some(open), Some(close)) if open <= close => {
-                            sql[open..close].trim().to_string()
-                        }
+                        (Some(open), Some(close)) if open <= close => sql[open..close].trim().to_string(),
                         _ => String::new(),
                     };
-                    Some(Statement::Object {
-                        kind,
-                        schema,
-                        name,
-                        args,
-                    })
+                    Some(Statement::Object { kind, schema, name, args })
                 }
                 _ => {
-                    let by = t
-                        .iter()
-                        .position(|(tok, _)| *tok == Token::Word("GRANTED".to_string()));
+                    let by = t.iter().position(|(tok, _)| *tok == Token::Word("GRANTED".to_string()));
                     let grantor = by.and_then(|b| name(b + 2));
-                    names.first().map(|role| Statement::Membership {
-                        role: role.to_string(),
-                        grantor,
-                    })
+                    names.first().map(|role| Statement::Membership { role: role.to_string(), grantor })
                 }
             }
         }
@@ -647,84 +568,38 @@ mod tests {
         let s = |x: &str| x.to_string();
         assert_eq!(
             of(r#"CREATE ROLE "a ""b"" ON" WITH LOGIN SUPERUSER;"#),
-            Statement::CreateRole {
-                role: s("a \"b\" ON"),
-                options: vec![s("WITH"), s("LOGIN"), s("SUPERUSER")]
-            }
+            Statement::CreateRole { role: s("a \"b\" ON"), options: vec![s("WITH"), s("LOGIN"), s("SUPERUSER")] }
         );
         assert_eq!(
             of(r#"ALTER ROLE "r" IN DATABASE "d" SET "My"."x" = 'a';"#),
-            Statement::SetParameter {
-                role: s("r"),
-                param: s("My.x")
-            }
+            Statement::SetParameter { role: s("r"), param: s("My.x") }
         );
         assert_eq!(
             of(r#"ALTER ROLE "r" RESET work_mem;"#),
-            Statement::SetParameter {
-                role: s("r"),
-                param: s("work_mem")
-            }
+            Statement::SetParameter { role: s("r"), param: s("work_mem") }
         );
         assert_eq!(
             of(r#"REVOKE ADMIN OPTION FOR "r" FROM "m" GRANTED BY "g";"#),
-            Statement::Membership {
-                role: s("r"),
-                grantor: Some(s("g"))
-            }
+            Statement::Membership { role: s("r"), grantor: Some(s("g")) }
         );
-        assert_eq!(
-            of(r#"GRANT "TO" TO "ON";"#),
-            Statement::Membership {
-                role: s("TO"),
-                grantor: None
-            }
-        );
+        assert_eq!(of(r#"GRANT "TO" TO "ON";"#), Statement::Membership { role: s("TO"), grantor: None });
         assert_eq!(
             of(r#"GRANT SELECT ("on", "to") ON TABLE "s"."t TO x" TO "r";"#),
-            Statement::Object {
-                kind: s("TABLE"),
-                schema: s("s"),
-                name: s("t TO x"),
-                args: s("")
-            }
+            Statement::Object { kind: s("TABLE"), schema: s("s"), name: s("t TO x"), args: s("") }
         );
         assert_eq!(
-            of(
-                r#"REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION "s"."f"(integer, text) FROM PUBLIC;"#
-            ),
-            Statement::Object {
-                kind: s("FUNCTION"),
-                schema: s("s"),
-                name: s("f"),
-                args: s("integer, text")
-            }
+            of(r#"REVOKE GRANT OPTION FOR EXECUTE ON FUNCTION "s"."f"(integer, text) FROM PUBLIC;"#),
+            Statement::Object { kind: s("FUNCTION"), schema: s("s"), name: s("f"), args: s("integer, text") }
         );
         assert_eq!(
             of(r#"GRANT USAGE ON SCHEMA "app" TO "r";"#),
-            Statement::Object {
-                kind: s("SCHEMA"),
-                schema: s(""),
-                name: s("app"),
-                args: s("")
-            }
+            Statement::Object { kind: s("SCHEMA"), schema: s(""), name: s("app"), args: s("") }
         );
         assert_eq!(
-            of(
-                r#"ALTER DEFAULT PRIVILEGES FOR ROLE "o" IN SCHEMA "s" GRANT SELECT ON TABLES TO "r";"#
-            ),
+            of(r#"ALTER DEFAULT PRIVILEGES FOR ROLE "o" IN SCHEMA "s" GRANT SELECT ON TABLES TO "r";"#),
             Statement::DefaultPrivileges { owner: s("o") }
         );
-        assert_eq!(
-            of(r#"REASSIGN OWNED BY "a" TO "b";"#),
-            Statement::ReassignOwned {
-                from: s("a"),
-                to: s("b")
-            }
-        );
-        assert_eq!(
-            of(r#"COMMENT ON ROLE "r" IS 'it''s "x"';"#),
-            Statement::CommentOnRole { role: s("r") }
-        );
+        assert_eq!(of(r#"REASSIGN OWNED BY "a" TO "b";"#), Statement::ReassignOwned { from: s("a"), to: s("b") });
+        assert_eq!(of(r#"COMMENT ON ROLE "r" IS 'it''s "x"';"#), Statement::CommentOnRole { role: s("r") });
     }
 }

@@ -6,10 +6,10 @@
 //! version's state (up), the old policy against the new version's state (down).
 
 use super::diff::{audit, diff, kind_privileges, ChangePlan};
-use crate::model::sqltype::canonical_type;
 use super::scope::Scope;
 use super::state::{LiveObject, LivePrivilege, LiveState};
 use crate::model::catalog::Catalog;
+use crate::model::sqltype::canonical_type;
 use crate::model::{Model, Object};
 
 /// The role a migration is assumed to run as (grants it makes are recorded as its).
@@ -24,7 +24,12 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
         }
         return state;
     }
-    let mut state = LiveState { server_version: major * 10000, database: "postgres".to_string(), current_user: MIGRATION_USER.to_string(), ..LiveState::default() };
+    let mut state = LiveState {
+        server_version: major * 10000,
+        database: "postgres".to_string(),
+        current_user: MIGRATION_USER.to_string(),
+        ..LiveState::default()
+    };
     if let Some(c) = catalog {
         state.schemas = c.schemas.clone();
         state.objects = c.objects.clone();
@@ -32,10 +37,14 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
     }
     // Owners as the catalog says, else the role migrations run as.
     let schema_owner = |schema: &str| -> String {
-        catalog.and_then(|c| c.schemas.iter().find(|s| s.name == schema).and_then(|s| s.owner.clone())).unwrap_or_else(|| MIGRATION_USER.to_string())
+        catalog
+            .and_then(|c| c.schemas.iter().find(|s| s.name == schema).and_then(|s| s.owner.clone()))
+            .unwrap_or_else(|| MIGRATION_USER.to_string())
     };
     let object_owner = |schema: &str, name: &str| -> String {
-        catalog.and_then(|c| c.objects.iter().find(|o| o.schema == schema && o.name == name).and_then(|o| o.owner.clone())).unwrap_or_else(|| schema_owner(schema))
+        catalog
+            .and_then(|c| c.objects.iter().find(|o| o.schema == schema && o.name == name).and_then(|o| o.owner.clone()))
+            .unwrap_or_else(|| schema_owner(schema))
     };
     let mut objects: Vec<(LiveObject, String)> = Vec::new();
     let mut schemas: Vec<String> = models.iter().flat_map(|m| m.schemas.iter().map(|s| s.name.clone())).collect();
@@ -60,14 +69,35 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
                 other => other,
             };
             let (object, schema, name) = match o {
-                Object::Table { schema, name } => (LiveObject::Table { schema: schema.clone(), name: name.clone(), relkind: "r".to_string() }, schema, name),
-                Object::View { schema, name } => (LiveObject::Table { schema: schema.clone(), name: name.clone(), relkind: "v".to_string() }, schema, name),
-                Object::Sequence { schema, name } => (LiveObject::Sequence { schema: schema.clone(), name: name.clone() }, schema, name),
-                Object::Routine { schema, name, args } => {
-                    (LiveObject::Routine { schema: schema.clone(), name: name.clone(), args: args.iter().map(|a| canonical_type(a)).collect(), prokind: "f".to_string() }, schema, name)
+                Object::Table { schema, name } => (
+                    LiveObject::Table { schema: schema.clone(), name: name.clone(), relkind: "r".to_string() },
+                    schema,
+                    name,
+                ),
+                Object::View { schema, name } => (
+                    LiveObject::Table { schema: schema.clone(), name: name.clone(), relkind: "v".to_string() },
+                    schema,
+                    name,
+                ),
+                Object::Sequence { schema, name } => {
+                    (LiveObject::Sequence { schema: schema.clone(), name: name.clone() }, schema, name)
                 }
-                Object::Type { schema, name } => (LiveObject::Type { schema: schema.clone(), name: name.clone() }, schema, name),
-                Object::Domain { schema, name } => (LiveObject::Domain { schema: schema.clone(), name: name.clone() }, schema, name),
+                Object::Routine { schema, name, args } => (
+                    LiveObject::Routine {
+                        schema: schema.clone(),
+                        name: name.clone(),
+                        args: args.iter().map(|a| canonical_type(a)).collect(),
+                        prokind: "f".to_string(),
+                    },
+                    schema,
+                    name,
+                ),
+                Object::Type { schema, name } => {
+                    (LiveObject::Type { schema: schema.clone(), name: name.clone() }, schema, name)
+                }
+                Object::Domain { schema, name } => {
+                    (LiveObject::Domain { schema: schema.clone(), name: name.clone() }, schema, name)
+                }
                 _ => continue,
             };
             schemas.push(schema.clone());
@@ -92,8 +122,16 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
             LiveObject::Schema { .. } => (&["CREATE", "USAGE"], &[]),
             LiveObject::Database { .. } | LiveObject::Column { .. } => (&[], &[]),
         };
-        let row = |grantee: Option<String>, privilege: &str| LivePrivilege { object: object.clone(), owner: owner.clone(), grantee, grantor: owner.clone(), privilege: privilege.to_string(), grantable: false };
-        let rows: Vec<LivePrivilege> = own.iter().map(|p| row(Some(owner.clone()), p)).chain(public.iter().map(|p| row(None, p))).collect();
+        let row = |grantee: Option<String>, privilege: &str| LivePrivilege {
+            object: object.clone(),
+            owner: owner.clone(),
+            grantee,
+            grantor: owner.clone(),
+            privilege: privilege.to_string(),
+            grantable: false,
+        };
+        let rows: Vec<LivePrivilege> =
+            own.iter().map(|p| row(Some(owner.clone()), p)).chain(public.iter().map(|p| row(None, p))).collect();
         state.privileges.extend(rows);
     }
     state
@@ -102,12 +140,23 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
 /// The scope of one version of a policy in a migration: its roles, plus the other version's
 /// (dropped when this version does not declare them).
 pub fn migration_scope(model: &Model, other: &Model, state: &LiveState) -> Result<Scope, String> {
-    Ok(Scope::new(model.roles.iter().map(|r| r.name.as_str()), model.external_roles.iter().map(String::as_str), &[], &state.current_user)?.also_managing(other.roles.iter().map(|r| r.name.as_str())))
+    Ok(Scope::new(
+        model.roles.iter().map(|r| r.name.as_str()),
+        model.external_roles.iter().map(String::as_str),
+        &[],
+        &state.current_user,
+    )?
+    .also_managing(other.roles.iter().map(|r| r.name.as_str())))
 }
 
 /// The statements from `old` to `new` (up) and back (down), from `base`. A role one version
 /// drops that owns objects gives them to `successor` when there is one.
-pub fn migration(old: &Model, new: &Model, base: &LiveState, successor: Option<&str>) -> Result<(ChangePlan, ChangePlan), String> {
+pub fn migration(
+    old: &Model,
+    new: &Model,
+    base: &LiveState,
+    successor: Option<&str>,
+) -> Result<(ChangePlan, ChangePlan), String> {
     let old_scope = migration_scope(old, new, base)?.with_successor(successor.map(str::to_string));
     let new_scope = migration_scope(new, old, base)?.with_successor(successor.map(str::to_string));
     let old_state = audit(old, base, &old_scope).desired;
@@ -124,7 +173,11 @@ mod tests {
     use crate::model::BuildOptions;
 
     fn model(text: &str) -> Model {
-        let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), BuildOptions { target_version: 16, ..Default::default() }).unwrap();
+        let ws = Workspace::load(
+            Sources::Memory(vec![("p.role".into(), text.into())]),
+            BuildOptions { target_version: 16, ..Default::default() },
+        )
+        .unwrap();
         let resolved = ws.resolved();
         assert!(resolved.diagnostics.iter().all(|d| !d.is_error()), "{:?}", resolved.diagnostics);
         resolved.model.clone()
@@ -174,7 +227,10 @@ mod tests {
         let scope = migration_scope(&m, &m, &base).unwrap();
         let a = audit(&m, &base, &scope);
         assert!(!a.plan.is_empty());
-        assert!(a.findings.iter().any(|f| f.role == "r" && f.item == "role" && f.status == super::super::diff::Status::Drift));
+        assert!(a
+            .findings
+            .iter()
+            .any(|f| f.role == "r" && f.item == "role" && f.status == super::super::diff::Status::Drift));
         let again = audit(&m, &a.desired, &scope);
         assert!(again.plan.is_empty(), "{:?}", sql(&again.plan));
         assert!(again.findings.iter().all(|f| f.status == super::super::diff::Status::Ok), "{:?}", again.findings);

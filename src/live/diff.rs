@@ -18,7 +18,9 @@ use serde::Serialize;
 
 use super::scope::Scope;
 use super::settings;
-use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
+use super::state::{
+    AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState,
+};
 use crate::lower::sql::{comment, ident, literal, qualified};
 use crate::model::sqltype::{canonical_type, same_type_unqualified};
 use crate::model::{DefaultPrivilege, Grantee, Model, Object, PasswordSource, Role};
@@ -80,9 +82,13 @@ impl Change {
     pub fn executable(&self, secret: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
         match &self.password {
             None => Ok(self.sql.clone()),
-            Some(PasswordFrom::Verifier { role, verifier }) => Ok(format!("ALTER ROLE {} PASSWORD {};", ident(role), literal(verifier))),
+            Some(PasswordFrom::Verifier { role, verifier }) => {
+                Ok(format!("ALTER ROLE {} PASSWORD {};", ident(role), literal(verifier)))
+            }
             Some(PasswordFrom::Env { role, env }) => {
-                let password = secret(env).filter(|p| !p.is_empty()).ok_or_else(|| format!("environment variable `{env}` (the password of `{role}`) is not set or empty"))?;
+                let password = secret(env).filter(|p| !p.is_empty()).ok_or_else(|| {
+                    format!("environment variable `{env}` (the password of `{role}`) is not set or empty")
+                })?;
                 let salt = crate::lower::scram::deterministic_salt(role, &password);
                 let verifier = crate::lower::scram::verifier(&password, &salt, crate::lower::scram::DEFAULT_ITERATIONS);
                 Ok(format!("ALTER ROLE {} PASSWORD {};", ident(role), literal(&verifier)))
@@ -176,7 +182,8 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
     let mut schemas: BTreeSet<&str> = model.schemas.iter().map(|s| s.name.as_str()).collect();
     schemas.extend(model.default_privileges.iter().filter_map(|d| d.schema.as_deref()));
     schemas.extend(model.grants.iter().filter_map(|g| g.object.schema()));
-    let declared: BTreeSet<&str> = model.roles.iter().map(|r| r.name.as_str()).chain(model.external_roles.iter().map(String::as_str)).collect();
+    let declared: BTreeSet<&str> =
+        model.roles.iter().map(|r| r.name.as_str()).chain(model.external_roles.iter().map(String::as_str)).collect();
     let known = |r: &str| declared.contains(r) || scope.manages(r) || scope.is_protected(r);
     let mut access: BTreeMap<(String, String), BTreeMap<String, bool>> = BTreeMap::new();
     for p in &live.privileges {
@@ -194,10 +201,19 @@ pub fn audit(model: &Model, live: &LiveState, scope: &Scope) -> Audit {
         if known(g) || *g == p.owner || !schema.is_some_and(|s| schemas.contains(s.as_str())) {
             continue;
         }
-        access.entry((g.clone(), Key::of(&p.object).label(Some(&p.object)))).or_default().insert(p.privilege.clone(), p.grantable);
+        access
+            .entry((g.clone(), Key::of(&p.object).label(Some(&p.object))))
+            .or_default()
+            .insert(p.privilege.clone(), p.grantable);
     }
     for ((role, item), privs) in access {
-        a.findings.push(Finding { status: Status::Unknown, role, item, expected: "no access".to_string(), actual: privileges_text(&privs) });
+        a.findings.push(Finding {
+            status: Status::Unknown,
+            role,
+            item,
+            expected: "no access".to_string(),
+            actual: privileges_text(&privs),
+        });
     }
     for m in &live.memberships {
         if scope.manages(&m.role) && !known(&m.member) {
@@ -217,7 +233,19 @@ fn run(model: &Model, live: &LiveState, scope: &Scope, audit: bool) -> Audit {
     let desired = if audit { live.clone() } else { LiveState::default() };
     let live_roles = live.roles.iter().map(|r| (r.name.as_str(), r)).collect();
     let model_roles = model.roles.iter().map(|r| (r.name.as_str(), &**r)).collect();
-    let mut d = Differ { model, live, scope, major: live.major(), plan: ChangePlan::default(), audit, findings: Vec::new(), desired, wanted_roles: BTreeMap::new(), live_roles, model_roles };
+    let mut d = Differ {
+        model,
+        live,
+        scope,
+        major: live.major(),
+        plan: ChangePlan::default(),
+        audit,
+        findings: Vec::new(),
+        desired,
+        wanted_roles: BTreeMap::new(),
+        live_roles,
+        model_roles,
+    };
     d.roles();
     d.memberships();
     d.default_privileges();
@@ -306,7 +334,17 @@ fn expiry(text: Option<&str>) -> Option<i64> {
 
 /// A configuration parameter name (letters, digits, `_`, `.`; checked by the grammar).
 fn setting_name(param: &str) -> String {
-    param.split('.').map(|part| if !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') { part.to_string() } else { ident(part) }).collect::<Vec<_>>().join(".")
+    param
+        .split('.')
+        .map(|part| {
+            if !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                part.to_string()
+            } else {
+                ident(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn grantee_sql(g: &Option<String>) -> String {
@@ -329,7 +367,12 @@ impl Differ<'_> {
     /// Records the role's attributes as findings and its wanted form in the desired state.
     fn audit_role(&mut self, role: &Role, live: Option<&LiveRole>) {
         let who = role.name.as_str();
-        let mut wanted = LiveRole { name: role.name.clone(), connection_limit: role.connection_limit.unwrap_or(-1) as i32, comment: role.comment.clone(), ..LiveRole::default() };
+        let mut wanted = LiveRole {
+            name: role.name.clone(),
+            connection_limit: role.connection_limit.unwrap_or(-1) as i32,
+            comment: role.comment.clone(),
+            ..LiveRole::default()
+        };
         if expiry(role.valid_until.as_deref()).is_some() {
             wanted.valid_until.clone_from(&role.valid_until);
         }
@@ -344,7 +387,13 @@ impl Differ<'_> {
                 let have = live_attribute(l, kind);
                 if role.attributes.contains_key(&kind) || want != have {
                     let word = |v: bool| if v { on } else { off }.to_string();
-                    self.finding(want == have, who, format!("attribute {}", on.to_ascii_lowercase()), word(want), word(have));
+                    self.finding(
+                        want == have,
+                        who,
+                        format!("attribute {}", on.to_ascii_lowercase()),
+                        word(want),
+                        word(have),
+                    );
                 }
             }
         }
@@ -353,17 +402,41 @@ impl Differ<'_> {
             Some(l) => {
                 let limit = |v: i64| if v < 0 { "no limit".to_string() } else { v.to_string() };
                 if role.connection_limit.is_some() || wanted.connection_limit != l.connection_limit {
-                    self.finding(wanted.connection_limit == l.connection_limit, who, "connection limit".to_string(), limit(wanted.connection_limit.into()), limit(l.connection_limit.into()));
+                    self.finding(
+                        wanted.connection_limit == l.connection_limit,
+                        who,
+                        "connection limit".to_string(),
+                        limit(wanted.connection_limit.into()),
+                        limit(l.connection_limit.into()),
+                    );
                 }
                 let (want, have) = (expiry(role.valid_until.as_deref()), expiry(l.valid_until.as_deref()));
                 if role.valid_until.is_some() || want != have {
-                    let text = |v: Option<&str>, e: Option<i64>| if e.is_some() { v.unwrap_or_default().to_string() } else { "infinity".to_string() };
-                    self.finding(want == have, who, "valid until".to_string(), text(role.valid_until.as_deref(), want), text(l.valid_until.as_deref(), have));
+                    let text = |v: Option<&str>, e: Option<i64>| {
+                        if e.is_some() {
+                            v.unwrap_or_default().to_string()
+                        } else {
+                            "infinity".to_string()
+                        }
+                    };
+                    self.finding(
+                        want == have,
+                        who,
+                        "valid until".to_string(),
+                        text(role.valid_until.as_deref(), want),
+                        text(l.valid_until.as_deref(), have),
+                    );
                 }
                 let have_comment = l.comment.as_deref();
                 if role.comment.is_some() || role.comment.as_deref() != have_comment {
                     let text = |c: Option<&str>| c.map(|c| format!("{c:?}")).unwrap_or_else(|| "none".to_string());
-                    self.finding(role.comment.as_deref() == have_comment, who, "comment".to_string(), text(role.comment.as_deref()), text(have_comment));
+                    self.finding(
+                        role.comment.as_deref() == have_comment,
+                        who,
+                        "comment".to_string(),
+                        text(role.comment.as_deref()),
+                        text(have_comment),
+                    );
                 }
             }
         }
@@ -375,7 +448,10 @@ impl Differ<'_> {
     fn roles(&mut self) {
         for role in &self.model.roles {
             if self.scope.is_protected(&role.name) {
-                self.plan.warnings.push(format!("role `{}` is left alone: rolec never changes `postgres`, `pg_*` roles or the role it connects as", role.name));
+                self.plan.warnings.push(format!(
+                    "role `{}` is left alone: rolec never changes `postgres`, `pg_*` roles or the role it connects as",
+                    role.name
+                ));
             }
         }
         let (model, scope) = (self.model, self.scope);
@@ -404,14 +480,20 @@ impl Differ<'_> {
             let with = if options.is_empty() { String::new() } else { format!(" WITH {}", options.join(" ")) };
             match live {
                 None => self.push(Change::new(Phase::CreateRoles, format!("CREATE ROLE {name}{with};"))),
-                Some(_) if !options.is_empty() => self.push(Change::new(Phase::Attributes, format!("ALTER ROLE {name}{with};"))),
+                Some(_) if !options.is_empty() => {
+                    self.push(Change::new(Phase::Attributes, format!("ALTER ROLE {name}{with};")))
+                }
                 Some(_) => {}
             }
             if live.is_none() {
                 // Passwords are never read back, so they are set when the role is created only.
                 let password = match &role.password {
-                    Some(PasswordSource::Secret { env, .. }) => Some(PasswordFrom::Env { role: role.name.clone(), env: env.clone() }),
-                    Some(PasswordSource::Verifier(v)) => Some(PasswordFrom::Verifier { role: role.name.clone(), verifier: v.clone() }),
+                    Some(PasswordSource::Secret { env, .. }) => {
+                        Some(PasswordFrom::Env { role: role.name.clone(), env: env.clone() })
+                    }
+                    Some(PasswordSource::Verifier(v)) => {
+                        Some(PasswordFrom::Verifier { role: role.name.clone(), verifier: v.clone() })
+                    }
                     None => None,
                 };
                 if let Some(p) = password {
@@ -420,7 +502,12 @@ impl Differ<'_> {
                         PasswordFrom::Verifier { .. } => "the policy's SCRAM verifier".to_string(),
                     };
                     // A comment, so that the plan piped to psql never sets a placeholder password.
-                    let mut c = Change::new(Phase::Attributes, comment(&format!("ALTER ROLE {name} PASSWORD …; (run by `rolec apply`, from {from}; not shown)")));
+                    let mut c = Change::new(
+                        Phase::Attributes,
+                        comment(&format!(
+                            "ALTER ROLE {name} PASSWORD …; (run by `rolec apply`, from {from}; not shown)"
+                        )),
+                    );
                     c.password = Some(p);
                     self.push(c);
                 }
@@ -444,16 +531,32 @@ impl Differ<'_> {
             want.insert((s.database.clone(), s.param.to_ascii_lowercase()), &s.values);
         }
         // (database, parameter) → the value as stored
-        let have: BTreeMap<(Option<String>, String), String> =
-            live.map(|l| l.settings.iter().map(|s| ((s.database.clone(), s.param.to_ascii_lowercase()), s.value.clone())).collect()).unwrap_or_default();
-        let same = |key: &(Option<String>, String), values: &[String]| have.get(key).is_some_and(|stored| settings::same_setting(&key.1, values, stored));
+        let have: BTreeMap<(Option<String>, String), String> = live
+            .map(|l| {
+                l.settings
+                    .iter()
+                    .map(|s| ((s.database.clone(), s.param.to_ascii_lowercase()), s.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let same = |key: &(Option<String>, String), values: &[String]| {
+            have.get(key).is_some_and(|stored| settings::same_setting(&key.1, values, stored))
+        };
         let name = ident(&role.name);
         let scope = |db: &Option<String>| db.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
         if self.audit {
-            let item = |(db, param): &(Option<String>, String)| format!("setting {param}{}", db.as_ref().map(|d| format!(" in database {d}")).unwrap_or_default());
+            let item = |(db, param): &(Option<String>, String)| {
+                format!("setting {param}{}", db.as_ref().map(|d| format!(" in database {d}")).unwrap_or_default())
+            };
             for (key, values) in &want {
                 let expected = settings::stored_form(&key.1, values);
-                self.finding(same(key, values), &role.name, item(key), expected, have.get(key).cloned().unwrap_or_else(|| "unset".to_string()));
+                self.finding(
+                    same(key, values),
+                    &role.name,
+                    item(key),
+                    expected,
+                    have.get(key).cloned().unwrap_or_else(|| "unset".to_string()),
+                );
             }
             for (key, value) in &have {
                 if !want.contains_key(key) {
@@ -475,12 +578,24 @@ impl Differ<'_> {
             if same(&key, &s.values) || !want.get(&key).is_some_and(|w| std::ptr::eq(*w, s.values.as_slice())) {
                 continue; // unchanged, or overridden by a later `set` of the same parameter
             }
-            let values: Vec<String> = if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|v| literal(v)).collect() };
-            self.push(Change::new(Phase::Attributes, format!("ALTER ROLE {name}{} SET {} = {};", scope(&s.database), setting_name(&s.param), values.join(", "))));
+            let values: Vec<String> =
+                if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|v| literal(v)).collect() };
+            self.push(Change::new(
+                Phase::Attributes,
+                format!(
+                    "ALTER ROLE {name}{} SET {} = {};",
+                    scope(&s.database),
+                    setting_name(&s.param),
+                    values.join(", ")
+                ),
+            ));
         }
         for (db, param) in have.keys() {
             if !want.contains_key(&(db.clone(), param.clone())) {
-                self.push(Change::new(Phase::Attributes, format!("ALTER ROLE {name}{} RESET {};", scope(db), setting_name(param))));
+                self.push(Change::new(
+                    Phase::Attributes,
+                    format!("ALTER ROLE {name}{} RESET {};", scope(db), setting_name(param)),
+                ));
             }
         }
     }
@@ -497,8 +612,16 @@ impl Differ<'_> {
         // Wanted (role, member) → (admin, inherit, set), for members in scope.
         let mut want: BTreeMap<(String, String), (bool, bool, bool)> = BTreeMap::new();
         for m in self.model.memberships.iter().filter(|m| m.active && self.scope.manages(&m.member)) {
-            let member_inherit = self.model_roles.get(m.member.as_str()).map(|r| wanted_attribute(r, AttributeKind::Inherit, true)).unwrap_or(true);
-            let e = want.entry((m.role.clone(), m.member.clone())).or_insert((false, m.inherit.unwrap_or(member_inherit), m.set.unwrap_or(true)));
+            let member_inherit = self
+                .model_roles
+                .get(m.member.as_str())
+                .map(|r| wanted_attribute(r, AttributeKind::Inherit, true))
+                .unwrap_or(true);
+            let e = want.entry((m.role.clone(), m.member.clone())).or_insert((
+                false,
+                m.inherit.unwrap_or(member_inherit),
+                m.set.unwrap_or(true),
+            ));
             e.0 |= m.admin;
         }
         let mut have: BTreeMap<(String, String), Vec<&super::state::LiveMembership>> = BTreeMap::new();
@@ -513,7 +636,8 @@ impl Differ<'_> {
         for ((role, member), rows) in &have {
             if !want.contains_key(&(role.clone(), member.clone())) {
                 // Revoking from a user is destructive, unless the policy's time window for it closed.
-                let expired = self.model.memberships.iter().any(|m| !m.active && m.role == *role && m.member == *member);
+                let expired =
+                    self.model.memberships.iter().any(|m| !m.active && m.role == *role && m.member == *member);
                 let user = self.live.role(member).is_some_and(|r| r.login) && !expired;
                 let mut grantors: Vec<&Option<String>> = rows.iter().map(|r| &r.grantor).collect();
                 grantors.dedup();
@@ -550,21 +674,33 @@ impl Differ<'_> {
             };
             // The membership exists (on 16+ maybe from several grantors): fix its options.
             if *admin && !rows.iter().any(|x| x.admin) {
-                self.push(Change::new(Phase::GrantMemberships, format!("GRANT {r} TO {m} WITH ADMIN {};", if v16 { "TRUE" } else { "OPTION" })));
+                self.push(Change::new(
+                    Phase::GrantMemberships,
+                    format!("GRANT {r} TO {m} WITH ADMIN {};", if v16 { "TRUE" } else { "OPTION" }),
+                ));
             }
             for row in rows {
                 let by = granted_by(&row.grantor);
                 if !*admin && row.admin {
-                    self.push(Change::new(Phase::RevokeMemberships, format!("REVOKE ADMIN OPTION FOR {r} FROM {m}{by};")));
+                    self.push(Change::new(
+                        Phase::RevokeMemberships,
+                        format!("REVOKE ADMIN OPTION FOR {r} FROM {m}{by};"),
+                    ));
                 }
                 if !v16 {
                     continue;
                 }
                 for (option, want, have) in [("INHERIT", *inherit, row.inherit), ("SET", *set, row.set)] {
                     if want && !have {
-                        self.push(Change::new(Phase::GrantMemberships, format!("GRANT {r} TO {m} WITH {option} TRUE{by};")));
+                        self.push(Change::new(
+                            Phase::GrantMemberships,
+                            format!("GRANT {r} TO {m} WITH {option} TRUE{by};"),
+                        ));
                     } else if !want && have {
-                        self.push(Change::new(Phase::RevokeMemberships, format!("REVOKE {option} OPTION FOR {r} FROM {m}{by};")));
+                        self.push(Change::new(
+                            Phase::RevokeMemberships,
+                            format!("REVOKE {option} OPTION FOR {r} FROM {m}{by};"),
+                        ));
                     }
                 }
             }
@@ -573,9 +709,19 @@ impl Differ<'_> {
 
     /// Findings for memberships, and the memberships of the desired state.
     #[allow(clippy::type_complexity)]
-    fn audit_memberships(&mut self, want: &BTreeMap<(String, String), (bool, bool, bool)>, have: &BTreeMap<(String, String), Vec<&super::state::LiveMembership>>) {
+    fn audit_memberships(
+        &mut self,
+        want: &BTreeMap<(String, String), (bool, bool, bool)>,
+        have: &BTreeMap<(String, String), Vec<&super::state::LiveMembership>>,
+    ) {
         let v16 = self.major >= 16;
-        let text = |admin: bool, inherit: bool, set: bool| if v16 { format!("granted (admin {admin}, inherit {inherit}, set {set})") } else { format!("granted (admin {admin})") };
+        let text = |admin: bool, inherit: bool, set: bool| {
+            if v16 {
+                format!("granted (admin {admin}, inherit {inherit}, set {set})")
+            } else {
+                format!("granted (admin {admin})")
+            }
+        };
         // Admin counts when any grantor's row has it; inherit and set are fixed row by row, so
         // rows that disagree are `mixed`.
         let options_text = |rows: &Vec<&LiveMembership>| {
@@ -583,7 +729,8 @@ impl Differ<'_> {
             if !v16 {
                 return format!("granted (admin {admin})");
             }
-            let all = |f: &dyn Fn(&LiveMembership) -> bool| match (rows.iter().all(|r| f(r)), rows.iter().any(|r| f(r))) {
+            let all = |f: &dyn Fn(&LiveMembership) -> bool| match (rows.iter().all(|r| f(r)), rows.iter().any(|r| f(r)))
+            {
                 (true, _) => "true",
                 (false, false) => "false",
                 (false, true) => "mixed",
@@ -604,14 +751,27 @@ impl Differ<'_> {
                 self.finding(false, member, format!("member of {role}"), "not granted".to_string(), actual);
             }
         }
-        let mut kept: Vec<LiveMembership> = self.live.memberships.iter().filter(|m| !self.scope.manages(&m.member) && !self.dropped(&m.role) && !self.dropped(&m.member)).cloned().collect();
+        let mut kept: Vec<LiveMembership> = self
+            .live
+            .memberships
+            .iter()
+            .filter(|m| !self.scope.manages(&m.member) && !self.dropped(&m.role) && !self.dropped(&m.member))
+            .cloned()
+            .collect();
         for ((role, member), (admin, inherit, set)) in want {
             let grantors: Vec<Option<String>> = match have.get(&(role.clone(), member.clone())) {
                 Some(rows) => rows.iter().map(|r| r.grantor.clone()).collect(),
                 None => vec![Some(self.live.current_user.clone())],
             };
             for (i, grantor) in grantors.into_iter().enumerate() {
-                kept.push(LiveMembership { role: role.clone(), member: member.clone(), grantor, admin: *admin && i == 0, inherit: *inherit, set: *set });
+                kept.push(LiveMembership {
+                    role: role.clone(),
+                    member: member.clone(),
+                    grantor,
+                    admin: *admin && i == 0,
+                    inherit: *inherit,
+                    set: *set,
+                });
             }
         }
         self.desired.memberships = kept;
@@ -639,7 +799,13 @@ impl Differ<'_> {
         let model: Vec<&DefaultPrivilege> = self.model.default_privileges.iter().collect();
         for d in &model {
             let key = (d.owner.clone(), d.schema.clone(), default_kind(d.kind).to_string());
-            want.entry(key.clone()).or_insert_with(|| if d.schema.is_none() { builtin_default_acl(&key.2, &key.0, self.major) } else { Acl::new() });
+            want.entry(key.clone()).or_insert_with(|| {
+                if d.schema.is_none() {
+                    builtin_default_acl(&key.2, &key.0, self.major)
+                } else {
+                    Acl::new()
+                }
+            });
             let grantee = match &d.grantee {
                 Grantee::Public => None,
                 Grantee::Role(r) => Some(r.clone()),
@@ -681,7 +847,11 @@ impl Differ<'_> {
             let mut result = have_acl.clone();
             let grantees: BTreeSet<&Option<String>> = want_acl.keys().chain(have_acl.keys()).collect();
             let (owner, schema, kind) = key;
-            let head = format!("ALTER DEFAULT PRIVILEGES FOR ROLE {}{}", ident(owner), schema.as_ref().map(|s| format!(" IN SCHEMA {}", ident(s))).unwrap_or_default());
+            let head = format!(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {}{}",
+                ident(owner),
+                schema.as_ref().map(|s| format!(" IN SCHEMA {}", ident(s))).unwrap_or_default()
+            );
             let kind_sql = kind.to_ascii_uppercase().replace('_', " ");
             for g in grantees {
                 let in_scope = match g {
@@ -697,7 +867,10 @@ impl Differ<'_> {
                     let both_empty = w.is_empty() && h.is_empty();
                     let owner_unchanged = g.as_deref() == Some(owner.as_str()) && w == h;
                     if !both_empty && !owner_unchanged {
-                        let item = format!("default privileges on {kind} for role {owner}{}", schema.as_ref().map(|s| format!(" in schema {s}")).unwrap_or_default());
+                        let item = format!(
+                            "default privileges on {kind} for role {owner}{}",
+                            schema.as_ref().map(|s| format!(" in schema {s}")).unwrap_or_default()
+                        );
                         self.finding(w == h, &grantee_name(g), item, privileges_text(w), privileges_text(h));
                     }
                     if w.is_empty() {
@@ -709,17 +882,32 @@ impl Differ<'_> {
                 let to = grantee_sql(g);
                 for (privs, option) in grants_needed(w, h) {
                     let with = if option { " WITH GRANT OPTION" } else { "" };
-                    self.push(Change::new(Phase::DefaultPrivileges, format!("{head} GRANT {} ON {kind_sql} TO {to}{with};", privs.join(", "))));
+                    self.push(Change::new(
+                        Phase::DefaultPrivileges,
+                        format!("{head} GRANT {} ON {kind_sql} TO {to}{with};", privs.join(", ")),
+                    ));
                 }
                 for (privs, option_only) in revokes_needed(w, h) {
                     let what = if option_only { "GRANT OPTION FOR " } else { "" };
-                    self.push(Change::new(Phase::DefaultPrivileges, format!("{head} REVOKE {what}{} ON {kind_sql} FROM {to};", privs.join(", "))));
+                    self.push(Change::new(
+                        Phase::DefaultPrivileges,
+                        format!("{head} REVOKE {what}{} ON {kind_sql} FROM {to};", privs.join(", ")),
+                    ));
                 }
             }
             // The server removes an entry that stands for the built-in default (or for nothing).
             let builtin = if schema.is_none() { builtin_default_acl(kind, owner, self.major) } else { Acl::new() };
             if self.audit && result != builtin {
-                let acl = result.iter().flat_map(|(g, privs)| privs.iter().map(move |(p, o)| AclItem { grantee: g.clone(), privilege: p.clone(), grantable: *o })).collect();
+                let acl = result
+                    .iter()
+                    .flat_map(|(g, privs)| {
+                        privs.iter().map(move |(p, o)| AclItem {
+                            grantee: g.clone(),
+                            privilege: p.clone(),
+                            grantable: *o,
+                        })
+                    })
+                    .collect();
                 desired.push(LiveDefaultAcl { owner: owner.clone(), schema: schema.clone(), kind: kind.clone(), acl });
             }
         }
@@ -781,7 +969,9 @@ impl Differ<'_> {
         type Pending = (Vec<(String, String, Vec<String>, Vec<String>)>, HashMap<(String, String, Vec<String>), usize>);
         let mut grants: Pending = Default::default();
         let mut revokes: Pending = Default::default();
-        let add = |(list, index): &mut Pending, (head, tail, privs): (String, String, Vec<String>), column: Option<String>| match column {
+        let add = |(list, index): &mut Pending,
+                   (head, tail, privs): (String, String, Vec<String>),
+                   column: Option<String>| match column {
             None => list.push((head, tail, privs, Vec::new())),
             Some(c) => match index.get(&(head.clone(), tail.clone(), privs.clone())) {
                 Some(&i) => list[i].3.push(c),
@@ -817,17 +1007,39 @@ impl Differ<'_> {
             };
             if self.audit {
                 if !(w.is_empty() && h.is_empty()) {
-                    self.finding(w == *h, &grantee_name(grantee), key.label(objects.get(key)), privileges_text(&w), privileges_text(h));
+                    self.finding(
+                        w == *h,
+                        &grantee_name(grantee),
+                        key.label(objects.get(key)),
+                        privileges_text(&w),
+                        privileges_text(h),
+                    );
                 }
                 result.insert(k.clone(), w.clone());
             }
             let on = key.sql(objects.get(key));
             let to = grantee_sql(grantee);
             for (privs, option) in grants_needed(&w, h) {
-                add(&mut grants, ("GRANT ".to_string(), format!(" ON {on} TO {to}{};", if option { " WITH GRANT OPTION" } else { "" }), privs), key.column.clone());
+                add(
+                    &mut grants,
+                    (
+                        "GRANT ".to_string(),
+                        format!(" ON {on} TO {to}{};", if option { " WITH GRANT OPTION" } else { "" }),
+                        privs,
+                    ),
+                    key.column.clone(),
+                );
             }
             for (privs, option_only) in revokes_needed(&w, h) {
-                add(&mut revokes, (format!("REVOKE {}", if option_only { "GRANT OPTION FOR " } else { "" }), format!(" ON {on} FROM {to};"), privs), key.column.clone());
+                add(
+                    &mut revokes,
+                    (
+                        format!("REVOKE {}", if option_only { "GRANT OPTION FOR " } else { "" }),
+                        format!(" ON {on} FROM {to};"),
+                        privs,
+                    ),
+                    key.column.clone(),
+                );
             }
         }
         for (head, tail, privs, columns) in grants.0.into_iter().chain(revokes.0) {
@@ -840,12 +1052,29 @@ impl Differ<'_> {
             self.push(Change::new(Phase::ObjectPrivileges, format!("{head}{list}{tail}")));
         }
         if self.audit {
-            let mut privileges: Vec<LivePrivilege> = self.live.privileges.iter().filter(|p| !result.contains_key(&(Key::of(&p.object), p.grantee.clone())) || p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner).cloned().collect();
+            let mut privileges: Vec<LivePrivilege> = self
+                .live
+                .privileges
+                .iter()
+                .filter(|p| {
+                    !result.contains_key(&(Key::of(&p.object), p.grantee.clone()))
+                        || p.grantee.as_deref() == Some(p.owner.as_str())
+                        || p.grantor != p.owner
+                })
+                .cloned()
+                .collect();
             for ((key, grantee), privs) in result {
                 let owner = owners.get(&key).cloned().unwrap_or_else(|| self.live.current_user.clone());
                 let object = objects.get(&key).cloned().unwrap_or_else(|| key.object());
                 for (privilege, grantable) in privs {
-                    privileges.push(LivePrivilege { object: object.clone(), owner: owner.clone(), grantee: grantee.clone(), grantor: owner.clone(), privilege, grantable });
+                    privileges.push(LivePrivilege {
+                        object: object.clone(),
+                        owner: owner.clone(),
+                        grantee: grantee.clone(),
+                        grantor: owner.clone(),
+                        privilege,
+                        grantable,
+                    });
                 }
             }
             privileges.sort();
@@ -854,37 +1083,71 @@ impl Differ<'_> {
     }
 
     /// The objects a grant target stands for, each with its privileges spelled out.
-    fn expand_object(&self, object: &Object, privileges: &[Privilege], live: &BTreeMap<Key, LiveObject>, routines: &HashMap<(&str, &str, Vec<String>), &Key>) -> Vec<(Key, Vec<String>)> {
+    fn expand_object(
+        &self,
+        object: &Object,
+        privileges: &[Privilege],
+        live: &BTreeMap<Key, LiveObject>,
+        routines: &HashMap<(&str, &str, Vec<String>), &Key>,
+    ) -> Vec<(Key, Vec<String>)> {
         let major = self.major;
         let one = |key: Key| {
             let privs = expand(privileges, key.kind.privileges(major));
             vec![(key, privs)]
         };
-        let named = |kind: KeyKind, schema: &str, name: &str| Key { kind, schema: Some(schema.to_string()), name: name.to_string(), args: Vec::new(), column: None };
+        let named = |kind: KeyKind, schema: &str, name: &str| Key {
+            kind,
+            schema: Some(schema.to_string()),
+            name: name.to_string(),
+            args: Vec::new(),
+            column: None,
+        };
         match object {
             Object::Table { schema, name } | Object::View { schema, name } => one(named(KeyKind::Table, schema, name)),
             Object::Sequence { schema, name } => one(named(KeyKind::Sequence, schema, name)),
             Object::Type { schema, name } | Object::Domain { schema, name } => one(named(KeyKind::Type, schema, name)),
-            Object::Schema { name } => one(Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None }),
-            Object::Database { name } => one(Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None }),
+            Object::Schema { name } => {
+                one(Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None })
+            }
+            Object::Database { name } => {
+                one(Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None })
+            }
             Object::Routine { schema, name, args } => {
                 let args: Vec<String> = args.iter().map(|a| canonical_type(a)).collect();
                 // The live routine with these argument types; else the only one whose types
                 // the policy names without schema (as the `search_path` would find them).
-                let key = routines.get(&(schema.as_str(), name.as_str(), args.clone())).map(|k| (*k).clone()).or_else(|| {
-                    let mut found = routines.iter().filter(|((s, n, live_args), _)| {
-                        s == schema && n == name && live_args.len() == args.len() && args.iter().zip(live_args).all(|(w, l)| same_type_unqualified(w, l))
+                let key =
+                    routines.get(&(schema.as_str(), name.as_str(), args.clone())).map(|k| (*k).clone()).or_else(|| {
+                        let mut found = routines.iter().filter(|((s, n, live_args), _)| {
+                            s == schema
+                                && n == name
+                                && live_args.len() == args.len()
+                                && args.iter().zip(live_args).all(|(w, l)| same_type_unqualified(w, l))
+                        });
+                        match (found.next(), found.next()) {
+                            (Some((_, k)), None) => Some((*k).clone()),
+                            _ => None,
+                        }
                     });
-                    match (found.next(), found.next()) {
-                        (Some((_, k)), None) => Some((*k).clone()),
-                        _ => None,
-                    }
-                });
-                one(key.unwrap_or(Key { kind: KeyKind::Routine, schema: Some(schema.clone()), name: name.clone(), args, column: None }))
+                one(key.unwrap_or(Key {
+                    kind: KeyKind::Routine,
+                    schema: Some(schema.clone()),
+                    name: name.clone(),
+                    args,
+                    column: None,
+                }))
             }
             Object::Columns { schema, table, columns } => columns
                 .iter()
-                .flat_map(|c| one(Key { kind: KeyKind::Column, schema: Some(schema.clone()), name: table.clone(), args: Vec::new(), column: Some(c.clone()) }))
+                .flat_map(|c| {
+                    one(Key {
+                        kind: KeyKind::Column,
+                        schema: Some(schema.clone()),
+                        name: table.clone(),
+                        args: Vec::new(),
+                        column: Some(c.clone()),
+                    })
+                })
                 .collect(),
             Object::AllIn { kind, schema } => live
                 .iter()
@@ -916,8 +1179,20 @@ impl Differ<'_> {
                 .iter()
                 .filter(|s| s.owner.as_deref() == Some(role.name.as_str()))
                 .map(|s| format!("schema `{}`", s.name))
-                .chain(self.live.objects.iter().filter(|o| o.owner.as_deref() == Some(role.name.as_str())).map(|o| format!("`{}.{}`", o.schema, o.name)))
-                .chain(self.live.default_privileges.iter().filter(|d| d.owner == role.name).map(|d| format!("default privileges on {}", d.kind)))
+                .chain(
+                    self.live
+                        .objects
+                        .iter()
+                        .filter(|o| o.owner.as_deref() == Some(role.name.as_str()))
+                        .map(|o| format!("`{}.{}`", o.schema, o.name)),
+                )
+                .chain(
+                    self.live
+                        .default_privileges
+                        .iter()
+                        .filter(|d| d.owner == role.name)
+                        .map(|d| format!("default privileges on {}", d.kind)),
+                )
                 .collect();
             let successor = self.scope.successor().filter(|s| !self.dropped(s));
             match successor {
@@ -947,7 +1222,13 @@ impl Differ<'_> {
             c.drops_role = Some(role.name.clone());
             self.push(c);
             if self.audit {
-                self.finding(false, &role.name, "role".to_string(), "absent (managed, not declared)".to_string(), "present".to_string());
+                self.finding(
+                    false,
+                    &role.name,
+                    "role".to_string(),
+                    "absent (managed, not declared)".to_string(),
+                    "present".to_string(),
+                );
                 self.desired.roles.retain(|r| r.name != role.name);
                 self.desired.default_privileges.retain(|d| d.owner != role.name);
                 self.desired.privileges.retain(|p| p.grantee.as_deref() != Some(role.name.as_str()));
@@ -1001,7 +1282,8 @@ fn expand(privileges: &[Privilege], all: &[&str]) -> Vec<String> {
 }
 
 const TABLE_PRIVILEGES: &[&str] = &["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"];
-const TABLE_PRIVILEGES_17: &[&str] = &["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"];
+const TABLE_PRIVILEGES_17: &[&str] =
+    &["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"];
 
 fn default_kind(k: DefaultKind) -> &'static str {
     match k {
@@ -1080,14 +1362,28 @@ struct Key {
 
 impl Key {
     fn of(o: &LiveObject) -> Key {
-        let k = |kind, schema: &str, name: &str| Key { kind, schema: Some(schema.to_string()), name: name.to_string(), args: Vec::new(), column: None };
+        let k = |kind, schema: &str, name: &str| Key {
+            kind,
+            schema: Some(schema.to_string()),
+            name: name.to_string(),
+            args: Vec::new(),
+            column: None,
+        };
         match o {
             LiveObject::Table { schema, name, .. } => k(KeyKind::Table, schema, name),
             LiveObject::Sequence { schema, name } => k(KeyKind::Sequence, schema, name),
-            LiveObject::Column { schema, table, column } => Key { column: Some(column.clone()), ..k(KeyKind::Column, schema, table) },
-            LiveObject::Routine { schema, name, args, .. } => Key { args: args.iter().map(|a| canonical_type(a)).collect(), ..k(KeyKind::Routine, schema, name) },
-            LiveObject::Schema { name } => Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None },
-            LiveObject::Database { name } => Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None },
+            LiveObject::Column { schema, table, column } => {
+                Key { column: Some(column.clone()), ..k(KeyKind::Column, schema, table) }
+            }
+            LiveObject::Routine { schema, name, args, .. } => {
+                Key { args: args.iter().map(|a| canonical_type(a)).collect(), ..k(KeyKind::Routine, schema, name) }
+            }
+            LiveObject::Schema { name } => {
+                Key { kind: KeyKind::Schema, schema: None, name: name.clone(), args: Vec::new(), column: None }
+            }
+            LiveObject::Database { name } => {
+                Key { kind: KeyKind::Database, schema: None, name: name.clone(), args: Vec::new(), column: None }
+            }
             LiveObject::Type { schema, name } | LiveObject::Domain { schema, name } => k(KeyKind::Type, schema, name),
         }
     }
@@ -1126,14 +1422,15 @@ impl Key {
         match self.kind {
             KeyKind::Table => LiveObject::Table { schema, name, relkind: "r".to_string() },
             KeyKind::Sequence => LiveObject::Sequence { schema, name },
-            KeyKind::Column => LiveObject::Column { schema, table: name, column: self.column.clone().unwrap_or_default() },
+            KeyKind::Column => {
+                LiveObject::Column { schema, table: name, column: self.column.clone().unwrap_or_default() }
+            }
             KeyKind::Routine => LiveObject::Routine { schema, name, args: self.args.clone(), prokind: "f".to_string() },
             KeyKind::Schema => LiveObject::Schema { name },
             KeyKind::Database => LiveObject::Database { name },
             KeyKind::Type => LiveObject::Type { schema, name },
         }
     }
-
 }
 
 #[cfg(test)]
@@ -1143,7 +1440,13 @@ mod tests {
     #[test]
     fn grant_and_revoke_sets() {
         let m = |items: &[(&str, bool)]| items.iter().map(|(p, o)| (p.to_string(), *o)).collect::<BTreeMap<_, _>>();
-        assert_eq!(grants_needed(&m(&[("SELECT", false), ("UPDATE", true)]), &m(&[("SELECT", false)])), vec![(vec!["UPDATE".to_string()], true)]);
-        assert_eq!(revokes_needed(&m(&[("SELECT", false)]), &m(&[("SELECT", true), ("DELETE", false)])), vec![(vec!["DELETE".to_string()], false), (vec!["SELECT".to_string()], true)]);
+        assert_eq!(
+            grants_needed(&m(&[("SELECT", false), ("UPDATE", true)]), &m(&[("SELECT", false)])),
+            vec![(vec!["UPDATE".to_string()], true)]
+        );
+        assert_eq!(
+            revokes_needed(&m(&[("SELECT", false)]), &m(&[("SELECT", true), ("DELETE", false)])),
+            vec![(vec!["DELETE".to_string()], false), (vec!["SELECT".to_string()], true)]
+        );
     }
 }

@@ -82,17 +82,25 @@ impl<'a> Importer<'a> {
                     continue;
                 }
             }
-            let e = acls.entry(p.grantee.clone()).or_default().entry(p.object.clone()).or_default().entry(p.privilege.clone()).or_insert(false);
+            let e = acls
+                .entry(p.grantee.clone())
+                .or_default()
+                .entry(p.object.clone())
+                .or_default()
+                .entry(p.privilege.clone())
+                .or_insert(false);
             *e |= p.grantable;
         }
-        let schema_owner: BTreeMap<&str, &str> = state.schemas.iter().filter_map(|s| Some((s.name.as_str(), s.owner.as_deref()?))).collect();
+        let schema_owner: BTreeMap<&str, &str> =
+            state.schemas.iter().filter_map(|s| Some((s.name.as_str(), s.owner.as_deref()?))).collect();
         let live_defaults: BTreeMap<(String, Option<String>, String), GranteeAcl> = state
             .default_privileges
             .iter()
             .map(|d| {
                 let mut acl: BTreeMap<Option<String>, Privs> = BTreeMap::new();
                 for item in &d.acl {
-                    *acl.entry(item.grantee.clone()).or_default().entry(item.privilege.clone()).or_insert(false) |= item.grantable;
+                    *acl.entry(item.grantee.clone()).or_default().entry(item.privilege.clone()).or_insert(false) |=
+                        item.grantable;
                 }
                 ((d.owner.clone(), d.schema.clone(), d.kind.clone()), acl)
             })
@@ -126,7 +134,9 @@ impl<'a> Importer<'a> {
                     }
                     let Some(common) = common else { continue };
                     // Only what the owner's default privileges in the schema already give.
-                    let defaults = live_defaults.get(&(owner.to_string(), Some(schema.to_string()), default_kind.to_string())).and_then(|a| a.get(&Some(grantee.clone())));
+                    let defaults = live_defaults
+                        .get(&(owner.to_string(), Some(schema.to_string()), default_kind.to_string()))
+                        .and_then(|a| a.get(&Some(grantee.clone())));
                     let factored: Privs = common
                         .into_iter()
                         .filter_map(|(p, g)| {
@@ -146,9 +156,17 @@ impl<'a> Importer<'a> {
                         }
                     }
                     for (privs, option) in split(&factored) {
-                        bulk.entry(grantee.clone()).or_default().push(format!("grant {} on {kind} in schema {}{}", privs, object_name(schema), if option { " with grant option" } else { "" }));
+                        bulk.entry(grantee.clone()).or_default().push(format!(
+                            "grant {} on {kind} in schema {}{}",
+                            privs,
+                            object_name(schema),
+                            if option { " with grant option" } else { "" }
+                        ));
                     }
-                    implied.insert((owner.to_string(), schema.to_string(), default_kind.to_string(), grantee.clone()), factored);
+                    implied.insert(
+                        (owner.to_string(), schema.to_string(), default_kind.to_string(), grantee.clone()),
+                        factored,
+                    );
                 }
             }
             acl.retain(|_, p| !p.is_empty());
@@ -161,7 +179,12 @@ impl<'a> Importer<'a> {
             if !self.in_scope(&m.member) {
                 continue;
             }
-            memberships.entry(m.member.as_str()).or_default().entry(m.role.as_str()).and_modify(|e| e.0 |= m.admin).or_insert((m.admin, m.inherit, m.set));
+            memberships
+                .entry(m.member.as_str())
+                .or_default()
+                .entry(m.role.as_str())
+                .and_modify(|e| e.0 |= m.admin)
+                .or_insert((m.admin, m.inherit, m.set));
         }
         let order = dependency_order(&roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), &memberships);
         let mut groups = String::new();
@@ -169,7 +192,14 @@ impl<'a> Importer<'a> {
         for role_name in order {
             let Some(role) = state.role(role_name) else { continue };
             let mut body: Vec<String> = Vec::new();
-            for (flag, word) in [(role.superuser, "superuser"), (role.createdb, "createdb"), (role.createrole, "createrole"), (role.replication, "replication"), (role.bypassrls, "bypassrls"), (!role.inherit, "noinherit")] {
+            for (flag, word) in [
+                (role.superuser, "superuser"),
+                (role.createdb, "createdb"),
+                (role.createrole, "createrole"),
+                (role.replication, "replication"),
+                (role.bypassrls, "bypassrls"),
+                (!role.inherit, "noinherit"),
+            ] {
                 if flag {
                     body.push(word.to_string());
                 }
@@ -217,7 +247,11 @@ impl<'a> Importer<'a> {
                 body.extend(grant_lines(acl));
             }
             let head = format!("{} {}", if role.login { "user" } else { "role" }, name(role_name));
-            let text = if body.is_empty() { format!("{head} {{}}\n") } else { format!("{head} {{\n{}\n}}\n", body.join("\n")) };
+            let text = if body.is_empty() {
+                format!("{head} {{}}\n")
+            } else {
+                format!("{head} {{\n{}\n}}\n", body.join("\n"))
+            };
             let out = if role.login { &mut users } else { &mut groups };
             if !out.is_empty() {
                 out.push('\n');
@@ -255,13 +289,28 @@ impl<'a> Importer<'a> {
                     None => "public".to_string(),
                     Some(r) => self.role_ref(r),
                 };
-                let grants: Privs = have.iter().filter(|(p, o)| base.get(*p).is_none_or(|b| **o && !*b)).map(|(p, o)| (p.clone(), *o)).collect();
+                let grants: Privs = have
+                    .iter()
+                    .filter(|(p, o)| base.get(*p).is_none_or(|b| **o && !*b))
+                    .map(|(p, o)| (p.clone(), *o))
+                    .collect();
                 for (privs, option) in split(&grants) {
-                    lines.push(format!("grant {privs} on {kind} to {to}{}", if option { " with grant option" } else { "" }));
+                    lines.push(format!(
+                        "grant {privs} on {kind} to {to}{}",
+                        if option { " with grant option" } else { "" }
+                    ));
                 }
-                let revokes: Vec<String> = base.keys().filter(|p| !have.contains_key(*p) && !acl.get(g).is_some_and(|a| a.contains_key(*p))).map(|p| p.to_ascii_lowercase()).collect();
+                let revokes: Vec<String> = base
+                    .keys()
+                    .filter(|p| !have.contains_key(*p) && !acl.get(g).is_some_and(|a| a.contains_key(*p)))
+                    .map(|p| p.to_ascii_lowercase())
+                    .collect();
                 if !revokes.is_empty() {
-                    let what = if revokes.len() > 1 && revokes.len() == base.len() { "all".to_string() } else { revokes.join(", ") };
+                    let what = if revokes.len() > 1 && revokes.len() == base.len() {
+                        "all".to_string()
+                    } else {
+                        revokes.join(", ")
+                    };
                     lines.push(format!("revoke {what} on {kind} from {to}"));
                 }
             }
@@ -281,9 +330,12 @@ impl<'a> Importer<'a> {
         let public_acl = acls.get(&None).cloned().unwrap_or_default();
         for object in objects.keys() {
             let default = public_default(object);
-            let have: BTreeSet<&str> = public_acl.get(object).map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-            let grant: Vec<String> = have.iter().filter(|p| !default.contains(*p)).map(|p| p.to_ascii_lowercase()).collect();
-            let revoke: Vec<String> = default.iter().filter(|p| !have.contains(*p)).map(|p| p.to_ascii_lowercase()).collect();
+            let have: BTreeSet<&str> =
+                public_acl.get(object).map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
+            let grant: Vec<String> =
+                have.iter().filter(|p| !default.contains(*p)).map(|p| p.to_ascii_lowercase()).collect();
+            let revoke: Vec<String> =
+                default.iter().filter(|p| !have.contains(*p)).map(|p| p.to_ascii_lowercase()).collect();
             for (verb, privs) in [("grant", grant), ("revoke", revoke)] {
                 if !privs.is_empty() {
                     public_lines.push(format!("{verb} {} on {}", privs.join(", "), target(object)));
@@ -305,7 +357,10 @@ impl<'a> Importer<'a> {
             head.push_str(&format!("manage roles matching {}\n", string(g)));
         }
         if !self.referenced.is_empty() {
-            head.push_str(&format!("external role {}\n", self.referenced.iter().map(|r| name(r)).collect::<Vec<_>>().join(", ")));
+            head.push_str(&format!(
+                "external role {}\n",
+                self.referenced.iter().map(|r| name(r)).collect::<Vec<_>>().join(", ")
+            ));
         }
         let mut schemas_file = format!("{head}\n{schemas}");
         if !public_lines.is_empty() {
@@ -326,7 +381,9 @@ impl<'a> Importer<'a> {
 /// The schema of `o` if a bulk grant of `kind` covers it.
 fn bulk_schema<'o>(o: &'o LiveObject, kind: &str) -> Option<&'o str> {
     match (o, kind) {
-        (LiveObject::Table { schema, .. }, "tables") | (LiveObject::Sequence { schema, .. }, "sequences") => Some(schema),
+        (LiveObject::Table { schema, .. }, "tables") | (LiveObject::Sequence { schema, .. }, "sequences") => {
+            Some(schema)
+        }
         (LiveObject::Routine { schema, prokind, .. }, "functions") if prokind != "p" => Some(schema),
         _ => None,
     }
@@ -336,7 +393,11 @@ fn bulk_schema<'o>(o: &'o LiveObject, kind: &str) -> Option<&'o str> {
 fn split(privs: &Privs) -> Vec<(String, bool)> {
     let plain: Vec<String> = privs.iter().filter(|(_, o)| !**o).map(|(p, _)| p.to_ascii_lowercase()).collect();
     let option: Vec<String> = privs.iter().filter(|(_, o)| **o).map(|(p, _)| p.to_ascii_lowercase()).collect();
-    [(plain, false), (option, true)].into_iter().filter(|(p, _)| !p.is_empty()).map(|(p, o)| (p.join(", "), o)).collect()
+    [(plain, false), (option, true)]
+        .into_iter()
+        .filter(|(p, _)| !p.is_empty())
+        .map(|(p, o)| (p.join(", "), o))
+        .collect()
 }
 
 /// The `grant` lines of one grantee: per object, columns of a table grouped per privilege.
@@ -352,7 +413,11 @@ fn grant_lines(acl: &Acl) -> Vec<String> {
             continue;
         }
         for (privs, option) in split(privs) {
-            lines.push(format!("grant {privs} on {}{}", target(object), if option { " with grant option" } else { "" }));
+            lines.push(format!(
+                "grant {privs} on {}{}",
+                target(object),
+                if option { " with grant option" } else { "" }
+            ));
         }
     }
     // Privileges with the same columns in one statement.
@@ -362,7 +427,14 @@ fn grant_lines(acl: &Acl) -> Vec<String> {
     }
     for ((schema, table, cols, o), privs) in merged {
         let cols: Vec<String> = cols.iter().map(|c| object_name(c)).collect();
-        lines.push(format!("grant {} on column ({}) of table {}.{}{}", privs.join(", "), cols.join(", "), object_name(&schema), object_name(&table), if o { " with grant option" } else { "" }));
+        lines.push(format!(
+            "grant {} on column ({}) of table {}.{}{}",
+            privs.join(", "),
+            cols.join(", "),
+            object_name(&schema),
+            object_name(&table),
+            if o { " with grant option" } else { "" }
+        ));
     }
     lines
 }
@@ -373,7 +445,9 @@ fn target(o: &LiveObject) -> String {
     match o {
         LiveObject::Table { schema, name: n, .. } => format!("table {}", q(schema, n)),
         LiveObject::Sequence { schema, name: n } => format!("sequence {}", q(schema, n)),
-        LiveObject::Column { schema, table, column } => format!("column ({}) of table {}", object_name(column), q(schema, table)),
+        LiveObject::Column { schema, table, column } => {
+            format!("column ({}) of table {}", object_name(column), q(schema, table))
+        }
         LiveObject::Routine { schema, name: n, args, prokind } => {
             let kind = if prokind == "p" { "procedure" } else { "function" };
             format!("{kind} {}({})", q(schema, n), args.join(", "))
@@ -398,7 +472,9 @@ fn public_default(o: &LiveObject) -> Vec<&'static str> {
 /// What a global default-privilege entry that does not exist stands for.
 fn builtin_default(kind: &str, owner: &str, major: u32) -> BTreeMap<Option<String>, Privs> {
     let all: &[&str] = match kind {
-        "tables" if major >= 17 => &["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
+        "tables" if major >= 17 => {
+            &["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"]
+        }
         "tables" => &["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
         "sequences" => &["SELECT", "UPDATE", "USAGE"],
         "functions" => &["EXECUTE"],
@@ -420,17 +496,35 @@ fn builtin_default(kind: &str, owner: &str, major: u32) -> BTreeMap<Option<Strin
 }
 
 /// Roles after the roles they are members of, then by name.
-fn dependency_order<'r>(roles: &[&'r str], memberships: &BTreeMap<&str, BTreeMap<&str, (bool, bool, bool)>>) -> Vec<&'r str> {
+fn dependency_order<'r>(
+    roles: &[&'r str],
+    memberships: &BTreeMap<&str, BTreeMap<&str, (bool, bool, bool)>>,
+) -> Vec<&'r str> {
     let set: BTreeSet<&str> = roles.iter().copied().collect();
     let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
-    fn visit<'r>(r: &'r str, set: &BTreeSet<&'r str>, m: &BTreeMap<&str, BTreeMap<&'r str, (bool, bool, bool)>>, depth: &mut BTreeMap<&'r str, usize>, guard: usize) -> usize {
+    fn visit<'r>(
+        r: &'r str,
+        set: &BTreeSet<&'r str>,
+        m: &BTreeMap<&str, BTreeMap<&'r str, (bool, bool, bool)>>,
+        depth: &mut BTreeMap<&'r str, usize>,
+        guard: usize,
+    ) -> usize {
         if let Some(d) = depth.get(r) {
             return *d;
         }
         let d = if guard > 1000 {
             0
         } else {
-            m.get(r).map(|groups| groups.keys().filter(|g| set.contains(*g)).map(|g| visit(g, set, m, depth, guard + 1) + 1).max().unwrap_or(0)).unwrap_or(0)
+            m.get(r)
+                .map(|groups| {
+                    groups
+                        .keys()
+                        .filter(|g| set.contains(*g))
+                        .map(|g| visit(g, set, m, depth, guard + 1) + 1)
+                        .max()
+                        .unwrap_or(0)
+                })
+                .unwrap_or(0)
         };
         depth.insert(r, d);
         d
@@ -445,17 +539,86 @@ fn dependency_order<'r>(roles: &[&'r str], memberships: &BTreeMap<&str, BTreeMap
 
 /// Words of the language a bare name must not be (they would read as keywords).
 const KEYWORDS: &[&str] = &[
-    "all", "public", "roles", "users", "role", "user", "with", "from", "until", "for", "reason", "inherit", "noinherit", "noset", "in", "on", "to", "of", "schema",
-    "table", "view", "sequence", "function", "procedure", "routine", "database", "type", "domain", "column", "columns", "tables", "sequences", "functions",
-    "routines", "types", "schemas", "grant", "revoke", "member", "without", "set", "external", "defaults", "policy", "template", "let", "import", "manage",
-    "owner", "creators", "tags", "comment", "use", "connect", "login", "nologin", "superuser", "createdb", "createrole", "replication", "bypassrls", "admin",
-    "option", "when", "if", "during", "between", "requires", "approved", "unless", "extends", "matching",
+    "all",
+    "public",
+    "roles",
+    "users",
+    "role",
+    "user",
+    "with",
+    "from",
+    "until",
+    "for",
+    "reason",
+    "inherit",
+    "noinherit",
+    "noset",
+    "in",
+    "on",
+    "to",
+    "of",
+    "schema",
+    "table",
+    "view",
+    "sequence",
+    "function",
+    "procedure",
+    "routine",
+    "database",
+    "type",
+    "domain",
+    "column",
+    "columns",
+    "tables",
+    "sequences",
+    "functions",
+    "routines",
+    "types",
+    "schemas",
+    "grant",
+    "revoke",
+    "member",
+    "without",
+    "set",
+    "external",
+    "defaults",
+    "policy",
+    "template",
+    "let",
+    "import",
+    "manage",
+    "owner",
+    "creators",
+    "tags",
+    "comment",
+    "use",
+    "connect",
+    "login",
+    "nologin",
+    "superuser",
+    "createdb",
+    "createrole",
+    "replication",
+    "bypassrls",
+    "admin",
+    "option",
+    "when",
+    "if",
+    "during",
+    "between",
+    "requires",
+    "approved",
+    "unless",
+    "extends",
+    "matching",
 ];
 
 /// A name: bare when it reads back the same (lower case, no keyword), else double-quoted.
 pub fn name(n: &str) -> String {
     let mut chars = n.chars();
-    let bare = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') && !KEYWORDS.contains(&n);
+    let bare = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !KEYWORDS.contains(&n);
     if bare {
         n.to_string()
     } else {
@@ -465,7 +628,8 @@ pub fn name(n: &str) -> String {
 
 /// A schema, object, column or database name: bare when it reads back the same.
 pub fn object_name(n: &str) -> String {
-    let bare = n.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let bare = n.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if bare {
         n.to_string()
     } else {
@@ -496,7 +660,8 @@ pub use crate::syntax::write::string;
 
 /// The environment variable a placeholder password names: `APP_USER_PASSWORD`.
 fn env_name(role: &str) -> String {
-    let mut s: String = role.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    let mut s: String =
+        role.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
     if s.starts_with(|c: char| c.is_ascii_digit()) || s.is_empty() {
         s.insert(0, '_');
     }

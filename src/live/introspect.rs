@@ -6,7 +6,9 @@
 use postgres::GenericClient;
 
 use super::connect::error_text;
-use super::state::{AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState};
+use super::state::{
+    AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState,
+};
 use crate::model::catalog::{CatalogKind, CatalogObject, CatalogSchema};
 use crate::model::sqltype::canonical_type;
 
@@ -133,7 +135,8 @@ pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, String>
 
 fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
     let q = |client: &mut C, sql: &str| client.query(sql, &[]).map_err(|e| error_text(&e));
-    let head = q(client, "SELECT current_setting('server_version_num')::int4, current_database()::text, current_user::text")?;
+    let head =
+        q(client, "SELECT current_setting('server_version_num')::int4, current_database()::text, current_user::text")?;
     let head = head.first().ok_or("the server returned no version")?;
     let version: i32 = head.get(0);
     let mut state = LiveState {
@@ -145,7 +148,13 @@ fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
     if !(14..=18).contains(&state.major()) {
         return Err(format!("PostgreSQL {} is not supported (14 to 18 are)", state.major()));
     }
-    state.databases = q(client, "SELECT datname::text FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1")?.iter().map(|r| r.get(0)).collect();
+    state.databases = q(
+        client,
+        "SELECT datname::text FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1",
+    )?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
 
     for row in q(client, ROLES)? {
         state.roles.push(LiveRole {
@@ -196,7 +205,12 @@ fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
             "column" => LiveObject::Column { schema: schema.unwrap_or_default(), table: name, column: row.get(4) },
             "routine" => {
                 let args: Option<Vec<String>> = row.get(5);
-                LiveObject::Routine { schema: schema.unwrap_or_default(), name, args: args.unwrap_or_default().iter().map(|a| canonical_type(a)).collect(), prokind: sub }
+                LiveObject::Routine {
+                    schema: schema.unwrap_or_default(),
+                    name,
+                    args: args.unwrap_or_default().iter().map(|a| canonical_type(a)).collect(),
+                    prokind: sub,
+                }
             }
             "schema" => LiveObject::Schema { name },
             "database" => LiveObject::Database { name },

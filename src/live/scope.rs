@@ -20,7 +20,12 @@ pub struct Scope {
 
 impl Scope {
     /// `patterns` are globs over role names (`app_*`); an invalid one is a usage error.
-    pub fn new<'a>(declared: impl IntoIterator<Item = &'a str>, external: impl IntoIterator<Item = &'a str>, patterns: &[String], current_user: &str) -> Result<Scope, String> {
+    pub fn new<'a>(
+        declared: impl IntoIterator<Item = &'a str>,
+        external: impl IntoIterator<Item = &'a str>,
+        patterns: &[String],
+        current_user: &str,
+    ) -> Result<Scope, String> {
         let mut builder = GlobSetBuilder::new();
         for p in patterns {
             builder.add(Glob::new(p).map_err(|e| format!("`--manage {p}`: {e}"))?);
@@ -58,7 +63,9 @@ impl Scope {
 
     /// Whether rolec may change `role`.
     pub fn manages(&self, role: &str) -> bool {
-        !self.is_protected(role) && !self.external.contains(role) && (self.declared.contains(role) || self.also.contains(role) || self.patterns.is_match(role))
+        !self.is_protected(role)
+            && !self.external.contains(role)
+            && (self.declared.contains(role) || self.also.contains(role) || self.patterns.is_match(role))
     }
 
     /// Whether `role` is managed but not declared: the plan drops it.
@@ -75,7 +82,13 @@ mod tests {
     fn scope() {
         let s = Scope::new(["reader", "postgres", "me"], ["app_ext"], &["app_*".to_string()], "me").unwrap();
         assert!(s.manages("reader") && s.manages("app_old"));
-        assert!(!s.manages("postgres") && !s.manages("pg_monitor") && !s.manages("me") && !s.manages("app_ext") && !s.manages("other"));
+        assert!(
+            !s.manages("postgres")
+                && !s.manages("pg_monitor")
+                && !s.manages("me")
+                && !s.manages("app_ext")
+                && !s.manages("other")
+        );
         assert!(s.is_undeclared("app_old") && !s.is_undeclared("reader"));
         assert!(Scope::new([], [], &["[".to_string()], "me").is_err());
     }

@@ -67,7 +67,8 @@ pub fn stored_form(param: &str, values: &[String]) -> String {
         return values.join(", ");
     }
     let quote = |v: &str| {
-        let plain = v.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_') && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let plain = v.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if plain {
             v.to_string()
         } else {
@@ -131,7 +132,10 @@ mod tests {
 
     #[test]
     fn quoted_lists_read_back_as_values() {
-        assert_eq!(stored_values("search_path", r#""$user", "My Schema", public"#), strings(&["$user", "My Schema", "public"]));
+        assert_eq!(
+            stored_values("search_path", r#""$user", "My Schema", public"#),
+            strings(&["$user", "My Schema", "public"])
+        );
         assert_eq!(stored_values("search_path", r#""a, ""b""", c"#), strings(&["a, \"b\"", "c"]));
         assert_eq!(stored_values("search_path", r#""""#), strings(&[""]));
         assert_eq!(stored_values("statement_timeout", "5min"), strings(&["5min"]));
@@ -145,7 +149,10 @@ mod tests {
             assert_eq!(stored_values("search_path", &stored_form("search_path", &values)), values);
             assert!(same_setting("search_path", &values, &stored_form("search_path", &values)));
         }
-        assert_eq!(stored_form("search_path", &strings(&["$user", "My Schema", "public"])), r#""$user", "My Schema", public"#);
+        assert_eq!(
+            stored_form("search_path", &strings(&["$user", "My Schema", "public"])),
+            r#""$user", "My Schema", public"#
+        );
     }
 
     #[test]

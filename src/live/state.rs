@@ -144,17 +144,43 @@ pub struct LivePrivilege {
 pub enum LiveObject {
     /// Tables, partitioned tables, views, materialized views and foreign tables
     /// (`relkind` as stored: r, p, v, m, f).
-    Table { schema: String, name: String, relkind: String },
-    Sequence { schema: String, name: String },
-    Column { schema: String, table: String, column: String },
+    Table {
+        schema: String,
+        name: String,
+        relkind: String,
+    },
+    Sequence {
+        schema: String,
+        name: String,
+    },
+    Column {
+        schema: String,
+        table: String,
+        column: String,
+    },
     /// Functions, procedures and aggregates (`prokind`: f, p, a, w); `args`: the input
     /// argument types as `regprocedure` writes them with `search_path = pg_catalog`
     /// ([`crate::model::sqltype::canonical_type`]).
-    Routine { schema: String, name: String, args: Vec<String>, prokind: String },
-    Schema { name: String },
-    Database { name: String },
-    Type { schema: String, name: String },
-    Domain { schema: String, name: String },
+    Routine {
+        schema: String,
+        name: String,
+        args: Vec<String>,
+        prokind: String,
+    },
+    Schema {
+        name: String,
+    },
+    Database {
+        name: String,
+    },
+    Type {
+        schema: String,
+        name: String,
+    },
+    Domain {
+        schema: String,
+        name: String,
+    },
 }
 
 /// One pg_default_acl entry: `FOR ROLE owner [IN SCHEMA schema]`, object kind, and the ACL it

@@ -40,10 +40,16 @@ pub fn lines(rules: &[HbaRule]) -> (Vec<HbaLine>, Vec<Diagnostic>) {
                 },
                 None => "all".to_string(),
             };
-            out.push(HbaLine { line: format!("host    {db:<16} {role_token:<24} {:<20} scram-sha-256", r.cidr), origin: r.origin });
+            out.push(HbaLine {
+                line: format!("host    {db:<16} {role_token:<24} {:<20} scram-sha-256", r.cidr),
+                origin: r.origin,
+            });
         }
         for any in ["0.0.0.0/0", "::/0"] {
-            out.push(HbaLine { line: format!("host    {:<16} {role_token:<24} {any:<20} reject", "all"), origin: mine[0].origin });
+            out.push(HbaLine {
+                line: format!("host    {:<16} {role_token:<24} {any:<20} reject", "all"),
+                origin: mine[0].origin,
+            });
         }
     }
     (out, diags)

@@ -14,7 +14,9 @@ pub mod sql;
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
-use crate::model::{BuildOptions, DefaultPrivilege, Grantee, Membership, Model, Object, ObjectGrant, PasswordSource, Role};
+use crate::model::{
+    BuildOptions, DefaultPrivilege, Grantee, Membership, Model, Object, ObjectGrant, PasswordSource, Role,
+};
 use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
 use crate::syntax::Span;
 use sql::{ident, literal, qualified};
@@ -36,9 +38,14 @@ pub enum Phase {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Sql {
-    Text { sql: String },
+    Text {
+        sql: String,
+    },
     /// `ALTER ROLE role PASSWORD …` with a verifier computed from environment variable `env`.
-    SecretPassword { role: String, env: String },
+    SecretPassword {
+        role: String,
+        env: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -76,7 +83,9 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     let v = options.target_version;
     let rerunnable = options.rerunnable();
     let managed: std::collections::HashSet<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();
-    let mine = |names: &[&str]| -> Vec<String> { names.iter().filter(|n| managed.contains(**n)).map(|n| n.to_string()).collect() };
+    let mine = |names: &[&str]| -> Vec<String> {
+        names.iter().filter(|n| managed.contains(**n)).map(|n| n.to_string()).collect()
+    };
 
     for role in &model.roles {
         pairs.push(create_role(role, rerunnable));
@@ -93,12 +102,21 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
             let name = ident(&role.name);
             pairs.push((stmt(Phase::Attributes, reset_settings(&role.name), role.origin, roles.clone()), None));
             if role.comment.is_none() {
-                pairs.push((stmt(Phase::Comments, format!("COMMENT ON ROLE {name} IS NULL;"), role.origin, roles.clone()), None));
+                pairs.push((
+                    stmt(Phase::Comments, format!("COMMENT ON ROLE {name} IS NULL;"), role.origin, roles.clone()),
+                    None,
+                ));
             }
         }
         match &role.password {
             Some(PasswordSource::Secret { env, origin }) => pairs.push((
-                Statement { phase: Phase::Attributes, sql: Sql::SecretPassword { role: role.name.clone(), env: env.clone() }, origin: Some(*origin), roles: roles.clone(), note: None },
+                Statement {
+                    phase: Phase::Attributes,
+                    sql: Sql::SecretPassword { role: role.name.clone(), env: env.clone() },
+                    origin: Some(*origin),
+                    roles: roles.clone(),
+                    note: None,
+                },
                 None,
             )),
             Some(PasswordSource::Verifier(verifier)) => {
@@ -110,8 +128,14 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         for s in &role.settings {
             let scope = s.database.as_ref().map(|d| format!(" IN DATABASE {}", ident(d))).unwrap_or_default();
             // An empty list (`search_path = []`) is the empty string, as `SET x = ''`.
-            let values: Vec<String> = if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|x| literal(x)).collect() };
-            let sql = format!("ALTER ROLE {}{scope} SET {} = {};", ident(&role.name), setting_name(&s.param), values.join(", "));
+            let values: Vec<String> =
+                if s.values.is_empty() { vec![literal("")] } else { s.values.iter().map(|x| literal(x)).collect() };
+            let sql = format!(
+                "ALTER ROLE {}{scope} SET {} = {};",
+                ident(&role.name),
+                setting_name(&s.param),
+                values.join(", ")
+            );
             pairs.push((stmt(Phase::Attributes, sql, s.origin, roles.clone()), None));
         }
     }
@@ -120,7 +144,12 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         for m in model.memberships.iter().filter(|m| !m.active) {
             let roles = mine(&[&m.role, &m.member]);
             let sql = format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member));
-            let mut up = stmt(Phase::Memberships, sql::do_block(&format!("{sql} EXCEPTION WHEN undefined_object THEN NULL;")), m.origin, roles);
+            let mut up = stmt(
+                Phase::Memberships,
+                sql::do_block(&format!("{sql} EXCEPTION WHEN undefined_object THEN NULL;")),
+                m.origin,
+                roles,
+            );
             up.note = Some("outside its time window at build time: revoked if an earlier run granted it".to_string());
             pairs.push((up, None));
         }
@@ -129,7 +158,8 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         let roles = mine(&[&m.role, &m.member]);
         let mut up = stmt(Phase::Memberships, grant_membership(m, v), m.origin, roles.clone());
         up.note = membership_note(m);
-        let down = stmt(Phase::Memberships, format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member)), m.origin, roles);
+        let down =
+            stmt(Phase::Memberships, format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member)), m.origin, roles);
         pairs.push((up, Some(down)));
     }
     for d in merge_default_privileges(&model.default_privileges) {
@@ -139,7 +169,10 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         }
         let roles = mine(&names);
         let (up, down) = default_privilege_sql(&d);
-        pairs.push((stmt(Phase::DefaultPrivileges, up, d.origin, roles.clone()), down.map(|x| stmt(Phase::DefaultPrivileges, x, d.origin, roles))));
+        pairs.push((
+            stmt(Phase::DefaultPrivileges, up, d.origin, roles.clone()),
+            down.map(|x| stmt(Phase::DefaultPrivileges, x, d.origin, roles)),
+        ));
     }
     for g in &model.grants {
         let roles = match &g.grantee {
@@ -147,7 +180,10 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
             Grantee::Public => Vec::new(),
         };
         let (up, down) = object_grant_sql(g, v);
-        pairs.push((stmt(Phase::ObjectGrants, up, g.origin, roles.clone()), down.map(|d| stmt(Phase::ObjectGrants, d, g.origin, roles))));
+        pairs.push((
+            stmt(Phase::ObjectGrants, up, g.origin, roles.clone()),
+            down.map(|d| stmt(Phase::ObjectGrants, d, g.origin, roles)),
+        ));
     }
     for role in &model.roles {
         if let Some(c) = &role.comment {
@@ -196,13 +232,21 @@ fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) 
     if idempotent {
         // Another session may create the role between a check and the CREATE: catch both
         // SQLSTATEs a duplicate can raise (42710, and 23505 under concurrency).
-        let up = sql::do_block(&format!("CREATE ROLE {name}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"));
+        let up = sql::do_block(&format!(
+            "CREATE ROLE {name}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"
+        ));
         let down = format!("DROP ROLE IF EXISTS {name};");
-        (stmt(Phase::CreateRoles, up, role.origin, roles.clone()), Some(stmt(Phase::CreateRoles, down, role.origin, roles)))
+        (
+            stmt(Phase::CreateRoles, up, role.origin, roles.clone()),
+            Some(stmt(Phase::CreateRoles, down, role.origin, roles)),
+        )
     } else {
         let up = format!("CREATE ROLE {name};");
         let down = format!("DROP ROLE {name};");
-        (stmt(Phase::CreateRoles, up, role.origin, roles.clone()), Some(stmt(Phase::CreateRoles, down, role.origin, roles)))
+        (
+            stmt(Phase::CreateRoles, up, role.origin, roles.clone()),
+            Some(stmt(Phase::CreateRoles, down, role.origin, roles)),
+        )
     }
 }
 
@@ -257,7 +301,17 @@ fn reset_settings(role: &str) -> String {
 
 /// A configuration parameter name: validated by the grammar (letters, digits, `_`, `.`).
 fn setting_name(param: &str) -> String {
-    param.split('.').map(|part| if part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') { part.to_string() } else { ident(part) }).collect::<Vec<_>>().join(".")
+    param
+        .split('.')
+        .map(|part| {
+            if part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                part.to_string()
+            } else {
+                ident(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn grant_membership(m: &Membership, version: u32) -> String {
@@ -280,7 +334,9 @@ fn grant_membership(m: &Membership, version: u32) -> String {
 }
 
 fn membership_note(m: &Membership) -> Option<String> {
-    let fmt = |t: i64| chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default();
+    let fmt = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0).map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+    };
     let mut parts = Vec::new();
     if let Some(f) = m.from {
         parts.push(format!("from {}", fmt(f)));
@@ -295,7 +351,9 @@ fn membership_note(m: &Membership) -> Option<String> {
 }
 
 fn privileges_sql(privs: &[Privilege], columns: Option<&[String]>) -> String {
-    let cols = columns.map(|c| format!(" ({})", c.iter().map(|x| ident(x)).collect::<Vec<_>>().join(", "))).unwrap_or_default();
+    let cols = columns
+        .map(|c| format!(" ({})", c.iter().map(|x| ident(x)).collect::<Vec<_>>().join(", ")))
+        .unwrap_or_default();
     privs.iter().map(|p| format!("{}{cols}", p.keyword().to_ascii_uppercase())).collect::<Vec<_>>().join(", ")
 }
 
@@ -357,7 +415,9 @@ fn object_grant_sql(g: &ObjectGrant, version: u32) -> (String, Option<String>) {
 /// What PostgreSQL gives PUBLIC on a new object (acldefault), for the target version.
 fn public_defaults(object: &Object, version: u32) -> &'static [Privilege] {
     match object {
-        Object::Routine { .. } | Object::AllIn { kind: BulkKind::Functions | BulkKind::Routines, .. } => &[Privilege::Execute],
+        Object::Routine { .. } | Object::AllIn { kind: BulkKind::Functions | BulkKind::Routines, .. } => {
+            &[Privilege::Execute]
+        }
         Object::Type { .. } | Object::Domain { .. } => &[Privilege::Usage],
         Object::Database { .. } => &[Privilege::Connect, Privilege::Temporary],
         Object::Schema { name } if name == "public" && version <= 14 => &[Privilege::Usage, Privilege::Create],

@@ -13,7 +13,14 @@ use petgraph::Direction;
 
 use super::{Phase, Statement};
 
-const PHASES: [Phase; 6] = [Phase::CreateRoles, Phase::Attributes, Phase::Memberships, Phase::DefaultPrivileges, Phase::ObjectGrants, Phase::Comments];
+const PHASES: [Phase; 6] = [
+    Phase::CreateRoles,
+    Phase::Attributes,
+    Phase::Memberships,
+    Phase::DefaultPrivileges,
+    Phase::ObjectGrants,
+    Phase::Comments,
+];
 
 /// Indices of `statements` in execution order.
 pub fn order(statements: &[&Statement]) -> Vec<usize> {
@@ -54,13 +61,11 @@ pub fn order(statements: &[&Statement]) -> Vec<usize> {
         Some(i) => (phase_index(statements[i].phase), 1, i),
         None => (barriers.iter().position(|b| *b == n).unwrap_or(0), 0, 0),
     };
-    let mut indegree: Vec<usize> = graph.node_indices().map(|n| graph.neighbors_directed(n, Direction::Incoming).count()).collect();
+    let mut indegree: Vec<usize> =
+        graph.node_indices().map(|n| graph.neighbors_directed(n, Direction::Incoming).count()).collect();
     type Ready = BinaryHeap<Reverse<((usize, usize, usize), NodeIndex)>>;
-    let mut ready: Ready = graph
-        .node_indices()
-        .filter(|n| indegree[n.index()] == 0)
-        .map(|n| Reverse((key(n), n)))
-        .collect();
+    let mut ready: Ready =
+        graph.node_indices().filter(|n| indegree[n.index()] == 0).map(|n| Reverse((key(n), n))).collect();
     let mut out = Vec::with_capacity(statements.len());
     while let Some(Reverse((_, n))) = ready.pop() {
         if let Some(i) = graph[n] {
@@ -76,4 +81,3 @@ pub fn order(statements: &[&Statement]) -> Vec<usize> {
     debug_assert_eq!(out.len(), statements.len(), "the statement graph has no cycles by construction");
     out
 }
-

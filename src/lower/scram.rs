@@ -54,19 +54,10 @@ pub const KEY_LEN: usize = 32;
 /// If `iterations` is 0 or above `i32::MAX` (PostgreSQL reads it as an `int`), or `salt` is
 /// empty.
 pub fn verifier(password: &str, salt: &[u8], iterations: u32) -> String {
-    assert!(
-        (1..=i32::MAX as u32).contains(&iterations),
-        "SCRAM iteration count must be between 1 and {}",
-        i32::MAX
-    );
+    assert!((1..=i32::MAX as u32).contains(&iterations), "SCRAM iteration count must be between 1 and {}", i32::MAX);
     assert!(!salt.is_empty(), "SCRAM salt must not be empty");
     let (stored_key, server_key) = keys(password.as_bytes(), salt, iterations);
-    format!(
-        "{PREFIX}{iterations}:{}${}:{}",
-        BASE64.encode(salt),
-        BASE64.encode(stored_key),
-        BASE64.encode(server_key)
-    )
+    format!("{PREFIX}{iterations}:{}${}:{}", BASE64.encode(salt), BASE64.encode(stored_key), BASE64.encode(server_key))
 }
 
 /// (StoredKey, ServerKey) for a password.
@@ -139,21 +130,17 @@ impl ScramVerifier {
 pub fn parse_verifier(s: &str) -> Result<ScramVerifier, String> {
     const SHAPE: &str = "a SCRAM-SHA-256 verifier has the form \
                          `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`";
-    let rest = s
-        .strip_prefix(PREFIX)
-        .ok_or_else(|| format!("the verifier does not start with `{PREFIX}` ({SHAPE})"))?;
+    let rest =
+        s.strip_prefix(PREFIX).ok_or_else(|| format!("the verifier does not start with `{PREFIX}` ({SHAPE})"))?;
     let mut halves = rest.split('$');
     let (Some(params), Some(keys), None) = (halves.next(), halves.next(), halves.next()) else {
-        return Err(format!(
-            "the verifier does not have exactly two `$`-separated parts after the prefix ({SHAPE})"
-        ));
+        return Err(format!("the verifier does not have exactly two `$`-separated parts after the prefix ({SHAPE})"));
     };
-    let (iterations, salt) = params.split_once(':').ok_or_else(|| {
-        format!("the iteration count and the salt are not separated by `:` ({SHAPE})")
-    })?;
-    let (stored_key, server_key) = keys
+    let (iterations, salt) = params
         .split_once(':')
-        .ok_or_else(|| format!("StoredKey and ServerKey are not separated by `:` ({SHAPE})"))?;
+        .ok_or_else(|| format!("the iteration count and the salt are not separated by `:` ({SHAPE})"))?;
+    let (stored_key, server_key) =
+        keys.split_once(':').ok_or_else(|| format!("StoredKey and ServerKey are not separated by `:` ({SHAPE})"))?;
 
     if iterations.is_empty() || !iterations.bytes().all(|b| b.is_ascii_digit()) {
         return Err("the iteration count is not a decimal number".to_owned());
@@ -161,39 +148,21 @@ pub fn parse_verifier(s: &str) -> Result<ScramVerifier, String> {
     let iterations: u32 = match iterations.parse() {
         Ok(n) if (1..=i32::MAX as u32).contains(&n) => n,
         Ok(_) => return Err("the iteration count must be positive".to_owned()),
-        Err(_) => {
-            return Err(format!(
-                "the iteration count is too large (the maximum is {})",
-                i32::MAX
-            ))
-        }
+        Err(_) => return Err(format!("the iteration count is too large (the maximum is {})", i32::MAX)),
     };
-    let salt = BASE64
-        .decode(salt)
-        .map_err(|_| "the salt is not valid base64".to_owned())?;
+    let salt = BASE64.decode(salt).map_err(|_| "the salt is not valid base64".to_owned())?;
     if salt.is_empty() {
         return Err("the salt is empty".to_owned());
     }
     let stored_key = decode_key(stored_key, "StoredKey")?;
     let server_key = decode_key(server_key, "ServerKey")?;
-    Ok(ScramVerifier {
-        iterations,
-        salt,
-        stored_key,
-        server_key,
-    })
+    Ok(ScramVerifier { iterations, salt, stored_key, server_key })
 }
 
 fn decode_key(b64: &str, what: &str) -> Result<[u8; KEY_LEN], String> {
-    let bytes = BASE64
-        .decode(b64)
-        .map_err(|_| format!("the {what} is not valid base64"))?;
-    <[u8; KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| {
-        format!(
-            "the {what} decodes to {} bytes instead of {KEY_LEN}",
-            bytes.len()
-        )
-    })
+    let bytes = BASE64.decode(b64).map_err(|_| format!("the {what} is not valid base64"))?;
+    <[u8; KEY_LEN]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("the {what} decodes to {} bytes instead of {KEY_LEN}", bytes.len()))
 }
 
 /// Checks that `s` is a well-formed SCRAM-SHA-256 verifier: the prefix `SCRAM-SHA-256$`, a
@@ -239,20 +208,11 @@ mod tests {
             c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
         // ServerSignature = HMAC(ServerKey, AuthMessage)
         let server_signature = hmac_sha256(&v.server_key, auth_message.as_bytes());
-        assert_eq!(
-            BASE64.encode(server_signature),
-            "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
-        );
+        assert_eq!(BASE64.encode(server_signature), "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
         // ClientKey = ClientProof XOR HMAC(StoredKey, AuthMessage); StoredKey = H(ClientKey)
-        let proof = BASE64
-            .decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
-            .unwrap();
+        let proof = BASE64.decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=").unwrap();
         let client_signature = hmac_sha256(&v.stored_key, auth_message.as_bytes());
-        let client_key: Vec<u8> = proof
-            .iter()
-            .zip(client_signature)
-            .map(|(a, b)| a ^ b)
-            .collect();
+        let client_key: Vec<u8> = proof.iter().zip(client_signature).map(|(a, b)| a ^ b).collect();
         assert_eq!(<[u8; 32]>::from(Sha256::digest(&client_key)), v.stored_key);
     }
 
@@ -260,19 +220,13 @@ mod tests {
     fn format() {
         let salt = [7u8; SALT_LEN];
         let v = verifier("secret", &salt, DEFAULT_ITERATIONS);
-        assert!(
-            v.starts_with("SCRAM-SHA-256$4096:BwcHBwcHBwcHBwcHBwcHBw==$"),
-            "{v}"
-        );
+        assert!(v.starts_with("SCRAM-SHA-256$4096:BwcHBwcHBwcHBwcHBwcHBw==$"), "{v}");
         let (_, keys) = v.rsplit_once('$').unwrap();
         let (stored, server) = keys.split_once(':').unwrap();
         assert_eq!((stored.len(), server.len()), (44, 44));
         validate_verifier(&v).unwrap();
         let parsed = parse_verifier(&v).unwrap();
-        assert_eq!(
-            (parsed.iterations, parsed.salt.as_slice()),
-            (4096, &salt[..])
-        );
+        assert_eq!((parsed.iterations, parsed.salt.as_slice()), (4096, &salt[..]));
         assert!(parsed.matches("secret"));
         // Deterministic; depends on password, salt and iteration count.
         assert_eq!(v, verifier("secret", &salt, 4096));
@@ -280,10 +234,7 @@ mod tests {
         assert_ne!(v, verifier("secret", &[8u8; SALT_LEN], 4096));
         assert_ne!(v, verifier("secret", &salt, 4097));
         // Debug output hides the keys.
-        assert_eq!(
-            format!("{parsed:?}"),
-            "ScramVerifier { iterations: 4096, salt_len: 16, .. }"
-        );
+        assert_eq!(format!("{parsed:?}"), "ScramVerifier { iterations: 4096, salt_len: 16, .. }");
     }
 
     #[test]
@@ -311,102 +262,33 @@ mod tests {
         let short = BASE64.encode([1u8; 31]);
         let salt = "c2FsdHNhbHQ=";
         let cases: Vec<(String, &str)> = vec![
-            (
-                "my secret password".into(),
-                "does not start with `SCRAM-SHA-256$`",
-            ),
-            (
-                "scram-sha-256$4096:c2FsdA==$x:y".into(),
-                "does not start with",
-            ),
-            (
-                "md5d4d3f1a0e4f3b0d8a5c7e6f9b2a1c3d4".into(),
-                "does not start with",
-            ),
+            ("my secret password".into(), "does not start with `SCRAM-SHA-256$`"),
+            ("scram-sha-256$4096:c2FsdA==$x:y".into(), "does not start with"),
+            ("md5d4d3f1a0e4f3b0d8a5c7e6f9b2a1c3d4".into(), "does not start with"),
             (format!("SCRAM-SHA-256$4096:{salt}"), "exactly two"),
-            (
-                format!("SCRAM-SHA-256$4096:{salt}${key}:{key}$extra"),
-                "exactly two",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096{salt}${key}:{key}"),
-                "not separated by `:`",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:{salt}${key}{key}"),
-                "StoredKey and ServerKey are not separated",
-            ),
-            (
-                format!("SCRAM-SHA-256$:{salt}${key}:{key}"),
-                "iteration count is not a decimal number",
-            ),
-            (
-                format!("SCRAM-SHA-256$-1:{salt}${key}:{key}"),
-                "iteration count is not a decimal number",
-            ),
-            (
-                format!("SCRAM-SHA-256$+5:{salt}${key}:{key}"),
-                "iteration count is not a decimal number",
-            ),
-            (
-                format!("SCRAM-SHA-256$ 5:{salt}${key}:{key}"),
-                "iteration count is not a decimal number",
-            ),
-            (
-                format!("SCRAM-SHA-256$4k:{salt}${key}:{key}"),
-                "iteration count is not a decimal number",
-            ),
-            (
-                format!("SCRAM-SHA-256$0:{salt}${key}:{key}"),
-                "iteration count must be positive",
-            ),
-            (
-                format!("SCRAM-SHA-256$2147483648:{salt}${key}:{key}"),
-                "iteration count must be positive",
-            ),
-            (
-                format!("SCRAM-SHA-256$99999999999:{salt}${key}:{key}"),
-                "too large",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:not*base64${key}:{key}"),
-                "the salt is not valid base64",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:c2FsdA${key}:{key}"),
-                "the salt is not valid base64",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:${key}:{key}"),
-                "the salt is empty",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:{salt}$!!:{key}"),
-                "the StoredKey is not valid base64",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:{salt}${key}:!!"),
-                "the ServerKey is not valid base64",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:{salt}${short}:{key}"),
-                "the StoredKey decodes to 31 bytes instead of 32",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:{salt}${key}:"),
-                "the ServerKey decodes to 0 bytes instead of 32",
-            ),
-            (
-                format!("SCRAM-SHA-256$4096:{salt}${key}:{key}\n"),
-                "the ServerKey is not valid base64",
-            ),
+            (format!("SCRAM-SHA-256$4096:{salt}${key}:{key}$extra"), "exactly two"),
+            (format!("SCRAM-SHA-256$4096{salt}${key}:{key}"), "not separated by `:`"),
+            (format!("SCRAM-SHA-256$4096:{salt}${key}{key}"), "StoredKey and ServerKey are not separated"),
+            (format!("SCRAM-SHA-256$:{salt}${key}:{key}"), "iteration count is not a decimal number"),
+            (format!("SCRAM-SHA-256$-1:{salt}${key}:{key}"), "iteration count is not a decimal number"),
+            (format!("SCRAM-SHA-256$+5:{salt}${key}:{key}"), "iteration count is not a decimal number"),
+            (format!("SCRAM-SHA-256$ 5:{salt}${key}:{key}"), "iteration count is not a decimal number"),
+            (format!("SCRAM-SHA-256$4k:{salt}${key}:{key}"), "iteration count is not a decimal number"),
+            (format!("SCRAM-SHA-256$0:{salt}${key}:{key}"), "iteration count must be positive"),
+            (format!("SCRAM-SHA-256$2147483648:{salt}${key}:{key}"), "iteration count must be positive"),
+            (format!("SCRAM-SHA-256$99999999999:{salt}${key}:{key}"), "too large"),
+            (format!("SCRAM-SHA-256$4096:not*base64${key}:{key}"), "the salt is not valid base64"),
+            (format!("SCRAM-SHA-256$4096:c2FsdA${key}:{key}"), "the salt is not valid base64"),
+            (format!("SCRAM-SHA-256$4096:${key}:{key}"), "the salt is empty"),
+            (format!("SCRAM-SHA-256$4096:{salt}$!!:{key}"), "the StoredKey is not valid base64"),
+            (format!("SCRAM-SHA-256$4096:{salt}${key}:!!"), "the ServerKey is not valid base64"),
+            (format!("SCRAM-SHA-256$4096:{salt}${short}:{key}"), "the StoredKey decodes to 31 bytes instead of 32"),
+            (format!("SCRAM-SHA-256$4096:{salt}${key}:"), "the ServerKey decodes to 0 bytes instead of 32"),
+            (format!("SCRAM-SHA-256$4096:{salt}${key}:{key}\n"), "the ServerKey is not valid base64"),
         ];
         for (input, expected) in cases {
             let err = validate_verifier(&input).expect_err(&input);
-            assert!(
-                err.contains(expected),
-                "{input:?}: {err:?} lacks {expected:?}"
-            );
+            assert!(err.contains(expected), "{input:?}: {err:?} lacks {expected:?}");
             // No part of the input leaks into the message.
             for part in input.split(['$', ':']) {
                 if part.len() >= 4 && part != "SCRAM-SHA-256" {

@@ -88,9 +88,15 @@ fn statement_sql(s: &Statement, secret: &dyn Fn(&str) -> Option<String>) -> Resu
         Sql::SecretPassword { role, env } => {
             let Some(password) = secret(env).filter(|p| !p.is_empty()) else {
                 let span = s.origin.expect("password statements carry their origin");
-                return Err(Box::new(Diagnostic::new(Code::MissingSecret, span, format!("environment variable `{env}` is not set or empty"))
+                return Err(Box::new(
+                    Diagnostic::new(
+                        Code::MissingSecret,
+                        span,
+                        format!("environment variable `{env}` is not set or empty"),
+                    )
                     .label("the password is read from here")
-                    .help(format!("set `{env}` when running `rolec build`"))));
+                    .help(format!("set `{env}` when running `rolec build`")),
+                ));
             };
             let salt = scram::deterministic_salt(role, &password);
             let verifier = scram::verifier(&password, &salt, scram::DEFAULT_ITERATIONS);

@@ -61,7 +61,13 @@ fn declare_role(server: &Server, d: &Diagnostic) -> (String, Vec<TextEdit>) {
     let text = server.text(file);
     let name = text.get(ws.range(d.primary.span)).unwrap_or_default();
     let end = server.position(file, text.len());
-    let sep = if text.is_empty() { "" } else if text.ends_with('\n') { "\n" } else { "\n\n" };
+    let sep = if text.is_empty() {
+        ""
+    } else if text.ends_with('\n') {
+        "\n"
+    } else {
+        "\n\n"
+    };
     let edit = TextEdit { range: Range { start: end, end }, new_text: format!("{sep}role {name} {{}}\n") };
     (format!("Declare role `{name}`"), vec![edit])
 }

@@ -14,25 +14,89 @@ use crate::syntax::ast::Privilege;
 use crate::syntax::names::{Globals, Symbol};
 
 const ITEM_KEYWORDS: &[&str] = &[
-    "role", "user", "template", "let", "for", "import", "external role", "schema", "table", "view", "sequence", "function", "defaults for role", "public", "policy", "grant", "manage roles matching",
+    "role",
+    "user",
+    "template",
+    "let",
+    "for",
+    "import",
+    "external role",
+    "schema",
+    "table",
+    "view",
+    "sequence",
+    "function",
+    "defaults for role",
+    "public",
+    "policy",
+    "grant",
+    "manage roles matching",
 ];
 const ROLE_KEYWORDS: &[&str] = &[
-    "member of", "without member of", "grant", "revoke", "set", "comment", "tags", "use", "password secret", "password scram", "connection limit", "valid until",
-    "connect from", "login", "nologin", "superuser", "nosuperuser", "createdb", "nocreatedb", "createrole", "nocreaterole", "replication", "noreplication",
-    "bypassrls", "nobypassrls", "inherit", "noinherit",
+    "member of",
+    "without member of",
+    "grant",
+    "revoke",
+    "set",
+    "comment",
+    "tags",
+    "use",
+    "password secret",
+    "password scram",
+    "connection limit",
+    "valid until",
+    "connect from",
+    "login",
+    "nologin",
+    "superuser",
+    "nosuperuser",
+    "createdb",
+    "nocreatedb",
+    "createrole",
+    "nocreaterole",
+    "replication",
+    "noreplication",
+    "bypassrls",
+    "nobypassrls",
+    "inherit",
+    "noinherit",
 ];
 const SCHEMA_KEYWORDS: &[&str] = &["owner", "creators", "tags", "comment"];
 const POLICY_KEYWORDS: &[&str] = &[
-    "exclusive", "max schemas", "max tables", "max tables tagged", "max admin rights", "forbid superuser", "forbid createrole", "forbid createdb", "forbid bypassrls",
-    "forbid replication", "forbid grant", "warn", "warn memberships deeper than", "except",
+    "exclusive",
+    "max schemas",
+    "max tables",
+    "max tables tagged",
+    "max admin rights",
+    "forbid superuser",
+    "forbid createrole",
+    "forbid createdb",
+    "forbid bypassrls",
+    "forbid replication",
+    "forbid grant",
+    "warn",
+    "warn memberships deeper than",
+    "except",
 ];
 const GRANT_KEYWORDS: &[&str] = &["grant", "revoke"];
 const TARGET_KINDS: &[&str] = &[
-    "table", "view", "sequence", "function", "procedure", "schema", "database", "type", "domain", "column", "tables in schema", "sequences in schema",
+    "table",
+    "view",
+    "sequence",
+    "function",
+    "procedure",
+    "schema",
+    "database",
+    "type",
+    "domain",
+    "column",
+    "tables in schema",
+    "sequences in schema",
     "functions in schema",
 ];
 /// Words after which a list of roles follows.
-const ROLE_LIST_AFTER: &[&str] = &["of", "exclusive", "creators", "owner", "extends", "to", "from", "except", "role", "roles"];
+const ROLE_LIST_AFTER: &[&str] =
+    &["of", "exclusive", "creators", "owner", "extends", "to", "from", "except", "role", "roles"];
 
 pub(crate) fn completion(server: &Server, p: CompletionParams) -> Result<Option<CompletionResponse>, Failure> {
     let pos = p.text_document_position_params;
@@ -46,7 +110,9 @@ pub(crate) fn completion(server: &Server, p: CompletionParams) -> Result<Option<
     let stmt = scan.statement.trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '"');
     let items = match context(stmt, &scan.blocks) {
         Context::Roles => roles(server),
-        Context::Templates => names(server, |s| matches!(s, Symbol::Template(_)), CompletionItemKind::Function, "template"),
+        Context::Templates => {
+            names(server, |s| matches!(s, Symbol::Template(_)), CompletionItemKind::Function, "template")
+        }
         Context::Schemas => {
             let mut items = names(server, |s| matches!(s, Symbol::Schema(_)), CompletionItemKind::Module, "schema");
             if !items.iter().any(|i| i.label == "public") {
@@ -55,7 +121,9 @@ pub(crate) fn completion(server: &Server, p: CompletionParams) -> Result<Option<
             items
         }
         Context::Params(template) => params(server, &template, stmt),
-        Context::TargetKinds => TARGET_KINDS.iter().map(|k| item(k, CompletionItemKind::Keyword, "object kind")).collect(),
+        Context::TargetKinds => {
+            TARGET_KINDS.iter().map(|k| item(k, CompletionItemKind::Keyword, "object kind")).collect()
+        }
         Context::Privileges => privileges(line_after),
         Context::Keywords(words) => words.iter().map(|k| item(k, CompletionItemKind::Keyword, "keyword")).collect(),
         Context::Nothing => Vec::new(),
@@ -99,7 +167,9 @@ fn context(stmt: &str, blocks: &[String]) -> Context {
         return Context::TargetKinds;
     }
     let first = words.first().copied().unwrap_or("");
-    let in_grant = matches!(first, "grant" | "revoke") || (first == "warn" && words.get(1) == Some(&"grant")) || (first == "forbid" && words.get(1) == Some(&"grant"));
+    let in_grant = matches!(first, "grant" | "revoke")
+        || (first == "warn" && words.get(1) == Some(&"grant"))
+        || (first == "forbid" && words.get(1) == Some(&"grant"));
     if in_grant && !words.contains(&"on") {
         return Context::Privileges;
     }
@@ -112,8 +182,13 @@ fn context(stmt: &str, blocks: &[String]) -> Context {
             "to" => in_grant || first == "defaults",
             _ => true,
         };
-        let only_names = words[i + 1..].iter().all(|w| !matches!(*w, "with" | "from" | "until" | "for" | "reason" | "noinherit" | "noset" | "inherit" | "in"));
-        if keyword_ok && only_names && (words.len() == i + 1 || stmt.trim_end().ends_with(',') || stmt.ends_with(char::is_whitespace)) {
+        let only_names = words[i + 1..].iter().all(|w| {
+            !matches!(*w, "with" | "from" | "until" | "for" | "reason" | "noinherit" | "noset" | "inherit" | "in")
+        });
+        if keyword_ok
+            && only_names
+            && (words.len() == i + 1 || stmt.trim_end().ends_with(',') || stmt.ends_with(char::is_whitespace))
+        {
             if words[i] == "role" && words[i - 1] == "external" {
                 return Context::Nothing;
             }
@@ -219,11 +294,21 @@ fn end_line(statement: &mut String) {
 }
 
 fn item(label: &str, kind: CompletionItemKind, detail: &str) -> CompletionItem {
-    CompletionItem { label: label.to_string(), kind: Some(kind), detail: Some(detail.to_string()), ..Default::default() }
+    CompletionItem {
+        label: label.to_string(),
+        kind: Some(kind),
+        detail: Some(detail.to_string()),
+        ..Default::default()
+    }
 }
 
 /// The names declared in the policy for which `pick` holds, each once, sorted.
-fn names(server: &Server, pick: impl Fn(&Symbol) -> bool, kind: CompletionItemKind, detail: &str) -> Vec<CompletionItem> {
+fn names(
+    server: &Server,
+    pick: impl Fn(&Symbol) -> bool,
+    kind: CompletionItemKind,
+    detail: &str,
+) -> Vec<CompletionItem> {
     let found: BTreeSet<String> = server
         .occurrences()
         .into_iter()
@@ -262,7 +347,9 @@ fn params(server: &Server, template: &str, stmt: &str) -> Vec<CompletionItem> {
     let Some(params) = globals.templates.get(template) else { return Vec::new() };
     params
         .iter()
-        .filter(|(name, _, _)| !given.split(',').any(|a| a.split('=').next().map(str::trim) == Some(name.as_str()) && a.contains('=')))
+        .filter(|(name, _, _)| {
+            !given.split(',').any(|a| a.split('=').next().map(str::trim) == Some(name.as_str()) && a.contains('='))
+        })
         .map(|(name, ty, _)| {
             let mut i = item(name, CompletionItemKind::Field, ty.as_str());
             i.insert_text = Some(format!("{name} = "));
@@ -279,7 +366,9 @@ fn privileges(line_after: &str) -> Vec<CompletionItem> {
     let object = match kind {
         Some("table" | "view" | "column" | "columns" | "tables") => Some(Object::Table { schema: s, name: n }),
         Some("sequence" | "sequences") => Some(Object::Sequence { schema: s, name: n }),
-        Some("function" | "functions" | "procedure" | "procedures" | "routine" | "routines") => Some(Object::Routine { schema: s, name: n, args: Vec::new() }),
+        Some("function" | "functions" | "procedure" | "procedures" | "routine" | "routines") => {
+            Some(Object::Routine { schema: s, name: n, args: Vec::new() })
+        }
         Some("schema" | "schemas") => Some(Object::Schema { name: n }),
         Some("database") => Some(Object::Database { name: n }),
         Some("type" | "types" | "domain") => Some(Object::Type { schema: s, name: n }),
@@ -289,7 +378,11 @@ fn privileges(line_after: &str) -> Vec<CompletionItem> {
         Some(o) => crate::model::checks::allowed_on_object(o).0.to_vec(),
         None => crate::analysis::explain::PRIVILEGES.to_vec(),
     };
-    allowed.iter().chain([Privilege::All].iter().filter(|a| !allowed.contains(a))).map(|p| item(p.keyword(), CompletionItemKind::Value, "privilege")).collect()
+    allowed
+        .iter()
+        .chain([Privilege::All].iter().filter(|a| !allowed.contains(a)))
+        .map(|p| item(p.keyword(), CompletionItemKind::Value, "privilege"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -56,7 +56,9 @@ fn convert(server: &Server, d: &diagnostics::Diagnostic) -> Diagnostic {
     let related: Vec<DiagnosticRelatedInformation> = d
         .secondary
         .iter()
-        .filter_map(|l| Some(DiagnosticRelatedInformation { location: server.location(l.span)?, message: l.message.clone() }))
+        .filter_map(|l| {
+            Some(DiagnosticRelatedInformation { location: server.location(l.span)?, message: l.message.clone() })
+        })
         .collect();
     Diagnostic {
         range: server.range(d.primary.span),
@@ -110,13 +112,19 @@ impl Server {
             if sound == Some(true) {
                 for (f, all) in files.iter().zip(&lists) {
                     let (db, policy) = (&self.ws.db, self.ws.policy);
-                    let kept = SoundLists { own: file_source_diagnostics(db, policy, *f).clone(), policy: file_policy_diagnostics(db, policy, *f).clone(), all: all.clone(), at: self.edits };
+                    let kept = SoundLists {
+                        own: file_source_diagnostics(db, policy, *f).clone(),
+                        policy: file_policy_diagnostics(db, policy, *f).clone(),
+                        all: all.clone(),
+                        at: self.edits,
+                    };
                     self.last_sound.insert(f.id(db), kept);
                 }
             }
             return lists;
         }
-        let own = |f: &SourceFile| catch_unwind(AssertUnwindSafe(|| file_source_diagnostics(&ws.db, ws.policy, *f).clone()));
+        let own =
+            |f: &SourceFile| catch_unwind(AssertUnwindSafe(|| file_source_diagnostics(&ws.db, ws.policy, *f).clone()));
         files
             .iter()
             .map(|f| {
@@ -126,7 +134,9 @@ impl Server {
                 match self.last_sound.get(&id) {
                     // Most often the file's own list is what it was: the list published then.
                     Some(kept) if unchanged(kept.at) && own == kept.own => kept.all.clone(),
-                    Some(kept) if unchanged(kept.at) && !own.iter().any(diagnostics::Diagnostic::is_error) => Arc::new(merged(&own, &kept.policy)),
+                    Some(kept) if unchanged(kept.at) && !own.iter().any(diagnostics::Diagnostic::is_error) => {
+                        Arc::new(merged(&own, &kept.policy))
+                    }
                     _ => own,
                 }
             })
@@ -142,11 +152,16 @@ impl Server {
         for (file, source) in files.iter().zip(lists) {
             let Some(uri) = self.uri(file.id(&self.ws.db)) else { continue };
             current.insert(uri.clone());
-            if self.published.get(&uri).is_some_and(|p| p.source == source && p.files.iter().all(|f| self.changed.get(f).is_none_or(|&at| at <= p.converted_at))) {
+            if self.published.get(&uri).is_some_and(|p| {
+                p.source == source && p.files.iter().all(|f| self.changed.get(f).is_none_or(|&at| at <= p.converted_at))
+            }) {
                 continue;
             }
             let sent: Vec<Diagnostic> = source.iter().map(|d| convert(self, d)).collect();
-            let mut files: Vec<FileId> = source.iter().flat_map(|d| std::iter::once(d.primary.span.file).chain(d.secondary.iter().map(|l| l.span.file))).collect();
+            let mut files: Vec<FileId> = source
+                .iter()
+                .flat_map(|d| std::iter::once(d.primary.span.file).chain(d.secondary.iter().map(|l| l.span.file)))
+                .collect();
             files.sort();
             files.dedup();
             let unchanged = match self.published.get(&uri) {
@@ -172,7 +187,9 @@ impl Server {
 /// many: for a file with hundreds of diagnostics, most of the time of a refresh after the
 /// analysis, when the other core is idle.
 fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
-    let to_json = |part: &[Diagnostic]| -> Vec<serde_json::Value> { part.iter().filter_map(|d| serde_json::to_value(d).ok()).collect() };
+    let to_json = |part: &[Diagnostic]| -> Vec<serde_json::Value> {
+        part.iter().filter_map(|d| serde_json::to_value(d).ok()).collect()
+    };
     let json = if diagnostics.len() < 64 {
         to_json(diagnostics)
     } else {
@@ -189,5 +206,7 @@ fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
     params.insert("uri".into(), serde_json::to_value(uri).unwrap_or_default());
     params.insert("diagnostics".into(), serde_json::Value::Array(json));
     let params = serde_json::Value::Object(params);
-    let _ = connection.sender.send(Message::Notification(Notification { method: "textDocument/publishDiagnostics".into(), params }));
+    let _ = connection
+        .sender
+        .send(Message::Notification(Notification { method: "textDocument/publishDiagnostics".into(), params }));
 }

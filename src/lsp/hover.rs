@@ -86,7 +86,10 @@ fn schema(server: &Server, name: &str) -> String {
             out.push_str(&format!("\n\nowner: `{owner}`"));
         }
         if !s.creators.is_empty() {
-            out.push_str(&format!("\n\ncreators: {}", s.creators.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")));
+            out.push_str(&format!(
+                "\n\ncreators: {}",
+                s.creators.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            ));
         }
     }
     out

@@ -28,10 +28,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
 use gen_lsp_types::{
-    CodeActionProvider, CompletionOptions, DefinitionProvider, DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DocumentFormattingProvider, DocumentSymbolProvider, HoverProvider, InitializeParams, InitializeResult, Location, Position, PositionEncodingKind, Range,
-    ReferencesProvider, RenameOptions, RenameProvider, ServerCapabilities, ServerInfo, TextDocumentContentChangeEvent, TextDocumentSync, TextDocumentSyncKind,
-    TextDocumentSyncOptions, Uri, WorkspaceFolders, WorkspaceSymbolProvider,
+    CodeActionProvider, CompletionOptions, DefinitionProvider, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DocumentFormattingProvider, DocumentSymbolProvider, HoverProvider, InitializeParams,
+    InitializeResult, Location, Position, PositionEncodingKind, Range, ReferencesProvider, RenameOptions,
+    RenameProvider, ServerCapabilities, ServerInfo, TextDocumentContentChangeEvent, TextDocumentSync,
+    TextDocumentSyncKind, TextDocumentSyncOptions, Uri, WorkspaceFolders, WorkspaceSymbolProvider,
 };
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use serde::de::DeserializeOwned;
@@ -73,7 +74,9 @@ pub fn run(connection: Connection) -> Result<(), String> {
         capabilities: capabilities(),
         server_info: Some(ServerInfo { name: "rolec".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
     };
-    connection.initialize_finish(id, serde_json::to_value(result).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    connection
+        .initialize_finish(id, serde_json::to_value(result).map_err(|e| e.to_string())?)
+        .map_err(|e| e.to_string())?;
     if watches_files(&init) {
         // Files created, changed or deleted outside the editor reach the workspace too.
         let register = json!({ "registrations": [{
@@ -81,7 +84,11 @@ pub fn run(connection: Connection) -> Result<(), String> {
             "method": "workspace/didChangeWatchedFiles",
             "registerOptions": { "watchers": [{ "globPattern": "**/*.role" }] },
         }] });
-        let req = Request::new(lsp_server::RequestId::from("rolec-watch".to_string()), "client/registerCapability".into(), register);
+        let req = Request::new(
+            lsp_server::RequestId::from("rolec-watch".to_string()),
+            "client/registerCapability".into(),
+            register,
+        );
         connection.sender.send(Message::Request(req)).map_err(|e| e.to_string())?;
     }
     server.publish_diagnostics(&connection);
@@ -116,7 +123,10 @@ fn capabilities() -> ServerCapabilities {
             change: Some(TextDocumentSyncKind::Incremental),
             ..Default::default()
         })),
-        completion_provider: Some(CompletionOptions { trigger_characters: Some(vec![" ".into(), ",".into(), "(".into()]), ..Default::default() }),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![" ".into(), ",".into(), "(".into()]),
+            ..Default::default()
+        }),
         hover_provider: Some(HoverProvider::Bool(true)),
         definition_provider: Some(DefinitionProvider::Bool(true)),
         references_provider: Some(ReferencesProvider::Bool(true)),
@@ -124,7 +134,10 @@ fn capabilities() -> ServerCapabilities {
         workspace_symbol_provider: Some(WorkspaceSymbolProvider::Bool(true)),
         code_action_provider: Some(CodeActionProvider::Bool(true)),
         document_formatting_provider: Some(DocumentFormattingProvider::Bool(true)),
-        rename_provider: Some(RenameProvider::RenameOptions(RenameOptions { prepare_provider: Some(true), ..Default::default() })),
+        rename_provider: Some(RenameProvider::RenameOptions(RenameOptions {
+            prepare_provider: Some(true),
+            ..Default::default()
+        })),
         ..Default::default()
     }
 }
@@ -149,8 +162,14 @@ fn watches_files(init: &InitializeParams) -> bool {
 /// Build options: evaluated now; `initializationOptions.targetVersion` picks the version.
 fn options_of(init: &InitializeParams) -> BuildOptions {
     let mut options = BuildOptions { at: chrono::Utc::now().timestamp(), ..BuildOptions::default() };
-    let version = init.initialization_options.as_ref().and_then(|o| serde_json::to_value(o).ok()).and_then(|o| o.get("targetVersion").and_then(|v| v.as_u64()));
-    if let Some(v) = version.and_then(|v| u32::try_from(v).ok()).filter(|v| crate::stdlib::SUPPORTED_VERSIONS.contains(v)) {
+    let version = init
+        .initialization_options
+        .as_ref()
+        .and_then(|o| serde_json::to_value(o).ok())
+        .and_then(|o| o.get("targetVersion").and_then(|v| v.as_u64()));
+    if let Some(v) =
+        version.and_then(|v| u32::try_from(v).ok()).filter(|v| crate::stdlib::SUPPORTED_VERSIONS.contains(v))
+    {
         options.target_version = v;
     }
     options
@@ -172,13 +191,18 @@ type Answer = Result<serde_json::Value, Failure>;
 
 /// Decodes the parameters, runs the handler and encodes its result.
 fn answer<P: DeserializeOwned, R: Serialize>(req: Request, handler: impl FnOnce(P) -> Result<R, Failure>) -> Answer {
-    let params: P = serde_json::from_value(req.params).map_err(|e| Failure { code: ErrorCode::InvalidParams, message: e.to_string() })?;
+    let params: P = serde_json::from_value(req.params)
+        .map_err(|e| Failure { code: ErrorCode::InvalidParams, message: e.to_string() })?;
     let result = handler(params)?;
     serde_json::to_value(result).map_err(|e| Failure { code: ErrorCode::InternalError, message: e.to_string() })
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "panic".to_string())
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_string())
 }
 
 impl Server {
@@ -194,7 +218,15 @@ impl Server {
 
     /// A server over a workspace loaded already (tests give one that logs its queries).
     pub fn with_workspace(ws: Workspace) -> Server {
-        Server { ws, uris: HashMap::new(), published: HashMap::new(), edits: 0, changed: HashMap::new(), last_sound: HashMap::new(), on_disk: HashMap::new() }
+        Server {
+            ws,
+            uris: HashMap::new(),
+            published: HashMap::new(),
+            edits: 0,
+            changed: HashMap::new(),
+            last_sound: HashMap::new(),
+            on_disk: HashMap::new(),
+        }
     }
 
     fn handle_request(&mut self, req: Request) -> Response {
@@ -277,7 +309,9 @@ impl Server {
                 }
             }
             "workspace/didChangeWatchedFiles" => {
-                let Ok(p) = serde_json::from_value::<gen_lsp_types::DidChangeWatchedFilesParams>(n.params) else { return false };
+                let Ok(p) = serde_json::from_value::<gen_lsp_types::DidChangeWatchedFilesParams>(n.params) else {
+                    return false;
+                };
                 let mut changed = false;
                 for event in p.changes {
                     let path = convert::uri_to_path(&event.uri);
@@ -362,7 +396,11 @@ impl Server {
     }
 
     /// The name under a position, with every occurrence of the policy.
-    pub(crate) fn occurrence_at(&self, uri: &Uri, pos: Position) -> Result<(Option<Occurrence>, Vec<Occurrence>), Failure> {
+    pub(crate) fn occurrence_at(
+        &self,
+        uri: &Uri,
+        pos: Position,
+    ) -> Result<(Option<Occurrence>, Vec<Occurrence>), Failure> {
         let file = self.known_file(uri)?;
         let offset = self.offset(file, pos);
         let id = file.id(&self.ws.db);

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use gen_lsp_types::{
-    Definition, DefinitionParams, DefinitionResponse, Location, PrepareRenameParams, PrepareRenameResult, Range, ReferenceParams, RenameParams, TextEdit,
-    Uri, WorkspaceEdit,
+    Definition, DefinitionParams, DefinitionResponse, Location, PrepareRenameParams, PrepareRenameResult, Range,
+    ReferenceParams, RenameParams, TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::{Failure, Server};
@@ -16,12 +16,16 @@ pub(crate) fn definition(server: &Server, p: DefinitionParams) -> Result<Option<
     let pos = p.text_document_position_params;
     let (Some(at), all) = server.occurrence_at(&pos.text_document.uri, pos.position)? else { return Ok(None) };
     let locations: Vec<Location> = match &at.symbol {
-        Symbol::Import(_) => import_target(server, &at).map(|uri| Location { uri, range: Range::default() }).into_iter().collect(),
+        Symbol::Import(_) => {
+            import_target(server, &at).map(|uri| Location { uri, range: Range::default() }).into_iter().collect()
+        }
         _ => all.iter().filter(|o| o.def && o.symbol == at.symbol).filter_map(|o| server.location(o.span)).collect(),
     };
     Ok(match locations.len() {
         0 => None,
-        1 => Some(DefinitionResponse::Definition(Definition::Location(locations.into_iter().next().expect("one location")))),
+        1 => Some(DefinitionResponse::Definition(Definition::Location(
+            locations.into_iter().next().expect("one location"),
+        ))),
         _ => Some(DefinitionResponse::Definition(Definition::LocationList(locations))),
     })
 }
@@ -126,7 +130,8 @@ fn resolve_import(importer: &str, rel: &str) -> String {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
 /// How a name is written: bare when that reads back the same, else quoted.

@@ -2,7 +2,8 @@
 //! file, filtered by the query).
 
 use gen_lsp_types::{
-    BaseSymbolInformation, DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, SymbolInformation, SymbolKind, WorkspaceSymbolParams, WorkspaceSymbolResponse,
+    BaseSymbolInformation, DocumentSymbol, DocumentSymbolParams, DocumentSymbolResponse, SymbolInformation, SymbolKind,
+    WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 
 use super::{Failure, Server};
@@ -10,14 +11,20 @@ use crate::diagnostics::render::SourceMap;
 use crate::syntax::ast::{Item, ItemKind, Name, ObjectKind};
 use crate::syntax::Span;
 
-pub(crate) fn document_symbols(server: &Server, p: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>, Failure> {
+pub(crate) fn document_symbols(
+    server: &Server,
+    p: DocumentSymbolParams,
+) -> Result<Option<DocumentSymbolResponse>, Failure> {
     let file = server.known_file(&p.text_document.uri)?;
     let tree = crate::db::syntax_tree(&server.workspace().db, file);
     let symbols = tree.items.iter().filter_map(|i| symbol(server, i)).collect();
     Ok(Some(DocumentSymbolResponse::DocumentSymbolList(symbols)))
 }
 
-pub(crate) fn workspace_symbols(server: &Server, p: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>, Failure> {
+pub(crate) fn workspace_symbols(
+    server: &Server,
+    p: WorkspaceSymbolParams,
+) -> Result<Option<WorkspaceSymbolResponse>, Failure> {
     let query = p.query.to_lowercase();
     let ws = server.workspace();
     let mut out = Vec::new();
@@ -34,18 +41,32 @@ pub(crate) fn workspace_symbols(server: &Server, p: WorkspaceSymbolParams) -> Re
             out.push(SymbolInformation {
                 deprecated: None,
                 location: gen_lsp_types::Location { uri: uri.clone(), range: s.selection_range },
-                base_symbol_information: BaseSymbolInformation { name: s.name, kind: s.kind, tags: None, container_name: None },
+                base_symbol_information: BaseSymbolInformation {
+                    name: s.name,
+                    kind: s.kind,
+                    tags: None,
+                    container_name: None,
+                },
             });
         }
     }
-    out.sort_by(|a, b| (&a.base_symbol_information.name, a.location.uri.as_ref()).cmp(&(&b.base_symbol_information.name, b.location.uri.as_ref())));
+    out.sort_by(|a, b| {
+        (&a.base_symbol_information.name, a.location.uri.as_ref())
+            .cmp(&(&b.base_symbol_information.name, b.location.uri.as_ref()))
+    });
     Ok(Some(WorkspaceSymbolResponse::SymbolInformationList(out)))
 }
 
 /// One item of the outline; `None` for items that declare nothing.
 fn symbol(server: &Server, item: &Item) -> Option<DocumentSymbol> {
     let (name, detail, kind, at, children): (String, &str, SymbolKind, Span, Vec<DocumentSymbol>) = match &item.kind {
-        ItemKind::Role(r) => (written(server, &r.name), if r.is_user { "user" } else { "role" }, SymbolKind::Class, r.name.span, Vec::new()),
+        ItemKind::Role(r) => (
+            written(server, &r.name),
+            if r.is_user { "user" } else { "role" },
+            SymbolKind::Class,
+            r.name.span,
+            Vec::new(),
+        ),
         ItemKind::Template(t) => (t.name.text.clone(), "template", SymbolKind::Function, t.name.span, Vec::new()),
         ItemKind::Let(l) => (l.name.text.clone(), "let", SymbolKind::Variable, l.name.span, Vec::new()),
         ItemKind::Schema(s) => (written(server, &s.name), "schema", SymbolKind::Namespace, s.name.span, Vec::new()),

@@ -111,6 +111,9 @@ mod tests {
     fn errors_say_what_is_wrong() {
         assert!(Catalog::parse("{").unwrap_err().starts_with("not a catalog snapshot"));
         assert!(Catalog::parse(r#"{"format": "other/9"}"#).unwrap_err().contains("unknown catalog format"));
-        assert!(Catalog::parse(r#"{"format": "rolec-catalog/1", "objects": [{"kind": "index", "schema": "a", "name": "b"}]}"#).is_err());
+        assert!(Catalog::parse(
+            r#"{"format": "rolec-catalog/1", "objects": [{"kind": "index", "schema": "a", "name": "b"}]}"#
+        )
+        .is_err());
     }
 }

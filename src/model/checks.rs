@@ -1,8 +1,8 @@
 //! Checks that need only a name or a small table: privileges per object type, role names,
 //! and membership cycles.
 
-use std::sync::Arc;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -58,18 +58,30 @@ pub fn check_privilege(
     target_version: u32,
 ) -> Option<Diagnostic> {
     if !allowed.contains(&privilege) {
-        let list: Vec<_> = allowed.iter().filter(|p| **p != Maintain || target_version >= 17).map(|p| format!("`{}`", p.keyword())).collect();
+        let list: Vec<_> = allowed
+            .iter()
+            .filter(|p| **p != Maintain || target_version >= 17)
+            .map(|p| format!("`{}`", p.keyword()))
+            .collect();
         return Some(
-            Diagnostic::new(Code::PrivilegeMismatch, span, format!("`{}` does not apply to {what}", privilege.keyword()))
-                .label(format!("not a privilege of {what}"))
-                .help(format!("privileges on {what}: {}", list.join(", "))),
+            Diagnostic::new(
+                Code::PrivilegeMismatch,
+                span,
+                format!("`{}` does not apply to {what}", privilege.keyword()),
+            )
+            .label(format!("not a privilege of {what}"))
+            .help(format!("privileges on {what}: {}", list.join(", "))),
         );
     }
     if privilege == Maintain && target_version < 17 {
         return Some(
-            Diagnostic::new(Code::VersionFeature, span, format!("`maintain` needs PostgreSQL 17, the target is {target_version}"))
-                .label("PostgreSQL 17 and later")
-                .help("build with `--target-version 17` or drop this privilege"),
+            Diagnostic::new(
+                Code::VersionFeature,
+                span,
+                format!("`maintain` needs PostgreSQL 17, the target is {target_version}"),
+            )
+            .label("PostgreSQL 17 and later")
+            .help("build with `--target-version 17` or drop this privilege"),
         );
     }
     None
@@ -85,9 +97,13 @@ pub const MAX_NAME_BYTES: usize = 63;
 /// E009 for a name PostgreSQL would truncate; `what` is "role", "schema", … for the message.
 pub fn check_length(name: &str, span: Span, what: &str) -> Option<Diagnostic> {
     (name.len() > MAX_NAME_BYTES).then(|| {
-        Diagnostic::new(Code::NameTooLong, span, format!("the {what} name is {} bytes long; PostgreSQL allows {MAX_NAME_BYTES}", name.len()))
-            .label("too long")
-            .help("PostgreSQL would silently truncate it, and two long names could become one")
+        Diagnostic::new(
+            Code::NameTooLong,
+            span,
+            format!("the {what} name is {} bytes long; PostgreSQL allows {MAX_NAME_BYTES}", name.len()),
+        )
+        .label("too long")
+        .help("PostgreSQL would silently truncate it, and two long names could become one")
     })
 }
 
@@ -113,7 +129,8 @@ pub fn membership_cycles(memberships: &[Arc<Membership>], candidates: &[usize]) 
         }
         let cycle = find_cycle(&graph, &scc);
         let first = &memberships[cycle[0]];
-        let path: Vec<&str> = cycle.iter().map(|&e| memberships[e].member.as_str()).chain([first.member.as_str()]).collect();
+        let path: Vec<&str> =
+            cycle.iter().map(|&e| memberships[e].member.as_str()).chain([first.member.as_str()]).collect();
         let mut d = Diagnostic::new(
             Code::MembershipCycle,
             first.origin,

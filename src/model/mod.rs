@@ -161,18 +161,48 @@ pub enum Grantee {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Object {
-    Table { schema: String, name: String },
-    View { schema: String, name: String },
-    Sequence { schema: String, name: String },
+    Table {
+        schema: String,
+        name: String,
+    },
+    View {
+        schema: String,
+        name: String,
+    },
+    Sequence {
+        schema: String,
+        name: String,
+    },
     /// Functions and procedures; `args` are SQL type names, already safe to print.
-    Routine { schema: String, name: String, args: Vec<String> },
-    Schema { name: String },
-    Database { name: String },
-    Type { schema: String, name: String },
-    Domain { schema: String, name: String },
-    Columns { schema: String, table: String, columns: Vec<String> },
+    Routine {
+        schema: String,
+        name: String,
+        args: Vec<String>,
+    },
+    Schema {
+        name: String,
+    },
+    Database {
+        name: String,
+    },
+    Type {
+        schema: String,
+        name: String,
+    },
+    Domain {
+        schema: String,
+        name: String,
+    },
+    Columns {
+        schema: String,
+        table: String,
+        columns: Vec<String>,
+    },
     /// Every object of a kind that exists now in a schema.
-    AllIn { kind: BulkKind, schema: String },
+    AllIn {
+        kind: BulkKind,
+        schema: String,
+    },
 }
 
 impl Object {
@@ -203,13 +233,18 @@ impl Object {
             Object::Database { name } => format!("database `{name}`"),
             Object::Type { schema, name } => format!("type `{schema}.{name}`"),
             Object::Domain { schema, name } => format!("domain `{schema}.{name}`"),
-            Object::Columns { schema, table, columns } => format!("columns ({}) of `{schema}.{table}`", columns.join(", ")),
-            Object::AllIn { kind, schema } => format!("{} in schema `{schema}`", match kind {
-                BulkKind::Tables => "tables",
-                BulkKind::Sequences => "sequences",
-                BulkKind::Functions => "functions",
-                BulkKind::Routines => "routines",
-            }),
+            Object::Columns { schema, table, columns } => {
+                format!("columns ({}) of `{schema}.{table}`", columns.join(", "))
+            }
+            Object::AllIn { kind, schema } => format!(
+                "{} in schema `{schema}`",
+                match kind {
+                    BulkKind::Tables => "tables",
+                    BulkKind::Sequences => "sequences",
+                    BulkKind::Functions => "functions",
+                    BulkKind::Routines => "routines",
+                }
+            ),
         }
     }
 }

@@ -126,7 +126,9 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
             return Some(t.with_timezone(&Utc));
         }
     }
-    if let Some(date) = text.strip_suffix('Z').or(Some(text)).and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()) {
+    if let Some(date) =
+        text.strip_suffix('Z').or(Some(text)).and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+    {
         return date.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
     }
     None

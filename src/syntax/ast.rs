@@ -302,13 +302,20 @@ pub enum StmtKind {
     ConnectionLimit(i64),
     ValidUntil(Value),
     Password(Password),
-    Set { param: Ident, value: Value, database: Option<Name> },
+    Set {
+        param: Ident,
+        value: Value,
+        database: Option<Name>,
+    },
     Comment(Template),
     Tags(Vec<Name>),
     Grant(Grant),
     Revoke(Grant),
     Use(TemplateUse),
-    ConnectFrom { cidr: Ident, database: Option<Name> },
+    ConnectFrom {
+        cidr: Ident,
+        database: Option<Name>,
+    },
     Owner(Name),
     Creators(Vec<Name>),
     /// A statement that did not parse; its diagnostic was reported by the parser.
@@ -459,8 +466,14 @@ pub enum TargetKind {
     Database(Name),
     Type(QName),
     Domain(QName),
-    Columns { columns: Vec<Name>, table: QName },
-    AllIn { kind: BulkKind, schema: Name },
+    Columns {
+        columns: Vec<Name>,
+        table: QName,
+    },
+    AllIn {
+        kind: BulkKind,
+        schema: Name,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

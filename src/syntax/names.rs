@@ -19,7 +19,10 @@ pub enum Symbol {
     Template(String),
     Schema(String),
     /// A `let`, template parameter or `for` variable, identified by its definition.
-    Variable { name: String, def: Span },
+    Variable {
+        name: String,
+        def: Span,
+    },
     /// An `import "path"` (the path as written); the span is the whole import.
     Import(String),
 }
@@ -313,7 +316,12 @@ impl Walker<'_> {
 
     fn target(&mut self, t: &Target) {
         match &t.kind {
-            TargetKind::Table(q) | TargetKind::View(q) | TargetKind::Sequence(q) | TargetKind::Type(q) | TargetKind::Domain(q) | TargetKind::Function(q, _) => self.qname(q),
+            TargetKind::Table(q)
+            | TargetKind::View(q)
+            | TargetKind::Sequence(q)
+            | TargetKind::Type(q)
+            | TargetKind::Domain(q)
+            | TargetKind::Function(q, _) => self.qname(q),
             TargetKind::Schema(n) | TargetKind::AllIn { schema: n, .. } => self.name(n, NameOf::Schema, false),
             TargetKind::Database(n) => self.name(n, NameOf::Other, false),
             TargetKind::Columns { table, .. } => self.qname(table),
@@ -375,7 +383,8 @@ mod tests {
         assert!(found.contains(&(Symbol::Template("reader".into()), "reader".into(), false)));
         // `team` and `s` are variables, not roles or schemas.
         assert!(!found.iter().any(|(s, _, _)| *s == role("team") || *s == Symbol::Schema("s".into())));
-        let vars: Vec<&String> = found.iter().filter(|(s, _, _)| matches!(s, Symbol::Variable { .. })).map(|(_, t, _)| t).collect();
+        let vars: Vec<&String> =
+            found.iter().filter(|(s, _, _)| matches!(s, Symbol::Variable { .. })).map(|(_, t, _)| t).collect();
         assert_eq!(vars, ["team", "s", "boss", "s", "boss", "boss", "team"]);
     }
 }

@@ -89,7 +89,10 @@ pub fn reparse(old_text: &str, old: &Parsed, text: &str, file: FileId) -> Option
     // further: no catch-all took part (one scans for a closing brace to the end of the
     // text), and every block comment was closed (an unclosed `/*` is read to the end too).
     let mut first = offsets.partition_point(|&o| (o as usize) <= prefix).saturating_sub(3);
-    if first > 0 && (old.diagnostics.iter().any(|d| (d.primary.span.item as usize) < first) || !comments_closed(&old_text[..offsets[first] as usize])) {
+    if first > 0
+        && (old.diagnostics.iter().any(|d| (d.primary.span.item as usize) < first)
+            || !comments_closed(&old_text[..offsets[first] as usize]))
+    {
         first = 0;
     }
     let mut out = Parsed { ast: Default::default(), item_offsets: offsets[..first].to_vec(), diagnostics: Vec::new() };
@@ -198,8 +201,7 @@ impl Builder<'_> {
         }
         let d = match RolecParser::parse(alone, text) {
             Err(err) => self.pest_error(err, start, text),
-            Ok(_) => Diagnostic::new(Code::Syntax, span, "this text cannot be read here")
-                .label("unexpected here"),
+            Ok(_) => Diagnostic::new(Code::Syntax, span, "this text cannot be read here").label("unexpected here"),
         };
         self.diags.push(d);
         Item { span, kind: ItemKind::Error }
@@ -212,7 +214,11 @@ impl Builder<'_> {
         let lead = text.len() - trimmed.len();
         if trimmed.starts_with("/*") && !trimmed.contains("*/") {
             let span = self.span_of(offset + lead, offset + lead + 2);
-            return Some(Diagnostic::new(Code::Syntax, span, "this comment is never closed").label("opened here").help("close it with `*/`"));
+            return Some(
+                Diagnostic::new(Code::Syntax, span, "this comment is never closed")
+                    .label("opened here")
+                    .help("close it with `*/`"),
+            );
         }
         // Scan outside strings and comments for an unmatched `{` or a string without its end.
         let bytes = text.as_bytes();
@@ -232,7 +238,11 @@ impl Builder<'_> {
                         match bytes.get(i) {
                             None | Some(b'\n') => {
                                 let span = self.span_of(offset + start, offset + start + 1);
-                                return Some(Diagnostic::new(Code::Syntax, span, "this string is never closed").label("opened here").help("end it with `\"` on the same line"));
+                                return Some(
+                                    Diagnostic::new(Code::Syntax, span, "this string is never closed")
+                                        .label("opened here")
+                                        .help("end it with `\"` on the same line"),
+                                );
                             }
                             Some(b'\\') => i += 2,
                             Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
@@ -251,7 +261,11 @@ impl Builder<'_> {
         }
         let first_open = *open_braces.first()?;
         let span = self.span_of(offset + first_open, offset + first_open + 1);
-        Some(Diagnostic::new(Code::Syntax, span, "this `{` is never closed (no matching `}`)").label("opened here").help("add the matching `}`"))
+        Some(
+            Diagnostic::new(Code::Syntax, span, "this `{` is never closed (no matching `}`)")
+                .label("opened here")
+                .help("add the matching `}`"),
+        )
     }
 
     fn bad_stmt(&mut self, pair: Pair<'_, Rule>, alone: Rule) -> Stmt {
@@ -272,7 +286,12 @@ impl Builder<'_> {
             pest::error::ErrorVariant::CustomError { message } if message == "stack limit reached" => {
                 // pest stops before the native stack runs out (`{`, `[`, `(` or `/*` nested
                 // thousands deep): say so, rather than name the rules it was trying.
-                let d = Diagnostic::new(Code::Syntax, span, "the text nests too deeply here to be read (braces, brackets or comments)").label("nested too deeply");
+                let d = Diagnostic::new(
+                    Code::Syntax,
+                    span,
+                    "the text nests too deeply here to be read (braces, brackets or comments)",
+                )
+                .label("nested too deeply");
                 return d.help("flatten the nesting");
             }
             pest::error::ErrorVariant::CustomError { message } => message.clone(),
@@ -296,15 +315,20 @@ impl Builder<'_> {
         }
         let start = block.as_span().start();
         let span = self.span_of(start, start + 1);
-        self.diags.push(Diagnostic::new(Code::Syntax, span, "this `{` is never closed (no matching `}`)").label("opened here").help("add the matching `}`"));
+        self.diags.push(
+            Diagnostic::new(Code::Syntax, span, "this `{` is never closed (no matching `}`)")
+                .label("opened here")
+                .help("add the matching `}`"),
+        );
     }
 
     /// A `for` or list nested deeper than [`super::MAX_DEPTH`]: reported, and left out, so
     /// that every later pass over the tree recurses a bounded depth.
     fn too_deep(&mut self, span: Span, what: &str) {
-        let d = Diagnostic::new(Code::Syntax, span, format!("{what} nest more than {} levels deep here", super::MAX_DEPTH))
-            .label("nested too deeply")
-            .help("flatten the nesting");
+        let d =
+            Diagnostic::new(Code::Syntax, span, format!("{what} nest more than {} levels deep here", super::MAX_DEPTH))
+                .label("nested too deeply")
+                .help("flatten the nesting");
         self.diags.push(d);
     }
 
@@ -402,7 +426,8 @@ impl Builder<'_> {
             }
             Rule::policy_item => ItemKind::Policy(self.policy_item(p)),
             Rule::grant_item => {
-                let grantees = inner(p.clone()).filter(|c| c.as_rule() == Rule::grantee).map(|g| self.grantee(g)).collect();
+                let grantees =
+                    inner(p.clone()).filter(|c| c.as_rule() == Rule::grantee).map(|g| self.grantee(g)).collect();
                 ItemKind::Grant(self.grant(p), grantees)
             }
             r => unreachable!("item rule {r:?}"),
@@ -440,7 +465,12 @@ impl Builder<'_> {
     }
 
     fn template_item(&mut self, p: Pair<'_, Rule>) -> TemplateDecl {
-        let mut decl = TemplateDecl { docs: Vec::new(), name: Ident { span: self.span(&p), text: String::new() }, params: Vec::new(), body: Vec::new() };
+        let mut decl = TemplateDecl {
+            docs: Vec::new(),
+            name: Ident { span: self.span(&p), text: String::new() },
+            params: Vec::new(),
+            body: Vec::new(),
+        };
         for c in inner(p) {
             match c.as_rule() {
                 Rule::doc_comment => decl.docs.push(doc_text(&c)),
@@ -536,7 +566,12 @@ impl Builder<'_> {
     }
 
     fn policy_item(&mut self, p: Pair<'_, Rule>) -> PolicyDecl {
-        let mut decl = PolicyDecl { docs: Vec::new(), name: Ident { span: self.span(&p), text: String::new() }, applies_to: None, rules: Vec::new() };
+        let mut decl = PolicyDecl {
+            docs: Vec::new(),
+            name: Ident { span: self.span(&p), text: String::new() },
+            applies_to: None,
+            rules: Vec::new(),
+        };
         for c in inner(p) {
             match c.as_rule() {
                 Rule::doc_comment => decl.docs.push(doc_text(&c)),
@@ -582,7 +617,9 @@ impl Builder<'_> {
         for c in inner(p) {
             match c.as_rule() {
                 Rule::warn_flag => warn = true,
-                Rule::rule_exclusive => kind = Some(RuleKind::Exclusive(inner(c).skip(1).map(|n| self.name(n)).collect())),
+                Rule::rule_exclusive => {
+                    kind = Some(RuleKind::Exclusive(inner(c).skip(1).map(|n| self.name(n)).collect()))
+                }
                 Rule::rule_max => {
                     let mut it = inner(c).skip(1);
                     let what = it.next().unwrap();
@@ -597,7 +634,8 @@ impl Builder<'_> {
                 Rule::rule_forbid => {
                     let mut it = inner(c).skip(1);
                     let attribute = parse_attribute(it.next().unwrap().as_str());
-                    let except = it.filter(|x| x.as_rule() == Rule::member_target).map(|t| self.member_target(t)).collect();
+                    let except =
+                        it.filter(|x| x.as_rule() == Rule::member_target).map(|t| self.member_target(t)).collect();
                     kind = Some(RuleKind::Forbid { attribute, except });
                 }
                 Rule::rule_forbid_grant => {
@@ -755,7 +793,9 @@ impl Builder<'_> {
         let body = if body.as_rule() == Rule::without_body { first(body) } else { body };
         let span = span.unwrap_or_else(|| self.span(&body));
         match body.as_rule() {
-            Rule::without_member => Without::MemberOf(span, inner(body).skip(2).map(|t| self.member_target(t)).collect()),
+            Rule::without_member => {
+                Without::MemberOf(span, inner(body).skip(2).map(|t| self.member_target(t)).collect())
+            }
             Rule::without_grant => Without::Grant(span, self.grant(body)),
             Rule::without_set => Without::Set(span, self.ident(inner(body).nth(1).unwrap())),
             _ => Without::Attribute(span, parse_attribute(body.as_str())),
@@ -779,7 +819,14 @@ impl Builder<'_> {
     }
 
     fn grant(&mut self, p: Pair<'_, Rule>) -> Grant {
-        let mut g = Grant { privs: Vec::new(), target: Target { span: self.span(&p), kind: TargetKind::Schema(Name { span: self.span(&p), kind: NameKind::Bare(String::new()) }) }, grant_option: false };
+        let mut g = Grant {
+            privs: Vec::new(),
+            target: Target {
+                span: self.span(&p),
+                kind: TargetKind::Schema(Name { span: self.span(&p), kind: NameKind::Bare(String::new()) }),
+            },
+            grant_option: false,
+        };
         for c in inner(p) {
             match c.as_rule() {
                 Rule::privileges => g.privs = self.privileges(c),
@@ -874,12 +921,16 @@ impl Builder<'_> {
                         Rule::type_word => {
                             let (start, end) = (x.as_span().start(), x.as_span().end());
                             if let (Some(prev), 1) = (first_word_end, words.len()) {
-                                has_dot = text.get(prev - offset..start - offset).is_some_and(|between| between.trim() == ".");
+                                has_dot = text
+                                    .get(prev - offset..start - offset)
+                                    .is_some_and(|between| between.trim() == ".");
                             }
                             first_word_end.get_or_insert(end);
                             words.push(self.name(first(x)));
                         }
-                        Rule::type_modifier => ty.modifier = inner(x).map(|n| n.as_str().parse().unwrap_or(u32::MAX)).collect(),
+                        Rule::type_modifier => {
+                            ty.modifier = inner(x).map(|n| n.as_str().parse().unwrap_or(u32::MAX)).collect()
+                        }
                         Rule::array_suffix => ty.array_dims += 1,
                         _ => {}
                     }
@@ -1026,16 +1077,23 @@ impl Builder<'_> {
                     let valid = !var.is_empty() && var.chars().all(|c| c.is_alphanumeric() || c == '_');
                     if !closed || !valid {
                         self.diags.push(
-                            Diagnostic::new(Code::Syntax, vspan, "expected a variable name and `}` after `{` in a string")
-                                .label("interpolation")
-                                .help("write `\\{` for a literal brace"),
+                            Diagnostic::new(
+                                Code::Syntax,
+                                vspan,
+                                "expected a variable name and `}` after `{` in a string",
+                            )
+                            .label("interpolation")
+                            .help("write `\\{` for a literal brace"),
                         );
                         continue;
                     }
                     if !lit.is_empty() {
                         parts.push(StrPart::Lit(std::mem::take(&mut lit)));
                     }
-                    parts.push(StrPart::Var(Ident { span: self.span_of(start + i + 1, start + i + 1 + var.len()), text: var }));
+                    parts.push(StrPart::Var(Ident {
+                        span: self.span_of(start + i + 1, start + i + 1 + var.len()),
+                        text: var,
+                    }));
                 }
                 c => lit.push(c),
             }
@@ -1152,7 +1210,13 @@ fn describe(rule: Rule) -> String {
         Rule::func_args => "argument types in parentheses",
         Rule::type_name | Rule::type_word => "a type name",
         Rule::scope => "`users`, `roles`, `all`, a glob or a list",
-        Rule::role_block | Rule::schema_block | Rule::object_block | Rule::defaults_block | Rule::public_block | Rule::policy_block | Rule::for_block => "`{`",
+        Rule::role_block
+        | Rule::schema_block
+        | Rule::object_block
+        | Rule::defaults_block
+        | Rule::public_block
+        | Rule::policy_block
+        | Rule::for_block => "`{`",
         Rule::role_template => "`:`",
         Rule::role_extends => "`extends`",
         Rule::with_admin => "`with admin option`",
@@ -1177,12 +1241,18 @@ mod tests {
 
     #[test]
     fn a_nul_character_in_a_string_is_refused_where_it_stands() {
-        for (text, column) in [("role \"a\0b\" {}\n", 7), ("role \"a\\0b\" {}\n", 7), ("role r { comment \"\\\0\" }\n", 18)] {
+        for (text, column) in
+            [("role \"a\0b\" {}\n", 7), ("role \"a\\0b\" {}\n", 7), ("role r { comment \"\\\0\" }\n", 18)]
+        {
             let parsed = parse(text, FileId(0));
             let codes: Vec<(Code, u32)> = parsed.diagnostics.iter().map(|d| (d.code, d.primary.span.start)).collect();
             assert_eq!(codes.len(), 1, "{text:?}: {codes:?}");
             assert_eq!(codes[0].0, Code::InvalidValue, "{text:?}");
-            assert_eq!(&text[column as usize..column as usize + 1], if text.contains("\\") { "\\" } else { "\0" }, "{text:?}: {codes:?}");
+            assert_eq!(
+                &text[column as usize..column as usize + 1],
+                if text.contains("\\") { "\\" } else { "\0" },
+                "{text:?}: {codes:?}"
+            );
         }
     }
 
@@ -1192,7 +1262,14 @@ mod tests {
         assert!(name("role \"a\\u{1b}b\\rc\" {}\n").contains(r#""a\u{1b}b\rc""#));
         // `\u` without a brace is still the letter, as any other escaped character.
         assert!(name("role \"\\uv\" {}\n").contains(r#""uv""#));
-        for text in ["role \"a\\u{}\" {}\n", "role \"a\\u{110000}\" {}\n", "role \"a\\u{d800}\" {}\n", "role \"a\\u{zz}\" {}\n", "role \"a\\u{1b\" {}\n", "role \"a\\u{0}\" {}\n"] {
+        for text in [
+            "role \"a\\u{}\" {}\n",
+            "role \"a\\u{110000}\" {}\n",
+            "role \"a\\u{d800}\" {}\n",
+            "role \"a\\u{zz}\" {}\n",
+            "role \"a\\u{1b\" {}\n",
+            "role \"a\\u{0}\" {}\n",
+        ] {
             let parsed = parse(text, FileId(0));
             let found: Vec<(Code, u32)> = parsed.diagnostics.iter().map(|d| (d.code, d.primary.span.start)).collect();
             assert_eq!(found, vec![(Code::InvalidValue, 7)], "{text:?}");

@@ -34,7 +34,17 @@ mod tests {
 
     #[test]
     fn strings_read_back_the_same() {
-        for s in ["plain", "a\"b", "back\\slash", "{var}", "line\nbreak\ttab", "cr\rret", "esc\u{1b}[31m", "sep\u{2028}\u{85}", "x\"; DROP ROLE postgres; --"] {
+        for s in [
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "{var}",
+            "line\nbreak\ttab",
+            "cr\rret",
+            "esc\u{1b}[31m",
+            "sep\u{2028}\u{85}",
+            "x\"; DROP ROLE postgres; --",
+        ] {
             let text = format!("role {} {{}}\n", string(s));
             let parsed = crate::syntax::parse(&text, crate::syntax::FileId(0));
             assert!(parsed.diagnostics.is_empty(), "{s:?}: {:?}", parsed.diagnostics);

@@ -67,10 +67,7 @@ pub enum Failure {
     /// A usage error (exit code 2 of the command line): unreadable path, unknown `--set`.
     Usage(String),
     /// The policy has errors, or a secret is missing (exit code 1). Every diagnostic reported.
-    Policy {
-        diagnostics: Vec<Diagnostic>,
-        rendered: String,
-    },
+    Policy { diagnostics: Vec<Diagnostic>, rendered: String },
 }
 
 impl Failure {
@@ -78,9 +75,7 @@ impl Failure {
     pub fn codes(&self) -> Vec<&'static str> {
         match self {
             Failure::Usage(_) => Vec::new(),
-            Failure::Policy { diagnostics, .. } => {
-                diagnostics.iter().map(|d| d.code.as_str()).collect()
-            }
+            Failure::Policy { diagnostics, .. } => diagnostics.iter().map(|d| d.code.as_str()).collect(),
         }
     }
 }
@@ -96,57 +91,35 @@ impl std::fmt::Display for Failure {
 
 /// In-memory policy files.
 pub fn policy(files: &[(&str, &str)]) -> Sources {
-    Sources::Memory(
-        files
-            .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
-            .collect(),
-    )
+    Sources::Memory(files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect())
 }
 
 /// Seconds since the epoch of a date or RFC 3339 timestamp (as `--at` parses it).
 pub fn timestamp(text: &str) -> i64 {
-    rolec::model::values::parse_timestamp(text)
-        .unwrap_or_else(|| panic!("not a timestamp: {text:?}"))
-        .timestamp()
+    rolec::model::values::parse_timestamp(text).unwrap_or_else(|| panic!("not a timestamp: {text:?}")).timestamp()
 }
 
 /// Default options evaluated at `at` (a date or timestamp).
 pub fn options_at(at: &str) -> BuildOptions {
-    BuildOptions {
-        at: timestamp(at),
-        ..BuildOptions::default()
-    }
+    BuildOptions { at: timestamp(at), ..BuildOptions::default() }
 }
 
 /// Compiles a policy like `rolec build` does: a usage error for an unknown `--set`, no SQL when
 /// there is an error, `secret("NAME")` read from `env` (never from the process environment).
 /// `options.lock` implies `idempotent`, as on the command line.
-pub fn compile(
-    sources: Sources,
-    mut options: BuildOptions,
-    env: &[(&str, &str)],
-) -> Result<Built, Failure> {
+pub fn compile(sources: Sources, mut options: BuildOptions, env: &[(&str, &str)]) -> Result<Built, Failure> {
     options.idempotent |= options.lock;
     let ws = Workspace::load(sources, options.clone()).map_err(Failure::Usage)?;
     if let Some(name) = ws.resolved().unknown_sets.first() {
-        return Err(Failure::Usage(format!(
-            "`--set {name}=…`: the policy has no `let {name}`"
-        )));
+        return Err(Failure::Usage(format!("`--set {name}=…`: the policy has no `let {name}`")));
     }
     let diagnostics: Vec<Diagnostic> = ws.diagnostics().to_vec();
     let rendered = render::human(&diagnostics, &ws, false);
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Failure::Policy {
-            diagnostics,
-            rendered,
-        });
+        return Err(Failure::Policy { diagnostics, rendered });
     }
     let plan = ws.plan();
-    let env: BTreeMap<String, String> = env
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let locate = |span| ws.line_of(span);
     let secret = |name: &str| env.get(name).cloned();
     let up = render_script(&plan, Direction::Up, &options, &locate, &secret);
@@ -161,13 +134,9 @@ pub fn compile(
             model: ws.resolved().model.clone(),
         }),
         (up, down) => {
-            let errors: Vec<Diagnostic> =
-                up.err().into_iter().chain(down.err()).flatten().collect();
+            let errors: Vec<Diagnostic> = up.err().into_iter().chain(down.err()).flatten().collect();
             let rendered = render::human(&errors, &ws, false);
-            Err(Failure::Policy {
-                diagnostics: errors,
-                rendered,
-            })
+            Err(Failure::Policy { diagnostics: errors, rendered })
         }
     }
 }
@@ -201,10 +170,7 @@ pub struct BuildArgs {
 impl BuildArgs {
     /// `env` as borrowed pairs for [`compile`].
     pub fn env_pairs(&self) -> Vec<(&str, &str)> {
-        self.env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect()
+        self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
     }
 }
 
@@ -212,14 +178,8 @@ impl BuildArgs {
 /// `--target-version N`, `--idempotent`, `--lock`; blank lines and lines starting with `#`
 /// are ignored. Anything else is an error (so that a new option is not silently dropped).
 pub fn parse_build_args(text: &str) -> Result<BuildArgs, String> {
-    let mut args = BuildArgs {
-        options: options_at(DEFAULT_AT),
-        ..BuildArgs::default()
-    };
-    let mut lines = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let mut args = BuildArgs { options: options_at(DEFAULT_AT), ..BuildArgs::default() };
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
     let value = |flag: &str, inline: Option<&str>, lines: &mut dyn Iterator<Item = &str>| {
         inline
             .map(str::to_owned)
@@ -228,9 +188,7 @@ pub fn parse_build_args(text: &str) -> Result<BuildArgs, String> {
     };
     while let Some(line) = lines.next() {
         if let Some(kv) = line.strip_prefix("env:") {
-            let (k, v) = kv
-                .split_once('=')
-                .ok_or_else(|| format!("expected env:NAME=VALUE, found {line:?}"))?;
+            let (k, v) = kv.split_once('=').ok_or_else(|| format!("expected env:NAME=VALUE, found {line:?}"))?;
             args.env.push((k.to_owned(), v.to_owned()));
             continue;
         }
@@ -241,9 +199,7 @@ pub fn parse_build_args(text: &str) -> Result<BuildArgs, String> {
         match flag {
             "--set" => {
                 let kv = value(flag, inline, &mut lines)?;
-                let (k, v) = kv
-                    .split_once('=')
-                    .ok_or_else(|| format!("`--set {kv}`: expected NAME=VALUE"))?;
+                let (k, v) = kv.split_once('=').ok_or_else(|| format!("`--set {kv}`: expected NAME=VALUE"))?;
                 args.options.sets.push((k.to_owned(), v.to_owned()));
             }
             "--at" => {
@@ -255,9 +211,7 @@ pub fn parse_build_args(text: &str) -> Result<BuildArgs, String> {
             }
             "--target-version" => {
                 let v = value(flag, inline, &mut lines)?;
-                args.options.target_version = v
-                    .parse()
-                    .map_err(|_| format!("`--target-version {v}`: not a number"))?;
+                args.options.target_version = v.parse().map_err(|_| format!("`--target-version {v}`: not a number"))?;
                 args.target_given = true;
             }
             "--idempotent" => args.options.idempotent = true,
@@ -282,18 +236,14 @@ impl Example {
     /// A file of the example, if it exists.
     pub fn file(&self, name: &str) -> Option<String> {
         let p = self.dir.join(name);
-        p.is_file()
-            .then(|| std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        p.is_file().then(|| std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
     }
 
     /// The example's build.args (defaults if there is none).
     pub fn build_args(&self) -> Result<BuildArgs, String> {
         match self.file("build.args") {
             Some(text) => parse_build_args(&text).map_err(|e| format!("build.args: {e}")),
-            None => Ok(BuildArgs {
-                options: options_at(DEFAULT_AT),
-                ..BuildArgs::default()
-            }),
+            None => Ok(BuildArgs { options: options_at(DEFAULT_AT), ..BuildArgs::default() }),
         }
     }
 }
@@ -310,16 +260,10 @@ pub fn examples(root: &Path) -> Vec<Example> {
             continue;
         }
         let has_role = std::fs::read_dir(&dir)
-            .map(|es| {
-                es.flatten()
-                    .any(|e| e.path().extension().is_some_and(|x| x == "role"))
-            })
+            .map(|es| es.flatten().any(|e| e.path().extension().is_some_and(|x| x == "role")))
             .unwrap_or(false);
         if has_role {
-            out.push(Example {
-                name: entry.file_name().to_string_lossy().into_owned(),
-                dir,
-            });
+            out.push(Example { name: entry.file_name().to_string_lossy().into_owned(), dir });
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

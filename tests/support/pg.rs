@@ -96,21 +96,12 @@ impl PgCluster {
 
         let dir = make_owned_dir(&root, None, &bin, run_as.as_ref());
         // From here on `Drop` cleans up, also when one of the steps below panics.
-        let mut cluster = PgCluster {
-            dir,
-            bin,
-            run_as,
-            version_num: 0,
-            keep: env_flag("ROLEC_PG_KEEP"),
-            server: None,
-        };
+        let mut cluster = PgCluster { dir, bin, run_as, version_num: 0, keep: env_flag("ROLEC_PG_KEEP"), server: None };
         cluster.init_data_dir();
         cluster.start_server();
         let v = cluster.query_strings("postgres", "SHOW server_version_num");
-        cluster.version_num = v
-            .first()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected server_version_num {v:?}"));
+        cluster.version_num =
+            v.first().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("unexpected server_version_num {v:?}"));
         cluster
     }
 
@@ -156,29 +147,18 @@ impl PgCluster {
 
     /// A new connection as `user`. Panics if it cannot connect.
     pub fn client_as(&self, db: &str, user: &str) -> postgres::Client {
-        self.try_client_as(db, user).unwrap_or_else(|e| {
-            panic!(
-                "cannot connect to database {db:?} as {user:?}: {e}\n{}",
-                self.server_log()
-            )
-        })
+        self.try_client_as(db, user)
+            .unwrap_or_else(|e| panic!("cannot connect to database {db:?} as {user:?}: {e}\n{}", self.server_log()))
     }
 
     /// A new connection as `user`, or the error as text.
     pub fn try_client_as(&self, db: &str, user: &str) -> Result<postgres::Client, String> {
-        self.config_as(db, user)
-            .connect(postgres::NoTls)
-            .map_err(|e| error_text(&e))
+        self.config_as(db, user).connect(postgres::NoTls).map_err(|e| error_text(&e))
     }
 
     fn config_as(&self, db: &str, user: &str) -> postgres::Config {
         let mut config = postgres::Config::new();
-        config
-            .host_path(&self.dir)
-            .port(PORT)
-            .user(user)
-            .dbname(db)
-            .connect_timeout(Duration::from_secs(30));
+        config.host_path(&self.dir).port(PORT).user(user).dbname(db).connect_timeout(Duration::from_secs(30));
         config
     }
 
@@ -211,12 +191,7 @@ impl PgCluster {
     }
 
     /// Like [`exec_collect_notices`](Self::exec_collect_notices), connected as `user`.
-    pub fn exec_collect_notices_as(
-        &self,
-        db: &str,
-        user: &str,
-        sql: &str,
-    ) -> Result<Vec<String>, String> {
+    pub fn exec_collect_notices_as(&self, db: &str, user: &str, sql: &str) -> Result<Vec<String>, String> {
         let notices = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&notices);
         let mut config = self.config_as(db, user);
@@ -224,9 +199,7 @@ impl PgCluster {
             let line = format!("{} {}: {}", n.severity(), n.code().code(), n.message());
             sink.lock().unwrap_or_else(|e| e.into_inner()).push(line);
         });
-        let mut client = config
-            .connect(postgres::NoTls)
-            .map_err(|e| error_text(&e))?;
+        let mut client = config.connect(postgres::NoTls).map_err(|e| error_text(&e))?;
         client.batch_execute(sql).map_err(|e| error_text(&e))?;
         drop(client);
         let notices = notices.lock().unwrap_or_else(|e| e.into_inner());
@@ -261,17 +234,13 @@ impl PgCluster {
     /// All rows of the (last) result of `sql`, every value as text (None = SQL NULL).
     pub fn simple_rows(&self, db: &str, sql: &str) -> Vec<Vec<Option<String>>> {
         let mut client = self.client(db);
-        let messages = client
-            .simple_query(sql)
-            .unwrap_or_else(|e| panic!("{sql:?} failed: {}", error_text(&e)));
+        let messages = client.simple_query(sql).unwrap_or_else(|e| panic!("{sql:?} failed: {}", error_text(&e)));
         let mut rows = Vec::new();
         for m in messages {
             match m {
-                postgres::SimpleQueryMessage::Row(row) => rows.push(
-                    (0..row.len())
-                        .map(|i| row.get(i).map(str::to_owned))
-                        .collect(),
-                ),
+                postgres::SimpleQueryMessage::Row(row) => {
+                    rows.push((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect())
+                }
                 // A later statement's rows replace an earlier statement's.
                 postgres::SimpleQueryMessage::CommandComplete(_) => {}
                 postgres::SimpleQueryMessage::RowDescription(_) => rows.clear(),
@@ -299,8 +268,7 @@ impl PgCluster {
             }
             return;
         }
-        let template =
-            template_data_dir(&self.bin, self.run_as.as_ref()).unwrap_or_else(|e| panic!("{e}"));
+        let template = template_data_dir(&self.bin, self.run_as.as_ref()).unwrap_or_else(|e| panic!("{e}"));
         // `cp -a` keeps ownership (we are root) or creates files owned by us (we are not).
         let out = Command::new("cp")
             .arg("-a")
@@ -330,14 +298,7 @@ impl PgCluster {
             .arg(&self.dir)
             .args(["-p", &PORT.to_string()])
             .args(["-c", "listen_addresses="])
-            .args([
-                "-c",
-                "fsync=off",
-                "-c",
-                "synchronous_commit=off",
-                "-c",
-                "full_page_writes=off",
-            ])
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
             .args(["-c", "max_connections=50"])
             .stdout(log_file(&log))
             .stderr(log_file(&log))
@@ -396,10 +357,7 @@ impl Drop for PgCluster {
         }
         if self.keep {
             let _ = fs::write(self.dir.join("keep"), "");
-            eprintln!(
-                "ROLEC_PG_KEEP: kept cluster directory {}",
-                self.dir.display()
-            );
+            eprintln!("ROLEC_PG_KEEP: kept cluster directory {}", self.dir.display());
         } else {
             let _ = fs::remove_dir_all(&self.dir);
         }
@@ -625,9 +583,7 @@ impl CatalogSnapshot {
     pub fn read(client: &mut postgres::Client, version_num: u32) -> Result<Self, String> {
         let err = |e: postgres::Error| error_text(&e);
         // valid_until is read as text: make it independent of the session time zone.
-        client
-            .batch_execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'")
-            .map_err(err)?;
+        client.batch_execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'").map_err(err)?;
         let mut snap = CatalogSnapshot::default();
         for r in client.query(Q_ROLES, &[]).map_err(err)? {
             snap.roles.insert(RoleRow {
@@ -646,17 +602,10 @@ impl CatalogSnapshot {
             });
         }
         for r in client.query(Q_SETTINGS, &[]).map_err(err)? {
-            snap.role_settings.insert(RoleSettingRow {
-                role: r.get(0),
-                database: r.get(1),
-                setting: r.get(2),
-            });
+            snap.role_settings.insert(RoleSettingRow { role: r.get(0), database: r.get(1), setting: r.get(2) });
         }
         for r in client.query(Q_COMMENTS, &[]).map_err(err)? {
-            snap.role_comments.insert(RoleCommentRow {
-                role: r.get(0),
-                comment: r.get(1),
-            });
+            snap.role_comments.insert(RoleCommentRow { role: r.get(0), comment: r.get(1) });
         }
         for r in client.query(Q_MEMBERS, &[]).map_err(err)? {
             snap.memberships.insert(MembershipRow {
@@ -668,11 +617,7 @@ impl CatalogSnapshot {
                 set_option: r.get(5),
             });
         }
-        let extra = if version_num >= 150000 {
-            Q_PRIVS_PARAMETERS
-        } else {
-            ""
-        };
+        let extra = if version_num >= 150000 { Q_PRIVS_PARAMETERS } else { "" };
         let q_privs = Q_PRIVS.replace("{extra}", extra);
         for r in client.query(q_privs.as_str(), &[]).map_err(err)? {
             snap.privileges.insert(PrivilegeRow {
@@ -704,31 +649,11 @@ impl CatalogSnapshot {
     pub fn diff(&self, other: &CatalogSnapshot) -> String {
         let mut out = String::new();
         diff_section(&mut out, "roles", &self.roles, &other.roles);
-        diff_section(
-            &mut out,
-            "role_settings",
-            &self.role_settings,
-            &other.role_settings,
-        );
-        diff_section(
-            &mut out,
-            "role_comments",
-            &self.role_comments,
-            &other.role_comments,
-        );
-        diff_section(
-            &mut out,
-            "memberships",
-            &self.memberships,
-            &other.memberships,
-        );
+        diff_section(&mut out, "role_settings", &self.role_settings, &other.role_settings);
+        diff_section(&mut out, "role_comments", &self.role_comments, &other.role_comments);
+        diff_section(&mut out, "memberships", &self.memberships, &other.memberships);
         diff_section(&mut out, "privileges", &self.privileges, &other.privileges);
-        diff_section(
-            &mut out,
-            "default_privileges",
-            &self.default_privileges,
-            &other.default_privileges,
-        );
+        diff_section(&mut out, "default_privileges", &self.default_privileges, &other.default_privileges);
         out
     }
 
@@ -736,10 +661,7 @@ impl CatalogSnapshot {
     #[track_caller]
     pub fn assert_same(&self, other: &CatalogSnapshot, what: &str) {
         if self != other {
-            panic!(
-                "{what}: catalog snapshots differ (- left, + right):\n{}",
-                self.diff(other)
-            );
+            panic!("{what}: catalog snapshots differ (- left, + right):\n{}", self.diff(other));
         }
     }
 
@@ -768,12 +690,7 @@ impl CatalogSnapshot {
     }
 }
 
-fn diff_section<T: Ord + Debug>(
-    out: &mut String,
-    name: &str,
-    left: &BTreeSet<T>,
-    right: &BTreeSet<T>,
-) {
+fn diff_section<T: Ord + Debug>(out: &mut String, name: &str, left: &BTreeSet<T>, right: &BTreeSet<T>) {
     let only_left: Vec<&T> = left.difference(right).collect();
     let only_right: Vec<&T> = right.difference(left).collect();
     if only_left.is_empty() && only_right.is_empty() {
@@ -819,11 +736,7 @@ pub fn error_text(e: &postgres::Error) -> String {
 
 /// A libpq connection-string value, quoted if needed.
 fn conn_value(v: &str) -> String {
-    if !v.is_empty()
-        && !v
-            .chars()
-            .any(|c| c.is_whitespace() || c == '\'' || c == '\\')
-    {
+    if !v.is_empty() && !v.chars().any(|c| c.is_whitespace() || c == '\'' || c == '\\') {
         return v.to_owned();
     }
     format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
@@ -846,10 +759,7 @@ fn tmp_root() -> PathBuf {
     }
     let shm = Path::new("/dev/shm");
     let writable = fs::metadata(shm).is_ok_and(|m| m.is_dir())
-        && tempfile::Builder::new()
-            .prefix(".rolec-probe")
-            .tempfile_in(shm)
-            .is_ok();
+        && tempfile::Builder::new().prefix(".rolec-probe").tempfile_in(shm).is_ok();
     if writable {
         shm.to_path_buf()
     } else {
@@ -893,21 +803,12 @@ fn lookup_user(name: &str) -> Option<OsUser> {
     let parse = |line: &str| -> Option<OsUser> {
         let f: Vec<&str> = line.trim_end().split(':').collect();
         (f.len() >= 4 && f[0] == name).then_some(())?;
-        Some(OsUser {
-            uid: f[2].parse().ok()?,
-            gid: f[3].parse().ok()?,
-        })
+        Some(OsUser { uid: f[2].parse().ok()?, gid: f[3].parse().ok()? })
     };
-    if let Some(u) = fs::read_to_string("/etc/passwd")
-        .ok()
-        .and_then(|p| p.lines().find_map(parse))
-    {
+    if let Some(u) = fs::read_to_string("/etc/passwd").ok().and_then(|p| p.lines().find_map(parse)) {
         return Some(u);
     }
-    let out = Command::new("getent")
-        .args(["passwd", name])
-        .output()
-        .ok()?;
+    let out = Command::new("getent").args(["passwd", name]).output().ok()?;
     String::from_utf8(out.stdout).ok()?.lines().find_map(parse)
 }
 
@@ -916,15 +817,7 @@ fn lookup_user(name: &str) -> Option<OsUser> {
 fn pg_command(program: &Path, dir: &Path, run_as: Option<&OsUser>) -> Command {
     let mut cmd = Command::new(program);
     cmd.current_dir(dir).stdin(Stdio::null());
-    for var in [
-        "PGDATA",
-        "PGHOST",
-        "PGHOSTADDR",
-        "PGPORT",
-        "PGUSER",
-        "PGDATABASE",
-        "PGOPTIONS",
-    ] {
+    for var in ["PGDATA", "PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGDATABASE", "PGOPTIONS"] {
         cmd.env_remove(var);
     }
     if let Some(u) = run_as {
@@ -935,12 +828,7 @@ fn pg_command(program: &Path, dir: &Path, run_as: Option<&OsUser>) -> Command {
 }
 
 fn log_file(path: &Path) -> Stdio {
-    fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map(Stdio::from)
-        .unwrap_or_else(|_| Stdio::null())
+    fs::OpenOptions::new().create(true).append(true).open(path).map(Stdio::from).unwrap_or_else(|_| Stdio::null())
 }
 
 fn run_initdb(dir: &Path, bin: &Path, run_as: Option<&OsUser>) -> Result<(), String> {
@@ -948,16 +836,7 @@ fn run_initdb(dir: &Path, bin: &Path, run_as: Option<&OsUser>) -> Result<(), Str
     let status = pg_command(&bin.join("initdb"), dir, run_as)
         .arg("-D")
         .arg(dir.join("data"))
-        .args([
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-N",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-        ])
+        .args(["-U", "postgres", "-A", "trust", "-N", "-E", "UTF8", "--locale=C.UTF-8"])
         .stdout(log_file(&log))
         .stderr(log_file(&log))
         .status()
@@ -977,10 +856,7 @@ fn run_initdb(dir: &Path, bin: &Path, run_as: Option<&OsUser>) -> Result<(), Str
 /// clusters start from a copy. Removed by the watcher when this process exits.
 fn template_data_dir(bin: &Path, run_as: Option<&OsUser>) -> Result<PathBuf, String> {
     static TEMPLATES: OnceLock<Mutex<HashMap<PathBuf, Result<PathBuf, String>>>> = OnceLock::new();
-    let mut map = TEMPLATES
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut map = TEMPLATES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     if let Some(r) = map.get(bin) {
         return r.clone();
     }
@@ -1022,13 +898,11 @@ fn make_owned_dir(root: &Path, tag: Option<&str>, bin: &Path, run_as: Option<&Os
         }
         let start = process_start_time(pid).unwrap_or(0);
         let owner = format!("{pid} {start}\n{}\n", bin.display());
-        fs::write(dir.join("owner"), owner)
-            .unwrap_or_else(|e| panic!("cannot write {}/owner: {e}", dir.display()));
+        fs::write(dir.join("owner"), owner).unwrap_or_else(|e| panic!("cannot write {}/owner: {e}", dir.display()));
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
             .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", dir.display()));
         if let Some(u) = run_as {
-            chown(&dir, Some(u.uid), Some(u.gid))
-                .unwrap_or_else(|e| panic!("cannot chown {}: {e}", dir.display()));
+            chown(&dir, Some(u.uid), Some(u.gid)).unwrap_or_else(|e| panic!("cannot chown {}: {e}", dir.display()));
         }
         return dir;
     }
@@ -1063,10 +937,9 @@ fn remove_stale_dirs(root: &Path, run_as: Option<&OsUser>) {
         };
         let mut lines = owner.lines();
         let mut first = lines.next().unwrap_or("").split_whitespace();
-        let (Some(pid), Some(start)) = (
-            first.next().and_then(|s| s.parse::<u32>().ok()),
-            first.next().and_then(|s| s.parse::<u64>().ok()),
-        ) else {
+        let (Some(pid), Some(start)) =
+            (first.next().and_then(|s| s.parse::<u32>().ok()), first.next().and_then(|s| s.parse::<u64>().ok()))
+        else {
             continue;
         };
         if process_start_time(pid) == Some(start) {

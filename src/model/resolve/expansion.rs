@@ -19,9 +19,13 @@ impl<'a> Resolver<'a> {
         if self.collected.saturating_add(size) <= MAX_EXPANSION {
             return true;
         }
-        let d = Diagnostic::new(Code::ExpansionLimit, span, format!("this `for` expands to {size} declarations, more than the limit of {MAX_EXPANSION} per file"))
-            .label("expands too far")
-            .help("split the lists, or declare fewer combinations");
+        let d = Diagnostic::new(
+            Code::ExpansionLimit,
+            span,
+            format!("this `for` expands to {size} declarations, more than the limit of {MAX_EXPANSION} per file"),
+        )
+        .label("expands too far")
+        .help("split the lists, or declare fewer combinations");
         self.error(d);
         false
     }
@@ -52,9 +56,16 @@ impl<'a> Resolver<'a> {
             self.inlined += size;
             return true;
         }
-        let d = Diagnostic::new(Code::ExpansionLimit, call.span, format!("`{}()` expands to {size} statements, more than the limit of {MAX_EXPANSION} per file", call.name.text))
-            .label("expands too far")
-            .help("use each template once per role, not once per use in another template");
+        let d = Diagnostic::new(
+            Code::ExpansionLimit,
+            call.span,
+            format!(
+                "`{}()` expands to {size} statements, more than the limit of {MAX_EXPANSION} per file",
+                call.name.text
+            ),
+        )
+        .label("expands too far")
+        .help("use each template once per role, not once per use in another template");
         self.error(d);
         false
     }

@@ -29,11 +29,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::catalog::Catalog;
 use super::checks::{self, allowed_on_default, allowed_on_object, check_length, check_privilege, reserved_role_name};
 use super::values::{literal_kind, parse_duration, parse_timestamp, Env, Val};
-use super::catalog::Catalog;
-use super::*;
 use super::Grantee;
+use super::*;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{self, *};
 use crate::syntax::Span;
@@ -42,7 +42,8 @@ use crate::syntax::Span;
 pub fn resolve(files: &[Arc<SourceAst>], options: &BuildOptions, catalog: Option<&Catalog>) -> Resolved {
     let outlines: Vec<Arc<SourceAst>> = files.iter().map(|f| Arc::new(outline(f))).collect();
     let scope = &scope(&outlines, options);
-    let parts: Vec<Arc<Part>> = (0..files.len()).map(|pos| Arc::new(resolve_file(scope, pos, &|p, _| files[p].clone(), options))).collect();
+    let parts: Vec<Arc<Part>> =
+        (0..files.len()).map(|pos| Arc::new(resolve_file(scope, pos, &|p, _| files[p].clone(), options))).collect();
     combine(scope, &parts, options, catalog)
 }
 
@@ -71,7 +72,12 @@ impl Part {
         [&self.model.grants, &self.public_grants, &self.top_grants]
     }
 
-    fn new(model: Model, public_grants: Vec<Arc<ObjectGrant>>, top_grants: Vec<Arc<ObjectGrant>>, diagnostics: Vec<Diagnostic>) -> Part {
+    fn new(
+        model: Model,
+        public_grants: Vec<Arc<ObjectGrant>>,
+        top_grants: Vec<Arc<ObjectGrant>>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Part {
         let mut members: Vec<(String, Vec<u32>)> = Vec::new();
         let mut index: FxHashMap<&str, usize> = FxHashMap::default();
         for (k, m) in model.memberships.iter().enumerate() {
@@ -97,7 +103,12 @@ impl Drop for Part {
 /// Resolves the file at position `pos` of the policy. `tree(p, full)` gives the syntax tree of
 /// the file at position `p`: read only for the file itself, the files whose roles its roles
 /// extend (`full`) and the files that declare templates (whose outline suffices).
-pub fn resolve_file(scope: &dyn ScopeLookup, pos: usize, tree: &dyn Fn(usize, bool) -> Arc<SourceAst>, options: &BuildOptions) -> Part {
+pub fn resolve_file(
+    scope: &dyn ScopeLookup,
+    pos: usize,
+    tree: &dyn Fn(usize, bool) -> Arc<SourceAst>,
+    options: &BuildOptions,
+) -> Part {
     let layout = scope.layout();
     let extended = &layout.extended[pos];
     let mut needed: Vec<usize> = extended.iter().chain(&layout.template_files).copied().chain([pos]).collect();
@@ -112,12 +123,22 @@ pub fn resolve_file(scope: &dyn ScopeLookup, pos: usize, tree: &dyn Fn(usize, bo
     }
     r.build_file(pos);
     // Diagnostics reported twice are dropped once, by `combine`, over every part.
-    Part::new(std::mem::take(&mut r.model), std::mem::take(&mut r.public_grants), std::mem::take(&mut r.top_grants_built), std::mem::take(&mut r.diags))
+    Part::new(
+        std::mem::take(&mut r.model),
+        std::mem::take(&mut r.public_grants),
+        std::mem::take(&mut r.top_grants_built),
+        std::mem::take(&mut r.diags),
+    )
 }
 
 /// The model of the whole policy: the files' parts in order, the catalog's inventory, the
 /// default privileges implied by bulk grants, and membership cycles.
-pub fn combine(scope: &GlobalScope, parts: &[Arc<Part>], options: &BuildOptions, catalog: Option<&Catalog>) -> Resolved {
+pub fn combine(
+    scope: &GlobalScope,
+    parts: &[Arc<Part>],
+    options: &BuildOptions,
+    catalog: Option<&Catalog>,
+) -> Resolved {
     let mut r = Resolver::new(options, scope);
     r.diags.extend(scope.diagnostics.iter().cloned());
     let m = &mut r.model;
@@ -146,7 +167,8 @@ pub fn combine(scope: &GlobalScope, parts: &[Arc<Part>], options: &BuildOptions,
         r.add_catalog_inventory(catalog);
     }
     r.implied_default_privileges();
-    let has_members: rustc_hash::FxHashSet<&str> = parts.iter().flat_map(|p| p.targets.iter().map(String::as_str)).collect();
+    let has_members: rustc_hash::FxHashSet<&str> =
+        parts.iter().flat_map(|p| p.targets.iter().map(String::as_str)).collect();
     let mut candidates = Vec::new();
     let mut offset = 0;
     for part in parts {
@@ -333,24 +355,36 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 if let Some((_, first)) = self.templates.get(&decl.name.text) {
-                    let d = Diagnostic::new(Code::Duplicate, decl.name.span, format!("template `{}` is defined twice", decl.name.text))
-                        .label("second definition")
-                        .with_secondary(*first, "first defined here");
+                    let d = Diagnostic::new(
+                        Code::Duplicate,
+                        decl.name.span,
+                        format!("template `{}` is defined twice", decl.name.text),
+                    )
+                    .label("second definition")
+                    .with_secondary(*first, "first defined here");
                     self.error(d);
                 } else {
                     self.templates.insert(decl.name.text.clone(), (decl, decl.name.span));
                 }
             }
-            ItemKind::Let(decl) if !top => self.not_here(decl.name.span, "`let` is only allowed at the top level of a file"),
+            ItemKind::Let(decl) if !top => {
+                self.not_here(decl.name.span, "`let` is only allowed at the top level of a file")
+            }
             ItemKind::Let(_) | ItemKind::Error => {}
-            ItemKind::Import(_) if !top => self.not_here(item.span, "`import` is only allowed at the top level of a file"),
+            ItemKind::Import(_) if !top => {
+                self.not_here(item.span, "`import` is only allowed at the top level of a file")
+            }
             ItemKind::Import(_) => {}
             ItemKind::For(l) => {
                 let Some(iter) = self.value(&l.iter, env) else { return };
                 let Val::List(values) = iter else {
-                    let d = Diagnostic::new(Code::InvalidValue, l.iter.span, format!("`for` needs a list, this is {}", a(iter.type_name())))
-                        .label("not a list")
-                        .help("write a list such as `[\"a\", \"b\"]` or the name of a `let` that holds one");
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        l.iter.span,
+                        format!("`for` needs a list, this is {}", a(iter.type_name())),
+                    )
+                    .label("not a list")
+                    .help("write a list such as `[\"a\", \"b\"]` or the name of a `let` that holds one");
                     self.error(d);
                     return;
                 };
@@ -386,7 +420,11 @@ impl<'a> Resolver<'a> {
             ItemKind::Public(stmts) if own => self.publics.push((stmts, env.clone())),
             ItemKind::Policy(decl) if own => self.policies.push((decl, env.clone())),
             ItemKind::Grant(grant, grantees) if own => self.top_grants.push((grant, grantees, item.span, env.clone())),
-            ItemKind::Object(_) | ItemKind::Defaults(_) | ItemKind::Public(_) | ItemKind::Policy(_) | ItemKind::Grant(..) => {}
+            ItemKind::Object(_)
+            | ItemKind::Defaults(_)
+            | ItemKind::Public(_)
+            | ItemKind::Policy(_)
+            | ItemKind::Grant(..) => {}
         }
     }
 
@@ -400,11 +438,19 @@ impl<'a> Resolver<'a> {
                         self.built.managed_globs.push(glob);
                     }
                 }
-                Ok(_) => self.error(Diagnostic::new(Code::InvalidValue, t.span, "an empty glob matches no role").label("empty").help("write a glob over role names such as `\"app_*\"`")),
+                Ok(_) => self.error(
+                    Diagnostic::new(Code::InvalidValue, t.span, "an empty glob matches no role")
+                        .label("empty")
+                        .help("write a glob over role names such as `\"app_*\"`"),
+                ),
                 Err(e) => {
-                    let d = Diagnostic::new(Code::InvalidValue, t.span, format!("`{glob}` is not a valid glob: {}", e.kind()))
-                        .label("malformed glob")
-                        .help("`*` matches any run of characters, `?` one character and `[abc]` one of a set");
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        t.span,
+                        format!("`{glob}` is not a valid glob: {}", e.kind()),
+                    )
+                    .label("malformed glob")
+                    .help("`*` matches any run of characters, `?` one character and `[abc]` one of a set");
                     self.error(d);
                 }
             }

@@ -12,9 +12,13 @@ impl<'a> Resolver<'a> {
         match crate::stdlib::predefined_since(&name) {
             Some(since) if since <= self.options.target_version => return Some(name),
             Some(since) => {
-                let d = Diagnostic::new(Code::VersionFeature, n.span, format!("`{name}` exists from PostgreSQL {since}; the target is {}", self.options.target_version))
-                    .label("not in the target version")
-                    .help(format!("build with `--target-version {since}` or later"));
+                let d = Diagnostic::new(
+                    Code::VersionFeature,
+                    n.span,
+                    format!("`{name}` exists from PostgreSQL {since}; the target is {}", self.options.target_version),
+                )
+                .label("not in the target version")
+                .help(format!("build with `--target-version {since}` or later"));
                 self.error(d);
                 return None;
             }
@@ -27,10 +31,15 @@ impl<'a> Resolver<'a> {
             self.error(d);
             return None;
         }
-        let mut d = Diagnostic::new(Code::UnknownRole, n.span, format!("unknown role `{name}`")).label("not declared in this policy");
+        let mut d = Diagnostic::new(Code::UnknownRole, n.span, format!("unknown role `{name}`"))
+            .label("not declared in this policy");
         d = match self.suggest_role(&name) {
             Some(h) => d.help(h),
-            None => d.help(format!("declare it with `role {} {{ … }}`, or `external role {}` if it exists already", display_name(&name), display_name(&name))),
+            None => d.help(format!(
+                "declare it with `role {} {{ … }}`, or `external role {}` if it exists already",
+                display_name(&name),
+                display_name(&name)
+            )),
         };
         self.error(d);
         None
@@ -44,10 +53,12 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn schema_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
         let name = self.name(n, env)?;
-        if self.scope.schema(&name).is_some() || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema") {
+        if self.scope.schema(&name).is_some() || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema")
+        {
             return Some(name);
         }
-        let mut d = Diagnostic::new(Code::UnknownSchema, n.span, format!("unknown schema `{name}`")).label("not declared in this policy");
+        let mut d = Diagnostic::new(Code::UnknownSchema, n.span, format!("unknown schema `{name}`"))
+            .label("not declared in this policy");
         let known = self.scope.schema_names();
         d = match self.closest(&name, known.iter().map(String::as_str)) {
             Some(s) => d.help(format!("did you mean `{s}`?")),
@@ -65,9 +76,13 @@ impl<'a> Resolver<'a> {
                 Some(v) => match v.as_text() {
                     Some(t) => t,
                     None => {
-                        let d = Diagnostic::new(Code::InvalidValue, n.span, format!("`{word}` is a list and cannot be used as a name"))
-                            .label("a list")
-                            .help(format!("iterate over it: `for x in {word} {{ … }}`"));
+                        let d = Diagnostic::new(
+                            Code::InvalidValue,
+                            n.span,
+                            format!("`{word}` is a list and cannot be used as a name"),
+                        )
+                        .label("a list")
+                        .help(format!("iterate over it: `for x in {word} {{ … }}`"));
                         self.error(d);
                         return None;
                     }
@@ -81,7 +96,10 @@ impl<'a> Resolver<'a> {
             return None;
         }
         if name.contains('\0') {
-            self.error(Diagnostic::new(Code::InvalidValue, n.span, "a name cannot contain a NUL character").label("NUL character"));
+            self.error(
+                Diagnostic::new(Code::InvalidValue, n.span, "a name cannot contain a NUL character")
+                    .label("NUL character"),
+            );
             return None;
         }
         Some(name)
@@ -107,21 +125,28 @@ impl<'a> Resolver<'a> {
         for part in &t.parts {
             match part {
                 StrPart::Lit(s) => out.push_str(s),
-                StrPart::Var(v) => match env.get(&v.text).map(|x| x.as_text()) {
-                    Some(Some(text)) => out.push_str(&text),
-                    Some(None) => {
-                        let d = Diagnostic::new(Code::InvalidValue, v.span, format!("`{}` is a list and cannot be put in a string", v.text)).label("a list");
-                        self.error(d);
-                        ok = false;
-                    }
-                    None => {
-                        let d = Diagnostic::new(Code::UnknownVariable, v.span, format!("unknown variable `{}`", v.text))
+                StrPart::Var(v) => {
+                    match env.get(&v.text).map(|x| x.as_text()) {
+                        Some(Some(text)) => out.push_str(&text),
+                        Some(None) => {
+                            let d = Diagnostic::new(
+                                Code::InvalidValue,
+                                v.span,
+                                format!("`{}` is a list and cannot be put in a string", v.text),
+                            )
+                            .label("a list");
+                            self.error(d);
+                            ok = false;
+                        }
+                        None => {
+                            let d = Diagnostic::new(Code::UnknownVariable, v.span, format!("unknown variable `{}`", v.text))
                             .label("not defined here")
                             .help("variables come from `let`, template parameters and `for`; write `\\{` for a literal brace");
-                        self.error(d);
-                        ok = false;
+                            self.error(d);
+                            ok = false;
+                        }
                     }
-                },
+                }
             }
         }
         ok.then_some(out)
@@ -133,16 +158,20 @@ impl<'a> Resolver<'a> {
             ValueKind::Int(i) => Val::Int(*i),
             ValueKind::Duration(d) => {
                 if parse_duration(d).is_none() {
-                    self.error(Diagnostic::new(Code::InvalidValue, v.span, format!("`{d}` is out of range")).label("invalid duration"));
+                    self.error(
+                        Diagnostic::new(Code::InvalidValue, v.span, format!("`{d}` is out of range"))
+                            .label("invalid duration"),
+                    );
                     return None;
                 }
                 Val::Duration(d.clone())
             }
             ValueKind::Timestamp(t) => {
                 if parse_timestamp(t).is_none() {
-                    let d = Diagnostic::new(Code::InvalidValue, v.span, format!("`{t}` is not a valid date or timestamp"))
-                        .label("invalid date")
-                        .help("write `2025-12-31` or `2025-12-31T18:00:00Z`");
+                    let d =
+                        Diagnostic::new(Code::InvalidValue, v.span, format!("`{t}` is not a valid date or timestamp"))
+                            .label("invalid date")
+                            .help("write `2025-12-31` or `2025-12-31T18:00:00Z`");
                     self.error(d);
                     return None;
                 }
@@ -163,9 +192,13 @@ impl<'a> Resolver<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            let d = Diagnostic::new(Code::InvalidValue, v.span, format!("expected a date or timestamp, found {}", a(literal_kind(&v.kind))))
-                .label("not a date")
-                .help("write `2025-12-31` or `2025-12-31T18:00:00Z`");
+            let d = Diagnostic::new(
+                Code::InvalidValue,
+                v.span,
+                format!("expected a date or timestamp, found {}", a(literal_kind(&v.kind))),
+            )
+            .label("not a date")
+            .help("write `2025-12-31` or `2025-12-31T18:00:00Z`");
             self.error(d);
         }
         parsed.map(|t| t.timestamp())
@@ -175,7 +208,12 @@ impl<'a> Resolver<'a> {
         match self.value(v, env)? {
             Val::Duration(d) => parse_duration(&d),
             other => {
-                let d = Diagnostic::new(Code::InvalidValue, v.span, format!("expected a duration such as `4h`, found {}", a(other.type_name()))).label("not a duration");
+                let d = Diagnostic::new(
+                    Code::InvalidValue,
+                    v.span,
+                    format!("expected a duration such as `4h`, found {}", a(other.type_name())),
+                )
+                .label("not a duration");
                 self.error(d);
                 None
             }
@@ -201,8 +239,12 @@ impl<'a> Resolver<'a> {
             Password::Secret(t) => {
                 let env_name = self.interpolate(t, env)?;
                 if env_name.is_empty() || !env_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    let d = Diagnostic::new(Code::InvalidValue, t.span, "a secret names an environment variable: letters, digits and `_`")
-                        .label("not an environment variable name");
+                    let d = Diagnostic::new(
+                        Code::InvalidValue,
+                        t.span,
+                        "a secret names an environment variable: letters, digits and `_`",
+                    )
+                    .label("not an environment variable name");
                     self.error(d);
                     return None;
                 }

@@ -41,7 +41,8 @@ impl<'a> Resolver<'a> {
                 ObjectKind::View => Object::View { schema, name },
                 ObjectKind::Sequence => Object::Sequence { schema, name },
                 ObjectKind::Function => {
-                    let args = decl.args.as_deref().unwrap_or(&[]).iter().filter_map(|t| self.type_sql(t, &env)).collect();
+                    let args =
+                        decl.args.as_deref().unwrap_or(&[]).iter().filter_map(|t| self.type_sql(t, &env)).collect();
                     Object::Routine { schema, name, args }
                 }
             };
@@ -90,13 +91,16 @@ impl<'a> Resolver<'a> {
                     let (allowed, what) = allowed_on_object(&object);
                     let privileges = self.privileges(privs, allowed, what);
                     // Privileges were written but none is valid (each reported): drop the rule.
-                    (privs.is_empty() || !privileges.is_empty()).then_some(RuleCheck::ForbidGrantToPublic { privileges, object })
+                    (privs.is_empty() || !privileges.is_empty())
+                        .then_some(RuleCheck::ForbidGrantToPublic { privileges, object })
                 }),
                 RuleKind::MembershipsDeeperThan(n) => Some(RuleCheck::MembershipsDeeperThan(*n)),
                 RuleKind::MaxAdminRights(n) => Some(RuleCheck::MaxAdminRights(*n)),
                 RuleKind::MaxSchemas(n) => Some(RuleCheck::MaxSchemas(*n)),
                 RuleKind::MaxTables(n) => Some(RuleCheck::MaxTables(*n)),
-                RuleKind::MaxTablesTagged(tag, n) => self.name(tag, env).map(|tag| RuleCheck::MaxTablesTagged { tag, max: *n }),
+                RuleKind::MaxTablesTagged(tag, n) => {
+                    self.name(tag, env).map(|tag| RuleCheck::MaxTablesTagged { tag, max: *n })
+                }
             };
             if let Some(kind) = kind {
                 rules.push(super::Rule { warn: rule.warn, kind, origin: rule.span });
@@ -113,14 +117,19 @@ impl<'a> Resolver<'a> {
         for t in targets {
             match t {
                 MemberTarget::Name(n) => out.extend(self.role_ref(n, env)),
-                MemberTarget::AllRoles(_) => out.extend(self.scope.roles().iter().filter(|r| !r.is_user).filter_map(|r| r.name.clone())),
+                MemberTarget::AllRoles(_) => {
+                    out.extend(self.scope.roles().iter().filter(|r| !r.is_user).filter_map(|r| r.name.clone()))
+                }
                 MemberTarget::Glob { span, pattern } => match globset::Glob::new(pattern) {
                     Ok(g) => {
                         let m = g.compile_matcher();
                         out.extend(self.scope.roles().iter().filter_map(|r| r.name.clone()).filter(|n| m.is_match(n)));
                     }
                     Err(e) => {
-                        self.error(Diagnostic::new(Code::InvalidValue, *span, format!("`{pattern}` is not a valid glob: {e}")).label("invalid glob"));
+                        self.error(
+                            Diagnostic::new(Code::InvalidValue, *span, format!("`{pattern}` is not a valid glob: {e}"))
+                                .label("invalid glob"),
+                        );
                     }
                 },
             }
@@ -147,9 +156,13 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             if scoped && entry.kind == DefaultKind::Schemas {
-                let d = Diagnostic::new(Code::NotAllowedHere, entry.kind_span, "default privileges on schemas cannot be limited to a schema")
-                    .label("not allowed with `in schema`")
-                    .help("move this entry to a `defaults for role …` block without `in schema`");
+                let d = Diagnostic::new(
+                    Code::NotAllowedHere,
+                    entry.kind_span,
+                    "default privileges on schemas cannot be limited to a schema",
+                )
+                .label("not allowed with `in schema`")
+                .help("move this entry to a `defaults for role …` block without `in schema`");
                 self.error(d);
                 continue;
             }
@@ -195,7 +208,13 @@ impl<'a> Resolver<'a> {
             if g.revoke {
                 continue;
             }
-            let creators: Vec<&String> = self.model.schemas.iter().find(|s| &s.name == schema).map(|s| s.creator_roles().collect()).unwrap_or_default();
+            let creators: Vec<&String> = self
+                .model
+                .schemas
+                .iter()
+                .find(|s| &s.name == schema)
+                .map(|s| s.creator_roles().collect())
+                .unwrap_or_default();
             if creators.is_empty() {
                 warnings.push(
                     Diagnostic::new(Code::SchemaWithoutOwner, g.origin, format!("this covers only the objects that exist now: schema `{schema}` declares no owner or creators"))
@@ -231,7 +250,14 @@ impl<'a> Resolver<'a> {
 
     // ------------------------------------------------------------------ grants and objects
 
-    pub(super) fn grant(&mut self, g: &Grant, env: &Env, grantee: Grantee, revoke: bool, span: Span) -> Option<ObjectGrant> {
+    pub(super) fn grant(
+        &mut self,
+        g: &Grant,
+        env: &Env,
+        grantee: Grantee,
+        revoke: bool,
+        span: Span,
+    ) -> Option<ObjectGrant> {
         let object = self.object(&g.target, env)?;
         let (allowed, what) = allowed_on_object(&object);
         let privileges = self.privileges(&g.privs, allowed, what);

@@ -71,7 +71,9 @@ impl<'a> Resolver<'a> {
         let mut grants: Vec<ObjectGrant> = Vec::new();
         for f in flat.iter() {
             match f {
-                Flat::Stmt(stmt, env, site) => self.apply_stmt(stmt, env, site.unwrap_or(stmt.span), &mut role, &mut memberships, &mut grants),
+                Flat::Stmt(stmt, env, site) => {
+                    self.apply_stmt(stmt, env, site.unwrap_or(stmt.span), &mut role, &mut memberships, &mut grants)
+                }
                 Flat::Without(w, env) => self.apply_without(w, env, &mut role, &mut memberships, &mut grants),
             }
         }
@@ -108,7 +110,11 @@ impl<'a> Resolver<'a> {
                     };
                     for p in &g.privs {
                         if let Some(first) = privileges.insert((object.clone(), p.privilege), p.span) {
-                            found.push((p.span, first, format!("`{}` on {} is already granted", p.privilege.keyword(), object.describe())));
+                            found.push((
+                                p.span,
+                                first,
+                                format!("`{}` on {} is already granted", p.privilege.keyword(), object.describe()),
+                            ));
                         }
                     }
                 }
@@ -116,7 +122,9 @@ impl<'a> Resolver<'a> {
             }
         }
         for (span, first, message) in found {
-            let d = Diagnostic::new(Code::Redundant, span, message).label("stated again").with_secondary(first, "first stated here");
+            let d = Diagnostic::new(Code::Redundant, span, message)
+                .label("stated again")
+                .with_secondary(first, "first stated here");
             self.error(d);
         }
     }
@@ -155,9 +163,16 @@ impl<'a> Resolver<'a> {
                         // Reported once, at the role whose chain first crosses the limit; the
                         // roles that extend it take nothing from it.
                         if self.extends_chain(b) == crate::syntax::MAX_DEPTH {
-                            let d = Diagnostic::new(Code::BadExtends, base.span, format!("`extends {name}` makes a chain of more than {} roles", crate::syntax::MAX_DEPTH))
-                                .label("chain too long")
-                                .help("let roles extend a common base instead of each other");
+                            let d = Diagnostic::new(
+                                Code::BadExtends,
+                                base.span,
+                                format!(
+                                    "`extends {name}` makes a chain of more than {} roles",
+                                    crate::syntax::MAX_DEPTH
+                                ),
+                            )
+                            .label("chain too long")
+                            .help("let roles extend a common base instead of each other");
                             self.error(d);
                         }
                     }
@@ -174,8 +189,12 @@ impl<'a> Resolver<'a> {
                     }
                     None => {
                         let help = self.suggest_role(&name);
-                        let mut d = Diagnostic::new(Code::BadExtends, base.span, format!("`extends` names unknown role `{name}`"))
-                            .label("no role of this name is declared");
+                        let mut d = Diagnostic::new(
+                            Code::BadExtends,
+                            base.span,
+                            format!("`extends` names unknown role `{name}`"),
+                        )
+                        .label("no role of this name is declared");
                         if let Some(h) = help {
                             d = d.help(h);
                         }
@@ -200,7 +219,11 @@ impl<'a> Resolver<'a> {
         while chain.len() <= crate::syntax::MAX_DEPTH {
             let Some(inst) = self.role_inst(chain[chain.len() - 1]) else { break };
             let (decl, env) = (inst.decl, inst.env.clone());
-            let Some(base) = self.quiet(|r| r.name(decl.extends.as_ref()?, &env)).and_then(|name| self.scope.role(&name)) else { break };
+            let Some(base) =
+                self.quiet(|r| r.name(decl.extends.as_ref()?, &env)).and_then(|name| self.scope.role(&name))
+            else {
+                break;
+            };
             if chain.contains(&base) {
                 break;
             }
@@ -209,7 +232,13 @@ impl<'a> Resolver<'a> {
         chain.len()
     }
 
-    pub(super) fn flatten_stmt(&mut self, stmt: &'a Stmt, env: &Env, out: &mut Vec<Flat<'a>>, templates: &mut Vec<String>) {
+    pub(super) fn flatten_stmt(
+        &mut self,
+        stmt: &'a Stmt,
+        env: &Env,
+        out: &mut Vec<Flat<'a>>,
+        templates: &mut Vec<String>,
+    ) {
         match &stmt.kind {
             StmtKind::Use(call) => self.flatten_use(call, env, out, templates),
             StmtKind::Without(w) => out.push(Flat::Without(w, env.clone())),
@@ -217,10 +246,20 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    pub(super) fn flatten_use(&mut self, call: &'a TemplateUse, env: &Env, out: &mut Vec<Flat<'a>>, templates: &mut Vec<String>) {
+    pub(super) fn flatten_use(
+        &mut self,
+        call: &'a TemplateUse,
+        env: &Env,
+        out: &mut Vec<Flat<'a>>,
+        templates: &mut Vec<String>,
+    ) {
         let Some(&(template, _)) = self.templates.get(&call.name.text) else {
-            let mut d = Diagnostic::new(Code::UnknownTemplate, call.name.span, format!("unknown template `{}`", call.name.text))
-                .label("no template of this name");
+            let mut d = Diagnostic::new(
+                Code::UnknownTemplate,
+                call.name.span,
+                format!("unknown template `{}`", call.name.text),
+            )
+            .label("no template of this name");
             let known: Vec<&str> = self.templates.keys().map(String::as_str).collect();
             if let Some(s) = self.closest(&call.name.text, known.into_iter()) {
                 d = d.help(format!("did you mean `{s}`?"));
@@ -231,16 +270,24 @@ impl<'a> Resolver<'a> {
             return;
         };
         if templates.contains(&call.name.text) {
-            let d = Diagnostic::new(Code::TemplateRecursion, call.span, format!("template `{}` uses itself", call.name.text))
-                .label("recursive use")
-                .help(format!("templates used on the way: {}", templates.join(" → ")));
+            let d = Diagnostic::new(
+                Code::TemplateRecursion,
+                call.span,
+                format!("template `{}` uses itself", call.name.text),
+            )
+            .label("recursive use")
+            .help(format!("templates used on the way: {}", templates.join(" → ")));
             self.error(d);
             return;
         }
         if templates.len() >= crate::syntax::MAX_DEPTH {
-            let d = Diagnostic::new(Code::TemplateRecursion, call.span, format!("templates use each other more than {} levels deep", crate::syntax::MAX_DEPTH))
-                .label("nested too deeply")
-                .help(format!("templates used on the way: {} → …", templates[..3].join(" → ")));
+            let d = Diagnostic::new(
+                Code::TemplateRecursion,
+                call.span,
+                format!("templates use each other more than {} levels deep", crate::syntax::MAX_DEPTH),
+            )
+            .label("nested too deeply")
+            .help(format!("templates used on the way: {} → …", templates[..3].join(" → ")));
             self.error(d);
             return;
         }
@@ -267,7 +314,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// Matches arguments to parameters: positional first, then by name, then defaults.
-    pub(super) fn bind_args(&mut self, call: &TemplateUse, template: &TemplateDecl, env: &Env) -> Option<Vec<(String, Val)>> {
+    pub(super) fn bind_args(
+        &mut self,
+        call: &TemplateUse,
+        template: &TemplateDecl,
+        env: &Env,
+    ) -> Option<Vec<(String, Val)>> {
         let mut bound: Vec<Option<(Val, Span)>> = vec![None; template.params.len()];
         let mut ok = true;
         let mut positional = 0;
@@ -276,10 +328,14 @@ impl<'a> Resolver<'a> {
                 Some(n) => match template.params.iter().position(|p| p.name.text == n.text) {
                     Some(i) => i,
                     None => {
-                        let d = Diagnostic::new(Code::TemplateArgument, n.span, format!("template `{}` has no parameter `{}`", template.name.text, n.text))
-                            .label("unknown parameter")
-                            .with_secondary(template.name.span, "template declared here")
-                            .help(format!("its parameters: {}", param_list(template)));
+                        let d = Diagnostic::new(
+                            Code::TemplateArgument,
+                            n.span,
+                            format!("template `{}` has no parameter `{}`", template.name.text, n.text),
+                        )
+                        .label("unknown parameter")
+                        .with_secondary(template.name.span, "template declared here")
+                        .help(format!("its parameters: {}", param_list(template)));
                         self.error(d);
                         ok = false;
                         continue;
@@ -291,10 +347,18 @@ impl<'a> Resolver<'a> {
                 }
             };
             if index >= template.params.len() {
-                let d = Diagnostic::new(Code::TemplateArgument, arg.span, format!("template `{}` takes {} argument(s), this is one too many", template.name.text, template.params.len()))
-                    .label("extra argument")
-                    .with_secondary(template.name.span, "template declared here")
-                    .help(format!("its parameters: {}", param_list(template)));
+                let d = Diagnostic::new(
+                    Code::TemplateArgument,
+                    arg.span,
+                    format!(
+                        "template `{}` takes {} argument(s), this is one too many",
+                        template.name.text,
+                        template.params.len()
+                    ),
+                )
+                .label("extra argument")
+                .with_secondary(template.name.span, "template declared here")
+                .help(format!("its parameters: {}", param_list(template)));
                 self.error(d);
                 ok = false;
                 continue;
@@ -308,7 +372,13 @@ impl<'a> Resolver<'a> {
                 let d = Diagnostic::new(
                     Code::TemplateArgument,
                     arg.value.span,
-                    format!("parameter `{}` of `{}` is {}, this argument is {}", param.name.text, template.name.text, a(param.ty.as_str()), a(value.type_name())),
+                    format!(
+                        "parameter `{}` of `{}` is {}, this argument is {}",
+                        param.name.text,
+                        template.name.text,
+                        a(param.ty.as_str()),
+                        a(value.type_name())
+                    ),
                 )
                 .label(format!("expected {}", a(param.ty.as_str())))
                 .with_secondary(param.span, "parameter declared here");
@@ -318,9 +388,13 @@ impl<'a> Resolver<'a> {
                 continue;
             }
             if bound[index].is_some() {
-                let d = Diagnostic::new(Code::TemplateArgument, arg.span, format!("parameter `{}` is given twice", param.name.text))
-                    .label("given again here")
-                    .with_secondary(param.span, "parameter declared here");
+                let d = Diagnostic::new(
+                    Code::TemplateArgument,
+                    arg.span,
+                    format!("parameter `{}` is given twice", param.name.text),
+                )
+                .label("given again here")
+                .with_secondary(param.span, "parameter declared here");
                 self.error(d);
                 ok = false;
                 continue;
@@ -336,9 +410,13 @@ impl<'a> Resolver<'a> {
                     out.push((param.name.text.clone(), v));
                 }
                 (None, None) => {
-                    let d = Diagnostic::new(Code::TemplateArgument, call.span, format!("missing argument `{}` for template `{}`", param.name.text, template.name.text))
-                        .label(format!("`{}` is not given", param.name.text))
-                        .with_secondary(param.span, "parameter declared here, without a default");
+                    let d = Diagnostic::new(
+                        Code::TemplateArgument,
+                        call.span,
+                        format!("missing argument `{}` for template `{}`", param.name.text, template.name.text),
+                    )
+                    .label(format!("`{}` is not given", param.name.text))
+                    .with_secondary(param.span, "parameter declared here, without a default");
                     self.error(d);
                     ok = false;
                 }
@@ -349,7 +427,15 @@ impl<'a> Resolver<'a> {
 
     /// Applies one statement to the role being built; `origin` is where its effects are
     /// attributed (the statement, or the `use` of the template it comes from).
-    pub(super) fn apply_stmt(&mut self, stmt: &Stmt, env: &Env, origin: Span, role: &mut Role, memberships: &mut Vec<Membership>, grants: &mut Vec<ObjectGrant>) {
+    pub(super) fn apply_stmt(
+        &mut self,
+        stmt: &Stmt,
+        env: &Env,
+        origin: Span,
+        role: &mut Role,
+        memberships: &mut Vec<Membership>,
+        grants: &mut Vec<ObjectGrant>,
+    ) {
         let site = (origin != stmt.span).then_some(origin);
         match &stmt.kind {
             StmtKind::MemberOf(m) => self.member_of(m, stmt.span, site, env, role, memberships),
@@ -358,7 +444,10 @@ impl<'a> Resolver<'a> {
             }
             StmtKind::ConnectionLimit(n) => {
                 if *n < -1 {
-                    self.error(Diagnostic::new(Code::InvalidValue, stmt.span, "a connection limit is -1 (no limit) or more").label("out of range"));
+                    self.error(
+                        Diagnostic::new(Code::InvalidValue, stmt.span, "a connection limit is -1 (no limit) or more")
+                            .label("out of range"),
+                    );
                 } else {
                     role.connection_limit = Some(*n);
                 }
@@ -412,7 +501,14 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    pub(super) fn apply_without(&mut self, w: &Without, env: &Env, role: &mut Role, memberships: &mut Vec<Membership>, grants: &mut Vec<ObjectGrant>) {
+    pub(super) fn apply_without(
+        &mut self,
+        w: &Without,
+        env: &Env,
+        role: &mut Role,
+        memberships: &mut Vec<Membership>,
+        grants: &mut Vec<ObjectGrant>,
+    ) {
         match w {
             Without::MemberOf(_, targets) => {
                 let names = self.member_targets(targets, env, &role.name);
@@ -440,7 +536,15 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    pub(super) fn member_of(&mut self, m: &MemberOf, span: Span, site: Option<Span>, env: &Env, role: &Role, memberships: &mut Vec<Membership>) {
+    pub(super) fn member_of(
+        &mut self,
+        m: &MemberOf,
+        span: Span,
+        site: Option<Span>,
+        env: &Env,
+        role: &Role,
+        memberships: &mut Vec<Membership>,
+    ) {
         for c in &m.conditions {
             let d = Diagnostic::new(Code::UnsupportedCondition, *c, "PostgreSQL cannot enforce this condition on a membership")
                 .label("not enforceable by PostgreSQL")
@@ -449,15 +553,22 @@ impl<'a> Resolver<'a> {
         }
         let v = self.options.target_version;
         if v < 16 {
-            for (set, what) in [(m.inherit.is_some(), if m.inherit == Some(false) { "noinherit" } else { "inherit" }), (m.set.is_some(), "noset")] {
+            for (set, what) in [
+                (m.inherit.is_some(), if m.inherit == Some(false) { "noinherit" } else { "inherit" }),
+                (m.set.is_some(), "noset"),
+            ] {
                 if set {
-                    let d = Diagnostic::new(Code::VersionFeature, span, format!("the `{what}` membership option needs PostgreSQL 16, the target is {v}"))
-                        .label("per-membership option")
-                        .help(if what == "noset" {
-                            "build with `--target-version 16` or later".to_string()
-                        } else {
-                            "build with `--target-version 16`, or make the member role `noinherit` as a whole".to_string()
-                        });
+                    let d = Diagnostic::new(
+                        Code::VersionFeature,
+                        span,
+                        format!("the `{what}` membership option needs PostgreSQL 16, the target is {v}"),
+                    )
+                    .label("per-membership option")
+                    .help(if what == "noset" {
+                        "build with `--target-version 16` or later".to_string()
+                    } else {
+                        "build with `--target-version 16`, or make the member role `noinherit` as a whole".to_string()
+                    });
                     self.error(d);
                 }
             }
@@ -470,14 +581,20 @@ impl<'a> Resolver<'a> {
             (f, None, Some(d)) => (Some(f.unwrap_or(at)), Some(f.unwrap_or(at).saturating_add(d))),
             (f, u, Some(_)) => {
                 let span = m.duration.as_ref().map(|d| d.span).unwrap_or(span);
-                self.error(Diagnostic::new(Code::InvalidValue, span, "a membership has either `until` or `for`, not both").label("second end of the window"));
+                self.error(
+                    Diagnostic::new(Code::InvalidValue, span, "a membership has either `until` or `for`, not both")
+                        .label("second end of the window"),
+                );
                 (f, u)
             }
             (f, u, None) => (f, u),
         };
         if let (Some(f), Some(u)) = (from, until) {
             if u <= f {
-                self.error(Diagnostic::new(Code::InvalidValue, span, "the membership window ends before it starts").label("empty window"));
+                self.error(
+                    Diagnostic::new(Code::InvalidValue, span, "the membership window ends before it starts")
+                        .label("empty window"),
+                );
             }
         }
         let empty_window = matches!((from, until), (Some(f), Some(u)) if u <= f);
@@ -485,9 +602,10 @@ impl<'a> Resolver<'a> {
         let reason = m.reason.as_ref().and_then(|r| self.interpolate(r, env));
         for (target, tspan) in self.member_targets(&m.targets, env, &role.name) {
             if target == "pg_database_owner" {
-                let d = Diagnostic::new(Code::NotAllowedHere, tspan, "`pg_database_owner` cannot have explicit members")
-                    .label("PostgreSQL refuses this membership")
-                    .help("its only member is the owner of the current database, implicitly");
+                let d =
+                    Diagnostic::new(Code::NotAllowedHere, tspan, "`pg_database_owner` cannot have explicit members")
+                        .label("PostgreSQL refuses this membership")
+                        .help("its only member is the owner of the current database, implicitly");
                 self.error(d);
                 continue;
             }
@@ -497,9 +615,13 @@ impl<'a> Resolver<'a> {
                     (_, Some(u)) => format!("it closed at {}", fmt_time(u)),
                     _ => "it is not open".to_string(),
                 };
-                let d = Diagnostic::new(Code::WindowClosed, tspan, format!("membership of `{}` in `{target}` is not granted: {when}", role.name))
-                    .label("outside its window at build time")
-                    .help("the window is evaluated at `--at` (default: now)");
+                let d = Diagnostic::new(
+                    Code::WindowClosed,
+                    tspan,
+                    format!("membership of `{}` in `{target}` is not granted: {when}", role.name),
+                )
+                .label("outside its window at build time")
+                .help("the window is evaluated at `--at` (default: now)");
                 self.error(d);
             }
             memberships.retain(|x| x.role != target);
@@ -519,7 +641,12 @@ impl<'a> Resolver<'a> {
     }
 
     /// Role names named by `member of` targets; globs and `all roles` expand over declared roles.
-    pub(super) fn member_targets(&mut self, targets: &[MemberTarget], env: &Env, self_name: &str) -> Vec<(String, Span)> {
+    pub(super) fn member_targets(
+        &mut self,
+        targets: &[MemberTarget],
+        env: &Env,
+        self_name: &str,
+    ) -> Vec<(String, Span)> {
         let mut out = Vec::new();
         for t in targets {
             match t {
@@ -541,7 +668,14 @@ impl<'a> Resolver<'a> {
                     let matcher = match globset::Glob::new(pattern) {
                         Ok(g) => g.compile_matcher(),
                         Err(e) => {
-                            self.error(Diagnostic::new(Code::InvalidValue, *span, format!("`{pattern}` is not a valid glob: {e}")).label("invalid glob"));
+                            self.error(
+                                Diagnostic::new(
+                                    Code::InvalidValue,
+                                    *span,
+                                    format!("`{pattern}` is not a valid glob: {e}"),
+                                )
+                                .label("invalid glob"),
+                            );
                             continue;
                         }
                     };
@@ -554,8 +688,12 @@ impl<'a> Resolver<'a> {
                         }
                     }
                     if out.len() == before {
-                        let d = Diagnostic::new(Code::UnusedGlob, *span, format!("`{pattern}` matches no role of the policy"))
-                            .label("matches nothing");
+                        let d = Diagnostic::new(
+                            Code::UnusedGlob,
+                            *span,
+                            format!("`{pattern}` matches no role of the policy"),
+                        )
+                        .label("matches nothing");
                         self.error(d);
                     }
                 }

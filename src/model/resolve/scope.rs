@@ -133,7 +133,10 @@ impl GlobalScope {
     /// The part of the scope a file's resolution reads (see [`ScopeLookup`]) for the roles of
     /// file `pos`, in order.
     pub fn file_role_names(&self, pos: usize) -> Vec<Option<String>> {
-        self.files.get(pos).map(|f| self.roles[f.roles.clone()].iter().map(|r| r.name.clone()).collect()).unwrap_or_default()
+        self.files
+            .get(pos)
+            .map(|f| self.roles[f.roles.clone()].iter().map(|r| r.name.clone()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -147,10 +150,25 @@ pub fn outline(tree: &SourceAst) -> SourceAst {
 fn outline_item(item: &Item) -> Item {
     let kind = match &item.kind {
         ItemKind::Role(decl) => ItemKind::Role(RoleDecl { docs: Vec::new(), body: Vec::new(), ..decl.clone() }),
-        ItemKind::Schema(decl) => ItemKind::Schema(SchemaDecl { docs: Vec::new(), body: Vec::new(), name: decl.name.clone() }),
-        ItemKind::For(l) => ItemKind::For(ForLoop { var: l.var.clone(), iter: l.iter.clone(), items: l.items.iter().map(outline_item).collect() }),
-        ItemKind::Template(_) | ItemKind::Let(_) | ItemKind::Import(_) | ItemKind::External(_) | ItemKind::Manage(_) | ItemKind::Error => item.kind.clone(),
-        ItemKind::Object(_) | ItemKind::Defaults(_) | ItemKind::Public(_) | ItemKind::Policy(_) | ItemKind::Grant(..) => ItemKind::Error,
+        ItemKind::Schema(decl) => {
+            ItemKind::Schema(SchemaDecl { docs: Vec::new(), body: Vec::new(), name: decl.name.clone() })
+        }
+        ItemKind::For(l) => ItemKind::For(ForLoop {
+            var: l.var.clone(),
+            iter: l.iter.clone(),
+            items: l.items.iter().map(outline_item).collect(),
+        }),
+        ItemKind::Template(_)
+        | ItemKind::Let(_)
+        | ItemKind::Import(_)
+        | ItemKind::External(_)
+        | ItemKind::Manage(_)
+        | ItemKind::Error => item.kind.clone(),
+        ItemKind::Object(_)
+        | ItemKind::Defaults(_)
+        | ItemKind::Public(_)
+        | ItemKind::Policy(_)
+        | ItemKind::Grant(..) => ItemKind::Error,
     };
     // An item's span grows with its body: only an import's is kept (the scope reports on it).
     let span = match kind {
@@ -201,9 +219,13 @@ impl<'a> Resolver<'a> {
             for item in &file.items {
                 let ItemKind::Let(decl) = &item.kind else { continue };
                 if let Some(first) = declared.get(&decl.name.text) {
-                    let d = Diagnostic::new(Code::Duplicate, decl.name.span, format!("`{}` is defined twice", decl.name.text))
-                        .label("second definition")
-                        .with_secondary(*first, "first defined here");
+                    let d = Diagnostic::new(
+                        Code::Duplicate,
+                        decl.name.span,
+                        format!("`{}` is defined twice", decl.name.text),
+                    )
+                    .label("second definition")
+                    .with_secondary(*first, "first defined here");
                     self.error(d);
                     continue;
                 }
@@ -214,8 +236,12 @@ impl<'a> Resolver<'a> {
                     match Val::parse_override(text, &value) {
                         Ok(v) => value = v,
                         Err(why) => {
-                            let d = Diagnostic::new(Code::BadOverride, decl.value.span, format!("`--set {}` does not fit: {why}", decl.name.text))
-                                .label(format!("declared as {} here", a(value.type_name())));
+                            let d = Diagnostic::new(
+                                Code::BadOverride,
+                                decl.value.span,
+                                format!("`--set {}` does not fit: {why}", decl.name.text),
+                            )
+                            .label(format!("declared as {} here", a(value.type_name())));
                             self.error(d);
                         }
                     }
@@ -239,7 +265,10 @@ impl<'a> Resolver<'a> {
     pub(super) fn name_roles_and_schemas(&mut self) {
         for i in 0..self.roles.len() {
             let (decl, env, file) = (self.roles[i].decl, self.roles[i].env.clone(), self.roles[i].key.0);
-            let name = self.name(&decl.name, &env).filter(|name| self.check_role_name(name, decl.name.span)).filter(|name| self.first_declaration(name, decl.name.span));
+            let name = self
+                .name(&decl.name, &env)
+                .filter(|name| self.check_role_name(name, decl.name.span))
+                .filter(|name| self.first_declaration(name, decl.name.span));
             Arc::make_mut(&mut self.built.roles).push(ScopeRole { name: name.clone(), is_user: decl.is_user, file });
             if let Some(name) = name {
                 self.built.role_index.insert(name, i);
@@ -293,9 +322,13 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn check_role_name(&mut self, name: &str, span: Span) -> bool {
         if reserved_role_name(name) {
-            let d = Diagnostic::new(Code::ReservedName, span, format!("`{name}` is reserved by PostgreSQL and cannot name a role"))
-                .label("reserved name")
-                .help("names `public`, `none`, `current_user`, `session_user`, `current_role` and `pg_…` are reserved");
+            let d = Diagnostic::new(
+                Code::ReservedName,
+                span,
+                format!("`{name}` is reserved by PostgreSQL and cannot name a role"),
+            )
+            .label("reserved name")
+            .help("names `public`, `none`, `current_user`, `session_user`, `current_role` and `pg_…` are reserved");
             self.error(d);
             return false;
         }
