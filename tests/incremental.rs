@@ -308,3 +308,33 @@ fn editing_a_role_body_resolves_only_its_file() {
         resolved_from_scratch(&ws, &ws.files().iter().map(|f| f.path(&ws.db).clone()).collect::<Vec<_>>())
     );
 }
+
+/// A chain of 200 roles, the last chunk's roles reaching all of them: the checks of that chunk
+/// see its roles alone unless a rule in scope follows memberships, or a role of the chunk holds
+/// grants and reaches another that does (W042). Otherwise every chunk would build the part it
+/// reaches, n²/2 roles on a chain.
+#[test]
+fn a_chunk_sees_the_roles_it_reaches_only_when_its_checks_follow_memberships() {
+    let chain =
+        (1..200).fold("role r0 {}\n".to_string(), |t, i| t + &format!("role r{i} {{ member of r{} }}\n", i - 1));
+    let seen_by_last_chunk = |extra: &str| {
+        let sources = vec![("p.role".to_string(), chain.clone() + extra)];
+        let ws = Workspace::load(Sources::Memory(sources), BuildOptions::default()).unwrap();
+        assert!(!ws.diagnostics().iter().any(|d| d.is_error()), "{extra}");
+        let last = *rolec::db::analysis::chunk_count(&ws.db, ws.policy) - 1;
+        rolec::db::analysis::chunk_view(&ws.db, ws.policy, last).part().graph.names().len()
+    };
+    assert_eq!(seen_by_last_chunk(""), 200 % rolec::analysis::role_rules::CHUNK);
+    assert_eq!(seen_by_last_chunk("policy p applies to all {\n  max admin rights 3\n}\n"), 200);
+    assert_eq!(
+        seen_by_last_chunk("policy p applies to all {\n  forbid superuser\n}\n"),
+        200 % rolec::analysis::role_rules::CHUNK
+    );
+    let grants = "schema app { owner r0 }\ngrant select on table app.t to r0\ngrant select on table app.t to r199\n";
+    assert_eq!(seen_by_last_chunk(grants), 200, "r199 reaches r0, which holds a grant");
+    assert_eq!(
+        seen_by_last_chunk("schema app { owner r0 }\ngrant select on table app.t to r199\n"),
+        200 % rolec::analysis::role_rules::CHUNK,
+        "nothing to shadow"
+    );
+}

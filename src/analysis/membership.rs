@@ -458,6 +458,27 @@ impl GraphShape {
         self.edges[k as usize].0
     }
 
+    /// Per node: whether it reaches, by one membership or more (active or not), a node that
+    /// is `marked`. One breadth-first search backwards from the marked nodes.
+    pub fn reaching_marked(&self, marked: &[bool]) -> Vec<bool> {
+        let mut into: Vec<Vec<u32>> = vec![Vec::new(); self.first_role.len()];
+        for &(a, b, ..) in &self.edges {
+            into[b as usize].push(a);
+        }
+        let mut reaching = vec![false; self.first_role.len()];
+        let mut stack: Vec<u32> =
+            (0..marked.len().min(reaching.len()) as u32).filter(|&n| marked[n as usize]).collect();
+        while let Some(b) = stack.pop() {
+            for &a in &into[b as usize] {
+                if !reaching[a as usize] {
+                    reaching[a as usize] = true;
+                    stack.push(a);
+                }
+            }
+        }
+        reaching
+    }
+
     /// Per node: whether it is the member of a membership, or the role of one whose member
     /// is another role.
     pub fn used_nodes(&self) -> Vec<bool> {

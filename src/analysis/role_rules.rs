@@ -460,6 +460,26 @@ impl TableBits {
     }
 }
 
+/// Whether the checks of `facts.role` read the membership graph beyond the role itself: a
+/// rule in scope that follows memberships (exclusivity, depth, admin rights, limits), or own
+/// grants while it reaches (`reaches_grants`) a role that holds grants (W042). When no role of
+/// a chunk needs it, the chunk's checks see the role alone, and a long chain costs what its
+/// length does, not the n²/2 pairs it reaches.
+pub fn needs_reach(ctx: &Context, facts: &RoleFacts, reaches_grants: bool) -> bool {
+    let follows_memberships = |rule: &Rule| match rule.kind {
+        RuleCheck::Exclusive(_)
+        | RuleCheck::MembershipsDeeperThan(_)
+        | RuleCheck::MaxAdminRights(_)
+        | RuleCheck::MaxSchemas(_)
+        | RuleCheck::MaxTables(_)
+        | RuleCheck::MaxTablesTagged { .. } => true,
+        RuleCheck::Forbid { .. } | RuleCheck::ForbidGrantToPublic { .. } => false,
+    };
+    let in_scope = ctx.policies.iter().filter(|p| p.scope.contains(&facts.role));
+    (reaches_grants && facts.grants.iter().any(|g| !g.revoke))
+        || in_scope.flat_map(|p| &p.rules).any(follows_memberships)
+}
+
 /// Every diagnostic of the per-role rules for `facts.role`: policy rules (exclusivity,
 /// forbidden attributes, admin rights, depth, limits) and lint warnings (unused role, shadowed
 /// grants).

@@ -100,6 +100,28 @@ pub fn graph_shape(db: &dyn salsa::Database, policy: Policy) -> Arc<GraphShape> 
     Arc::new(membership_graph(db, policy).shape().clone())
 }
 
+/// Per node of the graph's shape: whether it reaches, by one membership or more, a role that
+/// holds a grant (see [`role_rules::needs_reach`]).
+#[salsa::tracked]
+pub fn nodes_reaching_grants(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<bool>> {
+    let (model, shape, grants) = (&resolved(db, policy).model, graph_shape(db, policy), grants_by_role(db, policy));
+    let mut holds = vec![false; shape.used_nodes().len()];
+    for (node, grants) in shape.role_nodes(0..grants.len()).into_iter().zip(grants.iter()) {
+        holds[node as usize] |= grants.iter().any(|&k| !model.grants[k as usize].revoke);
+    }
+    Arc::new(shape.reaching_marked(&holds))
+}
+
+/// Whether the checks of a chunk read the part of the graph its roles reach, or only its
+/// roles (see [`role_rules::needs_reach`]).
+#[salsa::tracked]
+pub fn chunk_needs_reach(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> bool {
+    let (ctx, own) = (rule_context(db, policy), role_chunk(db, policy, chunk));
+    let nodes = graph_shape(db, policy).role_nodes(chunk_ranges(db, policy).range(chunk));
+    let reaching = nodes_reaching_grants(db, policy);
+    own.roles.iter().zip(nodes).any(|(f, n)| role_rules::needs_reach(ctx, f, reaching[n as usize]))
+}
+
 /// The names of the graph's nodes that are not the model's roles (external roles, names
 /// only memberships target), by node.
 #[salsa::tracked]
@@ -178,6 +200,9 @@ pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<V
 #[derive(Debug)]
 pub struct ChunkView {
     chunk: u32,
+    /// Whether the checks read the part reached ([`chunk_needs_reach`]); if not, the part is
+    /// the chunk's roles alone.
+    needs_reach: bool,
     shape: Arc<GraphShape>,
     ranges: Arc<ChunkRanges>,
     /// The names of the model's roles of each chunk reached.
@@ -195,7 +220,8 @@ pub struct ChunkView {
 /// Views are equal when the parts they make are.
 impl PartialEq for ChunkView {
     fn eq(&self, other: &ChunkView) -> bool {
-        (self.chunk, &self.digest, &self.used) == (other.chunk, &other.digest, &other.used)
+        (self.chunk, self.needs_reach, &self.digest, &self.used)
+            == (other.chunk, other.needs_reach, &other.digest, &other.used)
     }
 }
 
@@ -216,7 +242,7 @@ impl ChunkView {
     pub fn part(&self) -> ChunkPart {
         let (shape, ranges) = (&self.shape, &self.ranges);
         let roots = shape.role_nodes(ranges.range(self.chunk));
-        let (nodes, kept) = shape.reached(&roots);
+        let (nodes, kept) = reached(shape, &roots, self.needs_reach);
         let mut slots = FxHashMap::default();
         let names: Vec<String> = nodes
             .iter()
@@ -277,12 +303,25 @@ impl std::hash::Hasher for Sha {
     }
 }
 
+/// The nodes and memberships of the part a chunk's `roots` see: what they reach, or
+/// themselves alone when their checks do not follow memberships.
+fn reached(shape: &GraphShape, roots: &[u32], needs_reach: bool) -> (Vec<u32>, Vec<u32>) {
+    if needs_reach {
+        return shape.reached(roots);
+    }
+    let mut nodes = roots.to_vec();
+    nodes.sort_unstable();
+    nodes.dedup();
+    (nodes, Vec::new())
+}
+
 /// The [`ChunkView`] of chunk `chunk`.
 #[salsa::tracked]
 pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkView> {
     let (shape, ranges) = (graph_shape(db, policy), chunk_ranges(db, policy));
     let roots = shape.role_nodes(ranges.range(chunk));
-    let (nodes, kept) = shape.reached(&roots);
+    let needs_reach = *chunk_needs_reach(db, policy, chunk);
+    let (nodes, kept) = reached(shape, &roots, needs_reach);
     // Each chunk's lists are asked for once: the view depends on the chunks it reaches.
     let mut names: FxHashMap<u32, Arc<Vec<String>>> = FxHashMap::default();
     let mut others = None;
@@ -302,8 +341,17 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
         lists.entry(c).or_insert_with(|| chunk_memberships(db, policy, c).clone());
     }
     let used = chunk_used(db, policy, chunk).to_vec();
-    let mut view =
-        ChunkView { chunk, shape: shape.clone(), ranges: ranges.clone(), names, others, lists, used, digest: [0; 32] };
+    let mut view = ChunkView {
+        chunk,
+        needs_reach,
+        shape: shape.clone(),
+        ranges: ranges.clone(),
+        names,
+        others,
+        lists,
+        used,
+        digest: [0; 32],
+    };
     view.digest = view.part().digest();
     Arc::new(view)
 }
