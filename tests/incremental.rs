@@ -324,17 +324,17 @@ fn a_chunk_sees_the_roles_it_reaches_only_when_its_checks_follow_memberships() {
         let last = *rolec::db::analysis::chunk_count(&ws.db, ws.policy) - 1;
         rolec::db::analysis::chunk_view(&ws.db, ws.policy, last).part().graph.names().len()
     };
-    assert_eq!(seen_by_last_chunk(""), 200 % rolec::analysis::role_rules::CHUNK);
+    assert_eq!(seen_by_last_chunk(""), 200 % rolec::analysis::rules::CHUNK);
     assert_eq!(seen_by_last_chunk("policy p applies to all {\n  max admin rights 3\n}\n"), 200);
     assert_eq!(
         seen_by_last_chunk("policy p applies to all {\n  forbid superuser\n}\n"),
-        200 % rolec::analysis::role_rules::CHUNK
+        200 % rolec::analysis::rules::CHUNK
     );
     let grants = "schema app { owner r0 }\ngrant select on table app.t to r0\ngrant select on table app.t to r199\n";
     assert_eq!(seen_by_last_chunk(grants), 200, "r199 reaches r0, which holds a grant");
     assert_eq!(
         seen_by_last_chunk("schema app { owner r0 }\ngrant select on table app.t to r199\n"),
-        200 % rolec::analysis::role_rules::CHUNK,
+        200 % rolec::analysis::rules::CHUNK,
         "nothing to shadow"
     );
 }

@@ -12,6 +12,8 @@
 //! Each test stays well under 20 s in a debug build. Two `#[ignore]`d tests record known
 //! bugs (`cargo test --test robustness -- --ignored` shows them).
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -1569,7 +1571,7 @@ proptest! {
         let key = |d: &Diagnostic| format!("{} {} {:?}", d.code.as_str(), d.message, d.primary.span);
         let mut per_role: Vec<String> = rolec::db::analysis_diagnostics(&ws.db, ws.policy).iter().flat_map(|p| p.iter().map(key)).collect();
         let library: Vec<_> = ws.files().iter().filter(|f| f.path(&ws.db).starts_with("<std>/")).map(|f| f.id(&ws.db)).collect();
-        let mut whole: Vec<String> = rolec::analysis::whole_model_diagnostics(&ws.resolved().model, options().target_version, None, options().at, &library).iter().map(key).collect();
+        let mut whole: Vec<String> = support::whole_model::diagnostics(&ws.resolved().model, options().target_version, None, options().at, &library).iter().map(key).collect();
         per_role.sort();
         whole.sort();
         prop_assert_eq!(per_role, whole, "{}", show(&g.files));

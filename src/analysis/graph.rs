@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::analysis::membership::MembershipAnalysis;
-use crate::analysis::policy::member_chain_memberships;
+use crate::analysis::rules::exclusive::member_chain_memberships;
 use crate::model::{Model, Policy, Rule, RuleCheck};
 use crate::syntax::ast::AttributeKind;
 use crate::syntax::Span;

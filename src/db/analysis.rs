@@ -30,8 +30,8 @@ use sha2::Digest as _;
 
 use super::{resolved, Policy, SourceFile};
 use crate::analysis::membership::{GraphShape, MembershipAnalysis, MembershipGraph, RoleNode};
-use crate::analysis::policy::Depths;
-use crate::analysis::role_rules::{self, ChunkRanges, Context, GrantFacts, RoleChunk, RoleFacts, View};
+use crate::analysis::rules::depth::Depths;
+use crate::analysis::rules::{self as role_rules, ChunkRanges, Context, GrantFacts, RoleChunk, RoleFacts, View};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Grantee, Membership};
 use crate::syntax::FileId;
@@ -70,7 +70,10 @@ pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Memb
 #[salsa::tracked]
 pub fn used_apart_from_memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<String>> {
     Arc::new(
-        role_rules::used_apart_from_memberships(&resolved(db, policy).model).into_iter().map(str::to_string).collect(),
+        crate::analysis::lint::unused_role::used_apart_from_memberships(&resolved(db, policy).model)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
     )
 }
 
@@ -485,7 +488,7 @@ pub fn analysis_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec
 #[salsa::tracked]
 pub fn whole_policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
     let ctx = rule_context(db, policy);
-    let mut out = crate::analysis::policy::public_grants(&ctx.policies, &ctx.public);
+    let mut out = crate::analysis::rules::forbid_public_grant::public_grants(&ctx.policies, &ctx.public);
     crate::analysis::lint::closing_windows(memberships(db, policy), policy.options(db).at, &mut out);
     Arc::new(out)
 }

@@ -6,3 +6,4 @@ pub mod build;
 pub mod cli;
 pub mod pg;
 pub mod psql;
+pub mod whole_model;

@@ -1,0 +1,182 @@
+//! Policy rules (`policy { … }` blocks), one file per rule, each checked role by role so that
+//! salsa can reuse the answers of every role an edit does not reach ([`check`]):
+//!
+//! - `exclusive a, b, …` (E030 / W030): no role or user in scope reaches two of the listed
+//!   roles through memberships (`pg_has_role(…, 'MEMBER')`: being able to `SET ROLE` is enough
+//!   to act as a role, so inheritance does not matter for separation of duties). Each
+//!   (role, pair) is reported once, at the first `member of` of the role's chain; both chains
+//!   are labelled step by step.
+//! - `forbid ATTRIBUTE except …` (E031 / W031): no role in scope has the attribute.
+//! - `forbid grant [PRIVS] on TARGET to public` (E032 / W032): no grant of the policy gives
+//!   (one of) these privileges on that object to PUBLIC.
+//! - `max admin rights N` (E033 / W033): a role in scope holds at most N admin rights
+//!   directly (see [`admin_rights`]).
+//! - `memberships deeper than N` (W034, always a warning): no role in scope has a chain of
+//!   memberships longer than N.
+//!
+//! - `max schemas N`, `max tables N`, `max tables tagged T N` (E035 / W035, W036 when the
+//!   limit cannot be proven): counted over effective object privileges, see
+//!   [`crate::analysis::limits`].
+//!
+//! `warn` in front of a rule reports its violations with the W-code of the same number.
+
+//!
+//! A role's checks read its own declaration and the grants made to it ([`RoleFacts`]), the
+//! facts of the roles whose privileges it has, a [`Context`] of what every role shares, and
+//! the membership analysis of the part of the graph its chunk reaches ([`View`]). The same
+//! rules stated over the whole model are the test oracle of `tests/support/whole_model.rs`.
+
+use crate::analysis::membership::{Step, Steps};
+use std::collections::HashSet;
+
+use crate::analysis::membership::Mode;
+use crate::analysis::rules::limits::Limit;
+use crate::analysis::rules::seen::Seen;
+use crate::diagnostics::{Code, Diagnostic};
+use crate::model::{Policy, Rule, RuleCheck};
+use crate::syntax::Span;
+
+pub mod admin_rights;
+pub mod chunks;
+pub mod context;
+pub mod depth;
+pub mod exclusive;
+pub mod forbid_attribute;
+pub mod forbid_public_grant;
+pub mod limits;
+pub mod origins;
+pub(crate) mod seen;
+pub mod table_bits;
+
+pub use chunks::{chunk, ChunkRanges, RoleChunk, RoleFacts, CHUNK};
+pub use context::{Context, GrantFacts, View};
+
+pub fn code(rule: &Rule, error: Code, warning: Code) -> Code {
+    if rule.warn {
+        warning
+    } else {
+        error
+    }
+}
+
+/// A chain of memberships as text: `` `alice` → `team` → `approver` ``.
+pub(crate) fn chain_text(role: &str, steps: &Steps) -> String {
+    steps.path(role, |n| format!("`{n}`"))
+}
+
+pub(crate) fn step_label(step: &Step) -> String {
+    format!("`{}` → `{}` (member of)", step.member, step.role)
+}
+
+/// Whether the checks of `facts.role` read the membership graph beyond the role itself: a
+/// rule in scope that follows memberships (exclusivity, depth, admin rights, limits), or own
+/// grants while it reaches (`reaches_grants`) a role that holds grants (W042). When no role of
+/// a chunk needs it, the chunk's checks see the role alone, and a long chain costs what its
+/// length does, not the n²/2 pairs it reaches.
+pub fn needs_reach(ctx: &Context, facts: &RoleFacts, reaches_grants: bool) -> bool {
+    let follows_memberships = |rule: &Rule| match rule.kind {
+        RuleCheck::Exclusive(_)
+        | RuleCheck::MembershipsDeeperThan(_)
+        | RuleCheck::MaxAdminRights(_)
+        | RuleCheck::MaxSchemas(_)
+        | RuleCheck::MaxTables(_)
+        | RuleCheck::MaxTablesTagged { .. } => true,
+        RuleCheck::Forbid { .. } | RuleCheck::ForbidGrantToPublic { .. } => false,
+    };
+    let in_scope = ctx.policies.iter().filter(|p| p.scope.contains(&facts.role));
+    (reaches_grants && facts.grants.iter().any(|g| !g.revoke))
+        || in_scope.flat_map(|p| &p.rules).any(follows_memberships)
+}
+
+/// Every diagnostic of the per-role rules for `facts.role`: policy rules (exclusivity,
+/// forbidden attributes, admin rights, depth, limits) and lint warnings (unused role, shadowed
+/// grants).
+pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
+    let role = &facts.role;
+    let mut out = Vec::new();
+    let seen = Seen::new(view, facts);
+    let nodes = view.exclusive_nodes.get_or_init(|| {
+        let node = |(name, _): &(String, Span)| view.members.node(name);
+        view.ctx
+            .policies
+            .iter()
+            .map(|p| {
+                p.rules
+                    .iter()
+                    .map(|r| {
+                        if let RuleCheck::Exclusive(roles) = &r.kind {
+                            roles.iter().map(node).collect()
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    let me = view.members.node(&role.name);
+    let mut rules: Vec<(&Policy, &Rule, &[Option<u32>])> = view
+        .ctx
+        .policies
+        .iter()
+        .zip(nodes)
+        .filter(|(p, _)| p.scope.contains(role))
+        .flat_map(|(p, n)| p.rules.iter().zip(n).map(move |(r, n)| (p, r, n.as_slice())))
+        .collect();
+    // Rules that fail the build first, so that a pair stated by both is reported as the error.
+    rules.sort_by_key(|(_, r, _)| r.warn);
+    let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
+    for (p, rule, listed) in rules {
+        match &rule.kind {
+            RuleCheck::Exclusive(roles) => {
+                // Most roles reach at most one of the roles: no chains to build then.
+                let held = |((name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
+                    _ if *name == role.name => true,
+                    (Some(me), Some(g)) => view.members.has_node(me, *g, Mode::Member),
+                    _ => false,
+                };
+                if roles.iter().zip(listed).filter(|&x| held(x)).count() >= 2 {
+                    exclusive::exclusive(
+                        (view.memberships)(),
+                        view.members,
+                        p,
+                        rule,
+                        role,
+                        roles,
+                        &mut exclusive_seen,
+                        &mut out,
+                    );
+                }
+            }
+            RuleCheck::Forbid { attribute, on, except } => {
+                out.extend(forbid_attribute::check(p, rule, role, *attribute, *on, except));
+            }
+            RuleCheck::ForbidGrantToPublic { .. } => {}
+            RuleCheck::MaxAdminRights(max) => {
+                let origins = seen.origins();
+                let rights = admin_rights::admin_rights_of(
+                    role,
+                    (origins.memberships)().iter().map(|m| &**m).enumerate(),
+                    origins.grants.iter().copied().enumerate(),
+                );
+                if rights.count() as u64 > *max {
+                    out.push(admin_rights::too_many_admin_rights(&origins, p, rule, role, &rights, *max));
+                }
+            }
+            RuleCheck::MembershipsDeeperThan(max) => {
+                let memberships = (view.memberships)();
+                let chain = (view.depths)().longest_chain(memberships, &role.name);
+                if chain.len() as u64 > *max {
+                    out.push(depth::deep_memberships(memberships, p, rule, role, &chain, *max));
+                }
+            }
+            RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {
+                let Some((limit, max)) = Limit::of(&rule.kind) else { continue };
+                out.extend(seen.limit(p, rule, limit, max));
+            }
+        }
+    }
+    out.extend(seen.unused());
+    out.extend(seen.shadowed());
+    out
+}
