@@ -6,11 +6,12 @@
 mod codes;
 pub mod render;
 pub mod secrets;
+pub mod text;
 
 pub use codes::Code;
 
-use crate::syntax::Span;
 use serde::Serialize;
+use text::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
