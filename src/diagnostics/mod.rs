@@ -6,6 +6,7 @@
 mod codes;
 pub mod render;
 pub mod secrets;
+pub mod suggest;
 pub mod text;
 
 pub use codes::Code;
