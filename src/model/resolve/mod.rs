@@ -19,6 +19,8 @@ mod names;
 mod objects;
 mod roles;
 mod scope;
+#[cfg(test)]
+mod suggestion_tests;
 
 pub use expansion::MAX_EXPANSION;
 pub use scope::{outline, scope, GlobalScope, Key, ScopeLayout, ScopeLookup, ScopeRole};
