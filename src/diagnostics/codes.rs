@@ -70,6 +70,26 @@ codes! {
 }
 
 impl Code {
+    /// Whether the code reports a role or grant breaking a rule of a `policy` block, as an error
+    /// or (for a rule marked `warn`, or `memberships deeper than`) as a warning. W036 is not
+    /// one: it says a limit could not be checked, not that it is exceeded.
+    pub fn is_policy_violation(self) -> bool {
+        matches!(
+            self,
+            Code::ExclusiveRoles
+                | Code::ForbiddenAttribute
+                | Code::ForbiddenPublicGrant
+                | Code::TooManyAdminRights
+                | Code::TooManyObjects
+                | Code::ExclusiveRolesWarn
+                | Code::ForbiddenAttributeWarn
+                | Code::ForbiddenPublicGrantWarn
+                | Code::TooManyAdminRightsWarn
+                | Code::DeepMemberships
+                | Code::TooManyObjectsWarn
+        )
+    }
+
     pub fn severity(self) -> Severity {
         if self.as_str().starts_with('E') {
             Severity::Error
@@ -88,5 +108,31 @@ impl Serialize for Code {
 impl std::fmt::Display for Code {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(s.len() == 4 && s[1..].bytes().all(|b| b.is_ascii_digit()), "{s}");
+            assert!(matches!(&s[..1], "E" | "W"), "{s}");
+            assert!(!code.summary().is_empty(), "{s}");
+        }
+    }
+
+    /// Policy rules are numbered 030–039, and every such code but W036 is a violation.
+    #[test]
+    fn policy_violations_are_the_030s() {
+        for code in Code::ALL {
+            let in_range = code.as_str()[1..].starts_with("03");
+            assert_eq!(code.is_policy_violation(), in_range && *code != Code::LimitUnproven, "{code}");
+        }
     }
 }
