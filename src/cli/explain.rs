@@ -57,7 +57,7 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
 pub fn unknown_role(model: &Model, name: &str) -> String {
     let mut close: Vec<(usize, String)> = known_roles(model)
         .into_iter()
-        .map(|r| (distance(&r.to_lowercase(), &name.to_lowercase()), r))
+        .map(|r| (crate::diagnostics::suggest::edit_distance(&r.to_lowercase(), &name.to_lowercase()), r))
         .filter(|(d, r)| *d <= 2.max(r.len() / 3))
         .collect();
     close.sort();
@@ -67,21 +67,6 @@ pub fn unknown_role(model: &Model, name: &str) -> String {
         msg.push_str(&format!("; did you mean {}?", names.join(" or ")));
     }
     msg
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for j in 0..b.len() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != b[j])).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 /// `alice → team_a → developer (p.role:12, p.role:4)`; `superuser`; `itself`.

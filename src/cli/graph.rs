@@ -12,7 +12,6 @@ use clap::{Args, ValueEnum};
 
 use super::{report, Format, PolicyArgs};
 use crate::analysis::graph::RoleGraph;
-use crate::diagnostics::Code;
 
 #[derive(Args)]
 pub struct GraphArgs {
@@ -25,15 +24,6 @@ pub struct GraphArgs {
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
-
-/// The errors of `policy` rules (see [`crate::analysis::policy`]).
-const RULE_ERRORS: [Code; 5] = [
-    Code::ExclusiveRoles,
-    Code::ForbiddenAttribute,
-    Code::ForbiddenPublicGrant,
-    Code::TooManyAdminRights,
-    Code::TooManyObjects,
-];
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
@@ -48,7 +38,7 @@ pub fn run(args: GraphArgs) -> Result<ExitCode, String> {
     report(&ws, &diagnostics, Format::Human);
     // Violations of policy rules are what the graph shows: only other errors stop it. Rules
     // are checked on a sound model only (`db::diagnostics`), so their codes imply one.
-    if diagnostics.iter().any(|d| d.is_error() && !RULE_ERRORS.contains(&d.code)) {
+    if diagnostics.iter().any(|d| d.is_error() && !d.code.is_policy_violation()) {
         return Ok(ExitCode::from(1));
     }
     let graph = RoleGraph::of(&ws.resolved().model, crate::db::membership_analysis(&ws.db, ws.policy));

@@ -6,11 +6,13 @@
 mod codes;
 pub mod render;
 pub mod secrets;
+pub mod suggest;
+pub mod text;
 
 pub use codes::Code;
 
-use crate::syntax::Span;
 use serde::Serialize;
+use text::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -25,6 +27,13 @@ pub struct Label {
     pub message: String,
 }
 
+/// A machine-applicable fix: write `replacement` in place of the text under `span`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Suggestion {
+    pub span: Span,
+    pub replacement: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub code: Code,
@@ -32,6 +41,9 @@ pub struct Diagnostic {
     pub primary: Label,
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// Edits that fix the problem as the help line says, for tools to apply (editor code
+    /// actions); renderers show the help line only.
+    pub suggestions: Vec<Suggestion>,
     /// Source ranges that may hold a secret: masked whenever source text is shown.
     pub redact: Vec<Span>,
 }
@@ -44,6 +56,7 @@ impl Diagnostic {
             primary: Label { span, message: String::new() },
             secondary: Vec::new(),
             help: None,
+            suggestions: Vec::new(),
             redact: Vec::new(),
         }
     }
@@ -70,6 +83,20 @@ impl Diagnostic {
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
+    }
+
+    /// An edit that fixes the problem: `replacement` as it is written in a policy (quoted
+    /// where the name needs it), in place of the text under `span`.
+    pub fn suggest(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.suggestions.push(Suggestion { span, replacement: replacement.into() });
+        self
+    }
+
+    /// "did you mean `written`?" as the help line, and the edit that writes it in place of the
+    /// text under `span`.
+    pub fn did_you_mean(self, span: Span, written: impl Into<String>) -> Self {
+        let written = written.into();
+        self.help(format!("did you mean `{written}`?")).suggest(span, written)
     }
 
     pub fn redact(mut self, span: Span) -> Self {

@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind};
 use serde::Serialize;
 
+use super::text::{is_unprintable, FileId, Span};
 use super::{Diagnostic, Severity};
-use crate::syntax::write::is_unprintable;
-use crate::syntax::{FileId, Span};
 
 /// Where spans point: implemented by the workspace.
 pub trait SourceMap {

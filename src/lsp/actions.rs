@@ -1,5 +1,6 @@
 //! Code actions for the diagnostics under the cursor: declare an unknown role (or take the
-//! name the diagnostic suggests), and remove a membership or privilege stated twice.
+//! name the diagnostic suggests, from its structured suggestions), and remove a membership or
+//! privilege stated twice.
 
 use std::collections::HashMap;
 
@@ -22,9 +23,7 @@ pub(crate) fn code_actions(server: &Server, p: CodeActionParams) -> Result<Optio
         let mut fixes: Vec<(String, Vec<TextEdit>)> = Vec::new();
         match d.code {
             Code::UnknownRole => {
-                if let Some(name) = suggestion(d) {
-                    fixes.push((format!("Replace with `{name}`"), vec![TextEdit { range: lsp.range, new_text: name }]));
-                }
+                fixes.extend(replacements(server, d));
                 fixes.push(declare_role(server, d));
             }
             Code::Redundant => fixes.extend(remove_duplicate(server, d)),
@@ -48,10 +47,13 @@ fn overlaps(a: Range, b: Range) -> bool {
     a.start <= b.end && b.start <= a.end
 }
 
-/// The name in a help line "did you mean `x`?".
-fn suggestion(d: &Diagnostic) -> Option<String> {
-    let help = d.help.as_deref()?.strip_prefix("did you mean `")?;
-    Some(help[..help.find('`')?].to_string())
+/// The diagnostic's suggested edits (such as the name "did you mean" offers), those in its own
+/// file.
+fn replacements<'d>(server: &'d Server, d: &'d Diagnostic) -> impl Iterator<Item = (String, Vec<TextEdit>)> + 'd {
+    d.suggestions.iter().filter(|s| s.span.file == d.primary.span.file).map(|s| {
+        let edit = TextEdit { range: server.range(s.span), new_text: s.replacement.clone() };
+        (format!("Replace with `{}`", s.replacement), vec![edit])
+    })
 }
 
 /// `role NAME {}` at the end of the file, the name as written where it is used.

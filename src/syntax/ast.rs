@@ -7,28 +7,7 @@
 
 use serde::Serialize;
 
-/// Identifies one source file of a policy. Assigned by the workspace; stable across edits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct FileId(pub u32);
-
-/// A byte range inside top-level item `item` of file `file`, relative to that item's start.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct Span {
-    pub file: FileId,
-    pub item: u32,
-    pub start: u32,
-    pub end: u32,
-}
-
-impl Span {
-    /// The smallest span covering both (same item assumed; otherwise `self`).
-    pub fn to(self, other: Span) -> Span {
-        if self.file != other.file || self.item != other.item {
-            return self;
-        }
-        Span { start: self.start.min(other.start), end: self.end.max(other.end), ..self }
-    }
-}
+pub use crate::diagnostics::text::{FileId, Span};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SourceAst {

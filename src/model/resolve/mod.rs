@@ -19,6 +19,8 @@ mod names;
 mod objects;
 mod roles;
 mod scope;
+#[cfg(test)]
+mod suggestion_tests;
 
 pub use expansion::MAX_EXPANSION;
 pub use scope::{outline, scope, GlobalScope, Key, ScopeLayout, ScopeLookup, ScopeRole};
@@ -495,41 +497,9 @@ fn fmt_time(t: i64) -> String {
 const SUGGESTION_BUDGET: usize = 500_000;
 
 impl Resolver<'_> {
-    /// The candidate closest to `name` by edit distance, if it is close enough to be a typo
-    /// (and the suggestion budget is not spent).
+    /// The candidate closest to `name`, if it is close enough to be a typo (and the suggestion
+    /// budget is not spent).
     fn closest<'x>(&self, name: &str, candidates: impl Iterator<Item = &'x str>) -> Option<&'x str> {
-        let limit = (name.chars().count() / 3).max(1);
-        let len = name.chars().count();
-        let mut best = None;
-        for c in candidates {
-            let left = self.suggestion_budget.get();
-            if left == 0 {
-                return None;
-            }
-            self.suggestion_budget.set(left - 1);
-            if c.chars().count().abs_diff(len) > limit {
-                continue;
-            }
-            let d = edit_distance(name, c);
-            if d <= limit && best.is_none_or(|(bd, bc)| (d, c) < (bd, bc)) {
-                best = Some((d, c));
-            }
-        }
-        best.map(|(_, c)| c)
+        crate::diagnostics::suggest::closest(name, candidates, &self.suggestion_budget)
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(row[j + 1]) };
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }

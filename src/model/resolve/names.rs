@@ -34,7 +34,7 @@ impl<'a> Resolver<'a> {
         let mut d = Diagnostic::new(Code::UnknownRole, n.span, format!("unknown role `{name}`"))
             .label("not declared in this policy");
         d = match self.suggest_role(&name) {
-            Some(h) => d.help(h),
+            Some(s) => d.did_you_mean(n.span, display_name(&s)),
             None => d.help(format!(
                 "declare it with `role {} {{ … }}`, or `external role {}` if it exists already",
                 display_name(&name),
@@ -45,10 +45,11 @@ impl<'a> Resolver<'a> {
         None
     }
 
+    /// The declared or external role `name` is most likely a typo of.
     pub(super) fn suggest_role(&self, name: &str) -> Option<String> {
         let declared = self.scope.roles().iter().filter_map(|r| r.name.as_deref());
         let candidates = declared.chain(self.scope.layout().externals.iter().map(String::as_str));
-        self.closest(name, candidates).map(|s| format!("did you mean `{}`?", display_name(s)))
+        self.closest(name, candidates).map(str::to_string)
     }
 
     pub(super) fn schema_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
@@ -61,7 +62,8 @@ impl<'a> Resolver<'a> {
             .label("not declared in this policy");
         let known = self.scope.schema_names();
         d = match self.closest(&name, known.iter().map(String::as_str)) {
-            Some(s) => d.help(format!("did you mean `{s}`?")),
+            // The help names the schema as it is known; the edit writes it as a policy spells it.
+            Some(s) => d.help(format!("did you mean `{s}`?")).suggest(n.span, display_name(s)),
             None => d.help(format!("declare it with `schema {} {{ owner ROLE }}`", display_name(&name))),
         };
         self.error(d);

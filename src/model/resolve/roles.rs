@@ -188,15 +188,15 @@ impl<'a> Resolver<'a> {
                         }
                     }
                     None => {
-                        let help = self.suggest_role(&name);
+                        let closest = self.suggest_role(&name);
                         let mut d = Diagnostic::new(
                             Code::BadExtends,
                             base.span,
                             format!("`extends` names unknown role `{name}`"),
                         )
                         .label("no role of this name is declared");
-                        if let Some(h) = help {
-                            d = d.help(h);
+                        if let Some(s) = closest {
+                            d = d.did_you_mean(base.span, display_name(&s));
                         }
                         self.error(d);
                     }
@@ -262,7 +262,7 @@ impl<'a> Resolver<'a> {
             .label("no template of this name");
             let known: Vec<&str> = self.templates.keys().map(String::as_str).collect();
             if let Some(s) = self.closest(&call.name.text, known.into_iter()) {
-                d = d.help(format!("did you mean `{s}`?"));
+                d = d.did_you_mean(call.name.span, s);
             } else if call.name.text == "reader" || call.name.text == "writer" {
                 d = d.help("`reader` and `writer` come with `import std.access`");
             }
