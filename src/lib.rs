@@ -7,8 +7,10 @@
 //!                                               └──analysis──▶ who reaches whom, with chains
 //! ```
 //!
-//! Beside the pipeline: `diagnostics` (one model, several renderers), `db` (salsa queries and
-//! the workspace that loads files), `format` (`rolec fmt`), `stdlib`, `live` (read a live
+//! Beside the pipeline: `pg` (what PostgreSQL is: privileges per object kind and version,
+//! PUBLIC's built-in privileges, predefined roles, quoting, type and setting names, SCRAM; a
+//! leaf that every layer reads these facts from), `diagnostics` (one model, several
+//! renderers), `db` (salsa queries and the workspace that loads files), `format` (`rolec fmt`), `stdlib`, `live` (read a live
 //! database, compare it with the model, apply the difference), `cli` (the only module that
 //! prints or reads the environment), and `lsp` (`rolec lsp`: the language server, the only
 //! module that knows LSP types; it talks over its connection, reads files the editor names,
@@ -54,5 +56,6 @@ pub mod live;
 pub mod lower;
 pub mod lsp;
 pub mod model;
+pub mod pg;
 pub mod stdlib;
 pub mod syntax;

@@ -19,21 +19,7 @@ use crate::model::{Model, Object};
 use crate::syntax::ast::{AttributeKind, Privilege};
 
 /// Every privilege keyword but `all`, in the order answers are listed.
-pub const PRIVILEGES: [Privilege; 13] = [
-    Privilege::Select,
-    Privilege::Insert,
-    Privilege::Update,
-    Privilege::Delete,
-    Privilege::Truncate,
-    Privilege::References,
-    Privilege::Trigger,
-    Privilege::Maintain,
-    Privilege::Usage,
-    Privilege::Create,
-    Privilege::Connect,
-    Privilege::Temporary,
-    Privilege::Execute,
-];
+pub const PRIVILEGES: [Privilege; 13] = Privilege::EACH;
 
 /// What one role can do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

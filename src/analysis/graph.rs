@@ -440,7 +440,7 @@ impl RoleGraph {
 
 /// The kind of a role the policy does not declare.
 fn other_kind(name: &str) -> NodeKind {
-    if crate::stdlib::predefined_since(name).is_some() {
+    if crate::pg::roles::predefined_since(name).is_some() {
         NodeKind::Predefined
     } else {
         NodeKind::External

@@ -518,7 +518,7 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
 /// Replays the `ALTER DEFAULT PRIVILEGES` statements of `up.sql`, in their order.
 fn default_acls(model: &Model, version: u32) -> BTreeMap<(String, Option<String>, FutureKind), DefaultAcl> {
     let mut out: BTreeMap<(String, Option<String>, FutureKind), DefaultAcl> = BTreeMap::new();
-    for (d, sources) in crate::lower::merged_default_privileges(&model.default_privileges) {
+    for (d, sources) in crate::model::merged_default_privileges(&model.default_privileges) {
         let Some(kind) = FutureKind::of_default(d.kind) else { continue };
         let m = mask(&d.privileges, kind.kind(), version);
         if m == 0 {

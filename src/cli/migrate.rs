@@ -12,8 +12,8 @@ use super::PolicyArgs;
 use crate::live::desired::{base_state, migration};
 use crate::live::diff::PasswordFrom;
 use crate::live::ChangePlan;
-use crate::lower::sql::{comment, ident, literal};
 use crate::model::DEFAULT_TARGET_VERSION;
+use crate::pg::quote::{comment, ident, literal};
 
 #[derive(Args)]
 pub struct DiffArgs {
@@ -84,7 +84,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
     };
     // A live snapshot says which server the migration is for.
     let major = match catalog.as_ref().filter(|c| c.live.is_some()).and_then(|c| c.server_version) {
-        Some(v) if crate::stdlib::SUPPORTED_VERSIONS.contains(&(v / 10000)) => v / 10000,
+        Some(v) if crate::pg::roles::SUPPORTED_VERSIONS.contains(&(v / 10000)) => v / 10000,
         _ => args.target_version,
     };
     let side = |path: &Path| PolicyArgs {

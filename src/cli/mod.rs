@@ -207,12 +207,12 @@ fn parse_at(s: &str) -> Result<i64, String> {
 
 fn parse_version(s: &str) -> Result<u32, String> {
     let v: u32 = s.parse().map_err(|_| "expected a PostgreSQL major version".to_string())?;
-    if crate::stdlib::SUPPORTED_VERSIONS.contains(&v) {
+    if crate::pg::roles::SUPPORTED_VERSIONS.contains(&v) {
         Ok(v)
     } else {
         Err(format!(
             "supported versions: {}",
-            crate::stdlib::SUPPORTED_VERSIONS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            crate::pg::roles::SUPPORTED_VERSIONS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
         ))
     }
 }

@@ -10,8 +10,8 @@ use clap::{Args, ValueEnum};
 use super::{report, Format, LiveArgs, PolicyArgs};
 use crate::live::connect::process_env;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
-use crate::lower::sql::comment;
 use crate::model::{Model, Resolved};
+use crate::pg::quote::comment;
 
 #[derive(Args)]
 pub struct PlanArgs {
@@ -45,7 +45,7 @@ pub struct Planned {
 /// given. `Ok(None)`: the policy has errors (printed).
 pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<Resolved>>, String> {
     let mut options = policy.options();
-    if crate::stdlib::SUPPORTED_VERSIONS.contains(&state.major()) {
+    if crate::pg::roles::SUPPORTED_VERSIONS.contains(&state.major()) {
         options.target_version = state.major();
     }
     let mut ws = policy.load(options)?;

@@ -27,12 +27,8 @@ impl Span {
     }
 }
 
-/// Whether `c` is never printed raw: a control character (line feed, carriage return, vertical
-/// tab, form feed, NEL, escape…) or a Unicode line or paragraph separator. Each of them ends a
-/// line for some reader or rewrites a terminal.
-pub fn is_unprintable(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
-}
+/// What is never printed raw is a fact of the readers of SQL and terminals: one home, in `pg`.
+pub use crate::pg::quote::is_unprintable;
 
 #[cfg(test)]
 mod tests {

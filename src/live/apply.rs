@@ -8,7 +8,7 @@
 use super::connect::{error_text, Connection, Notices};
 use super::diff::{Change, ChangePlan};
 use super::state::LiveState;
-use crate::lower::sql::ident;
+use crate::pg::quote::ident;
 
 /// The advisory lock every apply takes (in the database it connects to): "rolec" in ASCII.
 pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
@@ -307,7 +307,7 @@ fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Ve
         let reassigned = plan
             .changes
             .iter()
-            .any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::lower::sql::ident(role))));
+            .any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::pg::quote::ident(role))));
         if !reassigned {
             let owned: Vec<String> = tx
                 .query(Q_DATABASES, &[&role])

@@ -21,8 +21,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use super::diff::{Change, ChangePlan, PasswordFrom};
-use crate::lower::sql::ident;
-use crate::model::sqltype::canonical_type;
+use crate::pg::quote::ident;
+use crate::pg::types::canonical_type;
 
 /// What the server says about the deployer.
 struct Deployer {

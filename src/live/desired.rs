@@ -5,12 +5,13 @@
 //! The migration between two versions is then plain `diff`: the new policy against the old
 //! version's state (up), the old policy against the new version's state (down).
 
-use super::diff::{audit, diff, kind_privileges, ChangePlan};
+use super::diff::{audit, diff, ChangePlan};
 use super::scope::Scope;
 use super::state::{LiveObject, LivePrivilege, LiveState};
 use crate::model::catalog::Catalog;
-use crate::model::sqltype::canonical_type;
 use crate::model::{Model, Object};
+use crate::pg::types::canonical_type;
+use crate::pg::AclKind;
 
 /// The role a migration is assumed to run as (grants it makes are recorded as its).
 pub const MIGRATION_USER: &str = "postgres";
@@ -114,14 +115,16 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
     objects.sort();
     objects.dedup();
     for (object, owner) in objects {
-        let (own, public): (&[&str], &[&str]) = match &object {
-            LiveObject::Table { .. } => (kind_privileges("tables", major), &[]),
-            LiveObject::Sequence { .. } => (kind_privileges("sequences", major), &[]),
-            LiveObject::Routine { .. } => (&["EXECUTE"], &["EXECUTE"]),
-            LiveObject::Type { .. } | LiveObject::Domain { .. } => (&["USAGE"], &["USAGE"]),
-            LiveObject::Schema { .. } => (&["CREATE", "USAGE"], &[]),
-            LiveObject::Database { .. } | LiveObject::Column { .. } => (&[], &[]),
+        let kind = match &object {
+            LiveObject::Table { .. } => Some(AclKind::Relation),
+            LiveObject::Sequence { .. } => Some(AclKind::Sequence),
+            LiveObject::Routine { .. } => Some(AclKind::Routine),
+            LiveObject::Type { .. } | LiveObject::Domain { .. } => Some(AclKind::Type),
+            LiveObject::Schema { .. } => Some(AclKind::Schema),
+            LiveObject::Database { .. } | LiveObject::Column { .. } => None,
         };
+        let own = kind.map(|k| k.all_privileges_sql(major)).unwrap_or_default();
+        let public: Vec<&str> = kind.map(|k| k.public_defaults().iter().map(|p| p.sql()).collect()).unwrap_or_default();
         let row = |grantee: Option<String>, privilege: &str| LivePrivilege {
             object: object.clone(),
             owner: owner.clone(),

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::scope::Scope;
 use super::state::{LiveObject, LiveState};
+use crate::pg::AclKind;
 
 /// One file of the imported policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -459,38 +460,33 @@ fn target(o: &LiveObject) -> String {
     }
 }
 
-/// What PUBLIC has on an object by default (acldefault).
+/// What PUBLIC has on an object by default (acldefault; the `public` schema is compared as
+/// any other schema).
 fn public_default(o: &LiveObject) -> Vec<&'static str> {
-    match o {
-        LiveObject::Database { .. } => vec!["CONNECT", "TEMPORARY"],
-        LiveObject::Routine { .. } => vec!["EXECUTE"],
-        LiveObject::Type { .. } | LiveObject::Domain { .. } => vec!["USAGE"],
-        _ => Vec::new(),
-    }
+    let kind = match o {
+        LiveObject::Database { .. } => AclKind::Database,
+        LiveObject::Routine { .. } => AclKind::Routine,
+        LiveObject::Type { .. } | LiveObject::Domain { .. } => AclKind::Type,
+        _ => return Vec::new(),
+    };
+    kind.public_defaults().iter().map(|p| p.sql()).collect()
 }
 
-/// What a global default-privilege entry that does not exist stands for.
+/// What a global default-privilege entry that does not exist stands for: everything for the
+/// owner, and PUBLIC's built-in privileges.
 fn builtin_default(kind: &str, owner: &str, major: u32) -> BTreeMap<Option<String>, Privs> {
-    let all: &[&str] = match kind {
-        "tables" if major >= 17 => {
-            &["DELETE", "INSERT", "MAINTAIN", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"]
-        }
-        "tables" => &["DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"],
-        "sequences" => &["SELECT", "UPDATE", "USAGE"],
-        "functions" => &["EXECUTE"],
-        "types" => &["USAGE"],
-        "schemas" => &["CREATE", "USAGE"],
-        _ => &[],
-    };
     let mut acl = BTreeMap::new();
-    acl.insert(Some(owner.to_string()), all.iter().map(|p| (p.to_string(), false)).collect());
-    let public: &[&str] = match kind {
-        "functions" => &["EXECUTE"],
-        "types" => &["USAGE"],
-        _ => &[],
+    let Some(kind) = AclKind::of_default_acl(kind) else {
+        acl.insert(Some(owner.to_string()), Privs::new());
+        return acl;
     };
+    acl.insert(
+        Some(owner.to_string()),
+        kind.all_privileges_sql(major).iter().map(|p| (p.to_string(), false)).collect(),
+    );
+    let public = kind.public_defaults();
     if !public.is_empty() {
-        acl.insert(None, public.iter().map(|p| (p.to_string(), false)).collect());
+        acl.insert(None, public.iter().map(|p| (p.sql().to_string(), false)).collect());
     }
     acl
 }
@@ -641,7 +637,7 @@ pub fn object_name(n: &str) -> String {
 /// A list that PostgreSQL stored with quoted elements (`"$user", "My Schema", public`) is read
 /// back into its values.
 fn setting_value(param: &str, v: &str) -> String {
-    let values = super::settings::stored_values(param, v);
+    let values = crate::pg::settings::stored_values(param, v);
     if values.len() > 1 || values.first().is_some_and(|only| only != v) {
         return match values.as_slice() {
             [only] => string(only),

@@ -10,7 +10,7 @@ use super::state::{
     AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState,
 };
 use crate::model::catalog::{CatalogKind, CatalogObject, CatalogSchema};
-use crate::model::sqltype::canonical_type;
+use crate::pg::types::canonical_type;
 
 const ROLES: &str = "
 SELECT r.rolname::text, r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin, r.rolreplication,
@@ -124,7 +124,7 @@ ORDER BY 1, 2, 3, 4";
 /// The reads run in a transaction (a savepoint when the caller has one open) that is rolled
 /// back, with `search_path = pg_catalog` set locally: `format_type` then qualifies every type
 /// outside pg_catalog, so routines are named as `regprocedure` names them whatever the
-/// caller's path (see [`crate::model::sqltype`]), and the caller's path is left as it was.
+/// caller's path (see [`crate::pg::types`]), and the caller's path is left as it was.
 pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
     let mut tx = client.transaction().map_err(|e| error_text(&e))?;
     tx.batch_execute("SET LOCAL search_path = pg_catalog").map_err(|e| error_text(&e))?;

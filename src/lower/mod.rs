@@ -7,21 +7,24 @@
 
 mod hba;
 mod order;
-pub mod scram;
 pub mod script;
-pub mod sql;
 
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
+use crate::model::{default_object_kind, merged_default_privileges};
 use crate::model::{
     BuildOptions, DefaultPrivilege, Grantee, Membership, Model, Object, ObjectGrant, PasswordSource, Role,
 };
+use crate::pg::quote::{ident, literal, qualified};
+use crate::pg::settings::setting_name;
 use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
 use crate::syntax::Span;
-use sql::{ident, literal, qualified};
 
 pub use hba::HbaLine;
+// Former homes of quoting and SCRAM, kept as paths until every caller reads `crate::pg`.
+pub use crate::pg::quote as sql;
+pub use crate::pg::scram;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -299,21 +302,6 @@ fn reset_settings(role: &str) -> String {
     ))
 }
 
-/// A configuration parameter name: validated by the grammar (letters, digits, `_`, `.`).
-fn setting_name(param: &str) -> String {
-    param
-        .split('.')
-        .map(|part| {
-            if part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
-                part.to_string()
-            } else {
-                ident(part)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
 fn grant_membership(m: &Membership, version: u32) -> String {
     let mut options = Vec::new();
     if version >= 16 {
@@ -354,7 +342,7 @@ fn privileges_sql(privs: &[Privilege], columns: Option<&[String]>) -> String {
     let cols = columns
         .map(|c| format!(" ({})", c.iter().map(|x| ident(x)).collect::<Vec<_>>().join(", ")))
         .unwrap_or_default();
-    privs.iter().map(|p| format!("{}{cols}", p.keyword().to_ascii_uppercase())).collect::<Vec<_>>().join(", ")
+    privs.iter().map(|p| format!("{}{cols}", p.sql())).collect::<Vec<_>>().join(", ")
 }
 
 fn grantee_sql(g: &Grantee) -> String {
@@ -402,7 +390,7 @@ fn object_grant_sql(g: &ObjectGrant, version: u32) -> (String, Option<String>) {
     }
     // A revoke from PUBLIC is undone by granting back what PUBLIC has by default; a privilege
     // PUBLIC never has by default was not there to take away.
-    let defaults = public_defaults(&g.object, version);
+    let defaults = g.object.public_defaults(version);
     let back: Vec<Privilege> = if g.privileges.contains(&Privilege::All) {
         defaults.to_vec()
     } else {
@@ -410,20 +398,6 @@ fn object_grant_sql(g: &ObjectGrant, version: u32) -> (String, Option<String>) {
     };
     let down = (!back.is_empty()).then(|| format!("GRANT {} ON {on} TO {to};", privileges_sql(&back, columns)));
     (revoke, down)
-}
-
-/// What PostgreSQL gives PUBLIC on a new object (acldefault), for the target version.
-fn public_defaults(object: &Object, version: u32) -> &'static [Privilege] {
-    match object {
-        Object::Routine { .. } | Object::AllIn { kind: BulkKind::Functions | BulkKind::Routines, .. } => {
-            &[Privilege::Execute]
-        }
-        Object::Type { .. } | Object::Domain { .. } => &[Privilege::Usage],
-        Object::Database { .. } => &[Privilege::Connect, Privilege::Temporary],
-        Object::Schema { name } if name == "public" && version <= 14 => &[Privilege::Usage, Privilege::Create],
-        Object::Schema { name } if name == "public" => &[Privilege::Usage],
-        _ => &[],
-    }
 }
 
 fn default_kind_sql(k: DefaultKind) -> &'static str {
@@ -453,13 +427,11 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
         // A global entry starts from the built-in default (the owner has every privilege,
         // PUBLIC has EXECUTE on functions and USAGE on types): revoking those would leave an
         // entry behind (and block DROP ROLE). Only what the grant added is taken back.
+        let public = default_object_kind(d.kind).public_defaults();
         let builtin = |p: Privilege| match &d.grantee {
             Grantee::Role(r) => *r == d.owner,
-            Grantee::Public => match d.kind {
-                DefaultKind::Functions | DefaultKind::Routines => matches!(p, Privilege::All | Privilege::Execute),
-                DefaultKind::Types => matches!(p, Privilege::All | Privilege::Usage),
-                _ => false,
-            },
+            // Where PUBLIC has anything by default (functions, types) it has all there is.
+            Grantee::Public => public.contains(&p) || (p == Privilege::All && !public.is_empty()),
         };
         let (kept, added): (Vec<Privilege>, Vec<Privilege>) = d.privileges.iter().partition(|p| builtin(**p));
         let mut down = Vec::new();
@@ -476,11 +448,7 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
     let back: Vec<Privilege> = match &d.grantee {
         Grantee::Role(r) if *r == d.owner => d.privileges.clone(),
         Grantee::Public => {
-            let defaults: &[Privilege] = match d.kind {
-                DefaultKind::Functions | DefaultKind::Routines => &[Privilege::Execute],
-                DefaultKind::Types => &[Privilege::Usage],
-                _ => &[],
-            };
+            let defaults = default_object_kind(d.kind).public_defaults();
             if d.privileges.contains(&Privilege::All) {
                 defaults.to_vec()
             } else {
@@ -493,51 +461,9 @@ fn default_privilege_sql(d: &DefaultPrivilege) -> (String, Option<String>) {
     (revoke, down)
 }
 
-/// One entry per (owner, schema, kind, grantee, option, direction), privileges united, so
-/// two bulk grants that imply the same default privileges emit one statement; a revoke
-/// between two grants of the same grantee (or a grant between two revokes) keeps them apart.
+/// The default-privilege entries as statements ([`merged_default_privileges`]).
 fn merge_default_privileges(all: &[DefaultPrivilege]) -> Vec<DefaultPrivilege> {
     merged_default_privileges(all).into_iter().map(|(d, _)| d).collect()
-}
-
-/// The `ALTER DEFAULT PRIVILEGES` statements `up.sql` runs, in order: entries merged as
-/// [`merge_default_privileges`] does, each with the indexes of the model entries it unites
-/// (in model order). The privilege analysis replays them to know what objects created later
-/// get.
-pub fn merged_default_privileges(all: &[DefaultPrivilege]) -> Vec<(DefaultPrivilege, Vec<usize>)> {
-    let mut out: Vec<(DefaultPrivilege, Vec<usize>)> = Vec::new();
-    type Key<'k> = (&'k str, Option<&'k str>, DefaultKind, &'k Grantee, bool, bool);
-    let mut index: std::collections::HashMap<Key, usize> = std::collections::HashMap::new();
-    for (i, d) in all.iter().enumerate() {
-        let kind = if d.kind == DefaultKind::Routines { DefaultKind::Functions } else { d.kind };
-        let key = (d.owner.as_str(), d.schema.as_deref(), kind, &d.grantee, d.grant_option, d.revoke);
-        match index.get(&key) {
-            Some(&k) => {
-                let (e, sources) = &mut out[k];
-                sources.push(i);
-                for p in &d.privileges {
-                    if !e.privileges.contains(p) {
-                        e.privileges.push(*p);
-                    }
-                }
-                if e.privileges.contains(&Privilege::All) {
-                    e.privileges = vec![Privilege::All];
-                }
-            }
-            None => {
-                // A grant after a revoke of the same grantee (or the reverse) starts a new
-                // statement, so that the statements keep the policy's order.
-                for option in [false, true] {
-                    index.remove(&(key.0, key.1, key.2, key.3, option, !d.revoke));
-                }
-                index.insert(key, out.len());
-                let mut d = d.clone();
-                d.kind = kind;
-                out.push((d, vec![i]));
-            }
-        }
-    }
-    out
 }
 
 /// `--idempotent` down scripts skip statements whose role or object is already gone.

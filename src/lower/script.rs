@@ -4,9 +4,11 @@
 //! This is the only place where secrets are read: `secret("ENV")` passwords become SCRAM
 //! verifiers here, and neither the secret nor its environment value reaches any message.
 
-use super::{scram, sql, Plan, Sql, Statement};
+use super::{Plan, Sql, Statement};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::model::BuildOptions;
+use crate::pg::quote as sql;
+use crate::pg::scram;
 use crate::syntax::Span;
 
 /// The key of the advisory lock that `--lock` scripts take ("rolec" in ASCII).

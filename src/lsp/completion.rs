@@ -326,7 +326,7 @@ fn names(
 fn roles(server: &Server) -> Vec<CompletionItem> {
     let mut items = names(server, |s| matches!(s, Symbol::Role(_)), CompletionItemKind::Class, "role");
     let version = server.workspace().options().target_version;
-    for (name, since) in crate::stdlib::predefined_roles() {
+    for (name, since) in crate::pg::roles::predefined_roles() {
         if since <= version && !items.iter().any(|i| i.label == name) {
             let mut i = item(name, CompletionItemKind::Class, "predefined role");
             i.sort_text = Some(format!("~{name}"));

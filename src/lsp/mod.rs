@@ -168,7 +168,7 @@ fn options_of(init: &InitializeParams) -> BuildOptions {
         .and_then(|o| serde_json::to_value(o).ok())
         .and_then(|o| o.get("targetVersion").and_then(|v| v.as_u64()));
     if let Some(v) =
-        version.and_then(|v| u32::try_from(v).ok()).filter(|v| crate::stdlib::SUPPORTED_VERSIONS.contains(v))
+        version.and_then(|v| u32::try_from(v).ok()).filter(|v| crate::pg::roles::SUPPORTED_VERSIONS.contains(v))
     {
         options.target_version = v;
     }

@@ -13,7 +13,7 @@
 //! Version 1 holds the inventory that limits and bulk grants are counted over. A snapshot of a
 //! live database (`rolec snapshot --db URL`) adds `database`, `current_user`, `roles`,
 //! `memberships`, `privileges` and `default_privileges` at the top level
-//! ([`crate::live::state::LiveFields`]); they are optional, and a reader of the inventory
+//! ([`LiveFields`], read and compared by `rolec`'s live commands); they are optional, and a reader of the inventory
 //! ignores them.
 
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ pub struct Catalog {
     pub objects: Vec<CatalogObject>,
     /// What a snapshot of a live database adds; `None` when any of its fields is missing.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
-    pub live: Option<crate::live::state::LiveFields>,
+    pub live: Option<LiveFields>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -92,6 +92,136 @@ impl Catalog {
             (object, o.tags.as_slice())
         })
     }
+}
+
+/// The fields a snapshot of a live database adds to format 1 (flattened into the top level;
+/// a reader of the plain inventory ignores them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LiveFields {
+    pub database: String,
+    pub current_user: String,
+    pub roles: Vec<LiveRole>,
+    pub memberships: Vec<LiveMembership>,
+    pub privileges: Vec<LivePrivilege>,
+    pub default_privileges: Vec<LiveDefaultAcl>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LiveRole {
+    pub name: String,
+    pub superuser: bool,
+    pub createdb: bool,
+    pub createrole: bool,
+    pub login: bool,
+    pub replication: bool,
+    pub bypassrls: bool,
+    pub inherit: bool,
+    /// -1: no limit.
+    pub connection_limit: i32,
+    /// RFC 3339 in UTC, or `-infinity` (the password has always expired); `None` for no
+    /// expiry (NULL or `infinity`).
+    pub valid_until: Option<String>,
+    pub settings: Vec<LiveSetting>,
+    pub comment: Option<String>,
+}
+
+/// `ALTER ROLE … [IN DATABASE d] SET param = value`, as pg_db_role_setting stores it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LiveSetting {
+    pub database: Option<String>,
+    pub param: String,
+    /// As stored: list values joined with `, `.
+    pub value: String,
+}
+
+/// One row of pg_auth_members. On 14 and 15 `inherit` is the member's rolinherit and `set`
+/// is true (the options do not exist there).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LiveMembership {
+    pub role: String,
+    pub member: String,
+    pub grantor: Option<String>,
+    pub admin: bool,
+    pub inherit: bool,
+    pub set: bool,
+}
+
+/// One privilege of one grantee on one object (an exploded ACL item; a NULL ACL is expanded
+/// to the built-in default).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LivePrivilege {
+    pub object: LiveObject,
+    pub owner: String,
+    /// `None`: PUBLIC.
+    pub grantee: Option<String>,
+    pub grantor: String,
+    /// Upper case, as `privilege_type`: `SELECT`, `USAGE`, …
+    pub privilege: String,
+    pub grantable: bool,
+}
+
+/// An object privileges are granted on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LiveObject {
+    /// Tables, partitioned tables, views, materialized views and foreign tables
+    /// (`relkind` as stored: r, p, v, m, f).
+    Table {
+        schema: String,
+        name: String,
+        relkind: String,
+    },
+    Sequence {
+        schema: String,
+        name: String,
+    },
+    Column {
+        schema: String,
+        table: String,
+        column: String,
+    },
+    /// Functions, procedures and aggregates (`prokind`: f, p, a, w); `args`: the input
+    /// argument types as `regprocedure` writes them with `search_path = pg_catalog`
+    /// ([`crate::pg::types::canonical_type`]).
+    Routine {
+        schema: String,
+        name: String,
+        args: Vec<String>,
+        prokind: String,
+    },
+    Schema {
+        name: String,
+    },
+    Database {
+        name: String,
+    },
+    Type {
+        schema: String,
+        name: String,
+    },
+    Domain {
+        schema: String,
+        name: String,
+    },
+}
+
+/// One pg_default_acl entry: `FOR ROLE owner [IN SCHEMA schema]`, object kind, and the ACL it
+/// stores (empty: everything revoked).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LiveDefaultAcl {
+    pub owner: String,
+    pub schema: Option<String>,
+    /// `tables`, `sequences`, `functions`, `types`, `schemas`, `large_objects`.
+    pub kind: String,
+    pub acl: Vec<AclItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AclItem {
+    /// `None`: PUBLIC.
+    pub grantee: Option<String>,
+    pub privilege: String,
+    pub grantable: bool,
 }
 
 #[cfg(test)]

@@ -11,42 +11,37 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::syntax::ast::{BulkKind, DefaultKind, Privilege};
 use crate::syntax::Span;
 
-use Privilege::*;
-
-const TABLE: &[Privilege] = &[Select, Insert, Update, Delete, Truncate, References, Trigger, Maintain, All];
-const SEQUENCE: &[Privilege] = &[Usage, Select, Update, All];
-const ROUTINE: &[Privilege] = &[Execute, All];
-const SCHEMA: &[Privilege] = &[Usage, Create, All];
-const DATABASE: &[Privilege] = &[Create, Connect, Temporary, All];
-const TYPE: &[Privilege] = &[Usage, All];
-const COLUMN: &[Privilege] = &[Select, Insert, Update, References, All];
+use crate::pg::privilege::AclKind;
+pub use crate::pg::roles::{reserved_role_name, MAX_NAME_BYTES};
 
 /// The privileges PostgreSQL accepts on an object, and the object's name for messages.
 pub fn allowed_on_object(object: &Object) -> (&'static [Privilege], &'static str) {
-    match object {
-        Object::Table { .. } => (TABLE, "a table"),
-        Object::View { .. } => (TABLE, "a view"),
-        Object::Sequence { .. } => (SEQUENCE, "a sequence"),
-        Object::Routine { .. } => (ROUTINE, "a function"),
-        Object::Schema { .. } => (SCHEMA, "a schema"),
-        Object::Database { .. } => (DATABASE, "a database"),
-        Object::Type { .. } => (TYPE, "a type"),
-        Object::Domain { .. } => (TYPE, "a domain"),
-        Object::Columns { .. } => (COLUMN, "columns"),
-        Object::AllIn { kind: BulkKind::Tables, .. } => (TABLE, "tables"),
-        Object::AllIn { kind: BulkKind::Sequences, .. } => (SEQUENCE, "sequences"),
-        Object::AllIn { kind: BulkKind::Functions | BulkKind::Routines, .. } => (ROUTINE, "functions"),
-    }
+    let (kind, what) = match object {
+        Object::Table { .. } => (AclKind::Relation, "a table"),
+        Object::View { .. } => (AclKind::Relation, "a view"),
+        Object::Sequence { .. } => (AclKind::Sequence, "a sequence"),
+        Object::Routine { .. } => (AclKind::Routine, "a function"),
+        Object::Schema { .. } => (AclKind::Schema, "a schema"),
+        Object::Database { .. } => (AclKind::Database, "a database"),
+        Object::Type { .. } => (AclKind::Type, "a type"),
+        Object::Domain { .. } => (AclKind::Type, "a domain"),
+        Object::Columns { .. } => (AclKind::Column, "columns"),
+        Object::AllIn { kind: BulkKind::Tables, .. } => (AclKind::Relation, "tables"),
+        Object::AllIn { kind: BulkKind::Sequences, .. } => (AclKind::Sequence, "sequences"),
+        Object::AllIn { kind: BulkKind::Functions | BulkKind::Routines, .. } => (AclKind::Routine, "functions"),
+    };
+    (kind.grantable(), what)
 }
 
 pub fn allowed_on_default(kind: DefaultKind) -> (&'static [Privilege], &'static str) {
-    match kind {
-        DefaultKind::Tables => (TABLE, "tables"),
-        DefaultKind::Sequences => (SEQUENCE, "sequences"),
-        DefaultKind::Functions | DefaultKind::Routines => (ROUTINE, "functions"),
-        DefaultKind::Types => (TYPE, "types"),
-        DefaultKind::Schemas => (SCHEMA, "schemas"),
-    }
+    let what = match kind {
+        DefaultKind::Tables => "tables",
+        DefaultKind::Sequences => "sequences",
+        DefaultKind::Functions | DefaultKind::Routines => "functions",
+        DefaultKind::Types => "types",
+        DefaultKind::Schemas => "schemas",
+    };
+    (super::default_object_kind(kind).grantable(), what)
 }
 
 /// E007 for a privilege that does not fit, E018 for MAINTAIN before PostgreSQL 17.
@@ -58,11 +53,8 @@ pub fn check_privilege(
     target_version: u32,
 ) -> Option<Diagnostic> {
     if !allowed.contains(&privilege) {
-        let list: Vec<_> = allowed
-            .iter()
-            .filter(|p| **p != Maintain || target_version >= 17)
-            .map(|p| format!("`{}`", p.keyword()))
-            .collect();
+        let list: Vec<_> =
+            allowed.iter().filter(|p| p.exists_on(target_version)).map(|p| format!("`{}`", p.keyword())).collect();
         return Some(
             Diagnostic::new(
                 Code::PrivilegeMismatch,
@@ -73,26 +65,19 @@ pub fn check_privilege(
             .help(format!("privileges on {what}: {}", list.join(", "))),
         );
     }
-    if privilege == Maintain && target_version < 17 {
+    if let Some(since) = privilege.since().filter(|since| target_version < *since) {
         return Some(
             Diagnostic::new(
                 Code::VersionFeature,
                 span,
-                format!("`maintain` needs PostgreSQL 17, the target is {target_version}"),
+                format!("`{}` needs PostgreSQL {since}, the target is {target_version}", privilege.keyword()),
             )
-            .label("PostgreSQL 17 and later")
-            .help("build with `--target-version 17` or drop this privilege"),
+            .label(format!("PostgreSQL {since} and later"))
+            .help(format!("build with `--target-version {since}` or drop this privilege")),
         );
     }
     None
 }
-
-/// Names PostgreSQL reserves for roles (42939), lower-cased.
-pub fn reserved_role_name(name: &str) -> bool {
-    matches!(name, "public" | "none" | "current_user" | "session_user" | "current_role") || name.starts_with("pg_")
-}
-
-pub const MAX_NAME_BYTES: usize = 63;
 
 /// E009 for a name PostgreSQL would truncate; `what` is "role", "schema", … for the message.
 pub fn check_length(name: &str, span: Span, what: &str) -> Option<Diagnostic> {

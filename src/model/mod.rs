@@ -3,10 +3,13 @@
 
 pub mod catalog;
 pub(crate) mod checks;
+mod default_privileges;
 pub mod resolve;
-pub mod sqltype;
 pub mod values;
 
+/// Former home of type-name normalisation, kept as a path until every caller reads `crate::pg`.
+pub use crate::pg::types as sqltype;
+pub use default_privileges::{default_object_kind, merged_default_privileges};
 pub use resolve::resolve;
 
 use std::collections::BTreeMap;
@@ -14,6 +17,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
+use crate::pg::AclKind;
 use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
 use crate::syntax::Span;
 
@@ -206,6 +210,32 @@ pub enum Object {
 }
 
 impl Object {
+    /// The kind of object PostgreSQL's ACLs see; for a bulk grant, the kind of its objects.
+    pub fn acl_kind(&self) -> AclKind {
+        match self {
+            Object::Table { .. } | Object::View { .. } | Object::AllIn { kind: BulkKind::Tables, .. } => {
+                AclKind::Relation
+            }
+            Object::Sequence { .. } | Object::AllIn { kind: BulkKind::Sequences, .. } => AclKind::Sequence,
+            Object::Routine { .. } | Object::AllIn { kind: BulkKind::Functions | BulkKind::Routines, .. } => {
+                AclKind::Routine
+            }
+            Object::Schema { .. } => AclKind::Schema,
+            Object::Database { .. } => AclKind::Database,
+            Object::Type { .. } | Object::Domain { .. } => AclKind::Type,
+            Object::Columns { .. } => AclKind::Column,
+        }
+    }
+
+    /// What PUBLIC holds on this object when nothing was granted or revoked (`acldefault`, and
+    /// the `public` schema as `initdb` creates it) on PostgreSQL `version`.
+    pub fn public_defaults(&self, version: u32) -> &'static [Privilege] {
+        match self {
+            Object::Schema { name } if name == "public" => crate::pg::privilege::public_schema_defaults(version),
+            _ => self.acl_kind().public_defaults(),
+        }
+    }
+
     /// How messages name the object: ``table `app.orders` ``.
     /// The schema the object is in (for a schema, itself); `None` for a database.
     pub fn schema(&self) -> Option<&str> {

@@ -388,45 +388,8 @@ pub struct PrivSpan {
     pub privilege: Privilege,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Privilege {
-    Select,
-    Insert,
-    Update,
-    Delete,
-    Truncate,
-    References,
-    Trigger,
-    Maintain,
-    Usage,
-    Create,
-    Connect,
-    Temporary,
-    Execute,
-    All,
-}
-
-impl Privilege {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Privilege::Select => "select",
-            Privilege::Insert => "insert",
-            Privilege::Update => "update",
-            Privilege::Delete => "delete",
-            Privilege::Truncate => "truncate",
-            Privilege::References => "references",
-            Privilege::Trigger => "trigger",
-            Privilege::Maintain => "maintain",
-            Privilege::Usage => "usage",
-            Privilege::Create => "create",
-            Privilege::Connect => "connect",
-            Privilege::Temporary => "temporary",
-            Privilege::Execute => "execute",
-            Privilege::All => "all",
-        }
-    }
-}
+/// The privilege keywords are PostgreSQL's: defined in [`crate::pg::privilege`].
+pub use crate::pg::Privilege;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Target {

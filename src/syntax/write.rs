@@ -21,7 +21,7 @@ pub fn string(s: &str) -> String {
     out
 }
 
-pub use crate::diagnostics::text::is_unprintable;
+pub use crate::pg::quote::is_unprintable;
 
 #[cfg(test)]
 mod tests {

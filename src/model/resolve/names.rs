@@ -9,7 +9,7 @@ impl<'a> Resolver<'a> {
         if self.scope.role(&name).is_some() || self.scope.layout().externals.binary_search(&name).is_ok() {
             return Some(name);
         }
-        match crate::stdlib::predefined_since(&name) {
+        match crate::pg::roles::predefined_since(&name) {
             Some(since) if since <= self.options.target_version => return Some(name),
             Some(since) => {
                 let d = Diagnostic::new(
@@ -254,7 +254,7 @@ impl<'a> Resolver<'a> {
             }
             Password::Scram(t) => {
                 let text = self.interpolate(t, env)?;
-                match crate::lower::scram::validate_verifier(&text) {
+                match crate::pg::scram::validate_verifier(&text) {
                     Ok(()) => Some(PasswordSource::Verifier(text)),
                     Err(why) => {
                         let d = Diagnostic::new(Code::MalformedVerifier, t.span, format!("this is not a valid SCRAM-SHA-256 verifier: {why}"))

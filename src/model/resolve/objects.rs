@@ -347,15 +347,15 @@ impl<'a> Resolver<'a> {
                     if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                         s
                     } else {
-                        crate::lower::sql::ident(&s)
+                        crate::pg::quote::ident(&s)
                     }
                 }
-                NameKind::Quoted(_) => crate::lower::sql::ident(&self.name(w, env)?),
+                NameKind::Quoted(_) => crate::pg::quote::ident(&self.name(w, env)?),
             });
         }
         let mut out = words.join(" ");
         if let Some(s) = &t.schema {
-            out = format!("{}.{out}", crate::lower::sql::ident(&self.name(s, env)?));
+            out = format!("{}.{out}", crate::pg::quote::ident(&self.name(s, env)?));
         }
         if !t.modifier.is_empty() {
             out.push_str(&format!("({})", t.modifier.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")));

@@ -1,11 +1,138 @@
-//! Role settings as PostgreSQL stores them in `pg_db_role_setting`, so that a setting the
-//! policy has is never planned again once applied.
+//! Role settings: how a configuration parameter is named in SQL ([`setting_name`]), and how
+//! PostgreSQL stores values in `pg_db_role_setting`, so that a setting the policy has is never
+//! planned again once applied.
 //!
 //! rolec sets a setting with one string literal per value (`SET search_path = '$user', 'My
 //! Schema', 'public'`). The server stores the values joined with `, `; for the settings marked
 //! `GUC_LIST_QUOTE` it first quotes each value as an identifier (`"$user", "My Schema", public`).
 //! The stored text is therefore read back into values ([`stored_values`]) and compared value by
 //! value, whatever the server chose to quote (it also quotes keywords such as `"user"`).
+
+use super::quote::{ident, is_plain_identifier};
+
+/// A configuration parameter name as `SET`, `RESET` and `ALTER ROLE … SET` read it: each
+/// dot-separated part bare when it reads back as itself, quoted otherwise. A part that is a
+/// keyword the grammar does not take as a parameter name (reserved, or a type or function
+/// name keyword: `ALTER ROLE r RESET all` would reset every setting) is quoted too.
+pub fn setting_name(param: &str) -> String {
+    param
+        .split('.')
+        .map(|part| {
+            if is_plain_identifier(part) && !NOT_A_COLUMN_NAME.contains(&part) {
+                part.to_string()
+            } else {
+                ident(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// PostgreSQL's keywords that cannot be a column or parameter name unquoted (`ColId`): the
+/// reserved keywords and the type or function name keywords (14 to 18).
+const NOT_A_COLUMN_NAME: &[&str] = &[
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+];
 
 /// The settings PostgreSQL marks `GUC_LIST_QUOTE` (as pg_dump lists them): each value of a list
 /// is stored as a quoted identifier when it needs quotes.
@@ -67,9 +194,7 @@ pub fn stored_form(param: &str, values: &[String]) -> String {
         return values.join(", ");
     }
     let quote = |v: &str| {
-        let plain = v.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-            && v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if plain {
+        if is_plain_identifier(v) {
             v.to_string()
         } else {
             format!("\"{}\"", v.replace('"', "\"\""))
@@ -128,6 +253,20 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn setting_names_are_quoted_where_postgresql_needs_it() {
+        assert_eq!(setting_name("work_mem"), "work_mem");
+        assert_eq!(setting_name("myext.some_flag"), "myext.some_flag");
+        assert_eq!(setting_name("MyExt.Flag"), r#""MyExt"."Flag""#);
+        assert_eq!(setting_name("ext.1st"), r#"ext."1st""#);
+        assert_eq!(setting_name("all"), r#""all""#);
+        assert_eq!(setting_name("ext.select"), r#"ext."select""#);
+        assert_eq!(setting_name("a..b"), r#"a."".b"#);
+        // Unreserved and column name keywords are parameter names as they are.
+        assert_eq!(setting_name("role"), "role");
+        assert_eq!(setting_name("timezone"), "timezone");
     }
 
     #[test]

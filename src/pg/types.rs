@@ -4,10 +4,10 @@
 //! every other type is schema-qualified and quoted (`"app"."mytype"`), modifiers are dropped and
 //! array bounds become one `[]` — the same routine has the same signature whatever the
 //! `search_path` or the spelling. The live state is read in that form (see
-//! `live::introspect`); the policy's signatures, snapshots and `who-can` questions go through
+//! rolec's live introspection); the policy's signatures, snapshots and `who-can` questions go through
 //! [`canonical_type`] before they are compared.
 
-use crate::lower::sql::ident;
+use super::quote::ident;
 
 /// The canonical spelling of a type name as SQL writes it (see the module comment). A type the
 /// text does not qualify keeps no schema: it is found through the `search_path`.

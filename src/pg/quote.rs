@@ -1,10 +1,23 @@
-//! Quoting. Every name rolec prints goes through [`ident`], every value through [`literal`],
+//! Quoting, as PostgreSQL reads SQL. Every name rolec prints goes through [`ident`], every value through [`literal`],
 //! every text in a `--` comment through [`comment`]: a role called `x"; DROP ROLE postgres; --`
 //! stays a role with that name, and no name or value ever starts a line of its own. Scripts are
 //! piped to psql and read by line-based tools (dbmate splits a file at a line `-- migrate:down`),
 //! so a line break coming from a name is never printed raw, not even inside quotes.
 
-pub use crate::syntax::write::is_unprintable;
+/// Whether `c` is never printed raw: a control character (line feed, carriage return, vertical
+/// tab, form feed, NEL, escape…) or a Unicode line or paragraph separator. Each of them ends a
+/// line for some reader or rewrites a terminal.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Whether `name` reads back as itself when written without quotes, by its shape: a lower-case
+/// letter or `_`, then lower-case letters, digits or `_` (unquoted names fold to lower case).
+/// Keywords are not considered here.
+pub fn is_plain_identifier(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
 
 /// A double-quoted identifier, inner quotes doubled. A name with unprintable characters is
 /// written as a Unicode-escaped identifier (`U&"a\000ab"`), which means the same name.
@@ -101,6 +114,16 @@ mod tests {
         assert_eq!(literal("it's"), "'it''s'");
         assert_eq!(literal("a\\b'"), "E'a\\\\b'''");
         assert_eq!(do_block("SELECT '$rolec$';"), "DO $rolec1$ BEGIN SELECT '$rolec$'; END $rolec1$;");
+    }
+
+    #[test]
+    fn plain_identifiers() {
+        for plain in ["app", "_x", "work_mem", "a1"] {
+            assert!(is_plain_identifier(plain), "{plain}");
+        }
+        for quoted in ["", "App", "1a", "a-b", "a.b", "a b", "é"] {
+            assert!(!is_plain_identifier(quoted), "{quoted}");
+        }
     }
 
     #[test]
