@@ -99,7 +99,7 @@ const COLUMN: &str = "c\"ol";
 
 /// Names with quotes, spaces, upper case, non-ASCII letters, a tab, a newline, a backslash and
 /// the DO-block dollar-quote tags, in every position a name can take. `\t`, `\n`, `\\` and `\"`
-/// are escapes of the language's strings (parser.rs `template()`).
+/// are escapes of the language's strings (`template()` in src/syntax/parser/values.rs).
 const HOSTILE_POLICY: &str = r##"
 schema "we'ird \"schema\"" { owner "Mixed Case" }
 

@@ -231,8 +231,11 @@ enum Collect {
 /// A statement of a role body after templates and `extends` are inlined, with its scope and,
 /// for statements of a template, the outermost `use` that brought them in: what the statement
 /// produces is attributed there, in the user's own file.
+///
+/// A statement also carries its place in the body of the role the list is for (`None` for one
+/// of a template or of a role extended): what W004 compares.
 enum Flat<'a> {
-    Stmt(&'a Stmt, Env, Option<Span>),
+    Stmt(&'a Stmt, Env, Option<Span>, Option<usize>),
     Without(&'a Without, Env),
 }
 
@@ -262,9 +265,6 @@ struct Resolver<'a> {
     public_grants: Vec<Arc<ObjectGrant>>,
     top_grants_built: Vec<Arc<ObjectGrant>>,
     flat_cache: FxHashMap<Key, Rc<Vec<Flat<'a>>>>,
-    /// The objects of the grant statements of the role being built, so that finding the
-    /// ones its body states twice does not evaluate them again.
-    grant_objects: FxHashMap<*const Stmt, Object>,
     /// While a template is being inlined: the span of the outermost `use`.
     use_site: Option<Span>,
     /// Declarations collected so far from the file being collected, `for` loops unrolled
@@ -302,7 +302,6 @@ impl<'a> Resolver<'a> {
             public_grants: Vec::new(),
             top_grants_built: Vec::new(),
             flat_cache: FxHashMap::default(),
-            grant_objects: FxHashMap::default(),
             use_site: None,
             collected: 0,
             inlined: 0,

@@ -69,27 +69,40 @@ impl<'a> Resolver<'a> {
         role.attributes.insert(AttributeKind::Login, decl.is_user);
         let mut memberships: Vec<Membership> = Vec::new();
         let mut grants: Vec<ObjectGrant> = Vec::new();
+        // The object each grant statement of the role's own body grants on, by its place in the
+        // body, so that finding the ones it states twice does not evaluate them again.
+        let mut grant_objects: Vec<Option<Object>> = vec![None; decl.body.len()];
         for f in flat.iter() {
             match f {
-                Flat::Stmt(stmt, env, site) => {
-                    self.apply_stmt(stmt, env, site.unwrap_or(stmt.span), &mut role, &mut memberships, &mut grants)
+                Flat::Stmt(stmt, env, site, own) => {
+                    let origin = site.unwrap_or(stmt.span);
+                    let granted = self.apply_stmt(stmt, env, origin, &mut role, &mut memberships, &mut grants);
+                    if let (Some(slot), Some(object)) = (own.and_then(|i| grant_objects.get_mut(i)), granted) {
+                        *slot = Some(object);
+                    }
                 }
                 Flat::Without(w, env) => self.apply_without(w, env, &mut role, &mut memberships, &mut grants),
             }
         }
-        self.redundant_statements(decl, &env, &name);
-        self.grant_objects.clear();
+        self.redundant_statements(decl, &env, &name, grant_objects);
         self.model.roles.push(std::sync::Arc::new(role));
         self.model.memberships.extend(memberships.into_iter().map(std::sync::Arc::new));
         self.model.grants.extend(grants.into_iter().map(std::sync::Arc::new));
     }
 
-    /// W004 for a membership or privilege that a role's own body states twice.
-    pub(super) fn redundant_statements(&mut self, decl: &RoleDecl, env: &Env, role: &str) {
+    /// W004 for a membership or privilege that a role's own body states twice. `grant_objects`
+    /// holds the objects of the body's grant statements already resolved, by their place in it.
+    pub(super) fn redundant_statements(
+        &mut self,
+        decl: &RoleDecl,
+        env: &Env,
+        role: &str,
+        mut grant_objects: Vec<Option<Object>>,
+    ) {
         let mut members: FxHashMap<String, Span> = FxHashMap::default();
         let mut privileges: FxHashMap<(Object, Privilege), Span> = FxHashMap::default();
         let mut found = Vec::new();
-        for stmt in &decl.body {
+        for (index, stmt) in decl.body.iter().enumerate() {
             match &stmt.kind {
                 StmtKind::MemberOf(m) => {
                     for t in &m.targets {
@@ -101,7 +114,7 @@ impl<'a> Resolver<'a> {
                     }
                 }
                 StmtKind::Grant(g) => {
-                    let object = match self.grant_objects.remove(&(stmt as *const Stmt)) {
+                    let object = match grant_objects.get_mut(index).and_then(Option::take) {
                         Some(object) => object,
                         None => match self.quiet(|r| r.object(&g.target, env)) {
                             Some(object) => object,
@@ -182,7 +195,8 @@ impl<'a> Resolver<'a> {
                         stack.pop();
                         for f in base_flat.iter() {
                             out.push(match f {
-                                Flat::Stmt(s, e, site) => Flat::Stmt(s, e.clone(), *site),
+                                // Not statements of this role's own body.
+                                Flat::Stmt(s, e, site, _) => Flat::Stmt(s, e.clone(), *site, None),
                                 Flat::Without(w, e) => Flat::Without(w, e.clone()),
                             });
                         }
@@ -203,8 +217,8 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
-        for stmt in &decl.body {
-            self.flatten_stmt(stmt, &env, &mut out, &mut Vec::new());
+        for (index, stmt) in decl.body.iter().enumerate() {
+            self.flatten_stmt(stmt, Some(index), &env, &mut out, &mut Vec::new());
         }
         let out = Rc::new(out);
         self.flat_cache.insert(i, out.clone());
@@ -232,9 +246,12 @@ impl<'a> Resolver<'a> {
         chain.len()
     }
 
+    /// `own` is the statement's place in the body of the role being flattened; `None` for a
+    /// statement of a template.
     pub(super) fn flatten_stmt(
         &mut self,
         stmt: &'a Stmt,
+        own: Option<usize>,
         env: &Env,
         out: &mut Vec<Flat<'a>>,
         templates: &mut Vec<String>,
@@ -242,7 +259,7 @@ impl<'a> Resolver<'a> {
         match &stmt.kind {
             StmtKind::Use(call) => self.flatten_use(call, env, out, templates),
             StmtKind::Without(w) => out.push(Flat::Without(w, env.clone())),
-            _ => out.push(Flat::Stmt(stmt, env.clone(), self.use_site)),
+            _ => out.push(Flat::Stmt(stmt, env.clone(), self.use_site, own)),
         }
     }
 
@@ -302,7 +319,7 @@ impl<'a> Resolver<'a> {
             self.use_site = Some(call.span);
         }
         for stmt in &template.body {
-            self.flatten_stmt(stmt, &inner, out, templates);
+            self.flatten_stmt(stmt, None, &inner, out, templates);
         }
         if outermost {
             self.use_site = None;
@@ -426,7 +443,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// Applies one statement to the role being built; `origin` is where its effects are
-    /// attributed (the statement, or the `use` of the template it comes from).
+    /// attributed (the statement, or the `use` of the template it comes from). Returns the
+    /// object a grant statement grants on.
     pub(super) fn apply_stmt(
         &mut self,
         stmt: &Stmt,
@@ -435,7 +453,7 @@ impl<'a> Resolver<'a> {
         role: &mut Role,
         memberships: &mut Vec<Membership>,
         grants: &mut Vec<ObjectGrant>,
-    ) {
+    ) -> Option<Object> {
         let site = (origin != stmt.span).then_some(origin);
         match &stmt.kind {
             StmtKind::MemberOf(m) => self.member_of(m, stmt.span, site, env, role, memberships),
@@ -455,7 +473,7 @@ impl<'a> Resolver<'a> {
             StmtKind::ValidUntil(v) => role.valid_until = self.valid_until(v, env),
             StmtKind::Password(p) => role.password = self.password(p, env),
             StmtKind::Set { param, value, database } => {
-                let Some(v) = self.value(value, env) else { return };
+                let v = self.value(value, env)?;
                 let values = match v {
                     Val::List(items) => items.iter().filter_map(Val::as_text).collect(),
                     other => vec![other.as_text().unwrap_or_default()],
@@ -463,7 +481,7 @@ impl<'a> Resolver<'a> {
                 let database = match database {
                     Some(d) => match self.database_name(d, env) {
                         Some(name) => Some(name),
-                        None => return,
+                        None => return None,
                     },
                     None => None,
                 };
@@ -475,8 +493,9 @@ impl<'a> Resolver<'a> {
             StmtKind::Tags(ts) => role.tags = ts.iter().filter_map(|t| self.name(t, env)).collect(),
             StmtKind::Grant(g) => {
                 if let Some(grant) = self.grant(g, env, Grantee::Role(role.name.clone()), false, origin) {
-                    self.grant_objects.insert(stmt as *const Stmt, grant.object.clone());
+                    let object = grant.object.clone();
                     grants.push(grant);
+                    return Some(object);
                 }
             }
             StmtKind::Revoke(_) => {
@@ -490,7 +509,7 @@ impl<'a> Resolver<'a> {
                     let database = match database {
                         Some(d) => match self.database_name(d, env) {
                             Some(name) => Some(name),
-                            None => return,
+                            None => return None,
                         },
                         None => None,
                     };
@@ -499,6 +518,7 @@ impl<'a> Resolver<'a> {
             }
             StmtKind::Owner(_) | StmtKind::Creators(_) | StmtKind::Use(_) | StmtKind::Without(_) | StmtKind::Error => {}
         }
+        None
     }
 
     pub(super) fn apply_without(
