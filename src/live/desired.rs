@@ -5,12 +5,15 @@
 //! The migration between two versions is then plain `diff`: the new policy against the old
 //! version's state (up), the old policy against the new version's state (down).
 
-use super::diff::{audit, diff, kind_privileges, ChangePlan};
+use super::diff::pg_facts::{builtin_public_privileges, object_privileges, privilege_keyword, ObjectKind};
+use super::diff::{audit, diff, ChangePlan};
 use super::scope::Scope;
 use super::state::{LiveObject, LivePrivilege, LiveState};
+use super::LiveError;
 use crate::model::catalog::Catalog;
 use crate::model::sqltype::canonical_type;
 use crate::model::{Model, Object};
+use crate::syntax::ast::Privilege;
 
 /// The role a migration is assumed to run as (grants it makes are recorded as its).
 pub const MIGRATION_USER: &str = "postgres";
@@ -114,20 +117,25 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
     objects.sort();
     objects.dedup();
     for (object, owner) in objects {
-        let (own, public): (&[&str], &[&str]) = match &object {
-            LiveObject::Table { .. } => (kind_privileges("tables", major), &[]),
-            LiveObject::Sequence { .. } => (kind_privileges("sequences", major), &[]),
-            LiveObject::Routine { .. } => (&["EXECUTE"], &["EXECUTE"]),
-            LiveObject::Type { .. } | LiveObject::Domain { .. } => (&["USAGE"], &["USAGE"]),
-            LiveObject::Schema { .. } => (&["CREATE", "USAGE"], &[]),
-            LiveObject::Database { .. } | LiveObject::Column { .. } => (&[], &[]),
+        let kind = match &object {
+            LiveObject::Table { .. } => Some(ObjectKind::Table),
+            LiveObject::Sequence { .. } => Some(ObjectKind::Sequence),
+            LiveObject::Routine { .. } => Some(ObjectKind::Routine),
+            LiveObject::Type { .. } | LiveObject::Domain { .. } => Some(ObjectKind::Type),
+            LiveObject::Schema { .. } => Some(ObjectKind::Schema),
+            LiveObject::Database { .. } | LiveObject::Column { .. } => None,
         };
-        let row = |grantee: Option<String>, privilege: &str| LivePrivilege {
+        // The owner holds every privilege of the object; PUBLIC its built-in ones.
+        let (own, public): (&[Privilege], &[Privilege]) = match kind {
+            Some(k) => (object_privileges(k, major), builtin_public_privileges(k)),
+            None => (&[], &[]),
+        };
+        let row = |grantee: Option<String>, privilege: &Privilege| LivePrivilege {
             object: object.clone(),
             owner: owner.clone(),
             grantee,
             grantor: owner.clone(),
-            privilege: privilege.to_string(),
+            privilege: privilege_keyword(*privilege).to_string(),
             grantable: false,
         };
         let rows: Vec<LivePrivilege> =
@@ -139,7 +147,7 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
 
 /// The scope of one version of a policy in a migration: its roles, plus the other version's
 /// (dropped when this version does not declare them).
-pub fn migration_scope(model: &Model, other: &Model, state: &LiveState) -> Result<Scope, String> {
+pub fn migration_scope(model: &Model, other: &Model, state: &LiveState) -> Result<Scope, LiveError> {
     Ok(Scope::new(
         model.roles.iter().map(|r| r.name.as_str()),
         model.external_roles.iter().map(String::as_str),
@@ -156,7 +164,7 @@ pub fn migration(
     new: &Model,
     base: &LiveState,
     successor: Option<&str>,
-) -> Result<(ChangePlan, ChangePlan), String> {
+) -> Result<(ChangePlan, ChangePlan), LiveError> {
     let old_scope = migration_scope(old, new, base)?.with_successor(successor.map(str::to_string));
     let new_scope = migration_scope(new, old, base)?.with_successor(successor.map(str::to_string));
     let old_state = audit(old, base, &old_scope).desired;

@@ -20,6 +20,7 @@ pub mod connect;
 pub mod deployer;
 pub mod desired;
 pub mod diff;
+pub mod error;
 pub mod import;
 pub mod introspect;
 pub mod scope;
@@ -28,6 +29,7 @@ pub mod state;
 
 pub use connect::{connect, Connection, Target};
 pub use diff::{diff, Change, ChangePlan};
+pub use error::LiveError;
 pub use introspect::introspect;
 pub use scope::Scope;
 pub use state::LiveState;
