@@ -710,7 +710,8 @@ fn apply_runs_a_saved_plan_only_while_it_still_fits() {
     pg.exec(DB, "ALTER ROLE reader CREATEDB").unwrap();
     let mut c = rolec::live::connect(&conn, &|_| None).unwrap();
     let stale = |_: &LiveState| Ok(rolec::live::ChangePlan::default());
-    let err = rolec::live::apply::apply(&mut c, &stale, Some("not-this-hash"), false, &|_| None).unwrap_err();
+    let err =
+        rolec::live::apply::apply(&mut c, &stale, Some("not-this-hash"), false, &|_| None).unwrap_err().to_string();
     assert!(err.contains("changed since the saved plan"), "{err}");
 }
 
@@ -721,14 +722,14 @@ fn fillers(n: usize, body: &str) -> String {
 
 #[test]
 fn apply_treats_server_warnings_as_errors() {
-    use rolec::live::diff::{Change, Phase};
+    use rolec::live::diff::{Change, PlanPhase};
     let pg = PgCluster::start();
     pg.exec(DB, "CREATE ROLE admin; CREATE ROLE outsider;").unwrap();
     // REVOKE of a membership that does not exist only warns (01000 "… is not a member of …");
     // a policy never plans that, so the plan is given whole. The fillers make the first batch;
     // the REVOKE runs in the second.
     let change = |sql: String| Change {
-        phase: Phase::Attributes,
+        phase: PlanPhase::Attributes,
         sql,
         destructive: false,
         note: None,
@@ -739,7 +740,9 @@ fn apply_treats_server_warnings_as_errors() {
     plan.changes.extend((0..rolec::live::apply::BATCH).map(|i| change(format!("CREATE ROLE \"filler_{i}\";"))));
     plan.changes.push(change(r#"REVOKE "admin" FROM "outsider";"#.to_string()));
     let mut c = rolec::live::connect(&pg.conn_str(DB), &|_| None).unwrap();
-    let err = rolec::live::apply::apply(&mut c, &|_: &LiveState| Ok(plan.clone()), None, false, &|_| None).unwrap_err();
+    let err = rolec::live::apply::apply(&mut c, &|_: &LiveState| Ok(plan.clone()), None, false, &|_| None)
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("01"), "{err}");
     // The warning is traced to its statement, though it ran in a batch.
     assert!(err.ends_with("\n  in: REVOKE \"admin\" FROM \"outsider\";\nnothing was applied"), "{err}");

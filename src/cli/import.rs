@@ -33,7 +33,7 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
                 return Ok(ExitCode::from(1));
             }
         };
-    let files = crate::live::import::import(&state, &args.manage)?;
+    let files = crate::live::import::import(&state, &args.manage).map_err(|e| e.to_string())?;
     match &args.output {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;

@@ -105,7 +105,8 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
     let (Some(old_ws), Some(new_ws)) = (load(&old_policy)?, load(&new_policy)?) else { return Ok(ExitCode::from(1)) };
     let (old_model, new_model) = (old_ws.resolved(), new_ws.resolved());
     let base = base_state(&[&old_model.model, &new_model.model], catalog.as_ref(), major);
-    let (up, down) = migration(&old_model.model, &new_model.model, &base, args.successor.as_deref())?;
+    let (up, down) =
+        migration(&old_model.model, &new_model.model, &base, args.successor.as_deref()).map_err(|e| e.to_string())?;
     for w in up.warnings.iter().chain(&down.warnings) {
         eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&w.to_string()));
     }

@@ -79,7 +79,8 @@ pub fn scope_for(
         model.external_roles.iter().map(String::as_str),
         &globs,
         &state.current_user,
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     if let Some(s) = successor {
         if scope.is_undeclared(s) {
             return Err(format!("`--successor {s}`: that role is to be dropped"));
@@ -110,14 +111,14 @@ pub fn plan(
     manage: &[String],
     successor: Option<&str>,
 ) -> Result<Option<Planned>, String> {
-    let state = crate::live::introspect(client)?;
+    let state = crate::live::introspect(client).map_err(|e| e.to_string())?;
     let Some(resolved) = load_model(policy, &state)? else { return Ok(None) };
     let plan = diff_with(&resolved.model, &state, manage, successor)?;
     Ok(Some(Planned { target: target.clone(), state, plan }))
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
-    let planned = crate::live::connect(&args.live.db, &process_env).and_then(|mut c| {
+    let planned = crate::live::connect(&args.live.db, &process_env).map_err(|e| e.to_string()).and_then(|mut c| {
         plan(&args.live.policy, &mut c.client, &c.target, &args.live.manage, args.successor.as_deref())
     });
     let planned = match planned {

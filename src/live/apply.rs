@@ -8,6 +8,7 @@
 use super::connect::{error_text, Connection, Notices};
 use super::diff::{Change, ChangePlan};
 use super::state::LiveState;
+use super::LiveError;
 use crate::pg::quote::ident;
 
 /// The advisory lock every apply takes (in the database it connects to): "rolec" in ASCII.
@@ -76,6 +77,12 @@ struct Failure {
     conflict: bool,
 }
 
+impl From<LiveError> for Failure {
+    fn from(e: LiveError) -> Failure {
+        Failure { message: e.to_string(), conflict: false }
+    }
+}
+
 impl From<String> for Failure {
     fn from(message: String) -> Failure {
         Failure { message, conflict: false }
@@ -123,7 +130,7 @@ pub fn apply(
     saved_hash: Option<&str>,
     allow_drop: bool,
     secret: &dyn Fn(&str) -> Option<String>,
-) -> Result<Applied, String> {
+) -> Result<Applied, LiveError> {
     let mut conflicts = Vec::new();
     loop {
         match attempt(conn, plan_for, saved_hash, allow_drop, secret) {
@@ -132,14 +139,14 @@ pub fn apply(
                 conflicts.push(message);
                 let n = conflicts.len() as u32;
                 if n == ATTEMPTS {
-                    return Err(format!(
+                    return Err(LiveError::NotApplied(format!(
                         "gave up after {ATTEMPTS} attempts, each aborted by a conflict with another session (deadlock, serialization failure or concurrent update): nothing was applied; the last:\n{}",
                         conflicts[conflicts.len() - 1]
-                    ));
+                    )));
                 }
                 std::thread::sleep(backoff(n));
             }
-            Err(f) => return Err(f.message),
+            Err(f) => return Err(LiveError::NotApplied(f.message)),
         }
     }
 }
@@ -240,7 +247,10 @@ fn execute(
     notices: &Notices,
 ) -> Result<(), Failure> {
     // Every password is read before anything runs.
-    let sql = changes.iter().map(|c| c.executable(secret)).collect::<Result<Vec<String>, String>>()?;
+    let sql = changes
+        .iter()
+        .map(|c| c.executable(secret).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<String>, String>>()?;
     for (i, batch) in sql.chunks(BATCH).enumerate() {
         let changes = &changes[i * BATCH..][..batch.len()];
         // Releasing the previous savepoint keeps one subtransaction open, not one per batch.

@@ -15,6 +15,8 @@ use std::time::Duration;
 use postgres::config::Host;
 use postgres::{Client, Config, NoTls};
 
+use super::LiveError;
+
 /// Where a connection goes, safe to print.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Target {
@@ -57,12 +59,14 @@ pub fn process_env(name: &str) -> Option<String> {
 
 /// Builds the connection settings from `--db` and the environment. Errors never contain the
 /// password.
-pub fn config(db: &str, env: Env) -> Result<(Config, Target), String> {
+pub fn config(db: &str, env: Env) -> Result<(Config, Target), LiveError> {
     let secrets = passwords_in(db, env);
     let mut config = if db.trim().is_empty() {
         Config::new()
     } else {
-        Config::from_str(db).map_err(|e| scrub(&format!("invalid connection string: {e}"), &secrets))?
+        Config::from_str(db).map_err(|e| {
+            LiveError::InvalidConnectionString(scrub(&format!("invalid connection string: {e}"), &secrets))
+        })?
     };
     if config.get_hosts().is_empty() && config.get_hostaddrs().is_empty() {
         match env("PGHOST") {
@@ -83,15 +87,12 @@ pub fn config(db: &str, env: Env) -> Result<(Config, Target), String> {
     }
     if config.get_ports().is_empty() {
         if let Some(p) = env("PGPORT") {
-            let port: u16 = p.trim().parse().map_err(|_| format!("PGPORT `{p}` is not a port number"))?;
+            let port: u16 = p.trim().parse().map_err(|_| LiveError::BadPort(p.clone()))?;
             config.port(port);
         }
     }
     if config.get_user().is_none() {
-        let user = env("PGUSER")
-            .or_else(|| env("USER"))
-            .or_else(|| env("LOGNAME"))
-            .ok_or("no user name: give `user=` or set PGUSER")?;
+        let user = env("PGUSER").or_else(|| env("USER")).or_else(|| env("LOGNAME")).ok_or(LiveError::NoUser)?;
         config.user(&user);
     }
     if config.get_dbname().is_none() {
@@ -122,7 +123,7 @@ pub fn config(db: &str, env: Env) -> Result<(Config, Target), String> {
 }
 
 /// Connects; NOTICE and WARNING messages are collected in [`Connection::notices`].
-pub fn connect(db: &str, env: Env) -> Result<Connection, String> {
+pub fn connect(db: &str, env: Env) -> Result<Connection, LiveError> {
     let secrets = passwords_in(db, env);
     let (mut config, target) = config(db, env)?;
     let notices: Notices = Arc::default();
@@ -130,9 +131,9 @@ pub fn connect(db: &str, env: Env) -> Result<Connection, String> {
     config.notice_callback(move |n| {
         sink.lock().unwrap_or_else(|e| e.into_inner()).push((n.code().code().to_string(), n.message().to_string()));
     });
-    let client = config
-        .connect(NoTls)
-        .map_err(|e| scrub(&format!("cannot connect to {target}: {}", error_text(&e)), &secrets))?;
+    let client = config.connect(NoTls).map_err(|e| {
+        LiveError::CannotConnect(scrub(&format!("cannot connect to {target}: {}", error_text(&e)), &secrets))
+    })?;
     Ok(Connection { client, target, notices })
 }
 
@@ -287,7 +288,7 @@ mod tests {
         assert!(secrets.contains(&"a b'c".to_string()), "{secrets:?}");
         let secrets = passwords_in("postgresql://u:p%40ss@h/db", &env);
         assert_eq!(scrub("auth failed for p@ss and p%40ss", &secrets), "auth failed for *** and ***");
-        let err = config("postgresql://u:hunter2@h:notaport/db", &env).unwrap_err();
+        let err = config("postgresql://u:hunter2@h:notaport/db", &env).unwrap_err().to_string();
         assert!(!err.contains("hunter2"), "{err}");
     }
 }

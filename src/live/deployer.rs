@@ -550,11 +550,11 @@ fn statement(change: &Change) -> Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::live::diff::Phase;
+    use crate::live::diff::PlanPhase;
 
     fn of(sql: &str) -> Statement {
         statement(&Change {
-            phase: Phase::Attributes,
+            phase: PlanPhase::Attributes,
             sql: sql.to_string(),
             destructive: false,
             note: None,

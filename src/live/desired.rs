@@ -8,10 +8,12 @@
 use super::diff::{audit, diff, ChangePlan};
 use super::scope::Scope;
 use super::state::{LiveObject, LivePrivilege, LiveState};
+use super::LiveError;
 use crate::model::catalog::Catalog;
 use crate::model::{Model, Object};
 use crate::pg::types::canonical_type;
 use crate::pg::AclKind;
+use crate::syntax::ast::Privilege;
 
 /// The role a migration is assumed to run as (grants it makes are recorded as its).
 pub const MIGRATION_USER: &str = "postgres";
@@ -123,14 +125,15 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
             LiveObject::Schema { .. } => Some(AclKind::Schema),
             LiveObject::Database { .. } | LiveObject::Column { .. } => None,
         };
-        let own = kind.map(|k| k.all_privileges_sql(major)).unwrap_or_default();
-        let public: Vec<&str> = kind.map(|k| k.public_defaults().iter().map(|p| p.sql()).collect()).unwrap_or_default();
-        let row = |grantee: Option<String>, privilege: &str| LivePrivilege {
+        // The owner holds every privilege of the object; PUBLIC its built-in ones.
+        let own: Vec<Privilege> = kind.map(|k| k.all_privileges(major).collect()).unwrap_or_default();
+        let public: &[Privilege] = kind.map(|k| k.public_defaults()).unwrap_or(&[]);
+        let row = |grantee: Option<String>, privilege: &Privilege| LivePrivilege {
             object: object.clone(),
             owner: owner.clone(),
             grantee,
             grantor: owner.clone(),
-            privilege: privilege.to_string(),
+            privilege: privilege.sql().to_string(),
             grantable: false,
         };
         let rows: Vec<LivePrivilege> =
@@ -142,7 +145,7 @@ pub fn base_state(models: &[&Model], catalog: Option<&Catalog>, major: u32) -> L
 
 /// The scope of one version of a policy in a migration: its roles, plus the other version's
 /// (dropped when this version does not declare them).
-pub fn migration_scope(model: &Model, other: &Model, state: &LiveState) -> Result<Scope, String> {
+pub fn migration_scope(model: &Model, other: &Model, state: &LiveState) -> Result<Scope, LiveError> {
     Ok(Scope::new(
         model.roles.iter().map(|r| r.name.as_str()),
         model.external_roles.iter().map(String::as_str),
@@ -159,7 +162,7 @@ pub fn migration(
     new: &Model,
     base: &LiveState,
     successor: Option<&str>,
-) -> Result<(ChangePlan, ChangePlan), String> {
+) -> Result<(ChangePlan, ChangePlan), LiveError> {
     let old_scope = migration_scope(old, new, base)?.with_successor(successor.map(str::to_string));
     let new_scope = migration_scope(new, old, base)?.with_successor(successor.map(str::to_string));
     let old_state = audit(old, base, &old_scope).desired;

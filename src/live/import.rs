@@ -30,7 +30,7 @@ type Privs = BTreeMap<String, bool>;
 
 /// The policy for `state`: the roles matching `globs` (every role when there is none), minus
 /// `postgres`, `pg_*` roles and the connecting role. An invalid glob is an error.
-pub fn import(state: &LiveState, globs: &[String]) -> Result<Vec<ImportedFile>, String> {
+pub fn import(state: &LiveState, globs: &[String]) -> Result<Vec<ImportedFile>, super::LiveError> {
     let patterns = if globs.is_empty() { vec!["*".to_string()] } else { globs.to_vec() };
     let scope = Scope::new([], [], &patterns, &state.current_user)?;
     Importer::new(state, scope, globs).run()
@@ -68,7 +68,7 @@ impl<'a> Importer<'a> {
         name(role)
     }
 
-    fn run(mut self) -> Result<Vec<ImportedFile>, String> {
+    fn run(mut self) -> Result<Vec<ImportedFile>, super::LiveError> {
         let state = self.state;
         // Object privileges the owner granted to others (what the diff compares).
         let mut acls: BTreeMap<Option<String>, Acl> = BTreeMap::new();

@@ -9,6 +9,7 @@ use super::connect::error_text;
 use super::state::{
     AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState,
 };
+use super::LiveError;
 use crate::model::catalog::{CatalogKind, CatalogObject, CatalogSchema};
 use crate::pg::types::canonical_type;
 
@@ -125,19 +126,19 @@ ORDER BY 1, 2, 3, 4";
 /// back, with `search_path = pg_catalog` set locally: `format_type` then qualifies every type
 /// outside pg_catalog, so routines are named as `regprocedure` names them whatever the
 /// caller's path (see [`crate::pg::types`]), and the caller's path is left as it was.
-pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
-    let mut tx = client.transaction().map_err(|e| error_text(&e))?;
-    tx.batch_execute("SET LOCAL search_path = pg_catalog").map_err(|e| error_text(&e))?;
+pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, LiveError> {
+    let mut tx = client.transaction().map_err(|e| server(&e))?;
+    tx.batch_execute("SET LOCAL search_path = pg_catalog").map_err(|e| server(&e))?;
     let state = read(&mut tx)?;
-    tx.rollback().map_err(|e| error_text(&e))?;
+    tx.rollback().map_err(|e| server(&e))?;
     Ok(state)
 }
 
-fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
-    let q = |client: &mut C, sql: &str| client.query(sql, &[]).map_err(|e| error_text(&e));
+fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, LiveError> {
+    let q = |client: &mut C, sql: &str| client.query(sql, &[]).map_err(|e| server(&e));
     let head =
         q(client, "SELECT current_setting('server_version_num')::int4, current_database()::text, current_user::text")?;
-    let head = head.first().ok_or("the server returned no version")?;
+    let head = head.first().ok_or(LiveError::NoVersion)?;
     let version: i32 = head.get(0);
     let mut state = LiveState {
         server_version: version as u32,
@@ -146,7 +147,7 @@ fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
         ..LiveState::default()
     };
     if !(14..=18).contains(&state.major()) {
-        return Err(format!("PostgreSQL {} is not supported (14 to 18 are)", state.major()));
+        return Err(LiveError::UnsupportedVersion(state.major()));
     }
     state.databases = q(
         client,
@@ -261,4 +262,9 @@ fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, String> {
         });
     }
     Ok(state)
+}
+
+/// A server error as a [`LiveError`].
+fn server(e: &postgres::Error) -> LiveError {
+    LiveError::Server(error_text(e))
 }

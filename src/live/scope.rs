@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
+use super::LiveError;
+
 #[derive(Clone, Debug)]
 pub struct Scope {
     declared: BTreeSet<String>,
@@ -25,15 +27,17 @@ impl Scope {
         external: impl IntoIterator<Item = &'a str>,
         patterns: &[String],
         current_user: &str,
-    ) -> Result<Scope, String> {
+    ) -> Result<Scope, LiveError> {
         let mut builder = GlobSetBuilder::new();
         for p in patterns {
-            builder.add(Glob::new(p).map_err(|e| format!("`--manage {p}`: {e}"))?);
+            builder.add(
+                Glob::new(p).map_err(|e| LiveError::ManagePattern { pattern: p.to_string(), reason: e.to_string() })?,
+            );
         }
         Ok(Scope {
             declared: declared.into_iter().map(str::to_string).collect(),
             external: external.into_iter().map(str::to_string).collect(),
-            patterns: builder.build().map_err(|e| e.to_string())?,
+            patterns: builder.build().map_err(|e| LiveError::ManagePatterns(e.to_string()))?,
             current_user: current_user.to_string(),
             also: BTreeSet::new(),
             successor: None,
