@@ -16,6 +16,28 @@
 //! module that knows LSP types; it talks over its connection, reads files the editor names,
 //! and logs failed requests to stderr).
 //!
+//! Layers: what each module may use (`use crate::…` outside `#[cfg(test)]` code). A module
+//! reaches only the layers below it; `tests/layering.rs` reads this table and fails when a
+//! file reaches another layer.
+//!
+//! ```text
+//! layer          may use
+//! pg             -
+//! drop_elsewhere -
+//! stdlib         pg
+//! diagnostics    pg
+//! syntax         pg diagnostics
+//! format         pg diagnostics syntax
+//! model          pg diagnostics syntax stdlib drop_elsewhere
+//! analysis       pg diagnostics syntax stdlib drop_elsewhere model
+//! lower          pg diagnostics syntax stdlib drop_elsewhere model
+//! db             pg diagnostics syntax stdlib drop_elsewhere model analysis lower
+//! report         pg diagnostics syntax stdlib drop_elsewhere model analysis lower db
+//! live           pg diagnostics syntax stdlib drop_elsewhere model lower db format
+//! lsp            pg diagnostics syntax stdlib drop_elsewhere model analysis lower db format report
+//! cli            pg diagnostics syntax stdlib drop_elsewhere model analysis lower db format report live lsp
+//! ```
+//!
 //! Invariants:
 //! - `syntax` knows nothing about salsa, name resolution or SQL; parsing never fails.
 //! - `model`, `analysis` and `lower` are pure functions of their inputs; `db` wraps them in salsa queries
