@@ -9,8 +9,9 @@
 //!
 //! Beside the pipeline: `diagnostics` (one model, several renderers), `db` (salsa queries and
 //! the workspace that loads files), `format` (`rolec fmt`), `stdlib`, `live` (read a live
-//! database, compare it with the model, apply the difference), `cli` (the only module that
-//! prints or reads the environment), and `lsp` (`rolec lsp`: the language server, the only
+//! database, compare it with the model, apply the difference), `report` (what `explain`,
+//! `who-can` and hover say, in words and as JSON), `cli` (the only module that prints or
+//! reads the environment), and `lsp` (`rolec lsp`: the language server, the only
 //! module that knows LSP types; it talks over its connection, reads files the editor names,
 //! and logs failed requests to stderr).
 //!
@@ -54,5 +55,6 @@ pub mod live;
 pub mod lower;
 pub mod lsp;
 pub mod model;
+pub mod report;
 pub mod stdlib;
 pub mod syntax;
