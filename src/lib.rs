@@ -10,9 +10,11 @@
 //! Beside the pipeline: `pg` (what PostgreSQL is: privileges per object kind and version,
 //! PUBLIC's built-in privileges, predefined roles, quoting, type and setting names, SCRAM; a
 //! leaf that every layer reads these facts from), `diagnostics` (one model, several
-//! renderers), `db` (salsa queries and the workspace that loads files), `format` (`rolec fmt`), `stdlib`, `live` (read a live
-//! database, compare it with the model, apply the difference), `cli` (the only module that
-//! prints or reads the environment), and `lsp` (`rolec lsp`: the language server, the only
+//! renderers), `db` (salsa queries and the workspace that loads files), `format` (`rolec
+//! fmt`), `stdlib`, `live` (read a live database, compare it with the model, apply the
+//! difference), `report` (what `explain`, `who-can` and hover say, in words and as JSON),
+//! `cli` (the only module that prints or reads the environment), and `lsp` (`rolec lsp`: the
+//! language server, the only
 //! module that knows LSP types; it talks over its connection, reads files the editor names,
 //! and logs failed requests to stderr).
 //!
@@ -79,5 +81,6 @@ pub mod lower;
 pub mod lsp;
 pub mod model;
 pub mod pg;
+pub mod report;
 pub mod stdlib;
 pub mod syntax;

@@ -1,7 +1,7 @@
 //! `rolec explain` and `rolec who-can`: everything a role can do, and every role that can do
 //! one thing, each answer with the reason ([`Chain`] for memberships, [`Grounds`] for object
 //! privileges). Plain data over the [`MembershipAnalysis`] and [`PrivilegeAnalysis`]; the
-//! command line turns membership and grant indexes into `file:line`.
+//! `report` module turns membership and grant indexes into `file:line`.
 //!
 //! The objects looked at: the inventory (`table …` declarations and a catalog snapshot), every
 //! concrete object named in a grant (tables, views, sequences, functions, schemas, databases,

@@ -3,7 +3,7 @@
 mod apply;
 mod build;
 mod check;
-pub(crate) mod explain;
+mod explain;
 mod fmt;
 mod graph;
 mod import;
