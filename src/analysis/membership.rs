@@ -422,6 +422,18 @@ impl GraphShape {
         (nodes, kept)
     }
 
+    /// The nodes `roots` reach by one membership, with `roots`, sorted, and those memberships
+    /// (sorted): the part [`GraphShape::reached`] gives, cut after one step.
+    pub fn reached_directly(&self, roots: &[u32]) -> (Vec<u32>, Vec<u32>) {
+        let mut kept: Vec<u32> = roots.iter().flat_map(|&r| self.out[r as usize].iter().copied()).collect();
+        kept.sort_unstable();
+        kept.dedup(); // a node twice among the roots (a name declared twice)
+        let mut nodes: Vec<u32> = roots.iter().copied().chain(kept.iter().map(|&k| self.edges[k as usize].1)).collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        (nodes, kept)
+    }
+
     /// The graph of `nodes` and `kept` (from [`GraphShape::reached`]) with their `names`, its
     /// model roles the `roots`.
     pub fn part(&self, nodes: &[u32], kept: &[u32], roots: &[u32], names: Vec<String>) -> MembershipGraph {

@@ -204,7 +204,7 @@ pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<V
 pub struct ChunkView {
     chunk: u32,
     /// Whether the checks read the part reached ([`chunk_needs_reach`]); if not, the part is
-    /// the chunk's roles alone.
+    /// the chunk's roles and their own memberships.
     needs_reach: bool,
     shape: Arc<GraphShape>,
     ranges: Arc<ChunkRanges>,
@@ -306,16 +306,14 @@ impl std::hash::Hasher for Sha {
     }
 }
 
-/// The nodes and memberships of the part a chunk's `roots` see: what they reach, or
-/// themselves alone when their checks do not follow memberships.
+/// The nodes and memberships of the part a chunk's `roots` see: what they reach, or their own
+/// memberships alone when their checks do not follow memberships further.
 fn reached(shape: &GraphShape, roots: &[u32], needs_reach: bool) -> (Vec<u32>, Vec<u32>) {
     if needs_reach {
-        return shape.reached(roots);
+        shape.reached(roots)
+    } else {
+        shape.reached_directly(roots)
     }
-    let mut nodes = roots.to_vec();
-    nodes.sort_unstable();
-    nodes.dedup();
-    (nodes, Vec::new())
 }
 
 /// The [`ChunkView`] of chunk `chunk`.

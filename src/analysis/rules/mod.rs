@@ -68,20 +68,20 @@ pub(crate) fn step_label(step: &Step) -> String {
     format!("`{}` → `{}` (member of)", step.member, step.role)
 }
 
-/// Whether the checks of `facts.role` read the membership graph beyond the role itself: a
-/// rule in scope that follows memberships (exclusivity, depth, admin rights, limits), or own
+/// Whether the checks of `facts.role` read the membership graph beyond the role's own
+/// memberships: a rule in scope that follows memberships (exclusivity, depth, limits), or own
 /// grants while it reaches (`reaches_grants`) a role that holds grants (W042). When no role of
-/// a chunk needs it, the chunk's checks see the role alone, and a long chain costs what its
+/// a chunk needs it, the chunk's checks see its roles' own memberships alone, and a long chain costs what its
 /// length does, not the n²/2 pairs it reaches.
 pub fn needs_reach(ctx: &Context, facts: &RoleFacts, reaches_grants: bool) -> bool {
     let follows_memberships = |rule: &Rule| match rule.kind {
         RuleCheck::Exclusive(_)
         | RuleCheck::MembershipsDeeperThan(_)
-        | RuleCheck::MaxAdminRights(_)
         | RuleCheck::MaxSchemas(_)
         | RuleCheck::MaxTables(_)
         | RuleCheck::MaxTablesTagged { .. } => true,
-        RuleCheck::Forbid { .. } | RuleCheck::ForbidGrantToPublic { .. } => false,
+        // Admin rights are counted on the role's own memberships and grants.
+        RuleCheck::MaxAdminRights(_) | RuleCheck::Forbid { .. } | RuleCheck::ForbidGrantToPublic { .. } => false,
     };
     let in_scope = ctx.policies.iter().filter(|p| p.scope.contains(&facts.role));
     (reaches_grants && facts.grants.iter().any(|g| !g.revoke))
