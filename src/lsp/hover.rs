@@ -41,7 +41,7 @@ fn role(server: &Server, name: &str) -> String {
             let later = !crate::analysis::explain::future_objects(model, privileges).is_empty();
             out.push_str(&format!("```text\n{}```", crate::cli::explain::human(ws, model, &e, later)))
         }
-        None => match crate::stdlib::predefined_since(name) {
+        None => match crate::pg::roles::predefined_since(name) {
             Some(since) => out.push_str(&format!("predefined role `{name}` (PostgreSQL {since} and later)")),
             None => out.push_str(&format!("unknown role `{name}`")),
         },
