@@ -7,7 +7,8 @@ mod default_privileges;
 pub mod resolve;
 pub mod values;
 
-/// Former home of type-name normalisation, kept as a path until every caller reads `crate::pg`.
+// Former home of type-name normalisation; its last user is `cli/who_can.rs`. Remove once that
+// reads `crate::pg::types`.
 pub use crate::pg::types as sqltype;
 pub use default_privileges::{default_object_kind, merged_default_privileges};
 pub use resolve::resolve;
