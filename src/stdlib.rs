@@ -15,6 +15,3 @@ pub const MODULES: &[&str] = &["access", "base_roles"];
 pub fn module_path(name: &str) -> String {
     format!("<std>/{name}.role")
 }
-
-/// The predefined roles and supported versions are PostgreSQL facts, kept in [`crate::pg::roles`].
-pub use crate::pg::roles::{predefined_roles, predefined_since, SUPPORTED_VERSIONS};

@@ -744,7 +744,7 @@ fn secret_password_becomes_a_scram_verifier_that_authenticates() {
             pg.query_strings(DB, &format!("SELECT rolpassword FROM pg_authid WHERE rolname = {}", quote_literal(role)));
         assert_eq!(stored.len(), 1);
         assert!(stored[0].starts_with("SCRAM-SHA-256$4096:"), "{role}: not a SCRAM verifier");
-        let v = rolec::lower::scram::parse_verifier(&stored[0]).expect("stored verifier parses");
+        let v = rolec::pg::scram::parse_verifier(&stored[0]).expect("stored verifier parses");
         assert!(v.matches(pw), "{role}: the stored verifier does not match the password");
         assert!(!v.matches("wrong"), "{role}");
     }

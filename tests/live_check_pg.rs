@@ -584,7 +584,7 @@ const AT_EPOCH: i64 = 1_780_272_000;
 
 /// The facts `apply` changes, in a comparable form (the ledger schema left out).
 fn facts(s: &rolec::live::LiveState) -> String {
-    use rolec::live::state::LiveObject;
+    use rolec::model::catalog::LiveObject;
     let mut roles = s.roles.clone();
     for r in &mut roles {
         r.valid_until = r.valid_until.as_ref().map(|_| "set".to_string());

@@ -207,8 +207,8 @@ fn type_names_normalise_as_the_server_resolves_them() {
             .unwrap_or_else(|e| panic!("{written}: {e}"));
         let server: String = row.get(0);
         assert_eq!(
-            rolec::model::sqltype::canonical_type(written),
-            rolec::model::sqltype::canonical_type(&server),
+            rolec::pg::types::canonical_type(written),
+            rolec::pg::types::canonical_type(&server),
             "{written} is {server} on the server"
         );
     }
@@ -265,7 +265,7 @@ fn valid_until_minus_infinity_is_a_value_of_its_own() {
 /// scalars.
 #[test]
 fn stored_settings_read_back_as_the_values_set() {
-    use rolec::live::settings::{same_setting, stored_form, stored_values};
+    use rolec::pg::settings::{same_setting, stored_form, stored_values};
     let pg = PgCluster::start();
     pg.exec(DB, "CREATE ROLE setter").unwrap();
     let cases: &[(&str, &[&str])] = &[

@@ -7,8 +7,9 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use rolec::live::state::{AclItem, LiveObject, LiveState};
+use rolec::live::state::LiveState;
 use rolec::model::catalog::Catalog;
+use rolec::model::catalog::{AclItem, LiveObject};
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";

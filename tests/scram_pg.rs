@@ -4,7 +4,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use rolec::lower::scram;
+use rolec::pg::scram;
 use support::pg::{quote_ident, quote_literal, PgCluster};
 
 /// Parses `SCRAM-SHA-256$<iter>:<salt>$...` independently of rolec's parser.

@@ -275,7 +275,7 @@ fn grants_back_part_of(actual: &str, wanted: &str) -> bool {
 
 /// A name as SQL writes an identifier.
 fn ident(name: &str) -> String {
-    rolec::lower::sql::ident(name)
+    rolec::pg::quote::ident(name)
 }
 
 fn check_laws(b: &Built) {

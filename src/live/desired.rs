@@ -7,9 +7,10 @@
 
 use super::diff::{audit, diff, ChangePlan};
 use super::scope::Scope;
-use super::state::{LiveObject, LivePrivilege, LiveState};
+use super::state::LiveState;
 use super::LiveError;
 use crate::model::catalog::Catalog;
+use crate::model::catalog::{LiveObject, LivePrivilege};
 use crate::model::{Model, Object};
 use crate::pg::types::canonical_type;
 use crate::pg::AclKind;

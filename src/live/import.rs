@@ -15,7 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::scope::Scope;
-use super::state::{LiveObject, LiveState};
+use super::state::LiveState;
+use crate::model::catalog::{LiveObject, LiveRole};
 use crate::pg::AclKind;
 
 /// One file of the imported policy.
@@ -174,7 +175,7 @@ impl<'a> Importer<'a> {
         }
 
         // Roles.
-        let roles: Vec<&super::state::LiveRole> = state.roles.iter().filter(|r| self.in_scope(&r.name)).collect();
+        let roles: Vec<&LiveRole> = state.roles.iter().filter(|r| self.in_scope(&r.name)).collect();
         let mut memberships: BTreeMap<&str, BTreeMap<&str, (bool, bool, bool)>> = BTreeMap::new();
         for m in &state.memberships {
             if !self.in_scope(&m.member) {

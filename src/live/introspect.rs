@@ -6,10 +6,11 @@
 use postgres::GenericClient;
 
 use super::connect::error_text;
-use super::state::{
-    AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting, LiveState,
-};
+use super::state::LiveState;
 use super::LiveError;
+use crate::model::catalog::{
+    AclItem, LiveDefaultAcl, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting,
+};
 use crate::model::catalog::{CatalogKind, CatalogObject, CatalogSchema};
 use crate::pg::types::canonical_type;
 

@@ -26,8 +26,6 @@ pub mod introspect;
 pub mod scope;
 pub mod state;
 
-/// How PostgreSQL stores role settings (a PostgreSQL fact, kept as a path for the comparison).
-pub use crate::pg::settings;
 pub use connect::{connect, Connection, Target};
 pub use diff::{diff, Change, ChangePlan};
 pub use error::LiveError;

@@ -7,12 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-// The live fields are part of the snapshot format, so they are defined with it; the live
-// commands know them by these paths.
-pub use crate::model::catalog::{
-    AclItem, LiveDefaultAcl, LiveFields, LiveMembership, LiveObject, LivePrivilege, LiveRole, LiveSetting,
-};
+// The live fields are part of the snapshot format, so they are defined with it, in
+// `model::catalog`.
 use crate::model::catalog::{Catalog, CatalogObject, CatalogSchema, FORMAT};
+use crate::model::catalog::{LiveDefaultAcl, LiveFields, LiveMembership, LivePrivilege, LiveRole};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct LiveState {

@@ -16,15 +16,12 @@ use crate::model::{default_object_kind, merged_default_privileges};
 use crate::model::{
     BuildOptions, DefaultPrivilege, Grantee, Membership, Model, Object, ObjectGrant, PasswordSource, Role,
 };
-use crate::pg::quote::{ident, literal, qualified};
+use crate::pg::quote::{do_block, ident, literal, qualified};
 use crate::pg::settings::setting_name;
 use crate::syntax::ast::{AttributeKind, BulkKind, DefaultKind, Privilege};
 use crate::syntax::Span;
 
 pub use hba::HbaLine;
-// Former homes of quoting and SCRAM, kept as paths until every caller reads `crate::pg`.
-pub use crate::pg::quote as sql;
-pub use crate::pg::scram;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -149,7 +146,7 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
             let sql = format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member));
             let mut up = stmt(
                 Phase::Memberships,
-                sql::do_block(&format!("{sql} EXCEPTION WHEN undefined_object THEN NULL;")),
+                do_block(&format!("{sql} EXCEPTION WHEN undefined_object THEN NULL;")),
                 m.origin,
                 roles,
             );
@@ -235,9 +232,8 @@ fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) 
     if idempotent {
         // Another session may create the role between a check and the CREATE: catch both
         // SQLSTATEs a duplicate can raise (42710, and 23505 under concurrency).
-        let up = sql::do_block(&format!(
-            "CREATE ROLE {name}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"
-        ));
+        let up =
+            do_block(&format!("CREATE ROLE {name}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"));
         let down = format!("DROP ROLE IF EXISTS {name};");
         (
             stmt(Phase::CreateRoles, up, role.origin, roles.clone()),
@@ -253,28 +249,17 @@ fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) 
     }
 }
 
-/// Each role attribute with PostgreSQL's default and its SQL keywords (on, off).
-pub const ATTRIBUTE_KEYWORDS: [(AttributeKind, bool, &str, &str); 7] = [
-    (AttributeKind::Login, false, "LOGIN", "NOLOGIN"),
-    (AttributeKind::Superuser, false, "SUPERUSER", "NOSUPERUSER"),
-    (AttributeKind::Createdb, false, "CREATEDB", "NOCREATEDB"),
-    (AttributeKind::Createrole, false, "CREATEROLE", "NOCREATEROLE"),
-    (AttributeKind::Replication, false, "REPLICATION", "NOREPLICATION"),
-    (AttributeKind::Bypassrls, false, "BYPASSRLS", "NOBYPASSRLS"),
-    (AttributeKind::Inherit, true, "INHERIT", "NOINHERIT"),
-];
-
 /// The attributes that differ from `CREATE ROLE`'s defaults; with `rerunnable`, every attribute
 /// spelled out so that an existing role converges (a missing `valid until` then also resets an
 /// earlier expiry). Leaving defaults out keeps plain scripts runnable by a CREATEROLE deployer,
 /// which may not even name SUPERUSER, REPLICATION or BYPASSRLS.
 fn alter_attributes(role: &Role, rerunnable: bool) -> Option<String> {
-    const DEFAULTS: [(AttributeKind, bool, &str, &str); 7] = ATTRIBUTE_KEYWORDS;
     let mut parts = Vec::new();
-    for (kind, default, on, off) in DEFAULTS {
+    for kind in AttributeKind::EACH {
+        let default = kind.create_role_default();
         let value = role.attributes.get(&kind).copied().unwrap_or(default);
         if rerunnable || value != default {
-            parts.push(if value { on } else { off }.to_string());
+            parts.push(kind.sql(value).to_string());
         }
     }
     let limit = role.connection_limit.unwrap_or(-1);
@@ -293,7 +278,7 @@ fn alter_attributes(role: &Role, rerunnable: bool) -> Option<String> {
 /// that follow leave exactly the policy's.
 fn reset_settings(role: &str) -> String {
     let lit = literal(role);
-    sql::do_block(&format!(
+    do_block(&format!(
         "DECLARE d name; BEGIN EXECUTE format('ALTER ROLE %I RESET ALL', {lit}); \
          FOR d IN SELECT db.datname FROM pg_catalog.pg_db_role_setting s \
          JOIN pg_catalog.pg_database db ON db.oid = s.setdatabase \
@@ -473,6 +458,6 @@ fn tolerate_missing(s: &mut Statement) {
             return;
         }
         let body = format!("{text} EXCEPTION WHEN undefined_object OR undefined_table OR undefined_function OR invalid_schema_name THEN NULL;");
-        s.sql = Sql::Text { sql: sql::do_block(&body) };
+        s.sql = Sql::Text { sql: do_block(&body) };
     }
 }

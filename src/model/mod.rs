@@ -7,8 +7,6 @@ mod default_privileges;
 pub mod resolve;
 pub mod values;
 
-/// Former home of type-name normalisation, kept as a path until every caller reads `crate::pg`.
-pub use crate::pg::types as sqltype;
 pub use default_privileges::{default_object_kind, merged_default_privileges};
 pub use resolve::resolve;
 

@@ -74,6 +74,12 @@ impl Privilege {
         }
     }
 
+    /// The privilege `privilege_type` names (`SELECT`); `None` for `ALL` and for one no object
+    /// rolec manages takes (such as `SET` on parameters).
+    pub fn from_sql(keyword: &str) -> Option<Privilege> {
+        Privilege::EACH.into_iter().find(|p| p.sql() == keyword)
+    }
+
     /// The first major version that has this privilege, when it is newer than every supported
     /// version: MAINTAIN came with PostgreSQL 17 (before, `GRANT MAINTAIN` is a syntax error).
     pub fn since(self) -> Option<u32> {
@@ -148,6 +154,37 @@ impl AclKind {
             AclKind::Database => &[Connect, Temporary],
             _ => &[],
         }
+    }
+
+    /// The predefined roles that hold `privilege` on every object of this kind on a server of
+    /// major `version`, as aclchk.c applies them: `pg_read_all_data` SELECT on relations and
+    /// USAGE on schemas, `pg_write_all_data` INSERT, UPDATE and DELETE on relations and USAGE on
+    /// schemas, `pg_maintain` MAINTAIN on tables (from 17).
+    pub fn predefined_holders(self, privilege: Privilege, version: u32) -> &'static [&'static str] {
+        use AclKind::{Column, Relation, Schema, Sequence};
+        if !privilege.exists_on(version) {
+            return &[];
+        }
+        match (self, privilege) {
+            (Relation | Sequence | Column, Select) => &["pg_read_all_data"],
+            (Relation | Sequence | Column, Insert | Update | Delete) => &["pg_write_all_data"],
+            (Relation, Maintain) => &["pg_maintain"],
+            (Schema, Usage) => &["pg_read_all_data", "pg_write_all_data"],
+            _ => &[],
+        }
+    }
+
+    /// The predefined roles that hold some privilege on every object of this kind on a server
+    /// of major `version` ([`Self::predefined_holders`]), each once, in the order of
+    /// [`Self::all_privileges`].
+    pub fn predefined_with_any(self, version: u32) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = Vec::new();
+        for role in self.all_privileges(version).flat_map(|p| self.predefined_holders(p, version)) {
+            if !out.contains(role) {
+                out.push(role);
+            }
+        }
+        out
     }
 
     /// The kind of the objects a `pg_default_acl` entry is for, by the name rolec reads it
@@ -237,5 +274,24 @@ mod tests {
         assert_eq!(AclKind::of_default_acl("functions"), Some(AclKind::Routine));
         assert_eq!(AclKind::of_default_acl("large_objects"), Some(AclKind::LargeObject));
         assert_eq!(AclKind::of_default_acl("views"), None);
+        assert_eq!(Privilege::from_sql("TEMPORARY"), Some(Temporary));
+        assert_eq!(Privilege::from_sql("ALL"), None);
+        assert_eq!(Privilege::from_sql("SET"), None);
+        for p in Privilege::EACH {
+            assert_eq!(Privilege::from_sql(p.sql()), Some(p));
+        }
+    }
+
+    #[test]
+    fn predefined_roles_holding_privileges() {
+        assert_eq!(AclKind::Relation.predefined_holders(Select, 14), ["pg_read_all_data"]);
+        assert_eq!(AclKind::Column.predefined_holders(Update, 14), ["pg_write_all_data"]);
+        assert!(AclKind::Relation.predefined_holders(Maintain, 16).is_empty());
+        assert_eq!(AclKind::Relation.predefined_holders(Maintain, 17), ["pg_maintain"]);
+        assert!(AclKind::Sequence.predefined_holders(Maintain, 17).is_empty());
+        assert!(AclKind::Routine.predefined_holders(Execute, 17).is_empty());
+        assert_eq!(AclKind::Relation.predefined_with_any(16), ["pg_read_all_data", "pg_write_all_data"]);
+        assert_eq!(AclKind::Relation.predefined_with_any(17), ["pg_read_all_data", "pg_write_all_data", "pg_maintain"]);
+        assert_eq!(AclKind::Schema.predefined_with_any(17), ["pg_read_all_data", "pg_write_all_data"]);
     }
 }

@@ -27,7 +27,7 @@ fn role(ws: &Workspace, name: &str) -> String {
     });
     match super::explain::human_if_known(ws, name) {
         Some(text) => out.push_str(&format!("```text\n{text}```")),
-        None => match crate::stdlib::predefined_since(name) {
+        None => match crate::pg::roles::predefined_since(name) {
             Some(since) => out.push_str(&format!("predefined role `{name}` (PostgreSQL {since} and later)")),
             None => out.push_str(&format!("unknown role `{name}`")),
         },

@@ -332,31 +332,8 @@ pub enum Without {
     Attribute(Span, Attribute),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AttributeKind {
-    Login,
-    Superuser,
-    Createdb,
-    Createrole,
-    Replication,
-    Bypassrls,
-    Inherit,
-}
-
-impl AttributeKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            AttributeKind::Login => "login",
-            AttributeKind::Superuser => "superuser",
-            AttributeKind::Createdb => "createdb",
-            AttributeKind::Createrole => "createrole",
-            AttributeKind::Replication => "replication",
-            AttributeKind::Bypassrls => "bypassrls",
-            AttributeKind::Inherit => "inherit",
-        }
-    }
-}
+/// Role attributes are PostgreSQL's: defined in [`crate::pg::roles`].
+pub use crate::pg::roles::AttributeKind;
 
 /// `createdb` is `{ kind: Createdb, on: true }`, `nocreatedb` is `on: false`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

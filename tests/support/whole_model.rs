@@ -20,6 +20,7 @@ use rolec::analysis::rules::limits::{over_limit, unproven, Limit, Tally, Unknown
 use rolec::diagnostics::Diagnostic;
 use rolec::model::catalog::Catalog;
 use rolec::model::{Grantee, Model, Object, Policy, Role, Rule, RuleCheck};
+use rolec::pg::AclKind;
 use rolec::syntax::ast::{AttributeKind, BulkKind, Privilege};
 use rolec::syntax::FileId;
 
@@ -37,21 +38,6 @@ pub fn diagnostics(
     out.extend(lint(model, &members, at, library_files));
     out
 }
-
-/// The table privileges a limit on tables counts (MAINTAIN does not fit before 17: the
-/// analysis answers `None` for it then).
-const TABLE_PRIVILEGES: [Privilege; 8] = [
-    Privilege::Select,
-    Privilege::Insert,
-    Privilege::Update,
-    Privilege::Delete,
-    Privilege::Truncate,
-    Privilege::References,
-    Privilege::Trigger,
-    Privilege::Maintain,
-];
-
-const SCHEMA_PRIVILEGES: [Privilege; 2] = [Privilege::Usage, Privilege::Create];
 
 /// Every violation of the policies of `model`: the rules that fail the build first, then the
 /// `warn` rules, each in declaration order (`db::diagnostics` sorts them by position anyway).
@@ -159,20 +145,23 @@ fn known_tables(model: &Model, limit: Limit) -> Vec<ObjectRef> {
 /// What one limit rule counts over, computed once for all the roles in its scope.
 pub struct Known {
     objects: Vec<ObjectRef>,
-    privileges: &'static [Privilege],
+    /// The privileges a limit counts: those of tables or of schemas on any version (MAINTAIN
+    /// does not fit before 17: the analysis answers `None` for it then).
+    privileges: Vec<Privilege>,
     /// Bulk grants on tables of schemas whose tables are unknown: `(grant index, schema)`.
     unknown_bulk: Vec<(usize, String)>,
 }
 
 impl Known {
     pub fn new(model: &Model, catalog: Option<&Catalog>, limit: Limit) -> Known {
-        let (objects, privileges): (Vec<ObjectRef>, &'static [Privilege]) = match limit {
+        let (objects, kind) = match limit {
             Limit::Schemas => (
                 known_schemas(model, catalog).into_iter().map(|name| ObjectRef::Schema { name }).collect(),
-                &SCHEMA_PRIVILEGES,
+                AclKind::Schema,
             ),
-            Limit::Tables | Limit::Tagged(_) => (known_tables(model, limit), &TABLE_PRIVILEGES),
+            Limit::Tables | Limit::Tagged(_) => (known_tables(model, limit), AclKind::Relation),
         };
+        let privileges = kind.grantable().iter().copied().filter(|p| *p != Privilege::All).collect();
         let with_tables: BTreeSet<&str> = model
             .objects
             .iter()
@@ -223,11 +212,8 @@ pub fn unknown(
     if members.is_superuser(role) {
         return Some(Unknown::Superuser);
     }
-    let mut predefined = vec!["pg_read_all_data", "pg_write_all_data"];
-    if limit != Limit::Schemas && privileges.target_version >= 17 {
-        predefined.push("pg_maintain");
-    }
-    for p in predefined {
+    let kind = if limit == Limit::Schemas { AclKind::Schema } else { AclKind::Relation };
+    for p in kind.predefined_with_any(privileges.target_version) {
         if let Some(via) = members.answer(role, p, Mode::Usage) {
             return Some(Unknown::Predefined { role: p.to_string(), via });
         }

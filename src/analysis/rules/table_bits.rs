@@ -9,9 +9,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use crate::analysis::privileges::mask;
 use crate::analysis::rules::context::Context;
 use crate::model::{Object, ObjectGrant};
-use crate::syntax::ast::{BulkKind, Privilege};
+use crate::pg::{AclKind, Privilege};
+use crate::syntax::ast::BulkKind;
 
 pub(crate) fn object_hash(o: &Object) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -121,7 +123,7 @@ impl TableBits {
     pub(crate) fn schemas_of(&self, ctx: &Context, role: Option<&str>, grants: &[Arc<ObjectGrant>]) -> Rc<[u64]> {
         let compute = || -> Rc<[u64]> {
             let mut bits = vec![0u64; ctx.known_schemas.len().div_ceil(64)];
-            for g in grants.iter().filter(|g| !g.revoke && schema_bits(&g.privileges) != 0) {
+            for g in grants.iter().filter(|g| !g.revoke && schema_bits(&g.privileges, ctx.target_version) != 0) {
                 if let Object::Schema { name } = &g.object {
                     if let Ok(i) = ctx.known_schemas.binary_search(name) {
                         bits[i / 64] |= 1 << (i % 64);
@@ -181,29 +183,12 @@ pub(crate) fn single_table(ctx: &Context, g: &ObjectGrant) -> Option<usize> {
     }
 }
 
-pub(crate) const fn bit(p: Privilege) -> u16 {
-    1 << (p as u16)
-}
-
 /// The privileges of a grant that fit a relation, as a bit set (MAINTAIN from 17).
 pub(crate) fn relation_bits(privileges: &[Privilege], version: u32) -> u16 {
-    let fitting = [
-        Privilege::Select,
-        Privilege::Insert,
-        Privilege::Update,
-        Privilege::Delete,
-        Privilege::Truncate,
-        Privilege::References,
-        Privilege::Trigger,
-        Privilege::Maintain,
-    ]
-    .into_iter()
-    .filter(|p| *p != Privilege::Maintain || version >= 17)
-    .fold(0, |m, p| m | bit(p));
-    privileges.iter().fold(0, |m, &p| m | if p == Privilege::All { fitting } else { bit(p) & fitting })
+    mask(privileges, AclKind::Relation, version)
 }
 
-pub(crate) fn schema_bits(privileges: &[Privilege]) -> u16 {
-    let fitting = bit(Privilege::Usage) | bit(Privilege::Create);
-    privileges.iter().fold(0, |m, &p| m | if p == Privilege::All { fitting } else { bit(p) & fitting })
+/// The privileges of a grant that fit a schema, as a bit set (the same on every version).
+pub(crate) fn schema_bits(privileges: &[Privilege], version: u32) -> u16 {
+    mask(privileges, AclKind::Schema, version)
 }

@@ -9,8 +9,10 @@ use super::object_key::ObjectKey;
 use super::plan::ChangePlan;
 use super::privileges::PrivilegeSet;
 use super::{Comparison, Context};
-use crate::live::state::{LiveObject, LiveState};
+use crate::live::state::LiveState;
+use crate::model::catalog::LiveObject;
 use crate::model::Model;
+use crate::pg::Privilege;
 
 /// Whether a checked item matches the policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -114,7 +116,7 @@ pub(crate) fn unknown_access(cx: &Context<'_>, findings: &mut Vec<Finding>) {
         if known(g) || *g == p.owner || !schema.is_some_and(|s| schemas.contains(s.as_str())) {
             continue;
         }
-        let Some(privilege) = super::pg_facts::privilege_from_keyword(&p.privilege) else { continue };
+        let Some(privilege) = Privilege::from_sql(&p.privilege) else { continue };
         access
             .entry((g.clone(), ObjectKey::of(&p.object).label(Some(&p.object))))
             .or_default()

@@ -4,13 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::audit::{grantee_name, Finding};
-use super::pg_facts::{default_kind_privileges, default_kind_public_privileges};
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::privileges::{expand, grants_needed, keywords, revokes_needed, PrivilegeSet};
 use super::{grantee_sql, Context};
-use crate::live::state::{AclItem, LiveDefaultAcl};
-use crate::lower::sql::ident;
+use crate::model::catalog::{AclItem, LiveDefaultAcl};
 use crate::model::Grantee;
+use crate::pg::quote::ident;
+use crate::pg::{AclKind, Privilege};
 use crate::syntax::ast::DefaultKind;
 
 /// A grantee (`None`: PUBLIC) → what it holds.
@@ -53,12 +53,19 @@ fn default_kind(k: DefaultKind) -> &'static str {
 /// privileges for the owner, and PUBLIC's built-in ones.
 fn builtin_default_acl(kind: &str, owner: &str, major: u32) -> Acl {
     let mut acl = Acl::new();
-    acl.insert(Some(owner.to_string()), PrivilegeSet::plain(default_kind_privileges(kind, major)));
-    let public = default_kind_public_privileges(kind);
+    let kind = AclKind::of_default_acl(kind);
+    acl.insert(Some(owner.to_string()), PrivilegeSet::plain(&all_privileges(kind, major)));
+    let public = kind.map_or(&[][..], AclKind::public_defaults);
     if !public.is_empty() {
         acl.insert(None, PrivilegeSet::plain(public));
     }
     acl
+}
+
+/// What `ALL` stands for in a default-privilege entry of `kind` (none for a kind rolec does not
+/// know).
+fn all_privileges(kind: Option<AclKind>, major: u32) -> Vec<Privilege> {
+    kind.map(|k| k.all_privileges(major).collect()).unwrap_or_default()
 }
 
 /// (owner, schema, kind)
@@ -74,7 +81,7 @@ pub(crate) fn compare(cx: &Context<'_>) -> Vec<DefaultAclComparison> {
     for e in &cx.live.default_privileges {
         let acl = have.entry((e.owner.clone(), e.schema.clone(), e.kind.clone())).or_default();
         for item in &e.acl {
-            let Some(privilege) = super::pg_facts::privilege_from_keyword(&item.privilege) else { continue };
+            let Some(privilege) = Privilege::from_sql(&item.privilege) else { continue };
             acl.entry(item.grantee.clone()).or_default().insert(privilege, item.grantable);
         }
     }
@@ -89,7 +96,7 @@ pub(crate) fn compare(cx: &Context<'_>) -> Vec<DefaultAclComparison> {
     }
     for d in &cx.model.default_privileges {
         let key = (d.owner.clone(), d.schema.clone(), default_kind(d.kind).to_string());
-        let privileges = expand(&d.privileges, default_kind_privileges(&key.2, major));
+        let privileges = expand(&d.privileges, &all_privileges(AclKind::of_default_acl(&key.2), major));
         let acl = want.entry(key).or_default().entry(grantee_of(&d.grantee)).or_default();
         for p in privileges {
             if d.revoke {
@@ -187,7 +194,7 @@ impl DefaultAclComparison {
             .flat_map(|(g, privs)| {
                 privs.iter().map(move |h| AclItem {
                     grantee: g.clone(),
-                    privilege: super::pg_facts::privilege_keyword(h.privilege).to_string(),
+                    privilege: h.privilege.sql().to_string(),
                     grantable: h.grant_option,
                 })
             })

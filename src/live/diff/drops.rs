@@ -4,7 +4,7 @@ use super::audit::Finding;
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::Context;
 use crate::live::state::LiveState;
-use crate::lower::sql::ident;
+use crate::pg::quote::ident;
 
 /// A role to drop and what it owns in this database.
 pub(crate) struct RoleDrop<'a> {

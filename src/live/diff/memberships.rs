@@ -7,8 +7,8 @@ use super::audit::Finding;
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::roles::wanted_attribute;
 use super::Context;
-use crate::live::state::LiveMembership;
-use crate::lower::sql::ident;
+use crate::model::catalog::LiveMembership;
+use crate::pg::quote::ident;
 use crate::syntax::ast::AttributeKind;
 
 /// The options the policy wants a membership to have.

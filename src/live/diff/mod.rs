@@ -6,8 +6,8 @@
 //! an `audit` method: [`roles`] (attributes, connection limit, validity, password, comment)
 //! with [`role_settings`], [`memberships`], [`default_privileges`], [`object_privileges`]
 //! (objects keyed by [`object_key`]), and [`drops`]. What PostgreSQL is (privileges per kind
-//! of object, built-in defaults, setting names) is in [`pg_facts`]; privilege sets with their
-//! grant options in [`privileges`].
+//! of object, built-in defaults, setting names) is read from [`crate::pg`]; privilege sets
+//! with their grant options are in [`privileges`].
 //!
 //! Only the difference is emitted: a role whose privileges changed is altered, granted and
 //! revoked, never dropped and re-created. Bulk grants (`… in schema S`) are expanded over the
@@ -23,9 +23,10 @@
 use std::collections::HashMap;
 
 use super::scope::Scope;
-use super::state::{LiveRole, LiveState};
-use crate::lower::sql::ident;
+use super::state::LiveState;
+use crate::model::catalog::LiveRole;
 use crate::model::{Model, Role};
+use crate::pg::quote::ident;
 
 pub mod audit;
 pub(crate) mod default_privileges;
@@ -33,7 +34,6 @@ pub(crate) mod drops;
 pub(crate) mod memberships;
 pub(crate) mod object_key;
 pub(crate) mod object_privileges;
-pub(crate) mod pg_facts;
 pub mod plan;
 pub(crate) mod privileges;
 pub(crate) mod role_settings;

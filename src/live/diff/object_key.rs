@@ -1,10 +1,37 @@
 //! An object as object privileges are compared on it: table and view alike, domain and type
 //! alike, a routine by its normalised argument types.
 
-use super::pg_facts::ObjectKind;
-use crate::live::state::LiveObject;
-use crate::lower::sql::{ident, qualified};
-use crate::model::sqltype::canonical_type;
+use crate::model::catalog::LiveObject;
+use crate::pg::quote::{ident, qualified};
+use crate::pg::types::canonical_type;
+use crate::pg::AclKind;
+
+/// The kinds of object privileges are compared on (a view is a table, a domain a type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum ObjectKind {
+    Table,
+    Sequence,
+    Column,
+    Routine,
+    Schema,
+    Database,
+    Type,
+}
+
+impl ObjectKind {
+    /// The kind as PostgreSQL's ACLs know it, for the privileges it takes.
+    pub fn acl_kind(self) -> AclKind {
+        match self {
+            ObjectKind::Table => AclKind::Relation,
+            ObjectKind::Sequence => AclKind::Sequence,
+            ObjectKind::Column => AclKind::Column,
+            ObjectKind::Routine => AclKind::Routine,
+            ObjectKind::Schema => AclKind::Schema,
+            ObjectKind::Database => AclKind::Database,
+            ObjectKind::Type => AclKind::Type,
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) struct ObjectKey {

@@ -5,15 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::audit::{grantee_name, Finding};
-use super::object_key::ObjectKey;
-use super::pg_facts::{object_privileges, privilege_from_keyword, privilege_keyword, ObjectKind};
+use super::object_key::{ObjectKey, ObjectKind};
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::privileges::{expand, grants_needed, keywords, revokes_needed, PrivilegeList, PrivilegeSet};
 use super::{grantee_sql, Context};
-use crate::live::state::{LiveObject, LivePrivilege};
-use crate::lower::sql::ident;
-use crate::model::sqltype::{canonical_type, same_type_unqualified};
+use crate::model::catalog::{LiveObject, LivePrivilege};
 use crate::model::{Grantee, Object};
+use crate::pg::quote::ident;
+use crate::pg::types::{canonical_type, same_type_unqualified};
 use crate::syntax::ast::{BulkKind, Privilege};
 
 /// One grantee (`None`: PUBLIC) on one object: what the policy wants and what the server has.
@@ -53,7 +52,7 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
         if p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner {
             continue;
         }
-        let Some(privilege) = privilege_from_keyword(&p.privilege) else { continue };
+        let Some(privilege) = Privilege::from_sql(&p.privilege) else { continue };
         gathered.entry((key, p.grantee.clone())).or_default().have.insert(privilege, p.grantable);
     }
     let mut routines: Routines = HashMap::new();
@@ -111,7 +110,7 @@ fn expand_object(
     routines: &Routines,
 ) -> Vec<(ObjectKey, PrivilegeList)> {
     let one = |key: ObjectKey| {
-        let privs = expand(privileges, object_privileges(key.kind, major));
+        let privs = expand(privileges, &key.kind.acl_kind().all_privileges(major).collect::<Vec<_>>());
         vec![(key, privs)]
     };
     let named = ObjectKey::in_schema;
@@ -222,7 +221,7 @@ impl ObjectPrivilegesComparison {
                 keywords(&s.privileges)
             } else {
                 let cols = s.columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
-                let each = s.privileges.iter().map(|p| format!("{} ({cols})", privilege_keyword(*p)));
+                let each = s.privileges.iter().map(|p| format!("{} ({cols})", p.sql()));
                 each.collect::<Vec<_>>().join(", ")
             };
             plan.push(Change::new(PlanPhase::ObjectPrivileges, format!("{}{list}{}", s.head, s.tail)));
@@ -263,7 +262,7 @@ impl ObjectPrivilegesComparison {
                     owner: owner.clone(),
                     grantee: pair.grantee.clone(),
                     grantor: owner.clone(),
-                    privilege: privilege_keyword(held.privilege).to_string(),
+                    privilege: held.privilege.sql().to_string(),
                     grantable: held.grant_option,
                 });
             }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::lower::sql::{ident, literal};
+use crate::pg::quote::{ident, literal};
 
 /// The phases of a plan, in the order they run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -81,8 +81,8 @@ impl Change {
                 let password = secret(env)
                     .filter(|p| !p.is_empty())
                     .ok_or_else(|| MissingPassword { env: env.clone(), role: role.clone() })?;
-                let salt = crate::lower::scram::deterministic_salt(role, &password);
-                let verifier = crate::lower::scram::verifier(&password, &salt, crate::lower::scram::DEFAULT_ITERATIONS);
+                let salt = crate::pg::scram::deterministic_salt(role, &password);
+                let verifier = crate::pg::scram::verifier(&password, &salt, crate::pg::scram::DEFAULT_ITERATIONS);
                 Ok(format!("ALTER ROLE {} PASSWORD {};", ident(role), literal(&verifier)))
             }
         }

@@ -4,7 +4,6 @@
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use super::pg_facts::privilege_keyword;
 use crate::syntax::ast::Privilege;
 
 /// A privilege ordered by its keyword, so that sets iterate as they are listed.
@@ -13,7 +12,7 @@ struct ByKeyword(Privilege);
 
 impl Ord for ByKeyword {
     fn cmp(&self, other: &Self) -> Ordering {
-        privilege_keyword(self.0).cmp(privilege_keyword(other.0))
+        self.0.sql().cmp(other.0.sql())
     }
 }
 
@@ -74,7 +73,7 @@ impl PrivilegeSet {
             return "none".to_string();
         }
         let item = |h: Held| {
-            let keyword = privilege_keyword(h.privilege);
+            let keyword = h.privilege.sql();
             if h.grant_option {
                 format!("{keyword} (grantable)")
             } else {
@@ -90,7 +89,7 @@ pub(crate) type PrivilegeList = Vec<Privilege>;
 
 /// Keywords of a list, comma separated.
 pub(crate) fn keywords(privileges: &[Privilege]) -> String {
-    privileges.iter().map(|p| privilege_keyword(*p)).collect::<Vec<_>>().join(", ")
+    privileges.iter().map(|p| p.sql()).collect::<Vec<_>>().join(", ")
 }
 
 /// Privileges to grant to go from `have` to `want`: `(privileges, with grant option)` groups.

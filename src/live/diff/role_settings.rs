@@ -3,12 +3,11 @@
 use std::collections::BTreeMap;
 
 use super::audit::Finding;
-use super::pg_facts::setting_name;
 use super::plan::{Change, ChangePlan, PlanPhase};
-use crate::live::settings::{same_setting, stored_form};
-use crate::live::state::{LiveRole, LiveSetting};
-use crate::lower::sql::{ident, literal};
+use crate::model::catalog::{LiveRole, LiveSetting};
 use crate::model::{Role, Setting};
+use crate::pg::quote::{ident, literal};
+use crate::pg::settings::{same_setting, setting_name, stored_form};
 
 /// A setting by database (`None`: every database) and parameter, lower case.
 type SettingKey = (Option<String>, String);

@@ -1,13 +1,12 @@
 //! Roles: attributes, connection limit, validity, password (set on creation only) and comment.
 
 use super::audit::Finding;
-use super::pg_facts::ATTRIBUTES;
 use super::plan::{Change, ChangePlan, PasswordFrom, PlanPhase};
 use super::role_settings::SettingsComparison;
 use super::Context;
-use crate::live::state::LiveRole;
-use crate::lower::sql::{comment, ident, literal};
+use crate::model::catalog::LiveRole;
 use crate::model::{PasswordSource, Role};
+use crate::pg::quote::{comment, ident, literal};
 use crate::syntax::ast::AttributeKind;
 
 /// One attribute of a role: what the policy wants and what the server has.
@@ -43,15 +42,15 @@ pub(crate) fn compare<'a>(cx: &Context<'a>) -> Vec<RoleComparison<'a>> {
     roles
         .map(|role| {
             let live = cx.live_roles.get(role.name.as_str()).copied();
-            let attributes = ATTRIBUTES
-                .iter()
-                .map(|&(kind, default, on, off)| AttributeComparison {
+            let attributes = AttributeKind::EACH
+                .into_iter()
+                .map(|kind| AttributeComparison {
                     kind,
-                    default,
-                    on,
-                    off,
+                    default: kind.create_role_default(),
+                    on: kind.sql(true),
+                    off: kind.sql(false),
                     stated: role.attributes.contains_key(&kind),
-                    want: wanted_attribute(role, kind, default),
+                    want: wanted_attribute(role, kind, kind.create_role_default()),
                     have: live.map(|l| live_attribute(l, kind)),
                 })
                 .collect();

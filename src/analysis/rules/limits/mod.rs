@@ -33,20 +33,22 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use crate::analysis::membership::{Chain, Mode};
-use crate::analysis::privileges::Grounds;
+use crate::analysis::privileges::{bits, Grounds};
 use crate::analysis::rules::seen::{LocalOrigins, Seen};
-use crate::analysis::rules::table_bits::{bit, relation_bits, schema_bits, set_bits, single_table};
+use crate::analysis::rules::table_bits::{relation_bits, schema_bits, set_bits, single_table};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Grantee, Object, ObjectGrant, Policy, Rule};
-use crate::syntax::ast::{BulkKind, Privilege};
+use crate::pg::privilege::public_schema_defaults;
+use crate::pg::AclKind;
+use crate::syntax::ast::BulkKind;
 
 impl<'a> Seen<'a> {
     pub(crate) fn predefined(&self, limit: Limit) -> Option<(&'static str, Chain)> {
-        let mut roles = vec!["pg_read_all_data", "pg_write_all_data"];
-        if limit != Limit::Schemas && self.view.ctx.target_version >= 17 {
-            roles.push("pg_maintain");
-        }
-        roles.into_iter().find_map(|p| self.view.members.answer(self.name(), p, Mode::Usage).map(|via| (p, via)))
+        // The predefined roles with some privilege on every object of the kind counted.
+        let kind = if limit == Limit::Schemas { AclKind::Schema } else { AclKind::Relation };
+        kind.predefined_with_any(self.view.ctx.target_version)
+            .into_iter()
+            .find_map(|p| self.view.members.answer(self.name(), p, Mode::Usage).map(|via| (p, via)))
     }
 
     /// `max schemas|tables|tables tagged`: E035/W035 over the limit, W036 when unprovable.
@@ -152,7 +154,7 @@ impl<'a> Seen<'a> {
                 let mut by_schema: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
                 for (i, (g, _)) in self.grants().iter().enumerate() {
                     if let Object::Schema { name } = &g.object {
-                        if schema_bits(&g.privileges) != 0 {
+                        if schema_bits(&g.privileges, ctx.target_version) != 0 {
                             by_schema.entry(name).or_default().push(i);
                         }
                     }
@@ -312,12 +314,12 @@ impl<'a> Seen<'a> {
     /// to PUBLIC.
     pub(crate) fn builtin_public_schema(&self) -> bool {
         let ctx = self.view.ctx;
-        let builtin = bit(Privilege::Usage) | if ctx.target_version <= 14 { bit(Privilege::Create) } else { 0 };
+        let builtin = bits(public_schema_defaults(ctx.target_version).iter().copied());
         let revoked = ctx
             .public
             .iter()
             .filter(|g| g.revoke && matches!(&g.object, Object::Schema { name } if name == "public"))
-            .fold(0, |m, g| m | schema_bits(&g.privileges));
+            .fold(0, |m, g| m | schema_bits(&g.privileges, ctx.target_version));
         builtin & !revoked != 0
     }
 
