@@ -56,7 +56,7 @@ const EDITED: &str = "policy/users_50.role";
 
 struct Client {
     conn: Connection,
-    server: Option<std::thread::JoinHandle<Result<(), String>>>,
+    server: Option<std::thread::JoinHandle<Result<(), rolec::lsp::LspError>>>,
     next_id: i32,
     /// `publishDiagnostics` notifications received since last taken: (uri, count).
     published: Vec<(String, usize)>,

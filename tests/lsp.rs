@@ -35,7 +35,7 @@ const C: &str = "user bob { member of unknown_role }\n";
 
 struct Client {
     conn: Connection,
-    server: Option<JoinHandle<Result<(), String>>>,
+    server: Option<JoinHandle<Result<(), rolec::lsp::LspError>>>,
     next_id: i32,
     /// Every notification received, in order.
     notifications: Vec<Notification>,

@@ -22,13 +22,14 @@ pub struct FmtArgs {
 
 pub fn run(args: FmtArgs) -> Result<ExitCode, String> {
     let mut failed = false;
-    let found = crate::db::files::policy_files(&args.paths)?;
+    let found = crate::db::files::policy_files(&args.paths).map_err(|e| e.to_string())?;
     super::warn_skipped(&found.skipped);
     for path in found.files {
         let text =
             crate::db::files::read_policy_file(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         let shown = path.display().to_string();
-        let ws = Workspace::load(Sources::Memory(vec![(shown.clone(), text.clone())]), BuildOptions::default())?;
+        let ws = Workspace::load(Sources::Memory(vec![(shown.clone(), text.clone())]), BuildOptions::default())
+            .map_err(|e| e.to_string())?;
         let file = ws.file_by_path(&shown).expect("loaded file");
         let parsed = crate::db::parse(&ws.db, file);
         let syntax: Vec<_> = parsed.diagnostics.iter().filter(|d| d.code == Code::Syntax).cloned().collect();

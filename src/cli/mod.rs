@@ -141,7 +141,7 @@ impl PolicyArgs {
 
     /// Loads the policy; a missing path or an unknown `--set` is a usage error.
     pub fn load(&self, options: BuildOptions) -> Result<Workspace, String> {
-        let mut ws = Workspace::load(Sources::Paths(self.paths.clone()), options)?;
+        let mut ws = Workspace::load(Sources::Paths(self.paths.clone()), options).map_err(|e| e.to_string())?;
         warn_skipped(&ws.skipped);
         if let Some(path) = &self.catalog {
             ws.set_catalog(Some(read_catalog(path)?));

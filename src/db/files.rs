@@ -46,9 +46,53 @@ impl Limit {
     }
 }
 
-/// The reason a file was over its limit, for "cannot read `FILE`: …".
-pub fn over_limit(size: u64, limit: Limit) -> String {
-    format!("it is {}, over {}", human_size(size), limit.phrase())
+/// Why a file cannot be read, in a phrase: "cannot read `FILE`: {reason}" ([`CannotRead`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("no such file")]
+    NotFound,
+    #[error("{0}")]
+    Io(std::io::Error),
+    /// A directory, a FIFO, a device...: what it is ("a FIFO").
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+    #[error("it is {}, over {}", human_size(*size), limit.phrase())]
+    OverLimit { size: u64, limit: Limit },
+    /// It grew past its limit while it was read.
+    #[error("it is over {}", .0.phrase())]
+    GrewOverLimit(Limit),
+    #[error("it is not UTF-8 text")]
+    NotUtf8,
+    /// What makes a file given or imported as policy text not a policy file.
+    #[error("not a policy file: {0}")]
+    NotPolicyFile(NotPolicyFile),
+    /// This file would take the policy's files together over [`POLICY`].
+    #[error("the policy's files would be {} together, over {}", human_size(*total), POLICY.phrase())]
+    PolicyOverLimit { total: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotPolicyFile {
+    #[error("its name does not end in `.role`")]
+    Name,
+    #[error("it is a link to a file whose name does not end in `.role`")]
+    LinkTarget,
+    #[error("it is not UTF-8 text")]
+    NotUtf8,
+}
+
+/// A file that cannot be read, and why: "cannot read `FILE`: reason".
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read `{}`: {reason}", path.display())]
+pub struct CannotRead {
+    pub path: PathBuf,
+    pub reason: ReadError,
+}
+
+impl CannotRead {
+    fn at(path: &Path) -> impl FnOnce(std::io::Error) -> CannotRead + '_ {
+        move |e| CannotRead { path: path.to_path_buf(), reason: io_reason(e) }
+    }
 }
 
 /// "16 MiB", "50.5 MiB", "1000 bytes".
@@ -64,52 +108,52 @@ pub fn human_size(bytes: u64) -> String {
 
 /// The text of a regular file of at most `limit` bytes. The error is the reason alone (the
 /// caller names the file).
-pub fn read_text(path: &Path, limit: Limit) -> Result<String, String> {
-    String::from_utf8(read_bytes(path, limit)?).map_err(|_| "it is not UTF-8 text".to_string())
+pub fn read_text(path: &Path, limit: Limit) -> Result<String, ReadError> {
+    String::from_utf8(read_bytes(path, limit)?).map_err(|_| ReadError::NotUtf8)
 }
 
 /// The text of a policy file: [`read_text`] within [`POLICY_FILE`], of a file whose name ends
 /// in `.role`, also at the end of a symbolic link.
-pub fn read_policy_file(path: &Path) -> Result<String, String> {
+pub fn read_policy_file(path: &Path) -> Result<String, ReadError> {
     if !is_policy_name(path) {
-        return Err("not a policy file: its name does not end in `.role`".to_string());
+        return Err(ReadError::NotPolicyFile(NotPolicyFile::Name));
     }
     let real = std::fs::canonicalize(path).map_err(io_reason)?;
     if !is_policy_name(&real) {
-        return Err("not a policy file: it is a link to a file whose name does not end in `.role`".to_string());
+        return Err(ReadError::NotPolicyFile(NotPolicyFile::LinkTarget));
     }
     read_bytes(path, POLICY_FILE)
-        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "not a policy file: it is not UTF-8 text".to_string()))
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| ReadError::NotPolicyFile(NotPolicyFile::NotUtf8)))
 }
 
 fn is_policy_name(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == POLICY_EXTENSION)
 }
 
-fn read_bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, String> {
+fn read_bytes(path: &Path, limit: Limit) -> Result<Vec<u8>, ReadError> {
     // The type first: opening a FIFO waits for a writer, and opening some devices acts.
     let meta = std::fs::metadata(path).map_err(io_reason)?;
     if !meta.is_file() {
-        return Err(not_regular(&meta));
+        return Err(ReadError::NotRegular(file_kind(&meta)));
     }
     if meta.len() > limit.bytes {
-        return Err(over_limit(meta.len(), limit));
+        return Err(ReadError::OverLimit { size: meta.len(), limit });
     }
     let file = open_without_blocking(path).map_err(io_reason)?;
     // It may have been replaced between the two looks: the type of what was opened decides.
     let meta = file.metadata().map_err(io_reason)?;
     if !meta.is_file() {
-        return Err(not_regular(&meta));
+        return Err(ReadError::NotRegular(file_kind(&meta)));
     }
     read_bounded(file, limit)
 }
 
 /// Reads at most `limit` bytes; more is an error, so a file that grows stops at the limit.
-fn read_bounded(reader: impl Read, limit: Limit) -> Result<Vec<u8>, String> {
+fn read_bounded(reader: impl Read, limit: Limit) -> Result<Vec<u8>, ReadError> {
     let mut bytes = Vec::new();
     reader.take(limit.bytes + 1).read_to_end(&mut bytes).map_err(io_reason)?;
     if bytes.len() as u64 > limit.bytes {
-        return Err(format!("it is over {}", limit.phrase()));
+        return Err(ReadError::GrewOverLimit(limit));
     }
     Ok(bytes)
 }
@@ -126,18 +170,21 @@ fn open_without_blocking(path: &Path) -> std::io::Result<std::fs::File> {
     std::fs::File::open(path)
 }
 
-fn io_reason(e: std::io::Error) -> String {
+fn io_reason(e: std::io::Error) -> ReadError {
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        _ => e.to_string(),
+        std::io::ErrorKind::NotFound => ReadError::NotFound,
+        _ => ReadError::Io(e),
     }
 }
 
-/// "not a regular file (a FIFO)", and so on.
-fn not_regular(meta: &std::fs::Metadata) -> String {
+/// What a file that is not a regular file is: "a directory", "a FIFO", and so on.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     let kind = meta.file_type();
-    let what = if kind.is_dir() { "a directory" } else { special_kind(&kind) };
-    format!("not a regular file ({what})")
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        special_kind(&kind)
+    }
 }
 
 #[cfg(unix)]
@@ -173,11 +220,10 @@ pub struct PolicyFiles {
 
 /// Every `*.role` file of the paths given, in order: a file itself (read later, so a file that
 /// is not a policy file is an error then), or the files below a directory.
-pub fn policy_files(paths: &[PathBuf]) -> Result<PolicyFiles, String> {
+pub fn policy_files(paths: &[PathBuf]) -> Result<PolicyFiles, CannotRead> {
     let mut out = PolicyFiles::default();
     for path in paths {
-        let meta =
-            std::fs::metadata(path).map_err(|e| format!("cannot read `{}`: {}", path.display(), io_reason(e)))?;
+        let meta = std::fs::metadata(path).map_err(CannotRead::at(path))?;
         if meta.is_dir() {
             walk(path, &meta, &mut out)?;
         } else {
@@ -209,8 +255,8 @@ fn dir_id(path: &Path, _meta: &std::fs::Metadata) -> DirId {
 /// directory is inside `root` (a link to `/` would walk the whole file system), and each
 /// directory is entered once, so links in a loop, or many links to one directory, end. Links
 /// are followed after the real directories are walked, so a file is found by its real path.
-fn walk(root: &Path, root_meta: &std::fs::Metadata, out: &mut PolicyFiles) -> Result<(), String> {
-    let top = std::fs::canonicalize(root).map_err(|e| format!("cannot read `{}`: {}", root.display(), io_reason(e)))?;
+fn walk(root: &Path, root_meta: &std::fs::Metadata, out: &mut PolicyFiles) -> Result<(), CannotRead> {
+    let top = std::fs::canonicalize(root).map_err(CannotRead::at(root))?;
     let mut entered: HashSet<DirId> = HashSet::from([dir_id(root, root_meta)]);
     let mut files = Vec::new();
     let mut dirs = vec![root.to_path_buf()];
@@ -221,10 +267,8 @@ fn walk(root: &Path, root_meta: &std::fs::Metadata, out: &mut PolicyFiles) -> Re
         .or_else(|| std::iter::from_fn(|| links.pop()).find_map(|(path, id)| entered.insert(id).then_some(path)))
     {
         // Sorted, so that which of two links to a directory is followed does not vary.
-        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&dir)
-            .map_err(|e| format!("cannot read `{}`: {}", dir.display(), io_reason(e)))?
-            .flatten()
-            .collect();
+        let mut entries: Vec<std::fs::DirEntry> =
+            std::fs::read_dir(&dir).map_err(CannotRead::at(&dir))?.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
             let path = entry.path();
@@ -259,7 +303,8 @@ fn walk(root: &Path, root_meta: &std::fs::Metadata, out: &mut PolicyFiles) -> Re
                 if meta.is_file() {
                     files.push(path);
                 } else {
-                    out.skipped.push(format!("skipped `{}`: {}", path.display(), not_regular(&meta)));
+                    let reason = ReadError::NotRegular(file_kind(&meta));
+                    out.skipped.push(format!("skipped `{}`: {reason}", path.display()));
                 }
             }
         }
@@ -278,14 +323,14 @@ mod tests {
         let limit = Limit { bytes: 1000, what: "a test" };
         // An endless reader, as /dev/zero or a file that keeps growing.
         let err = read_bounded(std::io::repeat(0), limit).unwrap_err();
-        assert_eq!(err, "it is over the 1000 bytes limit for a test");
+        assert_eq!(err.to_string(), "it is over the 1000 bytes limit for a test");
         assert_eq!(read_bounded(&[7u8; 1000][..], limit).unwrap().len(), 1000);
     }
 
     #[test]
     fn sizes_are_in_mib() {
         assert_eq!(
-            over_limit(50 * MIB + MIB / 2, POLICY_FILE),
+            ReadError::OverLimit { size: 50 * MIB + MIB / 2, limit: POLICY_FILE }.to_string(),
             "it is 50.5 MiB, over the 16 MiB limit for a policy file"
         );
     }

@@ -20,6 +20,8 @@ pub mod scope;
 pub use analysis::{analysis_diagnostics, membership_analysis, privilege_analysis};
 pub use scope::{global_scope, outline};
 
+use files::{CannotRead, ReadError};
+
 use crate::diagnostics::render::SourceMap;
 use crate::diagnostics::{Code, Diagnostic};
 use crate::lower::Plan;
@@ -215,11 +217,11 @@ pub enum Sources {
 impl Workspace {
     /// Loads files and directories (every `*.role` below them) and everything they import.
     /// Fails only on a usage error: a path given on the command line that cannot be read.
-    pub fn load(sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
+    pub fn load(sources: Sources, options: BuildOptions) -> Result<Workspace, CannotRead> {
         Self::load_with(Database::default(), sources, options)
     }
 
-    pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, String> {
+    pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, CannotRead> {
         let policy = Policy::new(&db, Vec::new(), options, Vec::new(), None);
         let mut ws = Workspace {
             db,
@@ -239,9 +241,8 @@ impl Workspace {
                     let f = match ws.file_by_path(&display_path(&file)) {
                         Some(f) => f,
                         None => {
-                            let text = ws
-                                .read_from_disk(&file)
-                                .map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+                            let text =
+                                ws.read_from_disk(&file).map_err(|reason| CannotRead { path: file.clone(), reason })?;
                             ws.add_file(display_path(&file), text)
                         }
                     };
@@ -330,7 +331,7 @@ impl Workspace {
                             None => match self.read(&target) {
                                 Ok(text) => Ok(self.add_file(target, text)),
                                 Err(e) => {
-                                    let help = if e.starts_with("not a policy file") {
+                                    let help = if matches!(e, ReadError::NotPolicyFile(_)) {
                                         "an import names a UTF-8 text file whose name ends in `.role`"
                                     } else {
                                         "paths are relative to the importing file"
@@ -362,24 +363,20 @@ impl Workspace {
         }
     }
 
-    fn read(&mut self, path: &str) -> Result<String, String> {
+    fn read(&mut self, path: &str) -> Result<String, ReadError> {
         if self.memory.is_empty() {
             self.read_from_disk(Path::new(path))
         } else {
-            self.memory.get(path).cloned().ok_or_else(|| "no such file".to_string())
+            self.memory.get(path).cloned().ok_or(ReadError::NotFound)
         }
     }
 
     /// A policy file from disk ([`files::read_policy_file`]), counted against [`files::POLICY`].
-    fn read_from_disk(&mut self, path: &Path) -> Result<String, String> {
+    fn read_from_disk(&mut self, path: &Path) -> Result<String, ReadError> {
         let text = files::read_policy_file(path)?;
         let total = self.read_bytes + text.len() as u64;
         if total > files::POLICY.bytes {
-            return Err(format!(
-                "the policy's files would be {} together, over {}",
-                files::human_size(total),
-                files::POLICY.phrase()
-            ));
+            return Err(ReadError::PolicyOverLimit { total });
         }
         self.read_bytes = total;
         Ok(text)

@@ -63,20 +63,33 @@ pub struct Server {
     on_disk: HashMap<String, Option<String>>,
 }
 
+/// Why the server stopped other than by the client's shutdown: the connection failed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LspError {
+    /// The handshake or the shutdown broke the protocol, or the client left during them.
+    #[error(transparent)]
+    Protocol(#[from] lsp_server::ProtocolError),
+    /// A message could not be sent: the client closed the connection (in the words of the
+    /// channel's own error).
+    #[error("sending on a disconnected channel")]
+    Disconnected,
+    /// The reply to `initialize` could not be written as JSON: serde_json's reason.
+    #[error("{0}")]
+    Encode(String),
+}
+
 /// Runs the server until the client shuts it down or the connection closes.
-pub fn run(connection: Connection) -> Result<(), String> {
+pub fn run(connection: Connection) -> Result<(), LspError> {
     // Edits re-parse only the items around them.
     crate::db::keep_parses();
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let (id, params) = connection.initialize_start()?;
     let init: InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let mut server = Server::new(root_of(&init), options_of(&init));
     let result = InitializeResult {
         capabilities: capabilities(),
         server_info: Some(ServerInfo { name: "rolec".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
     };
-    connection
-        .initialize_finish(id, serde_json::to_value(result).map_err(|e| e.to_string())?)
-        .map_err(|e| e.to_string())?;
+    connection.initialize_finish(id, serde_json::to_value(result).map_err(|e| LspError::Encode(e.to_string()))?)?;
     if watches_files(&init) {
         // Files created, changed or deleted outside the editor reach the workspace too.
         let register = json!({ "registrations": [{
@@ -89,17 +102,17 @@ pub fn run(connection: Connection) -> Result<(), String> {
             "client/registerCapability".into(),
             register,
         );
-        connection.sender.send(Message::Request(req)).map_err(|e| e.to_string())?;
+        connection.sender.send(Message::Request(req)).map_err(|_| LspError::Disconnected)?;
     }
     server.publish_diagnostics(&connection);
     for message in &connection.receiver {
         match message {
             Message::Request(req) => {
-                if connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                if connection.handle_shutdown(&req)? {
                     return Ok(());
                 }
                 let response = server.handle_request(req);
-                connection.sender.send(Message::Response(response)).map_err(|e| e.to_string())?;
+                connection.sender.send(Message::Response(response)).map_err(|_| LspError::Disconnected)?;
             }
             Message::Notification(n) => {
                 let method = n.method.clone();

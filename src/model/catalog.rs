@@ -22,6 +22,17 @@ use super::Object;
 
 pub const FORMAT: &str = "rolec-catalog/1";
 
+/// Why a text is not a catalog snapshot this rolec reads.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// Not JSON of the snapshot's shape; the JSON error knows the line and column.
+    #[error("not a catalog snapshot: {0}")]
+    NotSnapshot(serde_json::Error),
+    /// The `format` field names another format.
+    #[error("unknown catalog format `{0}`; this rolec reads `{FORMAT}`")]
+    UnknownFormat(String),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Catalog {
     pub format: String,
@@ -71,10 +82,10 @@ pub struct CatalogObject {
 
 impl Catalog {
     /// Reads a snapshot; the error says what is wrong (for a usage error).
-    pub fn parse(text: &str) -> Result<Catalog, String> {
-        let catalog: Catalog = serde_json::from_str(text).map_err(|e| format!("not a catalog snapshot: {e}"))?;
+    pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
+        let catalog: Catalog = serde_json::from_str(text).map_err(CatalogError::NotSnapshot)?;
         if catalog.format != FORMAT {
-            return Err(format!("unknown catalog format `{}`; this rolec reads `{FORMAT}`", catalog.format));
+            return Err(CatalogError::UnknownFormat(catalog.format));
         }
         Ok(catalog)
     }
@@ -239,8 +250,8 @@ mod tests {
 
     #[test]
     fn errors_say_what_is_wrong() {
-        assert!(Catalog::parse("{").unwrap_err().starts_with("not a catalog snapshot"));
-        assert!(Catalog::parse(r#"{"format": "other/9"}"#).unwrap_err().contains("unknown catalog format"));
+        assert!(Catalog::parse("{").unwrap_err().to_string().starts_with("not a catalog snapshot"));
+        assert!(Catalog::parse(r#"{"format": "other/9"}"#).unwrap_err().to_string().contains("unknown catalog format"));
         assert!(Catalog::parse(
             r#"{"format": "rolec-catalog/1", "objects": [{"kind": "index", "schema": "a", "name": "b"}]}"#
         )

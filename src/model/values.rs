@@ -50,25 +50,36 @@ impl Val {
     }
 
     /// Parses a `--set NAME=VALUE` text in the shape of the value it overrides.
-    pub fn parse_override(text: &str, like: &Val) -> Result<Val, String> {
+    pub fn parse_override(text: &str, like: &Val) -> Result<Val, OverrideError> {
         match like {
             Val::List(_) => Ok(Val::List(
                 text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Val::Str(s.to_string())).collect(),
             )),
-            Val::Int(_) => text.trim().parse().map(Val::Int).map_err(|_| format!("`{text}` is not an integer")),
+            Val::Int(_) => text.trim().parse().map(Val::Int).map_err(|_| OverrideError::NotInteger(text.to_string())),
             Val::Duration(_) => {
                 if parse_duration(text).is_some() {
                     Ok(Val::Duration(text.to_string()))
                 } else {
-                    Err(format!("`{text}` is not a duration such as `5min` or `4h`"))
+                    Err(OverrideError::NotDuration(text.to_string()))
                 }
             }
             Val::Timestamp(_) => parse_timestamp(text)
                 .map(|_| Val::Timestamp(text.to_string()))
-                .ok_or_else(|| format!("`{text}` is not a date or timestamp")),
+                .ok_or_else(|| OverrideError::NotTimestamp(text.to_string())),
             Val::Str(_) => Ok(Val::Str(text.to_string())),
         }
     }
+}
+
+/// Why a `--set NAME=VALUE` text does not fit the value it overrides; each holds the text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("`{0}` is not an integer")]
+    NotInteger(String),
+    #[error("`{0}` is not a duration such as `5min` or `4h`")]
+    NotDuration(String),
+    #[error("`{0}` is not a date or timestamp")]
+    NotTimestamp(String),
 }
 
 /// Variables in scope: global `let`s, then template parameters and loop variables.
@@ -166,5 +177,19 @@ mod tests {
         assert!(parse_timestamp("2024-01-01T10:00:00+02:00").is_some());
         assert!(parse_timestamp("2024-01-01 10:00").is_some());
         assert!(parse_timestamp("2024-13-01").is_none());
+    }
+
+    #[test]
+    fn overrides_take_the_shape_of_the_value() {
+        assert_eq!(Val::parse_override("7", &Val::Int(1)), Ok(Val::Int(7)));
+        assert_eq!(Val::parse_override("seven", &Val::Int(1)).unwrap_err().to_string(), "`seven` is not an integer");
+        assert_eq!(
+            Val::parse_override("soon", &Val::Duration("5min".into())).unwrap_err().to_string(),
+            "`soon` is not a duration such as `5min` or `4h`"
+        );
+        assert_eq!(
+            Val::parse_override("later", &Val::Timestamp("2024-01-01".into())).unwrap_err().to_string(),
+            "`later` is not a date or timestamp"
+        );
     }
 }

@@ -126,43 +126,69 @@ impl ScramVerifier {
     }
 }
 
+/// How a SCRAM-SHA-256 verifier is written, for messages about a malformed one.
+const SHAPE: &str = "a SCRAM-SHA-256 verifier has the form \
+                     `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`";
+
+/// What is wrong with a verifier. No variant holds (any part of) the input: it may be a secret,
+/// such as a password given where a verifier was expected.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScramError {
+    #[error("the verifier does not start with `{PREFIX}` ({SHAPE})")]
+    NoPrefix,
+    #[error("the verifier does not have exactly two `$`-separated parts after the prefix ({SHAPE})")]
+    NotTwoParts,
+    #[error("the iteration count and the salt are not separated by `:` ({SHAPE})")]
+    NoSaltSeparator,
+    #[error("StoredKey and ServerKey are not separated by `:` ({SHAPE})")]
+    NoKeySeparator,
+    #[error("the iteration count is not a decimal number")]
+    IterationsNotDecimal,
+    #[error("the iteration count must be positive")]
+    IterationsNotPositive,
+    #[error("the iteration count is too large (the maximum is {})", i32::MAX)]
+    IterationsTooLarge,
+    #[error("the salt is not valid base64")]
+    SaltNotBase64,
+    #[error("the salt is empty")]
+    SaltEmpty,
+    /// `key` is `StoredKey` or `ServerKey`.
+    #[error("the {key} is not valid base64")]
+    KeyNotBase64 { key: &'static str },
+    #[error("the {key} decodes to {len} bytes instead of {KEY_LEN}")]
+    KeyLength { key: &'static str, len: usize },
+}
+
 /// Parses a verifier; the error says what is wrong and never contains (any part of) the input.
-pub fn parse_verifier(s: &str) -> Result<ScramVerifier, String> {
-    const SHAPE: &str = "a SCRAM-SHA-256 verifier has the form \
-                         `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`";
-    let rest =
-        s.strip_prefix(PREFIX).ok_or_else(|| format!("the verifier does not start with `{PREFIX}` ({SHAPE})"))?;
+pub fn parse_verifier(s: &str) -> Result<ScramVerifier, ScramError> {
+    let rest = s.strip_prefix(PREFIX).ok_or(ScramError::NoPrefix)?;
     let mut halves = rest.split('$');
     let (Some(params), Some(keys), None) = (halves.next(), halves.next(), halves.next()) else {
-        return Err(format!("the verifier does not have exactly two `$`-separated parts after the prefix ({SHAPE})"));
+        return Err(ScramError::NotTwoParts);
     };
-    let (iterations, salt) = params
-        .split_once(':')
-        .ok_or_else(|| format!("the iteration count and the salt are not separated by `:` ({SHAPE})"))?;
-    let (stored_key, server_key) =
-        keys.split_once(':').ok_or_else(|| format!("StoredKey and ServerKey are not separated by `:` ({SHAPE})"))?;
+    let (iterations, salt) = params.split_once(':').ok_or(ScramError::NoSaltSeparator)?;
+    let (stored_key, server_key) = keys.split_once(':').ok_or(ScramError::NoKeySeparator)?;
 
     if iterations.is_empty() || !iterations.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("the iteration count is not a decimal number".to_owned());
+        return Err(ScramError::IterationsNotDecimal);
     }
     let iterations: u32 = match iterations.parse() {
         Ok(n) if (1..=i32::MAX as u32).contains(&n) => n,
-        Ok(_) => return Err("the iteration count must be positive".to_owned()),
-        Err(_) => return Err(format!("the iteration count is too large (the maximum is {})", i32::MAX)),
+        Ok(_) => return Err(ScramError::IterationsNotPositive),
+        Err(_) => return Err(ScramError::IterationsTooLarge),
     };
-    let salt = BASE64.decode(salt).map_err(|_| "the salt is not valid base64".to_owned())?;
+    let salt = BASE64.decode(salt).map_err(|_| ScramError::SaltNotBase64)?;
     if salt.is_empty() {
-        return Err("the salt is empty".to_owned());
+        return Err(ScramError::SaltEmpty);
     }
     let stored_key = decode_key(stored_key, "StoredKey")?;
     let server_key = decode_key(server_key, "ServerKey")?;
     Ok(ScramVerifier { iterations, salt, stored_key, server_key })
 }
 
-fn decode_key(b64: &str, what: &str) -> Result<[u8; KEY_LEN], String> {
-    let bytes = BASE64.decode(b64).map_err(|_| format!("the {what} is not valid base64"))?;
-    <[u8; KEY_LEN]>::try_from(bytes.as_slice())
-        .map_err(|_| format!("the {what} decodes to {} bytes instead of {KEY_LEN}", bytes.len()))
+fn decode_key(b64: &str, key: &'static str) -> Result<[u8; KEY_LEN], ScramError> {
+    let bytes = BASE64.decode(b64).map_err(|_| ScramError::KeyNotBase64 { key })?;
+    <[u8; KEY_LEN]>::try_from(bytes.as_slice()).map_err(|_| ScramError::KeyLength { key, len: bytes.len() })
 }
 
 /// Checks that `s` is a well-formed SCRAM-SHA-256 verifier: the prefix `SCRAM-SHA-256$`, a
@@ -170,7 +196,7 @@ fn decode_key(b64: &str, what: &str) -> Result<[u8; KEY_LEN], String> {
 /// and ServerKey in base64 decoding to 32 bytes each. The error message never includes the input
 /// or any part of it (the input may be a secret, e.g. a password given where a verifier was
 /// expected).
-pub fn validate_verifier(s: &str) -> Result<(), String> {
+pub fn validate_verifier(s: &str) -> Result<(), ScramError> {
     parse_verifier(s).map(|_| ())
 }
 
@@ -287,7 +313,7 @@ mod tests {
             (format!("SCRAM-SHA-256$4096:{salt}${key}:{key}\n"), "the ServerKey is not valid base64"),
         ];
         for (input, expected) in cases {
-            let err = validate_verifier(&input).expect_err(&input);
+            let err = validate_verifier(&input).expect_err(&input).to_string();
             assert!(err.contains(expected), "{input:?}: {err:?} lacks {expected:?}");
             // No part of the input leaks into the message.
             for part in input.split(['$', ':']) {
@@ -299,6 +325,23 @@ mod tests {
         }
         validate_verifier(&format!("SCRAM-SHA-256$1:{salt}${key}:{key}")).unwrap();
         validate_verifier(&format!("SCRAM-SHA-256$2147483647:{salt}${key}:{key}")).unwrap();
+    }
+
+    #[test]
+    fn messages_read_as_written() {
+        assert_eq!(
+            parse_verifier("md5abc").unwrap_err().to_string(),
+            "the verifier does not start with `SCRAM-SHA-256$` (a SCRAM-SHA-256 verifier has the form \
+             `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`)"
+        );
+        assert_eq!(
+            ScramError::IterationsTooLarge.to_string(),
+            "the iteration count is too large (the maximum is 2147483647)"
+        );
+        assert_eq!(
+            ScramError::KeyLength { key: "StoredKey", len: 31 }.to_string(),
+            "the StoredKey decodes to 31 bytes instead of 32"
+        );
     }
 
     #[test]

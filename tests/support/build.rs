@@ -109,7 +109,7 @@ pub fn options_at(at: &str) -> BuildOptions {
 /// `options.lock` implies `idempotent`, as on the command line.
 pub fn compile(sources: Sources, mut options: BuildOptions, env: &[(&str, &str)]) -> Result<Built, Failure> {
     options.idempotent |= options.lock;
-    let ws = Workspace::load(sources, options.clone()).map_err(Failure::Usage)?;
+    let ws = Workspace::load(sources, options.clone()).map_err(|e| Failure::Usage(e.to_string()))?;
     if let Some(name) = ws.resolved().unknown_sets.first() {
         return Err(Failure::Usage(format!("`--set {name}=…`: the policy has no `let {name}`")));
     }
