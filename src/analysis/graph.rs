@@ -34,12 +34,12 @@ use std::fmt::Write;
 
 use crate::analysis::membership::MembershipAnalysis;
 use crate::analysis::rules::exclusive::member_chain_memberships;
-use crate::model::{Model, Policy, Rule, RuleCheck};
+use crate::model::{Model, Policy, PolicyRule, RuleKind};
 use crate::syntax::ast::AttributeKind;
 use crate::syntax::Span;
 
 /// An `exclusive` rule with its policy and the roles it lists.
-type ExclusiveRule<'m> = (&'m Policy, &'m Rule, &'m [(String, Span)]);
+type ExclusiveRule<'m> = (&'m Policy, &'m PolicyRule, &'m [(String, Span)]);
 
 /// What a node stands for; decides how it is drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,7 +65,7 @@ pub enum Level {
 }
 
 impl Level {
-    fn of(rule: &Rule) -> Level {
+    fn of(rule: &PolicyRule) -> Level {
         if rule.warn {
             Level::Warn
         } else {
@@ -185,7 +185,7 @@ impl RoleGraph {
             .iter()
             .flat_map(|p| {
                 p.rules.iter().filter_map(move |r| {
-                    if let RuleCheck::Exclusive(roles) = &r.kind {
+                    if let RuleKind::Exclusive(roles) = &r.kind {
                         Some((p, r, roles.as_slice()))
                     } else {
                         None

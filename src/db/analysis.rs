@@ -28,7 +28,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use sha2::Digest as _;
 
-use super::{resolved, Policy, SourceFile};
+use super::{resolved, PolicyInput, SourceFile};
 use crate::analysis::membership::{GraphShape, MembershipAnalysis, MembershipGraph, RoleNode};
 use crate::analysis::rules::depth::Depths;
 use crate::analysis::rules::{self as role_rules, ChunkRanges, Context, GrantFacts, RoleChunk, RoleFacts, View};
@@ -39,7 +39,7 @@ use crate::syntax::FileId;
 /// The roles as the membership graph sees them, and the external roles: equal across edits
 /// that leave role names and the SUPERUSER and INHERIT attributes alone.
 #[salsa::tracked]
-pub fn role_nodes(db: &dyn salsa::Database, policy: Policy) -> Arc<(Vec<RoleNode>, Vec<String>)> {
+pub fn role_nodes(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<(Vec<RoleNode>, Vec<String>)> {
     let model = &resolved(db, policy).model;
     Arc::new((model.roles.iter().map(|r| RoleNode::of(r)).collect(), model.external_roles.clone()))
 }
@@ -47,7 +47,7 @@ pub fn role_nodes(db: &dyn salsa::Database, policy: Policy) -> Arc<(Vec<RoleNode
 /// The membership graph without positions, from [`role_nodes`] and [`memberships`]: not even
 /// built again after an edit that leaves both equal (a grant edited, say).
 #[salsa::tracked]
-pub fn membership_graph(db: &dyn salsa::Database, policy: Policy) -> Arc<MembershipGraph> {
+pub fn membership_graph(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<MembershipGraph> {
     let (roles, external) = &**role_nodes(db, policy);
     Arc::new(MembershipGraph::from_parts(roles, external, memberships(db, policy), policy.options(db).target_version))
 }
@@ -55,20 +55,20 @@ pub fn membership_graph(db: &dyn salsa::Database, policy: Policy) -> Arc<Members
 /// Who reaches whom through memberships (`pg_has_role` for every pair of roles), for the
 /// target version.
 #[salsa::tracked]
-pub fn membership_analysis(db: &dyn salsa::Database, policy: Policy) -> Arc<MembershipAnalysis> {
+pub fn membership_analysis(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<MembershipAnalysis> {
     Arc::new(crate::analysis::membership::reach_graph(membership_graph(db, policy)))
 }
 
 /// The model's memberships, with their positions (for the chains diagnostics show).
 #[salsa::tracked]
-pub fn memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Membership>>> {
+pub fn memberships(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Arc<Membership>>> {
     Arc::new(resolved(db, policy).model.memberships.clone())
 }
 
 /// The names W040 takes as used other than as the member or role of a membership (owners,
 /// grantees of default privileges, names policies list): few, and rarely edited.
 #[salsa::tracked]
-pub fn used_apart_from_memberships(db: &dyn salsa::Database, policy: Policy) -> Arc<BTreeSet<String>> {
+pub fn used_apart_from_memberships(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<BTreeSet<String>> {
     Arc::new(
         crate::analysis::lint::unused_role::used_apart_from_memberships(&resolved(db, policy).model)
             .into_iter()
@@ -81,32 +81,32 @@ pub fn used_apart_from_memberships(db: &dyn salsa::Database, policy: Policy) -> 
 /// member, and every role with a member other than itself. From the graph's shape, so the same
 /// after a rename.
 #[salsa::tracked]
-pub fn used_nodes(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<bool>> {
+pub fn used_nodes(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<bool>> {
     Arc::new(graph_shape(db, policy).used_nodes())
 }
 
 /// Where the chunks of roles are ([`ChunkRanges`]).
 #[salsa::tracked]
-pub fn chunk_ranges(db: &dyn salsa::Database, policy: Policy) -> Arc<ChunkRanges> {
+pub fn chunk_ranges(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<ChunkRanges> {
     Arc::new(ChunkRanges::of(&resolved(db, policy).model))
 }
 
 /// How many chunks of roles the model has.
 #[salsa::tracked]
-pub fn chunk_count(db: &dyn salsa::Database, policy: Policy) -> u32 {
+pub fn chunk_count(db: &dyn salsa::Database, policy: PolicyInput) -> u32 {
     chunk_ranges(db, policy).count()
 }
 
 /// The membership graph without names ([`GraphShape`]): the same after a rename.
 #[salsa::tracked]
-pub fn graph_shape(db: &dyn salsa::Database, policy: Policy) -> Arc<GraphShape> {
+pub fn graph_shape(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<GraphShape> {
     Arc::new(membership_graph(db, policy).shape().clone())
 }
 
 /// Per node of the graph's shape: whether it reaches, by one membership or more, a role that
 /// holds a grant (see [`role_rules::needs_reach`]).
 #[salsa::tracked]
-pub fn nodes_reaching_grants(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<bool>> {
+pub fn nodes_reaching_grants(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<bool>> {
     let (model, shape, grants) = (&resolved(db, policy).model, graph_shape(db, policy), grants_by_role(db, policy));
     let mut holds = vec![false; shape.used_nodes().len()];
     for (node, grants) in shape.role_nodes(0..grants.len()).into_iter().zip(grants.iter()) {
@@ -118,7 +118,7 @@ pub fn nodes_reaching_grants(db: &dyn salsa::Database, policy: Policy) -> Arc<Ve
 /// Whether the checks of a chunk read the part of the graph its roles reach, or only its
 /// roles (see [`role_rules::needs_reach`]).
 #[salsa::tracked]
-pub fn chunk_needs_reach(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> bool {
+pub fn chunk_needs_reach(db: &dyn salsa::Database, policy: PolicyInput, chunk: u32) -> bool {
     let (ctx, own) = (rule_context(db, policy), role_chunk(db, policy, chunk));
     let nodes = graph_shape(db, policy).role_nodes(chunk_ranges(db, policy).range(chunk));
     let reaching = nodes_reaching_grants(db, policy);
@@ -128,7 +128,7 @@ pub fn chunk_needs_reach(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
 /// The names of the graph's nodes that are not the model's roles (external roles, names
 /// only memberships target), by node.
 #[salsa::tracked]
-pub fn other_node_names(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<(u32, String)>> {
+pub fn other_node_names(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<(u32, String)>> {
     let graph = membership_graph(db, policy);
     let shape = graph.shape();
     Arc::new(
@@ -144,7 +144,7 @@ pub fn other_node_names(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<(u3
 
 /// The names of the model's roles of one chunk, by position.
 #[salsa::tracked]
-pub fn chunk_role_names(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
+pub fn chunk_role_names(db: &dyn salsa::Database, policy: PolicyInput, chunk: u32) -> Arc<Vec<String>> {
     let roles = &resolved(db, policy).model.roles;
     Arc::new(roles[chunk_ranges(db, policy).range(chunk)].iter().map(|r| r.name.clone()).collect())
 }
@@ -156,7 +156,7 @@ pub type ChunkMemberships = Vec<(u32, Arc<Membership>)>;
 /// role of its name first is); the last list: those whose member is not one of the model's
 /// roles.
 #[salsa::tracked]
-pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<ChunkMemberships>>> {
+pub fn memberships_by_chunk(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Arc<ChunkMemberships>>> {
     let (shape, ranges) = (graph_shape(db, policy), chunk_ranges(db, policy));
     let chunks = ranges.count() as usize;
     let mut by_chunk: Vec<ChunkMemberships> = vec![Vec::new(); chunks + 1];
@@ -174,13 +174,13 @@ fn member_chunk(shape: &GraphShape, ranges: &ChunkRanges, k: u32) -> u32 {
 
 /// One list of [`memberships_by_chunk`]: equal while no membership of those members changes.
 #[salsa::tracked]
-pub fn chunk_memberships(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkMemberships> {
+pub fn chunk_memberships(db: &dyn salsa::Database, policy: PolicyInput, chunk: u32) -> Arc<ChunkMemberships> {
     memberships_by_chunk(db, policy).get(chunk as usize).cloned().unwrap_or_default()
 }
 
 /// The roles of one chunk that W040 takes as used ([`role_rules::used_names`]).
 #[salsa::tracked]
-pub fn chunk_used(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<String>> {
+pub fn chunk_used(db: &dyn salsa::Database, policy: PolicyInput, chunk: u32) -> Arc<Vec<String>> {
     let (shape, nodes, others) =
         (graph_shape(db, policy), used_nodes(db, policy), used_apart_from_memberships(db, policy));
     let names = chunk_role_names(db, policy, chunk);
@@ -318,7 +318,7 @@ fn reached(shape: &GraphShape, roots: &[u32], needs_reach: bool) -> (Vec<u32>, V
 
 /// The [`ChunkView`] of chunk `chunk`.
 #[salsa::tracked]
-pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<ChunkView> {
+pub fn chunk_view(db: &dyn salsa::Database, policy: PolicyInput, chunk: u32) -> Arc<ChunkView> {
     let (shape, ranges) = (graph_shape(db, policy), chunk_ranges(db, policy));
     let roots = shape.role_nodes(ranges.range(chunk));
     let needs_reach = *chunk_needs_reach(db, policy, chunk);
@@ -360,7 +360,7 @@ pub fn chunk_view(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<C
 /// What every role's checks share (see [`Context`]): from the model, and from the facts of
 /// each file's grants ([`file_grant_facts`]), so that an edit scans the grants of its file.
 #[salsa::tracked]
-pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
+pub fn rule_context(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Context> {
     let library: Vec<FileId> =
         policy.files(db).iter().filter(|f| f.path(db).starts_with("<std>/")).map(|f| f.id(db)).collect();
     let facts: Vec<Arc<[GrantFacts; 3]>> =
@@ -388,14 +388,14 @@ pub fn rule_context(db: &dyn salsa::Database, policy: Policy) -> Arc<Context> {
 /// The [`GrantFacts`] of one file's grants, by where they come in the model (see
 /// [`crate::model::resolve::Part::grant_lists`]).
 #[salsa::tracked]
-pub fn file_grant_facts(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<[GrantFacts; 3]> {
+pub fn file_grant_facts(db: &dyn salsa::Database, policy: PolicyInput, file: SourceFile) -> Arc<[GrantFacts; 3]> {
     Arc::new(super::resolved_file(db, policy, file).grant_lists().map(GrantFacts::of))
 }
 
 /// The model indexes of the grants to each role, by the role's position in the model (a
 /// name declared twice shares its grants, as the rules over the whole model see them).
 #[salsa::tracked]
-pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Vec<u32>>> {
+pub fn grants_by_role(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Vec<u32>>> {
     let model = &resolved(db, policy).model;
     // Borrowed names: no name is copied.
     let mut first: FxHashMap<&str, u32> = FxHashMap::with_capacity_and_hasher(model.roles.len(), Default::default());
@@ -428,7 +428,7 @@ pub fn grants_by_role(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Vec<u
 
 /// The roles of one chunk with the grants made to them.
 #[salsa::tracked]
-pub fn role_chunk(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<RoleChunk> {
+pub fn role_chunk(db: &dyn salsa::Database, policy: PolicyInput, chunk: u32) -> Arc<RoleChunk> {
     let resolved = resolved(db, policy);
     let grants = grants_by_role(db, policy);
     Arc::new(role_rules::chunk(&resolved.model, grants, chunk_ranges(db, policy).range(chunk)))
@@ -436,7 +436,7 @@ pub fn role_chunk(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<R
 
 /// The per-role rules (policy rules and lint warnings) for the roles of one chunk.
 #[salsa::tracked]
-pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -> Arc<Vec<Diagnostic>> {
+pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: PolicyInput, chunk: u32) -> Arc<Vec<Diagnostic>> {
     let own = role_chunk(db, policy, chunk);
     let seen = chunk_view(db, policy, chunk);
     let ctx = rule_context(db, policy);
@@ -475,7 +475,7 @@ pub fn chunk_diagnostics(db: &dyn salsa::Database, policy: Policy, chunk: u32) -
 /// of roles, then the rules over the whole policy (grants to PUBLIC, membership windows).
 /// `db::diagnostics` includes them only when the policy parses and resolves without errors.
 #[salsa::tracked]
-pub fn analysis_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Arc<Vec<Diagnostic>>>> {
+pub fn analysis_diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Arc<Vec<Diagnostic>>>> {
     let chunks = *chunk_count(db, policy);
     let mut parts: Vec<Arc<Vec<Diagnostic>>> = (0..chunks).map(|c| chunk_diagnostics(db, policy, c).clone()).collect();
     parts.push(whole_policy_diagnostics(db, policy).clone());
@@ -484,7 +484,7 @@ pub fn analysis_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec
 
 /// The rules that are not about one role: `forbid grant … to public` and W041.
 #[salsa::tracked]
-pub fn whole_policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
+pub fn whole_policy_diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Diagnostic>> {
     let ctx = rule_context(db, policy);
     let mut out = crate::analysis::rules::forbid_public_grant::public_grants(&ctx.policies, &ctx.public);
     crate::analysis::lint::closing_windows(memberships(db, policy), policy.options(db).at, &mut out);
@@ -495,7 +495,7 @@ pub fn whole_policy_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc
 /// on the database: first the extracted inputs side by side, then the chunks. Salsa memoizes
 /// what the threads compute, so the query that follows only collects. After an edit, the
 /// threads verify each part and re-run only those whose inputs changed.
-pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
+pub fn analyze_in_parallel(db: &super::Database, policy: PolicyInput) {
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     if threads < 2 {
         return;
@@ -503,7 +503,7 @@ pub fn analyze_in_parallel(db: &super::Database, policy: Policy) {
     // The inputs first, the longest chain first (the graph, its shape, the memberships by
     // chunk); then the chunks, which wait for the inputs a thread is still computing (salsa
     // blocks on a query in progress elsewhere).
-    let inputs: [fn(&super::Database, Policy); 7] = [
+    let inputs: [fn(&super::Database, PolicyInput); 7] = [
         |db, p| _ = memberships_by_chunk(db, p),
         |db, p| _ = grants_by_role(db, p),
         |db, p| _ = rule_context(db, p),
@@ -541,7 +541,7 @@ pub(super) fn on_threads(db: &super::Database, threads: usize, n: usize, job: im
 #[salsa::tracked]
 pub fn privilege_analysis(
     db: &dyn salsa::Database,
-    policy: Policy,
+    policy: PolicyInput,
 ) -> Arc<crate::analysis::privileges::PrivilegeAnalysis> {
     let members = membership_analysis(db, policy);
     Arc::new(crate::analysis::privileges::effective(&resolved(db, policy).model, members.as_ref()))

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::analysis::{chunk_count, chunk_diagnostics, whole_policy_diagnostics};
-use super::{is_sound, lowering_diagnostics, parse, resolved, Policy, SourceFile};
+use super::{is_sound, lowering_diagnostics, parse, resolved, PolicyInput, SourceFile};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::FileId;
 
@@ -28,24 +28,24 @@ fn by_file<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>) -> ByFile 
 }
 
 #[salsa::tracked]
-fn resolution_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
+fn resolution_by_file(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<ByFile> {
     Arc::new(by_file(&resolved(db, policy).diagnostics))
 }
 
 #[salsa::tracked]
-fn lowering_by_file(db: &dyn salsa::Database, policy: Policy) -> Arc<ByFile> {
+fn lowering_by_file(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<ByFile> {
     Arc::new(by_file(lowering_diagnostics(db, policy).iter()))
 }
 
 /// The analysis parts, in the order of [`super::analysis_diagnostics`]: one per chunk of
 /// roles, then the whole-policy rules.
 #[salsa::tracked]
-fn analysis_parts(db: &dyn salsa::Database, policy: Policy) -> u32 {
+fn analysis_parts(db: &dyn salsa::Database, policy: PolicyInput) -> u32 {
     chunk_count(db, policy) + 1
 }
 
 #[salsa::tracked]
-fn analysis_part_by_file(db: &dyn salsa::Database, policy: Policy, part: u32) -> Arc<ByFile> {
+fn analysis_part_by_file(db: &dyn salsa::Database, policy: PolicyInput, part: u32) -> Arc<ByFile> {
     if part + 1 < *analysis_parts(db, policy) {
         Arc::new(by_file(chunk_diagnostics(db, policy, part).iter()))
     } else {
@@ -55,7 +55,7 @@ fn analysis_part_by_file(db: &dyn salsa::Database, policy: Policy, part: u32) ->
 
 /// The analysis parts that report in each file, in order.
 #[salsa::tracked]
-pub fn analysis_parts_of_files(db: &dyn salsa::Database, policy: Policy) -> Arc<FxHashMap<FileId, Vec<u32>>> {
+pub fn analysis_parts_of_files(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<FxHashMap<FileId, Vec<u32>>> {
     let mut out: FxHashMap<FileId, Vec<u32>> = FxHashMap::default();
     for part in 0..*analysis_parts(db, policy) {
         for file in analysis_part_by_file(db, policy, part).keys() {
@@ -69,7 +69,7 @@ pub fn analysis_parts_of_files(db: &dyn salsa::Database, policy: Policy) -> Arc<
 /// the diagnostics of [`super::diagnostics`] in that file, in the same order. A file without
 /// source diagnostics shares its list with [`file_policy_diagnostics`].
 #[salsa::tracked]
-pub fn file_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+pub fn file_diagnostics(db: &dyn salsa::Database, policy: PolicyInput, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let (source, policy) = (file_source_diagnostics(db, policy, file), file_policy_diagnostics(db, policy, file));
     if source.is_empty() {
         return policy.clone(); // sorted already
@@ -79,7 +79,11 @@ pub fn file_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFi
 
 /// The diagnostics of loading, parsing and resolving that are in `file`.
 #[salsa::tracked]
-pub fn file_source_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+pub fn file_source_diagnostics(
+    db: &dyn salsa::Database,
+    policy: PolicyInput,
+    file: SourceFile,
+) -> Arc<Vec<Diagnostic>> {
     let id = file.id(db);
     let mut out: Vec<Diagnostic> =
         policy.load_diagnostics(db).iter().filter(|d| d.primary.span.file == id).cloned().collect();
@@ -92,7 +96,11 @@ pub fn file_source_diagnostics(db: &dyn salsa::Database, policy: Policy, file: S
 /// The diagnostics of lowering and of the analysis that are in `file`, sorted as [`merged`]
 /// sorts: none unless the policy is sound.
 #[salsa::tracked]
-pub fn file_policy_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+pub fn file_policy_diagnostics(
+    db: &dyn salsa::Database,
+    policy: PolicyInput,
+    file: SourceFile,
+) -> Arc<Vec<Diagnostic>> {
     if is_sound(db, policy) {
         file_analysis_diagnostics(db, policy, file).clone()
     } else {
@@ -104,7 +112,7 @@ pub fn file_policy_diagnostics(db: &dyn salsa::Database, policy: Policy, file: S
 /// typed, the lists of the last sound policy stay memoized: when it is sound again, every
 /// other file's list is the same, not even copied.
 #[salsa::tracked]
-fn file_analysis_diagnostics(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+fn file_analysis_diagnostics(db: &dyn salsa::Database, policy: PolicyInput, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let id = file.id(db);
     let mut out: Vec<Diagnostic> = lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned().collect();
     for part in analysis_parts_of_files(db, policy).get(&id).into_iter().flatten() {

@@ -42,7 +42,7 @@ pub struct SourceFile {
 }
 
 #[salsa::input(debug)]
-pub struct Policy {
+pub struct PolicyInput {
     #[returns(ref)]
     pub files: Vec<SourceFile>,
     #[returns(ref)]
@@ -101,7 +101,7 @@ pub fn line_starts(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
 /// One file resolved against the scope: re-runs when the file changes, or a file whose roles
 /// it extends, or an answer it got from the scope ([`scope::DbScope`]).
 #[salsa::tracked]
-pub fn resolved_file(db: &dyn salsa::Database, policy: Policy, file: SourceFile) -> Arc<Part> {
+pub fn resolved_file(db: &dyn salsa::Database, policy: PolicyInput, file: SourceFile) -> Arc<Part> {
     let files = policy.files(db);
     let Some(pos) = files.iter().position(|f| *f == file) else { return Arc::default() };
     let tree =
@@ -111,7 +111,7 @@ pub fn resolved_file(db: &dyn salsa::Database, policy: Policy, file: SourceFile)
 
 /// The whole policy resolved: the files' parts combined ([`crate::model::resolve::combine`]).
 #[salsa::tracked]
-pub fn resolved(db: &dyn salsa::Database, policy: Policy) -> Arc<Resolved> {
+pub fn resolved(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Resolved> {
     let parts: Vec<Arc<Part>> = policy.files(db).iter().map(|f| resolved_file(db, policy, *f).clone()).collect();
     Arc::new(crate::model::resolve::combine(
         global_scope(db, policy),
@@ -122,7 +122,7 @@ pub fn resolved(db: &dyn salsa::Database, policy: Policy) -> Arc<Resolved> {
 }
 
 /// Resolves the policy's files on every core (salsa memoizes the parts for [`resolved`]).
-pub fn resolve_in_parallel(db: &Database, policy: Policy) {
+pub fn resolve_in_parallel(db: &Database, policy: PolicyInput) {
     let files = policy.files(db).clone();
     global_scope(db, policy);
     analysis::on_threads(
@@ -134,13 +134,13 @@ pub fn resolve_in_parallel(db: &Database, policy: Policy) {
 }
 
 #[salsa::tracked]
-pub fn plan(db: &dyn salsa::Database, policy: Policy) -> Arc<Plan> {
+pub fn plan(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Plan> {
     Arc::new(crate::lower::lower(&resolved(db, policy).model, policy.options(db)))
 }
 
 /// Every diagnostic of the policy, errors first, then in source order.
 #[salsa::tracked]
-pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
+pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Diagnostic>> {
     let mut all: Vec<Diagnostic> = policy.load_diagnostics(db).clone();
     for f in policy.files(db) {
         all.extend(parse(db, *f).diagnostics.iter().cloned());
@@ -157,7 +157,7 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnost
 /// Whether the policy loads, parses and resolves without errors: lowering problems and policy
 /// rules matter only then.
 #[salsa::tracked(returns(copy))]
-pub fn is_sound(db: &dyn salsa::Database, policy: Policy) -> bool {
+pub fn is_sound(db: &dyn salsa::Database, policy: PolicyInput) -> bool {
     let load = policy.load_diagnostics(db).iter().any(Diagnostic::is_error);
     let syntax = policy.files(db).iter().any(|f| parse(db, *f).diagnostics.iter().any(Diagnostic::is_error));
     !load && !syntax && !resolved(db, policy).diagnostics.iter().any(Diagnostic::is_error)
@@ -165,7 +165,7 @@ pub fn is_sound(db: &dyn salsa::Database, policy: Policy) -> bool {
 
 /// What lowering the policy would report ([`crate::lower::diagnostics`]), without lowering it.
 #[salsa::tracked]
-pub fn lowering_diagnostics(db: &dyn salsa::Database, policy: Policy) -> Arc<Vec<Diagnostic>> {
+pub fn lowering_diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Diagnostic>> {
     Arc::new(crate::lower::diagnostics(&resolved(db, policy).model))
 }
 
@@ -195,7 +195,7 @@ impl Database {
 /// A policy loaded into a database: the files given (roots) and every file they import.
 pub struct Workspace {
     pub db: Database,
-    pub policy: Policy,
+    pub policy: PolicyInput,
     /// Every file ever loaded, indexed by its `FileId`; the policy holds those reachable now.
     all: Vec<SourceFile>,
     by_path: HashMap<String, SourceFile>,
@@ -222,7 +222,7 @@ impl Workspace {
     }
 
     pub fn load_with(db: Database, sources: Sources, options: BuildOptions) -> Result<Workspace, CannotRead> {
-        let policy = Policy::new(&db, Vec::new(), options, Vec::new(), None);
+        let policy = PolicyInput::new(&db, Vec::new(), options, Vec::new(), None);
         let mut ws = Workspace {
             db,
             policy,

@@ -350,7 +350,7 @@ pub struct InventoryObject {
 pub struct Policy {
     pub name: String,
     pub scope: PolicyScope,
-    pub rules: Vec<Rule>,
+    pub rules: Vec<PolicyRule>,
     #[serde(skip)]
     pub origin: Span,
 }
@@ -383,16 +383,16 @@ impl PolicyScope {
 
 /// One rule of a policy; `warn` turns its violations into warnings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Rule {
+pub struct PolicyRule {
     pub warn: bool,
-    pub kind: RuleCheck,
+    pub kind: RuleKind,
     #[serde(skip)]
     pub origin: Span,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum RuleCheck {
+pub enum RuleKind {
     /// `exclusive a, b, …`: no role may reach two of these roles. Each name with its span.
     Exclusive(#[serde(serialize_with = "names_only")] Vec<(String, Span)>),
     /// `forbid ATTRIBUTE except …`: no role in scope may have the attribute set to `on`.

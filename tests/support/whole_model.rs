@@ -19,7 +19,7 @@ use rolec::analysis::rules::forbid_public_grant::public_grants;
 use rolec::analysis::rules::limits::{over_limit, unproven, Limit, Tally, Unknown};
 use rolec::diagnostics::Diagnostic;
 use rolec::model::catalog::Catalog;
-use rolec::model::{Grantee, Model, Object, Policy, Role, Rule, RuleCheck};
+use rolec::model::{Grantee, Model, Object, Policy, PolicyRule, Role, RuleKind};
 use rolec::pg::AclKind;
 use rolec::syntax::ast::{AttributeKind, BulkKind, Privilege};
 use rolec::syntax::FileId;
@@ -48,26 +48,26 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
     let mut out = Vec::new();
     // Rules that fail the build first, so that a (role, pair) stated by an error rule and by a
     // `warn` rule is reported as the error.
-    let mut rules: Vec<(&Policy, &Rule)> =
+    let mut rules: Vec<(&Policy, &PolicyRule)> =
         model.policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
     rules.sort_by_key(|(_, r)| r.warn);
     let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
     for (policy, rule) in rules {
         let in_scope = || model.roles.iter().map(|r| &**r).filter(|r| policy.scope.contains(r));
         match &rule.kind {
-            RuleCheck::Exclusive(roles) => {
+            RuleKind::Exclusive(roles) => {
                 for role in in_scope() {
                     exclusive(&model.memberships, analysis, policy, rule, role, roles, &mut exclusive_seen, &mut out);
                 }
             }
-            RuleCheck::Forbid { attribute, on, except } => {
+            RuleKind::Forbid { attribute, on, except } => {
                 for role in in_scope().filter(|r| !except.contains(&r.name)) {
                     out.extend(forbid_attribute::check(policy, rule, role, *attribute, *on, except));
                 }
             }
             // PUBLIC is not a role of any scope: `public_grants` checks this rule.
-            RuleCheck::ForbidGrantToPublic { .. } => {}
-            RuleCheck::MaxAdminRights(max) => {
+            RuleKind::ForbidGrantToPublic { .. } => {}
+            RuleKind::MaxAdminRights(max) => {
                 for role in in_scope() {
                     let rights = admin_rights(model, role);
                     if rights.count() as u64 > *max {
@@ -75,7 +75,7 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
                     }
                 }
             }
-            RuleCheck::MembershipsDeeperThan(max) => {
+            RuleKind::MembershipsDeeperThan(max) => {
                 let depths = Depths::new(&model.memberships);
                 for role in in_scope() {
                     let chain = depths.longest_chain(&model.memberships, &role.name);
@@ -84,7 +84,7 @@ pub fn check(model: &Model, privileges: &PrivilegeAnalysis, catalog: Option<&Cat
                     }
                 }
             }
-            RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {
+            RuleKind::MaxSchemas(_) | RuleKind::MaxTables(_) | RuleKind::MaxTablesTagged { .. } => {
                 let Some((limit, max)) = Limit::of(&rule.kind) else { continue };
                 let known = Known::new(model, catalog, limit);
                 let roles: Vec<&Role> = in_scope().collect();
@@ -244,7 +244,7 @@ pub fn limit_check(
     catalog: Option<&Catalog>,
     known: &Known,
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     limit: Limit,
     max: u64,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::analysis::rules::seen::Seen;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Grantee, Model, PolicyScope, Role, RuleCheck};
+use crate::model::{Grantee, Model, PolicyScope, Role, RuleKind};
 use crate::syntax::ast::AttributeKind;
 
 /// The names W040 takes as used, grants apart.
@@ -42,8 +42,8 @@ pub fn used_apart_from_memberships(model: &Model) -> rustc_hash::FxHashSet<&str>
         }
         for r in &p.rules {
             match &r.kind {
-                RuleCheck::Exclusive(names) => used.extend(names.iter().map(|(n, _)| n.as_str())),
-                RuleCheck::Forbid { except, .. } => used.extend(except.iter().map(String::as_str)),
+                RuleKind::Exclusive(names) => used.extend(names.iter().map(|(n, _)| n.as_str())),
+                RuleKind::Forbid { except, .. } => used.extend(except.iter().map(String::as_str)),
                 _ => {}
             }
         }

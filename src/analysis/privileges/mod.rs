@@ -65,7 +65,7 @@ pub(crate) use bits::{bit, bits, fitting, mask};
 use future::{default_acls, DefaultAcl};
 pub use future::{FutureGrounds, FutureKind, FutureObject};
 pub use objects::ObjectRef;
-use objects::{concrete, Key};
+use objects::{concrete, PrivilegeTarget};
 
 /// Why a role has a privilege on an object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -114,9 +114,9 @@ pub struct PrivilegeAnalysis {
     pub target_version: u32,
     members: MembershipAnalysis,
     /// Grants to roles and to PUBLIC, per object.
-    grants: BTreeMap<Key, Vec<Entry>>,
+    grants: BTreeMap<PrivilegeTarget, Vec<Entry>>,
     /// PUBLIC revokes, per object (they take away the built-in default).
-    public_revokes: BTreeMap<Key, u16>,
+    public_revokes: BTreeMap<PrivilegeTarget, u16>,
     /// Declared schema owners.
     schema_owners: BTreeMap<String, String>,
     /// The grantee of each model grant, by model index.
@@ -128,17 +128,17 @@ pub struct PrivilegeAnalysis {
 /// Indexes the grants of the model by object; bulk grants are expanded over the inventory.
 pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalysis {
     let version = members.target_version;
-    let mut grants: BTreeMap<Key, Vec<Entry>> = BTreeMap::new();
-    let mut public_revokes: BTreeMap<Key, u16> = BTreeMap::new();
+    let mut grants: BTreeMap<PrivilegeTarget, Vec<Entry>> = BTreeMap::new();
+    let mut public_revokes: BTreeMap<PrivilegeTarget, u16> = BTreeMap::new();
     let inventory = ObjectRef::of_inventory(model);
     for (i, g) in model.grants.iter().enumerate() {
-        let mut targets: Vec<(Key, u16, bool)> = Vec::new();
+        let mut targets: Vec<(PrivilegeTarget, u16, bool)> = Vec::new();
         match &g.object {
             Object::Columns { schema, table, columns } => {
                 let m = mask(&g.privileges, AclKind::Column, version);
                 for c in columns {
                     targets.push((
-                        Key::Column { schema: schema.clone(), table: table.clone(), column: c.clone() },
+                        PrivilegeTarget::Column { schema: schema.clone(), table: table.clone(), column: c.clone() },
                         m,
                         false,
                     ));
@@ -248,7 +248,7 @@ impl PrivilegeAnalysis {
         // Grants on the object itself; for a column, also table-level grants.
         let table_key = match object {
             ObjectRef::Column { schema, table, .. } => {
-                Some(Key::Relation { schema: schema.clone(), name: table.clone() })
+                Some(PrivilegeTarget::Relation { schema: schema.clone(), name: table.clone() })
             }
             _ => None,
         };

@@ -46,7 +46,7 @@ pub enum ObjectRef {
 /// `table` grant on a view counts (PostgreSQL does not distinguish them either).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub(super) enum Key {
+pub(super) enum PrivilegeTarget {
     Relation { schema: String, name: String },
     Function { schema: String, name: String, args: Vec<String> },
     Schema { name: String },
@@ -67,18 +67,20 @@ impl ObjectRef {
         }
     }
 
-    pub(super) fn key(&self) -> Key {
+    pub(super) fn key(&self) -> PrivilegeTarget {
         match self {
             ObjectRef::Table { schema, name }
             | ObjectRef::View { schema, name }
-            | ObjectRef::Sequence { schema, name } => Key::Relation { schema: schema.clone(), name: name.clone() },
-            ObjectRef::Function { schema, name, args } => {
-                Key::Function { schema: schema.clone(), name: name.clone(), args: norm_args(args) }
+            | ObjectRef::Sequence { schema, name } => {
+                PrivilegeTarget::Relation { schema: schema.clone(), name: name.clone() }
             }
-            ObjectRef::Schema { name } => Key::Schema { name: name.clone() },
-            ObjectRef::Database { name } => Key::Database { name: name.clone() },
+            ObjectRef::Function { schema, name, args } => {
+                PrivilegeTarget::Function { schema: schema.clone(), name: name.clone(), args: norm_args(args) }
+            }
+            ObjectRef::Schema { name } => PrivilegeTarget::Schema { name: name.clone() },
+            ObjectRef::Database { name } => PrivilegeTarget::Database { name: name.clone() },
             ObjectRef::Column { schema, table, column } => {
-                Key::Column { schema: schema.clone(), table: table.clone(), column: column.clone() }
+                PrivilegeTarget::Column { schema: schema.clone(), table: table.clone(), column: column.clone() }
             }
         }
     }

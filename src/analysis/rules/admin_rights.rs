@@ -4,7 +4,7 @@
 use crate::analysis::rules::code;
 use crate::analysis::rules::origins::Origins;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Grantee, Membership, Model, ObjectGrant, Policy, Role, Rule};
+use crate::model::{Grantee, Membership, Model, ObjectGrant, Policy, PolicyRule, Role};
 use crate::syntax::ast::AttributeKind;
 
 /// The admin rights a role holds directly: its attributes among SUPERUSER, CREATEROLE,
@@ -67,7 +67,7 @@ pub fn admin_rights_of<'a>(
 pub fn too_many_admin_rights(
     model: &dyn Origins,
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     rights: &AdminRights,
     max: u64,

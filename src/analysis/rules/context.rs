@@ -9,7 +9,7 @@ use crate::analysis::rules::chunks::RoleFacts;
 use crate::analysis::rules::depth::Depths;
 use crate::analysis::rules::table_bits::TableBits;
 use crate::model::catalog::Catalog;
-use crate::model::{Grantee, Membership, Model, Object, ObjectGrant, Policy, RuleCheck};
+use crate::model::{Grantee, Membership, Model, Object, ObjectGrant, Policy, RuleKind};
 use crate::syntax::{FileId, Span};
 
 /// A known table or view, for the limits on tables.
@@ -99,7 +99,7 @@ impl Context {
             .iter()
             .flat_map(|p| &p.rules)
             .filter_map(|r| match &r.kind {
-                RuleCheck::MaxTablesTagged { tag, .. } => Some(tag.as_str()),
+                RuleKind::MaxTablesTagged { tag, .. } => Some(tag.as_str()),
                 _ => None,
             })
             .collect();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::analysis::rules::{chain_text, step_label};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Membership, Policy, Role, Rule};
+use crate::model::{Membership, Policy, PolicyRule, Role};
 
 /// The longest chain of active memberships from each role (a longest path in the membership
 /// graph). The graph is acyclic once the policy resolves without errors; a cycle (E006,
@@ -90,7 +90,7 @@ impl Depths {
 pub fn deep_memberships(
     memberships: &[Arc<Membership>],
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     chain: &[Step],
     max: u64,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::analysis::membership::{Chain, MembershipAnalysis, Mode};
 use crate::analysis::rules::{chain_text, code, step_label};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Membership, Policy, Role, Rule};
+use crate::model::{Membership, Policy, PolicyRule, Role};
 use crate::syntax::Span;
 
 /// The memberships by which `role` is a member of `granted` (`MEMBER` mode); empty when they
@@ -85,7 +85,7 @@ pub fn exclusive(
     memberships: &[Arc<Membership>],
     analysis: &MembershipAnalysis,
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     exclusive: &[(String, Span)],
     seen: &mut HashSet<(String, String, String)>,
@@ -113,7 +113,7 @@ pub fn exclusive(
 fn exclusive_diagnostic(
     memberships: &[Arc<Membership>],
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     (a, ca): (&String, &Steps),
     (b, cb): (&String, &Steps),

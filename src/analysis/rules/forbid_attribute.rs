@@ -2,7 +2,7 @@
 
 use crate::analysis::rules::code;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Policy, Role, Rule};
+use crate::model::{Policy, PolicyRule, Role};
 use crate::syntax::ast::AttributeKind;
 
 /// The attribute's final value; INHERIT is on unless turned off, the others off unless on.
@@ -13,7 +13,7 @@ fn attribute_value(role: &Role, kind: AttributeKind) -> bool {
 /// The violation of `forbid ATTRIBUTE except …` by `role`, if it has the attribute set to `on`.
 pub fn check(
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     kind: AttributeKind,
     on: bool,
@@ -31,7 +31,13 @@ fn attribute_word(kind: AttributeKind, on: bool) -> String {
     }
 }
 
-pub fn forbidden_attribute(policy: &Policy, rule: &Rule, role: &Role, kind: AttributeKind, on: bool) -> Diagnostic {
+pub fn forbidden_attribute(
+    policy: &Policy,
+    rule: &PolicyRule,
+    role: &Role,
+    kind: AttributeKind,
+    on: bool,
+) -> Diagnostic {
     let word = attribute_word(kind, on);
     Diagnostic::new(
         code(rule, Code::ForbiddenAttribute, Code::ForbiddenAttributeWarn),

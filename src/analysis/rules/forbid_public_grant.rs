@@ -4,17 +4,18 @@
 
 use crate::analysis::rules::code;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Grantee, Object, ObjectGrant, Policy, Rule, RuleCheck};
+use crate::model::{Grantee, Object, ObjectGrant, Policy, PolicyRule, RuleKind};
 use crate::syntax::ast::{BulkKind, Privilege};
 
 /// The `forbid grant … to public` rules over the grants to PUBLIC among `grants` (PUBLIC is
 /// not a role of any scope: the rule applies whatever `applies to` says).
 pub fn public_grants(policies: &[Policy], grants: &[std::sync::Arc<ObjectGrant>]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut rules: Vec<(&Policy, &Rule)> = policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
+    let mut rules: Vec<(&Policy, &PolicyRule)> =
+        policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r))).collect();
     rules.sort_by_key(|(_, r)| r.warn);
     for (policy, rule) in rules {
-        let RuleCheck::ForbidGrantToPublic { privileges, object } = &rule.kind else { continue };
+        let RuleKind::ForbidGrantToPublic { privileges, object } = &rule.kind else { continue };
         for g in grants {
             if g.grantee == Grantee::Public && !g.revoke && covers(object, &g.object) {
                 let overlap = overlapping(privileges, &g.privileges);
@@ -61,7 +62,7 @@ fn overlapping(forbidden: &[Privilege], granted: &[Privilege]) -> Vec<Privilege>
     granted.iter().copied().filter(|p| forbidden.contains(p)).collect()
 }
 
-fn public_grant(policy: &Policy, rule: &Rule, g: &ObjectGrant, privileges: &[Privilege]) -> Diagnostic {
+fn public_grant(policy: &Policy, rule: &PolicyRule, g: &ObjectGrant, privileges: &[Privilege]) -> Diagnostic {
     let privs = privileges.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
     Diagnostic::new(
         code(rule, Code::ForbiddenPublicGrant, Code::ForbiddenPublicGrantWarn),

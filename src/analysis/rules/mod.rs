@@ -33,7 +33,7 @@ use crate::analysis::membership::Mode;
 use crate::analysis::rules::limits::Limit;
 use crate::analysis::rules::seen::Seen;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Policy, Rule, RuleCheck};
+use crate::model::{Policy, PolicyRule, RuleKind};
 use crate::syntax::Span;
 
 pub mod admin_rights;
@@ -51,7 +51,7 @@ pub mod table_bits;
 pub use chunks::{chunk, ChunkRanges, RoleChunk, RoleFacts, CHUNK};
 pub use context::{Context, GrantFacts, View};
 
-pub fn code(rule: &Rule, error: Code, warning: Code) -> Code {
+pub fn code(rule: &PolicyRule, error: Code, warning: Code) -> Code {
     if rule.warn {
         warning
     } else {
@@ -74,14 +74,14 @@ pub(crate) fn step_label(step: &Step) -> String {
 /// a chunk needs it, the chunk's checks see its roles' own memberships alone, and a long chain costs what its
 /// length does, not the n²/2 pairs it reaches.
 pub fn needs_reach(ctx: &Context, facts: &RoleFacts, reaches_grants: bool) -> bool {
-    let follows_memberships = |rule: &Rule| match rule.kind {
-        RuleCheck::Exclusive(_)
-        | RuleCheck::MembershipsDeeperThan(_)
-        | RuleCheck::MaxSchemas(_)
-        | RuleCheck::MaxTables(_)
-        | RuleCheck::MaxTablesTagged { .. } => true,
+    let follows_memberships = |rule: &PolicyRule| match rule.kind {
+        RuleKind::Exclusive(_)
+        | RuleKind::MembershipsDeeperThan(_)
+        | RuleKind::MaxSchemas(_)
+        | RuleKind::MaxTables(_)
+        | RuleKind::MaxTablesTagged { .. } => true,
         // Admin rights are counted on the role's own memberships and grants.
-        RuleCheck::MaxAdminRights(_) | RuleCheck::Forbid { .. } | RuleCheck::ForbidGrantToPublic { .. } => false,
+        RuleKind::MaxAdminRights(_) | RuleKind::Forbid { .. } | RuleKind::ForbidGrantToPublic { .. } => false,
     };
     let in_scope = ctx.policies.iter().filter(|p| p.scope.contains(&facts.role));
     (reaches_grants && facts.grants.iter().any(|g| !g.revoke))
@@ -104,7 +104,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
                 p.rules
                     .iter()
                     .map(|r| {
-                        if let RuleCheck::Exclusive(roles) = &r.kind {
+                        if let RuleKind::Exclusive(roles) = &r.kind {
                             roles.iter().map(node).collect()
                         } else {
                             Vec::new()
@@ -115,7 +115,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
             .collect()
     });
     let me = view.members.node(&role.name);
-    let mut rules: Vec<(&Policy, &Rule, &[Option<u32>])> = view
+    let mut rules: Vec<(&Policy, &PolicyRule, &[Option<u32>])> = view
         .ctx
         .policies
         .iter()
@@ -128,7 +128,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
     let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
     for (p, rule, listed) in rules {
         match &rule.kind {
-            RuleCheck::Exclusive(roles) => {
+            RuleKind::Exclusive(roles) => {
                 // Most roles reach at most one of the roles: no chains to build then.
                 let held = |((name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
                     _ if *name == role.name => true,
@@ -148,11 +148,11 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
                     );
                 }
             }
-            RuleCheck::Forbid { attribute, on, except } => {
+            RuleKind::Forbid { attribute, on, except } => {
                 out.extend(forbid_attribute::check(p, rule, role, *attribute, *on, except));
             }
-            RuleCheck::ForbidGrantToPublic { .. } => {}
-            RuleCheck::MaxAdminRights(max) => {
+            RuleKind::ForbidGrantToPublic { .. } => {}
+            RuleKind::MaxAdminRights(max) => {
                 let origins = seen.origins();
                 let rights = admin_rights::admin_rights_of(
                     role,
@@ -163,14 +163,14 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
                     out.push(admin_rights::too_many_admin_rights(&origins, p, rule, role, &rights, *max));
                 }
             }
-            RuleCheck::MembershipsDeeperThan(max) => {
+            RuleKind::MembershipsDeeperThan(max) => {
                 let memberships = (view.memberships)();
                 let chain = (view.depths)().longest_chain(memberships, &role.name);
                 if chain.len() as u64 > *max {
                     out.push(depth::deep_memberships(memberships, p, rule, role, &chain, *max));
                 }
             }
-            RuleCheck::MaxSchemas(_) | RuleCheck::MaxTables(_) | RuleCheck::MaxTablesTagged { .. } => {
+            RuleKind::MaxSchemas(_) | RuleKind::MaxTables(_) | RuleKind::MaxTablesTagged { .. } => {
                 let Some((limit, max)) = Limit::of(&rule.kind) else { continue };
                 out.extend(seen.limit(p, rule, limit, max));
             }

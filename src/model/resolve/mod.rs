@@ -23,7 +23,7 @@ mod scope;
 mod suggestion_tests;
 
 pub use expansion::MAX_EXPANSION;
-pub use scope::{outline, scope, GlobalScope, Key, ScopeLayout, ScopeLookup, ScopeRole};
+pub use scope::{outline, scope, DeclKey, GlobalScope, ScopeLayout, ScopeLookup, ScopeRole};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::rc::Rc;
@@ -206,7 +206,7 @@ struct RoleInst<'a> {
     env: Env,
     span: Span,
     /// Its file and place in it.
-    key: Key,
+    key: DeclKey,
 }
 
 struct SchemaInst<'a> {
@@ -214,7 +214,7 @@ struct SchemaInst<'a> {
     env: Env,
     span: Span,
     /// Its file and place in it.
-    key: Key,
+    key: DeclKey,
 }
 
 /// What collecting a file's items keeps.
@@ -251,7 +251,7 @@ struct Resolver<'a> {
     /// The role declarations of the files collected.
     roles: Vec<RoleInst<'a>>,
     /// Role key → index in `roles`.
-    role_at: FxHashMap<Key, usize>,
+    role_at: FxHashMap<DeclKey, usize>,
     /// The place in its file the next role (schema) declaration collected gets.
     next_role: usize,
     next_schema: usize,
@@ -264,7 +264,7 @@ struct Resolver<'a> {
     /// What `public { … }` blocks and top-level grants resolve to (see [`Part`]).
     public_grants: Vec<Arc<ObjectGrant>>,
     top_grants_built: Vec<Arc<ObjectGrant>>,
-    flat_cache: FxHashMap<Key, Rc<Vec<Flat<'a>>>>,
+    flat_cache: FxHashMap<DeclKey, Rc<Vec<Flat<'a>>>>,
     /// While a template is being inlined: the span of the outermost `use`.
     use_site: Option<Span>,
     /// Declarations collected so far from the file being collected, `for` loops unrolled
@@ -322,7 +322,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The declaration of role `key`, if its file was collected.
-    fn role_inst(&self, key: Key) -> Option<&RoleInst<'a>> {
+    fn role_inst(&self, key: DeclKey) -> Option<&RoleInst<'a>> {
         self.role_at.get(&key).map(|&i| &self.roles[i])
     }
 

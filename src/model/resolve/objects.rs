@@ -72,7 +72,7 @@ impl<'a> Resolver<'a> {
         let mut rules = Vec::new();
         for rule in &decl.rules {
             let kind = match &rule.kind {
-                RuleKind::Exclusive(names) => {
+                ast::RuleKind::Exclusive(names) => {
                     let mut roles: Vec<(String, Span)> = Vec::new();
                     for n in names {
                         if let Some(r) = self.role_ref(n, env) {
@@ -81,29 +81,29 @@ impl<'a> Resolver<'a> {
                             }
                         }
                     }
-                    (roles.len() == names.len()).then_some(RuleCheck::Exclusive(roles))
+                    (roles.len() == names.len()).then_some(crate::model::RuleKind::Exclusive(roles))
                 }
-                RuleKind::Forbid { attribute, except } => {
+                ast::RuleKind::Forbid { attribute, except } => {
                     let except = self.member_targets(except, env, "").into_iter().map(|(n, _)| n).collect();
-                    Some(RuleCheck::Forbid { attribute: attribute.kind, on: attribute.on, except })
+                    Some(crate::model::RuleKind::Forbid { attribute: attribute.kind, on: attribute.on, except })
                 }
-                RuleKind::ForbidGrantToPublic { privs, target } => self.object(target, env).and_then(|object| {
+                ast::RuleKind::ForbidGrantToPublic { privs, target } => self.object(target, env).and_then(|object| {
                     let (allowed, what) = allowed_on_object(&object);
                     let privileges = self.privileges(privs, allowed, what);
                     // Privileges were written but none is valid (each reported): drop the rule.
                     (privs.is_empty() || !privileges.is_empty())
-                        .then_some(RuleCheck::ForbidGrantToPublic { privileges, object })
+                        .then_some(crate::model::RuleKind::ForbidGrantToPublic { privileges, object })
                 }),
-                RuleKind::MembershipsDeeperThan(n) => Some(RuleCheck::MembershipsDeeperThan(*n)),
-                RuleKind::MaxAdminRights(n) => Some(RuleCheck::MaxAdminRights(*n)),
-                RuleKind::MaxSchemas(n) => Some(RuleCheck::MaxSchemas(*n)),
-                RuleKind::MaxTables(n) => Some(RuleCheck::MaxTables(*n)),
-                RuleKind::MaxTablesTagged(tag, n) => {
-                    self.name(tag, env).map(|tag| RuleCheck::MaxTablesTagged { tag, max: *n })
+                ast::RuleKind::MembershipsDeeperThan(n) => Some(crate::model::RuleKind::MembershipsDeeperThan(*n)),
+                ast::RuleKind::MaxAdminRights(n) => Some(crate::model::RuleKind::MaxAdminRights(*n)),
+                ast::RuleKind::MaxSchemas(n) => Some(crate::model::RuleKind::MaxSchemas(*n)),
+                ast::RuleKind::MaxTables(n) => Some(crate::model::RuleKind::MaxTables(*n)),
+                ast::RuleKind::MaxTablesTagged(tag, n) => {
+                    self.name(tag, env).map(|tag| crate::model::RuleKind::MaxTablesTagged { tag, max: *n })
                 }
             };
             if let Some(kind) = kind {
-                rules.push(super::Rule { warn: rule.warn, kind, origin: rule.span });
+                rules.push(crate::model::PolicyRule { warn: rule.warn, kind, origin: rule.span });
             }
         }
         super::Policy { name: decl.name.text.clone(), scope, rules, origin: decl.name.span }

@@ -50,7 +50,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// Builds role `key` (its file collected).
-    pub(super) fn build_role(&mut self, key: Key, name: String) {
+    pub(super) fn build_role(&mut self, key: DeclKey, name: String) {
         let Some(inst) = self.role_inst(key) else { return };
         let (decl, env, span) = (inst.decl, inst.env.clone(), inst.span);
         let flat = self.flatten_role(key, &mut vec![key]);
@@ -153,7 +153,7 @@ impl<'a> Resolver<'a> {
     /// The statements of role `i`: its template, then the role it extends, then its own body.
     /// `i` is the role's key; its file must be collected, which the scope sees to for every
     /// role that is extended.
-    pub(super) fn flatten_role(&mut self, i: Key, stack: &mut Vec<Key>) -> Rc<Vec<Flat<'a>>> {
+    pub(super) fn flatten_role(&mut self, i: DeclKey, stack: &mut Vec<DeclKey>) -> Rc<Vec<Flat<'a>>> {
         if let Some(f) = self.flat_cache.get(&i) {
             return f.clone();
         }
@@ -228,7 +228,7 @@ impl<'a> Resolver<'a> {
     /// How many roles the chain of `extends` from role `i` has (`i` included), counted up to
     /// one past [`crate::syntax::MAX_DEPTH`]: a loop, so that any length is measured without
     /// recursion. A cycle ends the count (it is reported on its own).
-    fn extends_chain(&mut self, i: Key) -> usize {
+    fn extends_chain(&mut self, i: DeclKey) -> usize {
         let mut chain = vec![i];
         while chain.len() <= crate::syntax::MAX_DEPTH {
             let Some(inst) = self.role_inst(chain[chain.len() - 1]) else { break };

@@ -59,12 +59,12 @@ pub(super) struct FileScope {
 /// A role or schema declaration: the position of its file in the policy, and its place among
 /// that file's declarations of its kind (`for` loops unrolled). Relative to its file, so that
 /// adding a declaration to one file leaves the keys of every other file's as they were.
-pub type Key = (usize, usize);
+pub type DeclKey = (usize, usize);
 
 impl GlobalScope {
     /// The key of declaration `global` (an index among all declarations of its kind), given
     /// the range of each file's declarations of that kind.
-    fn key(&self, global: usize, range: fn(&FileScope) -> &Range<usize>) -> Option<Key> {
+    fn key(&self, global: usize, range: fn(&FileScope) -> &Range<usize>) -> Option<DeclKey> {
         let pos = self.files.partition_point(|f| range(f).end <= global);
         let start = range(self.files.get(pos)?).start;
         (global >= start).then_some((pos, global - start))
@@ -86,11 +86,11 @@ pub struct ScopeRole {
 pub trait ScopeLookup {
     fn layout(&self) -> &ScopeLayout;
     /// The valid, first declaration of role `name`.
-    fn role(&self, name: &str) -> Option<Key>;
+    fn role(&self, name: &str) -> Option<DeclKey>;
     /// The valid, first declaration of schema `name`.
-    fn schema(&self, name: &str) -> Option<Key>;
+    fn schema(&self, name: &str) -> Option<DeclKey>;
     /// The name of role declaration `key`, if valid and first.
-    fn role_name(&self, key: Key) -> Option<String>;
+    fn role_name(&self, key: DeclKey) -> Option<String>;
     /// Every role declaration (for `all roles`, globs and "did you mean").
     fn roles(&self) -> &[ScopeRole];
     /// Every valid schema name (for "did you mean").
@@ -101,13 +101,13 @@ impl ScopeLookup for GlobalScope {
     fn layout(&self) -> &ScopeLayout {
         &self.layout
     }
-    fn role(&self, name: &str) -> Option<Key> {
+    fn role(&self, name: &str) -> Option<DeclKey> {
         self.key(*self.role_index.get(name)?, |f| &f.roles)
     }
-    fn schema(&self, name: &str) -> Option<Key> {
+    fn schema(&self, name: &str) -> Option<DeclKey> {
         self.key(*self.schema_index.get(name)?, |f| &f.schemas)
     }
-    fn role_name(&self, (pos, i): Key) -> Option<String> {
+    fn role_name(&self, (pos, i): DeclKey) -> Option<String> {
         let f = self.files.get(pos)?;
         self.roles.get(f.roles.start + i).filter(|_| f.roles.start + i < f.roles.end)?.name.clone()
     }

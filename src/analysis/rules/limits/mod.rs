@@ -37,7 +37,7 @@ use crate::analysis::privileges::{bits, Grounds};
 use crate::analysis::rules::seen::{LocalOrigins, Seen};
 use crate::analysis::rules::table_bits::{relation_bits, schema_bits, set_bits, single_table};
 use crate::diagnostics::Diagnostic;
-use crate::model::{Grantee, Object, ObjectGrant, Policy, Rule};
+use crate::model::{Grantee, Object, ObjectGrant, Policy, PolicyRule};
 use crate::pg::privilege::public_schema_defaults;
 use crate::pg::AclKind;
 use crate::syntax::ast::BulkKind;
@@ -52,7 +52,7 @@ impl<'a> Seen<'a> {
     }
 
     /// `max schemas|tables|tables tagged`: E035/W035 over the limit, W036 when unprovable.
-    pub(crate) fn limit(&self, p: &Policy, rule: &Rule, limit: Limit, max: u64) -> Option<Diagnostic> {
+    pub(crate) fn limit(&self, p: &Policy, rule: &PolicyRule, limit: Limit, max: u64) -> Option<Diagnostic> {
         let count = self.count(limit);
         if count as u64 > max {
             let tally = self.counted(limit);

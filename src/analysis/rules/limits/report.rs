@@ -8,7 +8,7 @@ use crate::analysis::membership::Chain;
 use crate::analysis::privileges::Grounds;
 use crate::analysis::rules::origins::Origins;
 use crate::diagnostics::{Code, Diagnostic};
-use crate::model::{Policy, Role, Rule, RuleCheck};
+use crate::model::{Policy, PolicyRule, Role, RuleKind};
 use crate::syntax::Span;
 
 /// What a limit counts.
@@ -21,11 +21,11 @@ pub enum Limit<'a> {
 
 impl<'a> Limit<'a> {
     /// The limit of a rule, with its maximum; `None` for the other rules.
-    pub fn of(rule: &'a RuleCheck) -> Option<(Limit<'a>, u64)> {
+    pub fn of(rule: &'a RuleKind) -> Option<(Limit<'a>, u64)> {
         match rule {
-            RuleCheck::MaxSchemas(n) => Some((Limit::Schemas, *n)),
-            RuleCheck::MaxTables(n) => Some((Limit::Tables, *n)),
-            RuleCheck::MaxTablesTagged { tag, max } => Some((Limit::Tagged(tag), *max)),
+            RuleKind::MaxSchemas(n) => Some((Limit::Schemas, *n)),
+            RuleKind::MaxTables(n) => Some((Limit::Tables, *n)),
+            RuleKind::MaxTablesTagged { tag, max } => Some((Limit::Tagged(tag), *max)),
             _ => None,
         }
     }
@@ -146,7 +146,7 @@ pub fn over_limit(
     model: &dyn Origins,
     superuser: bool,
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     limit: Limit,
     max: u64,
@@ -235,7 +235,7 @@ pub fn over_limit(
 pub fn unproven(
     model: &dyn Origins,
     policy: &Policy,
-    rule: &Rule,
+    rule: &PolicyRule,
     role: &Role,
     limit: Limit,
     max: u64,
