@@ -91,3 +91,37 @@ impl ChunkRanges {
         (c as u32, p - self.starts.get(c).copied().unwrap_or(0))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Sources, Workspace};
+    use crate::model::BuildOptions;
+
+    /// The model of files `a.role` with `a` roles and `b.role` with `b`.
+    fn model(a: usize, b: usize) -> Model {
+        let roles = |prefix: &str, n: usize| (0..n).map(|i| format!("role {prefix}{i} {{}}\n")).collect::<String>();
+        let files = vec![("a.role".into(), roles("a", a)), ("b.role".into(), roles("b", b))];
+        Workspace::load(Sources::Memory(files), BuildOptions::default()).unwrap().resolved().model.clone()
+    }
+
+    #[test]
+    fn chunks_hold_at_most_chunk_roles_of_one_file() {
+        let ranges = ChunkRanges::of(&model(70, 3));
+        let chunks: Vec<std::ops::Range<usize>> = (0..ranges.count()).map(|c| ranges.range(c)).collect();
+        assert_eq!(chunks, [0..32, 32..64, 64..70, 70..73]);
+        assert_eq!(ranges.range(ranges.count()), 0..0, "past the last chunk");
+        for (c, range) in chunks.iter().enumerate() {
+            for (i, p) in range.clone().enumerate() {
+                assert_eq!(ranges.slot(p as u32), (c as u32, i as u32));
+            }
+        }
+    }
+
+    #[test]
+    fn no_roles_no_chunks() {
+        let ranges = ChunkRanges::of(&Model::default());
+        assert_eq!(ranges.count(), 0);
+        assert_eq!(ranges.range(0), 0..0);
+    }
+}
