@@ -192,3 +192,48 @@ pub(crate) fn relation_bits(privileges: &[Privilege], version: u32) -> u16 {
 pub(crate) fn schema_bits(privileges: &[Privilege], version: u32) -> u16 {
     mask(privileges, AclKind::Schema, version)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Sources, Workspace};
+    use crate::model::{BuildOptions, Grantee, Model};
+
+    const POLICY: &str = "schema app { owner o }\nschema hr { owner o }\nschema empty { owner o }\nrole o {}\n\
+        table app.b\ntable app.a\nview hr.v\ntable hr.c\n\
+        role u {\n  grant select on tables in schema app\n  grant update on table hr.c\n  grant usage on schema hr\n  \
+        grant usage on sequence app.s\n  grant select on tables in schema empty\n}\n";
+
+    fn model() -> Model {
+        let files = vec![("p.role".into(), POLICY.to_string())];
+        Workspace::load(Sources::Memory(files), BuildOptions::default()).unwrap().resolved().model.clone()
+    }
+
+    fn grants_to(model: &Model, role: &str) -> Vec<Arc<ObjectGrant>> {
+        model.grants.iter().filter(|g| g.grantee == Grantee::Role(role.into())).cloned().collect()
+    }
+
+    fn set(bits: &[u64]) -> Vec<usize> {
+        set_bits(bits).collect()
+    }
+
+    #[test]
+    fn a_role_s_grants_as_bits_over_the_known_tables_and_schemas() {
+        let model = model();
+        let ctx = Context::of(&model, 15, None, Vec::new());
+        let names: Vec<String> = ctx.tables.iter().map(|t| format!("{}.{}", t.schema, t.name)).collect();
+        assert_eq!(names, ["app.a", "app.b", "hr.c", "hr.v"], "sorted");
+        let grants = grants_to(&model, "u");
+        let bits = TableBits::default();
+        // The bulk grant sets its schema's range; the single grant its table; USAGE on a
+        // sequence and a bulk grant in a schema without known tables set nothing.
+        assert_eq!(set(&bits.of(&ctx, Some("u"), &grants)), [0, 1, 2]);
+        assert_eq!(&*bits.singles(&ctx, "u", &grants), [(2, 1)], "hr.c, by the second grant");
+        let hr = ctx.known_schemas.binary_search(&"hr".to_string()).unwrap();
+        assert_eq!(set(&bits.schemas_of(&ctx, Some("u"), &grants)), [hr]);
+        assert_eq!(bits.first_unknown_bulk(&ctx, Some("u"), &grants), Some(4), "the grant on tables in schema empty");
+        // Computed once per role: a second question with other grants gets the first answer.
+        assert_eq!(set(&bits.of(&ctx, Some("u"), &[])), [0, 1, 2]);
+        assert!(set(&bits.of(&ctx, Some("o"), &[])).is_empty());
+    }
+}
