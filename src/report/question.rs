@@ -14,7 +14,6 @@
 use crate::analysis::explain::PRIVILEGES;
 use crate::analysis::membership::Mode;
 use crate::analysis::privileges::{FutureKind, FutureObject, ObjectRef};
-use crate::pg::AclKind;
 use crate::syntax::ast::Privilege;
 
 /// A parsed question.
@@ -225,15 +224,7 @@ fn parse_future(question: &str, rest: &str) -> Result<FutureObject, QuestionErro
 /// Whether PostgreSQL knows the privilege on that kind of object (MAINTAIN from 17 is
 /// accepted; the analysis answers no before 17).
 fn privilege_applies_to(p: Privilege, o: &ObjectRef) -> bool {
-    let kind = match o {
-        ObjectRef::Table { .. } | ObjectRef::View { .. } => AclKind::Relation,
-        ObjectRef::Sequence { .. } => AclKind::Sequence,
-        ObjectRef::Function { .. } => AclKind::Routine,
-        ObjectRef::Schema { .. } => AclKind::Schema,
-        ObjectRef::Database { .. } => AclKind::Database,
-        ObjectRef::Column { .. } => AclKind::Column,
-    };
-    p != Privilege::All && kind.accepts(p)
+    p != Privilege::All && o.acl_kind().accepts(p)
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub(super) enum PrivilegeTarget {
 
 impl ObjectRef {
     /// The kind of object, for the privileges that fit it.
-    pub(super) fn acl_kind(&self) -> AclKind {
+    pub fn acl_kind(&self) -> AclKind {
         match self {
             ObjectRef::Table { .. } | ObjectRef::View { .. } => AclKind::Relation,
             ObjectRef::Sequence { .. } => AclKind::Sequence,
