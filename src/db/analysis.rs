@@ -108,7 +108,7 @@ pub fn graph_shape(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<GraphSh
 #[salsa::tracked]
 pub fn nodes_reaching_grants(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<bool>> {
     let (model, shape, grants) = (&resolved(db, policy).model, graph_shape(db, policy), grants_by_role(db, policy));
-    let mut holds = vec![false; shape.used_nodes().len()];
+    let mut holds = vec![false; shape.node_count()];
     for (node, grants) in shape.role_nodes(0..grants.len()).into_iter().zip(grants.iter()) {
         holds[node as usize] |= grants.iter().any(|&k| !model.grants[k as usize].revoke);
     }

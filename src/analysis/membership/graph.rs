@@ -223,14 +223,20 @@ impl GraphShape {
         self.edges[k as usize].0
     }
 
+    /// The number of nodes: the model's roles (a name declared twice once), external roles and
+    /// names only memberships target.
+    pub fn node_count(&self) -> usize {
+        self.first_role.len()
+    }
+
     /// Per node: whether it reaches, by one membership or more (active or not), a node that
     /// is `marked`. One breadth-first search backwards from the marked nodes.
     pub fn reaching_marked(&self, marked: &[bool]) -> Vec<bool> {
-        let mut into: Vec<Vec<u32>> = vec![Vec::new(); self.first_role.len()];
+        let mut into: Vec<Vec<u32>> = vec![Vec::new(); self.node_count()];
         for &(a, b, ..) in &self.edges {
             into[b as usize].push(a);
         }
-        let mut reaching = vec![false; self.first_role.len()];
+        let mut reaching = vec![false; self.node_count()];
         let mut stack: Vec<u32> =
             (0..marked.len().min(reaching.len()) as u32).filter(|&n| marked[n as usize]).collect();
         while let Some(b) = stack.pop() {
@@ -247,7 +253,7 @@ impl GraphShape {
     /// Per node: whether it is the member of a membership, or the role of one whose member
     /// is another role.
     pub fn used_nodes(&self) -> Vec<bool> {
-        let mut used = vec![false; self.first_role.len()];
+        let mut used = vec![false; self.node_count()];
         for &(a, b, ..) in &self.edges {
             used[a as usize] = true;
             if a != b {
