@@ -122,16 +122,22 @@ pub fn objects(model: &Model) -> Vec<ObjectRef> {
     out
 }
 
-/// The objects created later that the policy says something about: for each declared schema,
-/// the tables, sequences and functions its owner and creators make in it; every (creator,
-/// schema, kind) of a default privilege (`schema: None`: in any schema without per-schema
-/// defaults). Sorted by creator, schema, kind.
+/// The objects created later that the policy says something about: every kind of object that
+/// a creator makes in a schema where it has default privileges or is a declared owner or
+/// creator, and in any schema without per-schema defaults (`schema: None`, schemas included)
+/// where it has global defaults — each kind, not only those the defaults name, so that explain
+/// lists what who-can answers (the owner's own rights, PUBLIC's built-in ones). Sorted by
+/// creator, schema, kind.
 pub fn future_objects(model: &Model, privileges: &PrivilegeAnalysis) -> Vec<FutureObject> {
-    let mut out: Vec<FutureObject> = privileges.future_scopes().collect();
+    let mut scopes: Vec<(String, Option<String>)> = privileges.future_scopes().map(|o| (o.creator, o.schema)).collect();
     for s in &model.schemas {
-        for c in s.creator_roles() {
-            for kind in [FutureKind::Table, FutureKind::Sequence, FutureKind::Function] {
-                out.push(FutureObject { kind, schema: Some(s.name.clone()), creator: c.clone() });
+        scopes.extend(s.creator_roles().map(|c| (c.clone(), Some(s.name.clone()))));
+    }
+    let mut out = Vec::new();
+    for (creator, schema) in scopes {
+        for kind in FutureKind::ALL {
+            if kind != FutureKind::Schema || schema.is_none() {
+                out.push(FutureObject { kind, schema: schema.clone(), creator: creator.clone() });
             }
         }
     }
@@ -316,7 +322,10 @@ mod tests {
         assert_eq!(
             scopes,
             [
+                later(FutureKind::Table, None),
                 later(FutureKind::Sequence, None),
+                later(FutureKind::Function, None),
+                later(FutureKind::Schema, None),
                 later(FutureKind::Table, Some("app")),
                 later(FutureKind::Sequence, Some("app")),
                 later(FutureKind::Function, Some("app"))

@@ -78,6 +78,82 @@ fn word(s: &str) -> (&str, &str) {
     }
 }
 
+/// The text up to the first whitespace outside a quoted name, and the rest, trimmed: one
+/// name as written (`s2."Order Items 1"` is one).
+fn name_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    let mut quoted = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted, // `""` inside a quoted name toggles twice
+            c if c.is_whitespace() && !quoted => return (&s[..i], s[i..].trim_start()),
+            _ => {}
+        }
+    }
+    (s, "")
+}
+
+/// The parts of a dotted name as PostgreSQL sees them: a bare part folded to lower case, a
+/// double-quoted part kept as written (`""` or `\"` is a quote, and `\n`, `\t`, `\r`,
+/// `\u{HEX}` and `\\` read as in the language). `None` when `text` is not one dotted name
+/// (whitespace or a quote inside a bare part, an empty part, an unclosed quote).
+fn name_parts(text: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = text.chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    '\\' => part.push(escaped(&mut chars)?),
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == '.' {
+                    break;
+                }
+                if c.is_whitespace() || c == '"' {
+                    return None;
+                }
+                part.push(c.to_ascii_lowercase());
+                chars.next();
+            }
+        }
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match chars.next() {
+            None => return Some(parts),
+            Some('.') => continue,
+            Some(_) => return None,
+        }
+    }
+}
+
+/// The character after a `\` in a quoted name.
+fn escaped(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<char> {
+    Some(match chars.next()? {
+        'n' => '\n',
+        't' => '\t',
+        'r' => '\r',
+        'u' if chars.peek() == Some(&'{') => {
+            chars.next();
+            let hex: String = chars.by_ref().take_while(|&c| c != '}').collect();
+            u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).filter(|&c| c != '\0')?
+        }
+        c => c,
+    })
+}
+
 const USAGE: &str = "expected `[grant] PRIVILEGE on KIND NAME` (kinds: table, view, sequence, function, schema, database, column (COL) of table NAME), `[grant] PRIVILEGE on future tables|sequences|functions|schemas [in schema NAME] created by ROLE` or `member|usage|set of ROLE`";
 
 /// Parses a question (keywords are case-insensitive).
@@ -96,16 +172,17 @@ pub fn parse(question: &str) -> Result<Question, QuestionError> {
     let (second, rest) = word(rest);
     let first_l = first.to_lowercase();
     if second.eq_ignore_ascii_case("of") && matches!(first_l.as_str(), "member" | "usage" | "set") {
-        let (role, extra) = word(rest);
+        let (role, extra) = name_word(rest);
         if role.is_empty() || !extra.is_empty() {
             return Err(fail(QuestionProblem::RoleName(first.to_string())));
         }
+        let role = one_name(role).map_err(fail)?;
         let mode = match first_l.as_str() {
             "member" => Mode::Member,
             "usage" => Mode::Usage,
             _ => Mode::Set,
         };
-        return Ok(Question::Role(mode, role.to_string()));
+        return Ok(Question::Role(mode, role));
     }
     let privilege = match first_l.as_str() {
         "temp" => Privilege::Temporary,
@@ -122,23 +199,8 @@ pub fn parse(question: &str) -> Result<Question, QuestionError> {
     if name.is_empty() {
         return Err(fail(QuestionProblem::Usage));
     }
-    let qualified = |n: &str| -> Result<(String, String), QuestionError> {
-        if n.contains(char::is_whitespace) {
-            return Err(fail(QuestionProblem::NotOneName(n.to_string())));
-        }
-        Ok(match n.split_once('.') {
-            Some((s, t)) if !s.is_empty() && !t.is_empty() && !t.contains('.') => (s.to_string(), t.to_string()),
-            None => ("public".to_string(), n.to_string()),
-            _ => return Err(fail(QuestionProblem::NotQualified(n.to_string()))),
-        })
-    };
-    let single = |n: &str| -> Result<String, QuestionError> {
-        if n.contains(char::is_whitespace) || n.contains('.') {
-            Err(fail(QuestionProblem::NotOneName(n.to_string())))
-        } else {
-            Ok(n.to_string())
-        }
-    };
+    let qualified = |n: &str| qualified_name(n).map_err(fail);
+    let single = |n: &str| one_name(n).map_err(fail);
     if kind.eq_ignore_ascii_case("future") {
         let object = parse_future(question, name)?;
         if !object.kind.fits(privilege, 17) {
@@ -151,14 +213,18 @@ pub fn parse(question: &str) -> Result<Question, QuestionError> {
         "view" => qualified(name).map(|(schema, name)| ObjectRef::View { schema, name })?,
         "sequence" => qualified(name).map(|(schema, name)| ObjectRef::Sequence { schema, name })?,
         "function" | "procedure" | "routine" => {
-            let (head, args) = match name.split_once('(') {
-                Some((h, a)) => {
-                    (h.trim(), a.trim_end().strip_suffix(')').ok_or_else(|| fail(QuestionProblem::MissingParenthesis))?)
-                }
+            let (head, args) = match outside_quotes(name, '(') {
+                Some(i) => (
+                    name[..i].trim(),
+                    name[i + 1..]
+                        .trim_end()
+                        .strip_suffix(')')
+                        .ok_or_else(|| fail(QuestionProblem::MissingParenthesis))?,
+                ),
                 None => (name, ""),
             };
             let (schema, name) = qualified(head)?;
-            let args = args.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect();
+            let args = argument_types(args);
             ObjectRef::Function { schema, name, args }
         }
         "schema" => ObjectRef::Schema { name: single(name)? },
@@ -167,7 +233,7 @@ pub fn parse(question: &str) -> Result<Question, QuestionError> {
             // `(a) of table s.t`
             let inner = name
                 .strip_prefix('(')
-                .and_then(|r| r.split_once(')'))
+                .and_then(|r| outside_quotes(r, ')').map(|i| (&r[..i], &r[i + 1..])))
                 .ok_or_else(|| fail(QuestionProblem::NotAColumn))?;
             let column = single(inner.0.trim())?;
             let (of, rest) = word(inner.1);
@@ -188,6 +254,60 @@ pub fn parse(question: &str) -> Result<Question, QuestionError> {
     Ok(Question::Privilege(privilege, object))
 }
 
+/// One name (a role, schema, database or column), as PostgreSQL sees it.
+fn one_name(text: &str) -> Result<String, QuestionProblem> {
+    match name_parts(text) {
+        Some(mut parts) if parts.len() == 1 => Ok(parts.remove(0)),
+        _ => Err(QuestionProblem::NotOneName(text.to_string())),
+    }
+}
+
+/// `SCHEMA.NAME`, or `NAME` in `public`.
+fn qualified_name(text: &str) -> Result<(String, String), QuestionProblem> {
+    match name_parts(text) {
+        None => Err(QuestionProblem::NotOneName(text.to_string())),
+        Some(parts) => match <[String; 1]>::try_from(parts) {
+            Ok([name]) => Ok(("public".to_string(), name)),
+            Err(parts) => match <[String; 2]>::try_from(parts) {
+                Ok([schema, name]) => Ok((schema, name)),
+                Err(_) => Err(QuestionProblem::NotQualified(text.to_string())),
+            },
+        },
+    }
+}
+
+/// Where `wanted` first occurs in `text` outside double quotes.
+fn outside_quotes(text: &str, wanted: char) -> Option<usize> {
+    let mut quoted = false;
+    text.char_indices().find_map(|(i, c)| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        (c == wanted && !quoted).then_some(i)
+    })
+}
+
+/// The argument types of a routine as written, split at the commas outside parentheses and
+/// quotes (`numeric(10, 2)` is one type).
+fn argument_types(text: &str) -> Vec<String> {
+    let (mut types, mut current, mut depth, mut quoted) = (Vec::new(), String::new(), 0u32, false);
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                types.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    types.push(current);
+    types.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+}
+
 /// `tables [in schema S] created by ROLE` (after `future`).
 fn parse_future(question: &str, rest: &str) -> Result<FutureObject, QuestionError> {
     let bad = || QuestionError { question: question.to_string(), problem: QuestionProblem::NotFutureObjects };
@@ -204,21 +324,22 @@ fn parse_future(question: &str, rest: &str) -> Result<FutureObject, QuestionErro
     let mut w = w;
     if w.eq_ignore_ascii_case("in") {
         let (s, r) = word(rest);
-        let (name, r) = word(r);
-        if !s.eq_ignore_ascii_case("schema") || name.is_empty() || name.contains('.') || kind == FutureKind::Schema {
+        let (name, r) = name_word(r);
+        if !s.eq_ignore_ascii_case("schema") || name.is_empty() || kind == FutureKind::Schema {
             return Err(bad());
         }
-        schema = Some(name.to_string());
+        schema = Some(one_name(name).map_err(|_| bad())?);
         let (next, r) = word(r);
         w = next;
         rest = r;
     }
     let (by, r) = word(rest);
-    let (creator, extra) = word(r);
+    let (creator, extra) = name_word(r);
     if !w.eq_ignore_ascii_case("created") || !by.eq_ignore_ascii_case("by") || creator.is_empty() || !extra.is_empty() {
         return Err(bad());
     }
-    Ok(FutureObject { kind, schema, creator: creator.to_string() })
+    let creator = one_name(creator).map_err(|_| bad())?;
+    Ok(FutureObject { kind, schema, creator })
 }
 
 /// Whether PostgreSQL knows the privilege on that kind of object (MAINTAIN from 17 is
@@ -326,6 +447,72 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad}");
         }
         assert_eq!(canonical_type("INT4"), "integer");
+    }
+
+    /// Names as the language writes them: bare names folded to lower case, quoted names kept
+    /// as written (spaces, dots, `""` and `\"` for a quote).
+    #[test]
+    fn quoted_names() {
+        let t = |s: &str, n: &str| ObjectRef::Table { schema: s.into(), name: n.into() };
+        assert_eq!(
+            parse(r#"select on table s2."Order Items 1""#),
+            Ok(Question::Privilege(Privilege::Select, t("s2", "Order Items 1")))
+        );
+        assert_eq!(
+            parse(r#"select on table "My Schema"."a.b""#),
+            Ok(Question::Privilege(Privilege::Select, t("My Schema", "a.b")))
+        );
+        assert_eq!(parse("select on table App.Orders"), Ok(Question::Privilege(Privilege::Select, t("app", "orders"))));
+        assert_eq!(parse(r#"member of "we""ird 12""#), Ok(Question::Role(Mode::Member, "we\"ird 12".into())));
+        assert_eq!(parse(r#"member of "we\"ird""#), Ok(Question::Role(Mode::Member, "we\"ird".into())));
+        assert_eq!(parse(r#"set of "Ops Team""#), Ok(Question::Role(Mode::Set, "Ops Team".into())));
+        assert_eq!(parse(r#"usage of "a\u{1b}b""#), Ok(Question::Role(Mode::Usage, "a\u{1b}b".into())));
+        assert_eq!(
+            parse(r#"usage on schema "Sales Data""#),
+            Ok(Question::Privilege(Privilege::Usage, ObjectRef::Schema { name: "Sales Data".into() }))
+        );
+        assert_eq!(
+            parse(r#"update on column ("Order Id") of table s."T (1)""#),
+            Ok(Question::Privilege(
+                Privilege::Update,
+                ObjectRef::Column { schema: "s".into(), table: "T (1)".into(), column: "Order Id".into() }
+            ))
+        );
+        assert_eq!(
+            parse(r#"execute on function "S"."f (x)"(numeric(10, 2), "my type")"#),
+            Ok(Question::Privilege(
+                Privilege::Execute,
+                ObjectRef::Function {
+                    schema: "S".into(),
+                    name: "f (x)".into(),
+                    args: vec!["numeric(10, 2)".into(), "\"my type\"".into()]
+                }
+            ))
+        );
+        assert_eq!(
+            parse(r#"select on future tables in schema "Sales Data" created by "Ops Team 6""#),
+            Ok(Question::Future {
+                privilege: Privilege::Select,
+                object: FutureObject {
+                    kind: FutureKind::Table,
+                    schema: Some("Sales Data".into()),
+                    creator: "Ops Team 6".into()
+                },
+                grant_option: false
+            })
+        );
+        for bad in [
+            r#"member of "unclosed"#,
+            r#"member of "a" b"#,
+            r#"member of a."b""#,
+            r#"select on table s."t" x"#,
+            r#"select on table ."t""#,
+            r#"select on table "".t"#,
+            r#"usage on schema "a".b"#,
+            r#"select on future tables created by "x"#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 }
 

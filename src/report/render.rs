@@ -8,6 +8,7 @@ use crate::analysis::membership::{Chain, Step};
 use crate::analysis::privileges::{FutureGrounds, Grounds, ObjectRef};
 use crate::db::Workspace;
 use crate::model::{Grantee, Model};
+use crate::syntax::write;
 
 /// `alice → team_a → developer (p.role:12, p.role:4)`; `superuser`; `itself`.
 pub fn chain_text(ws: &Workspace, model: &Model, chain: &Chain) -> String {
@@ -28,7 +29,8 @@ pub fn chain_text(ws: &Workspace, model: &Model, chain: &Chain) -> String {
     }
 }
 
-/// The chain as JSON: `{"kind": "memberships", "steps": [{member, role, at}]}`; for a long
+/// The chain as JSON: `{"kind": "memberships", "steps": [{member, role, admin, at}]}` (`admin`:
+/// the membership is granted with admin option); for a long
 /// chain, its first and last steps, with `left_out` steps not shown after the first
 /// `left_out_after`.
 pub fn chain_json(ws: &Workspace, model: &Model, chain: &Chain) -> Value {
@@ -39,7 +41,15 @@ pub fn chain_json(ws: &Workspace, model: &Model, chain: &Chain) -> Value {
             let shown: Vec<Value> = steps
                 .shown()
                 .iter()
-                .map(|s| json!({ "member": s.member, "role": s.role, "at": model.memberships.get(s.membership).map(|m| ws.line_of(m.origin)) }))
+                .map(|s| {
+                    let membership = model.memberships.get(s.membership);
+                    json!({
+                        "member": s.member,
+                        "role": s.role,
+                        "admin": membership.is_some_and(|m| m.admin),
+                        "at": membership.map(|m| ws.line_of(m.origin)),
+                    })
+                })
                 .collect();
             if steps.left_out() == 0 {
                 json!({ "kind": "memberships", "steps": shown })
@@ -188,13 +198,16 @@ pub(super) fn option_suffix<G: PartialEq>(
 
 /// `table app.orders`, `function app.f(integer)`, `column app.t.a`.
 pub fn object_text(o: &ObjectRef) -> String {
+    let q = |schema: &str, name: &str| format!("{}.{}", write::name(schema), write::name(name));
     match o {
-        ObjectRef::Table { schema, name } => format!("table {schema}.{name}"),
-        ObjectRef::View { schema, name } => format!("view {schema}.{name}"),
-        ObjectRef::Sequence { schema, name } => format!("sequence {schema}.{name}"),
-        ObjectRef::Function { schema, name, args } => format!("function {schema}.{name}({})", args.join(", ")),
-        ObjectRef::Schema { name } => format!("schema {name}"),
-        ObjectRef::Database { name } => format!("database {name}"),
-        ObjectRef::Column { schema, table, column } => format!("column ({column}) of table {schema}.{table}"),
+        ObjectRef::Table { schema, name } => format!("table {}", q(schema, name)),
+        ObjectRef::View { schema, name } => format!("view {}", q(schema, name)),
+        ObjectRef::Sequence { schema, name } => format!("sequence {}", q(schema, name)),
+        ObjectRef::Function { schema, name, args } => format!("function {}({})", q(schema, name), args.join(", ")),
+        ObjectRef::Schema { name } => format!("schema {}", write::name(name)),
+        ObjectRef::Database { name } => format!("database {}", write::name(name)),
+        ObjectRef::Column { schema, table, column } => {
+            format!("column ({}) of table {}", write::name(column), q(schema, table))
+        }
     }
 }

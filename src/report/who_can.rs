@@ -141,7 +141,7 @@ fn answer(ws: &Workspace, model: &Model, question: &Question) -> Result<Answer, 
                 return Err(unknown_role(model, granted));
             }
             let who = who_reaches(model, members, granted, *mode);
-            let title = format!("{} of {granted}", mode.sql().to_lowercase());
+            let title = format!("{} of {}", mode.sql().to_lowercase(), crate::syntax::write::name(granted));
             Answer::Role { title, mode: *mode, granted: granted.clone(), who }
         }
         Question::Privilege(privilege, object) | Question::GrantOption(privilege, object) => {

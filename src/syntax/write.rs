@@ -21,11 +21,33 @@ pub fn string(s: &str) -> String {
     out
 }
 
+/// A name as the language reads it back: bare when folding leaves it as it is (lower-case
+/// ASCII letters, digits, `_` and `$`, not starting with a digit or `$`), else quoted.
+pub fn name(s: &str) -> String {
+    let mut chars = s.chars();
+    let bare = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if bare {
+        s.to_string()
+    } else {
+        string(s)
+    }
+}
+
 pub use crate::pg::quote::is_unprintable;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_bare_only_when_folding_keeps_them() {
+        assert_eq!(name("app_owner$1"), "app_owner$1");
+        assert_eq!(name("_x"), "_x");
+        for quoted in ["Ops Team", "jane.doe", "1st", "Upper", "we\"ird", "", "é"] {
+            assert_eq!(name(quoted), string(quoted), "{quoted}");
+        }
+    }
 
     #[test]
     fn strings_read_back_the_same() {

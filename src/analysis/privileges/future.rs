@@ -11,6 +11,7 @@ use crate::analysis::membership::{Chain, Mode};
 use crate::model::{Grantee, Model};
 use crate::pg::{AclKind, Privilege};
 use crate::syntax::ast::DefaultKind;
+use crate::syntax::write::name;
 
 /// The kinds of objects default privileges apply to (`ALTER DEFAULT PRIVILEGES … ON TABLES`,
 /// `SEQUENCES`, `FUNCTIONS`/`ROUTINES`, `SCHEMAS`). Views take the defaults of tables.
@@ -80,9 +81,9 @@ impl FutureObject {
     pub fn describe(&self) -> String {
         match (&self.schema, self.kind) {
             (Some(s), k) if k != FutureKind::Schema => {
-                format!("future {} in schema {s} created by {}", k.plural(), self.creator)
+                format!("future {} in schema {} created by {}", k.plural(), name(s), name(&self.creator))
             }
-            (_, k) => format!("future {} created by {}", k.plural(), self.creator),
+            (_, k) => format!("future {} created by {}", k.plural(), name(&self.creator)),
         }
     }
 }
