@@ -186,3 +186,76 @@ pub fn known_schemas_with(model: &Model, catalog: Option<&Catalog>, grant_schema
     }
     names.into_iter().map(str::to_string).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Sources, Workspace};
+    use crate::model::BuildOptions;
+
+    /// The model of a policy without errors.
+    fn model(text: &str) -> Model {
+        let files = vec![("p.role".into(), text.to_string())];
+        let ws = Workspace::load(Sources::Memory(files), BuildOptions::default()).unwrap();
+        let errors: Vec<String> = ws.diagnostics().iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        ws.resolved().model.clone()
+    }
+
+    const POLICY: &str = "schema app { owner o }
+schema other
+schema reports
+role o
+table app.t2 { tags [pii] }
+table app.t1
+view app.v { tags [pii, hot] }
+table other.t { tags [hot] }
+role r {
+  grant select on tables in schema reports
+  grant usage on schema app
+}
+public {
+  revoke create on schema app from public
+}
+policy p { max tables tagged pii 1 }
+";
+
+    #[test]
+    fn the_context_lists_the_known_tables_sorted_with_their_tags_as_bits() {
+        let model = model(POLICY);
+        let ctx = Context::of(&model, 15, None, Vec::new());
+        let names: Vec<(&str, &str, bool)> =
+            ctx.tables.iter().map(|t| (t.schema.as_str(), t.name.as_str(), t.view)).collect();
+        assert_eq!(names, [("app", "t1", false), ("app", "t2", false), ("app", "v", true), ("other", "t", false)]);
+        assert_eq!(ctx.schemas_with_tables, BTreeSet::from(["app".to_string(), "other".to_string()]));
+        // Only the tags a limit names get a bit set: `pii` is app.t2 (bit 1) and app.v (bit 2).
+        assert_eq!(ctx.tagged, BTreeMap::from([("pii".to_string(), vec![0b110])]));
+        assert_eq!(ctx.schema_owners.get("app").map(|(owner, k, _)| (owner.as_str(), *k)), Some(("o", 0)));
+        assert_eq!(ctx.public.len(), 1);
+        assert!(!ctx.complete_inventory);
+        assert_eq!(ctx.policies.len(), 1);
+    }
+
+    #[test]
+    fn known_schemas_come_from_declarations_objects_grants_and_the_catalog() {
+        let model = model(POLICY);
+        let ctx = Context::of(&model, 15, None, Vec::new());
+        assert_eq!(ctx.known_schemas, ["app", "other", "reports"]);
+        let catalog: Catalog =
+            serde_json::from_str(r#"{"format": "rolec-catalog/1", "schemas": [{"name": "audit"}], "objects": []}"#)
+                .unwrap();
+        let ctx = Context::of(&model, 15, Some(&catalog), Vec::new());
+        assert_eq!(ctx.known_schemas, ["app", "audit", "other", "reports"]);
+        assert!(ctx.complete_inventory);
+    }
+
+    #[test]
+    fn grant_schemas_are_each_named_once_sorted() {
+        let model = model(
+            "schema a\nschema b\nrole r {\n  grant select on table b.t\n  grant select on table b.u\n  grant usage on schema a\n  grant select on table b.v\n}\n",
+        );
+        assert_eq!(grant_schemas(&model.grants), ["a", "b"]);
+        assert_eq!(GrantFacts::of(&model.grants).schemas, ["a", "b"]);
+        assert!(GrantFacts::of(&model.grants).public.is_empty());
+    }
+}
