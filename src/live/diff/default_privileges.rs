@@ -8,7 +8,7 @@ use super::object_key::ObjectKey;
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::privileges::{expand, grants_needed, keywords, revokes_needed, PrivilegeSet};
 use super::{grantee_sql, Context};
-use crate::model::catalog::{AclItem, LiveDefaultAcl, LiveObject};
+use crate::model::catalog::{AclItem, LiveDefaultAcl};
 use crate::model::{default_object_kind, merged_default_privileges, Grantee};
 use crate::pg::quote::ident;
 use crate::pg::{AclKind, Privilege};
@@ -239,19 +239,18 @@ impl DefaultsGiven {
         DefaultsGiven { entries }
     }
 
-    /// Adds to `want` what `have` holds of what the defaults give `grantee` on `object` (owned
-    /// by `owner`), with the grant option only where both have it: a privilege default ACLs gave
+    /// Adds to `want` what `have` holds of what the defaults give `grantee` on `key` (owned by
+    /// `owner`), with the grant option only where both have it: a privilege default ACLs gave
     /// an object is expected when present, never granted by a plan. The grounds of what was
     /// added (`from default privileges of "owner" in schema "s"`), `None` when nothing was.
     pub fn accept(
         &self,
         want: &mut PrivilegeSet,
         have: &PrivilegeSet,
-        object: &LiveObject,
+        key: &ObjectKey,
         owner: &str,
         grantee: &Option<String>,
     ) -> Option<String> {
-        let key = ObjectKey::of(object);
         let kind = key.kind.acl_kind();
         // A new schema takes only the global entry; a schema's objects the global entry and
         // the entry of their schema.

@@ -89,8 +89,8 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
         // PUBLIC is not managed as a whole: only what the policy says about it changes.
         let want = if managed {
             let mut want = g.granted;
-            if let Some((live, owner)) = objects.get(&object) {
-                grounds = defaults.accept(&mut want, &g.have, live, owner, &grantee);
+            if let Some((_, owner)) = objects.get(&object) {
+                grounds = defaults.accept(&mut want, &g.have, &object, owner, &grantee);
             }
             want
         } else if g.mentioned {
