@@ -87,7 +87,10 @@ pub fn human(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> 
         out.push_str(&format!("{role}\n"));
         for f in findings {
             let line = match f.status {
-                Status::Ok => format!("  ✓ {}: {}\n", f.item, f.actual),
+                Status::Ok => match &f.grounds {
+                    Some(grounds) => format!("  ✓ {}: {} ({grounds})\n", f.item, f.actual),
+                    None => format!("  ✓ {}: {}\n", f.item, f.actual),
+                },
                 Status::Drift => format!("  ✗ {}: expected {}, actual {}\n", f.item, f.expected, f.actual),
                 Status::Unknown => format!("  ? {}: {} (a role the policy does not know)\n", f.item, f.actual),
             };

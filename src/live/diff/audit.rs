@@ -36,6 +36,10 @@ pub struct Finding {
     pub item: String,
     pub expected: String,
     pub actual: String,
+    /// Why an item is expected when no grant names it: `from default privileges of "owner" in
+    /// schema "s"` for a privilege default privileges gave an object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grounds: Option<String>,
 }
 
 impl Finding {
@@ -48,7 +52,19 @@ impl Finding {
         actual: impl Into<String>,
     ) -> Finding {
         let status = if ok { Status::Ok } else { Status::Drift };
-        Finding { status, role: role.to_string(), item: item.into(), expected: expected.into(), actual: actual.into() }
+        Finding {
+            status,
+            role: role.to_string(),
+            item: item.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+            grounds: None,
+        }
+    }
+
+    /// The same finding with its grounds.
+    pub(crate) fn with_grounds(self, grounds: Option<String>) -> Finding {
+        Finding { grounds, ..self }
     }
 }
 
@@ -124,7 +140,8 @@ pub(crate) fn unknown_access(cx: &Context<'_>, findings: &mut Vec<Finding>) {
     }
     for ((role, item), privs) in access {
         let actual = privs.text();
-        findings.push(Finding { status: Status::Unknown, role, item, expected: "no access".to_string(), actual });
+        let expected = "no access".to_string();
+        findings.push(Finding { status: Status::Unknown, role, item, expected, actual, grounds: None });
     }
     for m in &live.memberships {
         if scope.manages(&m.role) && !known(&m.member) {
@@ -134,6 +151,7 @@ pub(crate) fn unknown_access(cx: &Context<'_>, findings: &mut Vec<Finding>) {
                 item: format!("member of {}", m.role),
                 expected: "not a member".to_string(),
                 actual: "granted".to_string(),
+                grounds: None,
             });
         }
     }

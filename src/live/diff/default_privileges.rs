@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::audit::{grantee_name, Finding};
+use super::object_key::ObjectKey;
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::privileges::{expand, grants_needed, keywords, revokes_needed, PrivilegeSet};
 use super::{grantee_sql, Context};
 use crate::model::catalog::{AclItem, LiveDefaultAcl};
-use crate::model::Grantee;
+use crate::model::{default_object_kind, merged_default_privileges, Grantee};
 use crate::pg::quote::ident;
 use crate::pg::{AclKind, Privilege};
 use crate::syntax::ast::DefaultKind;
@@ -200,5 +201,85 @@ impl DefaultAclComparison {
             })
             .collect();
         Some(LiveDefaultAcl { owner: owner.clone(), schema: self.schema.clone(), kind: kind.clone(), acl })
+    }
+}
+
+/// What the policy's default privileges give the objects a role creates: the entries `up.sql`'s
+/// `ALTER DEFAULT PRIVILEGES` statements leave, replayed in order from the same statements
+/// ([`merged_default_privileges`]) as the privilege analysis replays for `explain` and `who-can`
+/// ("future tables in schema S created by R"). A new object gets the global entry of its
+/// creator (its owner) and kind united with the entry of its schema (PostgreSQL's
+/// `get_user_default_acl`). The built-in default is left out: it gives only the owner and
+/// PUBLIC, which are never accepted this way.
+pub(crate) struct DefaultsGiven {
+    /// (owner, schema (`None`: global), kind) → grantee → privileges, from policy statements.
+    entries: BTreeMap<(String, Option<String>, AclKind), Acl>,
+}
+
+impl DefaultsGiven {
+    pub fn of(cx: &Context<'_>) -> DefaultsGiven {
+        let mut entries: BTreeMap<(String, Option<String>, AclKind), Acl> = BTreeMap::new();
+        for (d, _) in merged_default_privileges(&cx.model.default_privileges) {
+            let kind = default_object_kind(d.kind);
+            let privileges = expand(&d.privileges, &all_privileges(Some(kind), cx.major));
+            let grantee = match &d.grantee {
+                Grantee::Public => None,
+                Grantee::Role(r) => Some(r.clone()),
+            };
+            let acl = entries.entry((d.owner.clone(), d.schema.clone(), kind)).or_default();
+            let held = acl.entry(grantee).or_default();
+            for p in privileges {
+                if d.revoke {
+                    held.remove(p);
+                } else {
+                    held.add(p, d.grant_option);
+                }
+            }
+        }
+        DefaultsGiven { entries }
+    }
+
+    /// Adds to `want` what `have` holds of what the defaults give `grantee` on `key` (owned by
+    /// `owner`), with the grant option only where both have it: a privilege default ACLs gave
+    /// an object is expected when present, never granted by a plan. The grounds of what was
+    /// added (`from default privileges of "owner" in schema "s"`), `None` when nothing was.
+    pub fn accept(
+        &self,
+        want: &mut PrivilegeSet,
+        have: &PrivilegeSet,
+        key: &ObjectKey,
+        owner: &str,
+        grantee: &Option<String>,
+    ) -> Option<String> {
+        let kind = key.kind.acl_kind();
+        // A new schema takes only the global entry; a schema's objects the global entry and
+        // the entry of their schema.
+        let schemas = match &key.schema {
+            Some(s) => vec![None, Some(s.clone())],
+            None => vec![None],
+        };
+        let mut grounds: Vec<String> = Vec::new();
+        for schema in &schemas {
+            let entry = (owner.to_string(), schema.clone(), kind);
+            let Some(given) = self.entries.get(&entry).and_then(|acl| acl.get(grantee)) else { continue };
+            for h in have.iter() {
+                let Some(option) = given.grant_option(h.privilege) else { continue };
+                let wanted = want.grant_option(h.privilege);
+                let option = option && h.grant_option;
+                if wanted.is_some_and(|w| w || !option) {
+                    continue; // the policy grants it anyway
+                }
+                want.insert(h.privilege, option);
+                let from = format!(
+                    "from default privileges of {}{}",
+                    ident(owner),
+                    schema.as_ref().map(|s| format!(" in schema {}", ident(s))).unwrap_or_default()
+                );
+                if !grounds.contains(&from) {
+                    grounds.push(from);
+                }
+            }
+        }
+        (!grounds.is_empty()).then(|| grounds.join("; "))
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::audit::{grantee_name, Finding};
+use super::default_privileges::DefaultsGiven;
 use super::object_key::{ObjectKey, ObjectKind};
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::privileges::{expand, grants_needed, keywords, revokes_needed, PrivilegeList, PrivilegeSet};
@@ -21,6 +22,8 @@ pub(crate) struct ObjectGranteeComparison {
     pub grantee: Option<String>,
     pub want: PrivilegeSet,
     pub have: PrivilegeSet,
+    /// Why `want` has privileges no grant names: the default privileges that gave them.
+    pub grounds: Option<String>,
 }
 
 pub(crate) struct ObjectPrivilegesComparison {
@@ -78,12 +81,18 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
             }
         }
     }
+    let defaults = DefaultsGiven::of(cx);
     let mut pairs = Vec::new();
     for ((object, grantee), g) in gathered {
         let managed = grantee.as_deref().is_some_and(|r| cx.scope.manages(r));
+        let mut grounds = None;
         // PUBLIC is not managed as a whole: only what the policy says about it changes.
         let want = if managed {
-            g.granted
+            let mut want = g.granted;
+            if let Some((_, owner)) = objects.get(&object) {
+                grounds = defaults.accept(&mut want, &g.have, &object, owner, &grantee);
+            }
+            want
         } else if g.mentioned {
             let mut w = g.have.clone();
             for p in g.granted.iter() {
@@ -96,7 +105,7 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
         } else {
             continue;
         };
-        pairs.push(ObjectGranteeComparison { object, grantee, want, have: g.have });
+        pairs.push(ObjectGranteeComparison { object, grantee, want, have: g.have, grounds });
     }
     ObjectPrivilegesComparison { objects, pairs }
 }
@@ -235,7 +244,8 @@ impl ObjectPrivilegesComparison {
             let (w, h) = (&pair.want, &pair.have);
             if !(w.is_empty() && h.is_empty()) {
                 let item = pair.object.label(self.live_object(&pair.object));
-                findings.push(Finding::new(w == h, &grantee_name(&pair.grantee), item, w.text(), h.text()));
+                let finding = Finding::new(w == h, &grantee_name(&pair.grantee), item, w.text(), h.text());
+                findings.push(finding.with_grounds(pair.grounds.clone()));
             }
         }
         let compared: BTreeSet<(&ObjectKey, &Option<String>)> =
