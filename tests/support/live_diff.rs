@@ -62,7 +62,8 @@ pub enum Kind {
     Windows,
     /// Relative windows (`for 4h`): they start at the first apply and end whatever `--at` says.
     RelativeWindows,
-    /// Policies that grant a schema's owner privileges on that schema (which it holds anyway).
+    /// A schema owner's own privileges on its schema: granted by the policy (it holds them
+    /// anyway), revoked out of band (as the `owner` kind does otherwise).
     OwnerGrants,
 }
 
