@@ -17,8 +17,9 @@
 //!   analysis.
 //!
 //! `ROLEC_LIVEDIFF_KINDS` selects the change kinds (`all`, or names separated by commas;
-//! default: all but `support::live_diff::NOT_YET`); `PROPTEST_CASES` the number of policies
-//! (4); `ROLEC_PG_BIN` the server (15 by default; 14 to 18).
+//! default: all but `support::live_diff::NOT_YET`, and `NOT_YET_FROM_16` on 16+);
+//! `PROPTEST_CASES` the number of policies (4); `ROLEC_PG_BIN` the server (15 by default;
+//! 14 to 18).
 
 #[path = "support/live_diff.rs"]
 mod live_diff;
@@ -710,7 +711,7 @@ fn live_commands_agree_with_the_policy_over_out_of_band_changes() {
     let started = std::time::Instant::now();
     let pg = PgCluster::start();
     let version = pg.major().clamp(14, 18);
-    let kinds = live_diff::kinds_from_env();
+    let kinds = live_diff::kinds_from_env(version);
     pg.create_database("inventory");
     pg.exec("inventory", SETUP).expect("create the inventory");
     let before = pg.query_strings("postgres", "SELECT rolname FROM pg_roles ORDER BY 1");
