@@ -251,3 +251,69 @@ fn object(o: &LiveObject) -> Object {
         LiveObject::Domain { schema, name } => Object::Domain { schema, name },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::catalog::{LiveMembership, LivePrivilege};
+
+    fn live_role(name: &str) -> LiveRole {
+        LiveRole {
+            name: name.to_string(),
+            superuser: false,
+            createdb: false,
+            createrole: false,
+            login: false,
+            replication: false,
+            bypassrls: false,
+            inherit: true,
+            connection_limit: -1,
+            valid_until: None,
+            settings: Vec::new(),
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn the_live_model_merges_grantors_and_leaves_out_owners_and_public_defaults() {
+        let membership = |grantor: &str, admin: bool| LiveMembership {
+            role: "approver".into(),
+            member: "bob".into(),
+            grantor: Some(grantor.into()),
+            admin,
+            inherit: true,
+            set: true,
+        };
+        let function = LiveObject::Routine { schema: "s".into(), name: "f".into(), args: vec![], prokind: "f".into() };
+        let privilege = |grantee: Option<&str>, privilege: &str| LivePrivilege {
+            object: function.clone(),
+            owner: "owner".into(),
+            grantee: grantee.map(str::to_string),
+            grantor: "owner".into(),
+            privilege: privilege.into(),
+            grantable: false,
+        };
+        let state = LiveState {
+            server_version: 160000,
+            current_user: "postgres".into(),
+            roles: ["postgres", "approver", "bob", "owner"].into_iter().map(live_role).collect(),
+            memberships: vec![membership("postgres", false), membership("owner", true)],
+            privileges: vec![
+                privilege(Some("owner"), "EXECUTE"),
+                privilege(None, "EXECUTE"),
+                privilege(Some("bob"), "EXECUTE"),
+            ],
+            ..LiveState::default()
+        };
+        let scope = Scope::new([], [], &[], "postgres").unwrap();
+        let model = live_model(&Model::default(), &state, &scope);
+        let names: Vec<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["approver", "bob", "owner"], "postgres is left to the graph");
+        assert_eq!(model.external_roles, ["postgres"]);
+        assert_eq!(model.memberships.len(), 1, "one membership for two grantors");
+        assert!(model.memberships[0].admin && model.memberships[0].origin == SERVER_GRANT);
+        let grants: Vec<(&Grantee, &[Privilege])> =
+            model.grants.iter().map(|g| (&g.grantee, g.privileges.as_slice())).collect();
+        assert_eq!(grants, [(&Grantee::Role("bob".into()), &[Privilege::Execute][..])]);
+    }
+}
