@@ -1,17 +1,23 @@
 //! `rolec check --db URL POLICY`: a drift audit. Every role, attribute, setting, membership,
 //! object privilege and default privilege the policy expects is reported present (✓) or
 //! missing/different (✗, expected vs actual); roles the policy does not know that have access
-//! to what it manages are reported (?). Exit codes: 0 no drift, 1 error, 2 drift (✗ or ?).
+//! to what it manages are reported (?). The policy's rules are checked over the server's roles,
+//! memberships and privileges, those outside the policy included (see [`crate::live::rules`]).
+//! Exit codes: 0 no drift, 1 error, 2 drift (✗, ?, or a rule broken on the server).
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use serde::Serialize;
 
-use super::plan::{load_model, scope_for};
+use super::plan::{load_policy, scope_for};
 use super::LiveArgs;
+use crate::db::Workspace;
+use crate::diagnostics::render::location;
 use crate::live::connect::process_env;
 use crate::live::diff::{Audit, Status};
+use crate::live::rules::{on_server, RuleViolation};
 use crate::live::{LiveState, Target};
 
 #[derive(Args)]
@@ -35,11 +41,14 @@ pub enum CheckFormat {
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let checked = crate::live::connect(&args.live.db, &process_env).map_err(|e| e.to_string()).and_then(|mut c| {
         let state = crate::live::introspect(&mut c.client).map_err(|e| e.to_string())?;
-        let Some(resolved) = load_model(&args.live.policy, &state)? else { return Ok(None) };
+        let Some(ws) = load_policy(&args.live.policy, &state)? else { return Ok(None) };
+        let resolved = ws.resolved();
         let scope = scope_for(&resolved.model, &state, &args.live.manage, None)?;
-        Ok(Some((c.target.clone(), crate::live::diff::audit(&resolved.model, &state, &scope), state)))
+        let audit = crate::live::diff::audit(&resolved.model, &state, &scope);
+        let rules = broken_rules(&crate::live::rules::violations(&resolved.model, &state, &scope), &ws);
+        Ok(Some((c.target.clone(), Checked { audit, rules }, state)))
     });
-    let (target, audit, state) = match checked {
+    let (target, checked, state) = match checked {
         Ok(Some(c)) => c,
         Ok(None) => return Ok(ExitCode::from(1)),
         Err(e) => {
@@ -47,24 +56,103 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(1));
         }
     };
-    for w in &audit.plan.warnings {
+    for w in &checked.audit.plan.warnings {
         eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(&w.to_string()));
     }
     match args.format {
         CheckFormat::Human => {
-            print!("{}", crate::diagnostics::render::terminal_lines(&human(&target, &state, &audit, args.quiet)))
+            print!("{}", crate::diagnostics::render::terminal_lines(&human(&target, &state, &checked, args.quiet)))
         }
         CheckFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&json(&target, &state, &audit, args.quiet)).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&json(&target, &state, &checked, args.quiet)).map_err(|e| e.to_string())?
         ),
     }
-    Ok(if drifted(&audit) { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if drifted(&checked) { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
 
-/// Whether anything differs: a ✗ or a ?, or a statement the plan would still run.
-fn drifted(audit: &Audit) -> bool {
-    !audit.plan.is_empty() || audit.findings.iter().any(|f| f.status != Status::Ok)
+/// What `check` found: the comparison item by item, and the rules broken on the server.
+pub struct Checked {
+    pub audit: Audit,
+    pub rules: Vec<BrokenRule>,
+}
+
+/// A rule of the policy broken on the server, as `check` reports it and `plan` warns of it.
+#[derive(Clone, Debug, Serialize)]
+pub struct BrokenRule {
+    pub code: &'static str,
+    pub severity: crate::diagnostics::Severity,
+    /// The role that breaks the rule; `null`: PUBLIC.
+    pub role: Option<String>,
+    /// The compiler's message.
+    pub message: String,
+    /// The compiler's help: the chains of memberships, and what would fix it.
+    pub help: Option<String>,
+    /// What the violation rests on that is on the server but not in the policy.
+    pub live: Vec<String>,
+    /// The places of the policy the violation names (the rule, declarations, memberships).
+    pub policy: Vec<PolicyPlace>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicyPlace {
+    /// `path:line:column`.
+    pub at: String,
+    pub label: String,
+}
+
+/// The violations with the positions of what they name in the policy.
+pub fn broken_rules(violations: &[RuleViolation], ws: &Workspace) -> Vec<BrokenRule> {
+    violations
+        .iter()
+        .map(|v| {
+            let d = &v.diagnostic;
+            let labels = std::iter::once(&d.primary).chain(&d.secondary);
+            BrokenRule {
+                code: d.code.as_str(),
+                severity: d.severity(),
+                role: v.role.clone(),
+                message: d.message.clone(),
+                help: d.help.clone(),
+                live: v.live.clone(),
+                policy: labels
+                    .filter(|l| !on_server(l.span))
+                    .map(|l| PolicyPlace { at: location(ws, l.span), label: l.message.clone() })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+impl BrokenRule {
+    pub fn is_error(&self) -> bool {
+        self.severity == crate::diagnostics::Severity::Error
+    }
+
+    /// The violation, then indented: the help, what is on the server only, the policy's places.
+    pub fn lines(&self, indent: &str) -> String {
+        let mark = if self.is_error() { "✗" } else { "!" };
+        let mut out = format!("{indent}{mark} rule {}: {} [live]\n", self.code, self.message);
+        if let Some(h) = &self.help {
+            out.push_str(&format!("{indent}    {h}\n"));
+        }
+        for l in &self.live {
+            out.push_str(&format!("{indent}    live: {l}\n"));
+        }
+        for p in &self.policy {
+            out.push_str(&format!("{indent}    {}: {}\n", p.at, p.label));
+        }
+        out
+    }
+}
+
+/// Whether anything differs: a ✗ or a ?, a rule broken on the server (an error, not a `warn`
+/// rule), or a statement the plan would still run.
+fn drifted(checked: &Checked) -> bool {
+    let audit = &checked.audit;
+    !audit.plan.is_empty()
+        || audit.findings.iter().any(|f| f.status != Status::Ok)
+        || checked.rules.iter().any(BrokenRule::is_error)
 }
 
 fn counts(audit: &Audit) -> (usize, usize, usize) {
@@ -72,17 +160,22 @@ fn counts(audit: &Audit) -> (usize, usize, usize) {
     (n(Status::Ok), n(Status::Drift), n(Status::Unknown))
 }
 
-/// ✓/✗/? lines grouped by role, then a summary line.
-pub fn human(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> String {
+/// ✓/✗/? lines grouped by role (the rules a role breaks on the server after its findings),
+/// then a summary line.
+pub fn human(target: &Target, state: &LiveState, checked: &Checked, quiet: bool) -> String {
+    let audit = &checked.audit;
     let version = format!("{}.{}", state.server_version / 10000, state.server_version % 10000);
     let mut out = format!("rolec check of {target} (PostgreSQL {version})\n");
-    let mut by_role: BTreeMap<&str, Vec<&crate::live::diff::Finding>> = BTreeMap::new();
+    let mut by_role: BTreeMap<&str, (Vec<&crate::live::diff::Finding>, Vec<&BrokenRule>)> = BTreeMap::new();
     for f in &audit.findings {
         if !(quiet && f.status == Status::Ok) {
-            by_role.entry(f.role.as_str()).or_default().push(f);
+            by_role.entry(f.role.as_str()).or_default().0.push(f);
         }
     }
-    for (role, mut findings) in by_role {
+    for r in &checked.rules {
+        by_role.entry(r.role.as_deref().unwrap_or("PUBLIC")).or_default().1.push(r);
+    }
+    for (role, (mut findings, rules)) in by_role {
         findings.sort_by_key(|f| f.item != "role"); // stable: the role itself first
         out.push_str(&format!("{role}\n"));
         for f in findings {
@@ -96,6 +189,9 @@ pub fn human(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> 
             };
             out.push_str(&line);
         }
+        for r in rules {
+            out.push_str(&r.lines("  "));
+        }
     }
     let (ok, drift, unknown) = counts(audit);
     let n = audit.plan.changes.len();
@@ -104,12 +200,19 @@ pub fn human(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> 
     } else {
         format!("; `rolec apply` would run {n} statement{}", if n == 1 { "" } else { "s" })
     };
-    out.push_str(&format!("{} checked: {ok} ✓, {drift} ✗, {unknown} ?{fix}\n", ok + drift + unknown));
-    out.push_str(if drifted(audit) { "drift\n" } else { "no drift\n" });
+    let broken = checked.rules.len();
+    let rules = if broken == 0 {
+        String::new()
+    } else {
+        format!("; {broken} rule violation{} on the server", if broken == 1 { "" } else { "s" })
+    };
+    out.push_str(&format!("{} checked: {ok} ✓, {drift} ✗, {unknown} ?{rules}{fix}\n", ok + drift + unknown));
+    out.push_str(if drifted(checked) { "drift\n" } else { "no drift\n" });
     out
 }
 
-pub fn json(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> serde_json::Value {
+pub fn json(target: &Target, state: &LiveState, checked: &Checked, quiet: bool) -> serde_json::Value {
+    let audit = &checked.audit;
     let (ok, drift, unknown) = counts(audit);
     let findings: Vec<_> = audit.findings.iter().filter(|f| !(quiet && f.status == Status::Ok)).collect();
     serde_json::json!({
@@ -117,9 +220,10 @@ pub fn json(target: &Target, state: &LiveState, audit: &Audit, quiet: bool) -> s
         "database": target.dbname,
         "user": target.user,
         "server_version": state.server_version,
-        "drift": drifted(audit),
-        "summary": {"ok": ok, "drift": drift, "unknown": unknown},
+        "drift": drifted(checked),
+        "summary": {"ok": ok, "drift": drift, "unknown": unknown, "rules": checked.rules.len()},
         "findings": findings,
+        "rules": checked.rules,
         "plan": audit.plan.changes.iter().map(|c| c.sql.as_str()).collect::<Vec<_>>(),
         "warnings": audit.plan.warnings,
         "blockers": audit.plan.blockers,

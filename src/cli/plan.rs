@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
+use super::check::{broken_rules, BrokenRule};
 use super::{report, Format, LiveArgs, PolicyArgs};
+use crate::db::Workspace;
 use crate::live::connect::process_env;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
 use crate::model::{Model, Resolved};
@@ -39,11 +41,19 @@ pub struct Planned {
     pub target: Target,
     pub state: LiveState,
     pub plan: ChangePlan,
+    /// The policy's rules that the database the plan leaves still breaks (through roles,
+    /// memberships or privileges outside the managed scope): warnings.
+    pub rules: Vec<BrokenRule>,
 }
 
 /// Loads the policy for the server's version, with the live inventory unless `--catalog` is
 /// given. `Ok(None)`: the policy has errors (printed).
 pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<Resolved>>, String> {
+    Ok(load_policy(policy, state)?.map(|ws| ws.resolved()))
+}
+
+/// [`load_model`], keeping the workspace (to name the positions of the policy's rules).
+pub fn load_policy(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Workspace>, String> {
     let mut options = policy.options();
     if crate::pg::roles::SUPPORTED_VERSIONS.contains(&state.major()) {
         options.target_version = state.major();
@@ -56,7 +66,7 @@ pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<R
     if report(&ws, &ws.diagnostics(), Format::Human) {
         return Ok(None);
     }
-    Ok(Some(ws.resolved()))
+    Ok(Some(ws))
 }
 
 /// The plan for a live state: the policy's roles plus the `manage roles matching` and
@@ -112,9 +122,19 @@ pub fn plan(
     successor: Option<&str>,
 ) -> Result<Option<Planned>, String> {
     let state = crate::live::introspect(client).map_err(|e| e.to_string())?;
-    let Some(resolved) = load_model(policy, &state)? else { return Ok(None) };
-    let plan = diff_with(&resolved.model, &state, manage, successor)?;
-    Ok(Some(Planned { target: target.clone(), state, plan }))
+    let Some(ws) = load_policy(policy, &state)? else { return Ok(None) };
+    let resolved = ws.resolved();
+    let scope = scope_for(&resolved.model, &state, manage, successor)?;
+    let plan = crate::live::diff(&resolved.model, &state, &scope);
+    // The rules over the state the plan leads to: what the plan cannot fix, as it lies
+    // outside the managed scope.
+    let rules = if crate::live::rules::has_rules(&resolved.model) {
+        let desired = crate::live::diff::audit(&resolved.model, &state, &scope).desired;
+        broken_rules(&crate::live::rules::violations(&resolved.model, &desired, &scope), &ws)
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Planned { target: target.clone(), state, plan, rules }))
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
@@ -130,6 +150,15 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
         }
     };
     warn(&planned.plan);
+    for r in &planned.rules {
+        eprint!(
+            "{}",
+            crate::diagnostics::render::terminal_lines(&format!(
+                "warning: after this plan the database still breaks a rule, outside the managed scope:\n{}",
+                r.lines("  ")
+            ))
+        );
+    }
     match args.format {
         PlanFormat::Human => print!("{}", human(&planned)),
         PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&planned)).map_err(|e| e.to_string())?),
@@ -182,6 +211,7 @@ pub fn json(p: &Planned) -> serde_json::Value {
         "changes": p.plan.changes,
         "warnings": p.plan.warnings,
         "blockers": p.plan.blockers,
+        "rules": p.rules,
     })
 }
 

@@ -15,6 +15,7 @@ use salsa::Setter;
 pub mod analysis;
 pub mod file_diagnostics;
 pub mod files;
+pub mod model_rules;
 pub mod scope;
 
 pub use analysis::{analysis_diagnostics, membership_analysis, privilege_analysis};

@@ -23,6 +23,7 @@ pub mod diff;
 pub mod error;
 pub mod import;
 pub mod introspect;
+pub mod rules;
 pub mod scope;
 pub mod state;
 
