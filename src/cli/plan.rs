@@ -111,7 +111,7 @@ pub fn plan(
     manage: &[String],
     successor: Option<&str>,
 ) -> Result<Option<Planned>, String> {
-    let state = crate::live::introspect(client).map_err(|e| e.to_string())?;
+    let state = crate::live::introspect_with_windows(client).map_err(|e| e.to_string())?;
     let Some(resolved) = load_model(policy, &state)? else { return Ok(None) };
     let plan = diff_with(&resolved.model, &state, manage, successor)?;
     Ok(Some(Planned { target: target.clone(), state, plan }))
