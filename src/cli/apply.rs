@@ -76,7 +76,15 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         );
     }
     let n = applied.plan.changes.len();
-    if n == 0 {
+    let windows = &applied.plan.windows;
+    if n == 0 && !windows.is_empty() {
+        eprintln!(
+            "nothing to apply; rolec.windows: {} time window{} recorded, {} forgotten",
+            windows.record.len(),
+            if windows.record.len() == 1 { "" } else { "s" },
+            windows.forget.len()
+        );
+    } else if n == 0 {
         eprintln!("nothing to apply: the database matches the policy");
     } else {
         eprintln!(

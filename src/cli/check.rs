@@ -40,7 +40,7 @@ pub enum CheckFormat {
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let checked = crate::live::connect(&args.live.db, &process_env).map_err(|e| e.to_string()).and_then(|mut c| {
-        let state = crate::live::introspect(&mut c.client).map_err(|e| e.to_string())?;
+        let state = crate::live::introspect_with_windows(&mut c.client).map_err(|e| e.to_string())?;
         let Some(ws) = load_policy(&args.live.policy, &state)? else { return Ok(None) };
         let resolved = ws.resolved();
         let scope = scope_for(&resolved.model, &state, &args.live.manage, None)?;

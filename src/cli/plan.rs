@@ -121,7 +121,7 @@ pub fn plan(
     manage: &[String],
     successor: Option<&str>,
 ) -> Result<Option<Planned>, String> {
-    let state = crate::live::introspect(client).map_err(|e| e.to_string())?;
+    let state = crate::live::introspect_with_windows(client).map_err(|e| e.to_string())?;
     let Some(ws) = load_policy(policy, &state)? else { return Ok(None) };
     let resolved = ws.resolved();
     let scope = scope_for(&resolved.model, &state, manage, successor)?;

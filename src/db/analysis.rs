@@ -282,8 +282,8 @@ impl ChunkPart {
         let mut sha = Sha(sha2::Sha256::default());
         self.graph.hash(&mut sha);
         for m in &self.memberships {
-            let Membership { role, member, admin, inherit, set, from, until, active, reason, origin } = &**m;
-            (role, member, admin, inherit, set, from, until, active, reason, origin).hash(&mut sha);
+            let Membership { role, member, admin, inherit, set, from, until, active, duration, reason, origin } = &**m;
+            (role, member, admin, inherit, set, from, until, active, duration, reason, origin).hash(&mut sha);
         }
         for name in self.graph.names() {
             self.slots.get(name).hash(&mut sha);

@@ -25,14 +25,29 @@ const LEDGER_TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.ledger (
     applied_at timestamptz NOT NULL DEFAULT now(),
     applied_by text NOT NULL DEFAULT session_user,
     plan_hash text NOT NULL,
-    statements text[] NOT NULL
+    statements text[] NOT NULL,
+    windows jsonb
 )";
+/// A ledger made before it recorded windows gains the column (its owner may add it).
+const LEDGER_WINDOWS: &str = "ALTER TABLE rolec.ledger ADD COLUMN IF NOT EXISTS windows jsonb";
 /// Recording an apply needs only INSERT on the table (and USAGE on its schema).
-const LEDGER_INSERT: &str = "INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)";
+const LEDGER_INSERT: &str =
+    "INSERT INTO rolec.ledger (plan_hash, statements, windows) VALUES ($1, $2, ($3::text)::jsonb)";
+/// The same, into a ledger without the `windows` column that the deployer may not add.
+const LEDGER_INSERT_WITHOUT_WINDOWS: &str = "INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)";
+
+/// What recording an apply in the ledger takes.
+struct Ledger {
+    /// Statements that create (or add) what is missing.
+    setup: Vec<&'static str>,
+    /// Whether the ledger has (or gets) the `windows` column.
+    windows: bool,
+}
 
 /// The statements that create what is missing of the ledger, or, when the deployer may not,
-/// what an administrator grants once.
-fn ledger_setup(tx: &mut postgres::Transaction<'_>) -> Result<Result<Vec<&'static str>, String>, Failure> {
+/// what an administrator grants once. A ledger without the `windows` column gets it when the
+/// deployer owns the table; else the apply goes on without it, unless it has windows to record.
+fn ledger_setup(tx: &mut postgres::Transaction<'_>, has_windows: bool) -> Result<Result<Ledger, String>, Failure> {
     // By oid from the catalogs: to_regclass would need USAGE on the schema.
     const Q: &str = "WITH s AS (SELECT (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'rolec') AS schema),
              t AS (SELECT (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = s.schema AND relname = 'ledger') AS tab FROM s)
@@ -41,19 +56,29 @@ fn ledger_setup(tx: &mut postgres::Transaction<'_>) -> Result<Result<Vec<&'stati
             pg_catalog.has_schema_privilege(s.schema, 'USAGE'),
             pg_catalog.has_schema_privilege(s.schema, 'CREATE'),
             pg_catalog.has_table_privilege(t.tab, 'INSERT'),
-            current_user::text, pg_catalog.current_database()::text
+            current_user::text, pg_catalog.current_database()::text,
+            EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = t.tab AND a.attname = 'windows' AND NOT a.attisdropped),
+            (SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c WHERE c.oid = t.tab)
         FROM s, t";
     let row = tx.query_one(Q, &[]).map_err(|e| server(&e))?;
     let (schema, table, create_in_database): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
     let (usage, create_in_schema, insert): (Option<bool>, Option<bool>, Option<bool>) =
         (row.get(3), row.get(4), row.get(5));
     let (me, database) = (ident(&row.get::<_, String>(6)), ident(&row.get::<_, String>(7)));
+    let (windows_column, owner): (bool, Option<bool>) = (row.get(8), row.get(9));
+    let created = |setup: Vec<&'static str>| Ok(Ledger { setup, windows: true });
     Ok(match (schema, table) {
-        (_, true) if usage == Some(true) && insert == Some(true) => Ok(Vec::new()),
+        (_, true) if usage == Some(true) && insert == Some(true) => match (windows_column, owner == Some(true)) {
+            (true, _) => created(Vec::new()),
+            (false, true) => created(vec![LEDGER_WINDOWS]),
+            (false, false) if !has_windows => Ok(Ledger { setup: Vec::new(), windows: false }),
+            (false, false) => Err(format!("cannot record time windows in the ledger rolec.ledger: it has no `windows` column and {me} does not own it; its owner runs once: {LEDGER_WINDOWS};")),
+        },
         (_, true) => Err(format!("cannot write the ledger rolec.ledger: {me} needs USAGE on schema rolec and INSERT on rolec.ledger; an administrator grants them once: GRANT USAGE ON SCHEMA rolec TO {me}; GRANT INSERT ON rolec.ledger TO {me};")),
-        (true, false) if usage == Some(true) && create_in_schema == Some(true) => Ok(vec![LEDGER_TABLE]),
+        (true, false) if usage == Some(true) && create_in_schema == Some(true) => created(vec![LEDGER_TABLE]),
         (true, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs USAGE and CREATE on schema rolec; an administrator grants them once: GRANT USAGE, CREATE ON SCHEMA rolec TO {me};")),
-        (false, false) if create_in_database => Ok(vec![LEDGER_SCHEMA, LEDGER_TABLE]),
+        (false, false) if create_in_database => created(vec![LEDGER_SCHEMA, LEDGER_TABLE]),
         (false, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs CREATE on database {database}; an administrator runs once: CREATE SCHEMA rolec AUTHORIZATION {me}; (or GRANT CREATE ON DATABASE {database} TO {me};)")),
     })
 }
@@ -162,7 +187,7 @@ fn attempt(
     let notices = conn.notices.clone();
     let mut tx = conn.client.transaction().map_err(|e| server(&e))?;
     tx.execute("SELECT pg_catalog.pg_advisory_xact_lock($1)", &[&LOCK_KEY]).map_err(|e| server(&e))?;
-    let state = super::introspect(&mut tx)?;
+    let state = super::introspect_with_windows(&mut tx)?;
     let plan = plan_for(&state)?;
     if saved_hash.is_some_and(|h| h != plan.hash()) {
         return Err("the database or the policy changed since the saved plan was made: nothing was applied; make the plan again".to_string().into());
@@ -182,18 +207,25 @@ fn attempt(
         )
         .into());
     }
-    if plan.is_empty() {
+    // Nothing to run, and no relative time window to record or forget.
+    if plan.is_empty() && plan.windows.is_empty() {
         return Ok(plan);
     }
-    // What the deployer lacks, for the plan and the ledger, before anything runs.
-    let ledger_statements = ledger_setup(&mut tx)?;
+    // What the deployer lacks, for the plan, the ledger and the windows, before anything runs.
+    let ledger_statements =
+        if plan.is_empty() { Ok(None) } else { ledger_setup(&mut tx, !plan.windows.applied.is_empty())?.map(Some) };
+    let window_statements = if plan.windows.is_empty() {
+        Ok(Vec::new())
+    } else {
+        super::window_table::setup(&mut tx).map_err(|e| server(&e))?
+    };
     let mut missing: Vec<String> = super::deployer::missing(&mut tx, &plan, state.major())
         .map_err(|e| server(&e))?
         .into_iter()
         .map(|(sql, why)| format!("  {sql}\n    {why}"))
         .collect();
-    if let Err(ledger) = &ledger_statements {
-        missing.push(format!("  {ledger}"));
+    for problem in [ledger_statements.as_ref().err(), window_statements.as_ref().err()].into_iter().flatten() {
+        missing.push(format!("  {problem}"));
     }
     if !missing.is_empty() {
         return Err(format!("the connecting role `{}` lacks privileges the plan needs (see \"Least privileges for a deployer\" in docs/live.md); nothing was applied:\n{}", state.current_user, missing.join("\n")).into());
@@ -204,11 +236,25 @@ fn attempt(
         message: format!("cannot write the ledger: {}", error_text(&e)),
         conflict: is_conflict(&e),
     };
-    for sql in ledger_statements.unwrap_or_default() {
-        tx.batch_execute(sql).map_err(ledger)?;
+    let windows = |e: postgres::Error| Failure {
+        message: format!("cannot record time windows in rolec.windows: {}", error_text(&e)),
+        conflict: is_conflict(&e),
+    };
+    for sql in window_statements.unwrap_or_default() {
+        tx.batch_execute(sql).map_err(windows)?;
     }
-    let statements: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
-    tx.execute(LEDGER_INSERT, &[&plan.hash(), &statements]).map_err(ledger)?;
+    super::window_table::write(&mut tx, &plan.windows).map_err(windows)?;
+    if let Ok(Some(l)) = ledger_statements {
+        for sql in l.setup {
+            tx.batch_execute(sql).map_err(ledger)?;
+        }
+        let statements: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
+        if l.windows {
+            tx.execute(LEDGER_INSERT, &[&plan.hash(), &statements, &plan.windows.ledger_json()]).map_err(ledger)?;
+        } else {
+            tx.execute(LEDGER_INSERT_WITHOUT_WINDOWS, &[&plan.hash(), &statements]).map_err(ledger)?;
+        }
+    }
     tx.commit().map_err(|e| server(&e))?;
     take(&notices);
     Ok(plan)

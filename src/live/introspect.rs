@@ -135,6 +135,15 @@ pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, LiveErr
     Ok(state)
 }
 
+/// [`introspect`] plus the relative time windows applies started (`rolec.windows`): what
+/// `plan`, `check` and `apply` compare with a policy. An error when that table exists but the
+/// connecting role may not read it (every relative window would look new).
+pub fn introspect_with_windows<C: GenericClient>(client: &mut C) -> Result<LiveState, LiveError> {
+    let mut state = introspect(client)?;
+    state.windows = super::window_table::read(client).map_err(|e| server(&e))?.map_err(LiveError::Server)?;
+    Ok(state)
+}
+
 fn read<C: GenericClient>(client: &mut C) -> Result<LiveState, LiveError> {
     let q = |client: &mut C, sql: &str| client.query(sql, &[]).map_err(|e| server(&e));
     let head =

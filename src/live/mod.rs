@@ -26,10 +26,11 @@ pub mod introspect;
 pub mod rules;
 pub mod scope;
 pub mod state;
+pub mod window_table;
 
 pub use connect::{connect, Connection, Target};
 pub use diff::{diff, Change, ChangePlan};
 pub use error::LiveError;
-pub use introspect::introspect;
+pub use introspect::{introspect, introspect_with_windows};
 pub use scope::Scope;
 pub use state::LiveState;

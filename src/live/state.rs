@@ -27,6 +27,24 @@ pub struct LiveState {
     pub default_privileges: Vec<LiveDefaultAcl>,
     pub schemas: Vec<CatalogSchema>,
     pub objects: Vec<CatalogObject>,
+    /// The relative time windows applies started (`rolec.windows`); not part of a snapshot.
+    #[serde(default)]
+    pub windows: Vec<LiveWindow>,
+}
+
+/// A relative time window (`member of r for 4h`) as an apply recorded it in `rolec.windows`:
+/// it started when that apply first granted the membership. Times in seconds since the epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LiveWindow {
+    pub role: String,
+    pub member: String,
+    pub started_at: i64,
+    /// `started_at` + `duration`, as of the apply that wrote the record.
+    pub ends_at: i64,
+    /// The policy's duration, in seconds, as of the apply that wrote the record.
+    pub duration: i64,
+    /// The policy's reason when the window started: a new reason is a new request.
+    pub reason: Option<String>,
 }
 
 impl LiveState {
@@ -71,6 +89,7 @@ impl LiveState {
             default_privileges: live.default_privileges.clone(),
             schemas: catalog.schemas.clone(),
             objects: catalog.objects.clone(),
+            windows: Vec::new(),
         })
     }
 }

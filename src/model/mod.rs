@@ -148,6 +148,10 @@ pub struct Membership {
     pub until: Option<i64>,
     /// Whether the window is open at build time (`--at`); closed memberships are not granted.
     pub active: bool,
+    /// A relative window (`for 4h` without `from`), in seconds. Offline it starts at `--at`
+    /// (`from` is `--at`, `until` `--at` + this); the live commands start it when an apply
+    /// first grants the membership, as recorded in the database.
+    pub duration: Option<i64>,
     pub reason: Option<String>,
     #[serde(skip)]
     pub origin: Span,

@@ -135,6 +135,7 @@ mod tests {
             from: None,
             until: None,
             active: true,
+            duration: None,
             reason: None,
             origin: span(),
         })

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::audit::Finding;
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::roles::wanted_attribute;
+use super::windows::{self, Window, WindowBook};
 use super::Context;
 use crate::model::catalog::LiveMembership;
 use crate::pg::quote::ident;
@@ -30,6 +31,8 @@ pub(crate) struct MembershipComparison<'a> {
     /// Revoking it takes a membership from a user (a login role), and the policy's time
     /// window for it did not just close.
     pub revokes_from_user: bool,
+    /// The policy's window (and reason) for it: open when `want` is set, else closed.
+    pub window: Option<Window>,
 }
 
 /// The memberships of members in scope, by (role, member).
@@ -38,12 +41,25 @@ pub(crate) struct MembershipsComparison<'a> {
     pub v16: bool,
     pub current_user: &'a str,
     pub pairs: Vec<MembershipComparison<'a>>,
+    /// What an apply records of the relative windows (`rolec.windows`).
+    pub windows: WindowBook,
 }
 
 pub(crate) fn compare<'a>(cx: &Context<'a>) -> MembershipsComparison<'a> {
     let (model, live, scope) = (cx.model, cx.live, cx.scope);
+    // The windows of the policy's memberships in scope, relative ones from their records.
+    let mut window_of: BTreeMap<(String, String), Window> = BTreeMap::new();
+    let mut timed = Vec::new();
+    for m in model.memberships.iter().filter(|m| scope.manages(&m.member)) {
+        if let Some(w) = windows::evaluate(m, &live.windows) {
+            window_of.entry((m.role.clone(), m.member.clone())).or_insert_with(|| w.clone());
+            timed.push((&**m, w));
+        }
+    }
+    let open =
+        |m: &crate::model::Membership| window_of.get(&(m.role.clone(), m.member.clone())).map_or(m.active, |w| w.open);
     let mut want: BTreeMap<(String, String), MembershipOptions> = BTreeMap::new();
-    for m in model.memberships.iter().filter(|m| m.active && scope.manages(&m.member)) {
+    for m in model.memberships.iter().filter(|m| scope.manages(&m.member) && open(m)) {
         let member_inherit = cx
             .model_roles
             .get(m.member.as_str())
@@ -65,34 +81,61 @@ pub(crate) fn compare<'a>(cx: &Context<'a>) -> MembershipsComparison<'a> {
     let mut pairs: BTreeMap<(String, String), MembershipComparison> = BTreeMap::new();
     for ((role, member), rows) in have {
         let want = want.remove(&(role.clone(), member.clone()));
+        let window = window_of.remove(&(role.clone(), member.clone()));
         let revokes_from_user = want.is_none() && {
-            let expired = model.memberships.iter().any(|m| !m.active && m.role == role && m.member == member);
+            let expired = window.as_ref().is_some_and(|w| !w.open)
+                || model.memberships.iter().any(|m| !m.active && m.role == role && m.member == member);
             live.role(&member).is_some_and(|r| r.login) && !expired
         };
-        let pair =
-            MembershipComparison { role: role.clone(), member: member.clone(), want, have: rows, revokes_from_user };
+        let pair = MembershipComparison {
+            role: role.clone(),
+            member: member.clone(),
+            want,
+            have: rows,
+            revokes_from_user,
+            window,
+        };
         pairs.insert((role, member), pair);
     }
     for ((role, member), options) in want {
+        let window = window_of.remove(&(role.clone(), member.clone()));
         let pair = MembershipComparison {
             role: role.clone(),
             member: member.clone(),
             want: Some(options),
             have: Vec::new(),
             revokes_from_user: false,
+            window,
         };
         pairs.insert((role, member), pair);
+    }
+    // Closed windows of memberships not granted: nothing to do, but `check` shows them.
+    for ((role, member), window) in window_of.into_iter().filter(|(_, w)| !w.open && w.bounded()) {
+        if !cx.dropped(&member) && !cx.dropped(&role) && !pairs.contains_key(&(role.clone(), member.clone())) {
+            let pair = MembershipComparison {
+                role: role.clone(),
+                member: member.clone(),
+                want: None,
+                have: Vec::new(),
+                revokes_from_user: false,
+                window: Some(window),
+            };
+            pairs.insert((role, member), pair);
+        }
     }
     MembershipsComparison {
         v16: live.major() >= 16,
         current_user: &live.current_user,
         pairs: pairs.into_values().collect(),
+        windows: windows::book(&timed, &live.windows, &|m| scope.manages(m) && !cx.dropped(m)),
     }
 }
 
 impl MembershipsComparison<'_> {
     /// Revokes of memberships the policy does not grant, then grants and option changes.
     pub fn plan(&self, plan: &mut ChangePlan) {
+        plan.windows.record.extend(self.windows.record.iter().cloned());
+        plan.windows.forget.extend(self.windows.forget.iter().cloned());
         let v16 = self.v16;
         let granted_by = |grantor: &Option<String>| match grantor {
             Some(g) if v16 && g != self.current_user => format!(" GRANTED BY {}", ident(g)),
@@ -104,11 +147,17 @@ impl MembershipsComparison<'_> {
             if !v16 {
                 grantors.truncate(1);
             }
+            let closed = pair.window.as_ref().filter(|w| !w.open);
             for g in grantors {
                 let sql = format!("REVOKE {} FROM {}{};", ident(&pair.role), ident(&pair.member), granted_by(g));
+                if let Some(w) = closed {
+                    plan.windows.applied.push((sql.clone(), w.clone()));
+                }
                 plan.push(if pair.revokes_from_user {
                     let note = format!("revokes a membership from the login role `{}` (a user)", pair.member);
                     Change::destructive(PlanPhase::RevokeMemberships, sql, note)
+                } else if let Some(w) = closed {
+                    Change { note: Some(w.closed_text()), ..Change::new(PlanPhase::RevokeMemberships, sql) }
                 } else {
                     Change::new(PlanPhase::RevokeMemberships, sql)
                 });
@@ -129,7 +178,12 @@ impl MembershipsComparison<'_> {
                     options.push("ADMIN OPTION".to_string());
                 }
                 let with = if options.is_empty() { String::new() } else { format!(" WITH {}", options.join(", ")) };
-                plan.push(Change::new(PlanPhase::GrantMemberships, format!("GRANT {r} TO {m}{with};")));
+                let mut change = Change::new(PlanPhase::GrantMemberships, format!("GRANT {r} TO {m}{with};"));
+                if let Some(w) = &pair.window {
+                    plan.windows.applied.push((change.sql.clone(), w.clone()));
+                    change.note = Some(format!("window: {}", w.describe()));
+                }
+                plan.push(change);
                 continue;
             }
             // The membership exists (on 16+ maybe from several grantors): fix its options.
@@ -196,20 +250,34 @@ impl MembershipsComparison<'_> {
             };
             format!("granted (admin {admin}, inherit {}, set {})", all(&|r| r.inherit), all(&|r| r.set))
         };
+        // A window is shown with what the policy expects, and with what is granted when it matches.
+        let window = |w: &Option<Window>| match w {
+            Some(w) if w.bounded() => format!("; window {}", w.describe()),
+            _ => String::new(),
+        };
         for pair in &self.pairs {
             let Some(want) = pair.want else { continue };
             let (expected, actual) = (text(want), options_text(&pair.have));
+            let ok = expected == actual;
+            let window = window(&pair.window);
+            let actual = if ok { format!("{actual}{window}") } else { actual };
             findings.push(Finding::new(
-                expected == actual,
+                ok,
                 &pair.member,
                 format!("member of {}", pair.role),
-                expected,
+                format!("{expected}{window}"),
                 actual,
             ));
         }
         for pair in self.pairs.iter().filter(|p| p.want.is_none()) {
             let actual = options_text(&pair.have);
-            findings.push(Finding::new(false, &pair.member, format!("member of {}", pair.role), "not granted", actual));
+            let expected = match pair.window.as_ref().filter(|w| !w.open) {
+                Some(w) => format!("not granted: {}", w.closed_text()),
+                None => "not granted".to_string(),
+            };
+            let ok = pair.have.is_empty();
+            let actual = if ok { expected.clone() } else { actual };
+            findings.push(Finding::new(ok, &pair.member, format!("member of {}", pair.role), expected, actual));
         }
         desired_memberships(self, cx)
     }

@@ -38,6 +38,7 @@ pub mod plan;
 pub(crate) mod privileges;
 pub(crate) mod role_settings;
 pub(crate) mod roles;
+pub mod windows;
 
 pub use audit::{Audit, Finding, Status};
 pub use plan::{statements_hash, Change, ChangePlan, MissingPassword, PasswordFrom, PlanPhase};

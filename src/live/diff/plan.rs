@@ -97,6 +97,10 @@ pub struct ChangePlan {
     pub warnings: Vec<String>,
     /// Why the plan cannot be applied as it is (a role to drop owns objects); `apply` refuses.
     pub blockers: Vec<String>,
+    /// What `apply` records of relative time windows (`rolec.windows`) and the windows of the
+    /// memberships it grants or revokes (the ledger); not part of the hash.
+    #[serde(skip)]
+    pub windows: super::windows::WindowBook,
 }
 
 impl ChangePlan {

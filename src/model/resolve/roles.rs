@@ -654,6 +654,7 @@ impl<'a> Resolver<'a> {
                 from,
                 until,
                 active,
+                duration: if m.from.is_none() && m.until.is_none() { duration } else { None },
                 reason: reason.clone(),
                 origin: site.unwrap_or(tspan),
             });
