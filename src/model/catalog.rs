@@ -90,11 +90,14 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// The schemas and objects as inventory: `(object, tags, owner)`.
+    /// The schemas as inventory: `(schema, owner)`.
+    pub fn schema_inventory(&self) -> impl Iterator<Item = (Object, Option<&str>)> {
+        self.schemas.iter().map(|s| (Object::Schema { name: s.name.clone() }, s.owner.as_deref()))
+    }
+
+    /// The objects as inventory: `(object, tags, owner)`.
     pub fn inventory(&self) -> impl Iterator<Item = (Object, &[String], Option<&str>)> {
-        let schemas =
-            self.schemas.iter().map(|s| (Object::Schema { name: s.name.clone() }, &[][..], s.owner.as_deref()));
-        schemas.chain(self.objects.iter().map(|o| {
+        self.objects.iter().map(|o| {
             let (schema, name) = (o.schema.clone(), o.name.clone());
             let object = match o.kind {
                 CatalogKind::Table => Object::Table { schema, name },
@@ -108,7 +111,7 @@ impl Catalog {
                 },
             };
             (object, o.tags.as_slice(), o.owner.as_deref())
-        }))
+        })
     }
 }
 

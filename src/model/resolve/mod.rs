@@ -194,7 +194,8 @@ impl Resolver<'_> {
     fn add_catalog_inventory(&mut self, catalog: &Catalog) {
         let declared: HashMap<Object, usize> =
             self.model.objects.iter().enumerate().map(|(k, o)| (o.object.clone(), k)).collect();
-        for (object, tags, owner) in catalog.inventory() {
+        let schemas = catalog.schema_inventory().map(|(schema, owner)| (schema, &[][..], owner));
+        for (object, tags, owner) in schemas.chain(catalog.inventory()) {
             match declared.get(&object) {
                 Some(&k) => self.model.objects[k].owner = owner.map(str::to_string),
                 None => self.model.objects.push(InventoryObject {
