@@ -1,7 +1,8 @@
 //! The membership analysis (`rolec::analysis::membership`) against PostgreSQL itself: for
 //! random and hand-written policies, `pg_has_role(a, b, mode)` on the server after `up.sql`
 //! must equal the analyzer's answer for every pair of roles and every mode the server knows
-//! (MEMBER and USAGE; SET from 16).
+//! (MEMBER and USAGE; SET from 16), and so must what `explain` lists for each role (a
+//! superuser: every role).
 //!
 //! PostgreSQL 15 by default; `ROLEC_PG_BIN` selects another server (16+ checks the
 //! per-membership INHERIT/SET options). `PROPTEST_CASES` overrides the number of random
@@ -14,6 +15,8 @@ use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use rolec::analysis::explain::explain;
+use rolec::analysis::privileges::effective;
 use rolec::analysis::{reach, Chain, MembershipAnalysis, Mode};
 use rolec::db::{Sources, Workspace};
 use rolec::model::BuildOptions;
@@ -25,6 +28,8 @@ const AT: i64 = 1_780_272_000;
 
 struct Built {
     analysis: MembershipAnalysis,
+    /// What `rolec explain` lists per role: (role, granted, mode).
+    explained: BTreeSet<(String, String, Mode)>,
     roles: Vec<String>,
     up: String,
     down: String,
@@ -51,7 +56,14 @@ fn build(text: &str, version: u32) -> Built {
     let (up, down) = ws.render_scripts(&|_| None);
     let (up, down) =
         (up.unwrap_or_else(|d| panic!("up.sql: {d:?}")), down.unwrap_or_else(|d| panic!("down.sql: {d:?}")));
-    Built { analysis: reach(&model, version), roles: model.roles.iter().map(|r| r.name.clone()).collect(), up, down }
+    let analysis = reach(&model, version);
+    let privileges = effective(&model, &analysis);
+    let mut explained = BTreeSet::new();
+    for r in &model.roles {
+        let e = explain(&model, &analysis, &privileges, &r.name).expect("a declared role");
+        explained.extend(e.roles.into_iter().map(|x| (r.name.clone(), x.role, x.mode)));
+    }
+    Built { analysis, explained, roles: model.roles.iter().map(|r| r.name.clone()).collect(), up, down }
 }
 
 fn role_list(pg: &PgCluster) -> Vec<String> {
@@ -83,8 +95,9 @@ fn describe(answer: &Option<Chain>) -> String {
 
 /// Applies `up.sql`, asks the server `pg_has_role` for every pair (`members` × `targets`) and
 /// mode in one query, runs `down.sql` and checks that the role list is back to `before`.
-/// Returns the number of answers compared, or every mismatch.
-fn differential(pg: &PgCluster, text: &str, before: &[String], pairs_where: &str) -> Result<usize, String> {
+/// Returns the numbers of answers compared and of them compared with `explain`, or every
+/// mismatch.
+fn differential(pg: &PgCluster, text: &str, before: &[String], pairs_where: &str) -> Result<(usize, usize), String> {
     let version = target_version(pg);
     let built = build(text, version);
     pg.exec(DB, &built.up)
@@ -105,7 +118,7 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], pairs_where: &str
     } else if after != before {
         problems.push(format!("down.sql left the roles {after:?}, expected {before:?}"));
     }
-    let mut compared = 0;
+    let (mut compared, mut explained) = (0, 0);
     for row in &rows {
         let text_of = |i: usize| row[i].clone().unwrap_or_default();
         let (a, b) = (text_of(0), text_of(1));
@@ -120,13 +133,26 @@ fn differential(pg: &PgCluster, text: &str, before: &[String], pairs_where: &str
                     describe(&ours)
                 ));
             }
+            // `explain a` lists b in this mode (not a itself; SET separately from 16; only the
+            // roles the policy knows).
+            let known = built.analysis.roles().any(|r| r == b);
+            if a != b && (mode != Mode::Set || version >= 16) && built.roles.contains(&a) && known {
+                explained += 1;
+                let listed = built.explained.contains(&(a.clone(), b.clone(), mode));
+                if server != listed {
+                    problems.push(format!(
+                        "pg_has_role({a:?}, {b:?}, '{}'): server {server}, explain {a} lists it: {listed}",
+                        mode.sql()
+                    ));
+                }
+            }
         }
     }
     if rows.is_empty() && !built.roles.is_empty() {
         problems.push("the query returned no pairs".into());
     }
     if problems.is_empty() {
-        Ok(compared)
+        Ok((compared, explained))
     } else {
         Err(format!(
             "PostgreSQL {} (target {version}) disagrees:\n  {}\n--- policy:\n{text}",
@@ -231,11 +257,13 @@ fn random_policies_agree_with_pg_has_role() {
     let compared = std::cell::Cell::new(0usize);
     let result = runner.run(&case(), |c| {
         let text = policy_text(&c, version);
-        let n = differential(&pg, &text, &before, "a.rolname ~ '^r[0-9]+$' AND b.rolname ~ '^r[0-9]+$'")
+        let (n, e) = differential(&pg, &text, &before, "a.rolname ~ '^r[0-9]+$' AND b.rolname ~ '^r[0-9]+$'")
             .map_err(TestCaseError::fail)?;
-        // Every pair, every mode: n² rows.
-        prop_assert_eq!(n, c.n * c.n * modes(version).len(), "pairs of\n{}", text);
-        compared.set(compared.get() + n);
+        // Every pair, every mode: n² rows; and explain's list for every pair of two roles.
+        let m = modes(version).len();
+        prop_assert_eq!(n, c.n * c.n * m, "pairs of\n{}", text);
+        prop_assert_eq!(e, c.n * (c.n - 1) * m, "explained pairs of\n{}", text);
+        compared.set(compared.get() + n + e);
         Ok(())
     });
     if let Err(e) = result {
@@ -298,9 +326,10 @@ fn hand_written_policies_agree_with_pg_has_role() {
         let pairs_where =
             format!("a.rolname IN ({}) AND b.rolname IN ({})", list(&[]), list(&["ext", "pg_read_all_data"]));
         match differential(&pg, text, &before, &pairs_where) {
-            Ok(n) => {
+            Ok((n, e)) => {
                 assert_eq!(n, names.len() * (names.len() + 2) * modes(version).len(), "pairs of\n{text}");
-                compared += n;
+                assert!(e >= names.len() * (names.len() - 1) * modes(version).len(), "explained pairs of\n{text}");
+                compared += n + e;
             }
             Err(e) => failures.push(e),
         }

@@ -14,7 +14,12 @@ fn catalog_objects_join_the_declared_inventory() {
     let catalog = Catalog::parse(include_str!("../examples/catalog.sample.json")).unwrap();
     ws.set_catalog(Some(catalog.clone()));
     let model = ws.resolved().model.clone();
-    assert_eq!(model.objects.len(), catalog.objects.len(), "one object is both declared and in the catalog");
+    // The catalog's schemas join the inventory too (with their owners).
+    assert_eq!(
+        model.objects.len(),
+        catalog.objects.len() + catalog.schemas.len(),
+        "one object is both declared and in the catalog"
+    );
     let customers = model
         .objects
         .iter()

@@ -17,17 +17,21 @@
 //! options, 17 MAINTAIN). `PROPTEST_CASES` overrides the number of random policies (100, about
 //! 10 s; `PROPTEST_CASES=2000` for a long run).
 
+#[path = "privileges_pg/queries.rs"]
+mod queries;
 mod support;
 
 use std::fmt::Write as _;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use queries::{create_future_objects, future_queries, privilege, queries, rows};
 use rolec::analysis::privileges::{
     effective, FutureGrounds, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis,
 };
 use rolec::analysis::reach;
 use rolec::db::{Sources, Workspace};
+use rolec::model::catalog::Catalog;
 use rolec::model::BuildOptions;
 use rolec::syntax::ast::Privilege;
 use support::pg::PgCluster;
@@ -43,6 +47,7 @@ CREATE TABLE s1.t0 (a int, b int);
 CREATE VIEW s0.v AS SELECT a, b FROM s0.t0;
 CREATE SEQUENCE s0.q;
 CREATE FUNCTION s0.f(integer) RETURNS integer LANGUAGE sql AS 'SELECT $1';
+CREATE FUNCTION s0.g(bigint, numeric) RETURNS integer LANGUAGE sql AS 'SELECT 1';
 CREATE SCHEMA s2;
 GRANT USAGE, CREATE ON SCHEMA s2 TO PUBLIC;
 -- The validators of sql and plpgsql check that the creator may EXECUTE the new function,
@@ -52,6 +57,17 @@ CREATE FUNCTION public.nv_handler() RETURNS language_handler AS '$libdir/plpgsql
 CREATE TRUSTED LANGUAGE plnv HANDLER public.nv_handler;
 ";
 
+/// PUBLIC's built-in privileges on the objects the policies grant on and revoke from PUBLIC
+/// (CREATE on schema `public` up to 14).
+fn restore_public(version: u32) -> String {
+    let create = if version >= 15 {
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC"
+    } else {
+        "GRANT CREATE ON SCHEMA public TO PUBLIC"
+    };
+    format!("GRANT EXECUTE ON FUNCTION s0.f(integer), s0.g(bigint, numeric) TO PUBLIC; GRANT CONNECT, TEMPORARY ON DATABASE postgres TO PUBLIC; {create};")
+}
+
 const INVENTORY: &str = "schema s0 {}\nschema s1 {}\ntable s0.t0\ntable s0.t1\ntable s1.t0\nview s0.v\nsequence s0.q\nfunction s0.f(integer)\n";
 
 fn target_version(pg: &PgCluster) -> u32 {
@@ -60,180 +76,6 @@ fn target_version(pg: &PgCluster) -> u32 {
 
 fn role_list(pg: &PgCluster) -> Vec<String> {
     pg.query_strings(DB, "SELECT rolname FROM pg_roles ORDER BY 1")
-}
-
-/// A privilege as the queries name it, and whether it is asked `WITH GRANT OPTION`.
-fn privilege(name: &str) -> (Privilege, bool) {
-    match name.strip_suffix(" WITH GRANT OPTION") {
-        Some(p) => (plain_privilege(p), true),
-        None => (plain_privilege(name), false),
-    }
-}
-
-/// `'SELECT','SELECT WITH GRANT OPTION',…` for a list of privilege names.
-fn with_options(privileges: &[&str]) -> String {
-    privileges.iter().flat_map(|p| [format!("'{p}'"), format!("'{p} WITH GRANT OPTION'")]).collect::<Vec<_>>().join(",")
-}
-
-fn plain_privilege(name: &str) -> Privilege {
-    match name {
-        "SELECT" => Privilege::Select,
-        "INSERT" => Privilege::Insert,
-        "UPDATE" => Privilege::Update,
-        "DELETE" => Privilege::Delete,
-        "TRUNCATE" => Privilege::Truncate,
-        "REFERENCES" => Privilege::References,
-        "TRIGGER" => Privilege::Trigger,
-        "MAINTAIN" => Privilege::Maintain,
-        "USAGE" => Privilege::Usage,
-        "CREATE" => Privilege::Create,
-        "CONNECT" => Privilege::Connect,
-        "TEMPORARY" => Privilege::Temporary,
-        "EXECUTE" => Privilege::Execute,
-        other => panic!("unknown privilege {other}"),
-    }
-}
-
-fn table_privileges(version: u32) -> String {
-    let mut p = vec!["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"];
-    if version >= 17 {
-        p.push("MAINTAIN");
-    }
-    with_options(&p)
-}
-
-/// One query per kind; each row: role, object parts, privilege, answer. The object is built
-/// from the row by the closure.
-/// A `has_*_privilege` function's name, its query, and how a row names the object.
-type Query = (&'static str, String, fn(&[String]) -> ObjectRef);
-
-fn queries(version: u32) -> Vec<Query> {
-    let roles = "pg_roles r";
-    let role_filter = "r.rolname ~ '^r[0-9]+$'";
-    vec![
-        (
-            "has_table_privilege",
-            format!(
-                "SELECT r.rolname, n.nspname, c.relname, c.relkind::text, p, has_table_privilege(r.oid, c.oid, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1') AND c.relkind IN ('r', 'v') ORDER BY 1, 2, 3, 5",
-                table_privileges(version)
-            ),
-            |r| if r[3] == "v" { ObjectRef::View { schema: r[1].clone(), name: r[2].clone() } } else { ObjectRef::Table { schema: r[1].clone(), name: r[2].clone() } },
-        ),
-        (
-            "has_column_privilege",
-            format!(
-                "SELECT r.rolname, n.nspname, c.relname, a.attname, p, has_column_privilege(r.oid, c.oid, a.attname, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1') AND c.relkind IN ('r', 'v') ORDER BY 1, 2, 3, 4, 5",
-                with_options(&["SELECT", "INSERT", "UPDATE", "REFERENCES"])
-            ),
-            |r| ObjectRef::Column { schema: r[1].clone(), table: r[2].clone(), column: r[3].clone() },
-        ),
-        (
-            "has_sequence_privilege",
-            format!(
-                "SELECT r.rolname, 's0', 'q', '', p, has_sequence_privilege(r.oid, 's0.q', p) FROM {roles}, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 5",
-                with_options(&["USAGE", "SELECT", "UPDATE"])
-            ),
-            |r| ObjectRef::Sequence { schema: r[1].clone(), name: r[2].clone() },
-        ),
-        (
-            "has_function_privilege",
-            format!("SELECT r.rolname, 's0', 'f', 'integer', p, has_function_privilege(r.oid, 's0.f(integer)', p) FROM {roles}, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 5", with_options(&["EXECUTE"])),
-            |r| ObjectRef::Function { schema: r[1].clone(), name: r[2].clone(), args: vec![r[3].clone()] },
-        ),
-        (
-            "has_schema_privilege",
-            format!(
-                "SELECT r.rolname, s, '', '', p, has_schema_privilege(r.oid, s, p) FROM {roles}, unnest(ARRAY['s0','s1','public']) s, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 2, 5",
-                with_options(&["USAGE", "CREATE"])
-            ),
-            |r| ObjectRef::Schema { name: r[1].clone() },
-        ),
-        (
-            "has_database_privilege",
-            format!(
-                "SELECT r.rolname, 'postgres', '', '', p, has_database_privilege(r.oid, 'postgres', p) FROM {roles}, unnest(ARRAY[{}]) p WHERE {role_filter} ORDER BY 1, 5",
-                with_options(&["CREATE", "CONNECT", "TEMPORARY"])
-            ),
-            |r| ObjectRef::Database { name: r[1].clone() },
-        ),
-    ]
-}
-
-/// The objects the creators make after `up.sql`: `f{t,v,q,f}_CREATOR` in s0, s1, s2 and
-/// schema `fs_CREATOR`. A query per `has_*_privilege`; each row: role, schema, name, privilege,
-/// answer.
-type FutureQuery = (&'static str, String, FutureKind);
-
-fn future_queries(version: u32) -> Vec<FutureQuery> {
-    let roles = "pg_roles r";
-    let role_filter = "r.rolname ~ '^r[0-9]+$'";
-    vec![
-        (
-            "has_table_privilege",
-            format!(
-                "SELECT r.rolname, n.nspname, c.relname, p, has_table_privilege(r.oid, c.oid, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1', 's2') AND c.relname ~ '^f[tv]_' ORDER BY 1, 2, 3, 4",
-                table_privileges(version)
-            ),
-            FutureKind::Table,
-        ),
-        (
-            "has_sequence_privilege",
-            format!(
-                "SELECT r.rolname, n.nspname, c.relname, p, has_sequence_privilege(r.oid, c.oid, p) FROM {roles}, pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1', 's2') AND c.relname ~ '^fq_' ORDER BY 1, 2, 3, 4",
-                with_options(&["USAGE", "SELECT", "UPDATE"])
-            ),
-            FutureKind::Sequence,
-        ),
-        (
-            "has_function_privilege",
-            format!(
-                "SELECT r.rolname, n.nspname, f.proname, p, has_function_privilege(r.oid, f.oid, p) FROM {roles}, pg_proc f JOIN pg_namespace n ON n.oid = f.pronamespace, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname IN ('s0', 's1', 's2') AND f.proname ~ '^ff_' ORDER BY 1, 2, 3, 4",
-                with_options(&["EXECUTE"])
-            ),
-            FutureKind::Function,
-        ),
-        (
-            "has_schema_privilege",
-            format!(
-                "SELECT r.rolname, '', n.nspname, p, has_schema_privilege(r.oid, n.oid, p) FROM {roles}, pg_namespace n, unnest(ARRAY[{}]) p WHERE {role_filter} AND n.nspname ~ '^fs_' ORDER BY 1, 3, 4",
-                with_options(&["USAGE", "CREATE"])
-            ),
-            FutureKind::Schema,
-        ),
-    ]
-}
-
-/// As each creator (`SET ROLE`): the objects of [`future_queries`]. The creator gets what it
-/// needs to create them first (in the transaction that is rolled back).
-fn create_future_objects(creators: &[String]) -> String {
-    let mut sql = String::new();
-    for c in creators {
-        let _ = writeln!(sql, "GRANT USAGE, CREATE ON SCHEMA s0, s1 TO {c}; GRANT CREATE ON DATABASE postgres TO {c};");
-        let _ = writeln!(sql, "SET ROLE {c};");
-        for s in ["s0", "s1", "s2"] {
-            let _ = writeln!(
-                sql,
-                "CREATE TABLE {s}.ft_{c} (a int); CREATE VIEW {s}.fv_{c} AS SELECT 1 AS a; CREATE SEQUENCE {s}.fq_{c}; CREATE FUNCTION {s}.ff_{c}() RETURNS integer LANGUAGE plnv AS 'BEGIN RETURN 1; END';"
-            );
-        }
-        let _ = writeln!(sql, "CREATE SCHEMA fs_{c};\nRESET ROLE;");
-    }
-    sql
-}
-
-/// The rows of the last result of `sql`, NULL as the empty string.
-fn rows(tx: &mut postgres::Transaction<'_>, sql: &str) -> Result<Vec<Vec<String>>, String> {
-    let mut out = Vec::new();
-    for m in tx.simple_query(sql).map_err(|e| format!("{sql}: {}", support::pg::error_text(&e)))? {
-        match m {
-            postgres::SimpleQueryMessage::Row(row) => {
-                out.push((0..row.len()).map(|i| row.get(i).unwrap_or_default().to_string()).collect())
-            }
-            postgres::SimpleQueryMessage::RowDescription(_) => out.clear(),
-            _ => {}
-        }
-    }
-    Ok(out)
 }
 
 struct Built {
@@ -247,10 +89,14 @@ struct Built {
     creators: Vec<String>,
 }
 
-fn build(text: &str, version: u32) -> Built {
+/// Compiles a policy as `rolec build [--catalog FILE]` does.
+fn build(text: &str, catalog: Option<&str>, version: u32) -> Built {
     let options = BuildOptions { target_version: version, ..Default::default() };
-    let ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), options)
+    let mut ws = Workspace::load(Sources::Memory(vec![("p.role".into(), text.into())]), options)
         .expect("in-memory sources load");
+    if let Some(json) = catalog {
+        ws.set_catalog(Some(Catalog::parse(json).unwrap_or_else(|e| panic!("{e}\n{json}"))));
+    }
     let errors: Vec<String> = ws
         .diagnostics()
         .iter()
@@ -297,18 +143,28 @@ impl Tally {
     }
 }
 
-/// Applies `up.sql`; in a transaction: gives the declared schemas their owners, compares every
-/// answer on the existing objects, creates the future objects as their creators, compares
-/// every answer on those, rolls back; runs `down.sql`. Returns the number of answers.
+/// What a catalog snapshot says of the inventory: its JSON, and the statements that make the
+/// test server so (the owners it names).
+#[derive(Default)]
+struct CatalogSpec {
+    json: Option<String>,
+    owners: Vec<String>,
+}
+
+/// Applies `up.sql`; in a transaction: gives the declared schemas their owners, and the
+/// objects the owners the catalog names, compares every answer on the existing objects,
+/// creates the future objects as their creators, compares every answer on those, rolls back;
+/// runs `down.sql` and restores PUBLIC's built-in privileges. Returns the number of answers.
 fn differential(
     pg: &PgCluster,
     text: &str,
+    catalog: &CatalogSpec,
     before: &[String],
     expected_roles: usize,
     tally: &mut Tally,
 ) -> Result<usize, String> {
     let version = target_version(pg);
-    let built = build(text, version);
+    let built = build(text, catalog.json.as_deref(), version);
     pg.exec(DB, &built.up)
         .map_err(|e| format!("up.sql failed: {e}\n--- policy:\n{text}\n--- up.sql:\n{}", built.up))?;
     let mut problems = Vec::new();
@@ -321,6 +177,9 @@ fn differential(
             for (schema, owner) in &built.owners {
                 tx.batch_execute(&format!("ALTER SCHEMA {schema} OWNER TO {owner}"))
                     .map_err(|e| format!("schema owner: {}", support::pg::error_text(&e)))?;
+            }
+            for sql in &catalog.owners {
+                tx.batch_execute(sql).map_err(|e| format!("{sql}: {}", support::pg::error_text(&e)))?;
             }
             for (name, sql, object) in queries(version) {
                 results.push((name, rows(&mut tx, &sql)?, object));
@@ -340,6 +199,9 @@ fn differential(
         let _ = tx.rollback();
     }
     let down = pg.exec(DB, &built.down);
+    // down.sql undoes a PUBLIC grant after a PUBLIC revoke of a built-in privilege by revoking
+    // it: the next policy starts from the built-in privileges again.
+    pg.exec(DB, &restore_public(version)).expect("restore PUBLIC's built-in privileges");
     let after = role_list(pg);
     if let Err(e) = down {
         problems.push(format!("down.sql failed: {e}\n--- down.sql:\n{}", built.down));
@@ -427,6 +289,9 @@ fn grant_catalog(version: u32) -> Vec<&'static str> {
         "grant select, update on sequence s0.q",
         "grant all on sequence s0.q",
         "grant execute on function s0.f(integer)",
+        "grant execute on function s0.f(int4)",
+        "grant execute on function s0.g(int8, numeric(10, 2))",
+        "grant execute on function s0.g(bigint, decimal) with grant option",
         "grant select on column (a) of table s0.t1",
         "grant update, references on columns (a, b) of table s1.t0",
         "grant insert on column (b) of table s0.t0",
@@ -510,16 +375,29 @@ struct DefaultsSpec {
     entries: Vec<(usize, usize)>,
 }
 
-/// Statements of the `public` block (each distinct in object and privilege, so that no grant
-/// and revoke of the same privilege meet).
+/// Statements of the `public` block, in any order and number: grants and revokes of the same
+/// privilege meet (the last one wins), routines under every spelling of their signature.
 const PUBLIC: &[&str] = &[
     "grant select on table s1.t0",
+    "revoke select on table s1.t0",
     "revoke execute on function s0.f(integer)",
+    "revoke execute on function s0.f(int4)",
+    "grant execute on function s0.f(int)",
+    "revoke execute on function s0.g(int8, numeric(10, 2))",
+    "grant execute on function s0.g(bigint, numeric)",
     "revoke connect on database postgres",
     "revoke temporary on database postgres",
+    "grant temporary on database postgres",
+    "grant create on database postgres",
+    "revoke create on database postgres",
     "grant usage on schema s1",
+    "revoke usage on schema s1",
+    "grant create on schema public",
+    "revoke create on schema public",
     "grant update on column (b) of table s0.t1",
+    "revoke update on table s0.t1",
     "grant insert on tables in schema s0",
+    "revoke insert on table s0.t0",
 ];
 
 #[derive(Clone, Debug)]
@@ -542,6 +420,48 @@ struct Case {
     public: Vec<usize>,
     schemas: Vec<SchemaSpec>,
     defaults: Vec<DefaultsSpec>,
+    /// Owners the catalog names (role indexes), one per [`CATALOG_OBJECTS`] entry.
+    owners: Vec<Option<usize>>,
+}
+
+/// The inventory as the catalog lists it: kind, schema, name, arguments (spelled otherwise
+/// than in the policy), and the statement that gives it an owner.
+const CATALOG_OBJECTS: &[(&str, &str, &str, &[&str], &str)] = &[
+    ("table", "s0", "t0", &[], "ALTER TABLE s0.t0 OWNER TO"),
+    ("table", "s0", "t1", &[], "ALTER TABLE s0.t1 OWNER TO"),
+    ("table", "s1", "t0", &[], "ALTER TABLE s1.t0 OWNER TO"),
+    ("view", "s0", "v", &[], "ALTER VIEW s0.v OWNER TO"),
+    ("sequence", "s0", "q", &[], "ALTER SEQUENCE s0.q OWNER TO"),
+    ("function", "s0", "f", &["int4"], "ALTER FUNCTION s0.f(integer) OWNER TO"),
+    ("function", "s0", "g", &["int8", "numeric(12,4)"], "ALTER FUNCTION s0.g(bigint, numeric) OWNER TO"),
+];
+
+/// The catalog of a case: every inventory object and schema, owners where the case names one
+/// (a schema's only when the policy declares none).
+fn catalog_spec(c: &Case) -> CatalogSpec {
+    let mut spec = CatalogSpec::default();
+    let owner = |k: usize| c.owners[k].map(|o| format!("r{}", o % c.n));
+    let mut objects = Vec::new();
+    for (k, (kind, schema, name, args, alter)) in CATALOG_OBJECTS.iter().enumerate() {
+        let mut o = serde_json::json!({ "kind": kind, "schema": schema, "name": name, "args": args });
+        if let Some(r) = owner(k) {
+            o["owner"] = r.clone().into();
+            spec.owners.push(format!("{alter} {r}"));
+        }
+        objects.push(o);
+    }
+    let mut schemas = Vec::new();
+    for (k, sc) in c.schemas.iter().enumerate() {
+        let mut o = serde_json::json!({ "name": format!("s{k}") });
+        if let Some(r) = owner(CATALOG_OBJECTS.len() + k).filter(|_| sc.owner.is_none()) {
+            o["owner"] = r.clone().into();
+            spec.owners.push(format!("ALTER SCHEMA s{k} OWNER TO {r}"));
+        }
+        schemas.push(o);
+    }
+    let json = serde_json::json!({ "format": "rolec-catalog/1", "schemas": schemas, "objects": objects });
+    spec.json = Some(json.to_string());
+    spec
 }
 
 const MAX_ROLES: usize = 10;
@@ -563,7 +483,8 @@ fn case(version: u32) -> impl Strategy<Value = Case> {
             grants: grants.into_iter().collect(),
         });
     let edge = prop::option::weighted(0.3, prop_oneof![2 => Just(None), 1 => Just(Some(true)), 1 => Just(Some(false))]);
-    let public = prop_oneof![1 => Just(std::collections::BTreeSet::new()), 1 => prop::collection::btree_set(0..PUBLIC.len(), 1..4)];
+    let public = prop_oneof![1 => Just(Vec::new()), 2 => prop::collection::vec(0..PUBLIC.len(), 1..7)];
+    let owners = prop::collection::vec(prop::option::weighted(0.3, 0..MAX_ROLES), CATALOG_OBJECTS.len() + 2);
     // Role indexes are taken modulo the number of roles.
     let schema = (prop::option::weighted(0.6, 0..MAX_ROLES), prop::collection::btree_set(0..MAX_ROLES, 0..3))
         .prop_map(|(owner, creators)| SchemaSpec { owner, creators: creators.into_iter().collect() });
@@ -580,14 +501,16 @@ fn case(version: u32) -> impl Strategy<Value = Case> {
         ),
         prop::collection::vec(schema, 2),
         prop::collection::vec(defaults, 0..4),
+        owners,
     )
-        .prop_map(|((n, roles, edges, public), schemas, defaults)| Case {
+        .prop_map(|((n, roles, edges, public), schemas, defaults, owners)| Case {
             n,
             roles,
             edges,
-            public: public.into_iter().collect(),
+            public,
             schemas,
             defaults,
+            owners,
         })
 }
 
@@ -595,8 +518,7 @@ fn policy_text(c: &Case, version: u32) -> String {
     let catalog = grant_catalog(version);
     let defaults = defaults_catalog(version);
     let scoped = SCOPED + usize::from(version >= 17);
-    let mut out =
-        String::from("table s0.t0\ntable s0.t1\ntable s1.t0\nview s0.v\nsequence s0.q\nfunction s0.f(integer)\n");
+    let mut out = String::from("table s0.t0\ntable s0.t1\ntable s1.t0\nview s0.v\nsequence s0.q\nfunction s0.f(integer)\nfunction s0.g(bigint, numeric(10, 2))\n");
     for (k, sc) in c.schemas.iter().enumerate() {
         let mut parts = Vec::new();
         if let Some(o) = sc.owner {
@@ -677,7 +599,7 @@ fn random_policies_agree_with_has_privilege() {
     let tally = std::cell::RefCell::new(Tally::default());
     let result = runner.run(&case(version), |c| {
         let text = policy_text(&c, version);
-        differential(&pg, &text, &before, c.n, &mut tally.borrow_mut()).map_err(|e| {
+        differential(&pg, &text, &catalog_spec(&c), &before, c.n, &mut tally.borrow_mut()).map_err(|e| {
             eprintln!("{e}");
             TestCaseError::fail(e)
         })?;
@@ -701,6 +623,9 @@ fn random_policies_agree_with_has_privilege() {
         for kind in [
             "false",
             "Grant",
+            "Owner",
+            "option:Owner",
+            "Public",
             "BuiltinPublic",
             "option:Grant",
             "future:Default",
@@ -726,8 +651,9 @@ fn hand_written_policy_agrees_and_explains() {
     )
     .replace("schema s0 {}", "schema s0 { owner r5 }")
         + "role r5\nrole r6 { grant select on table s0.t0 with grant option }\ndefaults for role r5 {\n  revoke execute on functions from public\n  grant execute on functions to r6 with grant option\n}\n";
-    let n = differential(&pg, &text, &before, 7, &mut Default::default()).unwrap_or_else(|e| panic!("{e}"));
-    let built = build(&text, version);
+    let n = differential(&pg, &text, &CatalogSpec::default(), &before, 7, &mut Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let built = build(&text, None, version);
     let t0 = ObjectRef::Table { schema: "s0".into(), name: "t0".into() };
     let a = &built.analysis;
     assert!(

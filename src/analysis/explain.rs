@@ -30,8 +30,8 @@ pub struct Explanation {
     pub external: bool,
     /// Every attribute with its final value (empty for an external role).
     pub attributes: BTreeMap<AttributeKind, bool>,
-    /// The roles it reaches, per mode, each with a shortest chain (a superuser's blanket
-    /// rights are not listed: `attributes` says superuser).
+    /// The roles it reaches, per mode, each with a shortest chain; a superuser reaches every
+    /// role the policy knows (the chain says superuser).
     pub roles: Vec<Reached>,
     /// Every effective privilege on the objects the policy knows, with its grounds.
     pub privileges: Vec<Effective>,
@@ -160,7 +160,14 @@ pub fn explain(
         return None;
     }
     let mut roles = Vec::new();
-    for granted in members.granted_roles(role, Mode::Member) {
+    // A superuser is a member of every role, in every mode (as `pg_has_role` answers): every
+    // role the analysis knows, each by [`Chain::Superuser`].
+    let granted: Vec<&str> = if members.is_superuser(role) {
+        members.roles().filter(|&r| r != role).collect()
+    } else {
+        members.granted_roles(role, Mode::Member).collect()
+    };
+    for granted in granted {
         for mode in Mode::ALL {
             if mode == Mode::Set && members.target_version < 16 {
                 // Before 16 SET is MEMBER: not a separate answer.

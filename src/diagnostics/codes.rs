@@ -48,6 +48,7 @@ codes! {
     TemplateRecursion = "E021": "templates use each other in a cycle",
     BadExtends = "E022": "a role extends an unknown role or forms a cycle",
     ExpansionLimit = "E023": "a `for` loop or template expands to more than the limit of declarations",
+    GrantOptionToPublic = "E024": "a grant option is granted to PUBLIC",
     UnusedGlob = "W001": "a glob matches no role",
     SchemaWithoutOwner = "W002": "a bulk grant on a schema without declared owner covers only existing objects",
     WindowClosed = "W003": "a membership window is not open at build time",

@@ -90,17 +90,27 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// The objects as inventory: `(object, tags)`.
-    pub fn inventory(&self) -> impl Iterator<Item = (Object, &[String])> {
+    /// The schemas as inventory: `(schema, owner)`.
+    pub fn schema_inventory(&self) -> impl Iterator<Item = (Object, Option<&str>)> {
+        self.schemas.iter().map(|s| (Object::Schema { name: s.name.clone() }, s.owner.as_deref()))
+    }
+
+    /// The objects as inventory: `(object, tags, owner)`.
+    pub fn inventory(&self) -> impl Iterator<Item = (Object, &[String], Option<&str>)> {
         self.objects.iter().map(|o| {
             let (schema, name) = (o.schema.clone(), o.name.clone());
             let object = match o.kind {
                 CatalogKind::Table => Object::Table { schema, name },
                 CatalogKind::View => Object::View { schema, name },
                 CatalogKind::Sequence => Object::Sequence { schema, name },
-                CatalogKind::Function => Object::Routine { schema, name, args: o.args.clone() },
+                // Argument types in one spelling, as the policy's signatures are.
+                CatalogKind::Function => Object::Routine {
+                    schema,
+                    name,
+                    args: o.args.iter().map(|a| crate::pg::types::canonical_type(a)).collect(),
+                },
             };
-            (object, o.tags.as_slice())
+            (object, o.tags.as_slice(), o.owner.as_deref())
         })
     }
 }

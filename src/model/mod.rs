@@ -343,6 +343,9 @@ pub struct HbaRule {
 pub struct InventoryObject {
     pub object: Object,
     pub tags: Vec<String>,
+    /// The role that owns it, as the catalog snapshot says (`None`: not known). An owner has
+    /// every privilege on its object, with grant option.
+    pub owner: Option<String>,
     /// The declaration; `None` for an object known from a catalog snapshot.
     #[serde(skip)]
     pub origin: Option<Span>,

@@ -35,6 +35,11 @@ pub fn canonical_type(text: &str) -> String {
         // A quoted word is the type of exactly that name, as `format_type` quotes `"char"` or
         // `"any"`: no alias applies.
         [w] if w.quoted => ident(&w.text),
+        // Several words, some quoted: no built-in name; each word keeps its quotes, so that
+        // the text stays inert.
+        _ if words.iter().any(|w| w.quoted) => {
+            words.iter().map(|w| if w.quoted { ident(&w.text) } else { w.text.clone() }).collect::<Vec<_>>().join(" ")
+        }
         _ => builtin(&words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" "), &modifiers),
     };
     format!("{name}{suffix}")

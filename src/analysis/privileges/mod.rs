@@ -5,14 +5,16 @@
 //!
 //! Rules, in the order the reasons are preferred:
 //! - a superuser has every privilege that fits the object;
-//! - the owner (only known for schemas with a declared `owner`), and every role that has the
+//! - the owner (a schema's declared `owner`, else the owner a catalog snapshot names for a
+//!   schema, relation or function; a column's is its table's), and every role that has the
 //!   owner's privileges (USAGE-mode membership), has every privilege on it;
 //! - a grant of the policy (`model.grants`, not revokes) to a role the asking role has the
 //!   privileges of (USAGE mode, see [`MembershipAnalysis`]); `all` expands to the object kind's
 //!   privileges (MAINTAIN from 17); bulk grants (`… in schema S`) cover the inventory objects of
 //!   S (`tables`: tables and views; `sequences`; `functions`/`routines`: functions);
 //!   table-level grants also answer `has_column_privilege`;
-//! - a grant to PUBLIC;
+//! - a grant to PUBLIC, unless a revoke from PUBLIC after it (in `up.sql` order, which is
+//!   the model's) took it back;
 //! - the predefined roles `pg_read_all_data` (SELECT on relations, USAGE on schemas),
 //!   `pg_write_all_data` (INSERT/UPDATE/DELETE on relations, USAGE on schemas) and, from 17,
 //!   `pg_maintain` (MAINTAIN on relations), as PostgreSQL's aclchk.c applies them;
@@ -21,7 +23,7 @@
 //!   `public { revoke … }` takes it away.
 //!
 //! Grant options ([`PrivilegeAnalysis::answer_grant_option`], `has_*_privilege(…, 'X WITH
-//! GRANT OPTION')`): a superuser; every role with the privileges of a schema's declared owner
+//! GRANT OPTION')`): a superuser; every role with the privileges of the object's owner
 //! (the owner implicitly holds every grant option); a grant `with grant option` to a role the
 //! asking role has the privileges of (USAGE mode, like the privilege itself). PUBLIC, the
 //! predefined roles and the built-in defaults never give grant options.
@@ -37,10 +39,9 @@
 //! every grant option, even for privileges a global default took from the creator). As in
 //! PostgreSQL (aclmerge), when both ACLs are empty the new object gets the built-in default.
 //!
-//! Not modelled: owners of existing tables/views/sequences/functions (the policy does not
-//! state them), grantors (who granted a grant option further), the order of a PUBLIC grant and
-//! a PUBLIC revoke of the same privilege (a grant wins), types and domains (also as objects
-//! created later).
+//! Not modelled: owners of existing tables/views/sequences/functions without a catalog
+//! snapshot (the policy does not state them), grantors (who granted a grant option further),
+//! types and domains (also as objects created later).
 //!
 //! Nothing is precomputed per role: the grants are indexed by object, and an answer looks up
 //! the grants covering the object and asks the membership analysis for each grantee.
@@ -72,7 +73,7 @@ use objects::{concrete, PrivilegeTarget};
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Grounds {
     Superuser,
-    /// The role has the privileges of the object's declared owner.
+    /// The role has the privileges of the object's owner (declared, or named by the catalog).
     Owner {
         owner: String,
         via: Chain,
@@ -117,8 +118,8 @@ pub struct PrivilegeAnalysis {
     grants: BTreeMap<PrivilegeTarget, Vec<Entry>>,
     /// PUBLIC revokes, per object (they take away the built-in default).
     public_revokes: BTreeMap<PrivilegeTarget, u16>,
-    /// Declared schema owners.
-    schema_owners: BTreeMap<String, String>,
+    /// Object owners: declared schema owners, then the owners a catalog snapshot names.
+    owners: BTreeMap<PrivilegeTarget, String>,
     /// The grantee of each model grant, by model index.
     grantees: Vec<Grantee>,
     /// Default ACLs after `up.sql`, by (creator, schema, kind): `None` for the global entry.
@@ -169,6 +170,7 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
             }
             if g.revoke {
                 if g.grantee == Grantee::Public {
+                    revoke_from_public(&mut grants, model, &key, m);
                     *public_revokes.entry(key).or_default() |= m;
                 }
             } else {
@@ -177,7 +179,15 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
             }
         }
     }
-    let schema_owners = model.schemas.iter().filter_map(|s| Some((s.name.clone(), s.owner.clone()?))).collect();
+    let mut owners: BTreeMap<PrivilegeTarget, String> = BTreeMap::new();
+    let declared = model
+        .schemas
+        .iter()
+        .filter_map(|s| Some((PrivilegeTarget::Schema { name: s.name.clone() }, s.owner.as_ref()?)));
+    let catalog = model.objects.iter().filter_map(|o| Some((concrete(&o.object)?.key(), o.owner.as_ref()?)));
+    for (key, owner) in declared.chain(catalog) {
+        owners.entry(key).or_insert_with(|| owner.clone());
+    }
     let grantees: Vec<Grantee> = model.grants.iter().map(|g| g.grantee.clone()).collect();
     // Entries of an object sorted by grantee, so that `answer` looks up the few grantees a
     // role reaches instead of scanning every grant on a popular object.
@@ -190,9 +200,37 @@ pub fn effective(model: &Model, members: &MembershipAnalysis) -> PrivilegeAnalys
         members: members.clone(),
         grants,
         public_revokes,
-        schema_owners,
+        owners,
         grantees,
         future,
+    }
+}
+
+/// A revoke from PUBLIC takes back what the grants to PUBLIC before it gave (`up.sql` runs
+/// them in model order, the last statement wins); on a relation, also on its columns, as
+/// PostgreSQL's table-level REVOKE does.
+fn revoke_from_public(
+    grants: &mut BTreeMap<PrivilegeTarget, Vec<Entry>>,
+    model: &Model,
+    key: &PrivilegeTarget,
+    m: u16,
+) {
+    let take_back = |entries: &mut Vec<Entry>| {
+        for e in entries.iter_mut().filter(|e| model.grants[e.grant as usize].grantee == Grantee::Public) {
+            e.privileges &= !m;
+        }
+    };
+    if let Some(entries) = grants.get_mut(key) {
+        take_back(entries);
+    }
+    if let PrivilegeTarget::Relation { schema, name } = key {
+        let first = PrivilegeTarget::Column { schema: schema.clone(), table: name.clone(), column: String::new() };
+        for (k, entries) in grants.range_mut(first..) {
+            match k {
+                PrivilegeTarget::Column { schema: s, table, .. } if s == schema && table == name => take_back(entries),
+                _ => break,
+            }
+        }
     }
 }
 
@@ -237,13 +275,6 @@ impl PrivilegeAnalysis {
         if self.members.is_superuser(role) {
             return Some(Grounds::Superuser);
         }
-        if let ObjectRef::Schema { name } = object {
-            if let Some(owner) = self.schema_owners.get(name) {
-                if let Some(via) = self.members.answer(role, owner, Mode::Usage) {
-                    return Some(Grounds::Owner { owner: owner.clone(), via });
-                }
-            }
-        }
         let key = object.key();
         // Grants on the object itself; for a column, also table-level grants.
         let table_key = match object {
@@ -252,6 +283,12 @@ impl PrivilegeAnalysis {
             }
             _ => None,
         };
+        // The owner (of a column: of its table) has every privilege and every grant option.
+        if let Some(owner) = self.owners.get(table_key.as_ref().unwrap_or(&key)) {
+            if let Some(via) = self.members.answer(role, owner, Mode::Usage) {
+                return Some(Grounds::Owner { owner: owner.clone(), via });
+            }
+        }
         let mut entries: Vec<&Entry> = Vec::new();
         for list in [Some(&key), table_key.as_ref()].into_iter().flatten().filter_map(|k| self.grants.get(k)) {
             if list.len() <= SCAN_LIMIT {

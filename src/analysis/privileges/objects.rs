@@ -22,7 +22,8 @@ pub enum ObjectRef {
         schema: String,
         name: String,
     },
-    /// `args`: SQL type names as the policy writes them (`integer`, `text`).
+    /// `args`: SQL type names (`integer`, `text`), in the canonical spelling of
+    /// `crate::pg::types::canonical_type` as the model holds them; compared in that spelling.
     Function {
         schema: String,
         name: String,

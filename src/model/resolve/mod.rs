@@ -189,12 +189,21 @@ pub fn combine(
 
 impl Resolver<'_> {
     /// Objects of a catalog snapshot join the declared inventory; a declaration of the same
-    /// object wins (its tags are the policy's).
+    /// object wins (its tags are the policy's) and takes the catalog's owner. The catalog's
+    /// schemas join it too, with their owners.
     fn add_catalog_inventory(&mut self, catalog: &Catalog) {
-        let declared: HashSet<Object> = self.model.objects.iter().map(|o| o.object.clone()).collect();
-        for (object, tags) in catalog.inventory() {
-            if !declared.contains(&object) {
-                self.model.objects.push(InventoryObject { object, tags: tags.to_vec(), origin: None });
+        let declared: HashMap<Object, usize> =
+            self.model.objects.iter().enumerate().map(|(k, o)| (o.object.clone(), k)).collect();
+        let schemas = catalog.schema_inventory().map(|(schema, owner)| (schema, &[][..], owner));
+        for (object, tags, owner) in schemas.chain(catalog.inventory()) {
+            match declared.get(&object) {
+                Some(&k) => self.model.objects[k].owner = owner.map(str::to_string),
+                None => self.model.objects.push(InventoryObject {
+                    object,
+                    tags: tags.to_vec(),
+                    owner: owner.map(str::to_string),
+                    origin: None,
+                }),
             }
         }
     }

@@ -23,6 +23,10 @@ impl<'a> Resolver<'a> {
         for (grant, grantees, span, env) in std::mem::take(&mut self.top_grants) {
             for g in grantees {
                 let grantee = match g {
+                    ast::Grantee::Public(span) if grant.grant_option => {
+                        self.grant_option_to_public(*span);
+                        continue;
+                    }
                     ast::Grantee::Public(_) => Grantee::Public,
                     ast::Grantee::Role(n) => match self.role_ref(n, &env) {
                         Some(r) => Grantee::Role(r),
@@ -52,7 +56,7 @@ impl<'a> Resolver<'a> {
                     tags = ts.iter().filter_map(|t| self.name(t, &env)).collect();
                 }
             }
-            self.model.objects.push(InventoryObject { object, tags, origin: Some(decl.name.span) });
+            self.model.objects.push(InventoryObject { object, tags, owner: None, origin: Some(decl.name.span) });
         }
         for (decl, env) in std::mem::take(&mut self.policies) {
             let policy = self.policy(decl, &env);
@@ -175,6 +179,10 @@ impl<'a> Resolver<'a> {
                 .grantees
                 .iter()
                 .filter_map(|g| match g {
+                    ast::Grantee::Public(span) if entry.grant && entry.grant_option => {
+                        self.grant_option_to_public(*span);
+                        None
+                    }
                     ast::Grantee::Public(_) => Some(Grantee::Public),
                     ast::Grantee::Role(n) => self.role_ref(n, env).map(Grantee::Role),
                 })
@@ -197,6 +205,15 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+    }
+
+    /// E024: PostgreSQL refuses a grant option for PUBLIC (`0LP01 grant options can only be
+    /// granted to roles`), so the scripts would fail; the grant is left out.
+    fn grant_option_to_public(&mut self, span: Span) {
+        let d = Diagnostic::new(Code::GrantOptionToPublic, span, "PUBLIC cannot hold a grant option")
+            .label("granted `with grant option` to PUBLIC")
+            .help("grant options can only be granted to roles: grant to PUBLIC without `with grant option`, and `with grant option` to a role");
+        self.error(d);
     }
 
     /// `grant … on tables in schema S` also covers tables S's creators make later.
@@ -363,6 +380,8 @@ impl<'a> Resolver<'a> {
         for _ in 0..t.array_dims {
             out.push_str("[]");
         }
-        Some(out)
+        // One spelling per type (`int4`, `int` and `integer` are one), so that a routine is one
+        // object in the analysis, explain, who-can and the plan, as it is in PostgreSQL.
+        Some(crate::pg::types::canonical_type(&out))
     }
 }
