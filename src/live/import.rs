@@ -71,12 +71,14 @@ impl<'a> Importer<'a> {
 
     fn run(mut self) -> Result<Vec<ImportedFile>, super::LiveError> {
         let state = self.state;
-        // Object privileges the owner granted to others (what the diff compares).
+        // Object privileges granted to others, by the owner or by another grantor with the grant
+        // option: the policy says what each grantee holds, whoever granted it (rolec grants it
+        // again as the owner and revokes the other grantor's grant).
         let mut acls: BTreeMap<Option<String>, Acl> = BTreeMap::new();
         let mut objects: BTreeMap<LiveObject, String> = BTreeMap::new();
         for p in &state.privileges {
             objects.entry(p.object.clone()).or_insert_with(|| p.owner.clone());
-            if p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner {
+            if p.grantee.as_deref() == Some(p.owner.as_str()) {
                 continue;
             }
             if let Some(g) = &p.grantee {

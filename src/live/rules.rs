@@ -179,6 +179,7 @@ fn live_memberships(policy: &Model, state: &LiveState) -> Vec<Arc<Membership>> {
             set: Some(false),
             from: None,
             until: None,
+            duration: None,
             active: true,
             reason: None,
             origin: stated.get(&key).copied().unwrap_or(SERVER_GRANT),

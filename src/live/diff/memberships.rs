@@ -1,9 +1,17 @@
 //! Memberships of roles in scope: granted, revoked, and their options (ADMIN; INHERIT and SET
 //! from PostgreSQL 16, where one membership may be granted by several grantors).
+//!
+//! From 16, a membership granted by a role that is neither a superuser nor the connecting role
+//! (with its ADMIN option) is out of band: the policy's memberships are those rolec grants, so
+//! such a grant is revoked `GRANTED BY` its grantor, and the membership granted by rolec if the
+//! policy wants it. Revokes run deepest grant first, with `CASCADE` only where grants the plan
+//! keeps rest on the ADMIN option revoked (see [`super::grantors`]).
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::audit::Finding;
+use super::grantors::{analyse, Grant};
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::roles::wanted_attribute;
 use super::windows::{self, Window, WindowBook};
@@ -26,8 +34,11 @@ pub(crate) struct MembershipComparison<'a> {
     pub member: String,
     /// `None`: the policy does not grant it.
     pub want: Option<MembershipOptions>,
-    /// The server's rows, one per grantor; empty when not granted.
+    /// The server's rows, one per grantor; empty when not granted. For a membership the policy
+    /// wants, only those of rolec's grantors (the connecting role, superusers).
     pub have: Vec<&'a LiveMembership>,
+    /// For a membership the policy wants (16+): the rows of other grantors, revoked.
+    pub others: Vec<&'a LiveMembership>,
     /// Revoking it takes a membership from a user (a login role), and the policy's time
     /// window for it did not just close.
     pub revokes_from_user: bool,
@@ -43,6 +54,13 @@ pub(crate) struct MembershipsComparison<'a> {
     pub pairs: Vec<MembershipComparison<'a>>,
     /// What an apply records of the relative windows (`rolec.windows`).
     pub windows: WindowBook,
+    /// (role, grantor) → the grantor's depth in the role's chains of grants (16+, only for
+    /// roles with grants by others than superusers): deeper grants are revoked first.
+    pub depth: HashMap<(String, String), usize>,
+    /// (role, member) → the grants `CASCADE` drops when the member loses its ADMIN option.
+    pub cascades: HashMap<(String, String), Vec<String>>,
+    /// Those grants: (role, member, grantor).
+    pub cascaded: HashSet<(String, String, Option<String>)>,
 }
 
 pub(crate) fn compare<'a>(cx: &Context<'a>) -> MembershipsComparison<'a> {
@@ -78,6 +96,12 @@ pub(crate) fn compare<'a>(cx: &Context<'a>) -> MembershipsComparison<'a> {
             have.entry((m.role.clone(), m.member.clone())).or_default().push(m);
         }
     }
+    let v16 = live.major() >= 16;
+    // rolec's grantors: what a superuser grants is recorded as granted by the bootstrap superuser.
+    let own = |grantor: &Option<String>| match grantor {
+        None => true,
+        Some(g) => g == &live.current_user || cx.live_roles.get(g.as_str()).is_some_and(|r| r.superuser),
+    };
     let mut pairs: BTreeMap<(String, String), MembershipComparison> = BTreeMap::new();
     for ((role, member), rows) in have {
         let want = want.remove(&(role.clone(), member.clone()));
@@ -87,11 +111,14 @@ pub(crate) fn compare<'a>(cx: &Context<'a>) -> MembershipsComparison<'a> {
                 || model.memberships.iter().any(|m| !m.active && m.role == role && m.member == member);
             live.role(&member).is_some_and(|r| r.login) && !expired
         };
+        let (rows, others) =
+            if want.is_some() && v16 { rows.into_iter().partition(|r| own(&r.grantor)) } else { (rows, Vec::new()) };
         let pair = MembershipComparison {
             role: role.clone(),
             member: member.clone(),
             want,
             have: rows,
+            others,
             revokes_from_user,
             window,
         };
@@ -104,6 +131,7 @@ pub(crate) fn compare<'a>(cx: &Context<'a>) -> MembershipsComparison<'a> {
             member: member.clone(),
             want: Some(options),
             have: Vec::new(),
+            others: Vec::new(),
             revokes_from_user: false,
             window,
         };
@@ -117,22 +145,104 @@ pub(crate) fn compare<'a>(cx: &Context<'a>) -> MembershipsComparison<'a> {
                 member: member.clone(),
                 want: None,
                 have: Vec::new(),
+                others: Vec::new(),
                 revokes_from_user: false,
                 window: Some(window),
             };
             pairs.insert((role, member), pair);
         }
     }
-    MembershipsComparison {
-        v16: live.major() >= 16,
+    let mut c = MembershipsComparison {
+        v16,
         current_user: &live.current_user,
         pairs: pairs.into_values().collect(),
         windows: windows::book(&timed, &live.windows, &|m| scope.manages(m) && !cx.dropped(m)),
+        depth: HashMap::new(),
+        cascades: HashMap::new(),
+        cascaded: HashSet::new(),
+    };
+    if v16 {
+        chains(cx, &mut c, &own);
+    }
+    c
+}
+
+/// Depths and what `CASCADE` drops, for the roles with memberships granted by others than
+/// rolec's grantors (16+: before, a membership does not rest on its grantor's ADMIN option).
+fn chains(cx: &Context<'_>, c: &mut MembershipsComparison<'_>, own: &dyn Fn(&Option<String>) -> bool) {
+    let live = cx.live;
+    let roles: HashSet<&str> = live.memberships.iter().filter(|m| !own(&m.grantor)).map(|m| m.role.as_str()).collect();
+    if roles.is_empty() {
+        return;
+    }
+    // What the revokes leave of each compared row: (role, member, grantor) → ADMIN option.
+    let mut after: HashMap<(&str, &str, Option<&str>), Option<bool>> = HashMap::new();
+    for pair in c.pairs.iter().filter(|p| roles.contains(p.role.as_str())) {
+        let admin = pair.want.map(|w| w.admin);
+        for row in &pair.have {
+            let kept = admin.map(|a| a && row.admin);
+            after.insert((&row.role, &row.member, row.grantor.as_deref()), kept);
+        }
+        for row in &pair.others {
+            after.insert((&row.role, &row.member, row.grantor.as_deref()), None);
+        }
+    }
+    let mut by_role: BTreeMap<&str, Vec<Grant<'_, ()>>> = BTreeMap::new();
+    for m in live.memberships.iter().filter(|m| roles.contains(m.role.as_str())) {
+        let before = Some(m.admin);
+        let compared = cx.scope.manages(&m.member) && !cx.dropped(&m.member) && !cx.dropped(&m.role);
+        let after = match after.get(&(m.role.as_str(), m.member.as_str(), m.grantor.as_deref())) {
+            Some(a) => *a,
+            None if compared => None,
+            None => before,
+        };
+        let grant = Grant {
+            privilege: (),
+            grantor: m.grantor.as_deref().unwrap_or(""),
+            grantee: Some(&m.member),
+            before,
+            after,
+        };
+        by_role.entry(&m.role).or_default().push(grant);
+    }
+    // A superuser's grants rest on nothing; the connecting role's on its own ADMIN option.
+    let root = |g: &str| g.is_empty() || cx.live_roles.get(g).is_some_and(|r| r.superuser);
+    for (role, grants) in by_role {
+        let chains = analyse(&grants, &root);
+        for g in &grants {
+            c.depth.insert((role.to_string(), g.grantor.to_string()), chains.depth(g.grantor));
+        }
+        for holder in chains.losing() {
+            let dropped = chains.dropped_with(holder);
+            let text = dropped.iter().map(|&i| {
+                let g = &grants[i];
+                format!("{} granted by {} to {}", role, g.grantor, g.grantee.unwrap_or_default())
+            });
+            c.cascades.insert((role.to_string(), holder.to_string()), text.collect());
+            for i in dropped {
+                let g = &grants[i];
+                let grantor = (!g.grantor.is_empty()).then(|| g.grantor.to_string());
+                c.cascaded.insert((role.to_string(), g.grantee.unwrap_or_default().to_string(), grantor));
+            }
+        }
     }
 }
 
 impl MembershipsComparison<'_> {
-    /// Revokes of memberships the policy does not grant, then grants and option changes.
+    /// The grants `CASCADE` drops when `member` loses its ADMIN option on `role`, as a note.
+    fn cascade_note(&self, role: &str, member: &str) -> Option<String> {
+        let dropped = self.cascades.get(&(role.to_string(), member.to_string()))?;
+        Some(format!("CASCADE also revokes the memberships granted on its ADMIN option: {}", dropped.join("; ")))
+    }
+
+    /// How deep `grantor`'s grants of `role` are (0 but where others than superusers grant).
+    fn depth(&self, role: &str, grantor: &Option<String>) -> usize {
+        let key = (role.to_string(), grantor.clone().unwrap_or_default());
+        self.depth.get(&key).copied().unwrap_or(0)
+    }
+
+    /// Revokes of memberships the policy does not grant and of those other grantors granted
+    /// (deepest grant first), then grants and option changes.
     pub fn plan(&self, plan: &mut ChangePlan) {
         plan.windows.record.extend(self.windows.record.iter().cloned());
         plan.windows.forget.extend(self.windows.forget.iter().cloned());
@@ -141,27 +251,53 @@ impl MembershipsComparison<'_> {
             Some(g) if v16 && g != self.current_user => format!(" GRANTED BY {}", ident(g)),
             _ => String::new(),
         };
+        let cascade =
+            |pair: &MembershipComparison, row: &LiveMembership| match self.cascade_note(&pair.role, &pair.member) {
+                Some(note) if row.admin => (" CASCADE", Some(note)),
+                _ => ("", None),
+            };
+        let mut revokes: Vec<(usize, Change)> = Vec::new();
         for pair in self.pairs.iter().filter(|p| p.want.is_none()) {
-            let mut grantors: Vec<&Option<String>> = pair.have.iter().map(|r| &r.grantor).collect();
-            grantors.dedup();
+            let mut rows: Vec<&LiveMembership> = pair.have.clone();
+            rows.dedup_by(|a, b| a.grantor == b.grantor);
             if !v16 {
-                grantors.truncate(1);
+                rows.truncate(1);
             }
             let closed = pair.window.as_ref().filter(|w| !w.open);
-            for g in grantors {
-                let sql = format!("REVOKE {} FROM {}{};", ident(&pair.role), ident(&pair.member), granted_by(g));
+            for row in rows {
+                let (cascade, cascade_note) = cascade(pair, row);
+                let by = granted_by(&row.grantor);
+                let sql = format!("REVOKE {} FROM {}{by}{cascade};", ident(&pair.role), ident(&pair.member));
                 if let Some(w) = closed {
                     plan.windows.applied.push((sql.clone(), w.clone()));
                 }
-                plan.push(if pair.revokes_from_user {
+                let mut change = if pair.revokes_from_user {
                     let note = format!("revokes a membership from the login role `{}` (a user)", pair.member);
                     Change::destructive(PlanPhase::RevokeMemberships, sql, note)
                 } else if let Some(w) = closed {
                     Change { note: Some(w.closed_text()), ..Change::new(PlanPhase::RevokeMemberships, sql) }
                 } else {
                     Change::new(PlanPhase::RevokeMemberships, sql)
-                });
+                };
+                if let Some(c) = cascade_note {
+                    change.note = Some(change.note.map_or(c.clone(), |n| format!("{n}; {c}")));
+                }
+                revokes.push((self.depth(&pair.role, &row.grantor), change));
             }
+        }
+        for pair in self.pairs.iter().filter(|p| p.want.is_some()) {
+            for row in &pair.others {
+                let (cascade, note) = cascade(pair, row);
+                let by = granted_by(&row.grantor);
+                let sql = format!("REVOKE {} FROM {}{by}{cascade};", ident(&pair.role), ident(&pair.member));
+                let mut change = Change::new(PlanPhase::RevokeMemberships, sql);
+                change.note = note;
+                revokes.push((self.depth(&pair.role, &row.grantor), change));
+            }
+        }
+        revokes.sort_by_key(|(depth, _)| Reverse(*depth));
+        for (_, change) in revokes {
+            plan.push(change);
         }
         for pair in &self.pairs {
             let Some(MembershipOptions { admin, inherit, set }) = pair.want else { continue };
@@ -196,10 +332,13 @@ impl MembershipsComparison<'_> {
             for row in &pair.have {
                 let by = granted_by(&row.grantor);
                 if !admin && row.admin {
-                    plan.push(Change::new(
+                    let (cascade, note) = cascade(pair, row);
+                    let mut change = Change::new(
                         PlanPhase::RevokeMemberships,
-                        format!("REVOKE ADMIN OPTION FOR {r} FROM {m}{by};"),
-                    ));
+                        format!("REVOKE ADMIN OPTION FOR {r} FROM {m}{by}{cascade};"),
+                    );
+                    change.note = note;
+                    plan.push(change);
                 }
                 if !v16 {
                     continue;
@@ -279,6 +418,12 @@ impl MembershipsComparison<'_> {
             let actual = if ok { expected.clone() } else { actual };
             findings.push(Finding::new(ok, &pair.member, format!("member of {}", pair.role), expected, actual));
         }
+        for pair in &self.pairs {
+            for row in &pair.others {
+                let item = format!("member of {} granted by {}", pair.role, row.grantor.as_deref().unwrap_or("?"));
+                findings.push(Finding::new(false, &pair.member, item, "not granted", options_text(&[row])));
+            }
+        }
         desired_memberships(self, cx)
     }
 }
@@ -291,6 +436,7 @@ fn desired_memberships(c: &MembershipsComparison<'_>, cx: &Context<'_>) -> Vec<L
         .memberships
         .iter()
         .filter(|m| !cx.scope.manages(&m.member) && !cx.dropped(&m.role) && !cx.dropped(&m.member))
+        .filter(|m| !c.cascaded.contains(&(m.role.clone(), m.member.clone(), m.grantor.clone())))
         .cloned()
         .collect();
     for pair in &c.pairs {

@@ -7,7 +7,8 @@
 //! with [`role_settings`], [`memberships`], [`default_privileges`], [`object_privileges`]
 //! (objects keyed by [`object_key`]), and [`drops`]. What PostgreSQL is (privileges per kind
 //! of object, built-in defaults, setting names) is read from [`crate::pg`]; privilege sets
-//! with their grant options are in [`privileges`].
+//! with their grant options are in [`privileges`]; grants by other grantors than rolec and
+//! what rests on them, in [`grantors`].
 //!
 //! Only the difference is emitted: a role whose privileges changed is altered, granted and
 //! revoked, never dropped and re-created. Bulk grants (`… in schema S`) are expanded over the
@@ -31,6 +32,7 @@ use crate::pg::quote::ident;
 pub mod audit;
 pub(crate) mod default_privileges;
 pub(crate) mod drops;
+pub(crate) mod grantors;
 pub(crate) mod memberships;
 pub(crate) mod object_key;
 pub(crate) mod object_privileges;

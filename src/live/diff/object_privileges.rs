@@ -1,11 +1,17 @@
 //! Object privileges, per object, grantee and privilege. Bulk grants (`… in schema S`) stand
-//! for the objects the server has; only what an object's owner granted to others is compared.
+//! for the objects the server has. What the object's owner granted is compared with the policy
+//! (rolec grants as the owner: a superuser's GRANT acts as the owner); what another grantor
+//! granted with its grant option is out of band, compared grantor by grantor, and revoked as
+//! that grantor (`SET ROLE`: an object's REVOKE has no working `GRANTED BY`), deepest grants
+//! first, `CASCADE` only where grants the plan keeps rest on it (see [`super::grantors`]).
 //! Roles in scope are compared whole; PUBLIC only where the policy mentions it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::audit::{grantee_name, Finding};
 use super::default_privileges::DefaultsGiven;
+use super::grantors::{analyse, Grant};
 use super::object_key::{ObjectKey, ObjectKind};
 use super::plan::{Change, ChangePlan, PlanPhase};
 use super::privileges::{expand, grants_needed, keywords, revokes_needed, PrivilegeList, PrivilegeSet};
@@ -26,11 +32,49 @@ pub(crate) struct ObjectGranteeComparison {
     pub grounds: Option<String>,
 }
 
+/// What one grantor other than the owner granted one grantee (`None`: PUBLIC) on one object,
+/// for a grantee the policy decides, and what of it the plan revokes.
+pub(crate) struct OtherGrantorComparison {
+    pub object: ObjectKey,
+    pub grantee: Option<String>,
+    pub grantor: String,
+    pub have: PrivilegeSet,
+    /// All of it for a role in scope (the policy's privileges are granted by the owner); for
+    /// PUBLIC, what the policy revokes from it.
+    pub revoke: PrivilegeList,
+    /// The grantor's depth in the object's chains of grants: deeper grants are revoked first.
+    pub depth: usize,
+}
+
 pub(crate) struct ObjectPrivilegesComparison {
     /// The server's objects, with their owners.
     pub objects: BTreeMap<ObjectKey, (LiveObject, String)>,
     /// By object and grantee.
     pub pairs: Vec<ObjectGranteeComparison>,
+    /// Grants by other grantors than the owner, by object, grantee and grantor.
+    pub other_grantors: Vec<OtherGrantorComparison>,
+    /// The grants `CASCADE` drops when a grantee (a role) loses its grant option on an object,
+    /// as a plan's note lists them; only where there are some.
+    pub cascades: HashMap<(ObjectKey, String), Vec<(Privilege, String)>>,
+    /// Those grants, to leave out of the desired state: (object, grantee, grantor, privilege).
+    pub cascaded: HashSet<(ObjectKey, Option<String>, String, Privilege)>,
+}
+
+/// What the owner granted one grantee on an object, before and after the plan.
+struct OwnerGrants {
+    grantee: Option<String>,
+    /// The policy decides it (a role in scope, PUBLIC where mentioned).
+    compared: bool,
+    before: PrivilegeSet,
+    after: PrivilegeSet,
+}
+
+/// A grant by another grantor than the object's owner, as the server has it.
+struct OtherGrant {
+    grantee: Option<String>,
+    grantor: String,
+    privilege: Privilege,
+    grantable: bool,
 }
 
 /// What the policy and the server have for one (object, grantee), before comparing.
@@ -49,13 +93,26 @@ type Routines<'k> = HashMap<(&'k str, &'k str, Vec<String>), &'k ObjectKey>;
 pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
     let mut objects: BTreeMap<ObjectKey, (LiveObject, String)> = BTreeMap::new();
     let mut gathered: BTreeMap<(ObjectKey, Option<String>), Gathered> = BTreeMap::new();
+    // Grants by other grantors, by object (few: kept apart so that objects without them cost
+    // nothing more).
+    let mut others: BTreeMap<ObjectKey, Vec<OtherGrant>> = BTreeMap::new();
     for p in &cx.live.privileges {
         let key = ObjectKey::of(&p.object);
         objects.entry(key.clone()).or_insert_with(|| (p.object.clone(), p.owner.clone()));
-        if p.grantee.as_deref() == Some(p.owner.as_str()) || p.grantor != p.owner {
+        if p.grantee.as_deref() == Some(p.owner.as_str()) {
             continue;
         }
         let Some(privilege) = Privilege::from_sql(&p.privilege) else { continue };
+        if p.grantor != p.owner {
+            let grant = OtherGrant {
+                grantee: p.grantee.clone(),
+                grantor: p.grantor.clone(),
+                privilege,
+                grantable: p.grantable,
+            };
+            others.entry(key).or_default().push(grant);
+            continue;
+        }
         gathered.entry((key, p.grantee.clone())).or_default().have.insert(privilege, p.grantable);
     }
     let mut routines: Routines = HashMap::new();
@@ -83,7 +140,18 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
     }
     let defaults = DefaultsGiven::of(cx);
     let mut pairs = Vec::new();
+    // The owner's grants on objects with grants by others, before and after the plan.
+    let mut owner_grants: HashMap<ObjectKey, Vec<OwnerGrants>> = HashMap::new();
     for ((object, grantee), g) in gathered {
+        if others.contains_key(&object) {
+            let grants = OwnerGrants {
+                grantee: grantee.clone(),
+                compared: false,
+                before: g.have.clone(),
+                after: g.have.clone(),
+            };
+            owner_grants.entry(object.clone()).or_default().push(grants);
+        }
         let managed = grantee.as_deref().is_some_and(|r| cx.scope.manages(r));
         let mut grounds = None;
         // PUBLIC is not managed as a whole: only what the policy says about it changes.
@@ -105,9 +173,24 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
         } else {
             continue;
         };
+        if let Some(owner) = owner_grants.get_mut(&object).and_then(|o| o.last_mut()) {
+            owner.compared = true;
+            owner.after = want.clone();
+        }
         pairs.push(ObjectGranteeComparison { object, grantee, want, have: g.have, grounds });
     }
-    ObjectPrivilegesComparison { objects, pairs }
+    let mut c = ObjectPrivilegesComparison {
+        objects,
+        pairs,
+        other_grantors: Vec::new(),
+        cascades: HashMap::new(),
+        cascaded: HashSet::new(),
+    };
+    for (object, grants) in others {
+        let owner = owner_grants.remove(&object).unwrap_or_default();
+        c.compare_other_grantors(cx, object, grants, owner);
+    }
+    c
 }
 
 /// The objects a grant target stands for, each with its privileges spelled out.
@@ -176,6 +259,8 @@ struct Pending {
     tail: String,
     privileges: PrivilegeList,
     columns: Vec<String>,
+    /// Why the statement says `CASCADE` (never merged with others).
+    note: Option<String>,
 }
 
 /// Statements in order, with the column statements indexed by (head, tail, privileges).
@@ -188,7 +273,7 @@ struct Statements {
 impl Statements {
     fn add(&mut self, head: String, tail: String, privileges: PrivilegeList, column: Option<&String>) {
         let Some(c) = column else {
-            self.list.push(Pending { head, tail, privileges, columns: Vec::new() });
+            self.list.push(Pending { head, tail, privileges, columns: Vec::new(), note: None });
             return;
         };
         let key = (head, tail, privileges);
@@ -197,21 +282,121 @@ impl Statements {
             None => {
                 self.columns.insert(key.clone(), self.list.len());
                 let (head, tail, privileges) = key;
-                self.list.push(Pending { head, tail, privileges, columns: vec![c.clone()] });
+                self.list.push(Pending { head, tail, privileges, columns: vec![c.clone()], note: None });
             }
         }
     }
 }
 
 impl ObjectPrivilegesComparison {
+    /// Compares what other grantors than the owner granted on `object` (to the grantees the
+    /// policy decides) and finds the grants the revokes drop with `CASCADE`.
+    fn compare_other_grantors(
+        &mut self,
+        cx: &Context<'_>,
+        object: ObjectKey,
+        others: Vec<OtherGrant>,
+        owner_grants: Vec<OwnerGrants>,
+    ) {
+        let owner = self.objects.get(&object).map(|(_, o)| o.clone()).unwrap_or_default();
+        let public = owner_grants.iter().find(|o| o.grantee.is_none() && o.compared);
+        let compared = |grantee: &Option<String>| match grantee {
+            Some(r) => cx.scope.manages(r),
+            None => public.is_some(),
+        };
+        let revoked = |g: &OtherGrant| match &g.grantee {
+            Some(r) => cx.scope.manages(r),
+            None => public.is_some_and(|p| p.after.grant_option(g.privilege).is_none()),
+        };
+        let mut grants: Vec<Grant<'_, Privilege>> = Vec::new();
+        for o in &owner_grants {
+            let mut privileges: Vec<Privilege> = o.before.iter().chain(o.after.iter()).map(|h| h.privilege).collect();
+            privileges.sort_by_key(|p| p.sql());
+            privileges.dedup();
+            for privilege in privileges {
+                grants.push(Grant {
+                    privilege,
+                    grantor: &owner,
+                    grantee: o.grantee.as_deref(),
+                    before: o.before.grant_option(privilege),
+                    after: o.after.grant_option(privilege),
+                });
+            }
+        }
+        for g in &others {
+            grants.push(Grant {
+                privilege: g.privilege,
+                grantor: &g.grantor,
+                grantee: g.grantee.as_deref(),
+                before: Some(g.grantable),
+                after: (!revoked(g)).then_some(g.grantable),
+            });
+        }
+        let root = |r: &str| r == owner || cx.live_roles.get(r).is_some_and(|x| x.superuser);
+        let chains = analyse(&grants, &root);
+        for holder in chains.losing() {
+            let dropped = chains.dropped_with(holder);
+            let text = dropped.iter().map(|&i| {
+                let g = &grants[i];
+                let grantee = grantee_name(&g.grantee.map(str::to_string));
+                (g.privilege, format!("{} granted by {} to {grantee}", g.privilege.sql(), g.grantor))
+            });
+            self.cascades.insert((object.clone(), holder.to_string()), text.collect());
+            for i in dropped {
+                let g = &grants[i];
+                let grantee = g.grantee.map(str::to_string);
+                self.cascaded.insert((object.clone(), grantee, g.grantor.to_string(), g.privilege));
+            }
+        }
+        let mut by: BTreeMap<(Option<String>, String), (PrivilegeSet, PrivilegeSet)> = BTreeMap::new();
+        for g in others.iter().filter(|g| compared(&g.grantee)) {
+            let (have, revoke) = by.entry((g.grantee.clone(), g.grantor.clone())).or_default();
+            have.insert(g.privilege, g.grantable);
+            if revoked(g) {
+                revoke.insert(g.privilege, false);
+            }
+        }
+        for ((grantee, grantor), (have, revoke)) in by {
+            self.other_grantors.push(OtherGrantorComparison {
+                object: object.clone(),
+                depth: chains.depth(&grantor),
+                grantee,
+                grantor,
+                have,
+                revoke: revoke.iter().map(|h| h.privilege).collect(),
+            });
+        }
+    }
+
     fn live_object(&self, key: &ObjectKey) -> Option<&LiveObject> {
         self.objects.get(key).map(|(o, _)| o)
     }
 
-    /// Grants, then revokes.
+    /// What `CASCADE` drops when `grantee` loses its grant option for `privileges` on
+    /// `object`, as a note; `None` when nothing rests on it.
+    fn cascade_note(&self, object: &ObjectKey, grantee: &Option<String>, privileges: &[Privilege]) -> Option<String> {
+        let dropped = self.cascades.get(&(object.clone(), grantee.clone()?))?;
+        let dropped: Vec<&str> =
+            dropped.iter().filter(|(p, _)| privileges.contains(p)).map(|(_, text)| text.as_str()).collect();
+        (!dropped.is_empty())
+            .then(|| format!("CASCADE also revokes the grants that rest on this one: {}", dropped.join("; ")))
+    }
+
+    /// Grants, then revokes: those of other grantors than the owners, deepest first (as the
+    /// grantor), then the owners'.
     pub fn plan(&self, plan: &mut ChangePlan) {
         let mut grants = Statements::default();
-        let mut revokes = Statements::default();
+        let mut revokes: BTreeMap<Reverse<usize>, Statements> = BTreeMap::new();
+        let mut revoke = |depth: usize, head: String, tail: String, privs: PrivilegeList, column, note| {
+            let statements = revokes.entry(Reverse(depth)).or_default();
+            match note {
+                None => statements.add(head, tail, privs, column),
+                Some(note) => {
+                    let columns = column.into_iter().cloned().collect();
+                    statements.list.push(Pending { head, tail, privileges: privs, columns, note: Some(note) });
+                }
+            }
+        };
         for pair in &self.pairs {
             let on = pair.object.sql(self.live_object(&pair.object));
             let to = grantee_sql(&pair.grantee);
@@ -222,10 +407,22 @@ impl ObjectPrivilegesComparison {
             }
             for (privs, option_only) in revokes_needed(&pair.want, &pair.have) {
                 let what = if option_only { "GRANT OPTION FOR " } else { "" };
-                revokes.add(format!("REVOKE {what}"), format!(" ON {on} FROM {to};"), privs, column);
+                let note = self.cascade_note(&pair.object, &pair.grantee, &privs);
+                let cascade = if note.is_some() { " CASCADE" } else { "" };
+                revoke(0, format!("REVOKE {what}"), format!(" ON {on} FROM {to}{cascade};"), privs, column, note);
             }
         }
-        for s in grants.list.into_iter().chain(revokes.list) {
+        for other in self.other_grantors.iter().filter(|o| !o.revoke.is_empty()) {
+            let on = other.object.sql(self.live_object(&other.object));
+            let to = grantee_sql(&other.grantee);
+            let note = self.cascade_note(&other.object, &other.grantee, &other.revoke);
+            let cascade = if note.is_some() { " CASCADE" } else { "" };
+            let head = format!("SET ROLE {}; REVOKE ", ident(&other.grantor));
+            let tail = format!(" ON {on} FROM {to}{cascade}; RESET ROLE;");
+            revoke(other.depth, head, tail, other.revoke.clone(), other.object.column.as_ref(), note);
+        }
+        let revokes = revokes.into_values().flat_map(|s| s.list);
+        for s in grants.list.into_iter().chain(revokes) {
             let list = if s.columns.is_empty() {
                 keywords(&s.privileges)
             } else {
@@ -233,7 +430,9 @@ impl ObjectPrivilegesComparison {
                 let each = s.privileges.iter().map(|p| format!("{} ({cols})", p.sql()));
                 each.collect::<Vec<_>>().join(", ")
             };
-            plan.push(Change::new(PlanPhase::ObjectPrivileges, format!("{}{list}{}", s.head, s.tail)));
+            let mut change = Change::new(PlanPhase::ObjectPrivileges, format!("{}{list}{}", s.head, s.tail));
+            change.note = s.note;
+            plan.push(change);
         }
     }
 
@@ -248,6 +447,27 @@ impl ObjectPrivilegesComparison {
                 findings.push(finding.with_grounds(pair.grounds.clone()));
             }
         }
+        let mut revoked: HashSet<(ObjectKey, Option<String>, String, Privilege)> = HashSet::new();
+        for other in &self.other_grantors {
+            if !other.revoke.is_empty() {
+                let item =
+                    format!("{} granted by {}", other.object.label(self.live_object(&other.object)), other.grantor);
+                let mut expected = other.have.clone();
+                for p in &other.revoke {
+                    expected.remove(*p);
+                }
+                findings.push(Finding::new(
+                    false,
+                    &grantee_name(&other.grantee),
+                    item,
+                    expected.text(),
+                    other.have.text(),
+                ));
+            }
+            for p in &other.revoke {
+                revoked.insert((other.object.clone(), other.grantee.clone(), other.grantor.clone(), *p));
+            }
+        }
         let compared: BTreeSet<(&ObjectKey, &Option<String>)> =
             self.pairs.iter().map(|p| (&p.object, &p.grantee)).collect();
         let mut privileges: Vec<LivePrivilege> = cx
@@ -255,6 +475,11 @@ impl ObjectPrivilegesComparison {
             .privileges
             .iter()
             .filter(|p| {
+                if p.grantor != p.owner && !(revoked.is_empty() && self.cascaded.is_empty()) {
+                    let Some(privilege) = Privilege::from_sql(&p.privilege) else { return true };
+                    let key = (ObjectKey::of(&p.object), p.grantee.clone(), p.grantor.clone(), privilege);
+                    return !revoked.contains(&key) && !self.cascaded.contains(&key);
+                }
                 !compared.contains(&(&ObjectKey::of(&p.object), &p.grantee))
                     || p.grantee.as_deref() == Some(p.owner.as_str())
                     || p.grantor != p.owner
