@@ -348,3 +348,59 @@ fn import_writes_what_other_grantors_granted_and_apply_grants_it_again_as_the_ow
     assert_eq!(acl(&pg), ["bob=SELECT*/app_owner", "carol=SELECT/app_owner"]);
     assert!(plan(&pg, p).is_empty());
 }
+
+/// An owner in scope holds every privilege on its objects: a grant to it in the policy adds
+/// nothing (the plan converges), and what is revoked from it by hand is reported and given back.
+#[test]
+fn an_owners_own_privileges_are_kept_and_given_back() {
+    let pg = PgCluster::start();
+    sql(&pg, "CREATE ROLE o NOLOGIN; CREATE SCHEMA s AUTHORIZATION o; CREATE TABLE s.t (id int); ALTER TABLE s.t OWNER TO o;");
+    let dir = tempfile::tempdir().unwrap();
+    let p = policy(dir.path(), "schema s { owner o }\nrole o { grant create, usage on schema s }\n");
+    ok(&apply(&pg, &p));
+    assert_eq!(plan(&pg, &p), [], "a grant to the owner converges");
+    assert_eq!(check(&pg, &p), (vec![], 0));
+    sql(&pg, "REVOKE USAGE ON SCHEMA s FROM o; REVOKE SELECT, UPDATE ON s.t FROM o;");
+    let (problems, code) = check(&pg, &p);
+    assert_eq!(code, 2, "{problems:?}");
+    let items: Vec<&str> =
+        problems.iter().filter(|(role, ..)| role == "o").map(|(_, item, ..)| item.as_str()).collect();
+    assert_eq!(items.len(), 2, "{problems:?}");
+    let sqls: Vec<String> = plan(&pg, &p).into_iter().map(|(sql, _)| sql).collect();
+    assert_eq!(sqls.len(), 2, "{sqls:?}");
+    assert!(sqls.iter().all(|s| s.starts_with("GRANT ") && s.contains("TO \"o\" WITH GRANT OPTION")), "{sqls:?}");
+    ok(&apply(&pg, &p));
+    assert_eq!(plan(&pg, &p), []);
+    assert!(pg.query_bool(
+        DB,
+        "SELECT has_schema_privilege('o', 's', 'USAGE') AND has_table_privilege('o', 's.t', 'SELECT, UPDATE')"
+    ));
+}
+
+/// A grantor finds the object by name only with USAGE on its schema: when it has none (granted
+/// by the schema's owner), the plan lends it for the revoke and takes it back.
+#[test]
+fn a_grantor_without_usage_on_the_schema_is_lent_it_for_the_revoke() {
+    let pg = PgCluster::start();
+    sql(&pg, SETUP);
+    let dir = tempfile::tempdir().unwrap();
+    let p = policy(
+        dir.path(),
+        "external role app_owner\nrole bob { grant select on table app.t with grant option }\nrole carol {}\n",
+    );
+    ok(&apply(&pg, &p));
+    sql(
+        &pg,
+        "GRANT USAGE ON SCHEMA app TO bob; SET ROLE bob; GRANT SELECT ON app.t TO carol; RESET ROLE;
+         REVOKE USAGE ON SCHEMA app FROM bob;",
+    );
+    let sqls: Vec<String> = plan(&pg, &p).into_iter().map(|(sql, _)| sql).collect();
+    assert_eq!(
+        sqls,
+        ["GRANT USAGE ON SCHEMA \"app\" TO \"bob\"; SET ROLE \"bob\"; REVOKE SELECT ON TABLE \"app\".\"t\" FROM \"carol\"; RESET ROLE; REVOKE USAGE ON SCHEMA \"app\" FROM \"bob\";"]
+    );
+    ok(&apply(&pg, &p));
+    assert_eq!(plan(&pg, &p), []);
+    assert!(!has_select(&pg, "carol"));
+    assert!(!pg.query_bool(DB, "SELECT has_schema_privilege('bob', 'app', 'USAGE')"));
+}

@@ -81,11 +81,10 @@ pub const KINDS: [(Kind, &str); 9] = [
 
 /// The kinds rolec does not yet handle (each fails the test): off unless named in
 /// `ROLEC_LIVEDIFF_KINDS`. Switch each on here once fixed.
-pub const NOT_YET: &[Kind] = &[Kind::Grantor, Kind::CreatedWithDefaults, Kind::RelativeWindows, Kind::OwnerGrants];
+pub const NOT_YET: &[Kind] = &[];
 
-/// Kinds rolec does not yet handle on PostgreSQL 16 and later only (memberships granted by
-/// an admin to a role that grants on: the revokes run in the wrong order, 2BP01).
-pub const NOT_YET_FROM_16: &[Kind] = &[Kind::Admin];
+/// Kinds rolec does not yet handle on PostgreSQL 16 and later only.
+pub const NOT_YET_FROM_16: &[Kind] = &[];
 
 /// The kinds of this run: `ROLEC_LIVEDIFF_KINDS` (`all`, or names separated by commas),
 /// else every kind but [`NOT_YET`] (and [`NOT_YET_FROM_16`] on 16+).

@@ -239,6 +239,17 @@ impl DefaultsGiven {
         DefaultsGiven { entries }
     }
 
+    /// Whether the policy's default privileges say what `owner` itself holds on the objects
+    /// like `key` it creates (`defaults for role o { revoke … from o }`): then they, not the
+    /// owner's built-in rights, decide its own privileges.
+    pub fn shape_owner(&self, key: &ObjectKey, owner: &str) -> bool {
+        let kind = key.kind.acl_kind();
+        let me = Some(owner.to_string());
+        [None, key.schema.clone()]
+            .into_iter()
+            .any(|schema| self.entries.get(&(owner.to_string(), schema, kind)).is_some_and(|acl| acl.contains_key(&me)))
+    }
+
     /// Adds to `want` what `have` holds of what the defaults give `grantee` on `key` (owned by
     /// `owner`), with the grant option only where both have it: a privilege default ACLs gave
     /// an object is expected when present, never granted by a plan. The grounds of what was

@@ -44,6 +44,9 @@ pub(crate) struct OtherGrantorComparison {
     pub revoke: PrivilegeList,
     /// The grantor's depth in the object's chains of grants: deeper grants are revoked first.
     pub depth: usize,
+    /// The schema the grantor needs USAGE on, for the time of its revoke, to find the object
+    /// by name: it holds none granted by the schema's owner, now or after the plan's grants.
+    pub lend_usage: Option<String>,
 }
 
 pub(crate) struct ObjectPrivilegesComparison {
@@ -96,13 +99,23 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
     // Grants by other grantors, by object (few: kept apart so that objects without them cost
     // nothing more).
     let mut others: BTreeMap<ObjectKey, Vec<OtherGrant>> = BTreeMap::new();
+    // The owners' own privileges (their ACL entries), by object.
+    let mut owned: HashMap<ObjectKey, PrivilegeSet> = HashMap::new();
+    // (schema, role): USAGE granted by the schema's owner.
+    let mut schema_usage: HashSet<(String, String)> = HashSet::new();
     for p in &cx.live.privileges {
         let key = ObjectKey::of(&p.object);
         objects.entry(key.clone()).or_insert_with(|| (p.object.clone(), p.owner.clone()));
+        let Some(privilege) = Privilege::from_sql(&p.privilege) else { continue };
+        if let (LiveObject::Schema { name }, Some(grantee), Privilege::Usage) = (&p.object, &p.grantee, privilege) {
+            if p.grantor == p.owner {
+                schema_usage.insert((name.clone(), grantee.clone()));
+            }
+        }
         if p.grantee.as_deref() == Some(p.owner.as_str()) {
+            owned.entry(key).or_default().insert(privilege, p.grantable);
             continue;
         }
-        let Some(privilege) = Privilege::from_sql(&p.privilege) else { continue };
         if p.grantor != p.owner {
             let grant = OtherGrant {
                 grantee: p.grantee.clone(),
@@ -126,6 +139,10 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
             Grantee::Role(_) => continue,
         };
         for (key, privs) in expand_object(cx.major, &g.object, &g.privileges, &objects, &routines) {
+            // The owner holds every privilege on its object already (see `owners_own`).
+            if grantee.is_some() && objects.get(&key).map(|(_, owner)| owner) == grantee.as_ref() {
+                continue;
+            }
             let entry = gathered.entry((key, grantee.clone())).or_default();
             // Managed grantees are compared whole; PUBLIC only where mentioned.
             entry.mentioned |= grantee.is_none();
@@ -179,6 +196,7 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
         }
         pairs.push(ObjectGranteeComparison { object, grantee, want, have: g.have, grounds });
     }
+    pairs.extend(owners_own(cx, &objects, &owned, &defaults));
     let mut c = ObjectPrivilegesComparison {
         objects,
         pairs,
@@ -188,9 +206,47 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
     };
     for (object, grants) in others {
         let owner = owner_grants.remove(&object).unwrap_or_default();
-        c.compare_other_grantors(cx, object, grants, owner);
+        c.compare_other_grantors(cx, object, grants, owner, &schema_usage);
     }
     c
+}
+
+/// The owners' own privileges where one is missing: an owner in scope holds every privilege on
+/// its objects, with grant option (PostgreSQL's default ACL, and what the analysis answers), so
+/// what was revoked from it by hand is granted back; nothing of an owner's is ever revoked.
+/// Columns have no owner entries of their own; where the policy's default privileges say what
+/// the owner holds on what it creates, they decide, and the owner's privileges are left as
+/// they are.
+fn owners_own(
+    cx: &Context<'_>,
+    objects: &BTreeMap<ObjectKey, (LiveObject, String)>,
+    owned: &HashMap<ObjectKey, PrivilegeSet>,
+    defaults: &DefaultsGiven,
+) -> Vec<ObjectGranteeComparison> {
+    let mut pairs = Vec::new();
+    for (key, (_, owner)) in objects {
+        if key.column.is_some() || !cx.scope.manages(owner) || cx.dropped(owner) || defaults.shape_owner(key, owner) {
+            continue;
+        }
+        let have = owned.get(key).cloned().unwrap_or_default();
+        let mut want = have.clone();
+        for privilege in key.kind.acl_kind().all_privileges(cx.major) {
+            if have.grant_option(privilege).is_none() {
+                want.insert(privilege, true);
+            }
+        }
+        if want != have {
+            let grounds = Some("the owner's own privileges".to_string());
+            pairs.push(ObjectGranteeComparison {
+                object: key.clone(),
+                grantee: Some(owner.clone()),
+                want,
+                have,
+                grounds,
+            });
+        }
+    }
+    pairs
 }
 
 /// The objects a grant target stands for, each with its privileges spelled out.
@@ -297,6 +353,7 @@ impl ObjectPrivilegesComparison {
         object: ObjectKey,
         others: Vec<OtherGrant>,
         owner_grants: Vec<OwnerGrants>,
+        schema_usage: &HashSet<(String, String)>,
     ) {
         let owner = self.objects.get(&object).map(|(_, o)| o.clone()).unwrap_or_default();
         let public = owner_grants.iter().find(|o| o.grantee.is_none() && o.compared);
@@ -357,6 +414,17 @@ impl ObjectPrivilegesComparison {
             }
         }
         for ((grantee, grantor), (have, revoke)) in by {
+            let lend_usage = object.schema.clone().filter(|schema| {
+                let granted = |p: &ObjectGranteeComparison| {
+                    p.object.kind == ObjectKind::Schema
+                        && p.object.name == *schema
+                        && p.grantee.as_deref() == Some(grantor.as_str())
+                        && p.want.grant_option(Privilege::Usage).is_some()
+                };
+                !revoke.is_empty()
+                    && !schema_usage.contains(&(schema.clone(), grantor.clone()))
+                    && !self.pairs.iter().any(granted)
+            });
             self.other_grantors.push(OtherGrantorComparison {
                 object: object.clone(),
                 depth: chains.depth(&grantor),
@@ -364,6 +432,7 @@ impl ObjectPrivilegesComparison {
                 grantor,
                 have,
                 revoke: revoke.iter().map(|h| h.privilege).collect(),
+                lend_usage,
             });
         }
     }
@@ -417,8 +486,17 @@ impl ObjectPrivilegesComparison {
             let to = grantee_sql(&other.grantee);
             let note = self.cascade_note(&other.object, &other.grantee, &other.revoke);
             let cascade = if note.is_some() { " CASCADE" } else { "" };
-            let head = format!("SET ROLE {}; REVOKE ", ident(&other.grantor));
-            let tail = format!(" ON {on} FROM {to}{cascade}; RESET ROLE;");
+            let grantor = ident(&other.grantor);
+            // A role finds an object by name only with USAGE on its schema: lent for the revoke.
+            let (lend, give_back) = match &other.lend_usage {
+                Some(schema) => (
+                    format!("GRANT USAGE ON SCHEMA {} TO {grantor}; ", ident(schema)),
+                    format!(" REVOKE USAGE ON SCHEMA {} FROM {grantor};", ident(schema)),
+                ),
+                None => (String::new(), String::new()),
+            };
+            let head = format!("{lend}SET ROLE {grantor}; REVOKE ");
+            let tail = format!(" ON {on} FROM {to}{cascade}; RESET ROLE;{give_back}");
             revoke(other.depth, head, tail, other.revoke.clone(), other.object.column.as_ref(), note);
         }
         let revokes = revokes.into_values().flat_map(|s| s.list);
@@ -503,6 +581,8 @@ impl ObjectPrivilegesComparison {
             }
         }
         privileges.sort();
+        // An owner's privileges the plan gives back are pushed beside the ones it kept.
+        privileges.dedup();
         privileges
     }
 }
