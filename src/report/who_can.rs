@@ -22,40 +22,31 @@ pub fn human(ws: &Workspace, question: &Question) -> Result<String, ReportError>
     let resolved = ws.resolved();
     let model = &resolved.model;
     let mut out = String::new();
-    match answer(ws, model, question)? {
+    // Each answer as one section: its title, what every role has through PUBLIC, then who.
+    let (title, public, who): (String, Option<String>, Vec<(String, String)>) = match answer(ws, model, question)? {
         Answer::Role { title, who, .. } => {
-            out.push_str(&format!("{title}:\n"));
-            if who.is_empty() {
-                out.push_str("  nobody\n");
-            }
-            for (r, chain) in &who {
-                out.push_str(&format!("  {r}: {}\n", chain_text(ws, model, chain)));
-            }
+            (title, None, who.into_iter().map(|(r, chain)| (r, chain_text(ws, model, &chain))).collect())
         }
-        Answer::Privilege { title, public, who, .. } => {
-            out.push_str(&format!("{title}:\n"));
-            if let Some(g) = &public {
-                out.push_str(&format!("  (every role) {}\n", grounds_text(ws, model, g)));
-            }
-            if who.is_empty() {
-                out.push_str("  nobody\n");
-            }
-            for (r, g) in &who {
-                out.push_str(&format!("  {r}: {}\n", grounds_text(ws, model, g)));
-            }
-        }
-        Answer::Future { title, public, who, .. } => {
-            out.push_str(&format!("{title}:\n"));
-            if let Some(g) = &public {
-                out.push_str(&format!("  (every role) {}\n", future_grounds_text(ws, model, g)));
-            }
-            if who.is_empty() {
-                out.push_str("  nobody\n");
-            }
-            for (r, g) in &who {
-                out.push_str(&format!("  {r}: {}\n", future_grounds_text(ws, model, g)));
-            }
-        }
+        Answer::Privilege { title, public, who, .. } => (
+            title,
+            public.map(|g| grounds_text(ws, model, &g)),
+            who.into_iter().map(|(r, g)| (r, grounds_text(ws, model, &g))).collect(),
+        ),
+        Answer::Future { title, public, who, .. } => (
+            title,
+            public.map(|g| future_grounds_text(ws, model, &g)),
+            who.into_iter().map(|(r, g)| (r, future_grounds_text(ws, model, &g))).collect(),
+        ),
+    };
+    out.push_str(&format!("{title}:\n"));
+    if let Some(every) = public {
+        out.push_str(&format!("  (every role) {every}\n"));
+    }
+    if who.is_empty() {
+        out.push_str("  nobody\n");
+    }
+    for (r, why) in &who {
+        out.push_str(&format!("  {r}: {why}\n"));
     }
     Ok(out)
 }
