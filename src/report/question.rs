@@ -82,15 +82,10 @@ fn word(s: &str) -> (&str, &str) {
 /// name as written (`s2."Order Items 1"` is one).
 fn name_word(s: &str) -> (&str, &str) {
     let s = s.trim_start();
-    let mut quoted = false;
-    for (i, c) in s.char_indices() {
-        match c {
-            '"' => quoted = !quoted, // `""` inside a quoted name toggles twice
-            c if c.is_whitespace() && !quoted => return (&s[..i], s[i..].trim_start()),
-            _ => {}
-        }
+    match outside_quotes(s, char::is_whitespace) {
+        Some(i) => (&s[..i], s[i..].trim_start()),
+        None => (s, ""),
     }
-    (s, "")
 }
 
 /// The parts of a dotted name as PostgreSQL sees them: a bare part folded to lower case, a
@@ -213,7 +208,7 @@ pub fn parse(question: &str) -> Result<Question, QuestionError> {
         "view" => qualified(name).map(|(schema, name)| ObjectRef::View { schema, name })?,
         "sequence" => qualified(name).map(|(schema, name)| ObjectRef::Sequence { schema, name })?,
         "function" | "procedure" | "routine" => {
-            let (head, args) = match outside_quotes(name, '(') {
+            let (head, args) = match outside_quotes(name, |c| c == '(') {
                 Some(i) => (
                     name[..i].trim(),
                     name[i + 1..]
@@ -233,7 +228,7 @@ pub fn parse(question: &str) -> Result<Question, QuestionError> {
             // `(a) of table s.t`
             let inner = name
                 .strip_prefix('(')
-                .and_then(|r| outside_quotes(r, ')').map(|i| (&r[..i], &r[i + 1..])))
+                .and_then(|r| outside_quotes(r, |c| c == ')').map(|i| (&r[..i], &r[i + 1..])))
                 .ok_or_else(|| fail(QuestionProblem::NotAColumn))?;
             let column = single(inner.0.trim())?;
             let (of, rest) = word(inner.1);
@@ -276,14 +271,15 @@ fn qualified_name(text: &str) -> Result<(String, String), QuestionProblem> {
     }
 }
 
-/// Where `wanted` first occurs in `text` outside double quotes.
-fn outside_quotes(text: &str, wanted: char) -> Option<usize> {
+/// Where a character `wanted` first occurs in `text` outside double quotes (`""` inside a
+/// quoted name toggles twice).
+fn outside_quotes(text: &str, wanted: impl Fn(char) -> bool) -> Option<usize> {
     let mut quoted = false;
     text.char_indices().find_map(|(i, c)| {
         if c == '"' {
             quoted = !quoted;
         }
-        (c == wanted && !quoted).then_some(i)
+        (wanted(c) && !quoted).then_some(i)
     })
 }
 

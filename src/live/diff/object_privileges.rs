@@ -101,7 +101,7 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
     let mut others: BTreeMap<ObjectKey, Vec<OtherGrant>> = BTreeMap::new();
     // The owners' own privileges (their ACL entries), by object.
     let mut owned: HashMap<ObjectKey, PrivilegeSet> = HashMap::new();
-    // (schema, role): USAGE granted by the schema's owner.
+    // (schema, role): USAGE granted by the schema's owner, now or by the plan.
     let mut schema_usage: HashSet<(String, String)> = HashSet::new();
     for p in &cx.live.privileges {
         let key = ObjectKey::of(&p.object);
@@ -197,6 +197,13 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
         pairs.push(ObjectGranteeComparison { object, grantee, want, have: g.have, grounds });
     }
     pairs.extend(owners_own(cx, &objects, &owned, &defaults));
+    // USAGE the plan leaves (or gives) a role on a schema, granted by the owner: the revokes of
+    // other grantors run before the owner's.
+    for p in pairs.iter().filter(|p| p.object.kind == ObjectKind::Schema) {
+        if let (Some(grantee), Some(_)) = (&p.grantee, p.want.grant_option(Privilege::Usage)) {
+            schema_usage.insert((p.object.name.clone(), grantee.clone()));
+        }
+    }
     let mut c = ObjectPrivilegesComparison {
         objects,
         pairs,
@@ -414,17 +421,10 @@ impl ObjectPrivilegesComparison {
             }
         }
         for ((grantee, grantor), (have, revoke)) in by {
-            let lend_usage = object.schema.clone().filter(|schema| {
-                let granted = |p: &ObjectGranteeComparison| {
-                    p.object.kind == ObjectKind::Schema
-                        && p.object.name == *schema
-                        && p.grantee.as_deref() == Some(grantor.as_str())
-                        && p.want.grant_option(Privilege::Usage).is_some()
-                };
-                !revoke.is_empty()
-                    && !schema_usage.contains(&(schema.clone(), grantor.clone()))
-                    && !self.pairs.iter().any(granted)
-            });
+            let lend_usage = object
+                .schema
+                .clone()
+                .filter(|schema| !revoke.is_empty() && !schema_usage.contains(&(schema.clone(), grantor.clone())));
             self.other_grantors.push(OtherGrantorComparison {
                 object: object.clone(),
                 depth: chains.depth(&grantor),
