@@ -26,6 +26,7 @@ pub mod introspect;
 pub mod rules;
 pub mod scope;
 pub mod state;
+pub mod tls;
 pub mod window_table;
 
 pub use connect::{connect, Connection, Target};
