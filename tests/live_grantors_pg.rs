@@ -404,3 +404,51 @@ fn a_grantor_without_usage_on_the_schema_is_lent_it_for_the_revoke() {
     assert!(!has_select(&pg, "carol"));
     assert!(!pg.query_bool(DB, "SELECT has_schema_privilege('bob', 'app', 'USAGE')"));
 }
+
+/// A superuser's REVOKE acts as the object's owner, so a grant made through a superuser's own
+/// grant option (by a member of it) is revoked with the superuser attribute lifted for the
+/// statement, and the attribute is back afterwards.
+#[test]
+fn a_grant_made_through_a_superusers_grant_option_is_revoked() {
+    let pg = PgCluster::start();
+    sql(&pg, SETUP);
+    let dir = tempfile::tempdir().unwrap();
+    let p = policy(
+        dir.path(),
+        "external role app_owner\n\
+         role boss { superuser\n  grant usage on schema app\n  grant select on table app.t with grant option }\n\
+         role deputy { member of boss }\nrole carol {}\n",
+    );
+    ok(&apply(&pg, &p));
+    sql(&pg, "SET ROLE deputy; GRANT SELECT ON app.t TO carol; RESET ROLE;");
+    assert!(acl(&pg).contains(&"carol=SELECT/boss".to_string()), "{:?}", acl(&pg));
+    let changes = plan(&pg, &p);
+    assert_eq!(
+        changes.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        ["ALTER ROLE \"boss\" NOSUPERUSER; SET ROLE \"boss\"; REVOKE SELECT ON TABLE \"app\".\"t\" FROM \"carol\"; RESET ROLE; ALTER ROLE \"boss\" SUPERUSER;"]
+    );
+    assert!(changes[0].1.contains("superuser"), "{changes:?}");
+    ok(&apply(&pg, &p));
+    assert!(!has_select(&pg, "carol"), "{:?}", acl(&pg));
+    assert!(pg.query_bool(DB, "SELECT rolsuper FROM pg_roles WHERE rolname = 'boss'"));
+    assert_eq!(plan(&pg, &p), []);
+
+    // The same on a database, the case the live differential test found, where the grantor
+    // has no USAGE to lend and none is needed.
+    let p = policy(
+        dir.path(),
+        "external role app_owner\n\
+         role boss { superuser\n  grant temporary on database postgres with grant option }\n\
+         role deputy { member of boss }\nrole carol {}\n",
+    );
+    ok(&apply(&pg, &p));
+    sql(&pg, "SET ROLE deputy; GRANT TEMPORARY ON DATABASE postgres TO carol; RESET ROLE;");
+    assert_eq!(plan(&pg, &p).len(), 1);
+    ok(&apply(&pg, &p));
+    assert_eq!(plan(&pg, &p), []);
+    assert!(!pg.query_bool(
+        DB,
+        "SELECT EXISTS (SELECT FROM pg_database d, aclexplode(d.datacl) a
+         WHERE d.datname = 'postgres' AND a.grantee = 'carol'::regrole)"
+    ));
+}

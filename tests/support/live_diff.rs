@@ -81,13 +81,7 @@ pub const KINDS: [(Kind, &str); 9] = [
 
 /// The kinds rolec does not yet handle (each fails the test): off unless named in
 /// `ROLEC_LIVEDIFF_KINDS`. Switch each on here once fixed.
-///
-/// `grantor`: a grant made through the grant option of a role that is a superuser (`r3 {
-/// superuser, grant temporary on database live with grant option }`, then `SET ROLE r4` (a
-/// member of r3); `GRANT TEMPORARY ON DATABASE live TO r0`) is revoked by the plan as `SET
-/// ROLE r3; REVOKE …`, which a superuser runs as the owner: the grant stays and the next plan
-/// is not empty.
-pub const NOT_YET: &[Kind] = &[Kind::Grantor];
+pub const NOT_YET: &[Kind] = &[];
 
 /// Kinds rolec does not yet handle on PostgreSQL 16 and later only.
 pub const NOT_YET_FROM_16: &[Kind] = &[];

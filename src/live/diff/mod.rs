@@ -77,6 +77,16 @@ impl Context<'_> {
     pub fn dropped(&self, role: &str) -> bool {
         self.scope.is_undeclared(role) && self.live_roles.contains_key(role)
     }
+
+    /// Whether `role` is a superuser once the plan has altered the roles' attributes.
+    pub fn superuser_after(&self, role: &str) -> bool {
+        match self.model_roles.get(role) {
+            Some(declared) if self.scope.manages(role) => {
+                roles::wanted_attribute(declared, crate::syntax::ast::AttributeKind::Superuser, false)
+            }
+            _ => self.live_roles.get(role).is_some_and(|r| r.superuser),
+        }
+    }
 }
 
 /// The policy compared with the server within the scope, part by part, in the order the plan

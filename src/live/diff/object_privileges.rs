@@ -47,6 +47,10 @@ pub(crate) struct OtherGrantorComparison {
     /// The schema the grantor needs USAGE on, for the time of its revoke, to find the object
     /// by name: it holds none granted by the schema's owner, now or after the plan's grants.
     pub lend_usage: Option<String>,
+    /// The grantor is a superuser when the revoke runs. A superuser's REVOKE acts as the
+    /// object's owner and leaves the grantor's own grants in place, so the attribute is lifted
+    /// for the time of the revoke.
+    pub lift_superuser: bool,
 }
 
 pub(crate) struct ObjectPrivilegesComparison {
@@ -425,6 +429,7 @@ impl ObjectPrivilegesComparison {
                 .schema
                 .clone()
                 .filter(|schema| !revoke.is_empty() && !schema_usage.contains(&(schema.clone(), grantor.clone())));
+            let lift_superuser = cx.superuser_after(&grantor);
             self.other_grantors.push(OtherGrantorComparison {
                 object: object.clone(),
                 depth: chains.depth(&grantor),
@@ -433,6 +438,7 @@ impl ObjectPrivilegesComparison {
                 have,
                 revoke: revoke.iter().map(|h| h.privilege).collect(),
                 lend_usage,
+                lift_superuser,
             });
         }
     }
@@ -495,8 +501,19 @@ impl ObjectPrivilegesComparison {
                 ),
                 None => (String::new(), String::new()),
             };
-            let head = format!("{lend}SET ROLE {grantor}; REVOKE ");
-            let tail = format!(" ON {on} FROM {to}{cascade}; RESET ROLE;{give_back}");
+            let (lift, restore, note) = if other.lift_superuser {
+                let why = format!(
+                    "{} is a superuser, whose REVOKE acts as the owner: its SUPERUSER attribute is lifted for this \
+                     revoke and given back in the same transaction",
+                    other.grantor
+                );
+                let note = Some(note.map_or(why.clone(), |n| format!("{n}; {why}")));
+                (format!("ALTER ROLE {grantor} NOSUPERUSER; "), format!(" ALTER ROLE {grantor} SUPERUSER;"), note)
+            } else {
+                (String::new(), String::new(), note)
+            };
+            let head = format!("{lend}{lift}SET ROLE {grantor}; REVOKE ");
+            let tail = format!(" ON {on} FROM {to}{cascade}; RESET ROLE;{restore}{give_back}");
             revoke(other.depth, head, tail, other.revoke.clone(), other.object.column.as_ref(), note);
         }
         let revokes = revokes.into_values().flat_map(|s| s.list);
