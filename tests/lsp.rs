@@ -641,3 +641,28 @@ fn a_half_typed_file_keeps_the_policy_diagnostics_of_the_others() {
     assert_eq!(codes(&c.diagnostics("a.role")), ["W040", "W040"]);
     c.shutdown();
 }
+
+#[test]
+fn a_policy_rule_is_reported_beside_an_unknown_role() {
+    let dir = workspace(&[
+        (
+            "rules.role",
+            "role approve {}\nrole submit {}\nuser mallory { member of approve, submit }\n\
+             policy separation { exclusive approve, submit }\n",
+        ),
+        ("typo.role", "user ann { member of aprove }\n"),
+    ]);
+    let mut c = Client::start(dir.path());
+    assert_eq!(codes(&c.diagnostics("typo.role")), ["E002"]);
+    assert_eq!(codes(&c.diagnostics("rules.role")), ["E030"], "the breach shows while typo.role has an error");
+    // Fixing the breach clears it while the error stays.
+    c.open("rules.role", "role approve {}\nrole submit {}\nuser mallory { member of approve }\n");
+    c.change(
+        "rules.role",
+        2,
+        "role approve {}\nrole submit {}\nuser mallory { member of approve }\npolicy separation { exclusive approve, submit }\n",
+    );
+    assert!(c.diagnostics("rules.role").is_empty(), "{:?}", c.diagnostics("rules.role"));
+    assert_eq!(codes(&c.diagnostics("typo.role")), ["E002"]);
+    c.shutdown();
+}

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::analysis::{chunk_count, chunk_diagnostics, whole_policy_diagnostics};
-use super::{is_sound, lowering_diagnostics, parse, resolved, PolicyInput, SourceFile};
+use super::{is_sound, lowering_diagnostics, parse, resolved, shown_while_broken, PolicyInput, SourceFile};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::FileId;
 
@@ -94,7 +94,8 @@ pub fn file_source_diagnostics(
 }
 
 /// The diagnostics of lowering and of the analysis that are in `file`, sorted as [`merged`]
-/// sorts: none unless the policy is sound.
+/// sorts: lowering's only when the policy is sound, the analysis' as [`shown_while_broken`]
+/// says otherwise.
 #[salsa::tracked]
 pub fn file_policy_diagnostics(
     db: &dyn salsa::Database,
@@ -104,7 +105,7 @@ pub fn file_policy_diagnostics(
     if is_sound(db, policy) {
         file_analysis_diagnostics(db, policy, file).clone()
     } else {
-        Arc::default()
+        file_diagnostics_while_broken(db, policy, file).clone()
     }
 }
 
@@ -115,11 +116,34 @@ pub fn file_policy_diagnostics(
 fn file_analysis_diagnostics(db: &dyn salsa::Database, policy: PolicyInput, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let id = file.id(db);
     let mut out: Vec<Diagnostic> = lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned().collect();
-    for part in analysis_parts_of_files(db, policy).get(&id).into_iter().flatten() {
-        out.extend(analysis_part_by_file(db, policy, *part).get(&id).into_iter().flatten().cloned());
-    }
+    out.extend(analysis_of_file(db, policy, id));
     out.sort_by_key(sort_key);
     Arc::new(out)
+}
+
+/// [`file_policy_diagnostics`] of a policy with errors: the analysis' findings that are shown
+/// then.
+#[salsa::tracked]
+fn file_diagnostics_while_broken(
+    db: &dyn salsa::Database,
+    policy: PolicyInput,
+    file: SourceFile,
+) -> Arc<Vec<Diagnostic>> {
+    let shown = shown_while_broken(db, policy);
+    let mut out: Vec<Diagnostic> = analysis_of_file(db, policy, file.id(db)).filter(|d| shown.shows(d)).collect();
+    out.sort_by_key(sort_key);
+    Arc::new(out)
+}
+
+fn analysis_of_file(
+    db: &dyn salsa::Database,
+    policy: PolicyInput,
+    id: FileId,
+) -> impl Iterator<Item = Diagnostic> + '_ {
+    let parts = analysis_parts_of_files(db, policy).get(&id).cloned().unwrap_or_default();
+    parts
+        .into_iter()
+        .flat_map(move |part| analysis_part_by_file(db, policy, part).get(&id).cloned().unwrap_or_default())
 }
 
 /// A file's source diagnostics and policy diagnostics in one list, errors first, then in

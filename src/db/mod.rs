@@ -147,9 +147,13 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Dia
         all.extend(parse(db, *f).diagnostics.iter().cloned());
     }
     all.extend(resolved(db, policy).diagnostics.iter().cloned());
+    let analysis = analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter());
     if is_sound(db, policy) {
         all.extend(lowering_diagnostics(db, policy).iter().cloned());
-        all.extend(analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter().cloned()));
+        all.extend(analysis.cloned());
+    } else {
+        let shown = shown_while_broken(db, policy);
+        all.extend(analysis.filter(|d| shown.shows(d)).cloned());
     }
     all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
     Arc::new(all)
@@ -162,6 +166,39 @@ pub fn is_sound(db: &dyn salsa::Database, policy: PolicyInput) -> bool {
     let load = policy.load_diagnostics(db).iter().any(Diagnostic::is_error);
     let syntax = policy.files(db).iter().any(|f| parse(db, *f).diagnostics.iter().any(Diagnostic::is_error));
     !load && !syntax && !resolved(db, policy).diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// Which analysis diagnostics are shown while the policy has errors. The analysis runs on
+/// the part of the policy that resolved (a role that is not declared is absent from the
+/// graph), so that a policy rule's breach shows next to an unknown name. Withheld until the
+/// errors are fixed: lowering's diagnostics (they are about the SQL a build writes, and no
+/// build is written), findings about something absent (an unused role: the name that did not
+/// resolve, or the text that did not parse, may be what uses it), and, while memberships form
+/// a cycle, the whole analysis (PostgreSQL refuses the cycle, so what roles would reach
+/// through it is no state a server can be in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnalysisShown {
+    AllButAbsences,
+    Nothing,
+}
+
+impl AnalysisShown {
+    pub fn shows(self, d: &Diagnostic) -> bool {
+        match self {
+            AnalysisShown::AllButAbsences => !d.code.reports_an_absence(),
+            AnalysisShown::Nothing => false,
+        }
+    }
+}
+
+/// [`AnalysisShown`] of a policy with errors.
+#[salsa::tracked(returns(copy))]
+pub fn shown_while_broken(db: &dyn salsa::Database, policy: PolicyInput) -> AnalysisShown {
+    if resolved(db, policy).diagnostics.iter().any(|d| d.code == crate::diagnostics::Code::MembershipCycle) {
+        AnalysisShown::Nothing
+    } else {
+        AnalysisShown::AllButAbsences
+    }
 }
 
 /// What lowering the policy would report ([`crate::lower::diagnostics`]), without lowering it.
@@ -418,12 +455,11 @@ impl Workspace {
         diagnostics(&self.db, self.policy).clone()
     }
 
-    /// Runs the analysis on every core if the policy is sound enough to be analyzed (see
+    /// Runs the analysis on every core, over what resolved (see [`AnalysisShown`] and
     /// [`analysis::analyze_in_parallel`]); the diagnostics queries then find it memoized.
     pub fn analyze_in_parallel(&self) {
-        if self.is_sound() {
-            analysis::analyze_in_parallel(&self.db, self.policy);
-        }
+        resolve_in_parallel(&self.db, self.policy);
+        analysis::analyze_in_parallel(&self.db, self.policy);
     }
 
     /// The diagnostics of the analysis alone (policy rules and lint warnings), computed on

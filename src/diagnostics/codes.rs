@@ -71,6 +71,12 @@ codes! {
 }
 
 impl Code {
+    /// Whether the code reports that something is absent from the whole policy (a role nobody
+    /// uses): a finding that text which did not parse may contradict.
+    pub fn reports_an_absence(self) -> bool {
+        matches!(self, Code::UnusedRole)
+    }
+
     /// Whether the code reports a role or grant breaking a rule of a `policy` block, as an error
     /// or (for a rule marked `warn`, or `memberships deeper than`) as a warning. W036 is not
     /// one: it says a limit could not be checked, not that it is exceeded.

@@ -30,10 +30,9 @@ pub(crate) struct Published {
     sent: Vec<Diagnostic>,
 }
 
-/// A file's lists when the policy was last sound: its own (loading, parsing, resolution),
-/// those of the policy (lowering, analysis), both together, and the edit count then.
+/// A file's lists when the policy was last sound: those of the policy (lowering, analysis),
+/// all of its diagnostics, and the edit count then.
 pub(crate) struct SoundLists {
-    own: Arc<Vec<diagnostics::Diagnostic>>,
     policy: Arc<Vec<diagnostics::Diagnostic>>,
     all: Arc<Vec<diagnostics::Diagnostic>>,
     at: u64,
@@ -97,47 +96,47 @@ pub(crate) fn of_file(server: &Server, file: SourceFile) -> Arc<Vec<diagnostics:
 }
 
 impl Server {
-    /// The lists to publish. While the policy is not sound (a file half typed, a name not
-    /// declared yet), there are no lowering or analysis diagnostics; rather than clearing
-    /// them from every file until the next keystroke brings them all back, each file without
-    /// errors of its own keeps those of the last sound policy, as long as its text has not
-    /// changed since.
+    /// The lists to publish. While the policy has errors, lowering diagnostics wait and the
+    /// analysis runs on what resolved; some of its findings are withheld (see
+    /// [`crate::db::AnalysisShown`]: those about something absent, and all while memberships
+    /// form a cycle). Rather than clearing them from every file until
+    /// the next keystroke brings them all back, each file keeps those of the last sound
+    /// policy, as long as its text has not changed since.
     fn publishable(&mut self, files: &[SourceFile]) -> Vec<Arc<Vec<diagnostics::Diagnostic>>> {
-        use crate::db::file_diagnostics::{file_policy_diagnostics, file_source_diagnostics, merged};
+        use crate::db::file_diagnostics::{file_policy_diagnostics, merged};
         let ws = &self.ws;
-        // `lists` runs the analysis when the policy is sound.
         let sound = catch_unwind(AssertUnwindSafe(|| ws.is_sound())).ok();
-        if sound != Some(false) {
-            let lists = lists(self, files);
-            if sound == Some(true) {
-                for (f, all) in files.iter().zip(&lists) {
-                    let (db, policy) = (&self.ws.db, self.ws.policy);
-                    let kept = SoundLists {
-                        own: file_source_diagnostics(db, policy, *f).clone(),
-                        policy: file_policy_diagnostics(db, policy, *f).clone(),
-                        all: all.clone(),
-                        at: self.edits,
-                    };
-                    self.last_sound.insert(f.id(db), kept);
-                }
+        let lists = lists(self, files);
+        if sound == Some(true) {
+            for (f, all) in files.iter().zip(&lists) {
+                let (db, policy) = (&self.ws.db, self.ws.policy);
+                let kept = SoundLists {
+                    policy: file_policy_diagnostics(db, policy, *f).clone(),
+                    all: all.clone(),
+                    at: self.edits,
+                };
+                self.last_sound.insert(f.id(db), kept);
             }
             return lists;
         }
-        let own =
-            |f: &SourceFile| catch_unwind(AssertUnwindSafe(|| file_source_diagnostics(&ws.db, ws.policy, *f).clone()));
+        let shown = catch_unwind(AssertUnwindSafe(|| crate::db::shown_while_broken(&ws.db, ws.policy)))
+            .unwrap_or(crate::db::AnalysisShown::Nothing);
+        let shown_now = |d: &diagnostics::Diagnostic| shown.shows(d);
         files
             .iter()
-            .map(|f| {
+            .zip(lists)
+            .map(|(f, list)| {
                 let id = f.id(&ws.db);
-                let Ok(own) = own(f) else { return Arc::new(crate::db::parse(&ws.db, *f).diagnostics.clone()) };
                 let unchanged = |at: u64| self.changed.get(&id).is_none_or(|&c| c <= at);
-                match self.last_sound.get(&id) {
-                    // Most often the file's own list is what it was: the list published then.
-                    Some(kept) if unchanged(kept.at) && own == kept.own => kept.all.clone(),
-                    Some(kept) if unchanged(kept.at) && !own.iter().any(diagnostics::Diagnostic::is_error) => {
-                        Arc::new(merged(&own, &kept.policy))
-                    }
-                    _ => own,
+                let Some(kept) = self.last_sound.get(&id).filter(|kept| unchanged(kept.at)) else { return list };
+                let withheld: Vec<_> = kept.policy.iter().filter(|d| !shown_now(d)).cloned().collect();
+                if withheld.is_empty() {
+                    list
+                } else if kept.all.iter().filter(|d| shown_now(d)).eq(list.iter()) {
+                    // Most often the file's list is what it was: the list published then.
+                    kept.all.clone()
+                } else {
+                    Arc::new(merged(&list, &withheld))
                 }
             })
             .collect()

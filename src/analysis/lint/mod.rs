@@ -1,6 +1,7 @@
 //! Lint warnings over the resolved model: findings that are not wrong for PostgreSQL but
 //! usually are for the policy's author. `rolec lint` and `rolec build` report them alike
-//! (through `db::lint_diagnostics`), only once the policy parses and resolves without errors.
+//! (through `db::diagnostics`); while the policy has errors, over what resolved, without
+//! W040 (see `db::AnalysisShown`).
 //!
 //! - W040 unused role: a role declared with `role` (no LOGIN) that no other role is a member
 //!   of (a membership counts whether its window is open or not: W003 reports closed ones) and
