@@ -5,6 +5,9 @@
 -- offered file watching and that the server registered for `**/*.role`, then that a file
 -- created on disk reaches the server. Prints one line and exits 0 on success; on failure
 -- prints why and exits 1.
+--
+-- With ROLEC_NVIM_START=1 the 0.11+ API (vim.lsp.config/enable) is hidden first, so that the
+-- path rolec.lua takes on Neovim 0.10 (vim.lsp.start per buffer) runs on a newer Neovim too.
 local here = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h')
 
 local function fail(message)
@@ -27,6 +30,11 @@ local function write(name, lines)
 end
 write('a.role', { 'role reader {}', 'user dan { member of reader, nobody }' })
 
+local path = 'vim.lsp.config/enable'
+if os.getenv('ROLEC_NVIM_START') == '1' then
+  vim.lsp.enable = nil
+  path = 'vim.lsp.start'
+end
 vim.g.rolec_path = bin
 dofile(here .. '/rolec.lua')
 vim.cmd('syntax on')
@@ -79,8 +87,9 @@ end, 20) then
   fail('a file created on disk did not reach the server within 20 s')
 end
 
-io.stdout:write(('neovim: %s: diagnostic from rolec lsp, file watching registered and used\n'):format(
-  tostring(vim.version())
+io.stdout:write(('neovim: %s, %s: diagnostic from rolec lsp, file watching registered and used\n'):format(
+  tostring(vim.version()),
+  path
 ))
 vim.lsp.stop_client(client.id)
 vim.wait(2000, function()
