@@ -299,14 +299,17 @@ fn hover_on_a_role_shows_what_rolec_explain_prints() {
     let text = h["contents"]["value"].as_str().unwrap();
     // The same text as the command line, for a policy without errors.
     std::fs::remove_file(dir.path().join("c.role")).unwrap();
+    // Files are named relative to the workspace folder, as `rolec explain` run there names them.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolec"))
-        .args(["explain", "café_ü"])
-        .arg(dir.path())
+        .args(["explain", "café_ü", "."])
+        .current_dir(dir.path())
         .output()
         .unwrap();
     let explain = String::from_utf8(out.stdout).unwrap();
     assert!(explain.starts_with("role café_ü\n"), "{explain}");
+    assert!(explain.contains(" (b.role:3)"), "{explain}");
     assert!(text.contains(&explain), "hover:\n{text}\nexplain:\n{explain}");
+    assert!(!text.contains(&*dir.path().to_string_lossy()), "{text}");
     assert!(text.contains("reader [MEMBER, USAGE"), "{text}");
     // Doc comments come first.
     let h = c.ask("textDocument/hover", c.at("a.role", 1, 6));
@@ -539,6 +542,164 @@ fn files_changed_on_disk_join_the_workspace() {
     c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": c.uri("d.role"), "type": 3 }] }));
     assert!(c.diagnostics("d.role").is_empty());
     c.shutdown();
+}
+
+/// d.role needs `reader`, which a.role declares.
+const D: &str = "user dan { member of reader }\n";
+
+fn watched(c: &Client, file: &str, kind: u8) {
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": c.uri(file), "type": kind }] }));
+}
+
+#[test]
+fn without_the_capability_nothing_is_watched_silently() {
+    let dir = workspace(&[("a.role", A)]);
+    let caps = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": false } } });
+    let mut c = Client::start_with(dir.path(), caps);
+    c.sync();
+    assert!(c.server_requests.is_empty(), "{:?}", c.server_requests);
+    let others: Vec<_> =
+        c.notifications.iter().filter(|n| n.method != "textDocument/publishDiagnostics").map(|n| &n.method).collect();
+    assert!(others.is_empty(), "{others:?}");
+    c.shutdown();
+}
+
+#[test]
+fn a_file_changed_or_deleted_on_disk_is_read_again() {
+    let dir = workspace(&[("a.role", A), ("d.role", D)]);
+    let caps = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let mut c = Client::start_with(dir.path(), caps);
+    c.sync();
+    let register = &c.server_requests[0].params["registrations"][0];
+    assert_eq!(register["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(register["registerOptions"]["watchers"][0]["globPattern"], "**/*.role");
+    assert!(codes(&c.diagnostics("d.role")).is_empty());
+    // A checkout renames `reader` in a.role: d.role's member of is unknown now.
+    std::fs::write(dir.path().join("a.role"), A.replace("reader", "readers")).unwrap();
+    watched(&c, "a.role", 2);
+    assert_eq!(codes(&c.diagnostics("d.role")), ["E002"]);
+    std::fs::write(dir.path().join("a.role"), A).unwrap();
+    watched(&c, "a.role", 2);
+    assert!(codes(&c.diagnostics("d.role")).is_empty());
+    // a.role deleted: its roles leave the policy, its own diagnostics are cleared.
+    std::fs::write(dir.path().join("a.role"), "role reader {}\nrole reader {}\n").unwrap();
+    watched(&c, "a.role", 2);
+    assert_eq!(codes(&c.diagnostics("a.role")), ["E005"]);
+    std::fs::remove_file(dir.path().join("a.role")).unwrap();
+    watched(&c, "a.role", 3);
+    assert!(c.diagnostics("a.role").is_empty());
+    assert_eq!(codes(&c.diagnostics("d.role")), ["E002"]);
+    let symbols = c.ask("workspace/symbol", json!({ "query": "reader" }));
+    assert_eq!(symbols.as_array().map(Vec::len), Some(0), "{symbols}");
+    c.shutdown();
+}
+
+#[test]
+fn an_open_file_keeps_the_editors_text_until_it_is_closed() {
+    let dir = workspace(&[("a.role", A), ("d.role", D)]);
+    let caps = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let mut c = Client::start_with(dir.path(), caps);
+    c.open("a.role", A);
+    // On disk a.role loses `reader`; the editor's text still declares it.
+    std::fs::write(dir.path().join("a.role"), "role writer {}\n").unwrap();
+    watched(&c, "a.role", 2);
+    assert!(codes(&c.diagnostics("d.role")).is_empty());
+    // Deleted on disk while open, then closed: the file is gone, and so is `reader`.
+    std::fs::remove_file(dir.path().join("a.role")).unwrap();
+    watched(&c, "a.role", 3);
+    assert!(codes(&c.diagnostics("d.role")).is_empty());
+    c.notify("textDocument/didClose", json!({ "textDocument": { "uri": c.uri("a.role") } }));
+    assert_eq!(codes(&c.diagnostics("d.role")), ["E002"]);
+    c.shutdown();
+}
+
+/// Runs `rolec lsp ARGS` in `dir` with `input` on its standard input (then closed): its exit
+/// status, standard output and standard error. Killed after a minute, so it cannot hang.
+fn run_server(dir: &Path, args: &[&str], input: &[u8]) -> (Option<i32>, String, String) {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rolec"))
+        .arg("lsp")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    // A refusing server exits without reading: a failed write is no error here.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        stdout.read_to_string(&mut s).unwrap();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr.read_to_string(&mut s).unwrap();
+        s
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("`rolec lsp {args:?}` did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    writer.join().unwrap();
+    (status.code(), out.join().unwrap(), err.join().unwrap())
+}
+
+/// LSP base-protocol frames of JSON-RPC messages.
+fn frames(messages: &[Value]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in messages {
+        let body = m.to_string();
+        out.extend(format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes());
+    }
+    out
+}
+
+#[test]
+fn the_binary_serves_with_the_flags_editors_send() {
+    let dir = workspace(&[("c.role", C)]);
+    let session = frames(&[
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": { "processId": null, "rootUri": uri_of(dir.path()), "capabilities": {} } }),
+        json!({ "jsonrpc": "2.0", "method": "initialized", "params": {} }),
+        json!({ "jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null }),
+        json!({ "jsonrpc": "2.0", "method": "exit", "params": null }),
+    ]);
+    // `--stdio` is what vscode-languageclient adds; `--clientProcessId` is accepted and ignored.
+    for args in [&["--stdio"][..], &[], &["--clientProcessId=4242", "--stdio"]] {
+        let (code, out, err) = run_server(dir.path(), args, &session);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(out.contains(r#""serverInfo":{"name":"rolec""#), "{args:?}: {out}");
+        assert!(out.contains(r#""code":"E002""#), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn other_transports_are_refused_in_one_line() {
+    let dir = workspace(&[]);
+    for flag in ["--pipe=/tmp/rolec.sock", "--socket=5007", "--node-ipc"] {
+        let (code, out, err) = run_server(dir.path(), &[flag], b"");
+        assert_eq!(code, Some(2), "{flag}: {err}");
+        assert!(out.is_empty(), "{flag}: {out}");
+        assert_eq!(err.lines().count(), 1, "{flag}: {err}");
+        let name = flag.split('=').next().unwrap();
+        assert!(err.starts_with(&format!("error: `rolec lsp {name}`: ")), "{flag}: {err}");
+        assert!(err.contains("standard input and output only"), "{flag}: {err}");
+    }
 }
 
 #[test]

@@ -15,8 +15,12 @@
 --   syntax       false to leave highlighting to something else (default true)
 --   lsp          false to skip the language server (default true)
 --
--- Neovim 0.11+ uses vim.lsp.config/vim.lsp.enable; 0.10 starts the client with vim.lsp.start
--- on each rolec buffer.
+-- Needs Neovim 0.10 or newer. 0.11+ uses vim.lsp.config/vim.lsp.enable; 0.10 starts the client
+-- with vim.lsp.start on each rolec buffer.
+--
+-- The client offers to watch files for the server (didChangeWatchedFiles with dynamic
+-- registration, which Neovim leaves off on Linux unless asked): the server then registers for
+-- `**/*.role` and sees files changed, created or deleted outside the editor (a `git checkout`).
 
 local M = {}
 
@@ -29,6 +33,13 @@ local defaults = {
 
 local function default_cmd()
   return { vim.g.rolec_path or 'rolec', 'lsp' }
+end
+
+-- The client's capabilities, with file watching for the server's `**/*.role` registration.
+local function capabilities()
+  return vim.tbl_deep_extend('force', vim.lsp.protocol.make_client_capabilities(), {
+    workspace = { didChangeWatchedFiles = { dynamicRegistration = true } },
+  })
 end
 
 -- Vim syntax rules: keywords by category, comments (`//`, `///` doc comments, nesting
@@ -138,7 +149,7 @@ function M.setup(opts)
     return
   end
 
-  if not (vim.lsp.start or vim.lsp.enable) then
+  if vim.fn.has('nvim-0.10') ~= 1 then
     vim.notify('rolec: the language server needs Neovim 0.10 or newer', vim.log.levels.WARN)
     return
   end
@@ -149,6 +160,7 @@ function M.setup(opts)
       cmd = cmd,
       filetypes = { 'rolec' },
       root_markers = config.root_markers,
+      capabilities = capabilities(),
     })
     vim.lsp.enable('rolec')
   else
@@ -162,6 +174,7 @@ function M.setup(opts)
           name = 'rolec',
           cmd = cmd,
           root_dir = root_dir(config.root_markers, args.buf),
+          capabilities = capabilities(),
         }, { bufnr = args.buf })
       end,
     })

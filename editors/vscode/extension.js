@@ -1,5 +1,6 @@
-// VS Code client for the rolec language server: starts `rolec lsp` (stdio) for *.role files.
-// Plain JavaScript (no build step); the only dependency is vscode-languageclient.
+// VS Code client for the rolec language server: starts `rolec lsp --stdio` for *.role files.
+// Plain JavaScript; `npm run build` bundles it with vscode-languageclient into dist/extension.js
+// (the file the extension runs and the .vsix ships).
 'use strict';
 
 const path = require('path');
@@ -12,11 +13,11 @@ let client;
 /** @type {vscode.OutputChannel | undefined} */
 let output;
 
-// The binary from the `rolec.path` setting: `~` is expanded, `${workspaceFolder}` is replaced,
+// The binary from the `rolec.server.path` setting: `~` is expanded, `${workspaceFolder}` is replaced,
 // and a relative path with a slash is taken relative to the first workspace folder. A bare name
 // (the default, `rolec`) is looked up on PATH by the operating system.
 function serverCommand() {
-  let command = (vscode.workspace.getConfiguration('rolec').get('path') || 'rolec').trim() || 'rolec';
+  let command = (vscode.workspace.getConfiguration('rolec').get('server.path') || 'rolec').trim() || 'rolec';
   const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
   if (folder) {
     command = command.replace(/\$\{workspaceFolder\}/g, folder.uri.fsPath);
@@ -30,11 +31,19 @@ function serverCommand() {
   return command;
 }
 
+// What the server is told at start (`initializationOptions`): the PostgreSQL version to check
+// the policy for, when `rolec.targetVersion` is set (the server's default otherwise).
+function initializationOptions() {
+  const version = vscode.workspace.getConfiguration('rolec').get('targetVersion');
+  return Number.isInteger(version) ? { targetVersion: version } : {};
+}
+
 function createClient() {
   const command = serverCommand();
   const cwd = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0]
     ? vscode.workspace.workspaceFolders[0].uri.fsPath
     : undefined;
+  // The client adds `--stdio` to the arguments for this transport.
   /** @type {import('vscode-languageclient/node').ServerOptions} */
   const serverOptions = {
     command,
@@ -52,6 +61,7 @@ function createClient() {
     synchronize: {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.role'),
     },
+    initializationOptions: initializationOptions(),
     outputChannel: output,
   };
   return new LanguageClient('rolec', 'rolec language server', serverOptions, clientOptions);
@@ -67,11 +77,11 @@ async function startClient() {
     client = undefined;
     const choice = await vscode.window.showErrorMessage(
       `rolec: could not start the language server \`${command} lsp\`: ${message}. ` +
-        'Install rolec or set "rolec.path" to the binary.',
+        'Install rolec or set "rolec.server.path" to the binary.',
       'Open Settings',
     );
     if (choice === 'Open Settings') {
-      vscode.commands.executeCommand('workbench.action.openSettings', 'rolec.path');
+      vscode.commands.executeCommand('workbench.action.openSettings', 'rolec.server.path');
     }
   }
 }
@@ -100,7 +110,8 @@ async function activate(context) {
   context.subscriptions.push(vscode.commands.registerCommand('rolec.restartServer', restartClient));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('rolec.path')) {
+      // The server reads both only when it starts.
+      if (e.affectsConfiguration('rolec.server.path') || e.affectsConfiguration('rolec.targetVersion')) {
         restartClient();
       }
     }),

@@ -244,6 +244,9 @@ pub struct Workspace {
     read_bytes: u64,
     /// Paths a directory walk left out, one sentence each (see [`files::PolicyFiles`]).
     pub skipped: Vec<String>,
+    /// A directory whose files [`Workspace::line_of`] names relative to it (the editor's
+    /// workspace folder: the files are loaded by absolute path, but people read them from there).
+    shown_from: Option<String>,
 }
 
 /// Where sources come from: the file system, or memory (tests, benchmarks, the editor).
@@ -270,6 +273,7 @@ impl Workspace {
             memory: HashMap::new(),
             read_bytes: 0,
             skipped: Vec::new(),
+            shown_from: None,
         };
         match sources {
             Sources::Paths(paths) => {
@@ -497,6 +501,11 @@ impl Workspace {
         self.locator().line_of(span)
     }
 
+    /// Names the files below `dir` relative to it in [`Workspace::line_of`].
+    pub fn show_paths_from(&mut self, dir: &Path) {
+        self.shown_from = Some(format!("{}/", dir.to_string_lossy().trim_end_matches('/')));
+    }
+
     /// `up.sql` and `down.sql` of the plan, rendered side by side (each thread with its own
     /// handle on the database). `secret` reads the environment variable of a password.
     pub fn render_scripts(
@@ -518,7 +527,7 @@ impl Workspace {
 
     /// A `Send` handle that answers [`Workspace::line_of`] on another thread.
     pub fn locator(&self) -> Locator {
-        Locator { db: self.db.clone(), files: self.all.clone() }
+        Locator { db: self.db.clone(), files: self.all.clone(), shown_from: self.shown_from.clone() }
     }
 }
 
@@ -546,6 +555,7 @@ impl SourceMap for Workspace {
 pub struct Locator {
     db: Database,
     files: Vec<SourceFile>,
+    shown_from: Option<String>,
 }
 
 impl Locator {
@@ -555,7 +565,9 @@ impl Locator {
         let offset = absolute_range(&self.db, file, span).start;
         let (line, _) =
             crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), offset);
-        format!("{}:{line}", file.path(&self.db))
+        let path = file.path(&self.db);
+        let shown = self.shown_from.as_deref().and_then(|dir| path.strip_prefix(dir)).unwrap_or(path);
+        format!("{shown}:{line}")
     }
 }
 

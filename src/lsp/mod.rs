@@ -221,11 +221,16 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 impl Server {
     /// Loads every `*.role` file under the root (as `rolec lint DIR`); an unreadable root
     /// gives an empty workspace that files join as they are opened.
+    /// Hover names the files below the root relative to it.
     pub fn new(root: Option<PathBuf>, options: BuildOptions) -> Server {
-        let ws = root
-            .and_then(|r| Workspace::load(Sources::Paths(vec![r]), options.clone()).ok())
+        let mut ws = root
+            .as_ref()
+            .and_then(|r| Workspace::load(Sources::Paths(vec![r.clone()]), options.clone()).ok())
             .or_else(|| Workspace::load(Sources::Paths(Vec::new()), options).ok())
             .expect("an empty workspace always loads");
+        if let Some(root) = &root {
+            ws.show_paths_from(root);
+        }
         Server::with_workspace(ws)
     }
 
@@ -310,9 +315,13 @@ impl Server {
             "textDocument/didClose" => {
                 let Ok(p) = serde_json::from_value::<DidCloseTextDocumentParams>(n.params) else { return false };
                 let path = convert::uri_to_path(&p.text_document.uri);
-                // Back to the text on disk (a file that was never saved keeps its last text).
-                let saved = self.on_disk.remove(&path).flatten();
-                let disk = crate::db::files::read_policy_file(std::path::Path::new(&path)).ok().or(saved);
+                // Back to the text on disk: a file that was never saved keeps its last text, and
+                // one that was on disk when it was opened and is gone now is empty (its roles leave
+                // the policy, as a deleted file's do).
+                let was_on_disk = self.on_disk.remove(&path).flatten().is_some();
+                let disk = crate::db::files::read_policy_file(std::path::Path::new(&path))
+                    .ok()
+                    .or_else(|| was_on_disk.then(String::new));
                 match (disk, self.ws.file_by_path(&path)) {
                     (Some(text), Some(_)) => {
                         self.set_text(path, text);

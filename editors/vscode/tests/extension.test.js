@@ -1,6 +1,8 @@
 // Loads extension.js with stand-ins for the `vscode` and `vscode-languageclient/node` modules
 // (which only exist inside VS Code) and checks how it starts the language server: the binary
-// from `rolec.path`, the single argument `lsp`, stdio, and the documents of language `rolec`.
+// from `rolec.server.path`, the argument `lsp` (the client adds `--stdio`), stdio, the target
+// version from `rolec.targetVersion`, and the documents of language `rolec`. tests/client.test.js
+// runs the bundle with the real client library against the real server.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
@@ -8,12 +10,15 @@ const Module = require('module');
 const path = require('path');
 const os = require('os');
 
-function load({ setting, folder, failStart = false }) {
+function load({ setting, folder, failStart = false, targetVersion }) {
   const calls = { clients: [], errors: [], commands: {}, configListeners: [] };
   const vscode = {
     workspace: {
       workspaceFolders: folder ? [{ uri: { fsPath: folder } }] : undefined,
-      getConfiguration: (section) => ({ get: (key) => (section === 'rolec' && key === 'path' ? setting : undefined) }),
+      getConfiguration: (section) => ({
+        get: (key) =>
+          section !== 'rolec' ? undefined : key === 'server.path' ? setting : key === 'targetVersion' ? targetVersion : undefined,
+      }),
       createFileSystemWatcher: (glob) => ({ glob }),
       onDidChangeConfiguration: (f) => {
         calls.configListeners.push(f);
@@ -83,6 +88,7 @@ test('starts `rolec lsp` over stdio by default', async () => {
     ['rolec', 'rolec'],
   );
   assert.strictEqual(c.clientOptions.synchronize.fileEvents.glob, '**/*.role');
+  assert.deepStrictEqual(c.clientOptions.initializationOptions, {});
   assert.ok(calls.commands['rolec.restartServer'], 'restart command registered');
   await extension.deactivate();
   assert.ok(c.stopped);
@@ -94,7 +100,13 @@ test('an empty setting falls back to `rolec`', async () => {
   assert.strictEqual(calls.clients[0].serverOptions.command, 'rolec');
 });
 
-test('rolec.path: ~, ${workspaceFolder} and relative paths are resolved', async () => {
+test('rolec.targetVersion is passed to the server', async () => {
+  const { extension, calls } = load({ setting: 'rolec', folder: undefined, targetVersion: 17 });
+  await extension.activate(context());
+  assert.deepStrictEqual(calls.clients[0].clientOptions.initializationOptions, { targetVersion: 17 });
+});
+
+test('rolec.server.path: ~, ${workspaceFolder} and relative paths are resolved', async () => {
   for (const [setting, expected] of [
     ['~/bin/rolec', path.join(os.homedir(), 'bin/rolec')],
     ['${workspaceFolder}/target/debug/rolec', '/work/project/target/debug/rolec'],
@@ -112,15 +124,17 @@ test('a missing binary is reported, not thrown', async () => {
   await extension.activate(context());
   assert.strictEqual(calls.errors.length, 1);
   assert.match(calls.errors[0], /no-such-rolec lsp/);
-  assert.match(calls.errors[0], /rolec\.path/);
+  assert.match(calls.errors[0], /rolec\.server\.path/);
 });
 
-test('changing rolec.path restarts the server', async () => {
-  const { extension, calls } = load({ setting: 'rolec', folder: undefined });
-  await extension.activate(context());
-  await calls.configListeners[0]({ affectsConfiguration: (s) => s === 'rolec.path' });
-  // the listener does not wait for the restart: let it finish
-  await new Promise((r) => setImmediate(r));
-  assert.strictEqual(calls.clients.length, 2);
-  assert.ok(calls.clients[0].stopped);
+test('changing rolec.server.path or rolec.targetVersion restarts the server', async () => {
+  for (const setting of ['rolec.server.path', 'rolec.targetVersion']) {
+    const { extension, calls } = load({ setting: 'rolec', folder: undefined });
+    await extension.activate(context());
+    await calls.configListeners[0]({ affectsConfiguration: (s) => s === setting });
+    // the listener does not wait for the restart: let it finish
+    await new Promise((r) => setImmediate(r));
+    assert.strictEqual(calls.clients.length, 2, setting);
+    assert.ok(calls.clients[0].stopped, setting);
+  }
 });

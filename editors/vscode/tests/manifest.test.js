@@ -27,10 +27,24 @@ test('package.json contributes the rolec language, grammar and settings', () => 
   const tm = json(grammar.path);
   assert.strictEqual(tm.scopeName, grammar.scopeName);
   assert.strictEqual(tm.scopeName, 'source.rolec');
-  const setting = pkg.contributes.configuration.properties['rolec.path'];
-  assert.strictEqual(setting.type, 'string');
-  assert.strictEqual(setting.default, 'rolec');
+  const settings = pkg.contributes.configuration.properties;
+  assert.deepStrictEqual(Object.keys(settings), ['rolec.server.path', 'rolec.targetVersion', 'rolec.trace.server']);
+  assert.strictEqual(settings['rolec.server.path'].type, 'string');
+  assert.strictEqual(settings['rolec.server.path'].default, 'rolec');
+  assert.strictEqual(settings['rolec.targetVersion'].default, null);
   assert.ok(pkg.dependencies['vscode-languageclient'], 'the client library is a runtime dependency');
+});
+
+test('the extension runs the bundle, and the .vsix ships only it', () => {
+  const pkg = json('package.json');
+  assert.strictEqual(pkg.main, './dist/extension.js');
+  assert.match(pkg.scripts['vscode:prepublish'], /build/);
+  assert.match(pkg.scripts.build, /^esbuild extension\.js --bundle .*--external:vscode .*--outfile=dist\/extension\.js/);
+  assert.ok(pkg.repository && pkg.repository.url, 'a repository (vsce asks for one)');
+  assert.ok(fs.existsSync(path.join(dir, 'LICENSE')), 'a LICENSE (vsce asks for one)');
+  const ignore = fs.readFileSync(path.join(dir, '.vscodeignore'), 'utf8');
+  assert.match(ignore, /^\*\*$/m, '.vscodeignore leaves out everything not named');
+  assert.match(ignore, /^!dist\/extension\.js$/m);
 });
 
 test('every #include of the grammar names a repository entry', () => {
