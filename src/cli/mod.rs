@@ -169,6 +169,16 @@ pub fn read_catalog(path: &std::path::Path) -> Result<crate::model::catalog::Cat
     crate::model::catalog::Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))
 }
 
+/// Connects a live command to `--db` with the process environment (PG* variables, the
+/// password and service files), printing what the user should know about how it connected.
+pub fn connect_live(db: &str) -> Result<crate::live::Connection, crate::live::LiveError> {
+    let conn = crate::live::connect(db, &crate::live::connect::process_env)?;
+    for w in &conn.warnings {
+        eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(w));
+    }
+    Ok(conn)
+}
+
 /// Prints the paths a directory walk left out (a FIFO, a link out of the directory).
 fn warn_skipped(skipped: &[String]) {
     for s in skipped {
