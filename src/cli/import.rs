@@ -9,8 +9,8 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
+    /// The database: a libpq URL or key-value string (a service entry, the PG* variables,
+    /// ~/.pgpass and libpq's defaults fill what it leaves out)
     #[arg(long, value_name = "URL", default_value = "")]
     db: String,
     /// Write groups.role, users.role and schemas.role into this directory (created if needed)

@@ -86,8 +86,8 @@ pub struct PolicyArgs {
 pub struct LiveArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
+    /// The database: a libpq URL or key-value string (a service entry, the PG* variables,
+    /// ~/.pgpass and libpq's defaults fill what it leaves out)
     #[arg(long, value_name = "URL", default_value = "")]
     pub db: String,
     /// Also manage the existing roles matching this glob (undeclared ones: plan and apply drop
