@@ -43,7 +43,7 @@ pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
 
 fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     let saved_hash = args.plan.as_deref().map(saved_plan_hash).transpose()?;
-    let mut conn = crate::live::connect(&args.live.db, &process_env).map_err(|e| e.to_string())?;
+    let mut conn = super::connect_live(&args.live.db).map_err(|e| e.to_string())?;
     let target = conn.target.clone();
     let successor = args.successor.as_deref();
     // The plan is made inside the transaction: what is printed is what runs. An attempt tried

@@ -15,7 +15,6 @@ use super::plan::{load_policy, scope_for};
 use super::LiveArgs;
 use crate::db::Workspace;
 use crate::diagnostics::render::location;
-use crate::live::connect::process_env;
 use crate::live::diff::{Audit, Status};
 use crate::live::rules::{on_server, RuleViolation};
 use crate::live::{LiveState, Target};
@@ -39,7 +38,7 @@ pub enum CheckFormat {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    let checked = crate::live::connect(&args.live.db, &process_env).map_err(|e| e.to_string()).and_then(|mut c| {
+    let checked = super::connect_live(&args.live.db).map_err(|e| e.to_string()).and_then(|mut c| {
         let state = crate::live::introspect_with_windows(&mut c.client).map_err(|e| e.to_string())?;
         let Some(ws) = load_policy(&args.live.policy, &state)? else { return Ok(None) };
         let resolved = ws.resolved();

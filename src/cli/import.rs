@@ -7,12 +7,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::live::connect::process_env;
-
 #[derive(Args)]
 pub struct ImportArgs {
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
+    /// The database: a libpq URL or key-value string (a service entry, the PG* variables,
+    /// ~/.pgpass and libpq's defaults fill what it leaves out)
     #[arg(long, value_name = "URL", default_value = "")]
     db: String,
     /// Write groups.role, users.role and schemas.role into this directory (created if needed)
@@ -25,14 +23,13 @@ pub struct ImportArgs {
 }
 
 pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
-    let state =
-        match crate::live::connect(&args.db, &process_env).and_then(|mut c| crate::live::introspect(&mut c.client)) {
-            Ok(state) => state,
-            Err(e) => {
-                eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
-                return Ok(ExitCode::from(1));
-            }
-        };
+    let state = match super::connect_live(&args.db).and_then(|mut c| crate::live::introspect(&mut c.client)) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
+            return Ok(ExitCode::from(1));
+        }
+    };
     let files = crate::live::import::import(&state, &args.manage).map_err(|e| e.to_string())?;
     match &args.output {
         Some(dir) => {

@@ -86,8 +86,8 @@ pub struct PolicyArgs {
 pub struct LiveArgs {
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
+    /// The database: a libpq URL or key-value string (a service entry, the PG* variables,
+    /// ~/.pgpass and libpq's defaults fill what it leaves out)
     #[arg(long, value_name = "URL", default_value = "")]
     pub db: String,
     /// Also manage the existing roles matching this glob (undeclared ones: plan and apply drop
@@ -167,6 +167,16 @@ pub fn read_catalog(path: &std::path::Path) -> Result<crate::model::catalog::Cat
     let text = crate::db::files::read_text(path, crate::db::files::CATALOG)
         .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     crate::model::catalog::Catalog::parse(&text).map_err(|e| format!("`{}`: {e}", path.display()))
+}
+
+/// Connects a live command to `--db` with the process environment (PG* variables, the
+/// password and service files), printing what the user should know about how it connected.
+pub fn connect_live(db: &str) -> Result<crate::live::Connection, crate::live::LiveError> {
+    let conn = crate::live::connect(db, &crate::live::connect::process_env)?;
+    for w in &conn.warnings {
+        eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(w));
+    }
+    Ok(conn)
 }
 
 /// Prints the paths a directory walk left out (a FIFO, a link out of the directory).

@@ -10,7 +10,6 @@ use clap::{Args, ValueEnum};
 use super::check::{broken_rules, BrokenRule};
 use super::{report, Format, LiveArgs, PolicyArgs};
 use crate::db::Workspace;
-use crate::live::connect::process_env;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
 use crate::model::{Model, Resolved};
 use crate::pg::quote::comment;
@@ -138,7 +137,7 @@ pub fn plan(
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
-    let planned = crate::live::connect(&args.live.db, &process_env).map_err(|e| e.to_string()).and_then(|mut c| {
+    let planned = super::connect_live(&args.live.db).map_err(|e| e.to_string()).and_then(|mut c| {
         plan(&args.live.policy, &mut c.client, &c.target, &args.live.manage, args.successor.as_deref())
     });
     let planned = match planned {

@@ -6,12 +6,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::live::connect::process_env;
-
 #[derive(Args)]
 pub struct SnapshotArgs {
-    /// The database: a libpq URL or key-value string (PGHOST, PGPORT, PGUSER, PGDATABASE and
-    /// PGPASSWORD fill what it leaves out)
+    /// The database: a libpq URL or key-value string (a service entry, the PG* variables,
+    /// ~/.pgpass and libpq's defaults fill what it leaves out)
     #[arg(long, value_name = "URL", default_value = "")]
     db: String,
     /// Write the snapshot here instead of standard output
@@ -20,14 +18,13 @@ pub struct SnapshotArgs {
 }
 
 pub fn run(args: SnapshotArgs) -> Result<ExitCode, String> {
-    let state =
-        match crate::live::connect(&args.db, &process_env).and_then(|mut c| crate::live::introspect(&mut c.client)) {
-            Ok(state) => state,
-            Err(e) => {
-                eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
-                return Ok(ExitCode::from(1));
-            }
-        };
+    let state = match super::connect_live(&args.db).and_then(|mut c| crate::live::introspect(&mut c.client)) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
+            return Ok(ExitCode::from(1));
+        }
+    };
     let json = serde_json::to_string_pretty(&state.to_catalog()).map_err(|e| e.to_string())? + "\n";
     match &args.output {
         Some(path) => std::fs::write(path, json).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,

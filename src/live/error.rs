@@ -9,12 +9,12 @@ pub enum LiveError {
     /// `--db` does not parse: the whole message (`invalid connection string: …`), scrubbed.
     #[error("{0}")]
     InvalidConnectionString(String),
-    #[error("PGPORT `{0}` is not a port number")]
-    BadPort(String),
-    #[error("no user name: give `user=` or set PGUSER")]
-    NoUser,
+    /// No `user` anywhere and the OS user name cannot be read (the reason).
+    #[error("no user name: give `user=` or set PGUSER (the OS user name cannot be read: {0})")]
+    NoUser(String),
     /// The server cannot be reached or refuses the login: the whole message
-    /// (`cannot connect to HOST:PORT …: reason`), scrubbed.
+    /// (`cannot connect to …`: each host tried with its port and reason, the sslmode,
+    /// hints and warnings), scrubbed.
     #[error("{0}")]
     CannotConnect(String),
     /// A statement failed: SQLSTATE, message, detail and hint (`connect::error_text`).

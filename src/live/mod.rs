@@ -17,12 +17,14 @@
 
 pub mod apply;
 pub mod connect;
+pub mod conninfo;
 pub mod deployer;
 pub mod desired;
 pub mod diff;
 pub mod error;
 pub mod import;
 pub mod introspect;
+pub mod pgpass;
 pub mod rules;
 pub mod scope;
 pub mod state;
