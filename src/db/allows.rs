@@ -78,17 +78,18 @@ pub fn code_problems(db: &dyn salsa::Database, file: SourceFile) -> Vec<Diagnost
     let mut out = Vec::new();
     for a in file_allows(db, file).iter() {
         if a.codes.is_empty() {
-            out.push(problem(db, file, a.comment.clone(), "this `rolec: allow` names no warning code".to_string()));
+            let message = "this `rolec: allow` names no warning code".to_string();
+            out.push(problem(db, file, a.comment.clone(), message, "no code"));
         }
         for (code, range) in &a.codes {
-            let message = match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(code)) {
-                None => format!("`{code}` is not a diagnostic code"),
+            let (message, label) = match Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(code)) {
+                None => (format!("`{code}` is not a diagnostic code"), "unknown code"),
                 Some(c) if c.severity() == Severity::Error => {
-                    format!("`{c}` is an error: errors cannot be allowed, only warnings")
+                    (format!("`{c}` is an error: errors cannot be allowed, only warnings"), "an error's code")
                 }
                 Some(_) => continue,
             };
-            out.push(problem(db, file, range.clone(), message));
+            out.push(problem(db, file, range.clone(), message, label));
         }
     }
     out
@@ -104,14 +105,21 @@ pub fn unused(db: &dyn salsa::Database, file: SourceFile, used: &[bool]) -> Vec<
         .filter_map(|((code, range), _)| {
             let c = Code::ALL.iter().find(|c| c.as_str().eq_ignore_ascii_case(code))?;
             let message = format!("this allows `{c}` where no {c} warning is reported");
-            (c.severity() == Severity::Warning).then(|| problem(db, file, range.clone(), message))
+            let label = "silences nothing";
+            (c.severity() == Severity::Warning).then(|| problem(db, file, range.clone(), message, label))
         })
         .collect()
 }
 
 /// A W043 at a byte range of the file: its span relative to the item it is in or follows
 /// (a comment may lie between items, or before the first).
-fn problem(db: &dyn salsa::Database, file: SourceFile, range: std::ops::Range<usize>, message: String) -> Diagnostic {
+fn problem(
+    db: &dyn salsa::Database,
+    file: SourceFile,
+    range: std::ops::Range<usize>,
+    message: String,
+    label: &str,
+) -> Diagnostic {
     let offsets = &parse(db, file).item_offsets;
     let (item, base) = match offsets.partition_point(|o| *o as usize <= range.start).checked_sub(1) {
         Some(i) => (i as u32, offsets[i] as usize),
@@ -119,6 +127,7 @@ fn problem(db: &dyn salsa::Database, file: SourceFile, range: std::ops::Range<us
     };
     let span = Span { file: file.id(db), item, start: (range.start - base) as u32, end: (range.end - base) as u32 };
     let mut d = Diagnostic::new(Code::UnusedAllow, span, message);
+    d.primary.message = label.to_string();
     d.help = Some("remove the code from the comment, or correct it".to_string());
     d
 }
