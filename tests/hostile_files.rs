@@ -102,6 +102,7 @@ fn a_link_to_a_directory_inside_is_followed() {
     let run = rolec(dir.path(), &["lint", "--format", "json", "."]);
     assert_eq!(run.code, Some(0), "{}", run.all());
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let json = &json["diagnostics"];
     assert_eq!(json.as_array().unwrap().len(), 1, "{}", run.all());
     assert_eq!(json[0]["code"], "W040");
     assert_eq!(json[0]["file"], "real/a.role");
@@ -152,6 +153,7 @@ fn fifos_are_never_opened() {
     let run = rolec(dir.path(), &["lint", "--format", "json", "main.role"]);
     assert_eq!(run.code, Some(1), "{}", run.all());
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let json = &json["diagnostics"];
     assert_eq!(json[0]["code"], "E016", "{}", run.all());
     assert_eq!(json[0]["message"], "cannot read `policy/p.role`: not a regular file (a FIFO)");
 }

@@ -1,5 +1,6 @@
-//! `rolec lint` as a command: the lint warnings (W040–W042) in the machine formats, and the
-//! exit codes (0 with warnings only, 1 with an error).
+//! `rolec lint` as a command: the lint warnings (W040–W042) in the machine formats, the exit
+//! codes (0 with warnings only, 1 with an error or, with `--deny-warnings`, a warning), and
+//! inline allows (`// rolec: allow W042`).
 
 use std::process::{Command, Output};
 
@@ -15,24 +16,43 @@ user alice {
 ";
 
 fn lint(policy: &str, format: &str) -> Output {
+    lint_with(policy, format, &[])
+}
+
+fn lint_with(policy: &str, format: &str, flags: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.role");
     std::fs::write(&path, policy).unwrap();
     Command::new(env!("CARGO_BIN_EXE_rolec"))
         .args(["lint", "--at", "2025-06-01", "--format", format])
+        .args(flags)
         .arg(&path)
         .output()
         .unwrap()
+}
+
+/// The diagnostics of `rolec lint --format json`: `{"format": "rolec-lint/1", "diagnostics": […]}`.
+fn diagnostics(out: &Output) -> Vec<serde_json::Value> {
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["format"], "rolec-lint/1");
+    json["diagnostics"].as_array().unwrap().clone()
+}
+
+/// (code, line) of each diagnostic, sorted.
+fn codes_at(out: &Output) -> Vec<(String, u64)> {
+    let mut found: Vec<(String, u64)> = diagnostics(out)
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap()))
+        .collect();
+    found.sort();
+    found
 }
 
 #[test]
 fn json_lists_each_lint_warning_with_its_line() {
     let out = lint(WARNINGS, "json");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut found: Vec<(String, u64, String)> = json
-        .as_array()
-        .unwrap()
+    let mut found: Vec<(String, u64, String)> = diagnostics(&out)
         .iter()
         .map(|d| {
             (
@@ -68,16 +88,13 @@ fn github_annotations_for_lint_warnings() {
 fn an_error_exits_1() {
     let out = lint("role r { member of nope }\n", "json");
     assert_eq!(out.status.code(), Some(1));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(json.as_array().unwrap().iter().any(|d| d["code"] == "E002"));
+    assert!(diagnostics(&out).iter().any(|d| d["code"] == "E002"));
 }
 
 /// The codes `rolec lint --format json` reports, sorted.
 fn codes(policy: &str) -> Vec<String> {
     let out = lint(policy, "json");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut codes: Vec<String> =
-        json.as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+    let mut codes: Vec<String> = diagnostics(&out).iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
     codes.sort();
     codes
 }
@@ -127,4 +144,60 @@ fn control_characters_in_names_and_lines_never_reach_the_terminal() {
     assert!(stderr.contains("E002"), "{stderr}");
     assert!(!stderr.contains(['\u{1b}', '\u{7}', '\r']), "a control character reached the terminal: {stderr:?}");
     assert!(stderr.contains(r"\u{1b}]0;title\u{7}\u{d}forged"), "the name is shown escaped: {stderr}");
+}
+
+#[test]
+fn deny_warnings_fails_on_a_warning_and_passes_a_clean_policy() {
+    let out = lint_with(WARNINGS, "human", &["--deny-warnings"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 error(s), 3 warning(s) (denied)"));
+    assert_eq!(lint_with(WARNINGS, "json", &["--deny-warnings"]).status.code(), Some(1));
+    assert_eq!(lint(WARNINGS, "json").status.code(), Some(0), "without the flag, warnings pass");
+    let clean = lint_with("role reader {}\nuser alice { member of reader }\n", "json", &["--deny-warnings"]);
+    assert_eq!((clean.status.code(), codes_at(&clean)), (Some(0), vec![]));
+}
+
+/// WARNINGS with an allow for each of its warnings: W040 above its item, W042 at the end of
+/// its line, W041 above its line inside a block.
+const ALLOWED: &str = "\
+schema app { owner app_owner }
+role app_owner {}
+// rolec: allow W040 kept for the reporting tool
+role unused {}
+role reader { grant select on table app.t }
+user alice {
+  // rolec: allow W041, W030
+  member of reader until 2025-06-05
+  grant select on table app.t // rolec: allow W042
+}
+";
+
+#[test]
+fn inline_allows_silence_the_warnings_they_cover() {
+    let out = lint_with(ALLOWED, "json", &["--deny-warnings"]);
+    // W030 is a code that was not reported where the comment covers it.
+    assert_eq!(codes_at(&out), vec![("W043".to_string(), 7)], "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(out.status.code(), Some(1));
+    let all_used = ALLOWED.replace(", W030", "");
+    let out = lint_with(&all_used, "json", &["--deny-warnings"]);
+    assert_eq!((out.status.code(), codes_at(&out)), (Some(0), vec![]), "{}", String::from_utf8_lossy(&out.stdout));
+    // An allow covers only its own line or item: moved to another role, W040 is back.
+    let moved = all_used.replace(
+        "// rolec: allow W040 kept for the reporting tool\nrole unused {}\nrole reader",
+        "role unused {}\n// rolec: allow W040\nrole reader",
+    );
+    assert_ne!(moved, all_used);
+    assert_eq!(codes_at(&lint(&moved, "json")), vec![("W040".to_string(), 3), ("W043".to_string(), 4)]);
+}
+
+#[test]
+fn an_allow_of_an_error_or_an_unknown_code_is_reported() {
+    let policy = "role r { member of nope } // rolec: allow E002\n// rolec: allow W999\nrole s {}\n";
+    let out = lint(policy, "json");
+    assert_eq!(out.status.code(), Some(1));
+    let found = codes_at(&out);
+    assert_eq!(found, vec![("E002".to_string(), 1), ("W043".to_string(), 1), ("W043".to_string(), 2)]);
+    let messages: Vec<String> = diagnostics(&out).iter().map(|d| d["message"].as_str().unwrap().to_string()).collect();
+    assert!(messages.iter().any(|m| m.contains("errors cannot be allowed")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("`W999` is not a diagnostic code")), "{messages:?}");
 }

@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{report, Format, PolicyArgs};
+use super::{report_as, Format, PolicyArgs};
+
+/// The format of `rolec build --format json` (the diagnostics, as `rolec lint` prints them).
+const JSON_FORMAT: &str = "rolec-build/1";
 use crate::lower::script::render_hba;
 
 #[derive(Args)]
@@ -32,7 +35,7 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     options.idempotent = args.idempotent || args.lock;
     let ws = args.policy.load(options.clone())?;
     let diagnostics = ws.diagnostics();
-    if report(&ws, &diagnostics, args.format) {
+    if report_as(&ws, &diagnostics, args.format, JSON_FORMAT) {
         return Ok(ExitCode::from(1));
     }
     let plan = ws.plan();
@@ -42,7 +45,7 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
         (Ok(up), Ok(down)) => (up, down),
         (up, down) => {
             let errors: Vec<_> = up.err().into_iter().chain(down.err()).flatten().collect();
-            report(&ws, &errors, args.format);
+            report_as(&ws, &errors, args.format, JSON_FORMAT);
             return Ok(ExitCode::from(1));
         }
     };

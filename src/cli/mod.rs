@@ -3,22 +3,24 @@
 mod apply;
 mod build;
 mod check;
+mod color;
+mod completions;
 mod explain;
 mod fmt;
 mod graph;
 mod import;
 mod lint;
 mod lsp;
+mod man;
 mod migrate;
 mod plan;
 mod snapshot;
 mod who_can;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::db::{Sources, Workspace};
 use crate::diagnostics::{render, Diagnostic};
@@ -27,6 +29,10 @@ use crate::model::{BuildOptions, DEFAULT_TARGET_VERSION};
 #[derive(Parser)]
 #[command(name = "rolec", version, about = "Compile PostgreSQL role and privilege policies (*.role) to SQL")]
 struct Cli {
+    /// When to colour diagnostics: auto (when standard error is a terminal; NO_COLOR turns
+    /// colour off, CLICOLOR_FORCE on), always or never
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value = "auto")]
+    color: color::ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +65,10 @@ enum Command {
     Diff(migrate::DiffArgs),
     /// Write the policy (*.role files) that describes a live database's roles and privileges
     Import(import::ImportArgs),
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command to a directory
+    Man(man::ManArgs),
 }
 
 /// Options shared by the commands that compile a policy.
@@ -104,7 +114,12 @@ pub enum Format {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The colour of clap's own help and usage errors follows the same decision as the
+    // diagnostics', so `--color` is read before clap parses the rest.
+    let early = color::from_args(std::env::args_os());
+    let matches = Cli::command().color(color::clap_choice(early)).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    color::set(cli.color);
     let result = match cli.command {
         Command::Build(args) => build::run(args),
         Command::Lint(args) => lint::run(args),
@@ -119,6 +134,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Diff(args) => migrate::run(args),
         Command::Import(args) => import::run(args),
+        Command::Completions(args) => completions::run(args, &mut Cli::command()),
+        Command::Man(args) => man::run(args, Cli::command()),
     };
     match result {
         Ok(code) => code,
@@ -179,6 +196,13 @@ pub fn connect_live(db: &str) -> Result<crate::live::Connection, crate::live::Li
     Ok(conn)
 }
 
+/// Writes bytes to standard output (a closed pipe is an error, not a panic).
+fn write_stdout(bytes: &[u8], what: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|e| format!("cannot write {what}: {e}"))
+}
+
 /// Prints the paths a directory walk left out (a FIFO, a link out of the directory).
 fn warn_skipped(skipped: &[String]) {
     for s in skipped {
@@ -186,15 +210,22 @@ fn warn_skipped(skipped: &[String]) {
     }
 }
 
-/// Prints diagnostics in the chosen format; returns whether any is an error.
+/// Prints diagnostics in the chosen format (JSON as `rolec lint` prints it); returns whether
+/// any is an error.
 pub fn report(ws: &Workspace, diagnostics: &[Diagnostic], format: Format) -> bool {
+    report_as(ws, diagnostics, format, "rolec-lint/1")
+}
+
+/// [`report`], the JSON carrying `json_format` (`rolec-build/1`, …) as its format.
+pub fn report_as(ws: &Workspace, diagnostics: &[Diagnostic], format: Format, json_format: &str) -> bool {
     match format {
         Format::Human => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            eprint!("{}", render::human(diagnostics, ws, color));
+            eprint!("{}", render::human(diagnostics, ws, color::stderr()));
         }
         Format::Json => {
-            println!("{}", serde_json::to_string_pretty(&render::json(diagnostics, ws)).unwrap_or_default())
+            // Versioned as every JSON output: `{"format": "rolec-lint/1", "diagnostics": […]}`.
+            let json = serde_json::json!({"format": json_format, "diagnostics": render::json(diagnostics, ws)});
+            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default())
         }
         Format::Github => print!("{}", render::github(diagnostics, ws)),
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::analysis::{chunk_count, chunk_diagnostics, whole_policy_diagnostics};
-use super::{is_sound, lowering_diagnostics, parse, resolved, shown_while_broken, PolicyInput, SourceFile};
+use super::{allows, is_sound, lowering_diagnostics, parse, resolved, shown_while_broken, PolicyInput, SourceFile};
 use crate::diagnostics::Diagnostic;
 use crate::syntax::FileId;
 
@@ -77,36 +77,63 @@ pub fn file_diagnostics(db: &dyn salsa::Database, policy: PolicyInput, file: Sou
     Arc::new(merged(source, policy))
 }
 
-/// The diagnostics of loading, parsing and resolving that are in `file`.
+/// The diagnostics of loading, parsing and resolving that are in `file`, with its inline
+/// allows applied ([`super::allows`]: the warnings they cover left out, the problems of their
+/// codes added).
 #[salsa::tracked]
 pub fn file_source_diagnostics(
     db: &dyn salsa::Database,
     policy: PolicyInput,
     file: SourceFile,
 ) -> Arc<Vec<Diagnostic>> {
+    let found = source_diagnostics_found(db, policy, file);
+    if allows::file_allows(db, file).is_empty() {
+        return Arc::new(found);
+    }
+    let (mut out, _) = allows::silence(db, file, &found);
+    out.extend(allows::code_problems(db, file));
+    Arc::new(out)
+}
+
+/// [`file_source_diagnostics`] before the allows.
+fn source_diagnostics_found(db: &dyn salsa::Database, policy: PolicyInput, file: SourceFile) -> Vec<Diagnostic> {
     let id = file.id(db);
     let mut out: Vec<Diagnostic> =
         policy.load_diagnostics(db).iter().filter(|d| d.primary.span.file == id).cloned().collect();
     // Parse diagnostics are in their own file.
     out.extend(parse(db, file).diagnostics.iter().filter(|d| d.primary.span.file == id).cloned());
     out.extend(resolution_by_file(db, policy).get(&id).into_iter().flatten().cloned());
-    Arc::new(out)
+    out
 }
 
 /// The diagnostics of lowering and of the analysis that are in `file`, sorted as [`merged`]
 /// sorts: lowering's only when the policy is sound, the analysis' as [`shown_while_broken`]
-/// says otherwise.
+/// says otherwise. With the file's inline allows applied: the warnings they cover left out,
+/// and (once the policy is sound) W043 for an allowed code that silenced nothing in the whole
+/// file.
 #[salsa::tracked]
 pub fn file_policy_diagnostics(
     db: &dyn salsa::Database,
     policy: PolicyInput,
     file: SourceFile,
 ) -> Arc<Vec<Diagnostic>> {
-    if is_sound(db, policy) {
-        file_analysis_diagnostics(db, policy, file).clone()
+    let sound = is_sound(db, policy);
+    let found = if sound {
+        file_analysis_diagnostics(db, policy, file)
     } else {
-        file_diagnostics_while_broken(db, policy, file).clone()
+        file_diagnostics_while_broken(db, policy, file)
+    };
+    if allows::file_allows(db, file).is_empty() {
+        return found.clone();
     }
+    let (out, _) = allows::silence(db, file, found);
+    if !sound {
+        return Arc::new(out);
+    }
+    let all: Vec<Diagnostic> =
+        source_diagnostics_found(db, policy, file).into_iter().chain(found.iter().cloned()).collect();
+    let (_, used) = allows::silence(db, file, &all);
+    Arc::new(merged(&out, &allows::unused(db, file, &used)))
 }
 
 /// [`file_policy_diagnostics`] of a sound policy. Kept apart so that while a file is half
@@ -216,5 +243,22 @@ mod tests {
         assert!(!file_diagnostics(&ws.db, ws.policy, a).is_empty());
         ws.set_text(a, format!("import \"missing.role\"\n{a_text}user carol {{ member of nobody }}\n"));
         check(&ws);
+    }
+
+    /// An inline allow silences its warning in the per-file lists (what the language server
+    /// publishes) as in the whole policy's, and an allow that silences nothing is W043 in both.
+    #[test]
+    fn inline_allows_apply_to_the_per_file_lists() {
+        use crate::diagnostics::render::SourceMap;
+        let text = "role unused {}\nrole kept {} // rolec: allow W040\n// rolec: allow W042\nrole other {}\n";
+        let sources = vec![("/p/a.role".to_string(), text.to_string())];
+        let ws = Workspace::load(Sources::Memory(sources), BuildOptions::default()).expect("loads");
+        check(&ws);
+        let a = ws.file_by_path("/p/a.role").expect("a");
+        let codes: Vec<(&str, usize)> = file_diagnostics(&ws.db, ws.policy, a)
+            .iter()
+            .map(|d| (d.code.as_str(), ws.line_col(d.primary.span.file, ws.range(d.primary.span).start).0))
+            .collect();
+        assert_eq!(codes, vec![("W040", 1), ("W043", 3), ("W040", 4)]);
     }
 }

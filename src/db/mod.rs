@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use rustc_hash::FxHashMap;
 use salsa::Setter;
 
+pub mod allows;
 pub mod analysis;
 pub mod file_diagnostics;
 pub mod files;
@@ -148,12 +149,23 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Dia
     }
     all.extend(resolved(db, policy).diagnostics.iter().cloned());
     let analysis = analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter());
-    if is_sound(db, policy) {
+    let sound = is_sound(db, policy);
+    if sound {
         all.extend(lowering_diagnostics(db, policy).iter().cloned());
         all.extend(analysis.cloned());
     } else {
         let shown = shown_while_broken(db, policy);
         all.extend(analysis.filter(|d| shown.shows(d)).cloned());
+    }
+    // Inline allows, file by file (most files have none).
+    for f in policy.files(db) {
+        if allows::file_allows(db, *f).is_empty() {
+            continue;
+        }
+        let id = f.id(db);
+        let (own, rest): (Vec<Diagnostic>, Vec<Diagnostic>) = all.into_iter().partition(|d| d.primary.span.file == id);
+        all = rest;
+        all.extend(allows::apply(db, *f, &own, sound));
     }
     all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
     Arc::new(all)

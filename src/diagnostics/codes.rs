@@ -68,6 +68,7 @@ codes! {
     UnusedRole = "W040": "a role without login that no role is a member of",
     WindowClosingSoon = "W041": "a membership window closes within 14 days of build time",
     ShadowedGrant = "W042": "a privilege granted directly that the grantee already has through a role",
+    UnusedAllow = "W043": "a `// rolec: allow` comment names a code that is unknown, an error's, or reported nowhere it covers",
 }
 
 impl Code {

@@ -140,6 +140,16 @@ fn escape_controls(message: &str, keep_lines: bool) -> String {
     out
 }
 
+/// A source text as a command may print it (`rolec fmt --diff`): every password literal
+/// masked, control characters other than line breaks and tabs shown as `?`, byte for byte.
+pub fn printable_source(text: &str) -> String {
+    let mut text = text.to_string();
+    for r in super::secrets::password_literals(&text) {
+        mask(&mut text, r);
+    }
+    terminal_safe_source(&text)
+}
+
 /// A source text as the report shows its lines: control characters other than line breaks and
 /// tabs become `?` (one per byte, so that every offset into the text stays valid).
 fn terminal_safe_source(text: &str) -> String {

@@ -1,6 +1,6 @@
 //! Catalog snapshots: what exists in a database, as JSON (`rolec build|lint --catalog FILE`).
 //!
-//! The format (`docs/catalog.schema.json`, sample `examples/catalog.sample.json`):
+//! The format (`docs/schemas/catalog.schema.json`, sample `examples/catalog.sample.json`):
 //!
 //! ```json
 //! { "format": "rolec-catalog/1", "server_version": 150018, "databases": ["app"],

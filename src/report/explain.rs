@@ -172,6 +172,7 @@ fn to_json(ws: &Workspace, model: &Model, e: &Explanation) -> Value {
         })
         .collect();
     json!({
+        "format": "rolec-explain/1",
         "role": e.role,
         "user": e.is_user,
         "external": e.external,

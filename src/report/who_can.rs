@@ -57,7 +57,7 @@ pub fn json(ws: &Workspace, question: &Question) -> Result<Value, ReportError> {
     let resolved = ws.resolved();
     let model = &resolved.model;
     let is_user = |r: &str| model.roles.iter().any(|x| x.name == r && x.is_user);
-    Ok(match answer(ws, model, question)? {
+    let mut json = match answer(ws, model, question)? {
         Answer::Role { title, mode, granted, who } => {
             let roles: Vec<Value> = who
                 .iter()
@@ -93,7 +93,12 @@ pub fn json(ws: &Workspace, question: &Question) -> Result<Value, ReportError> {
                 "roles": roles,
             })
         }
-    })
+    };
+    // Versioned as every JSON output.
+    if let Value::Object(map) = &mut json {
+        map.insert("format".into(), json!("rolec-who-can/1"));
+    }
+    Ok(json)
 }
 
 /// A question answered, before it is written: its title (`select on table app.t`), what

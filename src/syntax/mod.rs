@@ -3,6 +3,7 @@
 //! Invariant: parsing never fails; it returns a tree plus diagnostics, and every unparsable
 //! piece of text becomes an `Error` node with exactly one diagnostic.
 
+pub mod allows;
 pub mod ast;
 pub mod names;
 mod parser;
