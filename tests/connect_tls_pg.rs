@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use postgres::{Client, Config};
 use rolec::live::tls::{connect_one, SslMode, TlsSettings};
-use support::pg::{Listen, PgCluster, ServerCert};
-use support::tls::{pki, write_file, CERT_USER};
+use support::pg::{Listen, PgCluster};
+use support::tls::{pki, write_file, ServerCert, CERT_USER};
 
 /// Settings with `home` an empty directory of the test, so that the files of the user running
 /// the tests (`~/.postgresql/...`) play no part.
@@ -146,6 +146,25 @@ fn an_expired_certificate_is_refused_when_the_chain_is_checked() {
 }
 
 #[test]
+fn a_revoked_certificate_is_refused() {
+    let pg = PgCluster::start_with(Listen::Tls(ServerCert::Valid));
+    let home = temp_dir();
+    let addr = pg.tcp_address().unwrap();
+    let revoking = write_file(home.path(), "revoking.crl", &pki().crl(Some(addr)), 0o644);
+    let tls = TlsSettings { crl: Some(revoking), ..with_root(SslMode::VerifyFull, home.path(), &pg.ca_file()) };
+    let err = refused(connect(&pg, "localhost", &tls));
+    assert!(err.contains("the server's certificate has been revoked"), "{err}");
+    // A list that does not name it; the default file ~/.postgresql/root.crl.
+    let dir = home.path().join(".postgresql");
+    std::fs::create_dir(&dir).unwrap();
+    write_file(&dir, "root.crl", &pki().crl(None), 0o644);
+    connect(&pg, "localhost", &TlsSettings { crl: None, ..tls.clone() }).unwrap();
+    write_file(&dir, "root.crl", &pki().crl(Some(addr)), 0o644);
+    let err = refused(connect(&pg, "localhost", &TlsSettings { crl: None, ..tls }));
+    assert!(err.contains("revoked"), "{err}");
+}
+
+#[test]
 fn cert_authentication_needs_the_client_certificate() {
     let pg = PgCluster::start_with(Listen::Tls(ServerCert::Valid));
     pg.exec("postgres", &format!("CREATE ROLE {CERT_USER} LOGIN")).unwrap();
@@ -202,7 +221,8 @@ fn a_server_without_tls() {
     let ca = write_file(home.path(), "ca.crt", &pki().ca_pem, 0o644);
     for mode in [SslMode::Require, SslMode::VerifyCa, SslMode::VerifyFull] {
         let err = refused(connect(&pg, "localhost", &with_root(mode, home.path(), &ca)));
-        assert!(err.contains("the server does not support TLS"), "sslmode={}: {err}", mode.as_str());
+        let expected = format!("the server does not support TLS, which sslmode={} requires", mode.as_str());
+        assert!(err.contains(&expected), "{err}");
     }
     for mode in [SslMode::Disable, SslMode::Allow, SslMode::Prefer] {
         let mut client = connect(&pg, "localhost", &settings(mode, home.path()))

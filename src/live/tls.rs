@@ -184,7 +184,7 @@ fn with_tls(
 ) -> Result<Client, Failure> {
     let setup = |reason| Failure { kind: FailureKind::Tls, reason };
     let rejected: Arc<Mutex<Option<String>>> = Arc::default();
-    let (client_config, client_cert) = client_config(tls, mode, Arc::clone(&rejected)).map_err(setup)?;
+    let (mut client_config, client_cert) = client_config(tls, mode, Arc::clone(&rejected)).map_err(setup)?;
     // rustls sends the name as SNI when it is a DNS name, as libpq does (`sslsni=1`).
     let name = match ServerName::try_from(host) {
         Ok(_) => host.to_string(),
@@ -196,7 +196,6 @@ fn with_tls(
         // The name is not checked: any valid one will do, but none is sent.
         Err(_) => "localhost".to_string(),
     };
-    let mut client_config = client_config;
     client_config.enable_sni = name == host;
     let started = Arc::new(AtomicBool::new(false));
     let connector = Connector { inner: MakeRustlsConnect::new(client_config), name, started: Arc::clone(&started) };
@@ -216,15 +215,19 @@ fn with_tls(
         if started.load(Ordering::SeqCst) {
             return Failure { kind: FailureKind::Tls, reason: error_text(&e) };
         }
-        let io = std::error::Error::source(&e).is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some());
-        if io {
-            Failure { kind: FailureKind::Network, reason: error_text(&e) }
-        } else {
-            Failure {
-                kind: FailureKind::NoTlsOnServer,
-                reason: format!("the server does not support TLS (sslmode={} needs it)", mode.as_str()),
-            }
+        if std::error::Error::source(&e).is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some()) {
+            return Failure { kind: FailureKind::Network, reason: error_text(&e) };
         }
+        // The server answered "no" to the TLS request (tokio-postgres has no public error kind
+        // for it, only this text).
+        if error_text(&e).contains("server does not support TLS") {
+            let reason = match mode {
+                SslMode::Allow => "the server does not support TLS".to_string(),
+                mode => format!("the server does not support TLS, which sslmode={} requires", mode.as_str()),
+            };
+            return Failure { kind: FailureKind::NoTlsOnServer, reason };
+        }
+        Failure { kind: FailureKind::Tls, reason: error_text(&e) }
     })
 }
 

@@ -53,7 +53,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
 
-pub use super::tls::{Listen, ServerCert};
+pub use super::tls::Listen;
 
 /// Where the PostgreSQL binaries are looked for when `ROLEC_PG_BIN` is not set.
 pub const DEFAULT_PG_BIN: &str = "/usr/lib/postgresql/15/bin";

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
+    date_time_ymd, BasicConstraints, CertificateParams, CertificateRevocationListParams, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams, SerialNumber,
 };
 
 /// The role that logs in with `cert` authentication (its client certificate's common name).
@@ -67,7 +67,8 @@ fn make_ca(name: &str) -> (String, Issuer<'static, KeyPair>) {
 }
 
 impl Pki {
-    /// A server certificate and its key (PEM) for a server listening on `addr`.
+    /// A server certificate and its key (PEM) for a server listening on `addr`; its serial
+    /// number is the address, for [`crl`](Self::crl).
     pub fn server_cert(&self, addr: Ipv4Addr, kind: ServerCert) -> (String, String) {
         let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
         if kind != ServerCert::WithoutAddress {
@@ -77,12 +78,37 @@ impl Pki {
         let mut params = CertificateParams::new(names).expect("server params");
         params.distinguished_name.push(DnType::CommonName, "localhost");
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params.serial_number = Some(SerialNumber::from_slice(&addr.octets()));
         if kind == ServerCert::Expired {
             params.not_before = date_time_ymd(2000, 1, 1);
             params.not_after = date_time_ymd(2001, 1, 1);
         }
         let cert = params.signed_by(&key, &self.ca).expect("server certificate");
         (cert.pem(), key.serialize_pem())
+    }
+}
+
+impl Pki {
+    /// A certificate revocation list of the CA (PEM) that revokes the server certificate of the
+    /// cluster at `revoked`, or nothing.
+    pub fn crl(&self, revoked: Option<Ipv4Addr>) -> String {
+        let params = CertificateRevocationListParams {
+            this_update: date_time_ymd(2020, 1, 1),
+            next_update: date_time_ymd(2100, 1, 1),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: revoked
+                .map(|addr| RevokedCertParams {
+                    serial_number: SerialNumber::from_slice(&addr.octets()),
+                    revocation_time: date_time_ymd(2020, 1, 1),
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .into_iter()
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        params.signed_by(&self.ca).expect("CRL").pem().expect("CRL PEM")
     }
 }
 
