@@ -29,6 +29,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[path = "../tests/support/pg.rs"]
 #[allow(dead_code)]
 mod pg;
+#[path = "../tests/support/tls.rs"]
+#[allow(dead_code)]
+mod tls;
 
 use std::fmt::Write as _;
 use std::process::Command;

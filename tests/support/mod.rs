@@ -6,4 +6,5 @@ pub mod build;
 pub mod cli;
 pub mod pg;
 pub mod psql;
+pub mod tls;
 pub mod whole_model;

@@ -24,6 +24,10 @@
 //!   initialised once per test process (copying saves ~0.5 s per cluster).
 //! - `ROLEC_PG_KEEP=1`: stop the server but keep its directory (logs, data) when the cluster is
 //!   dropped; the path is printed to stderr.
+//! - `ROLEC_TEST_TLS=1`: every cluster also listens on TCP, on a loopback address of its own
+//!   (port 5432), and accepts only TLS there; [`PgCluster::conn_str`] then hands out a TLS
+//!   connection string (`host=localhost hostaddr=127.x.y.z ... sslmode=verify-full sslrootcert=...`).
+//!   The harness's own connections keep using the socket. See tests/support/tls.rs.
 //!
 //! Running as root: `initdb` refuses to run as root, so the server runs as the `postgres` OS user
 //! (or `nobody` if there is none); the cluster directory is chowned to that user.
@@ -40,6 +44,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt::{Debug, Write as _};
 use std::fs;
 use std::io::ErrorKind;
+use std::net::Ipv4Addr;
 use std::os::unix::fs::{chown, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -47,6 +52,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::{Duration, Instant};
+
+pub use super::tls::Listen;
 
 /// Where the PostgreSQL binaries are looked for when `ROLEC_PG_BIN` is not set.
 pub const DEFAULT_PG_BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -64,6 +71,9 @@ pub struct PgCluster {
     run_as: Option<OsUser>,
     version_num: u32,
     keep: bool,
+    listen: Listen,
+    /// The loopback address of its TCP listener, if any.
+    tcp: Option<Ipv4Addr>,
     /// The postmaster (our child process).
     server: Option<Child>,
 }
@@ -79,7 +89,13 @@ impl PgCluster {
     /// Initialises and starts a new cluster (superuser `postgres`, trust authentication, UTF8,
     /// locale C.UTF-8, socket only, fsync/synchronous_commit/full_page_writes off,
     /// max_connections 50). Panics with the initdb/server log if anything fails.
+    /// With `ROLEC_TEST_TLS=1`, as [`start_with`](Self::start_with)`(Listen::Tls(ServerCert::Valid))`.
     pub fn start() -> PgCluster {
+        Self::start_with(Listen::from_env())
+    }
+
+    /// Like [`start`](Self::start), listening also on TCP as `listen` says.
+    pub fn start_with(listen: Listen) -> PgCluster {
         let bin = bin_dir();
         for tool in ["initdb", "pg_ctl", "postgres"] {
             if !bin.join(tool).is_file() {
@@ -96,8 +112,18 @@ impl PgCluster {
 
         let dir = make_owned_dir(&root, None, &bin, run_as.as_ref());
         // From here on `Drop` cleans up, also when one of the steps below panics.
-        let mut cluster = PgCluster { dir, bin, run_as, version_num: 0, keep: env_flag("ROLEC_PG_KEEP"), server: None };
+        let mut cluster = PgCluster {
+            dir,
+            bin,
+            run_as,
+            version_num: 0,
+            keep: env_flag("ROLEC_PG_KEEP"),
+            listen,
+            tcp: None,
+            server: None,
+        };
         cluster.init_data_dir();
+        cluster.configure_listen();
         cluster.start_server();
         let v = cluster.query_strings("postgres", "SHOW server_version_num");
         cluster.version_num =
@@ -125,19 +151,33 @@ impl PgCluster {
         fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
+    /// The loopback address the cluster listens on over TCP (not [`Listen::Socket`]).
+    pub fn tcp_address(&self) -> Option<Ipv4Addr> {
+        self.tcp
+    }
+
+    /// The CA certificate file that signed the server's certificate ([`Listen::Tls`]).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.crt")
+    }
+
     /// libpq key=value connection string for the superuser `postgres`.
     pub fn conn_str(&self, db: &str) -> String {
         self.conn_str_as(db, "postgres")
     }
 
     /// libpq key=value connection string for another (LOGIN) role; authentication is `trust`.
+    /// The unix socket, or TCP when the cluster listens there (with TLS, `verify-full`).
     pub fn conn_str_as(&self, db: &str, user: &str) -> String {
-        format!(
-            "host={} port={PORT} user={} dbname={}",
-            conn_value(&self.dir.to_string_lossy()),
-            conn_value(user),
-            conn_value(db)
-        )
+        let (user, db) = (conn_value(user), conn_value(db));
+        match (self.listen, self.tcp) {
+            (Listen::Tls(_), Some(addr)) => format!(
+                "host=localhost hostaddr={addr} port={PORT} user={user} dbname={db} sslmode=verify-full sslrootcert={}",
+                conn_value(&self.ca_file().to_string_lossy())
+            ),
+            (Listen::Tcp, Some(addr)) => format!("host={addr} port={PORT} user={user} dbname={db} sslmode=disable"),
+            _ => format!("host={} port={PORT} user={user} dbname={db}", conn_value(&self.dir.to_string_lossy())),
+        }
     }
 
     /// A new connection as `postgres`. Panics if it cannot connect.
@@ -286,18 +326,42 @@ impl PgCluster {
         }
     }
 
+    /// pg_hba.conf, and the TLS files and settings, for `self.listen`; picks the TCP address.
+    fn configure_listen(&mut self) {
+        if self.listen == Listen::Socket {
+            return;
+        }
+        // The file exists (initdb wrote it), so it keeps its owner.
+        let hba = self.dir.join("data").join("pg_hba.conf");
+        fs::write(&hba, super::tls::hba_conf(self.listen))
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", hba.display()));
+        self.tcp = Some(super::tls::free_loopback_address(PORT));
+    }
+
+    /// The server settings `self.listen` adds (`-c` options).
+    fn listen_settings(&self) -> Vec<String> {
+        let addresses = self.tcp.map(|a| a.to_string()).unwrap_or_default();
+        let mut settings = vec![format!("listen_addresses={addresses}")];
+        if let (Listen::Tls(kind), Some(addr)) = (self.listen, self.tcp) {
+            let owner = self.run_as.as_ref().map(|u| (u.uid, u.gid));
+            settings.extend(super::tls::server_files(&self.dir, addr, kind, owner));
+        }
+        settings
+    }
+
     /// Starts `postgres` directly (not through `pg_ctl start -w`, which polls only every 100 ms)
     /// and waits until postmaster.pid says "ready".
     fn start_server(&mut self) {
         let data = self.dir.join("data");
         let log = self.dir.join("server.log");
+        let settings = self.listen_settings();
         let child = pg_command(&self.bin.join("postgres"), &self.dir, self.run_as.as_ref())
             .arg("-D")
             .arg(&data)
             .arg("-k")
             .arg(&self.dir)
             .args(["-p", &PORT.to_string()])
-            .args(["-c", "listen_addresses="])
+            .args(settings.iter().flat_map(|s| ["-c", s.as_str()]))
             .args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
             .args(["-c", "max_connections=50"])
             .stdout(log_file(&log))
