@@ -275,3 +275,39 @@ fn the_tls_harness_hands_out_a_verify_full_connection_string() {
     assert!(err.contains("no encryption"), "{err}");
     assert!(pg.query_bool("postgres", "SELECT true"));
 }
+
+/// The command line end to end: `--db` and `PGSSL*` carry the TLS settings to the live
+/// commands, and a refusal names the host, the port, the sslmode and the reason.
+#[test]
+fn the_live_commands_connect_over_tls_and_say_why_they_cannot() {
+    let pg = PgCluster::start_with(Listen::Tls(ServerCert::Valid));
+    let home = temp_dir();
+    let addr = pg.tcp_address().expect("the cluster listens on TCP");
+    let ca = pg.ca_file();
+    let wrong_ca = write_file(home.path(), "wrong-ca.crt", &pki().wrong_ca_pem, 0o644);
+    let db = format!("host=localhost hostaddr={addr} port={} user=postgres dbname=postgres", support::pg::PORT);
+    let snapshot = |db: &str, env: &[(&str, &str)]| {
+        let mut cmd = support::cli::rolec_command();
+        cmd.env("HOME", home.path()).args(["snapshot", "--db", db]).envs(env.iter().copied());
+        cmd.output().unwrap()
+    };
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+
+    let ok = snapshot(&format!("{db} sslmode=verify-full sslrootcert={}", ca.display()), &[]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("\"roles\""), "{}", text(&ok.stdout));
+    // The same from the environment, as libpq reads it.
+    let ca_text = ca.display().to_string();
+    let ok = snapshot(&db, &[("PGSSLMODE", "verify-full"), ("PGSSLROOTCERT", &ca_text)]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+
+    let wrong = snapshot(&format!("{db} sslmode=verify-full sslrootcert={}", wrong_ca.display()), &[]);
+    assert!(!wrong.status.success(), "{}", text(&wrong.stderr));
+    let err = text(&wrong.stderr);
+    assert!(err.contains("localhost") && err.contains(&support::pg::PORT.to_string()), "{err}");
+    assert!(err.contains("verify-full") && err.to_lowercase().contains("certificate"), "{err}");
+
+    let plain = snapshot(&format!("{db} sslmode=disable"), &[]);
+    assert!(!plain.status.success());
+    assert!(text(&plain.stderr).contains("sslmode=require"), "{}", text(&plain.stderr));
+}
