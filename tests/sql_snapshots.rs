@@ -654,6 +654,30 @@ fn multi_file_and_stdlib() {
     insta::assert_snapshot!(built.snapshot());
 }
 
+/// `grant ROLE to PATTERN` in one file over roles of another: every matching role (not the
+/// granted role itself) gets the membership, with the statement's options; a pair a role's own
+/// `member of` states too is granted once, with the body's options.
+#[test]
+fn grant_role_to_pattern() {
+    let grants = "grant code_review to *_developer, alice with admin option\ngrant code_review to web_developer\n";
+    let roles = "role code_review {}\nrole app_developer {}\nrole web_developer { member of code_review }\n\
+                 role lead_developer_tools {}\nuser alice {}\nuser bob {}\n";
+    let built = build(memory(&[("grants.role", grants), ("roles.role", roles)]), options(15), &[]);
+    let mut memberships: Vec<&str> = built.up.lines().filter(|l| l.starts_with("GRANT \"code_review\"")).collect();
+    memberships.sort_unstable();
+    assert_eq!(
+        memberships,
+        [
+            r#"GRANT "code_review" TO "alice" WITH ADMIN OPTION;"#,
+            r#"GRANT "code_review" TO "app_developer" WITH ADMIN OPTION;"#,
+            r#"GRANT "code_review" TO "web_developer";"#,
+        ],
+        "{}",
+        built.up
+    );
+    insta::assert_snapshot!(built.snapshot());
+}
+
 // ---------------------------------------------------------------------------------- E014
 
 #[test]
