@@ -678,6 +678,25 @@ fn grant_role_to_pattern() {
     insta::assert_snapshot!(built.snapshot());
 }
 
+/// `--roles-only`: roles, attributes, settings, comments and memberships; no object privilege
+/// (role bodies, `public` blocks, top-level grants) and no default privilege, in either script.
+#[test]
+fn roles_only_mode() {
+    let policy = "import std.access\nexternal role app_owner\nschema app { owner app_owner }\n\
+                  /// Reads the application.\nrole reader { use reader(app); set work_mem = \"64MB\" }\n\
+                  user alice { member of reader; connection limit 3 }\ngrant usage on schema app to reader\n\
+                  public { revoke create on schema public }\n\
+                  defaults for role app_owner { revoke execute on functions from public }\n";
+    let full = build(memory(&[("p.role", policy)]), options(15), &[]);
+    assert!(full.up.contains("ALTER DEFAULT PRIVILEGES") && full.up.contains(" ON SCHEMA "), "{}", full.up);
+    let built = build(memory(&[("p.role", policy)]), BuildOptions { roles_only: true, ..options(15) }, &[]);
+    for line in built.up.lines().chain(built.down.lines()).filter(|l| !l.starts_with("--")) {
+        let object_privilege = (line.starts_with("GRANT ") || line.starts_with("REVOKE ")) && line.contains(" ON ");
+        assert!(!object_privilege && !line.contains("DEFAULT PRIVILEGES"), "a privilege: {line}");
+    }
+    insta::assert_snapshot!(built.snapshot());
+}
+
 // ---------------------------------------------------------------------------------- E014
 
 #[test]
