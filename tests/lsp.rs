@@ -356,6 +356,26 @@ fn definition_and_references_across_files() {
 }
 
 #[test]
+fn grant_role_to_names_and_globs_lead_to_their_roles() {
+    let dir = workspace(&[
+        ("roles.role", "role code_review {}\nrole app_developer {}\nuser alice {}\n"),
+        ("grants.role", "grant code_review to *_developer, alice\n"),
+    ]);
+    let mut c = Client::start(dir.path());
+    // The granted role and a named member lead to their declarations.
+    let def = c.ask("textDocument/definition", c.at("grants.role", 0, 8));
+    assert_eq!(def, json!({ "uri": c.uri("roles.role"), "range": range(0, 5, 0, 16) }));
+    let def = c.ask("textDocument/definition", c.at("grants.role", 0, 36));
+    assert_eq!(def, json!({ "uri": c.uri("roles.role"), "range": range(2, 5, 2, 10) }));
+    // Hover on a member: the role it reaches through the grant, with the grant's line.
+    let h = c.ask("textDocument/hover", c.at("grants.role", 0, 36));
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("code_review [MEMBER"), "{text}");
+    assert!(text.contains("grants.role:1"), "{text}");
+    c.shutdown();
+}
+
+#[test]
 fn imports_lead_to_their_file() {
     let dir = workspace(&[("main.role", "import \"lib/base.role\"\nuser u { member of base }\n")]);
     std::fs::create_dir(dir.path().join("lib")).unwrap();

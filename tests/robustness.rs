@@ -924,15 +924,16 @@ fn any_options() -> impl Strategy<Value = BuildOptions> {
         (prop::sample::select(vec!["tenants", "db", "env", "limit", "timeout", "nope"]), "[a-z0-9,:\\-]{0,12}"),
         0..3,
     );
-    (at, version, any::<bool>(), any::<bool>(), sets).prop_map(|(at, target_version, idempotent, lock, sets)| {
-        BuildOptions {
+    (at, version, any::<bool>(), any::<bool>(), any::<bool>(), sets).prop_map(
+        |(at, target_version, idempotent, lock, roles_only, sets)| BuildOptions {
             at,
             target_version,
             idempotent: idempotent || lock,
             lock,
+            roles_only,
             sets: sets.into_iter().map(|(n, v)| (n.to_string(), v)).collect(),
-        }
-    })
+        },
+    )
 }
 
 proptest! {

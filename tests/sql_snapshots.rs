@@ -654,6 +654,49 @@ fn multi_file_and_stdlib() {
     insta::assert_snapshot!(built.snapshot());
 }
 
+/// `grant ROLE to PATTERN` in one file over roles of another: every matching role (not the
+/// granted role itself) gets the membership, with the statement's options; a pair a role's own
+/// `member of` states too is granted once, with the body's options.
+#[test]
+fn grant_role_to_pattern() {
+    let grants = "grant code_review to *_developer, alice with admin option\ngrant code_review to web_developer\n";
+    let roles = "role code_review {}\nrole app_developer {}\nrole web_developer { member of code_review }\n\
+                 role lead_developer_tools {}\nuser alice {}\nuser bob {}\n";
+    let built = build(memory(&[("grants.role", grants), ("roles.role", roles)]), options(15), &[]);
+    let mut memberships: Vec<&str> = built.up.lines().filter(|l| l.starts_with("GRANT \"code_review\"")).collect();
+    memberships.sort_unstable();
+    assert_eq!(
+        memberships,
+        [
+            r#"GRANT "code_review" TO "alice" WITH ADMIN OPTION;"#,
+            r#"GRANT "code_review" TO "app_developer" WITH ADMIN OPTION;"#,
+            r#"GRANT "code_review" TO "web_developer";"#,
+        ],
+        "{}",
+        built.up
+    );
+    insta::assert_snapshot!(built.snapshot());
+}
+
+/// `--roles-only`: roles, attributes, settings, comments and memberships; no object privilege
+/// (role bodies, `public` blocks, top-level grants) and no default privilege, in either script.
+#[test]
+fn roles_only_mode() {
+    let policy = "import std.access\nexternal role app_owner\nschema app { owner app_owner }\n\
+                  /// Reads the application.\nrole reader { use reader(app); set work_mem = \"64MB\" }\n\
+                  user alice { member of reader; connection limit 3 }\ngrant usage on schema app to reader\n\
+                  public { revoke create on schema public }\n\
+                  defaults for role app_owner { revoke execute on functions from public }\n";
+    let full = build(memory(&[("p.role", policy)]), options(15), &[]);
+    assert!(full.up.contains("ALTER DEFAULT PRIVILEGES") && full.up.contains(" ON SCHEMA "), "{}", full.up);
+    let built = build(memory(&[("p.role", policy)]), BuildOptions { roles_only: true, ..options(15) }, &[]);
+    for line in built.up.lines().chain(built.down.lines()).filter(|l| !l.starts_with("--")) {
+        let object_privilege = (line.starts_with("GRANT ") || line.starts_with("REVOKE ")) && line.contains(" ON ");
+        assert!(!object_privilege && !line.contains("DEFAULT PRIVILEGES"), "a privilege: {line}");
+    }
+    insta::assert_snapshot!(built.snapshot());
+}
+
 // ---------------------------------------------------------------------------------- E014
 
 #[test]

@@ -13,7 +13,7 @@ SELECT has_table_privilege('app_read_main', 'data.pipes', 'SELECT');
 SELECT NOT has_table_privilege('app_read_main', 'data.pipes', 'INSERT');
 SELECT NOT has_schema_privilege('app_read_main', 'data', 'CREATE');
 
--- writer(data): reader plus insert, update, delete; lookup stays read-only.
+-- writer(data): reader plus insert, update, delete and sequence usage; lookup stays read-only.
 SELECT has_table_privilege('app_write_main', 'data.pipes', 'SELECT');
 SELECT has_table_privilege('app_write_main', 'data.pipes', 'INSERT');
 SELECT has_table_privilege('app_write_main', 'data.manholes', 'UPDATE');

@@ -24,6 +24,9 @@ pub struct BuildArgs {
     /// Serialize concurrent runs with pg_advisory_xact_lock (implies --idempotent)
     #[arg(long)]
     lock: bool,
+    /// Emit roles, attributes, settings, comments and memberships only: no object privileges, no default privileges
+    #[arg(long)]
+    roles_only: bool,
     /// How to print diagnostics
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -33,6 +36,7 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     let mut options = args.policy.options();
     options.lock = args.lock;
     options.idempotent = args.idempotent || args.lock;
+    options.roles_only = args.roles_only;
     let ws = args.policy.load(options.clone())?;
     let diagnostics = ws.diagnostics();
     if report_as(&ws, &diagnostics, args.format, JSON_FORMAT) {

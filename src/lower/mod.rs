@@ -162,7 +162,12 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
             stmt(Phase::Memberships, format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member)), m.origin, roles);
         pairs.push((up, Some(down)));
     }
-    for d in merge_default_privileges(&model.default_privileges) {
+    // `--roles-only`: the privileges are left to another tool (or another build).
+    let (default_privileges, grants) = match options.roles_only {
+        true => (&[][..], &[][..]),
+        false => (&model.default_privileges[..], &model.grants[..]),
+    };
+    for d in merge_default_privileges(default_privileges) {
         let mut names = vec![d.owner.as_str()];
         if let Grantee::Role(g) = &d.grantee {
             names.push(g);
@@ -174,7 +179,7 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
             down.map(|x| stmt(Phase::DefaultPrivileges, x, d.origin, roles)),
         ));
     }
-    for g in &model.grants {
+    for g in grants {
         let roles = match &g.grantee {
             Grantee::Role(r) => mine(&[r]),
             Grantee::Public => Vec::new(),

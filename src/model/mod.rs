@@ -32,6 +32,9 @@ pub struct BuildOptions {
     pub idempotent: bool,
     /// `--lock`: scripts take an advisory lock so that concurrent runs serialize.
     pub lock: bool,
+    /// `--roles-only`: scripts create roles, their attributes, settings, comments and
+    /// memberships, and grant no object privileges and no default privileges.
+    pub roles_only: bool,
 }
 
 pub const DEFAULT_TARGET_VERSION: u32 = 15;
@@ -46,7 +49,14 @@ impl BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { sets: Vec::new(), at: 0, target_version: DEFAULT_TARGET_VERSION, idempotent: false, lock: false }
+        BuildOptions {
+            sets: Vec::new(),
+            at: 0,
+            target_version: DEFAULT_TARGET_VERSION,
+            idempotent: false,
+            lock: false,
+            roles_only: false,
+        }
     }
 }
 

@@ -37,6 +37,9 @@ pub enum ItemKind {
     Policy(PolicyDecl),
     /// `grant PRIVS on TARGET to ROLE, …` outside a role.
     Grant(Grant, Vec<Grantee>),
+    /// `grant ROLE, … to MEMBER, … [options]`: memberships stated from the granted roles' side;
+    /// the `MemberOf` holds the members (names, globs, `all roles`) and the options.
+    GrantRole(Vec<Name>, MemberOf),
     /// Text that did not parse; its diagnostic was reported by the parser.
     Error,
 }

@@ -191,6 +191,10 @@ impl Walker<'_> {
                 self.target(&g.target);
                 self.grantees(grantees);
             }
+            ItemKind::GrantRole(roles, members) => {
+                roles.iter().for_each(|n| self.name(n, NameOf::Role, false));
+                self.member_of(members);
+            }
         }
     }
 
@@ -202,15 +206,7 @@ impl Walker<'_> {
 
     fn stmt(&mut self, s: &Stmt) {
         match &s.kind {
-            StmtKind::MemberOf(m) => {
-                self.targets(&m.targets);
-                for v in [&m.from, &m.until, &m.duration].into_iter().flatten() {
-                    self.value(v);
-                }
-                if let Some(r) = &m.reason {
-                    self.template(r);
-                }
-            }
+            StmtKind::MemberOf(m) => self.member_of(m),
             StmtKind::Without(w) => self.without(w),
             StmtKind::ValidUntil(v) => self.value(v),
             StmtKind::Password(Password::Secret(t) | Password::Scram(t)) | StmtKind::Comment(t) => self.template(t),
@@ -227,6 +223,16 @@ impl Walker<'_> {
             StmtKind::Owner(n) => self.name(n, NameOf::Role, false),
             StmtKind::Creators(names) => names.iter().for_each(|n| self.name(n, NameOf::Role, false)),
             _ => {}
+        }
+    }
+
+    fn member_of(&mut self, m: &MemberOf) {
+        self.targets(&m.targets);
+        for v in [&m.from, &m.until, &m.duration].into_iter().flatten() {
+            self.value(v);
+        }
+        if let Some(r) = &m.reason {
+            self.template(r);
         }
     }
 

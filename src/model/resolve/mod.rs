@@ -64,6 +64,9 @@ pub struct Part {
     /// without reading every membership of the policy.
     members: Vec<(String, Vec<u32>)>,
     targets: Vec<String>,
+    /// Where the memberships of top-level `grant ROLE to …` begin in `model.memberships`
+    /// (they come last): `combine` keeps a pair stated twice once.
+    role_grants_from: usize,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -78,6 +81,7 @@ impl Part {
         model: Model,
         public_grants: Vec<Arc<ObjectGrant>>,
         top_grants: Vec<Arc<ObjectGrant>>,
+        role_grants_from: usize,
         diagnostics: Vec<Diagnostic>,
     ) -> Part {
         let mut members: Vec<(String, Vec<u32>)> = Vec::new();
@@ -92,7 +96,8 @@ impl Part {
         let mut targets: Vec<String> = model.memberships.iter().map(|m| m.role.clone()).collect();
         targets.sort_unstable();
         targets.dedup();
-        Part { model, public_grants, top_grants, members, targets, diagnostics }
+        let role_grants_from = role_grants_from.min(model.memberships.len());
+        Part { model, public_grants, top_grants, members, targets, role_grants_from, diagnostics }
     }
 }
 
@@ -129,6 +134,7 @@ pub fn resolve_file(
         std::mem::take(&mut r.model),
         std::mem::take(&mut r.public_grants),
         std::mem::take(&mut r.top_grants_built),
+        r.role_grants_from,
         std::mem::take(&mut r.diags),
     )
 }
@@ -184,10 +190,35 @@ pub fn combine(
     candidates.sort_unstable();
     let cycles = checks::membership_cycles(&r.model.memberships, &candidates);
     r.diags.extend(cycles);
+    r.drop_restated_memberships(parts);
     r.finish(scope.unknown_sets.clone())
 }
 
 impl Resolver<'_> {
+    /// A membership that a top-level `grant ROLE to …` states again is kept once: a role's own
+    /// `member of` wins (with its options), else the first grant that states it.
+    fn drop_restated_memberships(&mut self, parts: &[Arc<Part>]) {
+        let memberships = &mut self.model.memberships;
+        if parts.iter().all(|p| p.role_grants_from == p.model.memberships.len()) {
+            return;
+        }
+        let mut granted = vec![false; memberships.len()];
+        let mut offset = 0;
+        for p in parts {
+            granted[offset + p.role_grants_from..offset + p.model.memberships.len()].fill(true);
+            offset += p.model.memberships.len();
+        }
+        let keep: Vec<bool> = {
+            let pairs = memberships.iter().map(|m| (m.role.as_str(), m.member.as_str()));
+            let stated: rustc_hash::FxHashSet<(&str, &str)> =
+                pairs.clone().zip(&granted).filter(|(_, g)| !**g).map(|(pair, _)| pair).collect();
+            let mut seen = rustc_hash::FxHashSet::default();
+            pairs.zip(&granted).map(|(pair, g)| !*g || (!stated.contains(&pair) && seen.insert(pair))).collect()
+        };
+        let mut keep = keep.into_iter();
+        memberships.retain(|_| keep.next().unwrap_or(true));
+    }
+
     /// Objects of a catalog snapshot join the declared inventory; a declaration of the same
     /// object wins (its tags are the policy's) and takes the catalog's owner. The catalog's
     /// schemas join it too, with their owners.
@@ -270,6 +301,10 @@ struct Resolver<'a> {
     objects: Vec<(&'a ObjectDecl, Env)>,
     policies: Vec<(&'a PolicyDecl, Env)>,
     top_grants: Vec<(&'a Grant, &'a [ast::Grantee], Span, Env)>,
+    /// Top-level `grant ROLE, … to MEMBER, …`.
+    role_grants: Vec<(&'a [ast::Name], &'a MemberOf, Span, Env)>,
+    /// Where the memberships of `role_grants` begin in `model.memberships`.
+    role_grants_from: usize,
     /// What `public { … }` blocks and top-level grants resolve to (see [`Part`]).
     public_grants: Vec<Arc<ObjectGrant>>,
     top_grants_built: Vec<Arc<ObjectGrant>>,
@@ -308,6 +343,8 @@ impl<'a> Resolver<'a> {
             objects: Vec::new(),
             policies: Vec::new(),
             top_grants: Vec::new(),
+            role_grants: Vec::new(),
+            role_grants_from: usize::MAX,
             public_grants: Vec::new(),
             top_grants_built: Vec::new(),
             flat_cache: FxHashMap::default(),
@@ -430,11 +467,15 @@ impl<'a> Resolver<'a> {
             ItemKind::Public(stmts) if own => self.publics.push((stmts, env.clone())),
             ItemKind::Policy(decl) if own => self.policies.push((decl, env.clone())),
             ItemKind::Grant(grant, grantees) if own => self.top_grants.push((grant, grantees, item.span, env.clone())),
+            ItemKind::GrantRole(roles, members) if own => {
+                self.role_grants.push((roles, members, item.span, env.clone()))
+            }
             ItemKind::Object(_)
             | ItemKind::Defaults(_)
             | ItemKind::Public(_)
             | ItemKind::Policy(_)
-            | ItemKind::Grant(..) => {}
+            | ItemKind::Grant(..)
+            | ItemKind::GrantRole(..) => {}
         }
     }
 

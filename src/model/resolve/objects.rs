@@ -38,6 +38,10 @@ impl<'a> Resolver<'a> {
                 }
             }
         }
+        self.role_grants_from = self.model.memberships.len();
+        for (roles, members, span, env) in std::mem::take(&mut self.role_grants) {
+            self.grant_roles(roles, members, span, &env);
+        }
         for (decl, env) in std::mem::take(&mut self.objects) {
             let Some((schema, name)) = self.qname(&decl.name, &env) else { continue };
             let object = match decl.kind {
@@ -61,6 +65,21 @@ impl<'a> Resolver<'a> {
         for (decl, env) in std::mem::take(&mut self.policies) {
             let policy = self.policy(decl, &env);
             self.model.policies.push(policy);
+        }
+    }
+
+    /// `grant ROLE, … to MEMBER, … [options]`: each member named or matched becomes a member
+    /// of each role (a role is never made a member of itself). A pair the policy states
+    /// elsewhere as well is kept once, by `combine`.
+    pub(super) fn grant_roles(&mut self, roles: &[ast::Name], members: &MemberOf, span: Span, env: &Env) {
+        let terms = self.membership_terms(members, span, env);
+        for n in roles {
+            let Some(role) = self.role_ref(n, env) else { continue };
+            for (member, mspan) in self.member_targets(&members.targets, env, &role) {
+                if let Some(m) = self.membership(&terms, role.clone(), member, mspan, mspan) {
+                    self.model.memberships.push(std::sync::Arc::new(m));
+                }
+            }
         }
     }
 

@@ -2,6 +2,20 @@
 
 use super::*;
 
+/// The options and window of one membership statement, shared by all its targets.
+pub(super) struct MembershipTerms {
+    admin: bool,
+    inherit: Option<bool>,
+    set: Option<bool>,
+    from: Option<i64>,
+    until: Option<i64>,
+    /// The window ends before it starts (reported once, by [`Resolver::membership_terms`]).
+    empty_window: bool,
+    active: bool,
+    duration: Option<i64>,
+    reason: Option<String>,
+}
+
 impl<'a> Resolver<'a> {
     /// Builds the schemas and roles of the file at position `pos` (collected as its own),
     /// then the rest of its items. Schemas first: role bodies check schema references
@@ -565,6 +579,19 @@ impl<'a> Resolver<'a> {
         role: &Role,
         memberships: &mut Vec<Membership>,
     ) {
+        let terms = self.membership_terms(m, span, env);
+        for (target, tspan) in self.member_targets(&m.targets, env, &role.name) {
+            let origin = site.unwrap_or(tspan);
+            if let Some(membership) = self.membership(&terms, target, role.name.clone(), tspan, origin) {
+                memberships.retain(|x| x.role != membership.role);
+                memberships.push(membership);
+            }
+        }
+    }
+
+    /// The options and window of a `member of` statement (or a top-level `grant ROLE to …`),
+    /// evaluated once for all its targets; problems with them are reported here.
+    pub(super) fn membership_terms(&mut self, m: &MemberOf, span: Span, env: &Env) -> MembershipTerms {
         for c in &m.conditions {
             let d = Diagnostic::new(Code::UnsupportedCondition, *c, "PostgreSQL cannot enforce this condition on a membership")
                 .label("not enforceable by PostgreSQL")
@@ -617,48 +644,64 @@ impl<'a> Resolver<'a> {
                 );
             }
         }
-        let empty_window = matches!((from, until), (Some(f), Some(u)) if u <= f);
-        let active = from.is_none_or(|f| f <= at) && until.is_none_or(|u| at < u);
-        let reason = m.reason.as_ref().and_then(|r| self.interpolate(r, env));
-        for (target, tspan) in self.member_targets(&m.targets, env, &role.name) {
-            if target == "pg_database_owner" {
-                let d =
-                    Diagnostic::new(Code::NotAllowedHere, tspan, "`pg_database_owner` cannot have explicit members")
-                        .label("PostgreSQL refuses this membership")
-                        .help("its only member is the owner of the current database, implicitly");
-                self.error(d);
-                continue;
-            }
-            if !active && !empty_window {
-                let when = match (from, until) {
-                    (Some(f), _) if at < f => format!("it opens at {}", fmt_time(f)),
-                    (_, Some(u)) => format!("it closed at {}", fmt_time(u)),
-                    _ => "it is not open".to_string(),
-                };
-                let d = Diagnostic::new(
-                    Code::WindowClosed,
-                    tspan,
-                    format!("membership of `{}` in `{target}` is not granted: {when}", role.name),
-                )
-                .label("outside its window at build time")
-                .help("the window is evaluated at `--at` (default: now)");
-                self.error(d);
-            }
-            memberships.retain(|x| x.role != target);
-            memberships.push(Membership {
-                role: target,
-                member: role.name.clone(),
-                admin: m.admin,
-                inherit: m.inherit,
-                set: m.set,
-                from,
-                until,
-                active,
-                duration: if m.from.is_none() && m.until.is_none() { duration } else { None },
-                reason: reason.clone(),
-                origin: site.unwrap_or(tspan),
-            });
+        MembershipTerms {
+            admin: m.admin,
+            inherit: m.inherit,
+            set: m.set,
+            from,
+            until,
+            empty_window: matches!((from, until), (Some(f), Some(u)) if u <= f),
+            active: from.is_none_or(|f| f <= at) && until.is_none_or(|u| at < u),
+            duration: if m.from.is_none() && m.until.is_none() { duration } else { None },
+            reason: m.reason.as_ref().and_then(|r| self.interpolate(r, env)),
         }
+    }
+
+    /// The membership of `member` in `target` on `terms`, or `None` (reported at `at`, the
+    /// target as written) when PostgreSQL refuses it. `origin` is where it is stated.
+    pub(super) fn membership(
+        &mut self,
+        terms: &MembershipTerms,
+        target: String,
+        member: String,
+        at: Span,
+        origin: Span,
+    ) -> Option<Membership> {
+        if target == "pg_database_owner" {
+            let d = Diagnostic::new(Code::NotAllowedHere, at, "`pg_database_owner` cannot have explicit members")
+                .label("PostgreSQL refuses this membership")
+                .help("its only member is the owner of the current database, implicitly");
+            self.error(d);
+            return None;
+        }
+        if !terms.active && !terms.empty_window {
+            let when = match (terms.from, terms.until) {
+                (Some(f), _) if self.options.at < f => format!("it opens at {}", fmt_time(f)),
+                (_, Some(u)) => format!("it closed at {}", fmt_time(u)),
+                _ => "it is not open".to_string(),
+            };
+            let d = Diagnostic::new(
+                Code::WindowClosed,
+                at,
+                format!("membership of `{member}` in `{target}` is not granted: {when}"),
+            )
+            .label("outside its window at build time")
+            .help("the window is evaluated at `--at` (default: now)");
+            self.error(d);
+        }
+        Some(Membership {
+            role: target,
+            member,
+            admin: terms.admin,
+            inherit: terms.inherit,
+            set: terms.set,
+            from: terms.from,
+            until: terms.until,
+            active: terms.active,
+            duration: terms.duration,
+            reason: terms.reason.clone(),
+            origin,
+        })
     }
 
     /// Role names named by `member of` targets; globs and `all roles` expand over declared roles.

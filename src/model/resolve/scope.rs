@@ -168,7 +168,8 @@ fn outline_item(item: &Item) -> Item {
         | ItemKind::Defaults(_)
         | ItemKind::Public(_)
         | ItemKind::Policy(_)
-        | ItemKind::Grant(..) => ItemKind::Error,
+        | ItemKind::Grant(..)
+        | ItemKind::GrantRole(..) => ItemKind::Error,
     };
     // An item's span grows with its body: only an import's is kept (the scope reports on it).
     let span = match kind {

@@ -111,6 +111,10 @@ impl Builder<'_> {
                 let grantees = children(&p, Rule::grantee).map(|g| self.grantee(g)).collect::<Option<_>>()?;
                 ItemKind::Grant(self.grant(p)?, grantees)
             }
+            Rule::grant_role_item => {
+                let roles = children(&p, Rule::name).map(|n| self.name(n)).collect::<Option<_>>()?;
+                ItemKind::GrantRole(roles, self.member_stmt(p)?)
+            }
             _ => return None,
         };
         Some(kind)

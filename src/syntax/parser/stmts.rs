@@ -108,7 +108,8 @@ impl Builder<'_> {
         children(&list, Rule::name).map(|n| self.name(n)).collect()
     }
 
-    fn member_stmt(&mut self, p: Pair<'_, Rule>) -> Option<MemberOf> {
+    /// The targets and options of a `member_stmt` (or of a `grant_role_item`: its members).
+    pub(super) fn member_stmt(&mut self, p: Pair<'_, Rule>) -> Option<MemberOf> {
         let mut m = MemberOf {
             targets: Vec::new(),
             admin: false,
