@@ -160,19 +160,15 @@ fn hosts_are_tried_in_order() {
 }
 
 #[test]
-fn read_write_skips_a_read_only_server() {
-    // The first server is read-only (`default_transaction_read_only`, as a standby's sessions
-    // are; a real standby takes a base backup and seconds more).
-    let read_only = PgCluster::start();
-    for sql in ["ALTER SYSTEM SET default_transaction_read_only = on", "SELECT pg_reload_conf()"] {
-        read_only.exec(DB, sql).unwrap();
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while read_only.query_strings(DB, "SHOW transaction_read_only") != ["on"] {
-        assert!(Instant::now() < deadline, "reload not effective");
-        std::thread::sleep(Duration::from_millis(20));
+fn read_write_skips_a_standby() {
+    // The first host is a real hot standby of the second (a streaming base backup).
+    if !PgCluster::standby_supported() {
+        eprintln!("skipped: no pg_basebackup beside the server binaries (ROLEC_PG_BIN)");
+        return;
     }
     let primary = PgCluster::start();
+    let read_only = PgCluster::start_standby_of(&primary);
+    assert_eq!(read_only.query_strings(DB, "SELECT pg_is_in_recovery()::text"), ["true"]);
     let tmp = tempfile::tempdir().unwrap();
     let policy = policy(tmp.path(), "role conn_test_reader {}\n");
     let hosts = format!("host={},{} user=postgres dbname={DB}", socket_dir(&read_only), socket_dir(&primary));
@@ -187,7 +183,7 @@ fn read_write_skips_a_read_only_server() {
     assert!(!ok && text.contains("read-only transaction"), "{text}");
     let (ok, text) = apply(&format!("{hosts} target_session_attrs=read-write"));
     assert!(ok, "{text}");
-    assert!(exists(&primary) && !exists(&read_only));
+    assert!(exists(&primary));
     // Nothing writable: each host's reason.
     let (ok, text) =
         plan(&format!("host={} user=postgres target_session_attrs=read-write", socket_dir(&read_only)), &policy);
@@ -238,4 +234,35 @@ fn no_user_anywhere_is_the_os_user() {
     let out =
         rolec(&["snapshot", "--db", &format!("host={} dbname={DB}", socket_dir(&pg))], &[("HOME", "/nonexistent")]);
     assert!(out.status.success(), "{}", all_output(&out));
+}
+
+/// A server that accepts the connection and then never answers: `connect_timeout` bounds the
+/// whole attempt, as in libpq, and the command says so instead of waiting forever.
+#[test]
+fn connect_timeout_bounds_a_server_that_never_answers() {
+    // The kernel completes the TCP handshake for the listener's backlog; nobody ever reads.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let db = format!("host=127.0.0.1 port={port} user=u dbname=d sslmode=disable connect_timeout=2");
+    let mut child = support::cli::rolec_command()
+        .args(["snapshot", "--db", &db])
+        .env("HOME", "/nonexistent")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("rolec still waits after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let text = all_output(&out);
+    assert!(text.contains("127.0.0.1") && text.contains(&port) && text.contains("timeout expired"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    drop(silent);
 }

@@ -367,7 +367,18 @@ fn connect_host(r: &Resolved, entry: &HostEntry, password: Option<&str>, notices
     if entry.is_socket() {
         tls.mode = SslMode::Disable;
     }
-    tls::connect_one(&config, &tls, &entry.shown())
+    let host = entry.shown();
+    let Some(limit) = r.connect_timeout else { return tls::connect_one(&config, &tls, &host) };
+    // The client library times the socket's connect alone: a server that accepts and then
+    // never answers would hold the command forever. libpq's connect_timeout bounds the whole
+    // attempt, so the attempt runs on a thread of its own, left behind when the time is up.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(tls::connect_one(&config, &tls, &host));
+    });
+    receiver
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| Err(format!("timeout expired: no answer within connect_timeout ({} s)", limit.as_secs())))
 }
 
 /// Why a connected session is not the one `attrs` asks for, if it is not.

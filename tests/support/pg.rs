@@ -131,6 +131,42 @@ impl PgCluster {
         cluster
     }
 
+    /// Whether [`start_standby_of`](Self::start_standby_of) can run: the bin directory has
+    /// `pg_basebackup` (the Debian packages do; the npm builds of other majors do not).
+    pub fn standby_supported() -> bool {
+        bin_dir().join("pg_basebackup").is_file()
+    }
+
+    /// A hot standby of `primary` (a streaming base backup of it, `pg_basebackup -R`), on a
+    /// socket of its own: read-only sessions, `pg_is_in_recovery()` true.
+    pub fn start_standby_of(primary: &PgCluster) -> PgCluster {
+        let (bin, run_as) = (primary.bin.clone(), primary.run_as.clone());
+        let dir = make_owned_dir(&tmp_root(), None, &bin, run_as.as_ref());
+        let mut standby = PgCluster {
+            dir,
+            bin,
+            run_as,
+            version_num: primary.version_num,
+            keep: env_flag("ROLEC_PG_KEEP"),
+            listen: Listen::Socket,
+            tcp: None,
+            server: None,
+        };
+        let out = pg_command(&standby.bin.join("pg_basebackup"), &standby.dir, standby.run_as.as_ref())
+            .arg("-D")
+            .arg(standby.dir.join("data"))
+            .arg("-h")
+            .arg(&primary.dir)
+            .args(["-p", &PORT.to_string(), "-U", "postgres", "-R", "-X", "stream", "-c", "fast"])
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run pg_basebackup: {e}"));
+        if !out.status.success() {
+            panic!("pg_basebackup failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        standby.start_server();
+        standby
+    }
+
     /// `server_version_num`, e.g. 150018 for 15.18.
     pub fn version_num(&self) -> u32 {
         self.version_num
@@ -373,7 +409,8 @@ impl PgCluster {
         loop {
             // Line 8 of postmaster.pid is the postmaster status ("starting", "ready", ...).
             let pidfile = fs::read_to_string(data.join("postmaster.pid")).unwrap_or_default();
-            if pidfile.lines().nth(7).map(str::trim) == Some("ready") {
+            // A hot standby says "standby" once it accepts connections.
+            if matches!(pidfile.lines().nth(7).map(str::trim), Some("ready" | "standby")) {
                 return;
             }
             if let Ok(Some(status)) = child.try_wait() {
