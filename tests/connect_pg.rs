@@ -244,25 +244,53 @@ fn connect_timeout_bounds_a_server_that_never_answers() {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port().to_string();
     let db = format!("host=127.0.0.1 port={port} user=u dbname=d sslmode=disable connect_timeout=2");
+    let started = Instant::now();
+    let out = rolec_within_20s(&["snapshot", "--db", &db], &[("HOME", "/nonexistent")]);
+    assert!(!out.status.success());
+    let text = all_output(&out);
+    assert!(text.contains("127.0.0.1") && text.contains(&port) && text.contains("timeout expired"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    drop(silent);
+}
+
+/// Runs rolec, failing the test if it has not finished within 20 s.
+fn rolec_within_20s(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut child = support::cli::rolec_command()
-        .args(["snapshot", "--db", &db])
-        .env("HOME", "/nonexistent")
+        .args(args)
+        .envs(vars.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > Duration::from_secs(30) {
+        if started.elapsed() > Duration::from_secs(20) {
             child.kill().unwrap();
-            panic!("rolec still waits after 30 s");
+            panic!("rolec {args:?} still waits after 20 s");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let out = child.wait_with_output().unwrap();
-    assert!(!out.status.success());
-    let text = all_output(&out);
-    assert!(text.contains("127.0.0.1") && text.contains(&port) && text.contains("timeout expired"), "{text}");
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
-    drop(silent);
+    child.wait_with_output().unwrap()
+}
+
+/// A FIFO where a connection setting names a file (the service file, a root certificate, a
+/// client certificate, the password file) is refused or skipped at once, never waited on.
+#[test]
+fn a_fifo_for_a_connection_file_never_holds_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let fifo = fifo.to_str().unwrap();
+    let home = ("HOME", "/nonexistent");
+    let out = rolec_within_20s(&["snapshot", "--db", "service=x"], &[("PGSERVICEFILE", fifo), home]);
+    assert!(all_output(&out).contains("service \"x\" not found"), "{}", all_output(&out));
+    let tcp = "host=localhost hostaddr=127.0.0.1 port=1 user=u";
+    let db = format!("{tcp} sslmode=verify-full sslrootcert={fifo}");
+    let out = rolec_within_20s(&["snapshot", "--db", &db], &[home]);
+    assert!(all_output(&out).contains("not a regular file (a FIFO)"), "{}", all_output(&out));
+    let db = format!("{tcp} sslmode=require sslcert={fifo} sslkey={fifo}");
+    let out = rolec_within_20s(&["snapshot", "--db", &db], &[home]);
+    assert!(all_output(&out).contains("not a regular file (a FIFO)"), "{}", all_output(&out));
+    let out = rolec_within_20s(&["snapshot", "--db", tcp], &[("PGPASSFILE", fifo), home]);
+    assert!(!out.status.success() && all_output(&out).contains("not a plain file"), "{}", all_output(&out));
 }

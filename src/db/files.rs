@@ -36,6 +36,10 @@ pub const PLAN: Limit = Limit { bytes: 64 * MIB, what: "a saved plan" };
 /// A sqitch project's `sqitch.plan`, which `rolec diff --layout sqitch` extends.
 pub const SQITCH_PLAN: Limit = Limit { bytes: 64 * MIB, what: "a sqitch plan" };
 
+/// A file a connection reads: a password file, a service file, a certificate, a key or a
+/// revocation list.
+pub const CONNECTION_FILE: Limit = Limit { bytes: 16 * MIB, what: "a connection setting's file" };
+
 /// The extension of policy files.
 const POLICY_EXTENSION: &str = "role";
 

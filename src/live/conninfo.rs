@@ -289,7 +289,8 @@ pub const DEFAULT_SYSCONFDIR: &str = "/etc/postgresql-common";
 /// be read is skipped, as in libpq.
 fn service_entry(name: &str, files: &[PathBuf]) -> Result<Vec<(String, String)>, String> {
     for file in files {
-        let Ok(text) = std::fs::read_to_string(file) else { continue };
+        // A FIFO or a device is skipped as unreadable rather than waited on.
+        let Ok(text) = crate::db::files::read_text(file, crate::db::files::CONNECTION_FILE) else { continue };
         let mut in_group = false;
         let mut entry = Vec::new();
         for (n, line) in text.lines().enumerate() {

@@ -37,7 +37,9 @@ pub fn lookup(file: &Path, key: &Key, default_socket_dir: &str) -> Lookup {
             file.display()
         ));
     }
-    let Ok(text) = std::fs::read_to_string(file) else { return Lookup::default() };
+    let Ok(text) = crate::db::files::read_text(file, crate::db::files::CONNECTION_FILE) else {
+        return Lookup::default();
+    };
     let host = if key.host == default_socket_dir { "localhost" } else { key.host };
     let port = key.port.to_string();
     let password = text.lines().find_map(|line| {

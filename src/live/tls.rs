@@ -37,6 +37,7 @@ use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStor
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::connect::error_text;
+use crate::db::files::{read_text, CONNECTION_FILE};
 
 /// libpq's `sslmode`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -323,9 +324,16 @@ fn root_store(tls: &TlsSettings, mode: SslMode) -> Result<Option<(RootCertStore,
     Ok(Some((store, format!("root certificate file \"{}\"", path.display()))))
 }
 
+/// The text of a file a connection reads: a regular file within its limit (a FIFO or a
+/// device would hold the command forever).
+fn read_connection_file(path: &Path, what: &str) -> Result<String, String> {
+    read_text(path, CONNECTION_FILE).map_err(|e| format!("could not read {what} file \"{}\": {e}", path.display()))
+}
+
 fn pem_certificates(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs: Vec<_> = CertificateDer::pem_file_iter(path)
-        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+    let text = read_connection_file(path, what)?;
+    let certs: Vec<_> = CertificateDer::pem_slice_iter(text.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("could not read {what} file \"{}\": {e}", path.display()))?;
     if certs.is_empty() {
         return Err(format!("{what} file \"{}\" holds no PEM certificate", path.display()));
@@ -339,8 +347,9 @@ fn revocation_lists(tls: &TlsSettings) -> Result<Option<Vec<CertificateRevocatio
     let Some(path) = tls.file(tls.crl.as_deref(), "root.crl").filter(|p| p.exists()) else {
         return Ok(None);
     };
-    let crls: Vec<_> = CertificateRevocationListDer::pem_file_iter(&path)
-        .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
+    let text = read_connection_file(&path, "certificate revocation list")?;
+    let crls: Vec<_> = CertificateRevocationListDer::pem_slice_iter(text.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("could not read certificate revocation list file \"{}\": {e}", path.display()))?;
     if crls.is_empty() {
         return Err(format!("certificate revocation list file \"{}\" holds no PEM CRL", path.display()));
@@ -361,8 +370,7 @@ fn client_identity(tls: &TlsSettings) -> Result<Option<Identity>, String> {
         return Err(format!("certificate present, but not private key file \"{key}\""));
     };
     check_key_permissions(&key_path)?;
-    let text = fs::read_to_string(&key_path)
-        .map_err(|e| format!("could not read private key file \"{}\": {e}", key_path.display()))?;
+    let text = read_connection_file(&key_path, "private key")?;
     if text.contains("ENCRYPTED") {
         return Err(format!(
             "private key file \"{}\" is encrypted; rolec reads only unencrypted keys (sslpassword is not supported)",
