@@ -126,6 +126,9 @@ policy separation { exclusive payments_approve, payments_submit }
         half.contains(&"E001".to_string()) && half.ends_with(&["E002".to_string(), "E030".to_string()]),
         "{half:?}"
     );
+    // A statement's own problem in what a build writes (a name pg_hba.conf cannot hold) too.
+    let hba = format!("{policy}user \"sam\\nx\" {{ connect from 10.0.0.0/8 }}\n");
+    assert_eq!(codes(&hba), ["E002", "E017", "E030"]);
     // While memberships form a cycle, the analysis waits.
     let cycle = format!("{policy}role a {{ member of b }}\nrole b {{ member of a }}\n");
     assert!(!codes(&cycle).contains(&"E030".to_string()), "{:?}", codes(&cycle));

@@ -107,10 +107,9 @@ fn source_diagnostics_found(db: &dyn salsa::Database, policy: PolicyInput, file:
 }
 
 /// The diagnostics of lowering and of the analysis that are in `file`, sorted as [`merged`]
-/// sorts: lowering's only when the policy is sound, the analysis' as [`shown_while_broken`]
-/// says otherwise. With the file's inline allows applied: the warnings they cover left out,
-/// and (once the policy is sound) W043 for an allowed code that silenced nothing in the whole
-/// file.
+/// sorts: the analysis' as [`shown_while_broken`] says while the policy has errors. With the
+/// file's inline allows applied: the warnings they cover left out, and (once the policy is
+/// sound) W043 for an allowed code that silenced nothing in the whole file.
 #[salsa::tracked]
 pub fn file_policy_diagnostics(
     db: &dyn salsa::Database,
@@ -148,16 +147,17 @@ fn file_analysis_diagnostics(db: &dyn salsa::Database, policy: PolicyInput, file
     Arc::new(out)
 }
 
-/// [`file_policy_diagnostics`] of a policy with errors: the analysis' findings that are shown
-/// then.
+/// [`file_policy_diagnostics`] of a policy with errors: lowering's, and the analysis' findings
+/// that are shown then.
 #[salsa::tracked]
 fn file_diagnostics_while_broken(
     db: &dyn salsa::Database,
     policy: PolicyInput,
     file: SourceFile,
 ) -> Arc<Vec<Diagnostic>> {
-    let shown = shown_while_broken(db, policy);
-    let mut out: Vec<Diagnostic> = analysis_of_file(db, policy, file.id(db)).filter(|d| shown.shows(d)).collect();
+    let (shown, id) = (shown_while_broken(db, policy), file.id(db));
+    let mut out: Vec<Diagnostic> = lowering_by_file(db, policy).get(&id).into_iter().flatten().cloned().collect();
+    out.extend(analysis_of_file(db, policy, id).filter(|d| shown.shows(d)));
     out.sort_by_key(sort_key);
     Arc::new(out)
 }

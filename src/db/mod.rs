@@ -149,9 +149,9 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Dia
     }
     all.extend(resolved(db, policy).diagnostics.iter().cloned());
     let analysis = analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter());
+    all.extend(lowering_diagnostics(db, policy).iter().cloned());
     let sound = is_sound(db, policy);
     if sound {
-        all.extend(lowering_diagnostics(db, policy).iter().cloned());
         all.extend(analysis.cloned());
     } else {
         let shown = shown_while_broken(db, policy);
@@ -183,11 +183,11 @@ pub fn is_sound(db: &dyn salsa::Database, policy: PolicyInput) -> bool {
 /// Which analysis diagnostics are shown while the policy has errors. The analysis runs on
 /// the part of the policy that resolved (a role that is not declared is absent from the
 /// graph), so that a policy rule's breach shows next to an unknown name. Withheld until the
-/// errors are fixed: lowering's diagnostics (they are about the SQL a build writes, and no
-/// build is written), findings about something absent (an unused role: the name that did not
+/// errors are fixed: findings about something absent (an unused role: the name that did not
 /// resolve, or the text that did not parse, may be what uses it), and, while memberships form
 /// a cycle, the whole analysis (PostgreSQL refuses the cycle, so what roles would reach
-/// through it is no state a server can be in).
+/// through it is no state a server can be in). Lowering's diagnostics (a secret's variable
+/// not set, a value of the wrong form) are about one statement each and always shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AnalysisShown {
     AllButAbsences,

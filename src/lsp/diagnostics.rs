@@ -96,12 +96,11 @@ pub(crate) fn of_file(server: &Server, file: SourceFile) -> Arc<Vec<diagnostics:
 }
 
 impl Server {
-    /// The lists to publish. While the policy has errors, lowering diagnostics wait and the
-    /// analysis runs on what resolved; some of its findings are withheld (see
-    /// [`crate::db::AnalysisShown`]: those about something absent, and all while memberships
-    /// form a cycle). Rather than clearing them from every file until
-    /// the next keystroke brings them all back, each file keeps those of the last sound
-    /// policy, as long as its text has not changed since.
+    /// The lists to publish. While the policy has errors, the analysis runs on what resolved
+    /// and some of its findings are withheld (see [`crate::db::AnalysisShown`]: those about
+    /// something absent, and all while memberships form a cycle). Rather than clearing them
+    /// from every file until the next keystroke brings them all back, each file keeps those of
+    /// the last sound policy, as long as its text has not changed since.
     fn publishable(&mut self, files: &[SourceFile]) -> Vec<Arc<Vec<diagnostics::Diagnostic>>> {
         use crate::db::file_diagnostics::{file_policy_diagnostics, merged};
         let ws = &self.ws;
