@@ -35,6 +35,8 @@ pub struct CheckArgs {
 pub enum CheckFormat {
     Human,
     Json,
+    /// A summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`
+    Markdown,
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
@@ -66,6 +68,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
             "{}",
             serde_json::to_string_pretty(&json(&target, &state, &checked, args.quiet)).map_err(|e| e.to_string())?
         ),
+        CheckFormat::Markdown => print!("{}", markdown(&target, &state, &checked, args.quiet)),
     }
     Ok(if drifted(&checked) { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
@@ -207,6 +210,51 @@ pub fn human(target: &Target, state: &LiveState, checked: &Checked, quiet: bool)
     };
     out.push_str(&format!("{} checked: {ok} ✓, {drift} ✗, {unknown} ?{rules}{fix}\n", ok + drift + unknown));
     out.push_str(if drifted(checked) { "drift\n" } else { "no drift\n" });
+    out
+}
+
+/// The audit as Markdown: a heading with the target, the counts, a table of the findings (the
+/// rules broken on the server as rows of their own) and the statements `apply` would run.
+pub fn markdown(target: &Target, state: &LiveState, checked: &Checked, quiet: bool) -> String {
+    use super::markdown::{fenced, table};
+    let audit = &checked.audit;
+    let version = format!("{}.{}", state.server_version / 10000, state.server_version % 10000);
+    let mut out = format!("## rolec check\n\n{} (PostgreSQL {version})\n\n", super::markdown::target(target));
+    let (ok, drift, unknown) = counts(audit);
+    out.push_str(&format!(
+        "**{}** checked: {ok} ✓, {drift} ✗, {unknown} ?, {} rule violation(s) on the server: **{}**\n",
+        ok + drift + unknown,
+        checked.rules.len(),
+        if drifted(checked) { "drift" } else { "no drift" }
+    ));
+    let status = |s: Status| match s {
+        Status::Ok => "✓",
+        Status::Drift => "✗",
+        Status::Unknown => "?",
+    };
+    let findings = audit.findings.iter().filter(|f| !(quiet && f.status == Status::Ok));
+    let rows: Vec<Vec<String>> = findings
+        .map(|f| {
+            let actual = match &f.grounds {
+                Some(g) => format!("{} ({g})", f.actual),
+                None => f.actual.clone(),
+            };
+            vec![f.role.clone(), f.item.clone(), f.expected.clone(), actual, status(f.status).to_string()]
+        })
+        .chain(checked.rules.iter().map(|r| {
+            let role = r.role.clone().unwrap_or_else(|| "PUBLIC".to_string());
+            let mark = if r.is_error() { "✗" } else { "!" };
+            vec![role, format!("rule {}", r.code), String::new(), r.message.clone(), mark.to_string()]
+        }))
+        .collect();
+    if !rows.is_empty() {
+        out.push('\n');
+        out.push_str(&table(&["role", "item", "expected", "actual", "status"], rows));
+    }
+    if !audit.plan.is_empty() {
+        let sql: Vec<&str> = audit.plan.changes.iter().map(|c| c.sql.as_str()).collect();
+        out.push_str(&format!("\n`rolec apply` would run:\n\n{}", fenced("sql", &sql.join("\n"))));
+    }
     out
 }
 

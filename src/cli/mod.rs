@@ -12,6 +12,7 @@ mod import;
 mod lint;
 mod lsp;
 mod man;
+mod markdown;
 mod migrate;
 mod plan;
 mod snapshot;

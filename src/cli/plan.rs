@@ -33,6 +33,8 @@ pub struct PlanArgs {
 pub enum PlanFormat {
     Human,
     Json,
+    /// A summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`
+    Markdown,
 }
 
 /// A policy compared with a live database: what `plan` prints and `apply` runs.
@@ -161,6 +163,7 @@ pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
     match args.format {
         PlanFormat::Human => print!("{}", human(&planned)),
         PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&planned)).map_err(|e| e.to_string())?),
+        PlanFormat::Markdown => print!("{}", markdown(&planned)),
     }
     Ok(if args.detailed_exitcode && !planned.plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }
@@ -195,6 +198,34 @@ pub fn plan_text(target: &Target, server_version: u32, plan: &ChangePlan) -> Str
         }
         out.push_str(&c.sql);
         out.push('\n');
+    }
+    out
+}
+
+/// The plan as Markdown: a heading with the target, the counts, the warnings, and the
+/// statements (as [`human`] prints them) in a fenced `sql` block.
+pub fn markdown(p: &Planned) -> String {
+    use super::markdown::{fenced, target, text};
+    let version = format!("{}.{}", p.state.server_version / 10000, p.state.server_version % 10000);
+    let mut out = format!("## rolec plan\n\n{} (PostgreSQL {version})\n\n", target(&p.target));
+    let n = p.plan.changes.len();
+    if n == 0 {
+        out.push_str("No changes: the database matches the policy.\n");
+    } else {
+        let destructive = p.plan.changes.iter().filter(|c| c.destructive).count();
+        out.push_str(&format!("**{n}** change{}, **{destructive}** destructive\n", if n == 1 { "" } else { "s" }));
+    }
+    let notes = p.plan.warnings.iter().map(|w| format!("warning: {w}"));
+    let notes = notes.chain(p.plan.blockers.iter().map(|b| format!("blocked: {b} (apply refuses this plan)")));
+    let notes = notes.chain(p.rules.iter().map(|r| format!("rule {} still broken: {}", r.code, r.message)));
+    let notes: Vec<String> = notes.map(|l| format!("- {}\n", text(&l))).collect();
+    if !notes.is_empty() {
+        out.push('\n');
+        out.push_str(&notes.concat());
+    }
+    if n > 0 {
+        out.push('\n');
+        out.push_str(&fenced("sql", &human(p)));
     }
     out
 }
