@@ -146,6 +146,11 @@ fn editing_one_grant_reruns_the_analysis_of_one_chunk_of_roles() {
         "memberships unchanged, the graph is not built again: {events:?}"
     );
     assert_eq!(count(&events, "chunk_view"), 0, "{events:?}");
+    assert_eq!(
+        count(&events, "nodes_reaching_grants"),
+        0,
+        "the roles holding grants are the same: the graph is not walked again: {events:?}"
+    );
     assert_eq!(count(&events, "chunk_diagnostics"), 1, "only the edited user's chunk: {events:?}");
     assert_eq!(
         count(&events, "role_chunk"),

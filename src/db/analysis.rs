@@ -103,14 +103,23 @@ pub fn graph_shape(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<GraphSh
     Arc::new(membership_graph(db, policy).shape().clone())
 }
 
+/// Per role of the model: whether it is granted something (a grant that is not a revoke).
+/// Kept apart from [`nodes_reaching_grants`] so that an edit of a grant's privileges, which
+/// leaves this list equal, does not walk the graph again.
+#[salsa::tracked]
+pub fn roles_holding_grants(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<bool>> {
+    let (model, grants) = (&resolved(db, policy).model, grants_by_role(db, policy));
+    Arc::new(grants.iter().map(|of_role| of_role.iter().any(|&k| !model.grants[k as usize].revoke)).collect())
+}
+
 /// Per node of the graph's shape: whether it reaches, by one membership or more, a role that
 /// holds a grant (see [`role_rules::needs_reach`]).
 #[salsa::tracked]
 pub fn nodes_reaching_grants(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<bool>> {
-    let (model, shape, grants) = (&resolved(db, policy).model, graph_shape(db, policy), grants_by_role(db, policy));
+    let (shape, holding) = (graph_shape(db, policy), roles_holding_grants(db, policy));
     let mut holds = vec![false; shape.node_count()];
-    for (node, grants) in shape.role_nodes(0..grants.len()).into_iter().zip(grants.iter()) {
-        holds[node as usize] |= grants.iter().any(|&k| !model.grants[k as usize].revoke);
+    for (node, &holds_grant) in shape.role_nodes(0..holding.len()).into_iter().zip(holding.iter()) {
+        holds[node as usize] |= holds_grant;
     }
     Arc::new(shape.reaching_marked(&holds))
 }
