@@ -11,7 +11,8 @@
 //! PUBLIC's built-in privileges, predefined roles, quoting, type and setting names, SCRAM; a
 //! leaf that every layer reads these facts from), `diagnostics` (one model, several
 //! renderers), `db` (salsa queries and the workspace that loads files), `format` (`rolec
-//! fmt`), `stdlib`, `live` (read a live database, compare it with the model, apply the
+//! fmt`), `stdlib`, `project` (`rolec.toml`: where a policy starts and the options its
+//! readers share), `live` (read a live database, compare it with the model, apply the
 //! difference), `report` (what `explain`, `who-can` and hover say, in words and as JSON),
 //! `cli` (the only module that prints or reads the environment), and `lsp` (`rolec lsp`: the
 //! language server, the only
@@ -34,10 +35,11 @@
 //! analysis       pg diagnostics syntax stdlib drop_elsewhere model
 //! lower          pg diagnostics syntax stdlib drop_elsewhere model
 //! db             pg diagnostics syntax stdlib drop_elsewhere model analysis lower
+//! project        pg diagnostics
 //! report         pg diagnostics syntax stdlib drop_elsewhere model analysis lower db
 //! live           pg diagnostics syntax stdlib drop_elsewhere model lower db format
-//! lsp            pg diagnostics syntax stdlib drop_elsewhere model analysis lower db format report
-//! cli            pg diagnostics syntax stdlib drop_elsewhere model analysis lower db format report live lsp
+//! lsp            pg diagnostics syntax stdlib drop_elsewhere model analysis lower db format report project
+//! cli            pg diagnostics syntax stdlib drop_elsewhere model analysis lower db format report live lsp project
 //! ```
 //!
 //! Invariants:
@@ -81,6 +83,7 @@ pub mod lower;
 pub mod lsp;
 pub mod model;
 pub mod pg;
+pub mod project;
 pub mod report;
 pub mod stdlib;
 pub mod syntax;
