@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostics::{Code, Severity};
+use crate::diagnostics::{Code, Diagnostic, Severity};
 
 /// The name of the project file.
 pub const FILE_NAME: &str = "rolec.toml";
@@ -83,6 +83,16 @@ impl LintLevels {
             return Level::Deny;
         }
         self.codes.get(&code).copied().unwrap_or(self.warnings)
+    }
+
+    /// `diagnostics` without the warnings at level `Allow`.
+    pub fn reported(&self, diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+        diagnostics.iter().filter(|d| self.level(d.code) != Level::Allow).cloned().collect()
+    }
+
+    /// Whether a warning among `diagnostics` is at level `Deny` (it fails `lint` as an error does).
+    pub fn denies_a_warning(&self, diagnostics: &[Diagnostic]) -> bool {
+        diagnostics.iter().any(|d| !d.is_error() && self.level(d.code) == Level::Deny)
     }
 }
 
@@ -261,6 +271,12 @@ mod tests {
         assert_eq!(p.lint.level(Code::UnusedRole), Level::Allow);
         assert_eq!(p.lint.level(Code::ShadowedGrant), Level::Deny);
         assert_eq!(p.lint.level(Code::UnknownRole), Level::Deny);
+        let span =
+            crate::diagnostics::text::Span { file: crate::diagnostics::text::FileId(0), item: 0, start: 0, end: 0 };
+        let found = [Diagnostic::new(Code::UnusedRole, span, "u"), Diagnostic::new(Code::UnknownRole, span, "e")];
+        assert_eq!(p.lint.reported(&found).iter().map(|d| d.code).collect::<Vec<_>>(), [Code::UnknownRole]);
+        assert!(!p.lint.denies_a_warning(&found));
+        assert!(p.lint.denies_a_warning(&[Diagnostic::new(Code::ShadowedGrant, span, "s")]));
     }
 
     #[test]
