@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use support::pg::PgCluster;
 
-/// A login role whose name holds a line break and an escape sequence, and reads as a log line.
-const HOSTILE: &str = "ev\"il\nLOG:  connection authorized: user=carol database=postgres\u{1b}[2J";
+/// A login role whose name holds a line break and an escape sequence, and reads as a log line
+/// (within the 63 bytes of a name).
+const HOSTILE: &str = "ev\"il\nLOG:  connection authorized: user=x\u{1b}[2J";
 
 fn rolec(args: &[&str]) -> Output {
     support::cli::rolec_command().args(args).output().expect("cannot run rolec")
@@ -155,22 +156,18 @@ fn usage_in_words_marks_the_policys_roles_and_prints_names_inert() {
     let out = rolec(&args);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    let place = format!("{}:1:1", policy.display());
     assert!(
         text.lines().any(|l| l.starts_with("  \"carol\"  never in the logs read (they go back to ")
-            && l.ends_with(&format!("declared at {place}"))),
+            && l.contains(&format!("  declared at {}:1:", policy.display()))),
         "{text}"
     );
-    assert!(text.contains(&format!("  \"lonely\"  declared at {}:2:1\n", policy.display())), "{text}");
+    assert!(text.contains(&format!("  \"lonely\"  declared at {}:2:", policy.display())), "{text}");
     assert!(
         text.lines().any(|l| l.starts_with("  \"alice\"  last seen ") && l.ends_with("not in the policy")),
         "{text}"
     );
     // The hostile name is one escaped line: no line of the report is forged, no escape sequence printed.
-    assert!(
-        text.contains("U&\"ev\"\"il\\000aLOG:  connection authorized: user=carol database=postgres\\001b[2J\""),
-        "{text}"
-    );
+    assert!(text.contains("  U&\"ev\"\"il\\000aLOG:  connection authorized: user=x\\001b[2J\"  last seen "), "{text}");
     assert!(!text.lines().any(|l| l.starts_with("LOG:")), "{text}");
     assert!(!text.contains('\u{1b}'), "{text}");
 }

@@ -32,9 +32,12 @@ FROM pg_catalog.pg_auth_members am
 JOIN pg_catalog.pg_roles g ON g.oid = am.roleid
 JOIN pg_catalog.pg_roles m ON m.oid = am.member";
 
-/// The roles of the sessions open now, this one left out (it is rolec's, not a use).
+/// The roles of the client sessions open now (replication ones included), this one left out
+/// (it is rolec's, not a use); background workers such as the logical replication launcher
+/// also carry a role.
 const SESSIONS: &str = "
-SELECT usename::text FROM pg_catalog.pg_stat_activity WHERE usename IS NOT NULL AND pid <> pg_backend_pid()";
+SELECT usename::text FROM pg_catalog.pg_stat_activity
+WHERE usename IS NOT NULL AND pid <> pg_backend_pid() AND backend_type IN ('client backend', 'walsender')";
 
 /// The server's clock, for the sessions open now.
 const NOW: &str = "SELECT extract(epoch FROM statement_timestamp())::float8";
