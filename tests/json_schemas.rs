@@ -1,6 +1,6 @@
 //! Every JSON output of the real binary against its JSON Schema in docs/schemas/: `lint` and
 //! `build` on the examples and on a policy with errors, `explain` and `who-can` on the
-//! examples, and `snapshot`, `plan` and `check` on a throwaway PostgreSQL.
+//! examples, and `snapshot`, `plan`, `check` and `usage` on a throwaway PostgreSQL.
 
 mod support;
 
@@ -181,4 +181,51 @@ fn snapshot_plan_and_check_json_match_their_schemas() {
     let plan = json_of(&rolec(&["plan", "--db", &conn, "--format", "json", policy], &env), 0);
     validate("plan", "rolec-plan/1", &plan);
     assert!(!plan["rules"].as_array().unwrap().is_empty(), "{plan}");
+}
+
+#[test]
+fn usage_json_matches_its_schema() {
+    let pg = PgCluster::start();
+    pg.exec(DB, "CREATE ROLE alice LOGIN; CREATE ROLE carol LOGIN; CREATE ROLE lonely;").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A csvlog login of alice, a gzip-compressed jsonlog one, and a line that does not read.
+    let csv = dir.path().join("postgresql.csv");
+    std::fs::write(
+        &csv,
+        "2026-12-05 11:53:16.994 UTC,\"alice\",\"postgres\",15436,\"[local]\",6b13fb2c.3c4c,2,\"authentication\",\
+         2026-12-05 11:53:16 UTC,3/1,0,LOG,00000,\"connection authorized: user=alice database=postgres\",,,,,,,,,\"\",\
+         \"client backend\",,0\nnot a record\n",
+    )
+    .unwrap();
+    let json = dir.path().join("postgresql.json.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(
+        &mut gz,
+        b"{\"timestamp\":\"2026-12-06 08:00:00.000 UTC\",\"user\":\"alice\",\"error_severity\":\"LOG\",\
+          \"message\":\"connection authorized: user=alice database=postgres\"}\n",
+    )
+    .unwrap();
+    std::fs::write(&json, gz.finish().unwrap()).unwrap();
+    let policy = dir.path().join("p.role");
+    std::fs::write(&policy, "user carol {}\n").unwrap();
+    let conn = pg.conn_str(DB);
+    let args = [
+        "usage",
+        "--db",
+        &conn,
+        "--format",
+        "json",
+        "--at",
+        "2027-01-01T00:00:00Z",
+        policy.to_str().unwrap(),
+        "--log",
+        csv.to_str().unwrap(),
+        json.to_str().unwrap(),
+    ];
+    let usage = json_of(&rolec(&args, &[]), 0);
+    validate("usage", "rolec-usage/1", &usage);
+    assert_eq!(usage["logs"]["files"][0]["skipped"], 1, "{usage}");
+    assert_eq!(usage["logs"]["files"][1]["gzip"], true, "{usage}");
+    let alice = usage["login_roles"].as_array().unwrap().iter().find(|r| r["role"] == "alice").unwrap();
+    assert_eq!(alice["last_seen"], "2026-12-06T08:00:00Z", "{usage}");
 }

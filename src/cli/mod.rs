@@ -16,6 +16,7 @@ mod markdown;
 mod migrate;
 mod plan;
 mod snapshot;
+mod usage;
 mod who_can;
 
 use std::path::PathBuf;
@@ -66,6 +67,8 @@ enum Command {
     Diff(migrate::DiffArgs),
     /// Write the policy (*.role files) that describes a live database's roles and privileges
     Import(import::ImportArgs),
+    /// Roles nobody uses: login roles not seen for N days (server logs, open sessions), unreached groups
+    Usage(usage::UsageArgs),
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish)
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff), or write one page per command to a directory
@@ -135,6 +138,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Diff(args) => migrate::run(args),
         Command::Import(args) => import::run(args),
+        Command::Usage(args) => usage::run(args),
         Command::Completions(args) => completions::run(args, &mut Cli::command()),
         Command::Man(args) => man::run(args, Cli::command()),
     };

@@ -29,6 +29,7 @@ pub mod rules;
 pub mod scope;
 pub mod state;
 pub mod tls;
+pub mod usage;
 pub mod window_table;
 
 pub use connect::{connect, Connection, Target};

@@ -76,6 +76,8 @@ pub struct PgCluster {
     tcp: Option<Ipv4Addr>,
     /// The postmaster (our child process).
     server: Option<Child>,
+    /// Server settings of the test (`name=value`, passed as `-c` options).
+    settings: Vec<String>,
 }
 
 /// The unprivileged OS user the server runs as when the tests run as root.
@@ -96,6 +98,16 @@ impl PgCluster {
 
     /// Like [`start`](Self::start), listening also on TCP as `listen` says.
     pub fn start_with(listen: Listen) -> PgCluster {
+        Self::start_configured(listen, &[])
+    }
+
+    /// Like [`start`](Self::start), with more server settings (`name=value`, as `-c` options),
+    /// e.g. `["logging_collector=on", "log_connections=on"]`.
+    pub fn start_with_settings(settings: &[&str]) -> PgCluster {
+        Self::start_configured(Listen::from_env(), settings)
+    }
+
+    fn start_configured(listen: Listen, settings: &[&str]) -> PgCluster {
         let bin = bin_dir();
         for tool in ["initdb", "pg_ctl", "postgres"] {
             if !bin.join(tool).is_file() {
@@ -121,6 +133,7 @@ impl PgCluster {
             listen,
             tcp: None,
             server: None,
+            settings: settings.iter().map(|s| s.to_string()).collect(),
         };
         cluster.init_data_dir();
         cluster.configure_listen();
@@ -151,6 +164,7 @@ impl PgCluster {
             listen: Listen::Socket,
             tcp: None,
             server: None,
+            settings: Vec::new(),
         };
         let out = pg_command(&standby.bin.join("pg_basebackup"), &standby.dir, standby.run_as.as_ref())
             .arg("-D")
@@ -378,6 +392,7 @@ impl PgCluster {
     fn listen_settings(&self) -> Vec<String> {
         let addresses = self.tcp.map(|a| a.to_string()).unwrap_or_default();
         let mut settings = vec![format!("listen_addresses={addresses}")];
+        settings.extend(self.settings.iter().cloned());
         if let (Listen::Tls(kind), Some(addr)) = (self.listen, self.tcp) {
             let owner = self.run_as.as_ref().map(|u| (u.uid, u.gid));
             settings.extend(super::tls::server_files(&self.dir, addr, kind, owner));
@@ -847,7 +862,8 @@ fn env_flag(name: &str) -> bool {
     std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
-fn bin_dir() -> PathBuf {
+/// The directory of the PostgreSQL binaries the clusters run (`ROLEC_PG_BIN`, or the default).
+pub fn bin_dir() -> PathBuf {
     match std::env::var_os("ROLEC_PG_BIN") {
         Some(v) if !v.is_empty() => PathBuf::from(v),
         _ => PathBuf::from(DEFAULT_PG_BIN),
