@@ -540,8 +540,9 @@ fn passwords_never_appear_in_output() {
         DB,
         "SELECT NOT EXISTS (SELECT FROM rolec.ledger WHERE array_to_string(statements, ' ') ~ 'SCRAM|s3cret')"
     ));
-    // Without the variable, apply stops before changing anything.
-    let policy = policy_file("user carol { password secret(\"CAROL_PASSWORD\") }\n");
+    // Without the variable, apply stops before changing anything (bob, which rolec created,
+    // stays declared: it would be retired otherwise).
+    let policy = policy_file("user bob {}\nuser carol { password secret(\"CAROL_PASSWORD\") }\n");
     let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("CAROL_PASSWORD"), "{}", text(&out.stderr));
