@@ -108,13 +108,14 @@ pub fn setup(
 /// Records the roles the apply created (after running its statements, in its transaction) and
 /// forgets the rows of roles that no longer exist (dropped by this apply, or by hand).
 pub fn write(tx: &mut postgres::Transaction<'_>, created: &[String], plan_hash: &str) -> Result<(), postgres::Error> {
+    // One statement for all of them: a plan may create thousands of roles.
     const INSERT: &str = "INSERT INTO rolec.roles (oid, role, plan_hash)
-        SELECT r.oid, r.rolname::text, $2 FROM pg_catalog.pg_roles r WHERE r.rolname = $1
+        SELECT r.oid, r.rolname::text, $2 FROM pg_catalog.pg_roles r WHERE r.rolname = ANY ($1::text[])
         ON CONFLICT (oid) DO NOTHING";
     const FORGET: &str =
         "DELETE FROM rolec.roles s WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.oid = s.oid)";
-    for role in created {
-        tx.execute(INSERT, &[role, &plan_hash])?;
+    if !created.is_empty() {
+        tx.execute(INSERT, &[&created, &plan_hash])?;
     }
     tx.execute(FORGET, &[])?;
     Ok(())
