@@ -262,7 +262,8 @@ fn roles_exist(pg: &PgCluster, names: &str) -> bool {
 fn a_createrole_deployer_applies_a_roles_only_plan_and_it_is_recorded() {
     let pg = PgCluster::start();
     pg.exec(DB, "CREATE ROLE deployer LOGIN CREATEROLE;").unwrap();
-    let policy = policy_file(ROLES_ONLY);
+    // `seed` is made by the first apply below: declared here, it is not retired.
+    let policy = policy_file(&format!("{ROLES_ONLY}role seed {{}}\n"));
     let as_deployer = pg.conn_str_as(DB, "deployer");
     let apply = || rolec(&["apply", "--db", &as_deployer, policy.arg()]);
     let before = pg.snapshot(DB);
@@ -279,7 +280,8 @@ fn a_createrole_deployer_applies_a_roles_only_plan_and_it_is_recorded() {
     before.assert_same(&pg.snapshot(DB), "refused");
     assert!(!roles_exist(&pg, "'reader', 'alice'"));
 
-    // A ledger made by an earlier apply as superuser: the deployer only needs to insert.
+    // A ledger made by an earlier apply as superuser, which recorded the role it created in
+    // rolec.roles: the deployer needs to insert into both (and read and delete rolec.roles).
     let seed = policy_file("role seed {}\n");
     assert!(rolec(&["apply", "--db", &pg.conn_str(DB), seed.arg()]).status.success());
     let before = pg.snapshot(DB);
@@ -287,11 +289,17 @@ fn a_createrole_deployer_applies_a_roles_only_plan_and_it_is_recorded() {
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("GRANT USAGE ON SCHEMA rolec TO \"deployer\"; GRANT INSERT ON rolec.ledger TO \"deployer\";"),
+        err.contains("GRANT USAGE ON SCHEMA rolec TO \"deployer\"; GRANT INSERT ON rolec.ledger TO \"deployer\";")
+            && err.contains("GRANT SELECT, INSERT, DELETE ON rolec.roles TO \"deployer\";"),
         "{err}"
     );
     before.assert_same(&pg.snapshot(DB), "refused");
-    pg.exec(DB, "GRANT USAGE ON SCHEMA rolec TO deployer; GRANT INSERT ON rolec.ledger TO deployer;").unwrap();
+    pg.exec(
+        DB,
+        "GRANT USAGE ON SCHEMA rolec TO deployer; GRANT INSERT ON rolec.ledger TO deployer;
+         GRANT SELECT, INSERT, DELETE ON rolec.roles TO deployer;",
+    )
+    .unwrap();
     let out = apply();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(roles_exist(&pg, "'reader', 'alice'"));

@@ -540,8 +540,9 @@ fn passwords_never_appear_in_output() {
         DB,
         "SELECT NOT EXISTS (SELECT FROM rolec.ledger WHERE array_to_string(statements, ' ') ~ 'SCRAM|s3cret')"
     ));
-    // Without the variable, apply stops before changing anything.
-    let policy = policy_file("user carol { password secret(\"CAROL_PASSWORD\") }\n");
+    // Without the variable, apply stops before changing anything (bob, which rolec created,
+    // stays declared: it would be retired otherwise).
+    let policy = policy_file("user bob {}\nuser carol { password secret(\"CAROL_PASSWORD\") }\n");
     let out = rolec(&["apply", "--db", &conn, policy.path.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("CAROL_PASSWORD"), "{}", text(&out.stderr));
@@ -711,8 +712,9 @@ fn apply_runs_a_saved_plan_only_while_it_still_fits() {
     pg.exec(DB, "ALTER ROLE reader CREATEDB").unwrap();
     let mut c = rolec::live::connect(&conn, &|_| None).unwrap();
     let stale = |_: &LiveState| Ok(rolec::live::ChangePlan::default());
-    let err =
-        rolec::live::apply::apply(&mut c, &stale, Some("not-this-hash"), false, &|_| None).unwrap_err().to_string();
+    let err = rolec::live::apply::apply(&mut c, &stale, Some("not-this-hash"), false, &|_| None, None)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("changed since the saved plan"), "{err}");
 }
 
@@ -741,7 +743,7 @@ fn apply_treats_server_warnings_as_errors() {
     plan.changes.extend((0..rolec::live::apply::BATCH).map(|i| change(format!("CREATE ROLE \"filler_{i}\";"))));
     plan.changes.push(change(r#"REVOKE "admin" FROM "outsider";"#.to_string()));
     let mut c = rolec::live::connect(&pg.conn_str(DB), &|_| None).unwrap();
-    let err = rolec::live::apply::apply(&mut c, &|_: &LiveState| Ok(plan.clone()), None, false, &|_| None)
+    let err = rolec::live::apply::apply(&mut c, &|_: &LiveState| Ok(plan.clone()), None, false, &|_| None, None)
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("01"), "{err}");

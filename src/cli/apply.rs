@@ -29,6 +29,9 @@ pub struct ApplyArgs {
     /// the connected database)
     #[arg(long, value_name = "ROLE")]
     successor: Option<String>,
+    /// Why this apply is run (a ticket, a change request), recorded in rolec.ledger
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
 }
 
 pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
@@ -65,8 +68,15 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         }
         Ok(plan)
     };
-    let applied = crate::live::apply::apply(&mut conn, &plan_for, saved_hash.as_deref(), args.allow_drop, &process_env)
-        .map_err(|e| e.to_string())?;
+    let applied = crate::live::apply::apply(
+        &mut conn,
+        &plan_for,
+        saved_hash.as_deref(),
+        args.allow_drop,
+        &process_env,
+        args.reason.as_deref(),
+    )
+    .map_err(|e| e.to_string())?;
     for (i, conflict) in applied.conflicts.iter().enumerate() {
         let first = conflict.lines().next().unwrap_or_default();
         eprintln!(

@@ -77,7 +77,8 @@ pub fn diff_for(model: &Model, state: &LiveState, manage: &[String]) -> Result<C
     diff_with(model, state, manage, None)
 }
 
-/// The managed scope of a policy on a live state (`--manage` globs, `--successor`).
+/// The managed scope of a policy on a live state (`--manage` globs, the roles rolec created,
+/// `--successor`).
 pub fn scope_for(
     model: &Model,
     state: &LiveState,
@@ -91,7 +92,8 @@ pub fn scope_for(
         &globs,
         &state.current_user,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?
+    .with_created(state.created_roles.iter().map(String::as_str));
     if let Some(s) = successor {
         if scope.is_undeclared(s) {
             return Err(format!("`--successor {s}`: that role is to be dropped"));

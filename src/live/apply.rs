@@ -1,7 +1,8 @@
 //! Applying a plan: one transaction under an advisory lock in which the database is read and
 //! the plan made (refused if it differs from a saved plan), destructive steps refused unless
 //! allowed, the statements run in batches, any warning of the server (such as "no privileges
-//! were granted") an error, and each apply recorded in `rolec.ledger`. An attempt that the
+//! were granted") an error, each apply recorded in `rolec.ledger` ([`super::ledger`]) and the
+//! roles it creates in `rolec.roles` ([`super::role_table`]). An attempt that the
 //! server aborts for a conflict with another session (a deadlock with someone granting by
 //! hand) is rolled back and made again from the start, a bounded number of times.
 
@@ -9,7 +10,6 @@ use super::connect::{error_text, Connection, Notices};
 use super::diff::{Change, ChangePlan};
 use super::state::LiveState;
 use super::LiveError;
-use crate::pg::quote::ident;
 
 /// The advisory lock every apply takes (in the database it connects to): "rolec" in ASCII.
 pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
@@ -17,71 +17,6 @@ pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
 /// Statements sent in one simple-query message: one round trip per batch instead of one per
 /// statement, which is most of the time a large plan takes beyond the server's own work.
 pub const BATCH: usize = 500;
-
-/// The ledger's schema and table, each created only when missing: `CREATE SCHEMA IF NOT
-/// EXISTS` needs CREATE on the database even when the schema exists.
-const LEDGER_SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS rolec";
-const LEDGER_TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.ledger (
-    applied_at timestamptz NOT NULL DEFAULT now(),
-    applied_by text NOT NULL DEFAULT session_user,
-    plan_hash text NOT NULL,
-    statements text[] NOT NULL,
-    windows jsonb
-)";
-/// A ledger made before it recorded windows gains the column (its owner may add it).
-const LEDGER_WINDOWS: &str = "ALTER TABLE rolec.ledger ADD COLUMN IF NOT EXISTS windows jsonb";
-/// Recording an apply needs only INSERT on the table (and USAGE on its schema).
-const LEDGER_INSERT: &str =
-    "INSERT INTO rolec.ledger (plan_hash, statements, windows) VALUES ($1, $2, ($3::text)::jsonb)";
-/// The same, into a ledger without the `windows` column that the deployer may not add.
-const LEDGER_INSERT_WITHOUT_WINDOWS: &str = "INSERT INTO rolec.ledger (plan_hash, statements) VALUES ($1, $2)";
-
-/// What recording an apply in the ledger takes.
-struct Ledger {
-    /// Statements that create (or add) what is missing.
-    setup: Vec<&'static str>,
-    /// Whether the ledger has (or gets) the `windows` column.
-    windows: bool,
-}
-
-/// The statements that create what is missing of the ledger, or, when the deployer may not,
-/// what an administrator grants once. A ledger without the `windows` column gets it when the
-/// deployer owns the table; else the apply goes on without it, unless it has windows to record.
-fn ledger_setup(tx: &mut postgres::Transaction<'_>, has_windows: bool) -> Result<Result<Ledger, String>, Failure> {
-    // By oid from the catalogs: to_regclass would need USAGE on the schema.
-    const Q: &str = "WITH s AS (SELECT (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'rolec') AS schema),
-             t AS (SELECT (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = s.schema AND relname = 'ledger') AS tab FROM s)
-        SELECT s.schema IS NOT NULL, t.tab IS NOT NULL,
-            pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
-            pg_catalog.has_schema_privilege(s.schema, 'USAGE'),
-            pg_catalog.has_schema_privilege(s.schema, 'CREATE'),
-            pg_catalog.has_table_privilege(t.tab, 'INSERT'),
-            current_user::text, pg_catalog.current_database()::text,
-            EXISTS (SELECT FROM pg_catalog.pg_attribute a
-                    WHERE a.attrelid = t.tab AND a.attname = 'windows' AND NOT a.attisdropped),
-            (SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c WHERE c.oid = t.tab)
-        FROM s, t";
-    let row = tx.query_one(Q, &[]).map_err(|e| server(&e))?;
-    let (schema, table, create_in_database): (bool, bool, bool) = (row.get(0), row.get(1), row.get(2));
-    let (usage, create_in_schema, insert): (Option<bool>, Option<bool>, Option<bool>) =
-        (row.get(3), row.get(4), row.get(5));
-    let (me, database) = (ident(&row.get::<_, String>(6)), ident(&row.get::<_, String>(7)));
-    let (windows_column, owner): (bool, Option<bool>) = (row.get(8), row.get(9));
-    let created = |setup: Vec<&'static str>| Ok(Ledger { setup, windows: true });
-    Ok(match (schema, table) {
-        (_, true) if usage == Some(true) && insert == Some(true) => match (windows_column, owner == Some(true)) {
-            (true, _) => created(Vec::new()),
-            (false, true) => created(vec![LEDGER_WINDOWS]),
-            (false, false) if !has_windows => Ok(Ledger { setup: Vec::new(), windows: false }),
-            (false, false) => Err(format!("cannot record time windows in the ledger rolec.ledger: it has no `windows` column and {me} does not own it; its owner runs once: {LEDGER_WINDOWS};")),
-        },
-        (_, true) => Err(format!("cannot write the ledger rolec.ledger: {me} needs USAGE on schema rolec and INSERT on rolec.ledger; an administrator grants them once: GRANT USAGE ON SCHEMA rolec TO {me}; GRANT INSERT ON rolec.ledger TO {me};")),
-        (true, false) if usage == Some(true) && create_in_schema == Some(true) => created(vec![LEDGER_TABLE]),
-        (true, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs USAGE and CREATE on schema rolec; an administrator grants them once: GRANT USAGE, CREATE ON SCHEMA rolec TO {me};")),
-        (false, false) if create_in_database => created(vec![LEDGER_SCHEMA, LEDGER_TABLE]),
-        (false, false) => Err(format!("cannot create the ledger rolec.ledger: {me} needs CREATE on database {database}; an administrator runs once: CREATE SCHEMA rolec AUTHORIZATION {me}; (or GRANT CREATE ON DATABASE {database} TO {me};)")),
-    })
-}
 
 /// How many times an apply is tried when the server aborts it for a conflict with another
 /// session (see [`is_conflict`]); each attempt reads the database and makes the plan again.
@@ -148,17 +83,19 @@ fn backoff(attempt: u32) -> std::time::Duration {
 /// lock, so the plan run is the plan made). With `saved_hash` (a plan saved earlier), refuses
 /// a plan that is not that one. Passwords are read through `secret`. On any error nothing is
 /// changed. An attempt aborted by a conflict with another session is rolled back and made
-/// again from the start, up to [`ATTEMPTS`] times.
+/// again from the start, up to [`ATTEMPTS`] times. `reason` (why this apply is run) goes to
+/// the ledger.
 pub fn apply(
     conn: &mut Connection,
     plan_for: &dyn Fn(&LiveState) -> Result<ChangePlan, String>,
     saved_hash: Option<&str>,
     allow_drop: bool,
     secret: &dyn Fn(&str) -> Option<String>,
+    reason: Option<&str>,
 ) -> Result<Applied, LiveError> {
     let mut conflicts = Vec::new();
     loop {
-        match attempt(conn, plan_for, saved_hash, allow_drop, secret) {
+        match attempt(conn, plan_for, saved_hash, allow_drop, secret, reason) {
             Ok(plan) => return Ok(Applied { plan, conflicts }),
             Err(Failure { message, conflict: true }) => {
                 conflicts.push(message);
@@ -183,6 +120,7 @@ fn attempt(
     saved_hash: Option<&str>,
     allow_drop: bool,
     secret: &dyn Fn(&str) -> Option<String>,
+    reason: Option<&str>,
 ) -> Result<ChangePlan, Failure> {
     let notices = conn.notices.clone();
     let mut tx = conn.client.transaction().map_err(|e| server(&e))?;
@@ -211,9 +149,17 @@ fn attempt(
     if plan.is_empty() && plan.windows.is_empty() {
         return Ok(plan);
     }
-    // What the deployer lacks, for the plan, the ledger and the windows, before anything runs.
-    let ledger_statements =
-        if plan.is_empty() { Ok(None) } else { ledger_setup(&mut tx, !plan.windows.applied.is_empty())?.map(Some) };
+    // What the deployer lacks, for the plan, the ledger, the windows and the roles it creates,
+    // before anything runs.
+    let ledger_statements = if plan.is_empty() {
+        Ok(None)
+    } else {
+        super::ledger::setup(&mut tx, !plan.windows.applied.is_empty(), reason.is_some())
+            .map_err(|e| server(&e))?
+            .map(Some)
+    };
+    let drops = plan.changes.iter().any(|c| c.drops_role.is_some());
+    let role_statements = super::role_table::setup(&mut tx, !plan.creates.is_empty(), drops).map_err(|e| server(&e))?;
     let window_statements = if plan.windows.is_empty() {
         Ok(Vec::new())
     } else {
@@ -224,7 +170,8 @@ fn attempt(
         .into_iter()
         .map(|(sql, why)| format!("  {sql}\n    {why}"))
         .collect();
-    for problem in [ledger_statements.as_ref().err(), window_statements.as_ref().err()].into_iter().flatten() {
+    let problems = [ledger_statements.as_ref().err(), window_statements.as_ref().err(), role_statements.as_ref().err()];
+    for problem in problems.into_iter().flatten() {
         missing.push(format!("  {problem}"));
     }
     if !missing.is_empty() {
@@ -245,15 +192,20 @@ fn attempt(
     }
     super::window_table::write(&mut tx, &plan.windows).map_err(windows)?;
     if let Ok(Some(l)) = ledger_statements {
-        for sql in l.setup {
+        for sql in &l.setup {
             tx.batch_execute(sql).map_err(ledger)?;
         }
-        let statements: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
-        if l.windows {
-            tx.execute(LEDGER_INSERT, &[&plan.hash(), &statements, &plan.windows.ledger_json()]).map_err(ledger)?;
-        } else {
-            tx.execute(LEDGER_INSERT_WITHOUT_WINDOWS, &[&plan.hash(), &statements]).map_err(ledger)?;
+        super::ledger::record(&mut tx, &l, &plan, reason).map_err(ledger)?;
+    }
+    let roles = |e: postgres::Error| Failure {
+        message: format!("cannot record the roles rolec created in rolec.roles: {}", error_text(&e)),
+        conflict: is_conflict(&e),
+    };
+    if let Ok(Some(setup)) = role_statements {
+        for sql in setup {
+            tx.batch_execute(sql).map_err(roles)?;
         }
+        super::role_table::write(&mut tx, &plan.creates, &plan.hash()).map_err(roles)?;
     }
     tx.commit().map_err(|e| server(&e))?;
     take(&notices);

@@ -135,12 +135,17 @@ pub fn introspect<C: GenericClient>(client: &mut C) -> Result<LiveState, LiveErr
     Ok(state)
 }
 
-/// [`introspect`] plus the relative time windows applies started (`rolec.windows`): what
-/// `plan`, `check` and `apply` compare with a policy. An error when that table exists but the
-/// connecting role may not read it (every relative window would look new).
+/// [`introspect`] plus the relative time windows applies started (`rolec.windows`) and the
+/// roles they created (`rolec.roles`): what `plan`, `check` and `apply` compare with a policy.
+/// An error when `rolec.windows` exists but the connecting role may not read it (every
+/// relative window would look new); an unreadable `rolec.roles` only retires nothing.
 pub fn introspect_with_windows<C: GenericClient>(client: &mut C) -> Result<LiveState, LiveError> {
     let mut state = introspect(client)?;
     state.windows = super::window_table::read(client).map_err(|e| server(&e))?.map_err(LiveError::Server)?;
+    match super::role_table::read(client).map_err(|e| server(&e))? {
+        Ok(roles) => state.created_roles = roles,
+        Err(why) => state.created_roles_unread = Some(why),
+    }
     Ok(state)
 }
 

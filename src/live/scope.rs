@@ -1,6 +1,7 @@
 //! The managed scope: which roles of a server rolec may create, alter, grant to, revoke from
-//! and drop. It is the policy's declared roles plus the roles matching `--manage` globs, minus
-//! `external role`s, and never `postgres`, a `pg_*` role or the role the connection runs as.
+//! and drop. It is the policy's declared roles plus the roles matching `--manage` globs plus
+//! the roles rolec created (`rolec.roles`), minus `external role`s, and never `postgres`, a
+//! `pg_*` role or the role the connection runs as.
 
 use std::collections::BTreeSet;
 
@@ -16,6 +17,8 @@ pub struct Scope {
     current_user: String,
     /// Roles managed besides the declared and matched ones (`rolec diff`: the other version's).
     also: BTreeSet<String>,
+    /// Roles applies created (`rolec.roles`): rolec's own, retired when no longer declared.
+    created: BTreeSet<String>,
     /// Who gets the objects of a role to drop (`--successor`).
     successor: Option<String>,
 }
@@ -40,6 +43,7 @@ impl Scope {
             patterns: builder.build().map_err(|e| LiveError::ManagePatterns(e.to_string()))?,
             current_user: current_user.to_string(),
             also: BTreeSet::new(),
+            created: BTreeSet::new(),
             successor: None,
         })
     }
@@ -47,6 +51,12 @@ impl Scope {
     /// Also manages these roles (dropped when undeclared).
     pub fn also_managing<'a>(mut self, roles: impl IntoIterator<Item = &'a str>) -> Scope {
         self.also.extend(roles.into_iter().map(str::to_string));
+        self
+    }
+
+    /// The roles applies created (dropped when undeclared, without any `--manage` glob).
+    pub fn with_created<'a>(mut self, roles: impl IntoIterator<Item = &'a str>) -> Scope {
+        self.created.extend(roles.into_iter().map(str::to_string));
         self
     }
 
@@ -69,7 +79,15 @@ impl Scope {
     pub fn manages(&self, role: &str) -> bool {
         !self.is_protected(role)
             && !self.external.contains(role)
-            && (self.declared.contains(role) || self.also.contains(role) || self.patterns.is_match(role))
+            && (self.declared.contains(role)
+                || self.also.contains(role)
+                || self.created.contains(role)
+                || self.patterns.is_match(role))
+    }
+
+    /// Whether `role` is one rolec created that the policy no longer declares: it is retired.
+    pub fn is_retired(&self, role: &str) -> bool {
+        self.is_undeclared(role) && self.created.contains(role)
     }
 
     /// Whether `role` is managed but not declared: the plan drops it.
@@ -95,5 +113,9 @@ mod tests {
         );
         assert!(s.is_undeclared("app_old") && !s.is_undeclared("reader"));
         assert!(Scope::new([], [], &["[".to_string()], "me").is_err());
+        // Roles rolec created are its own, unless declared external (or protected).
+        let s = Scope::new(["reader"], ["kept"], &[], "me").unwrap().with_created(["reader", "old", "kept", "me"]);
+        assert!(s.is_retired("old") && s.manages("old"));
+        assert!(!s.is_retired("reader") && !s.is_retired("kept") && !s.is_retired("me") && !s.manages("other"));
     }
 }

@@ -30,6 +30,13 @@ pub struct LiveState {
     /// The relative time windows applies started (`rolec.windows`); not part of a snapshot.
     #[serde(default)]
     pub windows: Vec<LiveWindow>,
+    /// The roles applies created (`rolec.roles`) that still exist, by their current names:
+    /// those the policy no longer declares are retired. Not part of a snapshot.
+    #[serde(default)]
+    pub created_roles: Vec<String>,
+    /// Why `rolec.roles` could not be read (then no role is retired); not part of a snapshot.
+    #[serde(default)]
+    pub created_roles_unread: Option<String>,
 }
 
 /// A relative time window (`member of r for 4h`) as an apply recorded it in `rolec.windows`:
@@ -90,6 +97,8 @@ impl LiveState {
             schemas: catalog.schemas.clone(),
             objects: catalog.objects.clone(),
             windows: Vec::new(),
+            created_roles: Vec::new(),
+            created_roles_unread: None,
         })
     }
 }

@@ -1,4 +1,5 @@
-//! Roles to drop: managed by the scope, present on the server, no longer declared.
+//! Roles to drop: managed by the scope (declared before, matched by `--manage`, or created by
+//! rolec), present on the server, no longer declared.
 
 use super::audit::Finding;
 use super::plan::{Change, ChangePlan, PlanPhase};
@@ -14,6 +15,8 @@ pub(crate) struct RoleDrop<'a> {
     /// The role that takes over what it owns (`--successor`), unless dropped too.
     pub successor: Option<&'a str>,
     pub database: &'a str,
+    /// Created by rolec (`rolec.roles`) rather than only matched by `--manage`: retired.
+    pub retired: bool,
 }
 
 pub(crate) fn compare<'a>(cx: &Context<'a>) -> Vec<RoleDrop<'a>> {
@@ -25,6 +28,7 @@ pub(crate) fn compare<'a>(cx: &Context<'a>) -> Vec<RoleDrop<'a>> {
             owned: owned_by(live, &role.name),
             successor: cx.scope.successor().filter(|s| !cx.dropped(s)),
             database: &live.database,
+            retired: cx.scope.is_retired(&role.name),
         });
     }
     drops
@@ -61,7 +65,11 @@ impl RoleDrop<'_> {
                 self.owned.join(", "),
             )),
         }
-        let note = "managed but no longer declared".to_string();
+        let note = if self.retired {
+            "created by rolec (rolec.roles) and no longer declared: retired".to_string()
+        } else {
+            "managed but no longer declared".to_string()
+        };
         let mut c = Change::destructive(PlanPhase::DropRoles, format!("DROP ROLE {};", ident(role)), note);
         c.drops_role = Some(role.to_string());
         plan.push(c);
@@ -69,6 +77,8 @@ impl RoleDrop<'_> {
 
     /// The finding; the caller removes the role and what it holds from the desired state.
     pub fn audit(&self, findings: &mut Vec<Finding>) {
-        findings.push(Finding::new(false, self.role, "role", "absent (managed, not declared)", "present"));
+        let expected =
+            if self.retired { "absent (created by rolec, not declared)" } else { "absent (managed, not declared)" };
+        findings.push(Finding::new(false, self.role, "role", expected, "present"));
     }
 }

@@ -101,6 +101,9 @@ pub struct ChangePlan {
     /// memberships it grants or revokes (the ledger); not part of the hash.
     #[serde(skip)]
     pub windows: super::windows::WindowBook,
+    /// The roles the plan creates: `apply` records them in `rolec.roles`. Not part of the hash.
+    #[serde(skip)]
+    pub creates: Vec<String>,
 }
 
 impl ChangePlan {
@@ -142,6 +145,9 @@ pub(crate) fn plan(c: &super::Comparison<'_>) -> ChangePlan {
         plan.warnings.push(format!(
             "role `{role}` is left alone: rolec never changes `postgres`, `pg_*` roles or the role it connects as"
         ));
+    }
+    if let Some(why) = &c.cx.live.created_roles_unread {
+        plan.warnings.push(why.clone());
     }
     for role in &c.roles {
         role.plan(&mut plan);

@@ -133,7 +133,10 @@ impl RoleComparison<'_> {
         }
         let with = if options.is_empty() { String::new() } else { format!(" WITH {}", options.join(" ")) };
         match live {
-            None => plan.push(Change::new(PlanPhase::CreateRoles, format!("CREATE ROLE {name}{with};"))),
+            None => {
+                plan.push(Change::new(PlanPhase::CreateRoles, format!("CREATE ROLE {name}{with};")));
+                plan.creates.push(role.name.clone());
+            }
             Some(_) if !options.is_empty() => {
                 plan.push(Change::new(PlanPhase::Attributes, format!("ALTER ROLE {name}{with};")))
             }
