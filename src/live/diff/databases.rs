@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use super::audit::{self, Audit, Finding};
+use super::audit::{self, Audit};
 use super::plan::{self, Change, ChangePlan, PlanPhase};
 use super::{compare_part, Part};
 use crate::live::scope::Scope;
@@ -84,9 +84,4 @@ fn audit_or_plan(
     let (after, before): (Vec<Change>, Vec<Change>) = cluster_changes.drain(..).partition(late);
     result.changes = before.into_iter().chain(per_database).chain(after).collect();
     Audit { plan: result, findings, desired }
-}
-
-/// Only the findings of `f` that come from `databases`' comparison (for tests and reports).
-pub fn in_database(f: &Finding, database: &str) -> bool {
-    f.item.starts_with(&format!("in database {database}: "))
 }
