@@ -738,6 +738,7 @@ fn apply_treats_server_warnings_as_errors() {
         note: None,
         password: None,
         drops_role: None,
+        database: None,
     };
     let mut plan = rolec::live::ChangePlan::default();
     plan.changes.extend((0..rolec::live::apply::BATCH).map(|i| change(format!("CREATE ROLE \"filler_{i}\";"))));

@@ -807,3 +807,38 @@ fn fix_header(script: &str) -> String {
     let tail = tail.split_once(" statement(s)").unwrap().1;
     format!("{head}: {n} statement(s){tail}\n{rest}")
 }
+
+/// A policy over two databases: cluster-wide statements in the first transaction, then each
+/// database's under a psql `\connect` line (quoted as a conninfo value, so a name with `'`, `"`,
+/// `=` or `:` stays a name); `down.sql` in the reverse order.
+#[test]
+fn several_databases() {
+    let policy = r#"databases app, "o'dd"" =:x"
+external role app_owner
+role reader {}
+for db in databases {
+  role "reader_{db}" {}
+  grant "reader_{db}" to reader
+  in database "{db}" {
+    schema data { owner app_owner }
+    grant select on tables in schema data to "reader_{db}"
+  }
+}
+grant usage on schema public to reader
+"#;
+    let ws = Workspace::load(memory(&[("policy.role", policy)]), options(15)).expect("sources load");
+    assert!(ws.diagnostics().is_empty(), "{:?}", ws.diagnostics());
+    let plan = ws.plan();
+    let locate = |span| ws.line_of(span);
+    let render = |d| render_script(&plan, d, &options(15), &locate, &|_: &str| None).expect("renders");
+    let (up, down) = (render(Direction::Up), render(Direction::Down));
+    let app = up.find(r#"\connect -reuse-previous=on "dbname='app'""#).expect("connects to app");
+    let odd = up.find(r#"\connect -reuse-previous=on "dbname='o\'dd"" =:x'""#).expect("connects to the odd name");
+    let created = up.find(r#"CREATE ROLE "reader_app";"#).unwrap();
+    assert!(created < app && app < odd, "{up}");
+    // A role body's (and a top-level) grant outside `in database` belongs to the first database.
+    let public = up.find(r#"GRANT USAGE ON SCHEMA "public" TO "reader";"#).unwrap();
+    assert!(app < public && public < odd, "{up}");
+    assert!(down.find(r#"DROP ROLE "reader";"#).unwrap() > down.find("dbname='app'").unwrap(), "{down}");
+    insta::assert_snapshot!(format!("{up}\n---- down.sql ----\n{down}"));
+}

@@ -10,9 +10,10 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::plan::{diff_with, load_model, plan_text, warn};
+use super::plan::{diff_with, load_model, plan_text, scope_for, warn};
 use super::LiveArgs;
 use crate::live::connect::process_env;
+use crate::live::diff::databases::DatabaseState;
 use crate::live::LiveState;
 
 #[derive(Args)]
@@ -46,15 +47,32 @@ pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
 
 fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     let saved_hash = args.plan.as_deref().map(saved_plan_hash).transpose()?;
-    let mut conn = super::connect_live(&args.live.db).map_err(|e| e.to_string())?;
+    // The connections: the policy's first database (or `--db`'s), and the other databases it
+    // names that are compared.
+    let cluster = super::databases::read(&args.live)?.ok_or("the policy has errors: nothing was applied")?;
+    let (several, main_compared) = (cluster.several(), cluster.main_compared);
+    let mut conn = cluster.main;
+    let mut others: Vec<(String, crate::live::Connection)> =
+        cluster.others.into_iter().map(|(n, c, _)| (n, c)).collect();
+    let names: Vec<String> = others.iter().map(|(n, _)| n.clone()).collect();
     let target = conn.target.clone();
     let successor = args.successor.as_deref();
     // The plan is made inside the transaction: what is printed is what runs. An attempt tried
     // again after a conflict makes it again; it is printed again only if it changed.
     let printed: Cell<Option<String>> = Cell::new(None);
-    let plan_for = |state: &LiveState| {
+    let plan_for = |state: &LiveState, states: &[LiveState]| {
         let resolved = load_model(&args.live.policy, state)?.ok_or("the policy has errors: nothing was applied")?;
-        let plan = diff_with(&resolved.model, state, &args.live.manage, successor)?;
+        let plan = if several {
+            let scope = scope_for(&resolved.model, state, &args.live.manage, successor)?;
+            let main = main_compared.then(|| DatabaseState { name: &target.dbname, state });
+            let compared: Vec<DatabaseState> = main
+                .into_iter()
+                .chain(names.iter().zip(states).map(|(name, state)| DatabaseState { name, state }))
+                .collect();
+            crate::live::diff::databases::diff(&resolved.model, state, &compared, &scope)
+        } else {
+            diff_with(&resolved.model, state, &args.live.manage, successor)?
+        };
         let before = printed.replace(Some(plan.hash()));
         if before.as_deref() == Some(plan.hash().as_str()) {
             return Ok(plan);
@@ -68,8 +86,9 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         }
         Ok(plan)
     };
-    let applied = crate::live::apply::apply(
+    let applied = crate::live::apply::apply_in(
         &mut conn,
+        &mut others,
         &plan_for,
         saved_hash.as_deref(),
         args.allow_drop,

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::plan::{load_policy, scope_for};
+use super::plan::scope_for;
 use super::LiveArgs;
 use crate::db::Workspace;
 use crate::diagnostics::render::location;
@@ -40,14 +40,22 @@ pub enum CheckFormat {
 }
 
 pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
-    let checked = super::connect_live(&args.live.db).map_err(|e| e.to_string()).and_then(|mut c| {
-        let state = crate::live::introspect_with_windows(&mut c.client).map_err(|e| e.to_string())?;
-        let Some(ws) = load_policy(&args.live.policy, &state)? else { return Ok(None) };
-        let resolved = ws.resolved();
-        let scope = scope_for(&resolved.model, &state, &args.live.manage, None)?;
-        let audit = crate::live::diff::audit(&resolved.model, &state, &scope);
-        let rules = broken_rules(&crate::live::rules::violations(&resolved.model, &state, &scope), &ws);
-        Ok(Some((c.target.clone(), Checked { audit, rules }, state)))
+    let checked = super::databases::read(&args.live).and_then(|c| {
+        let Some(c) = c else { return Ok(None) };
+        let resolved = c.ws.resolved();
+        let scope = scope_for(&resolved.model, &c.state, &args.live.manage, None)?;
+        let audit = match c.several() {
+            true => crate::live::diff::databases::audit(&resolved.model, &c.state, &c.compared(), &scope),
+            false => crate::live::diff::audit(&resolved.model, &c.state, &scope),
+        };
+        // The rules over what the server has: for several databases, every compared one's
+        // privileges together.
+        let mut server = c.state.clone();
+        if c.several() {
+            server.privileges = c.compared().iter().flat_map(|d| d.state.privileges.iter().cloned()).collect();
+        }
+        let rules = broken_rules(&crate::live::rules::violations(&resolved.model, &server, &scope), &c.ws);
+        Ok(Some((c.target().clone(), Checked { audit, rules }, c.state)))
     });
     let (target, checked, state) = match checked {
         Ok(Some(c)) => c,

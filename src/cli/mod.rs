@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod color;
 mod completions;
+mod databases;
 mod explain;
 mod fmt;
 mod graph;
@@ -108,6 +109,10 @@ pub struct LiveArgs {
     /// them, check reports them as drift)
     #[arg(long, value_name = "GLOB")]
     pub manage: Vec<String>,
+    /// Of the databases the policy names (`databases a, b`), compare and change only NAME's
+    /// object and default privileges (repeatable); roles and memberships are still compared
+    #[arg(long = "database", value_name = "NAME")]
+    pub databases: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -194,7 +199,12 @@ pub fn read_catalog(path: &std::path::Path) -> Result<crate::model::catalog::Cat
 /// Connects a live command to `--db` with the process environment (PG* variables, the
 /// password and service files), printing what the user should know about how it connected.
 pub fn connect_live(db: &str) -> Result<crate::live::Connection, crate::live::LiveError> {
-    let conn = crate::live::connect(db, &crate::live::connect::process_env)?;
+    connect_live_to(db, None)
+}
+
+/// [`connect_live`] to database `database` of the same server instead of the one `db` names.
+pub fn connect_live_to(db: &str, database: Option<&str>) -> Result<crate::live::Connection, crate::live::LiveError> {
+    let conn = crate::live::connect::connect_to(db, database, &crate::live::connect::process_env)?;
     for w in &conn.warnings {
         eprintln!("warning: {}", crate::diagnostics::render::terminal_lines(w));
     }

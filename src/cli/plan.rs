@@ -13,6 +13,7 @@ use crate::db::Workspace;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
 use crate::model::{Model, Resolved};
 use crate::pg::quote::comment;
+use crate::pg::quote::psql_connect;
 
 #[derive(Args)]
 pub struct PlanArgs {
@@ -115,35 +116,38 @@ pub fn diff_with(
     Ok(crate::live::diff(model, state, &scope_for(model, state, manage, successor)?))
 }
 
-/// Reads the database and computes the plan. `Err` is a message for an error (exit 1);
-/// `Ok(None)` means the policy has errors (printed).
-pub fn plan(
-    policy: &PolicyArgs,
-    client: &mut postgres::Client,
-    target: &Target,
-    manage: &[String],
-    successor: Option<&str>,
-) -> Result<Option<Planned>, String> {
-    let state = crate::live::introspect_with_windows(client).map_err(|e| e.to_string())?;
-    let Some(ws) = load_policy(policy, &state)? else { return Ok(None) };
-    let resolved = ws.resolved();
-    let scope = scope_for(&resolved.model, &state, manage, successor)?;
-    let plan = crate::live::diff(&resolved.model, &state, &scope);
+/// Reads the database (each database the policy names) and computes the plan. `Err` is a
+/// message for an error (exit 1); `Ok(None)` means the policy has errors (printed).
+pub fn plan(live: &LiveArgs, successor: Option<&str>) -> Result<Option<Planned>, String> {
+    let Some(c) = super::databases::read(live)? else { return Ok(None) };
+    let resolved = c.ws.resolved();
+    let model = &resolved.model;
+    let scope = scope_for(model, &c.state, &live.manage, successor)?;
+    let has_rules = crate::live::rules::has_rules(model);
+    let (plan, desired) = if c.several() {
+        let compared = c.compared();
+        match has_rules {
+            true => {
+                let audit = crate::live::diff::databases::audit(model, &c.state, &compared, &scope);
+                (audit.plan, Some(audit.desired))
+            }
+            false => (crate::live::diff::databases::diff(model, &c.state, &compared, &scope), None),
+        }
+    } else {
+        let plan = crate::live::diff(model, &c.state, &scope);
+        (plan, has_rules.then(|| crate::live::diff::audit(model, &c.state, &scope).desired))
+    };
     // The rules over the state the plan leads to: what the plan cannot fix, as it lies
     // outside the managed scope.
-    let rules = if crate::live::rules::has_rules(&resolved.model) {
-        let desired = crate::live::diff::audit(&resolved.model, &state, &scope).desired;
-        broken_rules(&crate::live::rules::violations(&resolved.model, &desired, &scope), &ws)
-    } else {
-        Vec::new()
+    let rules = match desired {
+        Some(desired) => broken_rules(&crate::live::rules::violations(model, &desired, &scope), &c.ws),
+        None => Vec::new(),
     };
-    Ok(Some(Planned { target: target.clone(), state, plan, rules }))
+    Ok(Some(Planned { target: c.target().clone(), state: c.state, plan, rules }))
 }
 
 pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
-    let planned = super::connect_live(&args.live.db).map_err(|e| e.to_string()).and_then(|mut c| {
-        plan(&args.live.policy, &mut c.client, &c.target, &args.live.manage, args.successor.as_deref())
-    });
+    let planned = plan(&args.live, args.successor.as_deref());
     let planned = match planned {
         Ok(Some(p)) => p,
         Ok(None) => return Ok(ExitCode::from(1)),
@@ -190,7 +194,16 @@ pub fn plan_text(target: &Target, server_version: u32, plan: &ChangePlan) -> Str
         if n == 1 { "" } else { "s" },
         if destructive > 0 { format!(", {destructive} destructive") } else { String::new() }
     ));
+    // A policy over several databases: psql connects to each before its statements.
+    let mut connected: Option<&str> = None;
     for c in &plan.changes {
+        if let Some(db) = c.database.as_deref().filter(|db| connected != Some(*db)) {
+            match psql_connect(db) {
+                Some(line) => out.push_str(&format!("{line}\n")),
+                None => out.push_str(&comment(&format!("in database {db}:"))),
+            }
+            connected = Some(db);
+        }
         if let Some(note) = &c.note {
             out.push_str(&comment(note));
             out.push('\n');

@@ -49,6 +49,7 @@ codes! {
     BadExtends = "E022": "a role extends an unknown role or forms a cycle",
     ExpansionLimit = "E023": "a `for` loop or template expands to more than the limit of declarations",
     GrantOptionToPublic = "E024": "a grant option is granted to PUBLIC",
+    UnknownDatabase = "E025": "an `in database` block names a database the policy does not declare",
     UnusedGlob = "W001": "a glob matches no role",
     SchemaWithoutOwner = "W002": "a bulk grant on a schema without declared owner covers only existing objects",
     WindowClosed = "W003": "a membership window is not open at build time",

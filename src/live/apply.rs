@@ -18,6 +18,10 @@ pub const LOCK_KEY: i64 = 0x0072_6f6c_6563;
 /// statement, which is most of the time a large plan takes beyond the server's own work.
 pub const BATCH: usize = 500;
 
+/// Makes the plan from the states read inside the transactions: the first database's, then
+/// the other databases' in the order of [`apply_in`]'s `others`.
+pub type PlanFor<'a> = dyn Fn(&LiveState, &[LiveState]) -> Result<ChangePlan, String> + 'a;
+
 /// How many times an apply is tried when the server aborts it for a conflict with another
 /// session (see [`is_conflict`]); each attempt reads the database and makes the plan again.
 pub const ATTEMPTS: u32 = 5;
@@ -93,9 +97,51 @@ pub fn apply(
     secret: &dyn Fn(&str) -> Option<String>,
     reason: Option<&str>,
 ) -> Result<Applied, LiveError> {
+    apply_in(conn, &mut [], &|state, _| plan_for(state), saved_hash, allow_drop, secret, reason)
+}
+
+/// [`apply`] over several databases of one cluster: `conn` is the policy's first database (its
+/// lock, its ledger, the cluster-wide statements), `others` the other databases, each read and
+/// changed in a transaction of its own; `plan_for` gets their states in the same order, and
+/// each of the plan's statements says its database ([`Change::database`]). Every transaction
+/// commits only after every statement ran, the first database's last — unless the plan creates
+/// roles that the other databases' statements name: those become visible there only once the
+/// first database's transaction has committed, so it commits first. The lock is held (for the
+/// session) until every database committed.
+pub fn apply_in(
+    conn: &mut Connection,
+    others: &mut [(String, Connection)],
+    plan_for: &PlanFor<'_>,
+    saved_hash: Option<&str>,
+    allow_drop: bool,
+    secret: &dyn Fn(&str) -> Option<String>,
+    reason: Option<&str>,
+) -> Result<Applied, LiveError> {
+    if !others.is_empty() {
+        conn.client.execute("SELECT pg_catalog.pg_advisory_lock($1)", &[&LOCK_KEY]).map_err(|e| {
+            LiveError::NotApplied(format!("cannot take the lock: {}: nothing was applied", error_text(&e)))
+        })?;
+    }
+    let applied = apply_attempts(conn, others, plan_for, saved_hash, allow_drop, secret, reason);
+    if !others.is_empty() {
+        // Also released when the session ends.
+        let _ = conn.client.execute("SELECT pg_catalog.pg_advisory_unlock($1)", &[&LOCK_KEY]);
+    }
+    applied
+}
+
+fn apply_attempts(
+    conn: &mut Connection,
+    others: &mut [(String, Connection)],
+    plan_for: &PlanFor<'_>,
+    saved_hash: Option<&str>,
+    allow_drop: bool,
+    secret: &dyn Fn(&str) -> Option<String>,
+    reason: Option<&str>,
+) -> Result<Applied, LiveError> {
     let mut conflicts = Vec::new();
     loop {
-        match attempt(conn, plan_for, saved_hash, allow_drop, secret, reason) {
+        match attempt(conn, others, plan_for, saved_hash, allow_drop, secret, reason) {
             Ok(plan) => return Ok(Applied { plan, conflicts }),
             Err(Failure { message, conflict: true }) => {
                 conflicts.push(message);
@@ -116,29 +162,48 @@ pub fn apply(
 /// One attempt of [`apply`], in its own transaction; the plan it applied.
 fn attempt(
     conn: &mut Connection,
-    plan_for: &dyn Fn(&LiveState) -> Result<ChangePlan, String>,
+    others: &mut [(String, Connection)],
+    plan_for: &PlanFor<'_>,
     saved_hash: Option<&str>,
     allow_drop: bool,
     secret: &dyn Fn(&str) -> Option<String>,
     reason: Option<&str>,
 ) -> Result<ChangePlan, Failure> {
     let notices = conn.notices.clone();
+    let main_database = conn.target.dbname.clone();
     let mut tx = conn.client.transaction().map_err(|e| server(&e))?;
     tx.execute("SELECT pg_catalog.pg_advisory_xact_lock($1)", &[&LOCK_KEY]).map_err(|e| server(&e))?;
     let state = super::introspect_with_windows(&mut tx)?;
-    let plan = plan_for(&state)?;
-    if saved_hash.is_some_and(|h| h != plan.hash()) {
+    let mut elsewhere_txs = Vec::new();
+    let mut states = Vec::new();
+    for (name, c) in others.iter_mut() {
+        let mut t = c.client.transaction().map_err(|e| in_database(name, server(&e)))?;
+        states.push(super::introspect(&mut t).map_err(|e| in_database(name, e.into()))?);
+        elsewhere_txs.push((name.as_str(), c.notices.clone(), t));
+    }
+    let full_plan = plan_for(&state, &states)?;
+    // What runs in the first database; the rest runs in the others, after it.
+    let plan = ChangePlan {
+        changes: full_plan
+            .changes
+            .iter()
+            .filter(|c| c.database.as_deref().is_none_or(|d| d == main_database))
+            .cloned()
+            .collect(),
+        ..full_plan.clone()
+    };
+    if saved_hash.is_some_and(|h| h != full_plan.hash()) {
         return Err("the database or the policy changed since the saved plan was made: nothing was applied; make the plan again".to_string().into());
     }
-    if !plan.blockers.is_empty() {
+    if !full_plan.blockers.is_empty() {
         return Err(format!("{}: nothing was applied", plan.blockers.join("; ")).into());
     }
     let others = elsewhere(&mut tx, &plan)?;
     if !others.is_empty() {
         return Err(format!("{}: nothing was applied", others.join("; ")).into());
     }
-    if plan.is_destructive() && !allow_drop {
-        let drops: Vec<&str> = plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
+    if full_plan.is_destructive() && !allow_drop {
+        let drops: Vec<&str> = full_plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
         return Err(format!(
             "the plan has destructive steps ({}): nothing was applied; pass --allow-drop to run them",
             drops.join(" ")
@@ -146,20 +211,20 @@ fn attempt(
         .into());
     }
     // Nothing to run, and no relative time window to record or forget.
-    if plan.is_empty() && plan.windows.is_empty() {
-        return Ok(plan);
+    if full_plan.is_empty() && plan.windows.is_empty() {
+        return Ok(full_plan);
     }
     // What the deployer lacks, for the plan, the ledger, the windows and the roles it creates,
     // before anything runs.
-    let ledger_statements = if plan.is_empty() {
+    let ledger_statements = if full_plan.is_empty() {
         Ok(None)
     } else {
         super::ledger::setup(&mut tx, !plan.windows.applied.is_empty(), reason.is_some())
             .map_err(|e| server(&e))?
             .map(Some)
     };
-    let drops = plan.changes.iter().any(|c| c.drops_role.is_some());
-    let role_statements = super::role_table::setup(&mut tx, !plan.creates.is_empty(), drops).map_err(|e| server(&e))?;
+    let drops = full_plan.changes.iter().any(|c| c.drops_role.is_some());
+    let role_statements = super::role_table::setup(&mut tx, !full_plan.creates.is_empty(), drops).map_err(|e| server(&e))?;
     let window_statements = if plan.windows.is_empty() {
         Ok(Vec::new())
     } else {
@@ -173,6 +238,11 @@ fn attempt(
     let problems = [ledger_statements.as_ref().err(), window_statements.as_ref().err(), role_statements.as_ref().err()];
     for problem in problems.into_iter().flatten() {
         missing.push(format!("  {problem}"));
+    }
+    for (name, _, t) in &mut elsewhere_txs {
+        let part = ChangePlan { changes: in_part(&full_plan, name), ..ChangePlan::default() };
+        let lacking = super::deployer::missing(t, &part, state.major()).map_err(|e| in_database(name, server(&e)))?;
+        missing.extend(lacking.into_iter().map(|(sql, why)| format!("  in database {name}: {sql}\n    {why}")));
     }
     if !missing.is_empty() {
         return Err(format!("the connecting role `{}` lacks privileges the plan needs (see \"Least privileges for a deployer\" in docs/live.md); nothing was applied:\n{}", state.current_user, missing.join("\n")).into());
@@ -195,7 +265,7 @@ fn attempt(
         for sql in &l.setup {
             tx.batch_execute(sql).map_err(ledger)?;
         }
-        super::ledger::record(&mut tx, &l, &plan, reason).map_err(ledger)?;
+        super::ledger::record(&mut tx, &l, &full_plan, reason).map_err(ledger)?;
     }
     let roles = |e: postgres::Error| Failure {
         message: format!("cannot record the roles rolec created in rolec.roles: {}", error_text(&e)),
@@ -205,11 +275,35 @@ fn attempt(
         for sql in setup {
             tx.batch_execute(sql).map_err(roles)?;
         }
-        super::role_table::write(&mut tx, &plan.creates, &plan.hash()).map_err(roles)?;
+        super::role_table::write(&mut tx, &full_plan.creates, &full_plan.hash()).map_err(roles)?;
     }
-    tx.commit().map_err(|e| server(&e))?;
+    // Roles this plan creates exist for the other databases once this transaction commits.
+    let creates = full_plan.changes.iter().any(|c| c.phase == super::diff::PlanPhase::CreateRoles);
+    let early = creates && elsewhere_txs.iter().any(|(name, _, _)| !in_part(&full_plan, name).is_empty());
+    let mut main_tx = Some(tx);
+    if early {
+        main_tx.take().map(|tx| tx.commit()).transpose().map_err(|e| server(&e))?;
+    }
+    for (name, notices, t) in &mut elsewhere_txs {
+        take(notices);
+        execute(t, &in_part(&full_plan, name), secret, notices).map_err(|f| in_database(name, f))?;
+    }
+    for (name, _, t) in elsewhere_txs {
+        t.commit().map_err(|e| in_database(name, server(&e)))?;
+    }
+    main_tx.map(|tx| tx.commit()).transpose().map_err(|e| server(&e))?;
     take(&notices);
-    Ok(plan)
+    Ok(full_plan)
+}
+
+/// The statements of `plan` that run in database `name`.
+fn in_part(plan: &ChangePlan, name: &str) -> Vec<Change> {
+    plan.changes.iter().filter(|c| c.database.as_deref() == Some(name)).cloned().collect()
+}
+
+/// A failure in another database than the first: its message names the database.
+fn in_database(name: &str, f: Failure) -> Failure {
+    Failure { message: format!("in database `{name}`: {}", f.message), ..f }
 }
 
 /// Takes the notices collected so far.

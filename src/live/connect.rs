@@ -145,9 +145,17 @@ fn default_socket_dir() -> &'static str {
 /// Reads `--db`, the service file and the environment into the settings of a connection.
 /// Errors never contain the password.
 pub fn resolve(db: &str, env: Env) -> Result<Resolved, LiveError> {
+    resolve_in(db, None, env)
+}
+
+/// [`resolve`], with the database `database` instead of the one `db` names.
+fn resolve_in(db: &str, database: Option<&str>, env: Env) -> Result<Resolved, LiveError> {
     let invalid = |e: String| LiveError::InvalidConnectionString(scrub(&e, &passwords_in(db, env)));
     let home = env("HOME").map(PathBuf::from);
     let mut s = conninfo::parse(db).map_err(|e| invalid(format!("invalid connection string: {e}")))?;
+    if let Some(name) = database {
+        s.set_dbname(name);
+    }
     conninfo::add_defaults(&mut s, env, home.as_deref()).map_err(invalid)?;
     let hosts = host_list(&s).map_err(invalid)?;
     let user = match s.non_empty("user") {
@@ -256,7 +264,13 @@ fn host_list(s: &Settings) -> Result<Vec<HostEntry>, String> {
 /// attributes asked for; NOTICE and WARNING messages are collected in
 /// [`Connection::notices`]. Errors name every host tried with its reason, never the password.
 pub fn connect(db: &str, env: Env) -> Result<Connection, LiveError> {
-    let r = resolve(db, env)?;
+    connect_to(db, None, env)
+}
+
+/// [`connect`] to database `database` of the same server instead of the one `db` names (the
+/// other databases a policy covers).
+pub fn connect_to(db: &str, database: Option<&str>, env: Env) -> Result<Connection, LiveError> {
+    let r = resolve_in(db, database, env)?;
     let mut secrets = passwords_in(db, env);
     secrets.extend(r.password.clone());
     let mut warnings: Vec<String> = Vec::new();

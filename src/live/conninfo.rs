@@ -79,6 +79,12 @@ impl Settings {
         self.get(keyword).filter(|v| !v.is_empty())
     }
 
+    /// Connects to database `name` instead of the one given (another database of the same
+    /// cluster, with every other setting kept).
+    pub fn set_dbname(&mut self, name: &str) {
+        self.0.insert("dbname", name.to_string());
+    }
+
     fn set(&mut self, keyword: &str, value: String) -> Result<(), String> {
         let keyword = known(keyword)?;
         self.0.insert(keyword, value);

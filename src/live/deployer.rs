@@ -560,6 +560,7 @@ mod tests {
             note: None,
             password: None,
             drops_role: None,
+            database: None,
         })
     }
 

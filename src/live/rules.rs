@@ -230,6 +230,7 @@ fn live_grants(policy: &Model, state: &LiveState) -> Vec<Arc<ObjectGrant>> {
                 object,
                 grant_option,
                 revoke: false,
+                database: None,
                 origin: stated.map_or(SERVER_GRANT, |g| g.origin),
             })
         })

@@ -60,6 +60,10 @@ pub struct Statement {
     pub roles: Vec<String>,
     /// A note printed above the statement (a membership's window, say).
     pub note: Option<String>,
+    /// The database it runs in (object and default privileges of a policy that names its
+    /// databases); `None`: cluster-wide, or the connected database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -67,6 +71,9 @@ pub struct Plan {
     pub up: Vec<Statement>,
     pub down: Vec<Statement>,
     pub hba: Vec<HbaLine>,
+    /// The policy's `databases`, in order: the scripts `\connect` to each for its statements.
+    #[serde(skip)]
+    pub databases: Vec<String>,
     #[serde(skip)]
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -116,6 +123,7 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
                     origin: Some(*origin),
                     roles: roles.clone(),
                     note: None,
+                    database: None,
                 },
                 None,
             )),
@@ -175,8 +183,8 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         let roles = mine(&names);
         let (up, down) = default_privilege_sql(&d);
         pairs.push((
-            stmt(Phase::DefaultPrivileges, up, d.origin, roles.clone()),
-            down.map(|x| stmt(Phase::DefaultPrivileges, x, d.origin, roles)),
+            stmt_in(Phase::DefaultPrivileges, up, d.origin, roles.clone(), &d.database),
+            down.map(|x| stmt_in(Phase::DefaultPrivileges, x, d.origin, roles, &d.database)),
         ));
     }
     for g in grants {
@@ -186,8 +194,8 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         };
         let (up, down) = object_grant_sql(g, v);
         pairs.push((
-            stmt(Phase::ObjectGrants, up, g.origin, roles.clone()),
-            down.map(|d| stmt(Phase::ObjectGrants, d, g.origin, roles)),
+            stmt_in(Phase::ObjectGrants, up, g.origin, roles.clone(), &g.database),
+            down.map(|d| stmt_in(Phase::ObjectGrants, d, g.origin, roles, &g.database)),
         ));
     }
     for role in &model.roles {
@@ -216,6 +224,7 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     downs.reverse();
     plan.down = downs;
     let (hba, diags) = hba::lines(&model.hba);
+    plan.databases = model.databases.clone();
     plan.hba = hba;
     plan.diagnostics = diags;
     plan
@@ -228,7 +237,12 @@ pub fn diagnostics(model: &Model) -> Vec<Diagnostic> {
 }
 
 fn stmt(phase: Phase, sql: String, origin: Span, roles: Vec<String>) -> Statement {
-    Statement { phase, sql: Sql::Text { sql }, origin: Some(origin), roles, note: None }
+    Statement { phase, sql: Sql::Text { sql }, origin: Some(origin), roles, note: None, database: None }
+}
+
+/// [`stmt`] in `database`.
+fn stmt_in(phase: Phase, sql: String, origin: Span, roles: Vec<String>, database: &Option<String>) -> Statement {
+    Statement { database: database.clone(), ..stmt(phase, sql, origin, roles) }
 }
 
 fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) {

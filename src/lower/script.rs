@@ -36,40 +36,90 @@ pub fn render(
     let mut out = String::new();
     let mut errors = Vec::new();
     let name = if direction == Direction::Up { "up" } else { "down" };
+    let sections = sections(statements, &plan.databases, direction);
+    let several = sections.iter().any(|(db, _)| db.is_some());
     out.push_str(&format!(
-        "-- rolec {name}.sql: {} statement(s) for PostgreSQL {}{}. Run as one transaction.\n",
+        "-- rolec {name}.sql: {} statement(s) for PostgreSQL {}{}. Run as {}.\n",
         statements.len(),
         options.target_version,
         if options.rerunnable() { ", safe to run again" } else { "" },
+        if several { "one transaction per database, with psql" } else { "one transaction" },
     ));
-    out.push_str("BEGIN;\n");
-    if options.lock {
-        out.push_str("-- serialize concurrent runs (cluster-wide for a superuser, else per database)\n");
-        out.push_str(&lock_statement());
-        out.push('\n');
-    }
-    for s in statements {
-        out.push('\n');
-        if let Some(origin) = s.origin {
-            out.push_str(&sql::comment(&locate(origin)));
+    for (k, (database, statements)) in sections.iter().enumerate() {
+        if k > 0 {
             out.push('\n');
         }
-        if let Some(note) = &s.note {
-            out.push_str(&sql::comment(note));
+        if let Some(db) = database {
+            match sql::psql_connect(db) {
+                Some(line) => out.push_str(&format!("{line}\n")),
+                None => errors.extend(statements.first().and_then(|s| s.origin).map(|span| {
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        span,
+                        "a database name with a line break cannot be connected to",
+                    )
+                })),
+            }
+        }
+        out.push_str("BEGIN;\n");
+        if options.lock {
+            out.push_str("-- serialize concurrent runs (cluster-wide for a superuser, else per database)\n");
+            out.push_str(&lock_statement());
             out.push('\n');
         }
-        match statement_sql(s, secret) {
-            Ok(text) => out.push_str(&text),
-            Err(d) => errors.push(*d),
+        for s in statements {
+            out.push('\n');
+            if let Some(origin) = s.origin {
+                out.push_str(&sql::comment(&locate(origin)));
+                out.push('\n');
+            }
+            if let Some(note) = &s.note {
+                out.push_str(&sql::comment(note));
+                out.push('\n');
+            }
+            match statement_sql(s, secret) {
+                Ok(text) => out.push_str(&text),
+                Err(d) => errors.push(*d),
+            }
+            out.push('\n');
         }
-        out.push('\n');
+        out.push_str("\nCOMMIT;\n");
     }
-    out.push_str("\nCOMMIT;\n");
     if errors.is_empty() {
         Ok(out)
     } else {
         Err(errors)
     }
+}
+
+/// The statements by the database they run in, each in plan order: cluster-wide ones (and, for
+/// a policy that names no database, all of them) first in `up.sql` and last in `down.sql`, the
+/// databases in the policy's order (reversed in `down.sql`). Empty sections are left out, but
+/// there is always one.
+fn sections<'s>(
+    statements: &'s [Statement],
+    databases: &'s [String],
+    direction: Direction,
+) -> Vec<(Option<&'s str>, Vec<&'s Statement>)> {
+    let mut order: Vec<Option<&str>> = vec![None];
+    order.extend(databases.iter().map(|d| Some(d.as_str())));
+    for s in statements {
+        if !order.contains(&s.database.as_deref()) {
+            order.push(s.database.as_deref());
+        }
+    }
+    if direction == Direction::Down {
+        order.reverse();
+    }
+    let mut out: Vec<(Option<&str>, Vec<&Statement>)> = order
+        .into_iter()
+        .map(|db| (db, statements.iter().filter(|s| s.database.as_deref() == db).collect::<Vec<_>>()))
+        .filter(|(_, s)| !s.is_empty())
+        .collect();
+    if out.is_empty() {
+        out.push((None, Vec::new()));
+    }
+    out
 }
 
 /// Roles are cluster-wide, but advisory locks are per database, so two runs connected to

@@ -139,6 +139,7 @@ fn visit_stmts(item: &Item, f: &mut dyn FnMut(&Stmt)) {
         ItemKind::Role(r) => r.body.iter().for_each(&mut *f),
         ItemKind::Template(t) => t.body.iter().for_each(&mut *f),
         ItemKind::For(l) => l.items.iter().for_each(|i| visit_stmts(i, f)),
+        ItemKind::InDatabase(_, items) => items.iter().for_each(|i| visit_stmts(i, f)),
         _ => {}
     }
 }

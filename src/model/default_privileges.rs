@@ -27,11 +27,12 @@ pub fn default_object_kind(kind: DefaultKind) -> AclKind {
 /// what objects created later get.
 pub fn merged_default_privileges(all: &[DefaultPrivilege]) -> Vec<(DefaultPrivilege, Vec<usize>)> {
     let mut out: Vec<(DefaultPrivilege, Vec<usize>)> = Vec::new();
-    type Key<'k> = (&'k str, Option<&'k str>, DefaultKind, &'k Grantee, bool, bool);
+    type Key<'k> = (Option<&'k str>, &'k str, Option<&'k str>, DefaultKind, &'k Grantee, bool, bool);
     let mut index: HashMap<Key, usize> = HashMap::new();
     for (i, d) in all.iter().enumerate() {
         let kind = if d.kind == DefaultKind::Routines { DefaultKind::Functions } else { d.kind };
-        let key = (d.owner.as_str(), d.schema.as_deref(), kind, &d.grantee, d.grant_option, d.revoke);
+        let key =
+            (d.database.as_deref(), d.owner.as_str(), d.schema.as_deref(), kind, &d.grantee, d.grant_option, d.revoke);
         match index.get(&key) {
             Some(&k) => {
                 let (e, sources) = &mut out[k];
@@ -49,7 +50,7 @@ pub fn merged_default_privileges(all: &[DefaultPrivilege]) -> Vec<(DefaultPrivil
                 // A grant after a revoke of the same grantee (or the reverse) starts a new
                 // statement, so that the statements keep the policy's order.
                 for option in [false, true] {
-                    index.remove(&(key.0, key.1, key.2, key.3, option, !d.revoke));
+                    index.remove(&(key.0, key.1, key.2, key.3, key.4, option, !d.revoke));
                 }
                 index.insert(key, out.len());
                 let mut d = d.clone();

@@ -94,6 +94,35 @@ pub struct Model {
     pub objects: Vec<InventoryObject>,
     /// `policy` blocks, checked by [`crate::analysis::policy`].
     pub policies: Vec<Policy>,
+    /// `databases a, b`: the databases of the cluster the policy covers, the default one
+    /// first. Empty: everything belongs to the database the commands connect to.
+    pub databases: Vec<String>,
+}
+
+impl Model {
+    /// The databases whose objects the policy states, in order; `[None]` (the connected one)
+    /// when it names none.
+    pub fn database_list(&self) -> Vec<Option<&str>> {
+        match self.databases.is_empty() {
+            true => vec![None],
+            false => self.databases.iter().map(|d| Some(d.as_str())).collect(),
+        }
+    }
+
+    /// The policy as one database sees it: every role, membership, setting and policy rule,
+    /// and of the object-level entries (grants, default privileges, schemas, inventory) only
+    /// those of `database`. With `None` (a policy that names no database) the model itself.
+    pub fn for_database(&self, database: Option<&str>) -> Model {
+        let mut m = self.clone();
+        if database.is_none() {
+            return m;
+        }
+        m.grants.retain(|g| g.database.as_deref() == database);
+        m.default_privileges.retain(|d| d.database.as_deref() == database);
+        m.schemas.retain(|s| s.database.as_deref() == database);
+        m.objects.retain(|o| o.database.as_deref() == database);
+        m
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -299,6 +328,9 @@ pub struct ObjectGrant {
     pub grant_option: bool,
     /// A `revoke` (only in `public { … }`).
     pub revoke: bool,
+    /// The database the object is in (`in database`); `None`: a policy that names no database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     #[serde(skip)]
     pub origin: Span,
 }
@@ -317,6 +349,9 @@ pub struct DefaultPrivilege {
     pub revoke: bool,
     /// Implied by a bulk grant (`… on tables in schema S`) rather than written in `defaults`.
     pub implied: bool,
+    /// The database the entry is in; `None`: a policy that names no database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     #[serde(skip)]
     pub origin: Span,
 }
@@ -327,6 +362,9 @@ pub struct Schema {
     pub owner: Option<String>,
     pub creators: Vec<String>,
     pub tags: Vec<String>,
+    /// The database the schema is in; `None`: a policy that names no database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     #[serde(skip)]
     pub origin: Span,
 }
@@ -356,6 +394,9 @@ pub struct InventoryObject {
     /// The role that owns it, as the catalog snapshot says (`None`: not known). An owner has
     /// every privilege on its object, with grant option.
     pub owner: Option<String>,
+    /// The database the object is in; `None`: a policy that names no database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     /// The declaration; `None` for an object known from a catalog snapshot.
     #[serde(skip)]
     pub origin: Option<Span>,

@@ -38,6 +38,19 @@ pub fn ident(name: &str) -> String {
     out
 }
 
+/// psql's `\connect` to database `name`, with the other connection parameters kept. The name
+/// is passed as a conninfo value (`dbname='…'`, `\` and `'` escaped), so that a name holding
+/// `=` or looking like a URI is still a name, inside a double-quoted psql argument (inner `"`
+/// doubled), where no `:variable` or backquote is expanded. `None` for a name with an
+/// unprintable character: psql ends a meta-command at a line break, whatever the quotes.
+pub fn psql_connect(name: &str) -> Option<String> {
+    if name.chars().any(is_unprintable) {
+        return None;
+    }
+    let conninfo = format!("dbname='{}'", name.replace('\\', "\\\\").replace('\'', "\\'"));
+    Some(format!("\\connect -reuse-previous=on \"{}\"", conninfo.replace('"', "\"\"")))
+}
+
 /// `schema.name`, both quoted.
 pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", ident(schema), ident(name))

@@ -40,6 +40,11 @@ pub enum ItemKind {
     /// `grant ROLE, … to MEMBER, … [options]`: memberships stated from the granted roles' side;
     /// the `MemberOf` holds the members (names, globs, `all roles`) and the options.
     GrantRole(Vec<Name>, MemberOf),
+    /// `databases app, billing`: the databases of the cluster the policy covers.
+    Databases(Vec<Name>),
+    /// `in database NAME { items }`: grants, schemas, defaults, `public` blocks and inventory
+    /// of one database.
+    InDatabase(Name, Vec<Item>),
     /// Text that did not parse; its diagnostic was reported by the parser.
     Error,
 }

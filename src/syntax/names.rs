@@ -58,6 +58,13 @@ impl Globals {
                 self.templates.entry(t.name.text.clone()).or_insert(params);
             }
             ItemKind::For(f) => f.items.iter().for_each(|i| self.add_item(i)),
+            ItemKind::InDatabase(_, items) => items.iter().for_each(|i| self.add_item(i)),
+            // `databases a, b` is also the list variable `databases`.
+            ItemKind::Databases(names) => {
+                if let Some(first) = names.first() {
+                    self.lets.push(("databases".to_string(), first.span));
+                }
+            }
             _ => {}
         }
     }
@@ -155,7 +162,8 @@ impl Walker<'_> {
                 self.scoped([(f.var.text.clone(), f.var.span)], |w| f.items.iter().for_each(|i| w.item(i)));
             }
             ItemKind::Import(Import::Path(p)) => self.push(Symbol::Import(p.clone()), item.span, false),
-            ItemKind::Import(Import::Std(_)) | ItemKind::Manage(_) | ItemKind::Error => {}
+            ItemKind::Import(Import::Std(_)) | ItemKind::Manage(_) | ItemKind::Databases(_) | ItemKind::Error => {}
+            ItemKind::InDatabase(_, items) => items.iter().for_each(|i| self.item(i)),
             ItemKind::External(names) => names.iter().for_each(|n| self.name(n, NameOf::Role, true)),
             ItemKind::Schema(d) => {
                 self.name(&d.name, NameOf::Schema, true);

@@ -30,6 +30,7 @@ use crate::model::{Model, Role};
 use crate::pg::quote::ident;
 
 pub mod audit;
+pub mod databases;
 pub(crate) mod default_privileges;
 pub(crate) mod drops;
 pub(crate) mod grantors;
@@ -103,6 +104,22 @@ pub(crate) struct Comparison<'a> {
 }
 
 pub(crate) fn compare<'a>(model: &'a Model, live: &'a LiveState, scope: &'a Scope) -> Comparison<'a> {
+    compare_part(model, live, scope, Part::Whole)
+}
+
+/// What of a policy one comparison covers. A policy that names its databases is compared in
+/// parts: the cluster-wide part once, each database's object-level part with that database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// Everything, with the one database connected to.
+    Whole,
+    /// Roles, their attributes, settings and comments, memberships and drops.
+    Cluster,
+    /// Default and object privileges of the database connected to.
+    Database,
+}
+
+pub(crate) fn compare_part<'a>(model: &'a Model, live: &'a LiveState, scope: &'a Scope, part: Part) -> Comparison<'a> {
     let cx = Context {
         model,
         live,
@@ -111,13 +128,29 @@ pub(crate) fn compare<'a>(model: &'a Model, live: &'a LiveState, scope: &'a Scop
         live_roles: live.roles.iter().map(|r| (r.name.as_str(), r)).collect(),
         model_roles: model.roles.iter().map(|r| (r.name.as_str(), &**r)).collect(),
     };
+    let (cluster, objects) = (part != Part::Database, part != Part::Cluster);
+    let memberships = match cluster {
+        true => memberships::compare(&cx),
+        false => memberships::MembershipsComparison {
+            v16: cx.major >= 16,
+            current_user: &live.current_user,
+            pairs: Vec::new(),
+            windows: Default::default(),
+            depth: Default::default(),
+            cascades: Default::default(),
+            cascaded: Default::default(),
+        },
+    };
     Comparison {
-        protected: model.roles.iter().filter(|r| scope.is_protected(&r.name)).map(|r| r.name.as_str()).collect(),
-        roles: roles::compare(&cx),
-        memberships: memberships::compare(&cx),
-        default_privileges: default_privileges::compare(&cx),
-        object_privileges: object_privileges::compare(&cx),
-        drops: drops::compare(&cx),
+        protected: match cluster {
+            true => model.roles.iter().filter(|r| scope.is_protected(&r.name)).map(|r| r.name.as_str()).collect(),
+            false => Vec::new(),
+        },
+        roles: if cluster { roles::compare(&cx) } else { Vec::new() },
+        memberships,
+        default_privileges: if objects { default_privileges::compare(&cx) } else { Vec::new() },
+        object_privileges: if objects { object_privileges::compare(&cx) } else { Default::default() },
+        drops: if cluster { drops::compare(&cx) } else { Vec::new() },
         cx,
     }
 }

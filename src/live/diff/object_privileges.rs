@@ -53,6 +53,7 @@ pub(crate) struct OtherGrantorComparison {
     pub lift_superuser: bool,
 }
 
+#[derive(Default)]
 pub(crate) struct ObjectPrivilegesComparison {
     /// The server's objects, with their owners.
     pub objects: BTreeMap<ObjectKey, (LiveObject, String)>,

@@ -36,6 +36,10 @@ pub struct Change {
     /// For `DROP ROLE`: the role dropped.
     #[serde(skip)]
     pub drops_role: Option<String>,
+    /// The database the statement runs in, for a policy that names its databases; `None`:
+    /// cluster-wide (run in the policy's first database), or the one database connected to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -61,7 +65,7 @@ pub struct MissingPassword {
 
 impl Change {
     pub(crate) fn new(phase: PlanPhase, sql: String) -> Change {
-        Change { phase, sql, destructive: false, note: None, password: None, drops_role: None }
+        Change { phase, sql, destructive: false, note: None, password: None, drops_role: None, database: None }
     }
 
     /// A destructive statement, with why it is there.

@@ -38,14 +38,20 @@ impl<'a> Resolver<'a> {
         let Some(Val::List(values)) = self.quiet(|r| r.value(&l.iter, env)) else { return 0 };
         let Some(first) = values.first() else { return 0 };
         let inner = env.with(&l.var.text, first.clone());
-        let turn = l.items.iter().fold(0u64, |sum, item| {
+        let turn = self.items_size(&l.items, &inner);
+        (values.len() as u64).saturating_mul(turn.max(1))
+    }
+
+    /// The declarations `items` (one turn of a loop, or an `in database` block) expand to.
+    fn items_size(&mut self, items: &[Item], env: &Env) -> u64 {
+        items.iter().fold(0u64, |sum, item| {
             let size = match &item.kind {
-                ItemKind::For(nested) => self.loop_size(nested, &inner),
+                ItemKind::For(nested) => self.loop_size(nested, env),
+                ItemKind::InDatabase(_, inner) => self.items_size(inner, env).max(1),
                 _ => 1,
             };
             sum.saturating_add(size)
-        });
-        (values.len() as u64).saturating_mul(turn.max(1))
+        })
     }
 
     /// Whether the outermost `use` `call` may be inlined after `self.inlined` statements of the

@@ -151,6 +151,7 @@ pub fn combine(
     r.diags.extend(scope.diagnostics.iter().cloned());
     let m = &mut r.model;
     m.external_roles = scope.external_roles.clone();
+    m.databases = scope.layout.databases.clone();
     m.managed_globs = scope.managed_globs.clone();
     let roles = parts.iter().map(|p| p.model.roles.len()).sum();
     m.roles.reserve(roles);
@@ -233,6 +234,7 @@ impl Resolver<'_> {
                     object,
                     tags: tags.to_vec(),
                     owner: owner.map(str::to_string),
+                    database: self.model.databases.first().cloned(),
                     origin: None,
                 }),
             }
@@ -422,6 +424,26 @@ impl<'a> Resolver<'a> {
                 self.not_here(item.span, "`import` is only allowed at the top level of a file")
             }
             ItemKind::Import(_) => {}
+            ItemKind::Databases(names) if !top => {
+                if let Some(n) = names.first() {
+                    self.not_here(n.span, "`databases` is only allowed at the top level of a file")
+                }
+            }
+            ItemKind::Databases(_) => {}
+            ItemKind::InDatabase(n, items) => {
+                let Some(database) = self.database_ref(n, env) else { return };
+                let inner = env.with(DATABASE_VAR, Val::Str(database));
+                for item in items {
+                    if in_database_item(&item.kind) {
+                        self.collect_item(item, &inner, false, file, collect);
+                    } else if own {
+                        self.not_here(
+                            item.span,
+                            "only schemas, grants, `defaults`, `public` blocks, inventory and `for` belong to a database",
+                        );
+                    }
+                }
+            }
             ItemKind::For(l) => {
                 let Some(iter) = self.value(&l.iter, env) else { return };
                 let Val::List(values) = iter else {
@@ -510,6 +532,24 @@ impl<'a> Resolver<'a> {
 
     fn not_here(&mut self, span: Span, message: &str) {
         self.error(Diagnostic::new(Code::NotAllowedHere, span, message.to_string()).label("not allowed here"));
+    }
+}
+
+/// The variable that holds, inside `in database NAME { … }`, the database the items belong to
+/// (a name no policy can write).
+pub(super) const DATABASE_VAR: &str = "\u{0}database";
+
+/// Whether an item may stand inside `in database { … }` (and inside a `for` there).
+fn in_database_item(kind: &ItemKind) -> bool {
+    match kind {
+        ItemKind::Schema(_)
+        | ItemKind::Object(_)
+        | ItemKind::Defaults(_)
+        | ItemKind::Public(_)
+        | ItemKind::Grant(..)
+        | ItemKind::Error => true,
+        ItemKind::For(l) => l.items.iter().all(|i| in_database_item(&i.kind)),
+        _ => false,
     }
 }
 

@@ -54,13 +54,21 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn schema_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
         let name = self.name(n, env)?;
-        if self.scope.schema(&name).is_some() || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema")
+        if self.scope.schema(&self.schema_key(&name, env)).is_some()
+            || matches!(name.as_str(), "public" | "pg_catalog" | "information_schema")
         {
             return Some(name);
         }
         let mut d = Diagnostic::new(Code::UnknownSchema, n.span, format!("unknown schema `{name}`"))
             .label("not declared in this policy");
-        let known = self.scope.schema_names();
+        // Keys of schemas in other databases than this one's are left out.
+        let db = self.schema_key("", env);
+        let known: Vec<String> = self
+            .scope
+            .schema_names()
+            .into_iter()
+            .filter_map(|k| k.strip_suffix(db.as_str()).map(str::to_string))
+            .collect();
         d = match self.closest(&name, known.iter().map(String::as_str)) {
             // The help names the schema as it is known; the edit writes it as a policy spells it.
             Some(s) => d.help(format!("did you mean `{s}`?")).suggest(n.span, display_name(s)),
@@ -119,6 +127,56 @@ impl<'a> Resolver<'a> {
 
     pub(super) fn database_name(&mut self, n: &Name, env: &Env) -> Option<String> {
         self.identifier(n, env, "database")
+    }
+
+    /// The database of an `in database NAME` block: one the `databases` declaration lists (E025).
+    pub(super) fn database_ref(&mut self, n: &Name, env: &Env) -> Option<String> {
+        let name = self.database_name(n, env)?;
+        let declared = self.declared_databases().to_vec();
+        if declared.contains(&name) {
+            return Some(name);
+        }
+        let mut d = Diagnostic::new(Code::UnknownDatabase, n.span, format!("unknown database `{name}`"))
+            .label("not declared in this policy");
+        d = match (declared.is_empty(), self.closest(&name, declared.iter().map(String::as_str))) {
+            (_, Some(s)) => d.help(format!("did you mean `{s}`?")).suggest(n.span, display_name(s)),
+            (true, None) => {
+                d.help(format!("declare the databases the policy covers: `databases {}`", display_name(&name)))
+            }
+            (false, None) => d.help(format!(
+                "add it to the policy's `databases` declaration ({})",
+                declared.iter().map(|x| display_name(x)).collect::<Vec<_>>().join(", ")
+            )),
+        };
+        self.error(d);
+        None
+    }
+
+    /// The database the object-level items in `env` belong to: their `in database` block's,
+    /// else the policy's first (`None` when it declares none).
+    pub(super) fn database_of(&self, env: &Env) -> Option<String> {
+        match env.get(super::DATABASE_VAR) {
+            Some(Val::Str(d)) => Some(d.clone()),
+            _ => self.declared_databases().first().cloned(),
+        }
+    }
+
+    /// The policy's `databases`: from the scope being built (pass 1 reads them first), else
+    /// from the scope a file is resolved against.
+    fn declared_databases(&self) -> &[String] {
+        match self.built.layout.databases.is_empty() {
+            true => &self.scope.layout().databases,
+            false => &self.built.layout.databases,
+        }
+    }
+
+    /// How the scope knows schema `name` of the database items in `env` belong to: schemas of
+    /// different databases may share a name.
+    pub(super) fn schema_key(&self, name: &str, env: &Env) -> String {
+        match self.database_of(env) {
+            Some(db) if self.declared_databases().len() > 1 => format!("{name}\u{0}{db}"),
+            _ => name.to_string(),
+        }
     }
 
     pub(super) fn interpolate(&mut self, t: &ast::Template, env: &Env) -> Option<String> {

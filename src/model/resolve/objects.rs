@@ -60,7 +60,14 @@ impl<'a> Resolver<'a> {
                     tags = ts.iter().filter_map(|t| self.name(t, &env)).collect();
                 }
             }
-            self.model.objects.push(InventoryObject { object, tags, owner: None, origin: Some(decl.name.span) });
+            let database = self.database_of(&env);
+            self.model.objects.push(InventoryObject {
+                object,
+                tags,
+                owner: None,
+                database,
+                origin: Some(decl.name.span),
+            });
         }
         for (decl, env) in std::mem::take(&mut self.policies) {
             let policy = self.policy(decl, &env);
@@ -218,6 +225,7 @@ impl<'a> Resolver<'a> {
                             grant_option: entry.grant_option,
                             revoke: !entry.grant,
                             implied: false,
+                            database: self.database_of(env),
                             origin: entry.span,
                         });
                     }
@@ -248,7 +256,7 @@ impl<'a> Resolver<'a> {
                 .model
                 .schemas
                 .iter()
-                .find(|s| &s.name == schema)
+                .find(|s| &s.name == schema && s.database == g.database)
                 .map(|s| s.creator_roles().collect())
                 .unwrap_or_default();
             if creators.is_empty() {
@@ -276,6 +284,7 @@ impl<'a> Resolver<'a> {
                     grant_option: g.grant_option,
                     revoke: false,
                     implied: true,
+                    database: g.database.clone(),
                     origin: g.origin,
                 });
             }
@@ -300,7 +309,8 @@ impl<'a> Resolver<'a> {
         if privileges.is_empty() {
             return None;
         }
-        Some(ObjectGrant { grantee, privileges, object, grant_option: g.grant_option, revoke, origin: span })
+        let database = self.database_of(env);
+        Some(ObjectGrant { grantee, privileges, object, grant_option: g.grant_option, revoke, database, origin: span })
     }
 
     /// The valid privileges of a list, deduplicated; reports the others.

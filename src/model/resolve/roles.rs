@@ -42,10 +42,11 @@ impl<'a> Resolver<'a> {
         let s = &self.schemas[i];
         let (decl, env, span, key) = (s.decl, s.env.clone(), s.span, s.key);
         let Some(name) = self.name(&decl.name, &env) else { return };
-        if self.scope.schema(&name) != Some(key) {
+        if self.scope.schema(&self.schema_key(&name, &env)) != Some(key) {
             return;
         }
-        let mut schema = Schema { name, owner: None, creators: Vec::new(), tags: Vec::new(), origin: span };
+        let database = self.database_of(&env);
+        let mut schema = Schema { name, owner: None, creators: Vec::new(), tags: Vec::new(), database, origin: span };
         for stmt in &decl.body {
             match &stmt.kind {
                 StmtKind::Owner(n) => schema.owner = self.role_ref(n, &env),

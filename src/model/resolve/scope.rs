@@ -48,6 +48,8 @@ pub struct ScopeLayout {
     pub(super) externals: Vec<String>,
     /// Files that declare templates.
     pub(super) template_files: Vec<usize>,
+    /// `databases a, b`, in order (the first is the default database).
+    pub(super) databases: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -158,11 +160,13 @@ fn outline_item(item: &Item) -> Item {
             iter: l.iter.clone(),
             items: l.items.iter().map(outline_item).collect(),
         }),
+        ItemKind::InDatabase(n, items) => ItemKind::InDatabase(n.clone(), items.iter().map(outline_item).collect()),
         ItemKind::Template(_)
         | ItemKind::Let(_)
         | ItemKind::Import(_)
         | ItemKind::External(_)
         | ItemKind::Manage(_)
+        | ItemKind::Databases(_)
         | ItemKind::Error => item.kind.clone(),
         ItemKind::Object(_)
         | ItemKind::Defaults(_)
@@ -259,6 +263,62 @@ impl<'a> Resolver<'a> {
         }
         Arc::make_mut(&mut self.built.layout).globals = globals;
         self.built.unknown_sets = unknown;
+        self.collect_databases(files);
+    }
+
+    /// `databases a, b`: the databases the policy covers, also the global list `databases`.
+    fn collect_databases(&mut self, files: &'a [Arc<SourceAst>]) {
+        let mut first: Option<Span> = None;
+        for file in files {
+            for item in &file.items {
+                let ItemKind::Databases(names) = &item.kind else { continue };
+                let Some(at) = names.first().map(|n| n.span) else { continue };
+                if let Some(first) = first {
+                    let d = Diagnostic::new(Code::Duplicate, at, "the policy's databases are declared twice")
+                        .label("second declaration")
+                        .with_secondary(first, "first declared here")
+                        .help("list every database in one `databases` declaration");
+                    self.error(d);
+                    continue;
+                }
+                first = Some(at);
+                if self.globals.get("databases").is_some() {
+                    let d = Diagnostic::new(Code::Duplicate, at, "`databases` is also a `let`")
+                        .label("declares the list `databases`")
+                        .help("rename the `let`: `databases a, b` defines the list variable `databases`");
+                    self.error(d);
+                    continue;
+                }
+                let env = self.globals.clone();
+                let mut databases: Vec<String> = Vec::new();
+                for n in names {
+                    let Some(db) = self.database_name(n, &env) else { continue };
+                    if db.chars().any(crate::pg::quote::is_unprintable) {
+                        let d = Diagnostic::new(
+                            Code::InvalidValue,
+                            n.span,
+                            "a database name here cannot hold a line break or another control character",
+                        )
+                        .label("control character")
+                        .help("the scripts `\\connect` to each database, and psql ends that line at a line break");
+                        self.error(d);
+                        continue;
+                    }
+                    if databases.contains(&db) {
+                        let d = Diagnostic::new(Code::Duplicate, n.span, format!("database `{db}` is listed twice"))
+                            .label("listed again");
+                        self.error(d);
+                        continue;
+                    }
+                    databases.push(db);
+                }
+                let list = Val::List(databases.iter().cloned().map(Val::Str).collect());
+                self.globals = self.globals.with("databases", list.clone());
+                let layout = Arc::make_mut(&mut self.built.layout);
+                layout.globals.push(("databases".to_string(), list));
+                layout.databases = databases;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ pass 3: names
@@ -289,7 +349,9 @@ impl<'a> Resolver<'a> {
                 self.error(d);
                 continue;
             }
+            let name = self.schema_key(&name, &env);
             if let Some(&first) = self.built.schema_index.get(&name) {
+                let name = name.split('\0').next().unwrap_or_default();
                 let d = Diagnostic::new(Code::Duplicate, span, format!("schema `{name}` is declared twice"))
                     .label("second declaration")
                     .with_secondary(self.schemas[first].span, "first declared here");

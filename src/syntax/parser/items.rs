@@ -22,6 +22,20 @@ impl Builder<'_> {
         Item { span, kind }
     }
 
+    /// The items of a `for` or `in database` block.
+    fn block_items(&mut self, block: Pair<'_, Rule>) -> Vec<Item> {
+        self.check_closed(&block);
+        let mut items = Vec::new();
+        for c in block.into_inner() {
+            match c.as_rule() {
+                Rule::item => items.push(self.item(c)),
+                Rule::bad_item_in_block => items.push(self.bad(c, Rule::item_alone)),
+                _ => {}
+            }
+        }
+        items
+    }
+
     fn item_kind(&mut self, pair: Pair<'_, Rule>, span: Span) -> Option<ItemKind> {
         let p = choice(pair)?;
         let kind = match p.as_rule() {
@@ -43,17 +57,24 @@ impl Builder<'_> {
                 self.depth += 1;
                 let var = self.ident(var);
                 let iter = self.value(iter);
-                self.check_closed(&block);
-                let mut items = Vec::new();
-                for c in block.into_inner() {
-                    match c.as_rule() {
-                        Rule::item => items.push(self.item(c)),
-                        Rule::bad_item_in_block => items.push(self.bad(c, Rule::item_alone)),
-                        _ => {}
-                    }
-                }
+                let items = self.block_items(block);
                 self.depth -= 1;
                 ItemKind::For(ForLoop { var, iter: iter?, items })
+            }
+            Rule::in_database_item if self.depth >= MAX_DEPTH => {
+                self.too_deep(span, "blocks");
+                ItemKind::Error
+            }
+            Rule::in_database_item => {
+                let (name, block) = (child(&p, Rule::name)?, child(&p, Rule::for_block)?);
+                self.depth += 1;
+                let name = self.name(name);
+                let items = self.block_items(block);
+                self.depth -= 1;
+                ItemKind::InDatabase(name?, items)
+            }
+            Rule::databases_item => {
+                ItemKind::Databases(children(&p, Rule::name).map(|n| self.name(n)).collect::<Option<_>>()?)
             }
             Rule::import_item => {
                 let target = p.into_inner().find(|c| matches!(c.as_rule(), Rule::std_path | Rule::string))?;
