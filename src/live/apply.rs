@@ -224,7 +224,8 @@ fn attempt(
             .map(Some)
     };
     let drops = full_plan.changes.iter().any(|c| c.drops_role.is_some());
-    let role_statements = super::role_table::setup(&mut tx, !full_plan.creates.is_empty(), drops).map_err(|e| server(&e))?;
+    let role_statements =
+        super::role_table::setup(&mut tx, !full_plan.creates.is_empty(), drops).map_err(|e| server(&e))?;
     let window_statements = if plan.windows.is_empty() {
         Ok(Vec::new())
     } else {
