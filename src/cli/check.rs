@@ -39,7 +39,8 @@ pub enum CheckFormat {
     Markdown,
 }
 
-pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
+pub fn run(mut args: CheckArgs) -> Result<ExitCode, String> {
+    args.live = args.live.resolve()?;
     let checked = super::connect_live(&args.live.db).map_err(|e| e.to_string()).and_then(|mut c| {
         let state = crate::live::introspect_with_windows(&mut c.client).map_err(|e| e.to_string())?;
         let Some(ws) = load_policy(&args.live.policy, &state)? else { return Ok(None) };

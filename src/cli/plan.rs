@@ -64,7 +64,7 @@ pub fn load_policy(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Work
         // The live inventory is what bulk grants and limits count.
         ws.set_catalog(Some(state.to_catalog()));
     }
-    if report(&ws, &ws.diagnostics(), Format::Human) {
+    if report(&ws, &policy.diagnostics(&ws), Format::Human) {
         return Ok(None);
     }
     Ok(Some(ws))
@@ -138,7 +138,8 @@ pub fn plan(
     Ok(Some(Planned { target: target.clone(), state, plan, rules }))
 }
 
-pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
+pub fn run(mut args: PlanArgs) -> Result<ExitCode, String> {
+    args.live = args.live.resolve()?;
     let planned = super::connect_live(&args.live.db).map_err(|e| e.to_string()).and_then(|mut c| {
         plan(&args.live.policy, &mut c.client, &c.target, &args.live.manage, args.successor.as_deref())
     });
