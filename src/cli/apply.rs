@@ -35,7 +35,8 @@ pub struct ApplyArgs {
     reason: Option<String>,
 }
 
-pub fn run(args: ApplyArgs) -> Result<ExitCode, String> {
+pub fn run(mut args: ApplyArgs) -> Result<ExitCode, String> {
+    args.live = args.live.resolve()?;
     match apply(&args) {
         Ok(code) => Ok(code),
         Err(e) => {

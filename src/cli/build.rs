@@ -33,12 +33,13 @@ pub struct BuildArgs {
 }
 
 pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
-    let mut options = args.policy.options();
+    let policy = args.policy.resolve()?;
+    let mut options = policy.options();
     options.lock = args.lock;
     options.idempotent = args.idempotent || args.lock;
     options.roles_only = args.roles_only;
-    let ws = args.policy.load(options.clone())?;
-    let diagnostics = ws.diagnostics();
+    let ws = policy.load(options.clone())?;
+    let diagnostics = policy.diagnostics(&ws);
     if report_as(&ws, &diagnostics, args.format, JSON_FORMAT) {
         return Ok(ExitCode::from(1));
     }

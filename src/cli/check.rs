@@ -39,7 +39,8 @@ pub enum CheckFormat {
     Markdown,
 }
 
-pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
+pub fn run(mut args: CheckArgs) -> Result<ExitCode, String> {
+    args.live = args.live.resolve()?;
     let checked = super::databases::read(&args.live).and_then(|c| {
         let Some(c) = c else { return Ok(None) };
         let resolved = c.ws.resolved();

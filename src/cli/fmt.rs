@@ -1,7 +1,8 @@
 //! `rolec fmt`: rewrite files in the canonical layout, or with `--check` list those that are
 //! not (exit 1), or with `--diff` print what would change as a unified diff (exit 1 when
-//! something would). `rolec fmt -` formats standard input to standard output. Files with
-//! syntax errors are left alone and reported.
+//! something would). `rolec fmt -` formats standard input to standard output; with no path,
+//! the files of the working directory's project (`rolec.toml`). Files with syntax errors are
+//! left alone and reported.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -18,8 +19,9 @@ const STDIN: &str = "<stdin>";
 
 #[derive(Args)]
 pub struct FmtArgs {
-    /// Files or directories (every *.role file below them), or `-` for standard input
-    #[arg(required = true, value_name = "FILE|DIR|-")]
+    /// Files or directories (every *.role file below them), or `-` for standard input.
+    /// Default: the files of the project (rolec.toml) of the working directory
+    #[arg(value_name = "FILE|DIR|-")]
     paths: Vec<PathBuf>,
     /// Change nothing; list the files that are not formatted and exit 1 if there are any
     #[arg(long, conflicts_with = "diff")]
@@ -37,8 +39,14 @@ pub fn run(args: FmtArgs) -> Result<ExitCode, String> {
         }
         return stdin(&args);
     }
+    let paths = if args.paths.is_empty() {
+        let project = super::project::working_directory_project()?;
+        project.paths.iter().map(|p| super::project::shown(p)).collect()
+    } else {
+        args.paths.clone()
+    };
     let mut failed = false;
-    let found = crate::db::files::policy_files(&args.paths).map_err(|e| e.to_string())?;
+    let found = crate::db::files::policy_files(&paths).map_err(|e| e.to_string())?;
     super::warn_skipped(&found.skipped);
     for path in found.files {
         let text =

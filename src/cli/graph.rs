@@ -33,8 +33,9 @@ pub enum GraphFormat {
 }
 
 pub fn run(args: GraphArgs) -> Result<ExitCode, String> {
-    let ws = args.policy.load(args.policy.options())?;
-    let diagnostics = ws.diagnostics();
+    let policy = args.policy.resolve()?;
+    let ws = policy.load(policy.options())?;
+    let diagnostics = policy.diagnostics(&ws);
     report(&ws, &diagnostics, Format::Human);
     // Violations of policy rules are what the graph shows: only other errors stop it. Rules
     // are checked on a sound model only (`db::diagnostics`), so their codes imply one.

@@ -1,11 +1,14 @@
-//! `rolec lint`: every error and warning of a policy; exit 1 when there is an error (or, with
-//! `--deny-warnings`, a warning that no `// rolec: allow` silences).
+//! `rolec lint`: every error and warning of a policy, or of each policy the paths belong to;
+//! exit 1 when there is an error, or a warning at level `deny` (`[lint]` of `rolec.toml`, or
+//! `--deny-warnings` for all) that no `// rolec: allow` silences. Warnings at level `allow`
+//! are not reported.
 
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::{report, Format, PolicyArgs};
+use super::{print_json, report, Format, PolicyArgs};
+use crate::diagnostics::render;
 
 #[derive(Args)]
 pub struct LintArgs {
@@ -20,16 +23,34 @@ pub struct LintArgs {
 }
 
 pub fn run(args: LintArgs) -> Result<ExitCode, String> {
-    let ws = args.policy.load(args.policy.options())?;
-    let diagnostics = ws.diagnostics();
-    let errors = report(&ws, &diagnostics, args.format);
-    let n_err = diagnostics.iter().filter(|d| d.is_error()).count();
-    let n_warn = diagnostics.len() - n_err;
-    if args.format == Format::Human {
-        eprintln!(
-            "{n_err} error(s), {n_warn} warning(s){}",
-            if args.deny_warnings && n_warn > 0 { " (denied)" } else { "" }
-        );
+    let units = args.policy.units()?;
+    let several = units.len() > 1;
+    let mut failed = false;
+    let mut json = Vec::new();
+    for policy in &units {
+        let ws = policy.load(policy.options())?;
+        let diagnostics = policy.diagnostics(&ws);
+        let n_err = diagnostics.iter().filter(|d| d.is_error()).count();
+        let n_warn = diagnostics.len() - n_err;
+        let denied = policy.lint_levels().denies_a_warning(&diagnostics) || (args.deny_warnings && n_warn > 0);
+        failed |= n_err > 0 || denied;
+        match args.format {
+            // Several policies still make one JSON document.
+            Format::Json => json.extend(render::json(&diagnostics, &ws).as_array().into_iter().flatten().cloned()),
+            format => {
+                report(&ws, &diagnostics, format);
+            }
+        }
+        if args.format == Format::Human {
+            eprintln!(
+                "{}{n_err} error(s), {n_warn} warning(s){}",
+                if several { format!("{}: ", render::terminal_lines(&policy.unit_name())) } else { String::new() },
+                if denied { " (denied)" } else { "" }
+            );
+        }
     }
-    Ok(if errors || (args.deny_warnings && n_warn > 0) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    if args.format == Format::Json {
+        print_json(serde_json::Value::Array(json), "rolec-lint/1");
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

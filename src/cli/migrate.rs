@@ -91,8 +91,9 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
         paths: vec![path.to_path_buf()],
         sets: args.sets.clone(),
         at: args.at,
-        target_version: major,
+        target_version: Some(major),
         catalog: args.catalog.clone(),
+        project: None,
     };
     let (old_policy, new_policy) = (side(&old.path), side(&args.new));
     let at = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());

@@ -16,6 +16,7 @@ mod man;
 mod markdown;
 mod migrate;
 mod plan;
+mod project;
 mod snapshot;
 mod usage;
 mod who_can;
@@ -79,8 +80,10 @@ enum Command {
 /// Options shared by the commands that compile a policy.
 #[derive(Args, Clone)]
 pub struct PolicyArgs {
-    /// Policy files or directories (every *.role file below them)
-    #[arg(required = true, value_name = "FILE|DIR")]
+    /// Policy files or directories (every *.role file below them); a path inside a project
+    /// (a rolec.toml at or above it) stands for the whole project. Default: the project of the
+    /// working directory
+    #[arg(value_name = "FILE|DIR")]
     pub paths: Vec<PathBuf>,
     /// Override a `let`: NAME=VALUE (lists: comma-separated)
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
@@ -88,12 +91,15 @@ pub struct PolicyArgs {
     /// The instant time windows are evaluated at (RFC 3339 or YYYY-MM-DD; default: now)
     #[arg(long, value_name = "RFC3339", value_parser = parse_at)]
     pub at: Option<i64>,
-    /// PostgreSQL major version to emit SQL for
-    #[arg(long, value_name = "VERSION", default_value_t = DEFAULT_TARGET_VERSION, value_parser = parse_version)]
-    pub target_version: u32,
+    /// PostgreSQL major version to emit SQL for (default: the project's target-version, else 15)
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    pub target_version: Option<u32>,
     /// A catalog snapshot (JSON, format rolec-catalog/1) whose objects join the inventory
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// The project (`rolec.toml`) the paths belong to, once resolved ([`PolicyArgs::resolve`]).
+    #[arg(skip)]
+    pub project: Option<crate::project::Project>,
 }
 
 /// Options shared by the commands that compare a policy with a live database.
@@ -159,9 +165,9 @@ pub fn main() -> ExitCode {
 impl PolicyArgs {
     pub fn options(&self) -> BuildOptions {
         BuildOptions {
-            sets: self.sets.clone(),
+            sets: self.all_sets(),
             at: self.at.unwrap_or_else(|| chrono::Utc::now().timestamp()),
-            target_version: self.target_version,
+            target_version: self.target_version.unwrap_or(DEFAULT_TARGET_VERSION),
             ..BuildOptions::default()
         }
     }
@@ -174,18 +180,24 @@ impl PolicyArgs {
             ws.set_catalog(Some(read_catalog(path)?));
         }
         if let Some(name) = ws.resolved().unknown_sets.first() {
-            return Err(format!("`--set {name}=…`: the policy has no `let {name}`"));
+            return Err(match &self.project {
+                Some(p) if !self.sets.iter().any(|(n, _)| n == name) => {
+                    format!("{}: [set] {name}: the policy has no `let {name}`", project::shown(&p.file).display())
+                }
+                _ => format!("`--set {name}=…`: the policy has no `let {name}`"),
+            });
         }
         Ok(ws)
     }
 }
 
 impl PolicyArgs {
-    /// For commands that read a sound policy: loads it and prints its diagnostics; `None` when
-    /// it has errors (the command then exits 1).
+    /// For commands that read a sound policy: resolves and loads it and prints its
+    /// diagnostics; `None` when it has errors (the command then exits 1).
     pub fn load_sound(&self) -> Result<Option<Workspace>, String> {
-        let ws = self.load(self.options())?;
-        Ok((!report(&ws, &ws.diagnostics(), Format::Human)).then_some(ws))
+        let policy = self.resolve()?;
+        let ws = policy.load(policy.options())?;
+        Ok((!report(&ws, &policy.diagnostics(&ws), Format::Human)).then_some(ws))
     }
 }
 
@@ -238,13 +250,18 @@ pub fn report_as(ws: &Workspace, diagnostics: &[Diagnostic], format: Format, jso
             eprint!("{}", render::human(diagnostics, ws, color::stderr()));
         }
         Format::Json => {
-            // Versioned as every JSON output: `{"format": "rolec-lint/1", "diagnostics": […]}`.
-            let json = serde_json::json!({"format": json_format, "diagnostics": render::json(diagnostics, ws)});
-            println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default())
+            print_json(render::json(diagnostics, ws), json_format);
         }
         Format::Github => print!("{}", render::github(diagnostics, ws)),
     }
     diagnostics.iter().any(Diagnostic::is_error)
+}
+
+/// Prints diagnostics rendered as JSON in the document of format `json_format`.
+fn print_json(diagnostics: serde_json::Value, json_format: &str) {
+    // Versioned as every JSON output: `{"format": "rolec-lint/1", "diagnostics": […]}`.
+    let json = serde_json::json!({"format": json_format, "diagnostics": diagnostics});
+    println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default())
 }
 
 fn parse_set(s: &str) -> Result<(String, String), String> {

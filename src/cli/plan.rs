@@ -65,7 +65,7 @@ pub fn load_policy(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Work
         // The live inventory is what bulk grants and limits count.
         ws.set_catalog(Some(state.to_catalog()));
     }
-    if report(&ws, &ws.diagnostics(), Format::Human) {
+    if report(&ws, &policy.diagnostics(&ws), Format::Human) {
         return Ok(None);
     }
     Ok(Some(ws))
@@ -146,7 +146,8 @@ pub fn plan(live: &LiveArgs, successor: Option<&str>) -> Result<Option<Planned>,
     Ok(Some(Planned { target: c.target().clone(), state: c.state, plan, rules }))
 }
 
-pub fn run(args: PlanArgs) -> Result<ExitCode, String> {
+pub fn run(mut args: PlanArgs) -> Result<ExitCode, String> {
+    args.live = args.live.resolve()?;
     let planned = plan(&args.live, args.successor.as_deref());
     let planned = match planned {
         Ok(Some(p)) => p,

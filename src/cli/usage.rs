@@ -54,9 +54,11 @@ pub fn run(args: UsageArgs) -> Result<ExitCode, String> {
             paths: args.paths.clone(),
             sets: Vec::new(),
             at: args.at,
-            target_version: crate::model::DEFAULT_TARGET_VERSION,
+            target_version: None,
             catalog: None,
-        };
+            project: None,
+        }
+        .resolve()?;
         let Some(ws) = policy.load_sound()? else {
             return Ok(ExitCode::from(1));
         };
