@@ -193,22 +193,25 @@ fn a_bad_project_file_is_reported_on_itself_and_the_last_good_options_stay() {
 #[test]
 fn a_file_opened_outside_the_folders_joins_its_project() {
     let dir = tempfile::tempdir().unwrap();
+    let b = "schema app {}\nuser m {\n  member of elsewhere_rw\n  grant maintain on table app.t\n}\n";
     write(
         dir.path(),
         &[
             ("folder/x.role", ROLES),
-            ("elsewhere/rolec.toml", "target-version = 16\n"),
-            ("elsewhere/a.role", "role app_rw {}\n"),
-            ("elsewhere/b.role", "schema app {}\nuser m { member of app_rw }\n"),
+            ("elsewhere/rolec.toml", "target-version = 17\n"),
+            ("elsewhere/a.role", "role elsewhere_rw {}\nrole m {}\n"),
+            ("elsewhere/b.role", b),
         ],
     );
     let mut c = Client::start_with_params(
         dir.path(),
         json!({ "processId": null, "rootUri": uri_of(&dir.path().join("folder")), "capabilities": {} }),
     );
-    c.open("elsewhere/b.role", "schema app {}\nuser m {\n  member of app_rw\n  grant maintain on table app.t\n}\n");
-    // The whole project is loaded (a.role's role is known: no E002) with its version.
-    assert_eq!(codes(&c.diagnostics("elsewhere/b.role")), ["E018"]);
+    c.open("elsewhere/b.role", b);
+    // The whole project is loaded (a.role's roles are known: `m` twice, no unknown role) with
+    // its version (`maintain` exists).
+    let both = [c.diagnostics("elsewhere/a.role"), c.diagnostics("elsewhere/b.role")].concat();
+    assert_eq!(codes(&both), ["E005"]);
     assert_eq!(codes(&c.diagnostics("folder/x.role")), Vec::<String>::new());
     c.shutdown();
 }
