@@ -6,6 +6,11 @@
 //! temporary directory, and the server runs in process over `Connection::memory()` (as in
 //! tests/lsp.rs): `initialize` with the directory as `rootUri` loads it from disk.
 //!
+//! The large-file layout (`large files:` lines) is the same policy with its users in 20 files
+//! of about 200 KB: the server's start (from `initialize` until every file's diagnostics are
+//! published) and the same one-character edits in one of those files; `-- --large-only` runs
+//! that part alone.
+//!
 //! Measured (`stages:` lines; medians; wall time and the CPU time of the whole process, which
 //! is the steadier figure on a busy machine):
 //! - from scratch: a fresh `Workspace` loaded from the directory + `diagnostics()`, without
@@ -51,6 +56,9 @@ mod support;
 const USER_FILES: usize = 100;
 /// The file edited, in the middle of the users.
 const EDITED: &str = "policy/users_50.role";
+/// The large-file layout: the users in 20 files of about 200 KB.
+const LARGE_USER_FILES: usize = 20;
+const LARGE_EDITED: &str = "policy/users_10.role";
 
 // ---------------------------------------------------------------- a client in process
 
@@ -296,8 +304,15 @@ fn start_server(dir: &Path) -> (Client, (f64, f64), (f64, f64), usize) {
 }
 
 /// The edits through the server: returns the samples of each kind of edit.
-fn refresh(c: &mut Client, dir: &Path, text: &str, rounds: usize, only: Option<&str>) -> Vec<(&'static str, Samples)> {
-    let uri = uri_of(&dir.join(EDITED));
+fn refresh(
+    c: &mut Client,
+    dir: &Path,
+    edited: &str,
+    text: &str,
+    rounds: usize,
+    only: Option<&str>,
+) -> Vec<(&'static str, Samples)> {
+    let uri = uri_of(&dir.join(edited));
     c.notify(
         "textDocument/didOpen",
         json!({ "textDocument": { "uri": uri, "languageId": "rolec", "version": 1, "text": text } }),
@@ -417,7 +432,7 @@ fn main() {
     if !args.iter().any(|a| a == "--bench") {
         let (mut c, _, _, total) = start_server(dir.path());
         assert!(total > 0, "the generated policy has warnings to publish");
-        let kinds = refresh(&mut c, dir.path(), &text, 1, None);
+        let kinds = refresh(&mut c, dir.path(), EDITED, &text, 1, None);
         c.shutdown();
         println!("lsp bench: the server publishes {total} diagnostics and refreshes {} kinds of edits", kinds.len());
         return;
@@ -441,11 +456,16 @@ fn main() {
         text.len() as f64 / 1e3
     );
 
+    if args.iter().any(|a| a == "--large-only") {
+        large_files(rounds);
+        return;
+    }
+
     // `--refresh-only`: the refresh through the server alone (to profile it).
     if args.iter().any(|a| a == "--refresh-only") {
         let (mut c, _, _, _) = start_server(dir.path());
         let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
-        for (label, s) in &refresh(&mut c, dir.path(), &text, rounds, only) {
+        for (label, s) in &refresh(&mut c, dir.path(), EDITED, &text, rounds, only) {
             s.print(&format!("refresh: {label} (didChange → published)"));
         }
         c.shutdown();
@@ -482,7 +502,7 @@ fn main() {
     let mut c = client.expect("a server");
 
     // Refresh after one-character edits.
-    let kinds = refresh(&mut c, dir.path(), &text, rounds, None);
+    let kinds = refresh(&mut c, dir.path(), EDITED, &text, rounds, None);
     for (label, s) in &kinds {
         s.print(&format!("refresh: {label} (didChange → published)"));
     }
@@ -498,4 +518,46 @@ fn main() {
 
     // Where a refresh goes, without the server.
     refresh_stages(&files, dir.path(), rounds);
+
+    large_files(rounds);
+}
+
+/// The large-file layout: the server's start and the edits in one of its large files.
+fn large_files(rounds: usize) {
+    let files = support::policy::generate(LARGE_USER_FILES);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_policy(dir.path(), &files);
+    let text = files.iter().find(|(p, _)| p == LARGE_EDITED).expect("the edited file").1.clone();
+    let user_sizes: Vec<usize> = files.iter().filter(|(p, _)| p.contains("/users_")).map(|(_, t)| t.len()).collect();
+    println!(
+        "stages: large files: {} files ({} of users, {:.0}–{:.0} KB); edited: {LARGE_EDITED} ({:.0} KB)",
+        files.len(),
+        user_sizes.len(),
+        *user_sizes.iter().min().unwrap_or(&0) as f64 / 1e3,
+        *user_sizes.iter().max().unwrap_or(&0) as f64 / 1e3,
+        text.len() as f64 / 1e3
+    );
+    let mut start = Samples::default();
+    let mut client = None;
+    for _ in 0..3 {
+        if let Some(c) = client.take() {
+            Client::shutdown(c);
+        }
+        let (c, (w1, c1), (w2, c2), _) = start_server(dir.path());
+        start.add(w1 + w2, c1 + c2);
+        client = Some(c);
+    }
+    start.print("large files: server start: initialize → every file published");
+    let mut c = client.expect("a server");
+    let kinds = refresh(&mut c, dir.path(), LARGE_EDITED, &text, rounds, None);
+    let mut one_character = Samples::default();
+    for (label, s) in &kinds {
+        s.print(&format!("large files: refresh: {label} (didChange → published)"));
+        if !label.contains("declare") {
+            one_character.wall.extend(&s.wall);
+            one_character.cpu.extend(&s.cpu);
+        }
+    }
+    one_character.print("large files: refresh: every one-character edit");
+    c.shutdown();
 }

@@ -3,11 +3,12 @@
 //! symbols, formatting and code actions, with UTF-16 columns on non-ASCII names.
 
 use std::path::Path;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
 use serde_json::{json, Value};
+
+mod support;
+use support::lsp::{uri_of, Client};
 
 const A: &str = "\
 /// Reads the app schema.
@@ -32,128 +33,6 @@ user emp: staff(writer)
 ";
 
 const C: &str = "user bob { member of unknown_role }\n";
-
-struct Client {
-    conn: Connection,
-    server: Option<JoinHandle<Result<(), rolec::lsp::LspError>>>,
-    next_id: i32,
-    /// Every notification received, in order.
-    notifications: Vec<Notification>,
-    /// Requests from the server (answered with `null`).
-    server_requests: Vec<Request>,
-    root: String,
-}
-
-impl Client {
-    fn start(dir: &Path) -> Client {
-        Client::start_with(dir, json!({}))
-    }
-
-    fn start_with(dir: &Path, capabilities: Value) -> Client {
-        let (server, conn) = Connection::memory();
-        let handle = std::thread::spawn(move || rolec::lsp::run(server));
-        let root = dir.to_string_lossy().into_owned();
-        let mut c = Client {
-            conn,
-            server: Some(handle),
-            next_id: 0,
-            notifications: Vec::new(),
-            server_requests: Vec::new(),
-            root,
-        };
-        let init =
-            c.request("initialize", json!({ "processId": null, "rootUri": uri_of(dir), "capabilities": capabilities }));
-        assert!(init.response_result.is_ok(), "{init:?}");
-        c.notify("initialized", json!({}));
-        c
-    }
-
-    fn uri(&self, file: &str) -> String {
-        uri_of(&Path::new(&self.root).join(file))
-    }
-
-    fn notify(&self, method: &str, params: Value) {
-        self.conn.sender.send(Message::Notification(Notification::new(method.into(), params))).unwrap();
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Response {
-        self.next_id += 1;
-        let id = RequestId::from(self.next_id);
-        self.conn.sender.send(Message::Request(Request::new(id.clone(), method.into(), params))).unwrap();
-        loop {
-            match self.conn.receiver.recv_timeout(Duration::from_secs(60)).expect("the server answers") {
-                Message::Response(r) if r.id == id => return r,
-                Message::Notification(n) => self.notifications.push(n),
-                Message::Request(r) => {
-                    self.conn.sender.send(Message::Response(Response::new_ok(r.id.clone(), Value::Null))).unwrap();
-                    self.server_requests.push(r);
-                }
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-    }
-
-    /// The result of a request that must succeed.
-    fn ask(&mut self, method: &str, params: Value) -> Value {
-        let r = self.request(method, params);
-        match r.response_result {
-            Ok(v) => v,
-            Err(e) => panic!("{method}: {e:?}"),
-        }
-    }
-
-    /// Waits until the server handled everything sent so far (its answers come in order).
-    fn sync(&mut self) {
-        self.ask("workspace/symbol", json!({ "query": "\u{0}" }));
-    }
-
-    /// The diagnostics last published for a file (empty when never published).
-    fn diagnostics(&mut self, file: &str) -> Vec<Value> {
-        self.sync();
-        let uri = self.uri(file);
-        self.notifications
-            .iter()
-            .rev()
-            .filter(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri)
-            .map(|n| n.params["diagnostics"].as_array().cloned().unwrap_or_default())
-            .next()
-            .unwrap_or_default()
-    }
-
-    fn open(&self, file: &str, text: &str) {
-        self.notify(
-            "textDocument/didOpen",
-            json!({ "textDocument": { "uri": self.uri(file), "languageId": "rolec", "version": 1, "text": text } }),
-        );
-    }
-
-    fn change(&self, file: &str, version: i32, text: &str) {
-        self.notify("textDocument/didChange", json!({ "textDocument": { "uri": self.uri(file), "version": version }, "contentChanges": [{ "text": text }] }));
-    }
-
-    fn at(&self, file: &str, line: u32, character: u32) -> Value {
-        json!({ "textDocument": { "uri": self.uri(file) }, "position": { "line": line, "character": character } })
-    }
-
-    fn shutdown(mut self) {
-        self.ask("shutdown", Value::Null);
-        self.notify("exit", Value::Null);
-        let result = self.server.take().unwrap().join().expect("the server thread ends");
-        assert_eq!(result, Ok(()));
-    }
-}
-
-fn uri_of(p: &Path) -> String {
-    let mut s = String::from("file://");
-    for b in p.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
-}
 
 fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -724,18 +603,10 @@ fn other_transports_are_refused_in_one_line() {
 
 #[test]
 fn without_a_root_opened_files_make_the_workspace() {
-    let (server, conn) = Connection::memory();
-    let handle = std::thread::spawn(move || rolec::lsp::run(server));
-    let mut c = Client {
-        conn,
-        server: Some(handle),
-        next_id: 0,
-        notifications: Vec::new(),
-        server_requests: Vec::new(),
-        root: "/nowhere".into(),
-    };
-    c.ask("initialize", json!({ "processId": null, "rootUri": null, "capabilities": {} }));
-    c.notify("initialized", json!({}));
+    let mut c = Client::start_with_params(
+        Path::new("/nowhere"),
+        json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+    );
     c.open("x.role", "role a {}\nuser b { member of a, c }\n");
     let d = c.diagnostics("x.role");
     assert_eq!(codes(&d), ["E002"]);

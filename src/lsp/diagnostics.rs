@@ -141,10 +141,20 @@ impl Server {
             .collect()
     }
 
-    /// Sends the diagnostics of every file whose list changed since it was last sent.
-    pub(crate) fn publish_diagnostics(&mut self, connection: &Connection) {
-        let files = self.ws.files().to_vec();
-        let lists = self.publishable(&files);
+    /// Sends the diagnostics of every file it `owns` whose list changed since it was last sent
+    /// (without the warnings its lint levels allow). Returns the files it published before and
+    /// no longer publishes (they left the policy, or another policy owns them now), for the
+    /// caller to clear unless another policy publishes them.
+    pub(crate) fn publish_diagnostics(&mut self, connection: &Connection, owns: &dyn Fn(&str) -> bool) -> Vec<Uri> {
+        let files: Vec<SourceFile> = self.ws.files().iter().copied().filter(|f| owns(f.path(&self.ws.db))).collect();
+        let mut lists = self.publishable(&files);
+        if self.lint != crate::project::LintLevels::default() {
+            for list in &mut lists {
+                if list.iter().any(|d| self.lint.level(d.code) == crate::project::Level::Allow) {
+                    *list = Arc::new(self.lint.reported(list));
+                }
+            }
+        }
         let mut current = HashSet::new();
         let mut updates: HashMap<Uri, Published> = HashMap::new();
         for (file, source) in files.iter().zip(lists) {
@@ -172,19 +182,28 @@ impl Server {
             updates.insert(uri, Published { source, converted_at: self.edits, files, sent });
         }
         self.published.extend(updates);
-        // Files that left the policy (an import removed) are cleared.
         let gone: Vec<Uri> = self.published.keys().filter(|u| !current.contains(*u)).cloned().collect();
-        for uri in gone {
-            self.published.remove(&uri);
-            send(connection, &uri, &[]);
+        for uri in &gone {
+            self.published.remove(uri);
         }
+        gone
+    }
+
+    /// Whether the last list published for `uri` is not empty.
+    pub(crate) fn shows_diagnostics(&self, uri: &Uri) -> bool {
+        self.published.get(uri).is_some_and(|p| !p.sent.is_empty())
+    }
+
+    /// Every URI published.
+    pub(crate) fn published_uris(&self) -> Vec<Uri> {
+        self.published.keys().cloned().collect()
     }
 }
 
 /// Sends one file's diagnostics. Their JSON is made in two halves side by side when there are
 /// many: for a file with hundreds of diagnostics, most of the time of a refresh after the
 /// analysis, when the other core is idle.
-fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
+pub(crate) fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
     let to_json = |part: &[Diagnostic]| -> Vec<serde_json::Value> {
         part.iter().filter_map(|d| serde_json::to_value(d).ok()).collect()
     };

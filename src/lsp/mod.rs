@@ -10,9 +10,12 @@
 //! Invariants: only this module knows LSP types and JSON; positions in the protocol are
 //! UTF-16 columns, converted in [`convert`] and nowhere else.
 //!
-//! Files: [`convert`] positions and URIs; `diagnostics` publishing; `hover`; `navigation`
-//! (definition, references, rename); `completion`; `symbols` (document and workspace);
-//! `formatting`; `actions` (code actions).
+//! One [`Server`] serves one policy; `projects` routes each message to the policy of its file
+//! (one per `rolec.toml`, one per workspace folder for the files outside every project).
+//!
+//! Files: [`convert`] positions and URIs; `diagnostics` publishing; `projects` (the policies
+//! and the routing); `hover`; `navigation` (definition, references, rename); `completion`;
+//! `symbols` (document and workspace); `formatting`; `actions` (code actions).
 
 mod actions;
 mod completion;
@@ -21,6 +24,7 @@ mod diagnostics;
 mod formatting;
 mod hover;
 mod navigation;
+mod projects;
 mod symbols;
 
 use std::collections::HashMap;
@@ -32,7 +36,8 @@ use gen_lsp_types::{
     DidOpenTextDocumentParams, DocumentFormattingProvider, DocumentSymbolProvider, HoverProvider, InitializeParams,
     InitializeResult, Location, Position, PositionEncodingKind, Range, ReferencesProvider, RenameOptions,
     RenameProvider, ServerCapabilities, ServerInfo, TextDocumentContentChangeEvent, TextDocumentSync,
-    TextDocumentSyncKind, TextDocumentSyncOptions, Uri, WorkspaceFolders, WorkspaceSymbolProvider,
+    TextDocumentSyncKind, TextDocumentSyncOptions, Uri, WorkspaceFolders, WorkspaceFoldersServerCapabilities,
+    WorkspaceOptions, WorkspaceSymbolProvider,
 };
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use serde::de::DeserializeOwned;
@@ -42,12 +47,15 @@ use serde_json::json;
 use crate::db::{SourceFile, Sources, Workspace};
 use crate::diagnostics::render::SourceMap;
 use crate::model::BuildOptions;
+use crate::project::LintLevels;
 use crate::syntax::names::{Globals, Occurrence};
 use crate::syntax::{FileId, Span};
 
-/// The server's state: the workspace (salsa inputs) and what was last sent to the client.
+/// The server of one policy: the workspace (salsa inputs) and what was last sent to the client.
 pub struct Server {
     ws: Workspace,
+    /// The levels of warnings (`[lint]` of `rolec.toml`): those allowed are not published.
+    lint: LintLevels,
     /// The URI the client used for each path it opened (answers use the same spelling).
     uris: HashMap<String, Uri>,
     /// Diagnostics last published, per URI.
@@ -84,7 +92,7 @@ pub fn run(connection: Connection) -> Result<(), LspError> {
     crate::db::keep_parses();
     let (id, params) = connection.initialize_start()?;
     let init: InitializeParams = serde_json::from_value(params).unwrap_or_default();
-    let mut server = Server::new(root_of(&init), options_of(&init));
+    let mut router = projects::Router::new(folders_of(&init), options_of(&init));
     let result = InitializeResult {
         capabilities: capabilities(),
         server_info: Some(ServerInfo { name: "rolec".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
@@ -95,7 +103,7 @@ pub fn run(connection: Connection) -> Result<(), LspError> {
         let register = json!({ "registrations": [{
             "id": "rolec-watch",
             "method": "workspace/didChangeWatchedFiles",
-            "registerOptions": { "watchers": [{ "globPattern": "**/*.role" }] },
+            "registerOptions": { "watchers": [{ "globPattern": "**/*.role" }, { "globPattern": "**/rolec.toml" }] },
         }] });
         let req = Request::new(
             lsp_server::RequestId::from("rolec-watch".to_string()),
@@ -104,21 +112,21 @@ pub fn run(connection: Connection) -> Result<(), LspError> {
         );
         connection.sender.send(Message::Request(req)).map_err(|_| LspError::Disconnected)?;
     }
-    server.publish_diagnostics(&connection);
+    router.publish_all(&connection);
     for message in &connection.receiver {
         match message {
             Message::Request(req) => {
                 if connection.handle_shutdown(&req)? {
                     return Ok(());
                 }
-                let response = server.handle_request(req);
+                let response = router.handle_request(req);
                 connection.sender.send(Message::Response(response)).map_err(|_| LspError::Disconnected)?;
             }
             Message::Notification(n) => {
                 let method = n.method.clone();
-                match catch_unwind(AssertUnwindSafe(|| server.handle_notification(n))) {
-                    Ok(true) => server.publish_diagnostics(&connection),
-                    Ok(false) => {}
+                match catch_unwind(AssertUnwindSafe(|| router.handle_notification(n))) {
+                    Ok(touched) if touched.is_empty() => {}
+                    Ok(touched) => router.publish(&connection, &touched),
                     Err(panic) => eprintln!("rolec lsp: `{method}` failed: {}", panic_message(&panic)),
                 }
             }
@@ -151,19 +159,30 @@ fn capabilities() -> ServerCapabilities {
             prepare_provider: Some(true),
             ..Default::default()
         })),
+        workspace: Some(WorkspaceOptions {
+            workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                supported: Some(true),
+                change_notifications: Some(gen_lsp_types::ChangeNotifications::Bool(true)),
+            }),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
 
-/// The workspace folder: the first of `workspaceFolders`, else `rootUri`.
+/// The workspace folders: every one of `workspaceFolders`, else `rootUri` (files only).
 #[allow(deprecated)]
-fn root_of(init: &InitializeParams) -> Option<PathBuf> {
-    let folder = match &init.workspace_folders_initialize_params.workspace_folders {
-        Some(WorkspaceFolders::WorkspaceFolderList(list)) => list.first().map(|f| f.uri.clone()),
-        _ => None,
+fn folders_of(init: &InitializeParams) -> Vec<PathBuf> {
+    let uris: Vec<Uri> = match &init.workspace_folders_initialize_params.workspace_folders {
+        Some(WorkspaceFolders::WorkspaceFolderList(list)) if !list.is_empty() => {
+            list.iter().map(|f| f.uri.clone()).collect()
+        }
+        _ => init.root_uri.iter().cloned().collect(),
     };
-    let uri = folder.or_else(|| init.root_uri.clone())?;
-    uri.as_ref().starts_with("file://").then(|| PathBuf::from(convert::uri_to_path(&uri)))
+    uris.iter()
+        .filter(|uri| uri.as_ref().starts_with("file://"))
+        .map(|uri| PathBuf::from(convert::uri_to_path(uri)))
+        .collect()
 }
 
 /// Whether the client lets the server register a file watcher.
@@ -172,7 +191,8 @@ fn watches_files(init: &InitializeParams) -> bool {
     caps.pointer("/workspace/didChangeWatchedFiles/dynamicRegistration") == Some(&json!(true))
 }
 
-/// Build options: evaluated now; `initializationOptions.targetVersion` picks the version.
+/// Build options: evaluated now; `initializationOptions.targetVersion` picks the version
+/// (a project's `rolec.toml` overrides it).
 fn options_of(init: &InitializeParams) -> BuildOptions {
     let mut options = BuildOptions { at: chrono::Utc::now().timestamp(), ..BuildOptions::default() };
     let version = init
@@ -219,17 +239,16 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
 }
 
 impl Server {
-    /// Loads every `*.role` file under the root (as `rolec lint DIR`); an unreadable root
-    /// gives an empty workspace that files join as they are opened.
-    /// Hover names the files below the root relative to it.
-    pub fn new(root: Option<PathBuf>, options: BuildOptions) -> Server {
-        let mut ws = root
-            .as_ref()
-            .and_then(|r| Workspace::load(Sources::Paths(vec![r.clone()]), options.clone()).ok())
+    /// Loads the files and every `*.role` file under the directories given (as `rolec lint
+    /// PATH…`); paths that cannot be read give an empty workspace that files join as they are
+    /// opened. Hover names the files below `shown_from` relative to it.
+    pub fn load(paths: Vec<PathBuf>, options: BuildOptions, shown_from: Option<&std::path::Path>) -> Server {
+        let mut ws = Workspace::load(Sources::Paths(paths), options.clone())
+            .ok()
             .or_else(|| Workspace::load(Sources::Paths(Vec::new()), options).ok())
             .expect("an empty workspace always loads");
-        if let Some(root) = &root {
-            ws.show_paths_from(root);
+        if let Some(dir) = shown_from {
+            ws.show_paths_from(dir);
         }
         Server::with_workspace(ws)
     }
@@ -238,6 +257,7 @@ impl Server {
     pub fn with_workspace(ws: Workspace) -> Server {
         Server {
             ws,
+            lint: LintLevels::default(),
             uris: HashMap::new(),
             published: HashMap::new(),
             edits: 0,
@@ -247,7 +267,7 @@ impl Server {
         }
     }
 
-    fn handle_request(&mut self, req: Request) -> Response {
+    pub(crate) fn handle_request(&mut self, req: Request) -> Response {
         let id = req.id.clone();
         let method = req.method.clone();
         let server: &Server = self;
@@ -283,7 +303,7 @@ impl Server {
     }
 
     /// Applies a notification; returns whether the text of the workspace changed.
-    fn handle_notification(&mut self, n: Notification) -> bool {
+    pub(crate) fn handle_notification(&mut self, n: Notification) -> bool {
         match n.method.as_str() {
             "textDocument/didOpen" => {
                 let Ok(p) = serde_json::from_value::<DidOpenTextDocumentParams>(n.params) else { return false };
@@ -359,6 +379,30 @@ impl Server {
         let file = self.ws.open_file(path, text);
         self.edits += 1;
         self.changed.insert(file.id(&self.ws.db), self.edits);
+    }
+
+    /// Whether the policy's files include `path`.
+    pub(crate) fn holds(&self, path: &str) -> bool {
+        self.ws.file_by_path(path).is_some_and(|f| self.ws.files().contains(&f))
+    }
+
+    /// The paths of the policy's files.
+    pub(crate) fn paths(&self) -> impl Iterator<Item = String> + '_ {
+        self.ws.files().iter().map(|f| f.path(&self.ws.db).clone())
+    }
+
+    /// The files open in the editor: path, URI and current text.
+    pub(crate) fn open_documents(&self) -> Vec<(String, Uri, String)> {
+        let mut open: Vec<(String, Uri, String)> = self
+            .on_disk
+            .keys()
+            .filter_map(|path| {
+                let uri = self.uris.get(path).cloned().or_else(|| convert::path_to_uri(path))?;
+                Some((path.clone(), uri, self.ws.file_by_path(path)?.text(&self.ws.db).clone()))
+            })
+            .collect();
+        open.sort_by(|a, b| a.0.cmp(&b.0));
+        open
     }
 
     // ------------------------------------------------------------------ for the handlers

@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod cli;
+pub mod lsp;
 pub mod pg;
 pub mod psql;
 pub mod tls;
