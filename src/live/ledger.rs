@@ -10,10 +10,9 @@
 use postgres::types::ToSql;
 
 use super::diff::ChangePlan;
+use super::rolec_schema::SCHEMA;
 use crate::pg::quote::ident;
 
-/// `CREATE SCHEMA IF NOT EXISTS` needs CREATE on the database even when the schema exists.
-const SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS rolec";
 const TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.ledger (
     applied_at timestamptz NOT NULL DEFAULT now(),
     applied_by text NOT NULL DEFAULT session_user,

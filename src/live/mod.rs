@@ -27,6 +27,7 @@ pub mod introspect;
 pub mod ledger;
 pub mod pgpass;
 pub mod role_table;
+pub mod rolec_schema;
 pub mod rules;
 pub mod scope;
 pub mod state;

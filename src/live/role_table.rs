@@ -8,9 +8,8 @@
 
 use postgres::GenericClient;
 
-use crate::pg::quote::ident;
+use super::rolec_schema::{access, SCHEMA};
 
-const SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS rolec";
 const TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.roles (
     oid oid PRIMARY KEY,
     role text NOT NULL,
@@ -19,54 +18,13 @@ const TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.roles (
     plan_hash text NOT NULL
 )";
 
-/// Whether schema `rolec` and the table exist, and what the connecting role may do there.
-/// By oid from the catalogs: `to_regclass` would need USAGE on the schema.
-const ACCESS: &str = "WITH s AS (SELECT (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'rolec') AS schema),
-         t AS (SELECT (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = s.schema AND relname = 'roles') AS tab FROM s)
-    SELECT s.schema IS NOT NULL, t.tab IS NOT NULL,
-        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
-        pg_catalog.has_schema_privilege(s.schema, 'USAGE'),
-        pg_catalog.has_schema_privilege(s.schema, 'CREATE'),
-        pg_catalog.has_table_privilege(t.tab, 'SELECT'),
-        pg_catalog.has_table_privilege(t.tab, 'INSERT') AND pg_catalog.has_table_privilege(t.tab, 'DELETE'),
-        current_user::text, pg_catalog.current_database()::text
-    FROM s, t";
-
-struct Access {
-    schema: bool,
-    table: bool,
-    create_in_database: bool,
-    usage: bool,
-    create_in_schema: bool,
-    select: bool,
-    write: bool,
-    me: String,
-    database: String,
-}
-
-fn access<C: GenericClient>(client: &mut C) -> Result<Access, postgres::Error> {
-    let row = client.query_one(ACCESS, &[])?;
-    let yes = |i: usize| row.get::<_, Option<bool>>(i) == Some(true);
-    Ok(Access {
-        schema: row.get(0),
-        table: row.get(1),
-        create_in_database: row.get(2),
-        usage: yes(3),
-        create_in_schema: yes(4),
-        select: yes(5),
-        write: yes(6),
-        me: ident(&row.get::<_, String>(7)),
-        database: ident(&row.get::<_, String>(8)),
-    })
-}
-
 const GRANTS: &str = "GRANT SELECT, INSERT, DELETE ON rolec.roles TO";
 
 /// The current names of the roles applies created that still exist; none when the table does
 /// not exist. `Ok(Err(message))` when the connecting role may not read it: then no role is
 /// known to be rolec's, and none is retired.
 pub fn read<C: GenericClient>(client: &mut C) -> Result<Result<Vec<String>, String>, postgres::Error> {
-    let a = access(client)?;
+    let a = access(client, "roles", &["INSERT", "DELETE"])?;
     if !a.table {
         return Ok(Ok(Vec::new()));
     }
@@ -92,7 +50,7 @@ pub fn setup(
     if !creates && !drops {
         return Ok(Ok(None));
     }
-    let a = access(tx)?;
+    let a = access(tx, "roles", &["INSERT", "DELETE"])?;
     let (me, database) = (&a.me, &a.database);
     Ok(match (a.schema, a.table) {
         (_, true) if a.usage && a.select && a.write => Ok(Some(Vec::new())),

@@ -6,10 +6,9 @@
 use postgres::GenericClient;
 
 use super::diff::windows::WindowBook;
+use super::rolec_schema::{access, SCHEMA};
 use super::state::LiveWindow;
-use crate::pg::quote::ident;
 
-const SCHEMA: &str = "CREATE SCHEMA IF NOT EXISTS rolec";
 const TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.windows (
     role text NOT NULL,
     member text NOT NULL,
@@ -20,54 +19,12 @@ const TABLE: &str = "CREATE TABLE IF NOT EXISTS rolec.windows (
     PRIMARY KEY (role, member)
 )";
 
-/// Whether schema `rolec` and the table exist, and what the connecting role may do there.
-/// By oid from the catalogs: `to_regclass` would need USAGE on the schema.
-const ACCESS: &str = "WITH s AS (SELECT (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'rolec') AS schema),
-         t AS (SELECT (SELECT oid FROM pg_catalog.pg_class WHERE relnamespace = s.schema AND relname = 'windows') AS tab FROM s)
-    SELECT s.schema IS NOT NULL, t.tab IS NOT NULL,
-        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE'),
-        pg_catalog.has_schema_privilege(s.schema, 'USAGE'),
-        pg_catalog.has_schema_privilege(s.schema, 'CREATE'),
-        pg_catalog.has_table_privilege(t.tab, 'SELECT'),
-        pg_catalog.has_table_privilege(t.tab, 'INSERT') AND pg_catalog.has_table_privilege(t.tab, 'UPDATE')
-            AND pg_catalog.has_table_privilege(t.tab, 'DELETE'),
-        current_user::text, pg_catalog.current_database()::text
-    FROM s, t";
-
-struct Access {
-    schema: bool,
-    table: bool,
-    create_in_database: bool,
-    usage: bool,
-    create_in_schema: bool,
-    select: bool,
-    write: bool,
-    me: String,
-    database: String,
-}
-
-fn access<C: GenericClient>(client: &mut C) -> Result<Access, postgres::Error> {
-    let row = client.query_one(ACCESS, &[])?;
-    let yes = |i: usize| row.get::<_, Option<bool>>(i) == Some(true);
-    Ok(Access {
-        schema: row.get(0),
-        table: row.get(1),
-        create_in_database: row.get(2),
-        usage: yes(3),
-        create_in_schema: yes(4),
-        select: yes(5),
-        write: yes(6),
-        me: ident(&row.get::<_, String>(7)),
-        database: ident(&row.get::<_, String>(8)),
-    })
-}
-
 const GRANTS: &str = "GRANT SELECT, INSERT, UPDATE, DELETE ON rolec.windows TO";
 
 /// The recorded windows; none when the table does not exist. `Err(Ok(message))` when the
 /// connecting role may not read it (without it every relative window would look new).
 pub fn read<C: GenericClient>(client: &mut C) -> Result<Result<Vec<LiveWindow>, String>, postgres::Error> {
-    let a = access(client)?;
+    let a = access(client, "windows", &["INSERT", "UPDATE", "DELETE"])?;
     if !a.table {
         return Ok(Ok(Vec::new()));
     }
@@ -95,7 +52,7 @@ pub fn read<C: GenericClient>(client: &mut C) -> Result<Result<Vec<LiveWindow>, 
 /// The statements that create what is missing of the table, or, when the deployer may not,
 /// what an administrator grants once.
 pub fn setup(tx: &mut postgres::Transaction<'_>) -> Result<Result<Vec<&'static str>, String>, postgres::Error> {
-    let a = access(tx)?;
+    let a = access(tx, "windows", &["INSERT", "UPDATE", "DELETE"])?;
     let (me, database) = (&a.me, &a.database);
     Ok(match (a.schema, a.table) {
         (_, true) if a.usage && a.select && a.write => Ok(Vec::new()),
