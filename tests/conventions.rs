@@ -233,3 +233,28 @@ fn fmt_diff_prints_a_patch_and_changes_nothing() {
     assert_eq!(stdin.status.code(), Some(1));
     assert!(text(&stdin.stdout).starts_with("--- <stdin>\n+++ <stdin>\n"), "{}", text(&stdin.stdout));
 }
+
+/// A reader that stops early (`rolec … | head`): each command that prints ends quietly with
+/// status 141, as a process SIGPIPE ended, never with a panic. The outputs are larger than a
+/// pipe's buffer, so the writes meet the closed pipe whenever the reader closes it.
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let roles: String = (0..3000).map(|i| format!("role unused_{i} {{}}\n")).collect();
+    std::fs::write(dir.path().join("p.role"), &roles).unwrap();
+    let policy = dir.path().to_str().unwrap();
+    for args in
+        [vec!["lint", "--format", "json", policy], vec!["fmt", "-"], vec!["who-can", "select on table a.b", policy]]
+    {
+        let mut child =
+            rolec().args(&args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let mut stdin = child.stdin.take().unwrap();
+        let _ = stdin.write_all(roles.as_bytes());
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+    }
+}

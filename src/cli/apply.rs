@@ -81,9 +81,9 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         warn(&plan);
         if saved_hash.is_none() {
             if before.is_some() {
-                println!("-- the plan changed while waiting for another session; made again:");
+                outln!("-- the plan changed while waiting for another session; made again:");
             }
-            print!("{}", plan_text(&target, state.server_version, &plan));
+            out!("{}", plan_text(&target, state.server_version, &plan));
         }
         Ok(plan)
     };

@@ -71,13 +71,13 @@ pub fn run(mut args: CheckArgs) -> Result<ExitCode, String> {
     }
     match args.format {
         CheckFormat::Human => {
-            print!("{}", crate::diagnostics::render::terminal_lines(&human(&target, &state, &checked, args.quiet)))
+            out!("{}", crate::diagnostics::render::terminal_lines(&human(&target, &state, &checked, args.quiet)))
         }
-        CheckFormat::Json => println!(
+        CheckFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&json(&target, &state, &checked, args.quiet)).map_err(|e| e.to_string())?
         ),
-        CheckFormat::Markdown => print!("{}", markdown(&target, &state, &checked, args.quiet)),
+        CheckFormat::Markdown => out!("{}", markdown(&target, &state, &checked, args.quiet)),
     }
     Ok(if drifted(&checked) { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

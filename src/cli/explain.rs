@@ -30,10 +30,10 @@ pub fn run(args: ExplainArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(1));
     };
     match args.format {
-        OutFormat::Human => print!("{}", crate::report::explain::human(&ws, &args.role).map_err(|e| e.to_string())?),
+        OutFormat::Human => out!("{}", crate::report::explain::human(&ws, &args.role).map_err(|e| e.to_string())?),
         OutFormat::Json => {
             let v = crate::report::explain::json(&ws, &args.role).map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -60,7 +60,7 @@ pub fn run(args: FmtArgs) -> Result<ExitCode, String> {
             continue;
         }
         if args.check {
-            println!("{shown}");
+            outln!("{shown}");
             failed = true;
         } else if args.diff {
             super::write_stdout(diff(&shown, &text, &formatted).as_bytes(), "the diff")?;
@@ -84,7 +84,7 @@ fn stdin(args: &FmtArgs) -> Result<ExitCode, String> {
     let changed = formatted != text;
     if args.check {
         if changed {
-            println!("{STDIN}");
+            outln!("{STDIN}");
         }
     } else if args.diff {
         super::write_stdout(diff(STDIN, &text, &formatted).as_bytes(), "the diff")?;

@@ -50,13 +50,7 @@ pub fn run(args: GraphArgs) -> Result<ExitCode, String> {
     };
     match &args.out {
         Some(path) => std::fs::write(path, &bytes).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(&bytes)
-                .and_then(|()| stdout.flush())
-                .map_err(|e| format!("cannot write the graph: {e}"))?;
-        }
+        None => super::write_stdout(&bytes, "the graph")?,
     }
     Ok(ExitCode::SUCCESS)
 }

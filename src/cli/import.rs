@@ -43,10 +43,10 @@ pub fn run(args: ImportArgs) -> Result<ExitCode, String> {
         None => {
             for (i, f) in files.iter().enumerate() {
                 if i > 0 {
-                    println!();
+                    outln!();
                 }
-                println!("// ---- {}", f.name);
-                print!("{}", f.text);
+                outln!("// ---- {}", f.name);
+                out!("{}", f.text);
             }
         }
     }

@@ -120,7 +120,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     if args.output.is_none() && args.layout == Layout::Plain {
-        print!("-- migrate:up\n{up_sql}\n-- migrate:down\n{down_sql}");
+        out!("-- migrate:up\n{up_sql}\n-- migrate:down\n{down_sql}");
         return Ok(ExitCode::SUCCESS);
     }
     let dir = args.output.clone().unwrap_or_else(|| PathBuf::from("."));

@@ -1,5 +1,19 @@
 //! The command line. Exit codes: 0 success, 1 the policy has errors, 2 usage errors.
 
+/// `print!` for what the commands print: when the reader of standard output has gone
+/// (`rolec who-can … | head`), the process ends as a command-line tool killed by SIGPIPE does
+/// (exit status 141, nothing more printed), where `print!` would panic. An apply in progress
+/// then ends with its transaction rolled back.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*)) };
+}
+
+/// `println!`, as [`out!`].
+macro_rules! outln {
+    () => { $crate::cli::write_out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod apply;
 mod build;
 mod check;
@@ -223,11 +237,30 @@ pub fn connect_live_to(db: &str, database: Option<&str>) -> Result<crate::live::
     Ok(conn)
 }
 
-/// Writes bytes to standard output (a closed pipe is an error, not a panic).
+/// Writes to standard output for [`out!`]: a closed pipe ends the process with status 141
+/// (128 + SIGPIPE, as the shell reports a process the signal ended); another error with 1.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Writes bytes to standard output; a closed pipe ends the process as in [`write_out`].
 fn write_stdout(bytes: &[u8], what: &str) -> Result<(), String> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|e| format!("cannot write {what}: {e}"))
+    stdout.write_all(bytes).and_then(|()| stdout.flush()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141);
+        }
+        format!("cannot write {what}: {e}")
+    })
 }
 
 /// Prints the paths a directory walk left out (a FIFO, a link out of the directory).
@@ -252,7 +285,7 @@ pub fn report_as(ws: &Workspace, diagnostics: &[Diagnostic], format: Format, jso
         Format::Json => {
             print_json(render::json(diagnostics, ws), json_format);
         }
-        Format::Github => print!("{}", render::github(diagnostics, ws)),
+        Format::Github => out!("{}", render::github(diagnostics, ws)),
     }
     diagnostics.iter().any(Diagnostic::is_error)
 }
@@ -261,7 +294,7 @@ pub fn report_as(ws: &Workspace, diagnostics: &[Diagnostic], format: Format, jso
 fn print_json(diagnostics: serde_json::Value, json_format: &str) {
     // Versioned as every JSON output: `{"format": "rolec-lint/1", "diagnostics": […]}`.
     let json = serde_json::json!({"format": json_format, "diagnostics": diagnostics});
-    println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default())
+    outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default())
 }
 
 fn parse_set(s: &str) -> Result<(String, String), String> {

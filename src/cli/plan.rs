@@ -168,9 +168,9 @@ pub fn run(mut args: PlanArgs) -> Result<ExitCode, String> {
         );
     }
     match args.format {
-        PlanFormat::Human => print!("{}", human(&planned)),
-        PlanFormat::Json => println!("{}", serde_json::to_string_pretty(&json(&planned)).map_err(|e| e.to_string())?),
-        PlanFormat::Markdown => print!("{}", markdown(&planned)),
+        PlanFormat::Human => out!("{}", human(&planned)),
+        PlanFormat::Json => outln!("{}", serde_json::to_string_pretty(&json(&planned)).map_err(|e| e.to_string())?),
+        PlanFormat::Markdown => out!("{}", markdown(&planned)),
     }
     Ok(if args.detailed_exitcode && !planned.plan.is_empty() { ExitCode::from(2) } else { ExitCode::SUCCESS })
 }

@@ -28,7 +28,7 @@ pub fn run(args: SnapshotArgs) -> Result<ExitCode, String> {
     let json = serde_json::to_string_pretty(&state.to_catalog()).map_err(|e| e.to_string())? + "\n";
     match &args.output {
         Some(path) => std::fs::write(path, json).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?,
-        None => print!("{json}"),
+        None => out!("{json}"),
     }
     Ok(ExitCode::SUCCESS)
 }

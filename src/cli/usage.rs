@@ -87,8 +87,8 @@ pub fn run(args: UsageArgs) -> Result<ExitCode, String> {
     let at = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let report = crate::live::usage::report(&server, files, &last_login, at, args.days);
     match args.format {
-        OutFormat::Human => print!("{}", human(&target, &report, declared.as_ref())),
-        OutFormat::Json => println!(
+        OutFormat::Human => out!("{}", human(&target, &report, declared.as_ref())),
+        OutFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&to_json(&target, &report, declared.as_ref())).map_err(|e| e.to_string())?
         ),

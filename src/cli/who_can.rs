@@ -35,11 +35,11 @@ pub fn run(args: WhoCanArgs) -> Result<ExitCode, String> {
     };
     match args.format {
         OutFormat::Human => {
-            print!("{}", crate::report::who_can::human(&ws, &question).map_err(|e| e.to_string())?)
+            out!("{}", crate::report::who_can::human(&ws, &question).map_err(|e| e.to_string())?)
         }
         OutFormat::Json => {
             let v = crate::report::who_can::json(&ws, &question).map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
+            outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default())
         }
     }
     Ok(ExitCode::SUCCESS)
