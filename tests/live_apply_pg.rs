@@ -7,6 +7,7 @@ mod support;
 use std::path::PathBuf;
 use std::process::Output;
 
+use support::cli::{policy_file, PolicyFile};
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
@@ -19,25 +20,6 @@ fn rolec(args: &[&str]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// A policy file in a temporary directory, beside which a saved plan can be written.
-struct PolicyFile {
-    dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl PolicyFile {
-    fn arg(&self) -> &str {
-        self.path.to_str().unwrap()
-    }
-}
-
-fn policy_file(text: &str) -> PolicyFile {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("policy.role");
-    std::fs::write(&path, text).unwrap();
-    PolicyFile { dir, path }
 }
 
 /// `rolec plan --format json` as `conn`, parsed.

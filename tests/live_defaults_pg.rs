@@ -6,9 +6,10 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
+use support::cli::policy_file;
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
@@ -74,18 +75,6 @@ fn rolec(args: &[&str]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-struct PolicyFile {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-fn policy_file(text: &str) -> PolicyFile {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("policy.role");
-    std::fs::write(&path, text).unwrap();
-    PolicyFile { _dir: dir, path }
 }
 
 #[track_caller]

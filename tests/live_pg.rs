@@ -4,12 +4,13 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use rolec::live::state::LiveState;
 use rolec::model::catalog::Catalog;
 use rolec::model::catalog::{AclItem, LiveObject};
+use support::cli::policy_file;
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
@@ -24,19 +25,6 @@ fn rolec(args: &[&str], env: &[(&str, &str)]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// A policy file in a temporary directory.
-struct PolicyFile {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-fn policy_file(text: &str) -> PolicyFile {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("policy.role");
-    std::fs::write(&path, text).unwrap();
-    PolicyFile { _dir: dir, path }
 }
 
 fn state(pg: &PgCluster) -> LiveState {
@@ -322,13 +310,13 @@ fn a_plan_on_a_cluster_without_roles_creates_everything_and_a_second_plan_is_emp
             "--target-version",
             &pg.major().to_string(),
             "--out",
-            policy._dir.path().join("out").to_str().unwrap(),
+            policy.dir.path().join("out").to_str().unwrap(),
             policy.path.to_str().unwrap(),
         ],
         &[],
     );
     assert!(built.status.success(), "{}", text(&built.stderr));
-    let up = std::fs::read_to_string(policy._dir.path().join("out/up.sql")).unwrap();
+    let up = std::fs::read_to_string(policy.dir.path().join("out/up.sql")).unwrap();
     other.exec(DB, &up).unwrap();
     let (a, b) =
         (support::build::expiry_normalized(&pg.snapshot(DB)), support::build::expiry_normalized(&other.snapshot(DB)));

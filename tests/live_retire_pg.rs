@@ -5,9 +5,9 @@
 
 mod support;
 
-use std::path::PathBuf;
 use std::process::Output;
 
+use support::cli::{policy_file, PolicyFile};
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
@@ -18,24 +18,6 @@ fn rolec(args: &[&str]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-struct PolicyFile {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-impl PolicyFile {
-    fn arg(&self) -> &str {
-        self.path.to_str().unwrap()
-    }
-}
-
-fn policy_file(text: &str) -> PolicyFile {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("policy.role");
-    std::fs::write(&path, text).unwrap();
-    PolicyFile { _dir: dir, path }
 }
 
 fn role_exists(pg: &PgCluster, name: &str) -> bool {

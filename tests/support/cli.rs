@@ -14,3 +14,25 @@ pub fn rolec_command() -> Command {
     }
     cmd
 }
+
+/// A policy file (`policy.role`) in a temporary directory of its own, beside which a test may
+/// write other files (a saved plan, build output).
+pub struct PolicyFile {
+    pub dir: tempfile::TempDir,
+    pub path: std::path::PathBuf,
+}
+
+impl PolicyFile {
+    /// The path, as a command-line argument.
+    pub fn arg(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+}
+
+/// Writes `text` to a new [`PolicyFile`].
+pub fn policy_file(text: &str) -> PolicyFile {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.role");
+    std::fs::write(&path, text).unwrap();
+    PolicyFile { dir, path }
+}
