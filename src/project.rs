@@ -49,6 +49,9 @@ pub struct Project {
     pub target_version: Option<u32>,
     /// `[set]`, by name.
     pub sets: Vec<(String, String)>,
+    /// Where each `[set]` name is written in the file (1-based line and column), by name: an
+    /// error about a name (no `let` of it) points there.
+    pub set_positions: BTreeMap<String, (usize, usize)>,
     pub catalog: Option<PathBuf>,
     /// `[live] manage`.
     pub manage: Vec<String>,
@@ -112,7 +115,7 @@ struct RawProject {
     paths: Option<Vec<String>>,
     target_version: Option<toml::Spanned<u32>>,
     #[serde(default)]
-    set: toml::Table,
+    set: BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>,
     catalog: Option<String>,
     #[serde(default)]
     live: RawLive,
@@ -158,6 +161,18 @@ pub fn load(file: &Path) -> Result<Project, ProjectError> {
     parse(&text, &root).map_err(|(span, message)| error(span.map(|s| line_column(&text, s)), message))
 }
 
+impl Project {
+    /// The error for a `[set]` name that names no `let` of the policy, at the name's place:
+    /// "rolec.toml:5:1: [set] env: the policy has no `let env`".
+    pub fn unknown_set(&self, name: &str) -> ProjectError {
+        ProjectError {
+            file: self.file.clone(),
+            at: self.set_positions.get(name).copied(),
+            message: format!("[set] {name}: the policy has no `let {name}`"),
+        }
+    }
+}
+
 /// The project described by `text`, whose file sits in `root`; an error with the byte offset
 /// it concerns, when known.
 fn parse(text: &str, root: &Path) -> Result<Project, (Option<usize>, String)> {
@@ -173,8 +188,11 @@ fn parse(text: &str, root: &Path) -> Result<Project, (Option<usize>, String)> {
         v => v.map(toml::Spanned::into_inner),
     };
     let mut sets = Vec::new();
+    let mut set_positions = BTreeMap::new();
     for (name, value) in raw.set {
-        let value = match value {
+        let (name_at, value_at) = (name.span().start, value.span().start);
+        let name = name.into_inner();
+        let value = match value.into_inner() {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
@@ -182,13 +200,15 @@ fn parse(text: &str, root: &Path) -> Result<Project, (Option<usize>, String)> {
                 .iter()
                 .map(|item| match item {
                     toml::Value::String(s) => Ok(s.clone()),
-                    other => Err((None, format!("[set] {name}: a list holds strings, not a {}", other.type_str()))),
+                    other => {
+                        Err((Some(value_at), format!("[set] {name}: a list holds strings, not a {}", other.type_str())))
+                    }
                 })
                 .collect::<Result<Vec<_>, _>>()?
                 .join(","),
             other => {
                 return Err((
-                    None,
+                    Some(value_at),
                     format!(
                         "[set] {name}: expected a string, a number, a boolean or a list, not a {}",
                         other.type_str()
@@ -196,6 +216,7 @@ fn parse(text: &str, root: &Path) -> Result<Project, (Option<usize>, String)> {
                 ))
             }
         };
+        set_positions.insert(name.clone(), line_column(text, name_at));
         sets.push((name, value));
     }
     let mut lint = LintLevels::default();
@@ -222,6 +243,7 @@ fn parse(text: &str, root: &Path) -> Result<Project, (Option<usize>, String)> {
         paths,
         target_version,
         sets,
+        set_positions,
         catalog: raw.catalog.map(|c| root.join(c)),
         manage: raw.live.manage,
         lint,
@@ -267,6 +289,8 @@ mod tests {
             p.sets,
             vec![("env".into(), "prod".into()), ("n".into(), "3".into()), ("teams".into(), "a,b".into())]
         );
+        assert_eq!(p.set_positions.get("teams"), Some(&(6, 1)));
+        assert_eq!(p.unknown_set("n").to_string(), "/p/rolec.toml:7:1: [set] n: the policy has no `let n`");
         assert_eq!(p.manage, vec!["app_*".to_string()]);
         assert_eq!(p.lint.level(Code::UnusedRole), Level::Allow);
         assert_eq!(p.lint.level(Code::ShadowedGrant), Level::Deny);
@@ -297,6 +321,10 @@ mod tests {
         assert!(parsed(text).unwrap_err().1.contains("W999"));
         let text = "[lint]\nW040 = \"ignore\"\n";
         assert!(parsed(text).is_err());
+        let text = "[set]\nteams = [\"a\", 1]\n";
+        let (at, message) = parsed(text).unwrap_err();
+        assert_eq!(line_column(text, at.unwrap()), (2, 9));
+        assert!(message.contains("a list holds strings"), "{message}");
     }
 
     #[test]

@@ -215,3 +215,23 @@ fn a_file_opened_outside_the_folders_joins_its_project() {
     assert_eq!(codes(&c.diagnostics("folder/x.role")), Vec::<String>::new());
     c.shutdown();
 }
+
+#[test]
+fn a_set_name_the_policy_does_not_let_is_reported_on_rolec_toml_until_it_does() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("rolec.toml", "target-version = 16\n[set]\nregion = \"eu\"\n"), ("p.role", ROLES)]);
+    let mut c = Client::start(dir.path());
+    let d = c.diagnostics("rolec.toml");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["range"]["start"], json!({ "line": 2, "character": 0 }));
+    assert_eq!(d[0]["message"], "[set] region: the policy has no `let region`");
+    // Declared in the policy: the error goes; and it is not sent again while nothing changes.
+    c.open("p.role", ROLES);
+    c.change("p.role", 2, &format!("let region = \"us\"\n{ROLES}"));
+    assert_eq!(c.diagnostics("rolec.toml"), Vec::<Value>::new());
+    let sent = publications(&c, "rolec.toml");
+    c.change("p.role", 3, &format!("let region = \"us\"\n{ROLES}\n"));
+    c.sync();
+    assert_eq!(publications(&c, "rolec.toml"), sent);
+    c.shutdown();
+}

@@ -122,7 +122,7 @@ fn set_in_the_project_file_and_on_the_command_line() {
     std::fs::write(dir.path().join("rolec.toml"), "[set]\nregion = \"eu\"\n").unwrap();
     let out = rolec_in(dir.path(), &["lint"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("rolec.toml: [set] region"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rolec.toml:2:1: [set] region"), "{}", stderr(&out));
 }
 
 #[test]
@@ -176,4 +176,69 @@ fn fmt_without_paths_formats_the_project() {
     assert_eq!(std::fs::read_to_string(dir.path().join("policy/a.role")).unwrap(), "role reader {}\n");
     // Outside the project's paths: untouched.
     assert_eq!(std::fs::read_to_string(dir.path().join("other.role")).unwrap(), "role   x {}\n");
+}
+
+#[test]
+fn a_path_the_project_leaves_out_is_refused_not_skipped() {
+    let dir = tree(&[("rolec.toml", "paths = [\"policy\"]\n"), ("policy/a.role", A), ("stray.role", B)]);
+    // Compiling the project without the file named would report nothing about it.
+    let out = rolec_in(dir.path(), &["lint", "stray.role"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`stray.role` is inside the project of `rolec.toml` but not among its paths (policy)"),
+        "{err}"
+    );
+    // The project's own places still stand for it: its root, a path, a file below, the file itself.
+    for given in [".", "policy", "policy/a.role", "./policy/../policy/a.role", "rolec.toml"] {
+        let out = rolec_in(dir.path(), &["lint", given]);
+        assert_eq!(out.status.code(), Some(0), "{given}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn an_unknown_set_in_the_project_file_names_its_line() {
+    let dir = tree(&[("rolec.toml", "target-version = 16\n\n[set]\nenv = \"prod\"\n"), ("p.role", A)]);
+    let out = rolec_in(dir.path(), &["build", "--out", "out"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("rolec.toml:4:1: [set] env: the policy has no `let env`"), "{}", stderr(&out));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+}
+
+#[test]
+fn diff_compiles_the_project_on_both_sides_and_git_takes_the_project_at_the_revision() {
+    let a = "let env = \"dev\"\nrole \"reader_{env}\" {}\nrole writer {}\n";
+    let dir = tree(&[
+        ("rolec.toml", "paths = [\"policy\"]\n[set]\nenv = \"prod\"\n"),
+        ("policy/a.role", a),
+        ("policy/b.role", "user alice { member of writer }\n"),
+    ]);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "old"]);
+    std::fs::write(
+        dir.path().join("policy/b.role"),
+        "user alice { member of writer }\nuser bob { member of writer }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("rolec.toml"), "paths = [\"policy\"]\n[set]\nenv = \"stage\"\n").unwrap();
+    // One file of each version stands for its project: b.role alone would name an unknown role.
+    let out = rolec_in(dir.path(), &["diff", "git:HEAD", "policy/b.role"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sql = String::from_utf8_lossy(&out.stdout);
+    let (up, down) = sql.split_once("-- migrate:down").unwrap();
+    // The `[set]` of each revision's own rolec.toml: prod before, stage now.
+    assert!(up.contains("CREATE ROLE \"bob\"") && up.contains("CREATE ROLE \"reader_stage\""), "{up}");
+    assert!(up.contains("DROP ROLE \"reader_prod\""), "{up}");
+    assert!(down.contains("DROP ROLE \"bob\"") && down.contains("CREATE ROLE \"reader_prod\""), "{down}");
+    assert!(!sql.contains("reader_dev"), "{sql}");
 }

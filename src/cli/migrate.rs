@@ -41,9 +41,10 @@ pub struct DiffArgs {
     /// The instant time windows are evaluated at (RFC 3339 or YYYY-MM-DD; default: now)
     #[arg(long, value_name = "RFC3339", value_parser = super::parse_at)]
     at: Option<i64>,
-    /// PostgreSQL major version to emit SQL for (a live snapshot given with --catalog sets it)
-    #[arg(long, value_name = "VERSION", default_value_t = DEFAULT_TARGET_VERSION, value_parser = super::parse_version)]
-    target_version: u32,
+    /// PostgreSQL major version to emit SQL for (default: a live snapshot's given with --catalog,
+    /// else the project's `target-version`, else 17)
+    #[arg(long, value_name = "VERSION", value_parser = super::parse_version)]
+    target_version: Option<u32>,
     /// A role one version drops that owns objects gives them to ROLE (REASSIGN OWNED, DROP OWNED)
     #[arg(long, value_name = "ROLE")]
     successor: Option<String>,
@@ -71,37 +72,47 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
             return Err(format!("`--version {v}`: use digits (and `.` or `_`)"));
         }
     }
-    let old = match OldVersion::resolve(&args.old, &args.new) {
+    // NEW inside a project stands for the whole project, and `git:REV` for that project at REV
+    // (its `rolec.toml` then included).
+    let new_project_root = crate::project::find_file(&args.new).and_then(|f| f.parent().map(Path::to_path_buf));
+    let old = match OldVersion::resolve(&args.old, new_project_root.as_deref().unwrap_or(&args.new)) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {}", crate::diagnostics::render::terminal_lines(&e.to_string()));
             return Ok(ExitCode::from(1));
         }
     };
-    let catalog = match &args.catalog {
+    let side = |path: &Path| {
+        PolicyArgs {
+            paths: vec![path.to_path_buf()],
+            sets: args.sets.clone(),
+            at: args.at,
+            target_version: args.target_version,
+            catalog: args.catalog.clone(),
+            project: None,
+        }
+        .resolve()
+    };
+    let (mut old_policy, mut new_policy) = (side(&old.path)?, side(&args.new)?);
+    let catalog = match &new_policy.catalog {
         Some(path) => Some(super::read_catalog(path)?),
         None => None,
     };
-    // A live snapshot says which server the migration is for.
-    let major = match catalog.as_ref().filter(|c| c.live.is_some()).and_then(|c| c.server_version) {
-        Some(v) if crate::pg::roles::SUPPORTED_VERSIONS.contains(&(v / 10000)) => v / 10000,
-        _ => args.target_version,
+    // A live snapshot says which server the migration is for; both versions compile for it.
+    let live_version = catalog.as_ref().filter(|c| c.live.is_some()).and_then(|c| c.server_version).map(|v| v / 10000);
+    let major = match live_version {
+        Some(v) if args.target_version.is_none() && crate::pg::roles::SUPPORTED_VERSIONS.contains(&v) => v,
+        _ => new_policy.target_version.unwrap_or(DEFAULT_TARGET_VERSION),
     };
-    let side = |path: &Path| PolicyArgs {
-        paths: vec![path.to_path_buf()],
-        sets: args.sets.clone(),
-        at: args.at,
-        target_version: Some(major),
-        catalog: args.catalog.clone(),
-        project: None,
-    };
-    let (old_policy, new_policy) = (side(&old.path), side(&args.new));
+    old_policy.target_version = Some(major);
+    new_policy.target_version = Some(major);
+    old_policy.catalog.clone_from(&new_policy.catalog);
     let at = args.at.unwrap_or_else(|| chrono::Utc::now().timestamp());
     let load = |p: &PolicyArgs| -> Result<Option<crate::db::Workspace>, String> {
         let mut options = p.options();
         options.at = at;
         let ws = p.load(options)?;
-        Ok((!super::report(&ws, &ws.diagnostics(), super::Format::Human)).then_some(ws))
+        Ok((!super::report(&ws, &p.diagnostics(&ws), super::Format::Human)).then_some(ws))
     };
     let (Some(old_ws), Some(new_ws)) = (load(&old_policy)?, load(&new_policy)?) else { return Ok(ExitCode::from(1)) };
     let (old_model, new_model) = (old_ws.resolved(), new_ws.resolved());

@@ -196,7 +196,8 @@ impl PolicyArgs {
         if let Some(name) = ws.resolved().unknown_sets.first() {
             return Err(match &self.project {
                 Some(p) if !self.sets.iter().any(|(n, _)| n == name) => {
-                    format!("{}: [set] {name}: the policy has no `let {name}`", project::shown(&p.file).display())
+                    let error = p.unknown_set(name);
+                    crate::project::ProjectError { file: project::shown(&error.file), ..error }.to_string()
                 }
                 _ => format!("`--set {name}=…`: the policy has no `let {name}`"),
             });

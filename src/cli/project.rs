@@ -33,7 +33,8 @@ impl PolicyArgs {
         if self.paths.is_empty() {
             return Ok(vec![self.with_project(working_directory_project()?)]);
         }
-        let mut files: Vec<PathBuf> = Vec::new();
+        // Each project file with the paths given inside its project.
+        let mut files: Vec<(PathBuf, Vec<&PathBuf>)> = Vec::new();
         let mut loose = Vec::new();
         for path in &self.paths {
             // A missing path is reported as such (in the reader's words), not taken for a place
@@ -42,14 +43,28 @@ impl PolicyArgs {
                 crate::db::files::policy_files(std::slice::from_ref(path)).map_err(|e| e.to_string())?;
             }
             match project::find_file(path) {
-                Some(file) if !files.contains(&file) => files.push(file),
-                Some(_) => {}
+                Some(file) => match files.iter_mut().find(|(f, _)| *f == file) {
+                    Some((_, given)) => given.push(path),
+                    None => files.push((file, vec![path])),
+                },
                 None => loose.push(path.clone()),
             }
         }
         let mut units = Vec::new();
-        for file in files {
-            units.push(self.with_project(project::load(&file).map_err(|e| e.to_string())?));
+        for (file, given) in files {
+            let project = project::load(&file).map_err(|e| e.to_string())?;
+            // A file the project leaves out would silently not be compiled at all.
+            if let Some(outside) = given.iter().find(|path| !covers(&project, path)) {
+                let paths: Vec<String> = project.paths.iter().map(|p| shown(p).display().to_string()).collect();
+                return Err(format!(
+                    "`{}` is inside the project of `{}` but not among its paths ({}): add it to `paths` there, \
+                     or move it",
+                    outside.display(),
+                    shown(&project.file).display(),
+                    paths.join(", ")
+                ));
+            }
+            units.push(self.with_project(project));
         }
         if !loose.is_empty() {
             units.push(PolicyArgs { paths: loose, ..self.clone() });
@@ -113,6 +128,34 @@ impl LiveArgs {
         };
         Ok(LiveArgs { policy, db: self.db.clone(), manage, databases: self.databases.clone() })
     }
+}
+
+/// Whether a path given inside `project` names the project: the project file, one of its
+/// paths or a place below one, or a directory holding one of them.
+fn covers(project: &Project, given: &Path) -> bool {
+    let Ok(given) = std::path::absolute(given).map(|p| lexical(&p)) else { return false };
+    given == lexical(&project.file)
+        || project
+            .paths
+            .iter()
+            .map(|p| lexical(p))
+            .any(|p| given.starts_with(&p) || (given.is_dir() && p.starts_with(&given)))
+}
+
+/// `path` with its `.` and `..` components taken away as written (not through symbolic links),
+/// so that two spellings of one place compare equal.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The project of the working directory; none is a usage error.

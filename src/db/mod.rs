@@ -494,6 +494,12 @@ impl Workspace {
     }
 
     /// The policy resolved; its files are resolved on every core.
+    /// The `sets` of the options that match no `let` of the policy (from the names the policy
+    /// declares alone, so it stays cheap while role bodies are edited).
+    pub fn unknown_sets(&self) -> Vec<String> {
+        scope::global_scope(&self.db, self.policy).unknown_sets().to_vec()
+    }
+
     pub fn resolved(&self) -> Arc<Resolved> {
         resolve_in_parallel(&self.db, self.policy);
         resolved(&self.db, self.policy).clone()

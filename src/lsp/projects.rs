@@ -87,8 +87,8 @@ pub(crate) struct Router {
     last_good: HashMap<PathBuf, Project>,
     /// Problems of the project files themselves, by file.
     problems: BTreeMap<PathBuf, Problem>,
-    /// Project files with a problem published on them.
-    problems_shown: HashSet<PathBuf>,
+    /// Project files with problems published on them, with those problems.
+    problems_shown: HashMap<PathBuf, Vec<Problem>>,
     /// URIs published by policies that were dropped, to clear unless another publishes them.
     dropped: Vec<Uri>,
     /// Each file's owner at the last publication.
@@ -104,7 +104,7 @@ impl Router {
             policies: Vec::new(),
             last_good: HashMap::new(),
             problems: BTreeMap::new(),
-            problems_shown: HashSet::new(),
+            problems_shown: HashMap::new(),
             dropped: Vec::new(),
             owners: HashMap::new(),
         };
@@ -420,24 +420,40 @@ impl Router {
         self.publish_problems(connection);
     }
 
-    /// One error on each project file with a problem; an empty list on those fixed since.
+    /// The errors on each project file with problems: it cannot be read, its files or catalog
+    /// cannot, or a `[set]` name matches no `let` of the policy as it is now. Sent when they
+    /// change; an empty list on the files fixed since.
     fn publish_problems(&mut self, connection: &Connection) {
-        let mut problems = self.problems.clone();
-        for p in self.policies.iter().filter_map(|p| p.problem.as_ref()) {
-            problems.entry(p.file.clone()).or_insert_with(|| p.clone());
+        let mut problems: BTreeMap<PathBuf, Vec<Problem>> =
+            self.problems.iter().map(|(file, p)| (file.clone(), vec![p.clone()])).collect();
+        for policy in &self.policies {
+            let Scope::Project(project) = &policy.spec.scope else { continue };
+            // A file that cannot be read has that one problem.
+            if problems.contains_key(&project.file) {
+                continue;
+            }
+            let mut found: Vec<Problem> = policy.problem.iter().cloned().collect();
+            found.extend(policy.server.ws.unknown_sets().iter().map(|name| Problem::from(project.unknown_set(name))));
+            if !found.is_empty() {
+                problems.insert(project.file.clone(), found);
+            }
         }
-        let fixed: Vec<PathBuf> = self.problems_shown.iter().filter(|f| !problems.contains_key(*f)).cloned().collect();
+        let fixed: Vec<PathBuf> = self.problems_shown.keys().filter(|f| !problems.contains_key(*f)).cloned().collect();
         for file in fixed {
             self.problems_shown.remove(&file);
             if let Some(uri) = convert::path_to_uri(&file.to_string_lossy()) {
                 super::diagnostics::send(connection, &uri, &[]);
             }
         }
-        for (file, problem) in problems {
+        for (file, found) in problems {
+            if self.problems_shown.get(&file) == Some(&found) {
+                continue;
+            }
             let Some(uri) = convert::path_to_uri(&file.to_string_lossy()) else { continue };
             let text = std::fs::read_to_string(&file).unwrap_or_default();
-            super::diagnostics::send(connection, &uri, &[diagnostic(&text, &problem)]);
-            self.problems_shown.insert(file);
+            let diagnostics: Vec<Diagnostic> = found.iter().map(|p| diagnostic(&text, p)).collect();
+            super::diagnostics::send(connection, &uri, &diagnostics);
+            self.problems_shown.insert(file, found);
         }
     }
 }

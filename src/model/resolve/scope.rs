@@ -124,6 +124,11 @@ impl ScopeLookup for GlobalScope {
 }
 
 impl GlobalScope {
+    /// `--set` names (or a project's `[set]` names) that match no `let`.
+    pub fn unknown_sets(&self) -> &[String] {
+        &self.unknown_sets
+    }
+
     pub fn shared_layout(&self) -> Arc<ScopeLayout> {
         self.layout.clone()
     }
