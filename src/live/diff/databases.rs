@@ -81,7 +81,24 @@ fn audit_or_plan(
         }
     }
     let late = |c: &Change| c.phase > PlanPhase::ObjectPrivileges;
-    let (after, before): (Vec<Change>, Vec<Change>) = cluster_changes.drain(..).partition(late);
+    let (mut after, before): (Vec<Change>, Vec<Change>) = cluster_changes.drain(..).partition(late);
+    // A role to drop gives up what it owns or holds in each other database before DROP ROLE.
+    let mut drops_elsewhere = Vec::new();
+    for db in databases.iter().filter(|db| db.name != cluster.database) {
+        for d in &whole.drops {
+            let mut p = ChangePlan::default();
+            d.plan_in(db.state, &mut p);
+            result.blockers.extend(p.blockers);
+            let changes = p.changes.into_iter().map(|c| Change { database: Some(db.name.to_string()), ..c });
+            drops_elsewhere.extend(changes);
+        }
+    }
+    // The first database's drop statements say where they run (psql reads the plan in order).
+    for c in after.iter_mut().filter(|c| c.phase == PlanPhase::DropRoles && c.database.is_none()) {
+        c.database = Some(cluster.database.clone());
+    }
+    let at = after.iter().position(|c| c.drops_role.is_some()).unwrap_or(after.len());
+    after.splice(at..at, drops_elsewhere);
     result.changes = before.into_iter().chain(per_database).chain(after).collect();
     Audit { plan: result, findings, desired }
 }
