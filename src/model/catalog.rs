@@ -285,6 +285,16 @@ mod tests {
     }
 
     #[test]
+    fn format_2_adds_other_databases() {
+        let text = r#"{"format": "rolec-catalog/2", "schemas": [{"name": "a"}],
+            "other_databases": [{"database": "b", "schemas": [{"name": "s"}]}]}"#;
+        let catalog = Catalog::parse(text).unwrap();
+        assert_eq!(catalog.schema_inventory().count(), 1, "the inventory is the first database's");
+        assert_eq!(catalog.other_databases[0].database, "b");
+        assert_eq!(catalog.other_databases[0].schemas[0].name, "s");
+    }
+
+    #[test]
     fn errors_say_what_is_wrong() {
         assert!(Catalog::parse("{").unwrap_err().to_string().starts_with("not a catalog snapshot"));
         assert!(Catalog::parse(r#"{"format": "other/9"}"#).unwrap_err().to_string().contains("unknown catalog format"));
