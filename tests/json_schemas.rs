@@ -166,6 +166,12 @@ fn snapshot_plan_and_check_json_match_their_schemas() {
 
     let catalog = json_of(&rolec(&["snapshot", "--db", &conn], &[]), 0);
     validate("catalog", "rolec-catalog/1", &catalog);
+    pg.create_database("second");
+    pg.exec("second", "CREATE SCHEMA app; CREATE TABLE app.t (id int);").unwrap();
+    let several = ["snapshot", "--db", &conn, "--database", DB, "--database", "second"];
+    let catalog = json_of(&rolec(&several, &[]), 0);
+    validate("catalog", "rolec-catalog/2", &catalog);
+    assert_eq!(catalog["other_databases"][0]["database"], "second", "{catalog}");
 
     let plan = json_of(&rolec(&["plan", "--db", &conn, "--format", "json", policy], &env), 0);
     validate("plan", "rolec-plan/1", &plan);

@@ -108,7 +108,8 @@ pub struct PolicyArgs {
     /// PostgreSQL major version to emit SQL for (default: the project's target-version, else 15)
     #[arg(long, value_name = "VERSION", value_parser = parse_version)]
     pub target_version: Option<u32>,
-    /// A catalog snapshot (JSON, format rolec-catalog/1) whose objects join the inventory
+    /// A catalog snapshot (JSON, format rolec-catalog/1, or /2: its first database's) whose
+    /// objects join the inventory
     #[arg(long, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
     /// The project (`rolec.toml`) the paths belong to, once resolved ([`PolicyArgs::resolve`]).

@@ -182,25 +182,33 @@ fn attempt(
         elsewhere_txs.push((name.as_str(), c.notices.clone(), t));
     }
     let full_plan = plan_for(&state, &states)?;
+    // Dropping roles that give up what they hold in other databases runs last, apart (see
+    // [`drop_stage`]); the rest as one.
+    let staged = staged_drops(&full_plan, &main_database);
+    let run_plan = ChangePlan {
+        changes: full_plan.changes.iter().filter(|c| !staged.contains(c)).cloned().collect(),
+        ..full_plan.clone()
+    };
     // What runs in the first database; the rest runs in the others, after it.
-    let plan = ChangePlan {
-        changes: full_plan
+    let in_main = |p: &ChangePlan| ChangePlan {
+        changes: p
             .changes
             .iter()
             .filter(|c| c.database.as_deref().is_none_or(|d| d == main_database))
             .cloned()
             .collect(),
-        ..full_plan.clone()
+        ..p.clone()
     };
+    let plan = in_main(&run_plan);
     if saved_hash.is_some_and(|h| h != full_plan.hash()) {
         return Err("the database or the policy changed since the saved plan was made: nothing was applied; make the plan again".to_string().into());
     }
     if !full_plan.blockers.is_empty() {
         return Err(format!("{}: nothing was applied", plan.blockers.join("; ")).into());
     }
-    let others = elsewhere(&mut tx, &plan)?;
-    if !others.is_empty() {
-        return Err(format!("{}: nothing was applied", others.join("; ")).into());
+    let held = elsewhere(&mut tx, &full_plan, &main_database)?;
+    if !held.is_empty() {
+        return Err(format!("{}: nothing was applied", held.join("; ")).into());
     }
     if full_plan.is_destructive() && !allow_drop {
         let drops: Vec<&str> = full_plan.changes.iter().filter(|c| c.destructive).map(|c| c.sql.as_str()).collect();
@@ -231,7 +239,7 @@ fn attempt(
     } else {
         super::window_table::setup(&mut tx).map_err(|e| server(&e))?
     };
-    let mut missing: Vec<String> = super::deployer::missing(&mut tx, &plan, state.major())
+    let mut missing: Vec<String> = super::deployer::missing(&mut tx, &in_main(&full_plan), state.major())
         .map_err(|e| server(&e))?
         .into_iter()
         .map(|(sql, why)| format!("  {sql}\n    {why}"))
@@ -280,21 +288,69 @@ fn attempt(
     }
     // Roles this plan creates exist for the other databases once this transaction commits.
     let creates = full_plan.changes.iter().any(|c| c.phase == super::diff::PlanPhase::CreateRoles);
-    let early = creates && elsewhere_txs.iter().any(|(name, _, _)| !in_part(&full_plan, name).is_empty());
+    let early = creates && elsewhere_txs.iter().any(|(name, _, _)| !in_part(&run_plan, name).is_empty());
     let mut main_tx = Some(tx);
     if early {
         main_tx.take().map(|tx| tx.commit()).transpose().map_err(|e| server(&e))?;
     }
     for (name, notices, t) in &mut elsewhere_txs {
         take(notices);
-        execute(t, &in_part(&full_plan, name), secret, notices).map_err(|f| in_database(name, f))?;
+        execute(t, &in_part(&run_plan, name), secret, notices).map_err(|f| in_database(name, f))?;
     }
     for (name, _, t) in elsewhere_txs {
         t.commit().map_err(|e| in_database(name, server(&e)))?;
     }
     main_tx.map(|tx| tx.commit()).transpose().map_err(|e| server(&e))?;
     take(&notices);
+    drop_stage(conn, others, &staged, &main_database, secret)?;
     Ok(full_plan)
+}
+
+/// The statements that drop roles (`REASSIGN OWNED`, `DROP OWNED`, `DROP ROLE`) when some of
+/// them run in other databases than the first; else none.
+fn staged_drops(plan: &ChangePlan, main_database: &str) -> Vec<Change> {
+    let drops = || plan.changes.iter().filter(|c| c.phase == super::diff::PlanPhase::DropRoles);
+    match drops().any(|c| c.database.as_deref().is_some_and(|d| d != main_database)) {
+        true => drops().cloned().collect(),
+        false => Vec::new(),
+    }
+}
+
+/// Drops roles that hold something in other databases: each other database's statements, then
+/// the first's (`DROP ROLE` last), each in a transaction committed before the next begins —
+/// `DROP ROLE` sees what the other databases gave up only once they committed, and `REASSIGN
+/// OWNED` / `DROP OWNED` also change shared catalogs (databases' ACLs and owners) that an open
+/// transaction elsewhere would hold them waiting for. The rest of the plan has committed by
+/// then: a failure says so, and the next apply finishes the drops.
+fn drop_stage(
+    conn: &mut Connection,
+    others: &mut [(String, Connection)],
+    staged: &[Change],
+    main_database: &str,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), Failure> {
+    let partial = |f: Failure| Failure {
+        message: format!(
+            "{}\nthe rest of the plan was applied; apply again to finish dropping the roles",
+            f.message.trim_end_matches("\nnothing was applied")
+        ),
+        ..f
+    };
+    let mut databases: Vec<(&str, &mut Connection)> = others.iter_mut().map(|(n, c)| (n.as_str(), c)).collect();
+    databases.push((main_database, conn));
+    for (name, c) in databases {
+        let part: Vec<Change> =
+            staged.iter().filter(|s| s.database.as_deref().unwrap_or(main_database) == name).cloned().collect();
+        if part.is_empty() {
+            continue;
+        }
+        let notices = c.notices.clone();
+        let mut t = c.client.transaction().map_err(|e| partial(in_database(name, server(&e))))?;
+        take(&notices);
+        execute(&mut t, &part, secret, &notices).map_err(|f| partial(in_database(name, f)))?;
+        t.commit().map_err(|e| partial(in_database(name, server(&e))))?;
+    }
+    Ok(())
 }
 
 /// The statements of `plan` that run in database `name`.
@@ -391,26 +447,34 @@ fn culprit(
     None
 }
 
-/// What the roles the plan drops own or hold in other databases (pg_shdepend): DROP ROLE would
-/// fail there, and REASSIGN OWNED / DROP OWNED only act on the connected database.
-fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Vec<String>, Failure> {
+/// What the roles the plan drops own or hold in other databases (pg_shdepend) than those where
+/// the plan gives it up (`DROP OWNED`, in a policy's databases): DROP ROLE would fail there, and
+/// REASSIGN OWNED / DROP OWNED only act on the connected database.
+fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan, main: &str) -> Result<Vec<String>, Failure> {
     const Q: &str = "SELECT d.datname::text,
             count(*) FILTER (WHERE s.deptype = 'o'),
             count(*) FILTER (WHERE s.deptype <> 'o')
         FROM pg_catalog.pg_shdepend s JOIN pg_catalog.pg_database d ON d.oid = s.dbid
         WHERE s.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass
           AND s.refobjid = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1)
-          AND d.datname <> pg_catalog.current_database()
+          AND d.datname <> pg_catalog.current_database() AND d.datname <> ALL($2)
         GROUP BY 1 ORDER BY 1";
     // Databases the role owns: REASSIGN OWNED (with --successor) gives them away too.
     const Q_DATABASES: &str = "SELECT datname::text FROM pg_catalog.pg_database
         WHERE datdba = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = $1) ORDER BY 1";
     let mut out = Vec::new();
     for role in plan.changes.iter().filter_map(|c| c.drops_role.as_deref()) {
-        let reassigned = plan
+        let quoted = crate::pg::quote::ident(role);
+        let reassigned = plan.changes.iter().any(|c| {
+            c.database.as_deref().is_none_or(|d| d == main)
+                && c.sql.starts_with(&format!("REASSIGN OWNED BY {quoted} "))
+        });
+        let handled: Vec<String> = plan
             .changes
             .iter()
-            .any(|c| c.sql.starts_with(&format!("REASSIGN OWNED BY {} ", crate::pg::quote::ident(role))));
+            .filter(|c| c.sql == format!("DROP OWNED BY {quoted};"))
+            .filter_map(|c| c.database.clone())
+            .collect();
         if !reassigned {
             let owned: Vec<String> = tx
                 .query(Q_DATABASES, &[&role])
@@ -422,7 +486,7 @@ fn elsewhere(tx: &mut postgres::Transaction<'_>, plan: &ChangePlan) -> Result<Ve
                 out.push(format!("role `{role}` is to be dropped but owns database {}: give `--successor ROLE` or change their owner first", owned.join(", ")));
             }
         }
-        let rows = tx.query(Q, &[&role]).map_err(|e| server(&e))?;
+        let rows = tx.query(Q, &[&role, &handled]).map_err(|e| server(&e))?;
         if rows.is_empty() {
             continue;
         }

@@ -6,6 +6,10 @@
 //! `schemas.role` (the `manage` globs, `external role`s, schemas with their owners, default
 //! privileges and what PUBLIC may do). Everything is run through the formatter.
 //!
+//! Several databases of a cluster ([`import_databases`]): the roles and memberships once, and in
+//! `schemas.role` the `databases a, b` declaration and one `in database` block per database with
+//! its schemas, grants (`grant … to ROLE`), `public` block and default privileges.
+//!
 //! Exactness: every statement is chosen so that the model it resolves to makes [`super::diff`]
 //! empty. Object privileges become `… in schema S` only where the grantee has those privileges
 //! on every object of the kind in S *and* the default privileges the bulk grant implies for the
@@ -34,7 +38,17 @@ type Privs = BTreeMap<String, bool>;
 pub fn import(state: &LiveState, globs: &[String]) -> Result<Vec<ImportedFile>, super::LiveError> {
     let patterns = if globs.is_empty() { vec!["*".to_string()] } else { globs.to_vec() };
     let scope = Scope::new([], [], &patterns, &state.current_user)?;
-    Importer::new(state, scope, globs).run()
+    Importer::new(state, scope, globs).run(&[])
+}
+
+/// The policy for several databases of one cluster: `databases` in order, each as read in it.
+/// Roles and memberships (cluster-wide) are read from the first; the policy names the
+/// databases (`databases a, b`) and says what each holds in an `in database` block.
+pub fn import_databases(databases: &[&LiveState], globs: &[String]) -> Result<Vec<ImportedFile>, super::LiveError> {
+    let Some(first) = databases.first() else { return Ok(Vec::new()) };
+    let patterns = if globs.is_empty() { vec!["*".to_string()] } else { globs.to_vec() };
+    let scope = Scope::new([], [], &patterns, &first.current_user)?;
+    Importer::new(first, scope, globs).run(databases)
 }
 
 struct Importer<'a> {
@@ -69,14 +83,149 @@ impl<'a> Importer<'a> {
         name(role)
     }
 
-    fn run(mut self) -> Result<Vec<ImportedFile>, super::LiveError> {
+    fn run(mut self, databases: &[&LiveState]) -> Result<Vec<ImportedFile>, super::LiveError> {
+        let several = !databases.is_empty();
+        let parts: Vec<DatabasePart> = match several {
+            true => databases.iter().map(|s| self.database_part(s, true)).collect(),
+            false => vec![self.database_part(self.state, false)],
+        };
+        // One database: each role's grants in its body; several: in each database's block.
+        let mut body_grants = if several { BTreeMap::new() } else { parts[0].grants.clone() };
+        let (groups, users) = self.roles(&mut body_grants);
+        let mut head = String::from("// Imported from a live database by `rolec import`.\n");
+        for g in self.globs {
+            head.push_str(&format!("manage roles matching {}\n", string(g)));
+        }
+        if !self.referenced.is_empty() {
+            head.push_str(&format!(
+                "external role {}\n",
+                self.referenced.iter().map(|r| name(r)).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let schemas_file = match several {
+            false => format!("{head}\n{}", parts[0].text(false)),
+            true => {
+                let names: Vec<String> = databases.iter().map(|s| object_name(&s.database)).collect();
+                let mut text = format!("{head}databases {}\n", names.join(", "));
+                for (db, part) in names.iter().zip(&parts) {
+                    text.push_str(&format!("\nin database {db} {{\n{}}}\n", part.text(true)));
+                }
+                text
+            }
+        };
+
+        let mut files = Vec::new();
+        for (file, text) in [("groups.role", groups), ("users.role", users), ("schemas.role", schemas_file)] {
+            if !text.trim().is_empty() {
+                files.push(ImportedFile { name: file.to_string(), text: crate::format::format(&text) });
+            }
+        }
+        Ok(files)
+    }
+
+    /// The roles (cluster-wide), groups and users apart, each with the grant lines `grants`
+    /// holds for it.
+    fn roles(&mut self, grants: &mut BTreeMap<String, Vec<String>>) -> (String, String) {
         let state = self.state;
+        let roles: Vec<&LiveRole> = state.roles.iter().filter(|r| self.in_scope(&r.name)).collect();
+        let mut memberships: BTreeMap<&str, BTreeMap<&str, (bool, bool, bool)>> = BTreeMap::new();
+        for m in &state.memberships {
+            if !self.in_scope(&m.member) {
+                continue;
+            }
+            memberships
+                .entry(m.member.as_str())
+                .or_default()
+                .entry(m.role.as_str())
+                .and_modify(|e| e.0 |= m.admin)
+                .or_insert((m.admin, m.inherit, m.set));
+        }
+        let order = dependency_order(&roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), &memberships);
+        let mut groups = String::new();
+        let mut users = String::new();
+        for role_name in order {
+            let Some(role) = state.role(role_name) else { continue };
+            let mut body: Vec<String> = Vec::new();
+            for (flag, word) in [
+                (role.superuser, "superuser"),
+                (role.createdb, "createdb"),
+                (role.createrole, "createrole"),
+                (role.replication, "replication"),
+                (role.bypassrls, "bypassrls"),
+                (!role.inherit, "noinherit"),
+            ] {
+                if flag {
+                    body.push(word.to_string());
+                }
+            }
+            if role.connection_limit != -1 {
+                body.push(format!("connection limit {}", role.connection_limit));
+            }
+            match role.valid_until.as_deref() {
+                Some(v @ "-infinity") => body.push(format!("valid until {}", string(v))),
+                Some(v) => body.push(format!("valid until {v}")),
+                None => {}
+            }
+            if role.login {
+                body.push(format!("// password secret(\"{}\")  (passwords are not imported)", env_name(&role.name)));
+            }
+            if let Some(c) = &role.comment {
+                body.push(format!("comment {}", string(c)));
+            }
+            for s in &role.settings {
+                let db = match &s.database {
+                    Some(d) => format!(" in database {}", object_name(d)),
+                    None => String::new(),
+                };
+                body.push(format!("set {} = {}{db}", s.param, setting_value(&s.param, &s.value)));
+            }
+            if let Some(ms) = memberships.get(role_name) {
+                for (group, (admin, inherit, set)) in ms {
+                    let mut line = format!("member of {}", self.role_ref(group));
+                    if *admin {
+                        line.push_str(" with admin option");
+                    }
+                    if self.major >= 16 {
+                        if *inherit != role.inherit {
+                            line.push_str(if *inherit { " inherit" } else { " noinherit" });
+                        }
+                        if !*set {
+                            line.push_str(" noset");
+                        }
+                    }
+                    body.push(line);
+                }
+            }
+            body.extend(grants.remove(role_name).unwrap_or_default());
+            let head = format!("{} {}", if role.login { "user" } else { "role" }, name(role_name));
+            let text = if body.is_empty() {
+                format!("{head} {{}}\n")
+            } else {
+                format!("{head} {{\n{}\n}}\n", body.join("\n"))
+            };
+            let out = if role.login { &mut users } else { &mut groups };
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&text);
+        }
+        (groups, users)
+    }
+
+    /// What one database holds: object privileges (per grantee), schemas, default privileges
+    /// and what PUBLIC may do. `several`: the database is one of several in one policy.
+    fn database_part(&mut self, state: &LiveState, several: bool) -> DatabasePart {
         // Object privileges granted to others, by the owner or by another grantor with the grant
         // option: the policy says what each grantee holds, whoever granted it (rolec grants it
         // again as the owner and revokes the other grantor's grant).
         let mut acls: BTreeMap<Option<String>, Acl> = BTreeMap::new();
         let mut objects: BTreeMap<LiveObject, String> = BTreeMap::new();
         for p in &state.privileges {
+            // Of a policy over several databases, each database's block says what may be done
+            // with it (the privileges of the others are read there too).
+            if matches!(&p.object, LiveObject::Database { name } if several && *name != state.database) {
+                continue;
+            }
             objects.entry(p.object.clone()).or_insert_with(|| p.owner.clone());
             if p.grantee.as_deref() == Some(p.owner.as_str()) {
                 continue;
@@ -176,93 +325,12 @@ impl<'a> Importer<'a> {
             acl.retain(|_, p| !p.is_empty());
         }
 
-        // Roles.
-        let roles: Vec<&LiveRole> = state.roles.iter().filter(|r| self.in_scope(&r.name)).collect();
-        let mut memberships: BTreeMap<&str, BTreeMap<&str, (bool, bool, bool)>> = BTreeMap::new();
-        for m in &state.memberships {
-            if !self.in_scope(&m.member) {
-                continue;
+        let mut grants: BTreeMap<String, Vec<String>> = bulk;
+        for (grantee, acl) in &acls {
+            if let Some(g) = grantee {
+                grants.entry(g.clone()).or_default().extend(grant_lines(acl));
             }
-            memberships
-                .entry(m.member.as_str())
-                .or_default()
-                .entry(m.role.as_str())
-                .and_modify(|e| e.0 |= m.admin)
-                .or_insert((m.admin, m.inherit, m.set));
         }
-        let order = dependency_order(&roles.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), &memberships);
-        let mut groups = String::new();
-        let mut users = String::new();
-        for role_name in order {
-            let Some(role) = state.role(role_name) else { continue };
-            let mut body: Vec<String> = Vec::new();
-            for (flag, word) in [
-                (role.superuser, "superuser"),
-                (role.createdb, "createdb"),
-                (role.createrole, "createrole"),
-                (role.replication, "replication"),
-                (role.bypassrls, "bypassrls"),
-                (!role.inherit, "noinherit"),
-            ] {
-                if flag {
-                    body.push(word.to_string());
-                }
-            }
-            if role.connection_limit != -1 {
-                body.push(format!("connection limit {}", role.connection_limit));
-            }
-            match role.valid_until.as_deref() {
-                Some(v @ "-infinity") => body.push(format!("valid until {}", string(v))),
-                Some(v) => body.push(format!("valid until {v}")),
-                None => {}
-            }
-            if role.login {
-                body.push(format!("// password secret(\"{}\")  (passwords are not imported)", env_name(&role.name)));
-            }
-            if let Some(c) = &role.comment {
-                body.push(format!("comment {}", string(c)));
-            }
-            for s in &role.settings {
-                let db = match &s.database {
-                    Some(d) => format!(" in database {}", object_name(d)),
-                    None => String::new(),
-                };
-                body.push(format!("set {} = {}{db}", s.param, setting_value(&s.param, &s.value)));
-            }
-            if let Some(ms) = memberships.get(role_name) {
-                for (group, (admin, inherit, set)) in ms {
-                    let mut line = format!("member of {}", self.role_ref(group));
-                    if *admin {
-                        line.push_str(" with admin option");
-                    }
-                    if self.major >= 16 {
-                        if *inherit != role.inherit {
-                            line.push_str(if *inherit { " inherit" } else { " noinherit" });
-                        }
-                        if !*set {
-                            line.push_str(" noset");
-                        }
-                    }
-                    body.push(line);
-                }
-            }
-            body.extend(bulk.remove(role_name).unwrap_or_default());
-            if let Some(acl) = acls.get(&Some(role_name.to_string())) {
-                body.extend(grant_lines(acl));
-            }
-            let head = format!("{} {}", if role.login { "user" } else { "role" }, name(role_name));
-            let text = if body.is_empty() {
-                format!("{head} {{}}\n")
-            } else {
-                format!("{head} {{\n{}\n}}\n", body.join("\n"))
-            };
-            let out = if role.login { &mut users } else { &mut groups };
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(&text);
-        }
-
         // Default privileges.
         let mut default_blocks: BTreeMap<(String, Option<String>), Vec<String>> = BTreeMap::new();
         for ((owner, schema, kind), acl) in &live_defaults {
@@ -356,29 +424,40 @@ impl<'a> Importer<'a> {
             };
             schemas.push_str(&format!("schema {}{owner}\n", object_name(&s.name)));
         }
-        let mut head = String::from("// Imported from a live database by `rolec import`.\n");
-        for g in self.globs {
-            head.push_str(&format!("manage roles matching {}\n", string(g)));
-        }
-        if !self.referenced.is_empty() {
-            head.push_str(&format!(
-                "external role {}\n",
-                self.referenced.iter().map(|r| name(r)).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        let mut schemas_file = format!("{head}\n{schemas}");
-        if !public_lines.is_empty() {
-            schemas_file.push_str(&format!("\npublic {{\n{}\n}}\n", public_lines.join("\n")));
-        }
-        schemas_file.push_str(&defaults);
+        DatabasePart { grants, schemas, public_lines, defaults }
+    }
+}
 
-        let mut files = Vec::new();
-        for (file, text) in [("groups.role", groups), ("users.role", users), ("schemas.role", schemas_file)] {
-            if !text.trim().is_empty() {
-                files.push(ImportedFile { name: file.to_string(), text: crate::format::format(&text) });
+/// What [`Importer::database_part`] found in one database.
+struct DatabasePart {
+    /// grantee → `grant PRIVS on TARGET [with grant option]` (as a role's body says it)
+    grants: BTreeMap<String, Vec<String>>,
+    schemas: String,
+    public_lines: Vec<String>,
+    defaults: String,
+}
+
+impl DatabasePart {
+    /// The part as policy text: with the grants as top-level `grant … to ROLE` lines when
+    /// `top_level` (in an `in database` block), else without them (in the roles' bodies).
+    fn text(&self, top_level: bool) -> String {
+        let mut text = self.schemas.clone();
+        if top_level {
+            for (role, lines) in &self.grants {
+                for line in lines {
+                    let (grant, option) = match line.strip_suffix(" with grant option") {
+                        Some(g) => (g, " with grant option"),
+                        None => (line.as_str(), ""),
+                    };
+                    text.push_str(&format!("{grant} to {}{option}\n", name(role)));
+                }
             }
         }
-        Ok(files)
+        if !self.public_lines.is_empty() {
+            text.push_str(&format!("\npublic {{\n{}\n}}\n", self.public_lines.join("\n")));
+        }
+        text.push_str(&self.defaults);
+        text
     }
 }
 

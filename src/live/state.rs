@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 // The live fields are part of the snapshot format, so they are defined with it, in
 // `model::catalog`.
-use crate::model::catalog::{Catalog, CatalogObject, CatalogSchema, FORMAT};
+use crate::model::catalog::{Catalog, CatalogObject, CatalogSchema, DatabaseSnapshot, FORMAT, FORMAT_2};
 use crate::model::catalog::{LiveDefaultAcl, LiveFields, LiveMembership, LivePrivilege, LiveRole};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -79,7 +79,49 @@ impl LiveState {
                 privileges: self.privileges.clone(),
                 default_privileges: self.default_privileges.clone(),
             }),
+            other_databases: Vec::new(),
         }
+    }
+
+    /// The snapshot of several databases of one cluster (format 2 when there is more than
+    /// one): the first state's as [`LiveState::to_catalog`], each other's database-level part
+    /// in `other_databases`.
+    pub fn to_catalog_of(states: &[LiveState]) -> Option<Catalog> {
+        let (first, others) = states.split_first()?;
+        let mut catalog = first.to_catalog();
+        if !others.is_empty() {
+            catalog.format = FORMAT_2.to_string();
+        }
+        catalog.other_databases = others
+            .iter()
+            .map(|s| DatabaseSnapshot {
+                database: s.database.clone(),
+                schemas: s.schemas.clone(),
+                objects: s.objects.clone(),
+                privileges: s.privileges.clone(),
+                default_privileges: s.default_privileges.clone(),
+            })
+            .collect();
+        Some(catalog)
+    }
+
+    /// The states of every database a snapshot holds (one for format 1, more for format 2),
+    /// the cluster-wide part of each from the top level; empty unless taken from a live database.
+    pub fn all_from_catalog(catalog: &Catalog) -> Vec<LiveState> {
+        let Some(first) = LiveState::from_catalog(catalog) else { return Vec::new() };
+        let others: Vec<LiveState> = catalog
+            .other_databases
+            .iter()
+            .map(|d| LiveState {
+                database: d.database.clone(),
+                privileges: d.privileges.clone(),
+                default_privileges: d.default_privileges.clone(),
+                schemas: d.schemas.clone(),
+                objects: d.objects.clone(),
+                ..first.clone()
+            })
+            .collect();
+        std::iter::once(first).chain(others).collect()
     }
 
     /// The state a snapshot holds, if it was taken from a live database.

@@ -15,12 +15,21 @@
 //! `memberships`, `privileges` and `default_privileges` at the top level
 //! ([`LiveFields`], read and compared by `rolec`'s live commands); they are optional, and a reader of the inventory
 //! ignores them.
+//!
+//! Version 2 (`rolec-catalog/2`, written only for a snapshot of several databases of one
+//! cluster, `rolec snapshot --database a --database b`) is version 1 — the first database's
+//! inventory and live fields at the top level — plus `other_databases`: each other database's
+//! inventory, privileges and default privileges ([`DatabaseSnapshot`]; roles and memberships
+//! are cluster-wide, once at the top level). A reader of version 1 reads the top level of
+//! either; this rolec reads both.
 
 use serde::{Deserialize, Serialize};
 
 use super::Object;
 
 pub const FORMAT: &str = "rolec-catalog/1";
+/// The format of a snapshot of several databases: [`FORMAT`] and `other_databases`.
+pub const FORMAT_2: &str = "rolec-catalog/2";
 
 /// Why a text is not a catalog snapshot this rolec reads.
 #[derive(Debug, thiserror::Error)]
@@ -29,7 +38,7 @@ pub enum CatalogError {
     #[error("not a catalog snapshot: {0}")]
     NotSnapshot(serde_json::Error),
     /// The `format` field names another format.
-    #[error("unknown catalog format `{0}`; this rolec reads `{FORMAT}`")]
+    #[error("unknown catalog format `{0}`; this rolec reads `{FORMAT}` and `{FORMAT_2}`")]
     UnknownFormat(String),
 }
 
@@ -48,6 +57,23 @@ pub struct Catalog {
     /// What a snapshot of a live database adds; `None` when any of its fields is missing.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub live: Option<LiveFields>,
+    /// Format 2: the other databases of a snapshot of several, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_databases: Vec<DatabaseSnapshot>,
+}
+
+/// What belongs to one database of a snapshot of several (format 2), after the first.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DatabaseSnapshot {
+    pub database: String,
+    #[serde(default)]
+    pub schemas: Vec<CatalogSchema>,
+    #[serde(default)]
+    pub objects: Vec<CatalogObject>,
+    #[serde(default)]
+    pub privileges: Vec<LivePrivilege>,
+    #[serde(default)]
+    pub default_privileges: Vec<LiveDefaultAcl>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -84,7 +110,7 @@ impl Catalog {
     /// Reads a snapshot; the error says what is wrong (for a usage error).
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
         let catalog: Catalog = serde_json::from_str(text).map_err(CatalogError::NotSnapshot)?;
-        if catalog.format != FORMAT {
+        if catalog.format != FORMAT && catalog.format != FORMAT_2 {
             return Err(CatalogError::UnknownFormat(catalog.format));
         }
         Ok(catalog)
@@ -256,6 +282,16 @@ mod tests {
         assert_eq!(catalog.format, FORMAT);
         assert!(catalog.inventory().count() >= 5);
         assert!(catalog.objects.iter().any(|o| o.kind == CatalogKind::Function && !o.args.is_empty()));
+    }
+
+    #[test]
+    fn format_2_adds_other_databases() {
+        let text = r#"{"format": "rolec-catalog/2", "schemas": [{"name": "a"}],
+            "other_databases": [{"database": "b", "schemas": [{"name": "s"}]}]}"#;
+        let catalog = Catalog::parse(text).unwrap();
+        assert_eq!(catalog.schema_inventory().count(), 1, "the inventory is the first database's");
+        assert_eq!(catalog.other_databases[0].database, "b");
+        assert_eq!(catalog.other_databases[0].schemas[0].name, "s");
     }
 
     #[test]

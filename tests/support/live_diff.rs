@@ -116,7 +116,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
 }
 
 /// Grants a role may hold; `maintain` ones only on 17+.
-fn grant_catalog(version: u32) -> Vec<&'static str> {
+pub fn grant_catalog(version: u32) -> Vec<&'static str> {
     let mut g = vec![
         "grant select on table s0.t0",
         "grant insert, update on table s0.t0",

@@ -15,7 +15,7 @@ use super::plan::{self, Change, ChangePlan, PlanPhase};
 use super::{compare_part, Part};
 use crate::live::scope::Scope;
 use crate::live::state::LiveState;
-use crate::model::Model;
+use crate::model::{Model, Object};
 
 /// One database of the cluster as read for the comparison.
 pub struct DatabaseState<'a> {
@@ -52,7 +52,7 @@ fn audit_or_plan(
     let mut unknown: BTreeSet<(String, String)> = BTreeSet::new();
     let mut per_database: Vec<Change> = Vec::new();
     for db in databases {
-        let part = model.for_database(Some(db.name));
+        let part = part_for(model, db.name);
         let comparison = compare_part(&part, db.state, scope, Part::Database);
         let p = plan::plan(&comparison);
         for w in p.warnings.into_iter().chain(p.blockers.iter().cloned()) {
@@ -81,7 +81,40 @@ fn audit_or_plan(
         }
     }
     let late = |c: &Change| c.phase > PlanPhase::ObjectPrivileges;
-    let (after, before): (Vec<Change>, Vec<Change>) = cluster_changes.drain(..).partition(late);
+    let (mut after, before): (Vec<Change>, Vec<Change>) = cluster_changes.drain(..).partition(late);
+    // A role to drop gives up what it owns or holds in each other database before DROP ROLE.
+    let mut drops_elsewhere = Vec::new();
+    for db in databases.iter().filter(|db| db.name != cluster.database) {
+        for d in &whole.drops {
+            let mut p = ChangePlan::default();
+            d.plan_in(db.state, &mut p);
+            result.blockers.extend(p.blockers);
+            let changes = p.changes.into_iter().map(|c| Change { database: Some(db.name.to_string()), ..c });
+            drops_elsewhere.extend(changes);
+        }
+    }
+    // The first database's drop statements say where they run (psql reads the plan in order).
+    for c in after.iter_mut().filter(|c| c.phase == PlanPhase::DropRoles && c.database.is_none()) {
+        c.database = Some(cluster.database.clone());
+    }
+    let at = after.iter().position(|c| c.drops_role.is_some()).unwrap_or(after.len());
+    after.splice(at..at, drops_elsewhere);
     result.changes = before.into_iter().chain(per_database).chain(after).collect();
     Audit { plan: result, findings, desired }
+}
+
+/// The policy's part for database `name`: its entries, with the grants on databases moved to
+/// the part of the database they name. PostgreSQL keeps one ACL per database, which every
+/// database reads: each is compared once, in its own database's part, wherever the policy
+/// writes the grant. A grant on a database the policy does not name stays where it is written.
+fn part_for(model: &Model, name: &str) -> Model {
+    let mut part = model.for_database(Some(name));
+    let on = |g: &crate::model::ObjectGrant| match &g.object {
+        Object::Database { name } if model.databases.contains(name) => Some(name.clone()),
+        _ => None,
+    };
+    part.grants.retain(|g| on(g).is_none_or(|d| d == name));
+    let moved = model.grants.iter().filter(|g| g.database.as_deref() != Some(name) && on(g).as_deref() == Some(name));
+    part.grants.extend(moved.cloned());
+    part
 }

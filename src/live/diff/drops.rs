@@ -75,6 +75,32 @@ impl RoleDrop<'_> {
         plan.push(c);
     }
 
+    /// What dropping the role needs in another database of the policy (`state`, read there),
+    /// whose statements run in that database before `DROP ROLE` runs in the first: with a
+    /// successor, `REASSIGN OWNED`; then `DROP OWNED` (what it still holds there: privileges,
+    /// default privileges). Without a successor, what it owns there blocks the plan.
+    pub fn plan_in(&self, state: &LiveState, plan: &mut ChangePlan) {
+        let (role, database) = (self.role, state.database.as_str());
+        let owned = owned_by(state, role);
+        let mut statements = Vec::new();
+        match self.successor {
+            Some(s) => statements.push(format!("REASSIGN OWNED BY {} TO {};", ident(role), ident(s))),
+            None if owned.is_empty() => {}
+            None => {
+                plan.blockers.push(format!(
+                    "role `{role}` is to be dropped but owns {} in database `{database}`: give `--successor ROLE`, or reassign or drop them there first",
+                    owned.join(", "),
+                ));
+                return;
+            }
+        }
+        statements.push(format!("DROP OWNED BY {};", ident(role)));
+        for sql in statements {
+            let note = format!("`{role}` is dropped: what it owns or holds in database `{database}` goes first");
+            plan.push(Change::destructive(PlanPhase::DropRoles, sql, note));
+        }
+    }
+
     /// The finding; the caller removes the role and what it holds from the desired state.
     pub fn audit(&self, findings: &mut Vec<Finding>) {
         let expected =

@@ -69,6 +69,8 @@ pub(crate) struct Context<'a> {
     pub live: &'a LiveState,
     pub scope: &'a Scope,
     pub major: u32,
+    /// What of the policy this comparison covers.
+    pub part: Part,
     pub live_roles: HashMap<&'a str, &'a LiveRole>,
     pub model_roles: HashMap<&'a str, &'a Role>,
 }
@@ -125,6 +127,7 @@ pub(crate) fn compare_part<'a>(model: &'a Model, live: &'a LiveState, scope: &'a
         live,
         scope,
         major: live.major(),
+        part,
         live_roles: live.roles.iter().map(|r| (r.name.as_str(), r)).collect(),
         model_roles: model.roles.iter().map(|r| (r.name.as_str(), &**r)).collect(),
     };

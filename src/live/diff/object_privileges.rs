@@ -109,6 +109,14 @@ pub(crate) fn compare(cx: &Context<'_>) -> ObjectPrivilegesComparison {
     // (schema, role): USAGE granted by the schema's owner, now or by the plan.
     let mut schema_usage: HashSet<(String, String)> = HashSet::new();
     for p in &cx.live.privileges {
+        // Another database of the policy: compared in its own part (see `databases::part_for`).
+        if cx.part == super::Part::Database {
+            if let LiveObject::Database { name } = &p.object {
+                if *name != cx.live.database && cx.model.databases.contains(name) {
+                    continue;
+                }
+            }
+        }
         let key = ObjectKey::of(&p.object);
         objects.entry(key.clone()).or_insert_with(|| (p.object.clone(), p.owner.clone()));
         let Some(privilege) = Privilege::from_sql(&p.privilege) else { continue };
