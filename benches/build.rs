@@ -11,7 +11,8 @@
 //!    spans keep the syntax tree equal, so resolution and lowering are reused).
 //!
 //! Rendering names each statement's source line with `Workspace::line_of`, as `rolec build`
-//! does.
+//! does. The stage lines show the process's memory after each stage (`rss`), and the peak of
+//! the build (`maxrss`) after the last.
 //!
 //! Before criterion runs, one pass prints a per-stage breakdown (`stages:` lines) so that a
 //! regression can be located without a profiler. Run with `cargo bench --bench build`;
@@ -90,13 +91,25 @@ fn time<T>(label: &str, f: impl FnOnce() -> T) -> T {
     let (t, cpu, process) = (Instant::now(), thread_cpu_ns(), process_cpu_ms());
     let out = f();
     let wall = t.elapsed().as_secs_f64() * 1e3;
+    let rss = memory_mib("VmRSS:").map(|m| format!(", rss {m} MiB")).unwrap_or_default();
     match (cpu, thread_cpu_ns(), process, process_cpu_ms()) {
-        (Some(a), Some(b), Some(p), Some(q)) => {
-            println!("stages: {label:<48} {wall:>9.1} ms  (cpu {:.1} ms, process {} ms)", (b - a) as f64 / 1e6, q - p)
-        }
-        _ => println!("stages: {label:<48} {wall:>9.1} ms"),
+        (Some(a), Some(b), Some(p), Some(q)) => println!(
+            "stages: {label:<48} {wall:>9.1} ms  (cpu {:.1} ms, process {} ms{rss})",
+            (b - a) as f64 / 1e6,
+            q - p
+        ),
+        _ => println!("stages: {label:<48} {wall:>9.1} ms{rss}"),
     }
     out
+}
+
+/// A memory figure of this process in MiB (Linux: `/proc/self/status`): `VmRSS:` what it holds
+/// now, `VmHWM:` the most it has held (the maxrss of `getrusage`).
+fn memory_mib(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 =
+        status.lines().find_map(|l| l.strip_prefix(field))?.trim().strip_suffix("kB")?.trim().parse().ok()?;
+    Some(kib / 1024)
 }
 
 /// Nanoseconds this thread has run on a CPU (Linux: `/proc/thread-self/schedstat`).
@@ -151,6 +164,13 @@ fn print_stages(files: &[(String, String)]) {
         diagnostics.iter().filter(|d| d.is_error()).count()
     );
     time("render up + down (in parallel, as rolec build)", || render_scripts(&ws));
+    time("render the diagnostics (human, as rolec build)", || {
+        let mut sink = std::io::sink();
+        rolec::diagnostics::render::write_human(&diagnostics, &ws, false, &mut sink).expect("a sink takes every byte")
+    });
+    if let Some(peak) = memory_mib("VmHWM:") {
+        println!("stages: peak memory of a build (maxrss, the generated policy held once): {peak} MiB");
+    }
     let mut ws = ws;
     let file = ws.file_by_path(EDITED_FILE).expect("edited file");
     let text = files.iter().find(|(p, _)| p == EDITED_FILE).unwrap().1.clone();

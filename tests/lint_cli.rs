@@ -204,3 +204,45 @@ fn an_allow_of_an_error_or_an_unknown_code_is_reported() {
     assert!(messages.iter().any(|m| m.contains("errors cannot be allowed")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("`W999` is not a diagnostic code")), "{messages:?}");
 }
+
+/// (code, line, column) of each report of the human rendering, in the order written: the code
+/// from the report's first line, the position from the `╭─[ file:line:column ]` line after it.
+fn human_reports(stderr: &str) -> Vec<(String, u64, u64)> {
+    let lines: Vec<&str> = stderr.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(code) = line.strip_prefix('[').and_then(|l| l.split_once(']')).map(|(c, _)| c) else { continue };
+        let at = lines[i + 1].split("─[ ").nth(1).and_then(|l| l.strip_suffix(" ]")).expect("a location line");
+        let mut parts = at.rsplitn(3, ':');
+        let column = parts.next().unwrap().parse().unwrap();
+        let line = parts.next().unwrap().parse().unwrap();
+        found.push((code.to_string(), line, column));
+    }
+    found
+}
+
+/// More reports than one thread renders at a time: the human rendering writes every report, in
+/// the order of the JSON list (regression test for the reports rendered on several threads).
+#[test]
+fn many_human_reports_come_out_in_order() {
+    // Each role states the same grant twice (W004): 700 reports, three threads' chunks of 256.
+    let mut policy = String::from("schema app { owner app_owner }\nrole app_owner {}\n");
+    for i in 0..700 {
+        policy += &format!("role r{i} {{\n  grant select on table app.t\n  grant select on table app.t\n}}\n");
+    }
+    let json = lint(&policy, "json");
+    let expected: Vec<(String, u64, u64)> = diagnostics(&json)
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["line"].as_u64().unwrap(), d["column"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(expected.len(), 700);
+    let human = lint(&policy, "human");
+    assert_eq!(human.status.code(), Some(0));
+    let stderr = String::from_utf8(human.stderr).unwrap();
+    assert_eq!(human_reports(&stderr), expected);
+    assert!(
+        stderr.ends_with(&format!("0 error(s), {} warning(s)\n", expected.len())),
+        "{}",
+        &stderr[stderr.len() - 200..]
+    );
+}

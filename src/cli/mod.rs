@@ -282,7 +282,10 @@ pub fn report(ws: &Workspace, diagnostics: &[Diagnostic], format: Format) -> boo
 pub fn report_as(ws: &Workspace, diagnostics: &[Diagnostic], format: Format, json_format: &str) -> bool {
     match format {
         Format::Human => {
-            eprint!("{}", render::human(diagnostics, ws, color::stderr()));
+            // Written as the reports are rendered: a large policy's reports never sit in memory.
+            let mut w = std::io::BufWriter::new(std::io::stderr().lock());
+            let _ = render::write_human(diagnostics, ws, color::stderr(), &mut w);
+            let _ = std::io::Write::flush(&mut w);
         }
         Format::Json => {
             print_json(render::json(diagnostics, ws), json_format);

@@ -112,9 +112,15 @@ impl PolicyArgs {
         self.project.as_ref().map(|p| p.lint.clone()).unwrap_or_default()
     }
 
-    /// The policy's diagnostics that are reported: warnings at level `allow` left out.
-    pub fn diagnostics(&self, ws: &Workspace) -> Vec<Diagnostic> {
-        self.lint_levels().reported(&ws.diagnostics())
+    /// The policy's diagnostics that are reported: warnings at level `allow` left out. When
+    /// none is left out, the workspace's own list (a large policy's warnings are not copied).
+    pub fn diagnostics(&self, ws: &Workspace) -> std::sync::Arc<Vec<Diagnostic>> {
+        let all = ws.diagnostics();
+        let levels = self.lint_levels();
+        if all.iter().all(|d| levels.level(d.code) != crate::project::Level::Allow) {
+            return all;
+        }
+        std::sync::Arc::new(levels.reported(&all))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind};
+use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind, Source};
 use serde::Serialize;
 
 use super::text::{is_unprintable, FileId, Span};
@@ -58,59 +58,153 @@ pub fn location(map: &dyn SourceMap, span: Span) -> String {
 /// plaintext password, say) is masked in every report, since several can show the same line,
 /// and so is every password literal ([`super::secrets::password_literals`]).
 pub fn human(diagnostics: &[Diagnostic], map: &dyn SourceMap, color: bool) -> String {
+    let mut out = Vec::new();
+    let _ = write_human(diagnostics, map, color, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Reports rendered at a time by one thread of [`write_human`]: enough to keep the threads
+/// busy, few enough that what waits to be written stays small.
+const REPORTS_PER_CHUNK: usize = 256;
+
+/// [`human`], written to `w` as the reports are rendered, on every core, in order: a large
+/// policy's reports are never held in memory all at once.
+pub fn write_human(
+    diagnostics: &[Diagnostic],
+    map: &dyn SourceMap,
+    color: bool,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     // The texts of every file a report shows, masked once; ariadne's line index is built once
-    // per file for all reports.
-    let mut texts: HashMap<String, String> = HashMap::new();
+    // per file for all reports (and all threads).
+    let mut texts: HashMap<FileId, (String, String)> = HashMap::new();
     for d in diagnostics {
         for span in std::iter::once(&d.primary.span).chain(d.secondary.iter().map(|l| &l.span)) {
-            texts.entry(map.path(span.file)).or_insert_with(|| map.text(span.file).to_string());
+            texts.entry(span.file).or_insert_with(|| (map.path(span.file), map.text(span.file).to_string()));
         }
     }
     for r in diagnostics.iter().flat_map(|d| d.redact.iter()) {
-        if let Some(text) = texts.get_mut(&map.path(r.file)) {
+        if let Some((_, text)) = texts.get_mut(&r.file) {
             mask(text, map.range(*r));
         }
     }
     // Every password literal too, found in the text itself: the line of a syntax error may hold
     // one the parser could not read.
-    for text in texts.values_mut() {
+    for (_, text) in texts.values_mut() {
         for r in super::secrets::password_literals(text) {
             mask(text, r);
         }
         *text = terminal_safe_source(text);
     }
-    let mut cache = ariadne::sources(texts.iter().map(|(p, t)| (p.clone(), t.as_str())));
-    let mut out = Vec::new();
-    for d in diagnostics {
-        let kind = match d.severity() {
-            Severity::Error => ReportKind::Error,
-            Severity::Warning => ReportKind::Warning,
-        };
-        let primary_path = map.path(d.primary.span.file);
-        let primary_range = clamp(map.range(d.primary.span), &texts[&primary_path]);
-        // ariadne starts a new group (under a header repeating the primary location) whenever a
-        // label lies above the previous one, so labels are added in file and line order.
-        let mut labels: Vec<(String, std::ops::Range<usize>, String)> =
-            vec![(primary_path.clone(), primary_range.clone(), terminal_safe(&d.primary.message))];
-        for l in &d.secondary {
-            let path = map.path(l.span.file);
-            let range = clamp(map.range(l.span), &texts[&path]);
-            labels.push((path, range, terminal_safe(&l.message)));
+    let sources =
+        SharedSources(texts.values().map(|(path, text)| (path.clone(), Source::from(text.as_str()))).collect());
+    // Where each label is, found here: the source map need not be shared between threads.
+    let ranges: Vec<Vec<std::ops::Range<usize>>> = diagnostics
+        .iter()
+        .map(|d| {
+            std::iter::once(&d.primary.span)
+                .chain(d.secondary.iter().map(|l| &l.span))
+                .map(|span| clamp(map.range(*span), &texts[&span.file].1))
+                .collect()
+        })
+        .collect();
+    let paths: HashMap<FileId, &str> = texts.iter().map(|(id, (path, _))| (*id, path.as_str())).collect();
+    let render = |chunk: usize| -> Vec<u8> {
+        let mut out = Vec::new();
+        let start = chunk * REPORTS_PER_CHUNK;
+        let end = (start + REPORTS_PER_CHUNK).min(diagnostics.len());
+        for (d, ranges) in diagnostics[start..end].iter().zip(&ranges[start..end]) {
+            render_report(d, ranges, &paths, &sources, color, &mut out);
         }
-        labels.sort_by(|a, b| (a.0 != primary_path, &a.0, a.1.start).cmp(&(b.0 != primary_path, &b.0, b.1.start)));
-        let mut report = Report::build(kind, (primary_path, primary_range))
-            .with_code(d.code)
-            .with_message(terminal_safe(&d.message))
-            .with_config(Config::default().with_index_type(IndexType::Byte).with_color(color));
-        for (path, range, message) in labels {
-            report = report.with_label(AriadneLabel::new((path, range)).with_message(message));
+        out
+    };
+    let chunks = diagnostics.len().div_ceil(REPORTS_PER_CHUNK);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(chunks);
+    if threads < 2 {
+        for chunk in 0..chunks {
+            w.write_all(&render(chunk))?;
         }
-        if let Some(h) = &d.help {
-            report = report.with_help(terminal_safe(h));
-        }
-        let _ = report.finish().write(&mut cache, &mut out);
+        return Ok(());
     }
-    String::from_utf8_lossy(&out).into_owned()
+    // The threads take the chunks in order; this one writes each as soon as those before it are
+    // written.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::channel::<(usize, Vec<u8>)>();
+        for _ in 0..threads {
+            let (send, next, render) = (send.clone(), &next, &render);
+            scope.spawn(move || loop {
+                let chunk = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                // A closed channel: the writer failed, nothing more is wanted.
+                if chunk >= chunks || send.send((chunk, render(chunk))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(send);
+        let mut waiting: std::collections::BTreeMap<usize, Vec<u8>> = std::collections::BTreeMap::new();
+        let mut written = 0;
+        for (chunk, bytes) in receive {
+            waiting.insert(chunk, bytes);
+            while let Some(bytes) = waiting.remove(&written) {
+                w.write_all(&bytes)?;
+                written += 1;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The texts of the files reports show, by path, each with its line index; shared by the
+/// threads of [`write_human`].
+struct SharedSources<'a>(HashMap<String, Source<&'a str>>);
+
+impl<'a> ariadne::Cache<String> for &SharedSources<'a> {
+    type Storage = &'a str;
+
+    fn fetch(&mut self, id: &String) -> Result<&Source<&'a str>, impl std::fmt::Debug> {
+        self.0.get(id).ok_or_else(|| format!("no source `{id}`"))
+    }
+
+    fn display<'b>(&self, id: &'b String) -> Option<impl std::fmt::Display + 'b> {
+        Some(id)
+    }
+}
+
+/// One report, its labels at `ranges` (the primary label's first, then the secondary ones').
+fn render_report(
+    d: &Diagnostic,
+    ranges: &[std::ops::Range<usize>],
+    paths: &HashMap<FileId, &str>,
+    mut sources: &SharedSources,
+    color: bool,
+    out: &mut Vec<u8>,
+) {
+    let kind = match d.severity() {
+        Severity::Error => ReportKind::Error,
+        Severity::Warning => ReportKind::Warning,
+    };
+    let primary_path = paths[&d.primary.span.file];
+    let primary_range = ranges[0].clone();
+    // ariadne starts a new group (under a header repeating the primary location) whenever a
+    // label lies above the previous one, so labels are added in file and line order.
+    let mut labels: Vec<(&str, std::ops::Range<usize>, String)> =
+        vec![(primary_path, primary_range.clone(), terminal_safe(&d.primary.message))];
+    for (l, range) in d.secondary.iter().zip(&ranges[1..]) {
+        labels.push((paths[&l.span.file], range.clone(), terminal_safe(&l.message)));
+    }
+    labels.sort_by(|a, b| (a.0 != primary_path, a.0, a.1.start).cmp(&(b.0 != primary_path, b.0, b.1.start)));
+    let mut report = Report::build(kind, (primary_path.to_string(), primary_range))
+        .with_code(d.code)
+        .with_message(terminal_safe(&d.message))
+        .with_config(Config::default().with_index_type(IndexType::Byte).with_color(color));
+    for (path, range, message) in labels {
+        report = report.with_label(AriadneLabel::new((path.to_string(), range)).with_message(message));
+    }
+    if let Some(h) = &d.help {
+        report = report.with_help(terminal_safe(h));
+    }
+    let _ = report.finish().write(&mut sources, out);
 }
 
 /// A message as a terminal may show it: a control character (an escape sequence or a line break

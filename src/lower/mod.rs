@@ -55,7 +55,8 @@ pub struct Statement {
     /// Where in the policy the statement comes from.
     #[serde(skip)]
     pub origin: Option<Span>,
-    /// Roles of the policy this statement names (their creation comes first).
+    /// Roles of the policy this statement names (their creation comes first); emptied once the
+    /// plan is ordered.
     #[serde(skip)]
     pub roles: Vec<String>,
     /// A note printed above the statement (a membership's window, say).
@@ -208,14 +209,20 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
     let order = order::order(&pairs.iter().map(|(s, _)| s).collect::<Vec<_>>());
     let mut pairs: Vec<Option<(Statement, Option<Statement>)>> = pairs.into_iter().map(Some).collect();
     let mut plan = Plan::default();
-    let mut downs = Vec::new();
+    // Sized once: a large policy's plan is the largest thing a build holds.
+    plan.up.reserve_exact(order.len());
+    let mut downs = Vec::with_capacity(pairs.iter().flatten().filter(|(_, down)| down.is_some()).count());
     for i in order {
-        let (up, down) = pairs[i].take().expect("each statement is ordered once");
+        let (mut up, down) = pairs[i].take().expect("each statement is ordered once");
+        // The roles a statement names matter for its order alone.
+        up.roles = Vec::new();
         plan.up.push(up);
-        if let Some(d) = down {
+        if let Some(mut d) = down {
+            d.roles = Vec::new();
             downs.push(d);
         }
     }
+    drop(pairs);
     if rerunnable {
         for d in &mut downs {
             tolerate_missing(d);
