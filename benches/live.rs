@@ -148,8 +148,13 @@ fn policy_of(size: &Size, databases: &[&str]) -> (Vec<(String, String)>, usize) 
         groups.push_str(&body);
         groups.push_str("}\n");
     }
-    let mut users = String::new();
+    // The users, 10,000 to a file (a policy file may hold 16 MiB).
+    let mut users = vec![String::new()];
     for u in 0..size.users {
+        if u > 0 && u % 10_000 == 0 {
+            users.push(String::new());
+        }
+        let users = users.last_mut().unwrap();
         let a = rng.below(size.groups);
         let b = rng.below(size.groups);
         writeln!(users, "user u{u} {{").unwrap();
@@ -167,8 +172,10 @@ fn policy_of(size: &Size, databases: &[&str]) -> (Vec<(String, String)>, usize) 
         users.push_str(&body);
         users.push_str("}\n");
     }
-    let mut files =
-        vec![("schemas.role".into(), schemas), ("groups.role".into(), groups), ("users.role".into(), users)];
+    let mut files = vec![("schemas.role".into(), schemas), ("groups.role".into(), groups)];
+    for (i, text) in users.into_iter().enumerate() {
+        files.push((if i == 0 { "users.role".into() } else { format!("users{i}.role") }, text));
+    }
     for (db, grants) in databases.iter().zip(spread) {
         files.push((format!("{db}.role"), format!("in database {db} {{\n{schema_list}{grants}}}\n")));
     }
@@ -200,7 +207,12 @@ fn scope(model: &rolec::model::Model, state: &LiveState) -> Scope {
 }
 
 fn fresh(setup: &str) -> PgCluster {
-    let pg = PgCluster::start();
+    fresh_with(setup, &[])
+}
+
+/// [`fresh`] with server settings (`name=value`).
+fn fresh_with(setup: &str, settings: &[&str]) -> PgCluster {
+    let pg = PgCluster::start_with_settings(settings);
     pg.exec(DB, setup).expect("setup");
     pg.exec(DB, "CHECKPOINT").unwrap();
     pg
@@ -256,7 +268,11 @@ fn rolec(args: &[&str], code: i32) -> Run {
     let t = Instant::now();
     let out = cmd.output().expect("the rolec binary");
     let wall = t.elapsed();
-    assert_eq!(out.status.code(), Some(code), "rolec {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    // The end of standard error: a large policy's warnings come first.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let tail: Vec<&str> = stderr.lines().rev().take(20).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    assert_eq!(out.status.code(), Some(code), "rolec {args:?}, standard error ends:\n{}", tail.join("\n"));
     let maxrss_kib = std::fs::read_to_string(&rss).ok().and_then(|t| t.trim().lines().last()?.parse().ok());
     Run { wall, maxrss_kib, stdout: String::from_utf8_lossy(&out.stdout).into_owned() }
 }
@@ -296,8 +312,11 @@ fn huge(setup: &str, runs: usize) {
     println!("live bench --huge: {} roles, {grants} grants", HUGE.groups + HUGE.users);
     let (mut applies, mut psqls) = (Vec::new(), Vec::new());
     let mut converged = None;
+    // One transaction locks every role it grants to: 50,000 are over the default lock table
+    // (max_locks_per_transaction 64 × 100 connections), for psql as for rolec.
+    let settings = ["max_locks_per_transaction=1024"];
     for _ in 0..runs {
-        let pg = fresh(setup);
+        let pg = fresh_with(setup, &settings);
         let conn = pg.conn_str(DB);
         let script = rolec(&["plan", "--db", &conn, policy], 0).stdout;
         let run = rolec(&["apply", "--db", &conn, policy], 0);
@@ -305,7 +324,7 @@ fn huge(setup: &str, runs: usize) {
         applies.push(run.wall);
         converged = Some(pg);
 
-        let pg = fresh(setup);
+        let pg = fresh_with(setup, &settings);
         let path = dir.path().join("plan.sql");
         std::fs::write(&path, script).unwrap();
         let t = Instant::now();
