@@ -4,13 +4,13 @@
 //! `--allow-drop`. An attempt aborted by a conflict with another session is made again. Exit
 //! codes: 0 applied (or nothing to do), 1 error or refused (nothing changed).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
-use super::plan::{diff_with, load_model, plan_text, scope_for, warn};
+use super::plan::{diff_with, plan_text, scope_for, warn, with_live_catalog};
 use super::LiveArgs;
 use crate::live::connect::process_env;
 use crate::live::diff::databases::DatabaseState;
@@ -53,6 +53,8 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     let cluster = super::databases::read(&args.live)?.ok_or("the policy has errors: nothing was applied")?;
     let (several, main_compared) = (cluster.several(), cluster.main_compared);
     let mut conn = cluster.main;
+    // The policy loaded for the read above, compared again with each state read under the lock.
+    let ws = RefCell::new(cluster.ws);
     let mut others: Vec<(String, crate::live::Connection)> =
         cluster.others.into_iter().map(|(n, c, _)| (n, c)).collect();
     let names: Vec<String> = others.iter().map(|(n, _)| n.clone()).collect();
@@ -62,7 +64,13 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
     // again after a conflict makes it again; it is printed again only if it changed.
     let printed: Cell<Option<String>> = Cell::new(None);
     let plan_for = |state: &LiveState, states: &[LiveState]| {
-        let resolved = load_model(&args.live.policy, state)?.ok_or("the policy has errors: nothing was applied")?;
+        let resolved = {
+            let mut ws = ws.borrow_mut();
+            if !with_live_catalog(&args.live.policy, &mut ws, state) {
+                return Err("the policy has errors: nothing was applied".to_string());
+            }
+            ws.resolved()
+        };
         let plan = if several {
             let scope = scope_for(&resolved.model, state, &args.live.manage, successor)?;
             let main = main_compared.then(|| DatabaseState { name: &target.dbname, state });

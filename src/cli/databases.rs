@@ -1,8 +1,13 @@
 //! The live commands over the databases a policy names (`databases a, b`): a connection to each,
 //! the cluster-wide part read in the first one (where `apply` also takes its lock and writes its
 //! ledger), and `--database NAME` to narrow the databases whose privileges are compared.
+//!
+//! The server is mostly waited for: the policy loads while the first database is read, and the
+//! other databases are connected to and read at the same time, each on a thread of its own.
 
-use super::plan::load_policy;
+use std::thread::{self, ScopedJoinHandle};
+
+use super::plan::{load_for_version, with_live_catalog};
 use super::LiveArgs;
 use crate::db::Workspace;
 use crate::live::diff::databases::DatabaseState;
@@ -54,26 +59,69 @@ pub fn selected<'m>(declared: &'m [String], only: &[String]) -> Result<Vec<&'m S
 /// connects to each (with `--db`'s settings, another `dbname`). `Ok(None)`: the policy has
 /// errors (printed).
 pub fn read(args: &LiveArgs) -> Result<Option<Cluster>, String> {
-    let mut main = super::connect_live(&args.db).map_err(|e| e.to_string())?;
-    let mut state = crate::live::introspect_with_windows(&mut main.client).map_err(|e| e.to_string())?;
-    let Some(mut ws) = load_policy(&args.policy, &state)? else { return Ok(None) };
+    // The policy loads for the server's version as soon as it is known, while the catalogs are
+    // read; it waits for nothing (and loads nothing) when the server cannot be read.
+    let (live, loaded) = thread::scope(|s| {
+        let (version_tx, version_rx) = std::sync::mpsc::channel::<u32>();
+        let loading = s.spawn(move || version_rx.recv().ok().map(|v| load_for_version(&args.policy, v)));
+        let live = connect_and_read(args, None, &mut |v| _ = version_tx.send(v));
+        drop(version_tx);
+        (live, joined(loading))
+    });
+    let (mut main, mut state) = live?;
+    let Some(ws) = loaded else { return Err("the server's version was not read".to_string()) };
+    let mut ws = ws?;
+    if !with_live_catalog(&args.policy, &mut ws, &state) {
+        return Ok(None);
+    }
     let declared = ws.resolved().model.databases.clone();
     let keep = selected(&declared, &args.databases)?;
     let Some(first) = declared.first() else {
         return Ok(Some(Cluster { ws, main, state, others: Vec::new(), main_compared: true }));
     };
-    if main.target.dbname != *first {
-        main = super::connect_live_to(&args.db, Some(first)).map_err(|e| e.to_string())?;
-        state = crate::live::introspect_with_windows(&mut main.client).map_err(|e| e.to_string())?;
-        let Some(again) = load_policy(&args.policy, &state)? else { return Ok(None) };
-        ws = again;
+    // The policy's first database when `--db` names another, and the other databases compared,
+    // all at once.
+    let wanted: Vec<&String> = keep.iter().copied().filter(|d| *d != first).collect();
+    let (again, others) = thread::scope(|s| {
+        let again =
+            (main.target.dbname != *first).then(|| s.spawn(|| connect_and_read(args, Some(first), &mut |_| ())));
+        let others: Vec<_> = wanted
+            .iter()
+            .map(|db| {
+                s.spawn(move || -> Result<(String, Connection, LiveState), String> {
+                    let mut c = super::connect_live_to(&args.db, Some(db)).map_err(|e| e.to_string())?;
+                    let s = crate::live::introspect(&mut c.client).map_err(|e| format!("database `{db}`: {e}"))?;
+                    Ok((db.to_string(), c, s))
+                })
+            })
+            .collect();
+        (again.map(joined), others.into_iter().map(joined).collect::<Vec<_>>())
+    });
+    if let Some(again) = again {
+        (main, state) = again?;
+        if !with_live_catalog(&args.policy, &mut ws, &state) {
+            return Ok(None);
+        }
     }
-    let mut others = Vec::new();
-    for db in keep.iter().filter(|d| **d != first) {
-        let mut c = super::connect_live_to(&args.db, Some(db)).map_err(|e| e.to_string())?;
-        let s = crate::live::introspect(&mut c.client).map_err(|e| format!("database `{db}`: {e}"))?;
-        others.push((db.to_string(), c, s));
-    }
+    let others = others.into_iter().collect::<Result<Vec<_>, String>>()?;
     let main_compared = keep.contains(&first);
     Ok(Some(Cluster { ws, main, state, others, main_compared }))
+}
+
+/// Connects to `database` (`--db`'s when `None`) and reads it with `rolec.windows` and
+/// `rolec.roles`; `version_known` as [`crate::live::introspect::introspect_telling`].
+fn connect_and_read(
+    args: &LiveArgs,
+    database: Option<&str>,
+    version_known: &mut dyn FnMut(u32),
+) -> Result<(Connection, LiveState), String> {
+    let mut c = super::connect_live_to(&args.db, database).map_err(|e| e.to_string())?;
+    let state =
+        crate::live::introspect_with_windows_telling(&mut c.client, version_known).map_err(|e| e.to_string())?;
+    Ok((c, state))
+}
+
+/// The result of a thread; a panic goes on in the caller.
+fn joined<T>(handle: ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

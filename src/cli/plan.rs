@@ -3,7 +3,6 @@
 //! `--detailed-exitcode`) changes pending.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
@@ -11,7 +10,7 @@ use super::check::{broken_rules, BrokenRule};
 use super::{report, Format, LiveArgs, PolicyArgs};
 use crate::db::Workspace;
 use crate::live::{ChangePlan, LiveState, Scope, Target};
-use crate::model::{Model, Resolved};
+use crate::model::Model;
 use crate::pg::quote::comment;
 use crate::pg::quote::psql_connect;
 
@@ -48,27 +47,25 @@ pub struct Planned {
     pub rules: Vec<BrokenRule>,
 }
 
-/// Loads the policy for the server's version, with the live inventory unless `--catalog` is
-/// given. `Ok(None)`: the policy has errors (printed).
-pub fn load_model(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Arc<Resolved>>, String> {
-    Ok(load_policy(policy, state)?.map(|ws| ws.resolved()))
+/// The policy loaded (parsed and resolved) for a server's `server_version_num`, before its
+/// inventory is read ([`with_live_catalog`] adds it).
+pub fn load_for_version(policy: &PolicyArgs, server_version: u32) -> Result<Workspace, String> {
+    let mut options = policy.options();
+    let major = server_version / 10000;
+    if crate::pg::roles::SUPPORTED_VERSIONS.contains(&major) {
+        options.target_version = major;
+    }
+    policy.load(options)
 }
 
-/// [`load_model`], keeping the workspace (to name the positions of the policy's rules).
-pub fn load_policy(policy: &PolicyArgs, state: &LiveState) -> Result<Option<Workspace>, String> {
-    let mut options = policy.options();
-    if crate::pg::roles::SUPPORTED_VERSIONS.contains(&state.major()) {
-        options.target_version = state.major();
-    }
-    let mut ws = policy.load(options)?;
+/// The live inventory of `state` joins the policy unless `--catalog` is given, and the
+/// diagnostics are printed; false when the policy has errors.
+pub fn with_live_catalog(policy: &PolicyArgs, ws: &mut Workspace, state: &LiveState) -> bool {
     if policy.catalog.is_none() {
         // The live inventory is what bulk grants and limits count.
         ws.set_catalog(Some(state.to_catalog()));
     }
-    if report(&ws, &policy.diagnostics(&ws), Format::Human) {
-        return Ok(None);
-    }
-    Ok(Some(ws))
+    !report(ws, &policy.diagnostics(ws), Format::Human)
 }
 
 /// The plan for a live state: the policy's roles plus the `manage roles matching` and

@@ -38,6 +38,6 @@ pub mod window_table;
 pub use connect::{connect, Connection, Target};
 pub use diff::{diff, Change, ChangePlan};
 pub use error::LiveError;
-pub use introspect::{introspect, introspect_with_windows};
+pub use introspect::{introspect, introspect_with_windows, introspect_with_windows_telling};
 pub use scope::Scope;
 pub use state::LiveState;
