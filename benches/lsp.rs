@@ -33,7 +33,8 @@
 //! `cargo bench --bench lsp` runs it all; `-- --edits N` sets the number of edits of each
 //! kind (default 20); `-- --refresh-only` measures the refresh through the server alone (to
 //! profile it: `perf record` the benchmark's binary with `--bench --refresh-only`, and
-//! `--only LABEL` for one pair of edits, such as `--only rename`); without `--bench`
+//! `--only LABEL` for one pair of edits, such as `--only rename`; with `--large-only`, in the
+//! large-file layout, after one start that is not measured); without `--bench`
 //! (`cargo test --benches`) it only checks that the server publishes the policy's
 //! diagnostics and refreshes one edit.
 
@@ -456,15 +457,16 @@ fn main() {
         text.len() as f64 / 1e3
     );
 
+    // `--refresh-only`: the refresh through the server alone (to profile it).
+    let refresh_only = args.iter().any(|a| a == "--refresh-only");
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
     if args.iter().any(|a| a == "--large-only") {
-        large_files(rounds);
+        large_files(rounds, refresh_only, only);
         return;
     }
 
-    // `--refresh-only`: the refresh through the server alone (to profile it).
-    if args.iter().any(|a| a == "--refresh-only") {
+    if refresh_only {
         let (mut c, _, _, _) = start_server(dir.path());
-        let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
         for (label, s) in &refresh(&mut c, dir.path(), EDITED, &text, rounds, only) {
             s.print(&format!("refresh: {label} (didChange → published)"));
         }
@@ -519,11 +521,12 @@ fn main() {
     // Where a refresh goes, without the server.
     refresh_stages(&files, dir.path(), rounds);
 
-    large_files(rounds);
+    large_files(rounds, false, None);
 }
 
-/// The large-file layout: the server's start and the edits in one of its large files.
-fn large_files(rounds: usize) {
+/// The large-file layout: the server's start and the edits in one of its large files
+/// (`refresh_only`: one start, not measured; `only`: one pair of edits).
+fn large_files(rounds: usize, refresh_only: bool, only: Option<&str>) {
     let files = support::policy::generate(LARGE_USER_FILES);
     let dir = tempfile::tempdir().expect("a temporary directory");
     write_policy(dir.path(), &files);
@@ -539,7 +542,7 @@ fn large_files(rounds: usize) {
     );
     let mut start = Samples::default();
     let mut client = None;
-    for _ in 0..3 {
+    for _ in 0..if refresh_only { 1 } else { 3 } {
         if let Some(c) = client.take() {
             Client::shutdown(c);
         }
@@ -547,9 +550,11 @@ fn large_files(rounds: usize) {
         start.add(w1 + w2, c1 + c2);
         client = Some(c);
     }
-    start.print("large files: server start: initialize → every file published");
+    if !refresh_only {
+        start.print("large files: server start: initialize → every file published");
+    }
     let mut c = client.expect("a server");
-    let kinds = refresh(&mut c, dir.path(), LARGE_EDITED, &text, rounds, None);
+    let kinds = refresh(&mut c, dir.path(), LARGE_EDITED, &text, rounds, only);
     let mut one_character = Samples::default();
     for (label, s) in &kinds {
         s.print(&format!("large files: refresh: {label} (didChange → published)"));

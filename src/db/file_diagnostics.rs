@@ -68,7 +68,12 @@ pub fn analysis_parts_of_files(db: &dyn salsa::Database, policy: PolicyInput) ->
 /// Every diagnostic whose primary span is in `file`, errors first, then in source order:
 /// the diagnostics of [`super::diagnostics`] in that file, in the same order. A file without
 /// source diagnostics shares its list with [`file_policy_diagnostics`].
-#[salsa::tracked]
+///
+/// `no_eq` here and in [`file_policy_diagnostics`]: the lists they get are compared already
+/// (the analysis' list of the file, by salsa; this list, by the language server before it
+/// converts it), and a large file's list of thousands of diagnostics costs milliseconds to
+/// compare again at each step.
+#[salsa::tracked(no_eq)]
 pub fn file_diagnostics(db: &dyn salsa::Database, policy: PolicyInput, file: SourceFile) -> Arc<Vec<Diagnostic>> {
     let (source, policy) = (file_source_diagnostics(db, policy, file), file_policy_diagnostics(db, policy, file));
     if source.is_empty() {
@@ -110,7 +115,7 @@ fn source_diagnostics_found(db: &dyn salsa::Database, policy: PolicyInput, file:
 /// sorts: the analysis' as [`shown_while_broken`] says while the policy has errors. With the
 /// file's inline allows applied: the warnings they cover left out, and (once the policy is
 /// sound) W043 for an allowed code that silenced nothing in the whole file.
-#[salsa::tracked]
+#[salsa::tracked(no_eq)]
 pub fn file_policy_diagnostics(
     db: &dyn salsa::Database,
     policy: PolicyInput,

@@ -591,7 +591,12 @@ impl Locator {
 
 /// The byte range of a span in its file: the span is relative to its item's start.
 fn absolute_range(db: &Database, file: SourceFile, span: Span) -> std::ops::Range<usize> {
-    let base = parse(db, file).item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
+    span_range(parse(db, file), span)
+}
+
+/// The byte range of a span in the file `parsed` is the parse of (see [`absolute_range`]).
+pub fn span_range(parsed: &Parsed, span: Span) -> std::ops::Range<usize> {
+    let base = parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
     base + span.start as usize..base + span.end as usize
 }
 

@@ -11,13 +11,16 @@ use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use gen_lsp_types::{Code, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Message as DiagMessage, Uri};
+use gen_lsp_types::{
+    Code, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, Message as DiagMessage, Range, Uri,
+};
 use lsp_server::{Connection, Message, Notification};
+use rustc_hash::FxHashMap;
 
 use super::Server;
 use crate::db::SourceFile;
 use crate::diagnostics::{self, Severity};
-use crate::syntax::FileId;
+use crate::syntax::{FileId, Span};
 
 /// What was last published for one URI.
 pub(crate) struct Published {
@@ -40,11 +43,62 @@ pub(crate) struct SoundLists {
 
 /// One compiler diagnostic in protocol terms (`None` when its file has no URI).
 pub(crate) fn to_lsp(server: &Server, d: &diagnostics::Diagnostic) -> Option<(Uri, Diagnostic)> {
-    Some((server.uri(d.primary.span.file)?, convert(server, d)))
+    Some((server.uri(d.primary.span.file)?, convert(&Places::of(server, [d]), d)))
+}
+
+/// What converting the spans of one file needs: its URI, text, line starts and item offsets,
+/// looked up once per publication rather than once per span (a large file's list has
+/// thousands of diagnostics, with tens of thousands of related locations in a few files).
+struct Place<'a> {
+    uri: Option<Uri>,
+    text: &'a str,
+    starts: &'a [u32],
+    parsed: &'a crate::syntax::Parsed,
+}
+
+/// The places of the files some diagnostics point into.
+struct Places<'a> {
+    server: &'a Server,
+    files: FxHashMap<FileId, Place<'a>>,
+}
+
+impl<'a> Places<'a> {
+    fn of<'d>(server: &'a Server, diagnostics: impl IntoIterator<Item = &'d diagnostics::Diagnostic>) -> Places<'a> {
+        let (ws, mut files) = (server.workspace(), FxHashMap::default());
+        for d in diagnostics {
+            for span in std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span)) {
+                files.entry(span.file).or_insert_with(|| {
+                    let file = ws.file(span.file);
+                    Place {
+                        uri: server.uri(span.file),
+                        text: file.text(&ws.db),
+                        starts: crate::db::line_starts(&ws.db, file),
+                        parsed: crate::db::parse(&ws.db, file),
+                    }
+                });
+            }
+        }
+        Places { server, files }
+    }
+
+    fn range(&self, span: Span) -> Range {
+        match self.files.get(&span.file) {
+            Some(p) => super::convert::range(p.text, p.starts, crate::db::span_range(p.parsed, span)),
+            None => self.server.range(span),
+        }
+    }
+
+    fn location(&self, span: Span) -> Option<Location> {
+        let uri = match self.files.get(&span.file) {
+            Some(p) => p.uri.clone()?,
+            None => self.server.uri(span.file)?,
+        };
+        Some(Location { uri, range: self.range(span) })
+    }
 }
 
 /// One compiler diagnostic in protocol terms, for the file of its primary span.
-fn convert(server: &Server, d: &diagnostics::Diagnostic) -> Diagnostic {
+fn convert(places: &Places, d: &diagnostics::Diagnostic) -> Diagnostic {
     let mut message = d.message.clone();
     if !d.primary.message.is_empty() {
         message.push_str(&format!(" ({})", d.primary.message));
@@ -56,11 +110,11 @@ fn convert(server: &Server, d: &diagnostics::Diagnostic) -> Diagnostic {
         .secondary
         .iter()
         .filter_map(|l| {
-            Some(DiagnosticRelatedInformation { location: server.location(l.span)?, message: l.message.clone() })
+            Some(DiagnosticRelatedInformation { location: places.location(l.span)?, message: l.message.clone() })
         })
         .collect();
     Diagnostic {
-        range: server.range(d.primary.span),
+        range: places.range(d.primary.span),
         severity: Some(match d.severity() {
             Severity::Error => DiagnosticSeverity::Error,
             Severity::Warning => DiagnosticSeverity::Warning,
@@ -160,12 +214,14 @@ impl Server {
         for (file, source) in files.iter().zip(lists) {
             let Some(uri) = self.uri(file.id(&self.ws.db)) else { continue };
             current.insert(uri.clone());
+            // The cheap test first: a list in a file that changed is converted again anyway.
             if self.published.get(&uri).is_some_and(|p| {
-                p.source == source && p.files.iter().all(|f| self.changed.get(f).is_none_or(|&at| at <= p.converted_at))
+                p.files.iter().all(|f| self.changed.get(f).is_none_or(|&at| at <= p.converted_at)) && p.source == source
             }) {
                 continue;
             }
-            let sent: Vec<Diagnostic> = source.iter().map(|d| convert(self, d)).collect();
+            let places = Places::of(self, source.iter());
+            let sent: Vec<Diagnostic> = source.iter().map(|d| convert(&places, d)).collect();
             let mut files: Vec<FileId> = source
                 .iter()
                 .flat_map(|d| std::iter::once(d.primary.span.file).chain(d.secondary.iter().map(|l| l.span.file)))
