@@ -4,32 +4,10 @@
 
 mod support;
 
-use std::process::{Command, Output};
-
 use rolec::live::LiveState;
 use rolec::model::catalog::{Catalog, LiveObject};
+use support::cli::{ok, rolec, text};
 use support::pg::PgCluster;
-
-fn rolec(args: &[&str]) -> Output {
-    let mut cmd: Command = support::cli::rolec_command();
-    cmd.args(args);
-    cmd.output().expect("cannot run rolec")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "rolec failed ({:?}):\n{}\n{}",
-        out.status.code(),
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-}
 
 /// Databases `app` and `billing`, each with schema `data` (owned by `app_owner`) and tables
 /// `data.t` and `data.u`, and different grants in each: `reader` reads in app (also tables

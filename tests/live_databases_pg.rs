@@ -8,6 +8,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use support::cli::{ok, rolec, text};
 use support::pg::PgCluster;
 
 const AT: &str = "2026-06-01";
@@ -28,27 +29,6 @@ for db in databases {
   }
 }
 "#;
-
-fn rolec(args: &[&str]) -> Output {
-    let mut cmd: Command = support::cli::rolec_command();
-    cmd.args(args);
-    cmd.output().expect("cannot run rolec")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "rolec failed ({:?}):\n{}\n{}",
-        out.status.code(),
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-}
 
 fn policy_dir(policy: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -36,3 +36,27 @@ pub fn policy_file(text: &str) -> PolicyFile {
     std::fs::write(&path, text).unwrap();
     PolicyFile { dir, path }
 }
+
+/// `rolec ARGS` run to the end ([`rolec_command`]).
+pub fn rolec(args: &[&str]) -> std::process::Output {
+    let mut cmd = rolec_command();
+    cmd.args(args);
+    cmd.output().expect("cannot run rolec")
+}
+
+/// Output bytes as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Fails the test, showing rolec's output, unless the command succeeded.
+#[track_caller]
+pub fn ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "rolec failed ({:?}):\n{}\n{}",
+        out.status.code(),
+        text(&out.stderr),
+        text(&out.stdout)
+    );
+}
