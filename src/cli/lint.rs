@@ -36,7 +36,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
         failed |= n_err > 0 || denied;
         match args.format {
             // Several policies still make one JSON document.
-            Format::Json => json.extend(render::json(&diagnostics, &ws).as_array().into_iter().flatten().cloned()),
+            Format::Json => json.extend(render::json_records(&diagnostics, &ws)),
             format => {
                 report(&ws, &diagnostics, format);
             }
@@ -50,7 +50,7 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
         }
     }
     if args.format == Format::Json {
-        print_json(serde_json::Value::Array(json), "rolec-lint/1");
+        print_json(&json, "rolec-lint/1");
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

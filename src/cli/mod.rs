@@ -245,12 +245,18 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(141);
-        }
-        eprintln!("error: cannot write to standard output: {e}");
-        std::process::exit(1);
+        stdout_failed(e);
     }
+}
+
+/// Ends the process after a write to standard output failed: quietly with status 141 when the
+/// reader went away (as a shell reports SIGPIPE), else with the error and status 1.
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(1);
 }
 
 /// Writes bytes to standard output; a closed pipe ends the process as in [`write_out`].
@@ -288,18 +294,25 @@ pub fn report_as(ws: &Workspace, diagnostics: &[Diagnostic], format: Format, jso
             let _ = std::io::Write::flush(&mut w);
         }
         Format::Json => {
-            print_json(render::json(diagnostics, ws), json_format);
+            print_json(&render::json_records(diagnostics, ws), json_format);
         }
         Format::Github => out!("{}", render::github(diagnostics, ws)),
     }
     diagnostics.iter().any(Diagnostic::is_error)
 }
 
-/// Prints diagnostics rendered as JSON in the document of format `json_format`.
-fn print_json(diagnostics: serde_json::Value, json_format: &str) {
-    // Versioned as every JSON output: `{"format": "rolec-lint/1", "diagnostics": […]}`.
-    let json = serde_json::json!({"format": json_format, "diagnostics": diagnostics});
-    outln!("{}", serde_json::to_string_pretty(&json).unwrap_or_default())
+/// Prints diagnostics rendered as JSON in the document of format `json_format` (versioned as
+/// every JSON output: `{"diagnostics": […], "format": "rolec-lint/1"}`), as it is rendered.
+fn print_json(records: &[render::JsonDiagnostic], json_format: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = render::write_json_document(json_format, records, &mut stdout)
+        .map_err(std::io::Error::from)
+        .and_then(|()| stdout.write_all(b"\n"))
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written {
+        stdout_failed(e);
+    }
 }
 
 fn parse_set(s: &str) -> Result<(String, String), String> {

@@ -284,8 +284,9 @@ struct JsonLabel {
     message: String,
 }
 
+/// One diagnostic of the JSON output.
 #[derive(Serialize)]
-struct JsonDiagnostic {
+pub struct JsonDiagnostic {
     code: &'static str,
     severity: Severity,
     message: String,
@@ -308,7 +309,12 @@ fn json_label(map: &dyn SourceMap, span: Span, message: &str) -> JsonLabel {
 
 /// One JSON array of diagnostics, with 1-based lines and columns.
 pub fn json(diagnostics: &[Diagnostic], map: &dyn SourceMap) -> serde_json::Value {
-    let items: Vec<JsonDiagnostic> = diagnostics
+    serde_json::to_value(json_records(diagnostics, map)).unwrap_or_default()
+}
+
+/// The records of [`json`], to write with [`write_json_document`].
+pub fn json_records(diagnostics: &[Diagnostic], map: &dyn SourceMap) -> Vec<JsonDiagnostic> {
+    diagnostics
         .iter()
         .map(|d| {
             let p = json_label(map, d.primary.span, &d.primary.message);
@@ -326,8 +332,29 @@ pub fn json(diagnostics: &[Diagnostic], map: &dyn SourceMap) -> serde_json::Valu
                 help: d.help.clone(),
             }
         })
-        .collect();
-    serde_json::to_value(items).unwrap_or_default()
+        .collect()
+}
+
+/// The versioned JSON document of diagnostics, `{"diagnostics": [...], "format": FORMAT}`,
+/// pretty-printed to `w`. The text is the one `serde_json::to_string_pretty` gives of the
+/// document built whole as a `Value` (keys sorted), but only one record at a time is a `Value`:
+/// a large policy's tens of thousands of reports never sit in memory as one.
+pub fn write_json_document(format: &str, records: &[JsonDiagnostic], w: impl std::io::Write) -> serde_json::Result<()> {
+    /// The records as an array, each turned into a `Value` only as it is written.
+    struct Records<'a>(&'a [JsonDiagnostic]);
+    impl Serialize for Records<'_> {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            // Through a `Value`, whose keys are sorted, as in the document built whole.
+            serializer.collect_seq(self.0.iter().map(|r| serde_json::to_value(r).unwrap_or_default()))
+        }
+    }
+    /// Its fields in the order of a sorted map's keys, as in the document built whole.
+    #[derive(Serialize)]
+    struct Document<'a> {
+        diagnostics: Records<'a>,
+        format: &'a str,
+    }
+    serde_json::to_writer_pretty(w, &Document { diagnostics: Records(records), format })
 }
 
 /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
