@@ -7,6 +7,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use support::cli::{ok, text};
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
@@ -28,23 +29,8 @@ fn rolec(args: &[&str]) -> Output {
     rolec_in(None, args)
 }
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-#[track_caller]
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "rolec failed ({:?}):\n{}\n{}",
-        out.status.code(),
-        text(&out.stderr),
-        text(&out.stdout)
-    );
 }
 
 fn apply(pg: &PgCluster, policy: &Path, extra: &[&str]) -> Output {

@@ -8,6 +8,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
+use support::cli::{ok, rolec, text};
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
@@ -23,25 +24,6 @@ ALTER TABLE app.t OWNER TO app_owner;
 
 /// A role outside the scope, that the policy knows of.
 const EVE: &str = "CREATE ROLE eve NOLOGIN;";
-
-fn rolec(args: &[&str]) -> Output {
-    support::cli::rolec_command().args(args).output().expect("cannot run rolec")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "rolec failed ({:?}):\n{}\n{}",
-        out.status.code(),
-        text(&out.stderr),
-        text(&out.stdout)
-    );
-}
 
 #[track_caller]
 fn sql(pg: &PgCluster, script: &str) {
