@@ -442,7 +442,7 @@ fn main() {
         let mut conn = rolec::live::connect(&db.conn_str(DB), &|_| None).unwrap();
         let model = &resolved.model;
         let plan_for = |s: &LiveState| Ok(rolec::live::diff(model, s, &scope(model, s)));
-        rolec::live::apply::apply(&mut conn, &plan_for, None, false, &|_| None, None).expect("apply");
+        rolec::live::apply::apply(&mut conn, &plan_for, &rolec::live::apply::ApplyOptions::default()).expect("apply");
         applies.push(t.elapsed());
         drop(conn);
         converged_pg = Some(db);

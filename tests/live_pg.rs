@@ -7,6 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 
+use rolec::live::apply::ApplyOptions;
 use rolec::live::state::LiveState;
 use rolec::model::catalog::Catalog;
 use rolec::model::catalog::{AclItem, LiveObject};
@@ -700,9 +701,13 @@ fn apply_runs_a_saved_plan_only_while_it_still_fits() {
     pg.exec(DB, "ALTER ROLE reader CREATEDB").unwrap();
     let mut c = rolec::live::connect(&conn, &|_| None).unwrap();
     let stale = |_: &LiveState| Ok(rolec::live::ChangePlan::default());
-    let err = rolec::live::apply::apply(&mut c, &stale, Some("not-this-hash"), false, &|_| None, None)
-        .unwrap_err()
-        .to_string();
+    let err = rolec::live::apply::apply(
+        &mut c,
+        &stale,
+        &ApplyOptions { saved_hash: Some("not-this-hash"), ..ApplyOptions::default() },
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("changed since the saved plan"), "{err}");
 }
 
@@ -732,7 +737,7 @@ fn apply_treats_server_warnings_as_errors() {
     plan.changes.extend((0..rolec::live::apply::BATCH).map(|i| change(format!("CREATE ROLE \"filler_{i}\";"))));
     plan.changes.push(change(r#"REVOKE "admin" FROM "outsider";"#.to_string()));
     let mut c = rolec::live::connect(&pg.conn_str(DB), &|_| None).unwrap();
-    let err = rolec::live::apply::apply(&mut c, &|_: &LiveState| Ok(plan.clone()), None, false, &|_| None, None)
+    let err = rolec::live::apply::apply(&mut c, &|_: &LiveState| Ok(plan.clone()), &ApplyOptions::default())
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("01"), "{err}");

@@ -99,10 +99,12 @@ fn apply(args: &ApplyArgs) -> Result<ExitCode, String> {
         &mut conn,
         &mut others,
         &plan_for,
-        saved_hash.as_deref(),
-        args.allow_drop,
-        &process_env,
-        args.reason.as_deref(),
+        &crate::live::apply::ApplyOptions {
+            saved_hash: saved_hash.as_deref(),
+            allow_drop: args.allow_drop,
+            secret: &process_env,
+            reason: args.reason.as_deref(),
+        },
     )
     .map_err(|e| e.to_string())?;
     for (i, conflict) in applied.conflicts.iter().enumerate() {

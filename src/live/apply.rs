@@ -83,21 +83,39 @@ fn backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis(100 << (attempt - 1).min(6)) + std::time::Duration::from_nanos(jitter.into())
 }
 
+/// What an apply is allowed and given, besides the plan.
+#[derive(Clone, Copy)]
+pub struct ApplyOptions<'a> {
+    /// The hash of a plan saved earlier: a plan that is not that one is refused.
+    pub saved_hash: Option<&'a str>,
+    /// Whether destructive steps (drops, revokes of what the policy no longer names) may run.
+    pub allow_drop: bool,
+    /// Where passwords are read.
+    pub secret: &'a dyn Fn(&str) -> Option<String>,
+    /// Why this apply is run, for the ledger.
+    pub reason: Option<&'a str>,
+}
+
+impl Default for ApplyOptions<'_> {
+    /// No saved plan, no destructive steps, no passwords, no reason.
+    fn default() -> Self {
+        fn no_secret(_: &str) -> Option<String> {
+            None
+        }
+        ApplyOptions { saved_hash: None, allow_drop: false, secret: &no_secret, reason: None }
+    }
+}
+
 /// Applies the plan `plan_for` makes from the state read inside the transaction (under the
-/// lock, so the plan run is the plan made). With `saved_hash` (a plan saved earlier), refuses
-/// a plan that is not that one. Passwords are read through `secret`. On any error nothing is
+/// lock, so the plan run is the plan made), as `options` allow. On any error nothing is
 /// changed. An attempt aborted by a conflict with another session is rolled back and made
-/// again from the start, up to [`ATTEMPTS`] times. `reason` (why this apply is run) goes to
-/// the ledger.
+/// again from the start, up to [`ATTEMPTS`] times.
 pub fn apply(
     conn: &mut Connection,
     plan_for: &dyn Fn(&LiveState) -> Result<ChangePlan, String>,
-    saved_hash: Option<&str>,
-    allow_drop: bool,
-    secret: &dyn Fn(&str) -> Option<String>,
-    reason: Option<&str>,
+    options: &ApplyOptions<'_>,
 ) -> Result<Applied, LiveError> {
-    apply_in(conn, &mut [], &|state, _| plan_for(state), saved_hash, allow_drop, secret, reason)
+    apply_in(conn, &mut [], &|state, _| plan_for(state), options)
 }
 
 /// [`apply`] over several databases of one cluster: `conn` is the policy's first database (its
@@ -112,17 +130,14 @@ pub fn apply_in(
     conn: &mut Connection,
     others: &mut [(String, Connection)],
     plan_for: &PlanFor<'_>,
-    saved_hash: Option<&str>,
-    allow_drop: bool,
-    secret: &dyn Fn(&str) -> Option<String>,
-    reason: Option<&str>,
+    options: &ApplyOptions<'_>,
 ) -> Result<Applied, LiveError> {
     if !others.is_empty() {
         conn.client.execute("SELECT pg_catalog.pg_advisory_lock($1)", &[&LOCK_KEY]).map_err(|e| {
             LiveError::NotApplied(format!("cannot take the lock: {}: nothing was applied", error_text(&e)))
         })?;
     }
-    let applied = apply_attempts(conn, others, plan_for, saved_hash, allow_drop, secret, reason);
+    let applied = apply_attempts(conn, others, plan_for, options);
     if !others.is_empty() {
         // Also released when the session ends.
         let _ = conn.client.execute("SELECT pg_catalog.pg_advisory_unlock($1)", &[&LOCK_KEY]);
@@ -134,14 +149,11 @@ fn apply_attempts(
     conn: &mut Connection,
     others: &mut [(String, Connection)],
     plan_for: &PlanFor<'_>,
-    saved_hash: Option<&str>,
-    allow_drop: bool,
-    secret: &dyn Fn(&str) -> Option<String>,
-    reason: Option<&str>,
+    options: &ApplyOptions<'_>,
 ) -> Result<Applied, LiveError> {
     let mut conflicts = Vec::new();
     loop {
-        match attempt(conn, others, plan_for, saved_hash, allow_drop, secret, reason) {
+        match attempt(conn, others, plan_for, options) {
             Ok(plan) => return Ok(Applied { plan, conflicts }),
             Err(Failure { message, conflict: true }) => {
                 conflicts.push(message);
@@ -164,11 +176,9 @@ fn attempt(
     conn: &mut Connection,
     others: &mut [(String, Connection)],
     plan_for: &PlanFor<'_>,
-    saved_hash: Option<&str>,
-    allow_drop: bool,
-    secret: &dyn Fn(&str) -> Option<String>,
-    reason: Option<&str>,
+    options: &ApplyOptions<'_>,
 ) -> Result<ChangePlan, Failure> {
+    let ApplyOptions { saved_hash, allow_drop, secret, reason } = *options;
     let notices = conn.notices.clone();
     let main_database = conn.target.dbname.clone();
     let mut tx = conn.client.transaction().map_err(|e| server(&e))?;
