@@ -21,13 +21,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Output;
 
+use live_diff::{privilege, with_options};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rolec::analysis::privileges::{effective, ObjectRef, PrivilegeAnalysis};
 use rolec::analysis::reach;
 use rolec::db::{Sources, Workspace};
 use rolec::model::BuildOptions;
-use rolec::syntax::ast::Privilege;
 use support::pg::{quote_ident as q, PgCluster};
 
 const DATABASES: [&str; 2] = ["live", "live2"];
@@ -138,34 +138,6 @@ fn oracles(text: &str, version: u32) -> Vec<PrivilegeAnalysis> {
             effective(&part, &reach(&part, version))
         })
         .collect()
-}
-
-fn privilege(name: &str) -> (Privilege, bool) {
-    let (name, option) = match name.strip_suffix(" WITH GRANT OPTION") {
-        Some(p) => (p, true),
-        None => (name, false),
-    };
-    let p = match name {
-        "SELECT" => Privilege::Select,
-        "INSERT" => Privilege::Insert,
-        "UPDATE" => Privilege::Update,
-        "DELETE" => Privilege::Delete,
-        "TRUNCATE" => Privilege::Truncate,
-        "REFERENCES" => Privilege::References,
-        "TRIGGER" => Privilege::Trigger,
-        "MAINTAIN" => Privilege::Maintain,
-        "USAGE" => Privilege::Usage,
-        "CREATE" => Privilege::Create,
-        "CONNECT" => Privilege::Connect,
-        "TEMPORARY" => Privilege::Temporary,
-        "EXECUTE" => Privilege::Execute,
-        other => panic!("unknown privilege {other}"),
-    };
-    (p, option)
-}
-
-fn with_options(privileges: &[&str]) -> String {
-    privileges.iter().flat_map(|p| [format!("'{p}'"), format!("'{p} WITH GRANT OPTION'")]).collect::<Vec<_>>().join(",")
 }
 
 /// A query of answers, and how a row names its object.

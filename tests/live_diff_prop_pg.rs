@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use live_diff::{kind_name, Case, Kind, Seed, DB, SETUP, TIMES};
+use live_diff::{kind_name, privilege, with_options, Case, Kind, Seed, DB, SETUP, TIMES};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rolec::analysis::membership::Mode;
 use rolec::analysis::privileges::{effective, FutureKind, FutureObject, Grounds, ObjectRef, PrivilegeAnalysis};
@@ -69,34 +69,6 @@ fn oracle(text: &str, version: u32, at: i64) -> Oracle {
     with_defaults.sort();
     with_defaults.dedup();
     Oracle { privileges: effective(&model, &reach(&model, version)), with_defaults }
-}
-
-fn privilege(name: &str) -> (Privilege, bool) {
-    let (name, option) = match name.strip_suffix(" WITH GRANT OPTION") {
-        Some(p) => (p, true),
-        None => (name, false),
-    };
-    let p = match name {
-        "SELECT" => Privilege::Select,
-        "INSERT" => Privilege::Insert,
-        "UPDATE" => Privilege::Update,
-        "DELETE" => Privilege::Delete,
-        "TRUNCATE" => Privilege::Truncate,
-        "REFERENCES" => Privilege::References,
-        "TRIGGER" => Privilege::Trigger,
-        "MAINTAIN" => Privilege::Maintain,
-        "USAGE" => Privilege::Usage,
-        "CREATE" => Privilege::Create,
-        "CONNECT" => Privilege::Connect,
-        "TEMPORARY" => Privilege::Temporary,
-        "EXECUTE" => Privilege::Execute,
-        other => panic!("unknown privilege {other}"),
-    };
-    (p, option)
-}
-
-fn with_options(privileges: &[&str]) -> String {
-    privileges.iter().flat_map(|p| [format!("'{p}'"), format!("'{p} WITH GRANT OPTION'")]).collect::<Vec<_>>().join(",")
 }
 
 fn table_privileges(version: u32) -> Vec<&'static str> {

@@ -20,22 +20,7 @@ pub fn with_options(privileges: &[&str]) -> String {
 }
 
 pub fn plain_privilege(name: &str) -> Privilege {
-    match name {
-        "SELECT" => Privilege::Select,
-        "INSERT" => Privilege::Insert,
-        "UPDATE" => Privilege::Update,
-        "DELETE" => Privilege::Delete,
-        "TRUNCATE" => Privilege::Truncate,
-        "REFERENCES" => Privilege::References,
-        "TRIGGER" => Privilege::Trigger,
-        "MAINTAIN" => Privilege::Maintain,
-        "USAGE" => Privilege::Usage,
-        "CREATE" => Privilege::Create,
-        "CONNECT" => Privilege::Connect,
-        "TEMPORARY" => Privilege::Temporary,
-        "EXECUTE" => Privilege::Execute,
-        other => panic!("unknown privilege {other}"),
-    }
+    Privilege::from_sql(name).unwrap_or_else(|| panic!("unknown privilege {name}"))
 }
 
 pub fn table_privileges(version: u32) -> String {

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use proptest::prelude::*;
+use rolec::syntax::ast::Privilege;
 
 /// The database every case runs in (made afresh from a template per case).
 pub const DB: &str = "live";
@@ -387,4 +388,16 @@ pub fn policy_text(c: &Case, version: u32, kinds: &[Kind], oracle: bool) -> Stri
         out.push_str("}\n");
     }
     out
+}
+
+/// A privilege as the `has_*_privilege` queries name it, and whether it is asked `WITH GRANT
+/// OPTION`.
+pub fn privilege(name: &str) -> (Privilege, bool) {
+    let (name, option) = name.strip_suffix(" WITH GRANT OPTION").map_or((name, false), |p| (p, true));
+    (Privilege::from_sql(name).unwrap_or_else(|| panic!("unknown privilege {name}")), option)
+}
+
+/// `'SELECT','SELECT WITH GRANT OPTION',…` for a list of privilege names.
+pub fn with_options(privileges: &[&str]) -> String {
+    privileges.iter().flat_map(|p| [format!("'{p}'"), format!("'{p} WITH GRANT OPTION'")]).collect::<Vec<_>>().join(",")
 }
