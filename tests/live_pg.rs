@@ -582,7 +582,8 @@ fn membership_options_and_grantors_of_16_and_later() {
     );
     apply(&pg, &changes);
     assert!(plan(&pg, &policy.path, &[]).0.is_empty());
-    // Options changed by hand, and a second grant of the same membership by another grantor.
+    // Options changed by hand, and a second grant of the same membership by another grantor,
+    // which is out of band: it is revoked from that grantor (src/live/diff/memberships.rs).
     pg.exec(
         DB,
         "GRANT grp TO u WITH INHERIT TRUE; REVOKE SET OPTION FOR grp FROM u; GRANT grp TO v WITH SET TRUE;
@@ -593,6 +594,7 @@ fn membership_options_and_grantors_of_16_and_later() {
     assert_eq!(
         changes,
         vec![
+            r#"REVOKE "grp" FROM "v" GRANTED BY "admin_a";"#,
             r#"REVOKE INHERIT OPTION FOR "grp" FROM "u";"#,
             r#"REVOKE SET OPTION FOR "grp" FROM "v";"#,
             r#"GRANT "grp" TO "u" WITH SET TRUE;"#,
