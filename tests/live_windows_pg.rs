@@ -100,6 +100,22 @@ fn row(values: &[&str]) -> Vec<Option<String>> {
     values.iter().map(|v| Some(v.to_string())).collect()
 }
 
+/// The statement granting `role` to `member` as plans write it: from PostgreSQL 16 with the
+/// membership's options.
+fn grant(pg: &PgCluster, role: &str, member: &str) -> String {
+    let options = if pg.major() >= 16 { " WITH INHERIT TRUE, SET TRUE" } else { "" };
+    format!(r#"GRANT "{role}" TO "{member}"{options};"#)
+}
+
+/// A granted membership's options as `check` shows them: from PostgreSQL 16 with INHERIT and SET.
+fn options(pg: &PgCluster) -> &'static str {
+    if pg.major() >= 16 {
+        "admin false, inherit true, set true"
+    } else {
+        "admin false"
+    }
+}
+
 const ONCALL: &str = "role admin {}\nuser oncall { member of admin for 4h reason \"INC-1 disk full\" }\n";
 
 #[test]
@@ -107,7 +123,7 @@ fn a_relative_window_ends_four_hours_after_the_apply_that_granted_it() {
     let pg = PgCluster::start();
     let policy = Policy::new(ONCALL);
     let out = ok(&apply(&pg, &policy, T0));
-    assert!(out.contains(r#"GRANT "admin" TO "oncall";"#), "{out}");
+    assert!(out.contains(&grant(&pg, "admin", "oncall")), "{out}");
     assert!(out.contains("-- window: for 4h from the apply that grants it; reason: INC-1 disk full"), "{out}");
     assert!(member(&pg, "oncall", "admin"));
     assert_eq!(windows(&pg), vec![row(&["admin", "oncall", T0, T0_4H, "04:00:00", "INC-1 disk full"])]);
@@ -118,7 +134,8 @@ fn a_relative_window_ends_four_hours_after_the_apply_that_granted_it() {
     assert_eq!(code, 0, "{report}");
     assert!(
         report.contains(&format!(
-            "✓ member of admin: granted (admin false); window for 4h from {T0} until {T0_4H}; reason: INC-1 disk full"
+            "✓ member of admin: granted ({}); window for 4h from {T0} until {T0_4H}; reason: INC-1 disk full",
+            options(&pg)
         )),
         "{report}"
     );
@@ -128,7 +145,7 @@ fn a_relative_window_ends_four_hours_after_the_apply_that_granted_it() {
     let (report, code) = check(&pg, &policy, T0_5H);
     assert_eq!(code, 2, "{report}");
     assert!(
-        report.contains(&format!("✗ member of admin: expected not granted: its window (for 4h from {T0} until {T0_4H}; reason: INC-1 disk full) has ended, actual granted (admin false)")),
+        report.contains(&format!("✗ member of admin: expected not granted: its window (for 4h from {T0} until {T0_4H}; reason: INC-1 disk full) has ended, actual granted ({})", options(&pg))),
         "{report}"
     );
     // Apply revokes it without --allow-drop (the policy's window closed), with a note.
@@ -141,7 +158,7 @@ fn a_relative_window_ends_four_hours_after_the_apply_that_granted_it() {
     let ledger: Vec<serde_json::Value> =
         ledger.iter().map(|r| serde_json::from_str(r[0].as_deref().unwrap()).unwrap()).collect();
     let entry = |sql: &str| serde_json::json!([{"statement": sql, "reason": "INC-1 disk full", "from": T0, "until": T0_4H, "duration": "4h"}]);
-    assert_eq!(ledger, vec![entry(r#"GRANT "admin" TO "oncall";"#), entry(r#"REVOKE "admin" FROM "oncall";"#)]);
+    assert_eq!(ledger, vec![entry(&grant(&pg, "admin", "oncall")), entry(r#"REVOKE "admin" FROM "oncall";"#)]);
 
     // A later run does not start the window again: nothing to apply, still revoked, same record.
     let out = apply(&pg, &policy, T0_6H);
@@ -164,7 +181,7 @@ fn a_window_starts_again_only_when_the_policy_asks_again() {
 
     // A longer duration moves the end of the same window: open again until T0 + 8h.
     policy.set("role admin {}\nrole helper { member of admin for 8h reason \"INC-1\" }\n");
-    assert_eq!(plan(&pg, &policy, T0_5H).0, vec![r#"GRANT "admin" TO "helper";"#]);
+    assert_eq!(plan(&pg, &policy, T0_5H).0, vec![grant(&pg, "admin", "helper")]);
     ok(&apply(&pg, &policy, T0_5H));
     assert_eq!(windows(&pg), vec![row(&["admin", "helper", T0, "2026-06-01T08:00:00Z", "08:00:00", "INC-1"])]);
     assert_eq!(plan(&pg, &policy, "2026-06-01T09:00:00Z").0, vec![r#"REVOKE "admin" FROM "helper";"#]);
