@@ -114,7 +114,7 @@ fn range_in(text: &str, a: usize, b: usize, kind: u8) -> Range<usize> {
     let end = match kind % 8 {
         0 => start,
         // To the end of the line, with or without its line break.
-        1 if b % 2 == 0 => line_end,
+        1 if b.is_multiple_of(2) => line_end,
         1 => bounds.iter().copied().find(|&x| x > line_end).unwrap_or(line_end),
         // Anywhere after the start, often on another line.
         2 => bounds[(i + b % 40).min(bounds.len() - 1)],
