@@ -4,6 +4,7 @@
 //! sentence, user input in backticks, always a span, a help line where one exists.
 
 mod codes;
+mod human;
 pub mod render;
 pub mod secrets;
 pub mod suggest;

@@ -1,11 +1,11 @@
-//! Renderers: human (ariadne), JSON and GitHub annotations. All take a [`SourceMap`] to turn
+//! Renderers: human (as ariadne draws reports, see [`super::human`]), JSON and GitHub annotations. All take a [`SourceMap`] to turn
 //! spans into positions; none shows text under a redacted span.
 
 use std::collections::HashMap;
 
-use ariadne::{Config, IndexType, Label as AriadneLabel, Report, ReportKind, Source};
 use serde::Serialize;
 
+use super::human;
 use super::text::{is_unprintable, FileId, Span};
 use super::{Diagnostic, Severity};
 
@@ -96,8 +96,6 @@ pub fn write_human(
         }
         *text = terminal_safe_source(text);
     }
-    let sources =
-        SharedSources(texts.values().map(|(path, text)| (path.clone(), Source::from(text.as_str()))).collect());
     // Where each label is, found here: the source map need not be shared between threads.
     let ranges: Vec<Vec<std::ops::Range<usize>>> = diagnostics
         .iter()
@@ -108,13 +106,15 @@ pub fn write_human(
                 .collect()
         })
         .collect();
-    let paths: HashMap<FileId, &str> = texts.iter().map(|(id, (path, _))| (*id, path.as_str())).collect();
+    // Each file's lines are indexed once, for all reports (and all threads).
+    let files: HashMap<FileId, human::File> =
+        texts.into_iter().map(|(id, (path, text))| (id, human::File::new(path, text))).collect();
     let render = |chunk: usize| -> Vec<u8> {
         let mut out = Vec::new();
         let start = chunk * REPORTS_PER_CHUNK;
         let end = (start + REPORTS_PER_CHUNK).min(diagnostics.len());
         for (d, ranges) in diagnostics[start..end].iter().zip(&ranges[start..end]) {
-            render_report(d, ranges, &paths, &sources, color, &mut out);
+            render_report(d, ranges, &files, color, &mut out);
         }
         out
     };
@@ -155,56 +155,43 @@ pub fn write_human(
     })
 }
 
-/// The texts of the files reports show, by path, each with its line index; shared by the
-/// threads of [`write_human`].
-struct SharedSources<'a>(HashMap<String, Source<&'a str>>);
-
-impl<'a> ariadne::Cache<String> for &SharedSources<'a> {
-    type Storage = &'a str;
-
-    fn fetch(&mut self, id: &String) -> Result<&Source<&'a str>, impl std::fmt::Debug> {
-        self.0.get(id).ok_or_else(|| format!("no source `{id}`"))
-    }
-
-    fn display<'b>(&self, id: &'b String) -> Option<impl std::fmt::Display + 'b> {
-        Some(id)
-    }
-}
-
 /// One report, its labels at `ranges` (the primary label's first, then the secondary ones').
 fn render_report(
     d: &Diagnostic,
     ranges: &[std::ops::Range<usize>],
-    paths: &HashMap<FileId, &str>,
-    mut sources: &SharedSources,
+    files: &HashMap<FileId, human::File>,
     color: bool,
     out: &mut Vec<u8>,
 ) {
-    let kind = match d.severity() {
-        Severity::Error => ReportKind::Error,
-        Severity::Warning => ReportKind::Warning,
-    };
-    let primary_path = paths[&d.primary.span.file];
-    let primary_range = ranges[0].clone();
+    let primary = &files[&d.primary.span.file];
+    let message = terminal_safe(&d.message);
+    let messages: Vec<String> =
+        std::iter::once(&d.primary).chain(&d.secondary).map(|l| terminal_safe(&l.message)).collect();
+    let help = d.help.as_deref().map(terminal_safe);
     // ariadne starts a new group (under a header repeating the primary location) whenever a
-    // label lies above the previous one, so labels are added in file and line order.
-    let mut labels: Vec<(&str, std::ops::Range<usize>, String)> =
-        vec![(primary_path, primary_range.clone(), terminal_safe(&d.primary.message))];
-    for (l, range) in d.secondary.iter().zip(&ranges[1..]) {
-        labels.push((paths[&l.span.file], range.clone(), terminal_safe(&l.message)));
-    }
-    labels.sort_by(|a, b| (a.0 != primary_path, a.0, a.1.start).cmp(&(b.0 != primary_path, b.0, b.1.start)));
-    let mut report = Report::build(kind, (primary_path.to_string(), primary_range))
-        .with_code(d.code)
-        .with_message(terminal_safe(&d.message))
-        .with_config(Config::default().with_index_type(IndexType::Byte).with_color(color));
-    for (path, range, message) in labels {
-        report = report.with_label(AriadneLabel::new((path.to_string(), range)).with_message(message));
-    }
-    if let Some(h) = &d.help {
-        report = report.with_help(terminal_safe(h));
-    }
-    let _ = report.finish().write(&mut sources, out);
+    // label lies above the previous one, so labels are drawn in file and line order.
+    let mut labels: Vec<human::Label> = std::iter::once(&d.primary)
+        .chain(&d.secondary)
+        .zip(ranges)
+        .zip(&messages)
+        .map(|((l, range), message)| human::Label { file: &files[&l.span.file], range: range.clone(), message })
+        .collect();
+    labels.sort_by(|a, b| {
+        (a.file.path != primary.path, &a.file.path, a.range.start).cmp(&(
+            b.file.path != primary.path,
+            &b.file.path,
+            b.range.start,
+        ))
+    });
+    let report = human::Report {
+        severity: d.severity(),
+        code: d.code.as_str(),
+        message: &message,
+        primary: (primary, ranges[0].start),
+        labels,
+        help: help.as_deref(),
+    };
+    human::write(&report, color, out);
 }
 
 /// A message as a terminal may show it: a control character (an escape sequence or a line break
