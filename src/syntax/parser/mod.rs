@@ -200,17 +200,14 @@ impl Builder<'_> {
     /// token (while trying an optional part that was not there).
     fn tight_span(&self, pair: &Pair<'_, Rule>) -> Span {
         let start = pair.as_span().start();
-        // The last token: the end of the last pair without children (inner rules may carry the
-        // skipped text too).
-        let end = pair
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|p| p.clone().into_inner().next().is_none())
-            .map(|p| p.as_span().end())
-            .max()
-            .unwrap_or(pair.as_span().end());
-        self.span_of(start, end)
+        // The last token: the last pair without children (inner rules may carry the skipped
+        // text too), reached through last children: pairs follow the text and do not overlap,
+        // so it ends after every other one.
+        let mut last = pair.clone();
+        while let Some(inner) = last.clone().into_inner().next_back() {
+            last = inner;
+        }
+        self.span_of(start, last.as_span().end())
     }
 
     fn span_of(&self, start: usize, end: usize) -> Span {
@@ -248,6 +245,34 @@ mod tests {
             assert_eq!(b.stmt(pair).kind, StmtKind::Error);
         });
         assert_eq!(diags.iter().map(|d| d.code).collect::<Vec<_>>(), vec![Code::Syntax]);
+    }
+
+    /// The grammar's fast paths (one `/` before any comment, statements tried before the
+    /// declaration check, strings and doc comments scanned to their end) read what the plain
+    /// rules read.
+    #[test]
+    fn comments_strings_and_statements_read_as_written() {
+        let text =
+            "//// not a doc\n/// Doc.\nrole r { // c\n  grant select /* a /* nested */ b */ on table t //// four\n  \
+                    comment \"a\\\"b\"\"c\\\\d\" // trailing\n  tags [x]\n}\n";
+        let parsed = parse(text, FileId(0));
+        assert_eq!(parsed.diagnostics, vec![]);
+        let [item] = parsed.ast.items.as_slice() else { panic!("one item: {:?}", parsed.ast) };
+        let ItemKind::Role(role) = &item.kind else { panic!("a role: {item:?}") };
+        assert_eq!(role.docs, vec!["Doc.".to_string()]);
+        // A statement's span ends at its last token, before the comment that follows.
+        let base = parsed.item_offsets[0] as usize;
+        let grant = role.body[0].span;
+        assert_eq!(
+            &text[base + grant.start as usize..base + grant.end as usize],
+            "grant select /* a /* nested */ b */ on table t"
+        );
+        let StmtKind::Comment(comment) = &role.body[1].kind else { panic!("a comment: {:?}", role.body[1]) };
+        assert_eq!(comment.parts, vec![StrPart::Lit("a\"b\"c\\d".to_string())]);
+        // A declaration word ends a block whose `}` is missing; other junk is one bad statement.
+        let parsed = parse("role a {\n  grant select on table t\n  oops here\nuser b {}\n", FileId(0));
+        assert_eq!(parsed.ast.items.len(), 2);
+        assert_eq!(parsed.diagnostics.len(), 2, "{:?}", parsed.diagnostics);
     }
 
     #[test]
