@@ -360,6 +360,13 @@ impl MembershipAnalysis {
         self.superuser[role as usize] || self.row(role, mode).binary_search_by_key(&granted, |e| e.node).is_ok()
     }
 
+    /// [`Self::has_node`] from one role to many: its row is looked up once.
+    pub fn has_nodes(&self, role: u32, mode: Mode) -> impl Fn(u32) -> bool {
+        let superuser = self.superuser[role as usize];
+        let row = self.row(role, mode);
+        move |granted| superuser || row.binary_search_by_key(&granted, |e| e.node).is_ok()
+    }
+
     /// Whether `pg_has_role(role, granted, mode)` is true.
     pub fn has(&self, role: &str, granted: &str, mode: Mode) -> bool {
         if role == granted {

@@ -2,7 +2,10 @@
 //! and what they read besides a role's own facts ([`View`]).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use crate::analysis::membership::MembershipAnalysis;
 use crate::analysis::rules::chunks::RoleFacts;
@@ -34,11 +37,17 @@ pub struct Context {
     pub tables: Vec<KnownTable>,
     /// Schemas with at least one known table or view.
     pub schemas_with_tables: BTreeSet<String>,
+    /// The positions in [`Self::tables`] of each schema's known tables: a grant's table is
+    /// found by one hash and a search among its schema's names, not among every table.
+    pub table_ranges: FxHashMap<String, Range<u32>>,
     /// For each tag a limit names, the known tables with that tag, as a bit set over
     /// [`Self::tables`].
     pub tagged: BTreeMap<String, Vec<u64>>,
     /// Declared schema owners: schema → (owner, index of the schema in the model, origin).
     pub schema_owners: BTreeMap<String, (String, usize, Span)>,
+    /// Each owner of known schemas, with the schemas it owns as a bit set over
+    /// [`Self::known_schemas`]: a role's count asks once per owner, not once per schema.
+    pub owned_schemas: Vec<(String, Vec<u64>)>,
     /// Grants and revokes to PUBLIC.
     pub public: Vec<Arc<ObjectGrant>>,
     /// Files of standard modules (their roles are never unused).
@@ -113,24 +122,54 @@ impl Context {
                 (tag.to_string(), bits)
             })
             .collect();
-        let schema_owners = model
+        let schema_owners: BTreeMap<String, (String, usize, Span)> = model
             .schemas
             .iter()
             .enumerate()
             .filter_map(|(k, s)| Some((s.name.clone(), (s.owner.clone()?, k, s.origin))))
             .collect();
+        let mut table_ranges: FxHashMap<String, Range<u32>> = FxHashMap::default();
+        for (i, t) in tables.iter().enumerate() {
+            let range = table_ranges.entry(t.schema.clone()).or_insert(i as u32..i as u32);
+            range.end = i as u32 + 1;
+        }
+        let known_schemas: Vec<String> = known_schemas_with(model, catalog, &grants.schemas).into_iter().collect();
+        let mut owned: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        for (i, s) in known_schemas.iter().enumerate() {
+            if let Some((owner, ..)) = schema_owners.get(s) {
+                let bits = owned.entry(owner.as_str()).or_insert_with(|| vec![0u64; known_schemas.len().div_ceil(64)]);
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        let owned_schemas = owned.into_iter().map(|(owner, bits)| (owner.to_string(), bits)).collect();
         Context {
             target_version,
             policies: model.policies.clone(),
             complete_inventory: catalog.is_some(),
-            known_schemas: known_schemas_with(model, catalog, &grants.schemas).into_iter().collect(),
+            known_schemas,
             tables,
             schemas_with_tables,
+            table_ranges,
             tagged,
             schema_owners,
+            owned_schemas,
             public: grants.public,
             library_files,
         }
+    }
+}
+
+impl Context {
+    /// The positions in [`Self::tables`] of the known tables of `schema` (empty when none).
+    pub fn tables_in(&self, schema: &str) -> Range<usize> {
+        self.table_ranges.get(schema).map_or(0..0, |r| r.start as usize..r.end as usize)
+    }
+
+    /// The position in [`Self::tables`] of the known table or view `schema.name`.
+    pub fn table(&self, schema: &str, name: &str) -> Option<usize> {
+        let range = self.tables_in(schema);
+        let start = range.start;
+        self.tables[range].binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| start + i)
     }
 }
 
@@ -231,6 +270,14 @@ policy p { max tables tagged pii 1 }
         // Only the tags a limit names get a bit set: `pii` is app.t2 (bit 1) and app.v (bit 2).
         assert_eq!(ctx.tagged, BTreeMap::from([("pii".to_string(), vec![0b110])]));
         assert_eq!(ctx.schema_owners.get("app").map(|(owner, k, _)| (owner.as_str(), *k)), Some(("o", 0)));
+        // Each known table is found by its schema's range, as a search over every table finds it.
+        for (i, t) in ctx.tables.iter().enumerate() {
+            assert_eq!(ctx.table(&t.schema, &t.name), Some(i));
+        }
+        assert_eq!((ctx.table("app", "t3"), ctx.table("reports", "t1"), ctx.table("zz", "t")), (None, None, None));
+        assert_eq!((ctx.tables_in("app"), ctx.tables_in("other"), ctx.tables_in("reports")), (0..3, 3..4, 0..0));
+        // `o` owns `app`, the first of the known schemas `app`, `other`, `reports`.
+        assert_eq!(ctx.owned_schemas, [("o".to_string(), vec![0b1])]);
         assert_eq!(ctx.public.len(), 1);
         assert!(!ctx.complete_inventory);
         assert_eq!(ctx.policies.len(), 1);

@@ -71,6 +71,12 @@ impl Depths {
         Depths { index, best }
     }
 
+    /// The number of memberships of [`Self::longest_chain`], without building it (most roles
+    /// are within the limit).
+    pub fn depth(&self, role: &str) -> usize {
+        self.index.get(role).map_or(0, |&n| self.best[n].0)
+    }
+
     /// A longest chain of memberships starting at `role` (empty when it is a member of none).
     pub fn longest_chain(&self, memberships: &[Arc<Membership>], role: &str) -> Vec<Step> {
         let mut steps = Vec::new();
@@ -152,6 +158,8 @@ mod tests {
         for r in ["a", "b", "c", "d"] {
             let chain = depths.longest_chain(&model.memberships, r);
             assert!(chain.len() <= 4, "{r}: {chain:?}");
+            // The check skips building the chain of a role within the limit by this length.
+            assert_eq!(depths.depth(r), chain.len(), "{r}");
             for w in chain.windows(2) {
                 assert_eq!(w[0].role, w[1].member);
             }

@@ -126,13 +126,15 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
     // Rules that fail the build first, so that a pair stated by both is reported as the error.
     rules.sort_by_key(|(_, r, _)| r.warn);
     let mut exclusive_seen: HashSet<(String, String, String)> = HashSet::new();
+    // The roles this role is a member of, looked up once for every `exclusive` rule.
+    let member_of = std::cell::OnceCell::new();
     for (p, rule, listed) in rules {
         match &rule.kind {
             RuleKind::Exclusive(roles) => {
                 // Most roles reach at most one of the roles: no chains to build then.
                 let held = |((name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
                     _ if *name == role.name => true,
-                    (Some(me), Some(g)) => view.members.has_node(me, *g, Mode::Member),
+                    (Some(me), Some(g)) => member_of.get_or_init(|| view.members.has_nodes(me, Mode::Member))(*g),
                     _ => false,
                 };
                 if roles.iter().zip(listed).filter(|&x| held(x)).count() >= 2 {
@@ -164,8 +166,12 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
                 }
             }
             RuleKind::MembershipsDeeperThan(max) => {
+                let depths = (view.depths)();
+                if depths.depth(&role.name) as u64 <= *max {
+                    continue;
+                }
                 let memberships = (view.memberships)();
-                let chain = (view.depths)().longest_chain(memberships, &role.name);
+                let chain = depths.longest_chain(memberships, &role.name);
                 if chain.len() as u64 > *max {
                     out.push(depth::deep_memberships(memberships, p, rule, role, &chain, *max));
                 }

@@ -17,7 +17,8 @@ use crate::syntax::ast::BulkKind;
 
 pub(crate) fn object_hash(o: &Object) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
+    // Only a filter before the objects are compared: a fast hash is enough.
+    let mut h = rustc_hash::FxHasher::default();
     o.hash(&mut h);
     h.finish()
 }
@@ -150,15 +151,9 @@ impl TableBits {
         let mut set = |i: usize| bits[i / 64] |= 1 << (i % 64);
         for g in grants.iter().filter(|g| !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0) {
             match &g.object {
-                Object::AllIn { kind: BulkKind::Tables, schema } => {
-                    let start = ctx.tables.partition_point(|t| t.schema < *schema);
-                    let end = ctx.tables.partition_point(|t| t.schema <= *schema);
-                    (start..end).for_each(&mut set);
-                }
+                Object::AllIn { kind: BulkKind::Tables, schema } => ctx.tables_in(schema).for_each(&mut set),
                 Object::Table { schema, name } | Object::View { schema, name } => {
-                    if let Ok(i) = ctx.tables.binary_search_by(|t| {
-                        (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str()))
-                    }) {
+                    if let Some(i) = ctx.table(schema, name) {
                         set(i);
                     }
                 }
@@ -175,9 +170,7 @@ pub(crate) fn single_table(ctx: &Context, g: &ObjectGrant) -> Option<usize> {
         Object::Table { schema, name } | Object::View { schema, name }
             if !g.revoke && relation_bits(&g.privileges, ctx.target_version) != 0 =>
         {
-            ctx.tables
-                .binary_search_by(|t| (t.schema.as_str(), t.name.as_str()).cmp(&(schema.as_str(), name.as_str())))
-                .ok()
+            ctx.table(schema, name)
         }
         _ => None,
     }

@@ -89,13 +89,9 @@ impl<'a> Seen<'a> {
                         set(i);
                     }
                 }
-                for (i, s) in ctx.known_schemas.iter().enumerate() {
-                    if ctx
-                        .schema_owners
-                        .get(s.as_str())
-                        .is_some_and(|(owner, ..)| self.view.members.has(self.name(), owner, Mode::Usage))
-                    {
-                        set(i);
+                for (owner, owned) in &ctx.owned_schemas {
+                    if self.view.members.has(self.name(), owner, Mode::Usage) {
+                        acc.iter_mut().zip(owned).for_each(|(a, b)| *a |= b);
                     }
                 }
                 acc.iter().map(|b| b.count_ones() as usize).sum()
