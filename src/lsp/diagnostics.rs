@@ -6,12 +6,6 @@
 //! (`db::file_diagnostics`), and a list is converted to protocol terms again only when it
 //! changed or when a file it points into changed (positions are lines and UTF-16 columns, so
 //! they move with the text), then sent only when the converted list changed.
-//!
-//! What is sent depends only on the fields shown of each diagnostic, the ranges of its spans
-//! and the URIs of their files: those are compared, and the JSON is made straight from the
-//! compiler's diagnostics, only for a list that is sent (a large file's list has thousands of
-//! diagnostics with tens of thousands of related locations: typed protocol structures, made
-//! and compared at every edit, then serialized into JSON values, cost as much again).
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -22,7 +16,6 @@ use gen_lsp_types::{
 };
 use lsp_server::{Connection, Message, Notification};
 use rustc_hash::FxHashMap;
-use serde_json::{Map, Value};
 
 use super::Server;
 use crate::db::SourceFile;
@@ -36,27 +29,8 @@ pub(crate) struct Published {
     /// The edit count when it was converted, and the files its positions are in.
     converted_at: u64,
     files: Vec<FileId>,
-    /// The positions and URIs it was sent with.
-    converted: Converted,
-}
-
-/// A list in protocol terms, without its JSON: the range of every span (each diagnostic's
-/// primary span, then its secondary spans) and the URI of each file they are in. With the
-/// fields shown of each diagnostic ([`same_shown`]), all that the JSON sent depends on.
-#[derive(PartialEq)]
-struct Converted {
-    ranges: Vec<Range>,
-    uris: Vec<(FileId, Option<Uri>)>,
-}
-
-/// A file's list while the policy has errors, as [`Server::publishable`] made it from the
-/// lists it was given: the same lists give the same list, without comparing them again.
-pub(crate) struct BrokenView {
-    list: Arc<Vec<diagnostics::Diagnostic>>,
-    kept_all: Arc<Vec<diagnostics::Diagnostic>>,
-    kept_policy: Arc<Vec<diagnostics::Diagnostic>>,
-    shown: crate::db::AnalysisShown,
-    result: Arc<Vec<diagnostics::Diagnostic>>,
+    /// As sent.
+    sent: Vec<Diagnostic>,
 }
 
 /// A file's lists when the policy was last sound: those of the policy (lowering, analysis),
@@ -114,13 +88,6 @@ impl<'a> Places<'a> {
         }
     }
 
-    fn uri(&self, file: FileId) -> Option<Uri> {
-        match self.files.get(&file) {
-            Some(p) => p.uri.clone(),
-            None => self.server.uri(file),
-        }
-    }
-
     fn location(&self, span: Span) -> Option<Location> {
         let uri = match self.files.get(&span.file) {
             Some(p) => p.uri.clone()?,
@@ -130,8 +97,8 @@ impl<'a> Places<'a> {
     }
 }
 
-/// The message shown: the diagnostic's, its primary label's and its help line.
-fn message(d: &diagnostics::Diagnostic) -> String {
+/// One compiler diagnostic in protocol terms, for the file of its primary span.
+fn convert(places: &Places, d: &diagnostics::Diagnostic) -> Diagnostic {
     let mut message = d.message.clone();
     if !d.primary.message.is_empty() {
         message.push_str(&format!(" ({})", d.primary.message));
@@ -139,19 +106,6 @@ fn message(d: &diagnostics::Diagnostic) -> String {
     if let Some(help) = &d.help {
         message.push_str(&format!("\nhelp: {help}"));
     }
-    message
-}
-
-fn severity(d: &diagnostics::Diagnostic) -> DiagnosticSeverity {
-    match d.severity() {
-        Severity::Error => DiagnosticSeverity::Error,
-        Severity::Warning => DiagnosticSeverity::Warning,
-    }
-}
-
-/// One compiler diagnostic in protocol terms, for the file of its primary span.
-fn convert(places: &Places, d: &diagnostics::Diagnostic) -> Diagnostic {
-    let message = message(d);
     let related: Vec<DiagnosticRelatedInformation> = d
         .secondary
         .iter()
@@ -161,7 +115,10 @@ fn convert(places: &Places, d: &diagnostics::Diagnostic) -> Diagnostic {
         .collect();
     Diagnostic {
         range: places.range(d.primary.span),
-        severity: Some(severity(d)),
+        severity: Some(match d.severity() {
+            Severity::Error => DiagnosticSeverity::Error,
+            Severity::Warning => DiagnosticSeverity::Warning,
+        }),
         code: Some(Code::String(d.code.as_str().to_string())),
         source: Some("rolec".into()),
         message: DiagMessage::String(message),
@@ -218,7 +175,6 @@ impl Server {
         let shown = catch_unwind(AssertUnwindSafe(|| crate::db::shown_while_broken(&ws.db, ws.policy)))
             .unwrap_or(crate::db::AnalysisShown::Nothing);
         let shown_now = |d: &diagnostics::Diagnostic| shown.shows(d);
-        let views = &mut self.while_broken;
         files
             .iter()
             .zip(lists)
@@ -226,34 +182,15 @@ impl Server {
                 let id = f.id(&ws.db);
                 let unchanged = |at: u64| self.changed.get(&id).is_none_or(|&c| c <= at);
                 let Some(kept) = self.last_sound.get(&id).filter(|kept| unchanged(kept.at)) else { return list };
-                // While a file is half typed, every keystroke gives the other files the same
-                // lists: the same answer, without comparing thousands of diagnostics again.
-                if let Some(view) = views.get(&id).filter(|v| {
-                    v.shown == shown
-                        && Arc::ptr_eq(&v.list, &list)
-                        && Arc::ptr_eq(&v.kept_all, &kept.all)
-                        && Arc::ptr_eq(&v.kept_policy, &kept.policy)
-                }) {
-                    return view.result.clone();
-                }
                 let withheld: Vec<_> = kept.policy.iter().filter(|d| !shown_now(d)).cloned().collect();
-                let result = if withheld.is_empty() {
-                    list.clone()
+                if withheld.is_empty() {
+                    list
                 } else if kept.all.iter().filter(|d| shown_now(d)).eq(list.iter()) {
                     // Most often the file's list is what it was: the list published then.
                     kept.all.clone()
                 } else {
                     Arc::new(merged(&list, &withheld))
-                };
-                let view = BrokenView {
-                    list,
-                    kept_all: kept.all.clone(),
-                    kept_policy: kept.policy.clone(),
-                    shown,
-                    result: result.clone(),
-                };
-                views.insert(id, view);
-                result
+                }
             })
             .collect()
     }
@@ -284,26 +221,21 @@ impl Server {
                 continue;
             }
             let places = Places::of(self, source.iter());
+            let sent: Vec<Diagnostic> = source.iter().map(|d| convert(&places, d)).collect();
             let mut files: Vec<FileId> = source
                 .iter()
                 .flat_map(|d| std::iter::once(d.primary.span.file).chain(d.secondary.iter().map(|l| l.span.file)))
                 .collect();
             files.sort();
             files.dedup();
-            let converted = Converted::of(&places, &files, &source);
             let unchanged = match self.published.get(&uri) {
-                Some(old) => {
-                    old.converted == converted
-                        && (Arc::ptr_eq(&old.source, &source)
-                            || (old.source.len() == source.len()
-                                && old.source.iter().zip(source.iter()).all(|(a, b)| same_shown(a, b))))
-                }
-                None => source.is_empty(),
+                Some(old) => old.sent == sent,
+                None => sent.is_empty(),
             };
             if !unchanged {
-                send_list(connection, &uri, &source, &converted);
+                send(connection, &uri, &sent);
             }
-            updates.insert(uri, Published { source, converted_at: self.edits, files, converted });
+            updates.insert(uri, Published { source, converted_at: self.edits, files, sent });
         }
         self.published.extend(updates);
         let gone: Vec<Uri> = self.published.keys().filter(|u| !current.contains(*u)).cloned().collect();
@@ -315,7 +247,7 @@ impl Server {
 
     /// Whether the last list published for `uri` is not empty.
     pub(crate) fn shows_diagnostics(&self, uri: &Uri) -> bool {
-        self.published.get(uri).is_some_and(|p| !p.source.is_empty())
+        self.published.get(uri).is_some_and(|p| !p.sent.is_empty())
     }
 
     /// Every URI published.
@@ -324,116 +256,24 @@ impl Server {
     }
 }
 
-impl Converted {
-    fn of(places: &Places, files: &[FileId], source: &[diagnostics::Diagnostic]) -> Converted {
-        let mut ranges = Vec::with_capacity(source.iter().map(|d| 1 + d.secondary.len()).sum());
-        for d in source {
-            ranges.push(places.range(d.primary.span));
-            ranges.extend(d.secondary.iter().map(|l| places.range(l.span)));
-        }
-        let uris = files.iter().map(|f| (*f, places.uri(*f))).collect();
-        Converted { ranges, uris }
-    }
-
-    fn uri(&self, file: FileId) -> Option<&Uri> {
-        self.uris.iter().find(|(f, _)| *f == file).and_then(|(_, uri)| uri.as_ref())
-    }
-}
-
-/// Whether two diagnostics are shown alike, their ranges aside: the same code (and so
-/// severity), messages and help, and secondary labels in the same files with the same messages.
-fn same_shown(a: &diagnostics::Diagnostic, b: &diagnostics::Diagnostic) -> bool {
-    a.code == b.code
-        && a.message == b.message
-        && a.primary.message == b.primary.message
-        && a.help == b.help
-        && a.secondary.len() == b.secondary.len()
-        && a.secondary.iter().zip(&b.secondary).all(|(x, y)| x.span.file == y.span.file && x.message == y.message)
-}
-
-fn range_json(r: &Range) -> Value {
-    let position = |p: &gen_lsp_types::Position| {
-        let mut m = Map::new();
-        m.insert("line".into(), p.line.into());
-        m.insert("character".into(), p.character.into());
-        Value::Object(m)
-    };
-    let mut m = Map::new();
-    m.insert("start".into(), position(&r.start));
-    m.insert("end".into(), position(&r.end));
-    Value::Object(m)
-}
-
-/// The JSON of one diagnostic, `ranges` those of its spans: what `serde_json::to_value` makes
-/// of [`convert`]'s (checked by a test), without the typed structure in between.
-fn diagnostic_json(d: &diagnostics::Diagnostic, ranges: &[Range], converted: &Converted) -> Value {
-    let mut m = Map::new();
-    m.insert("range".into(), range_json(&ranges[0]));
-    m.insert("severity".into(), serde_json::to_value(severity(d)).unwrap_or_default());
-    m.insert("code".into(), Value::String(d.code.as_str().to_string()));
-    m.insert("source".into(), Value::String("rolec".into()));
-    m.insert("message".into(), Value::String(message(d)));
-    let related: Vec<Value> = d
-        .secondary
-        .iter()
-        .zip(&ranges[1..])
-        .filter_map(|(l, range)| {
-            let mut location = Map::new();
-            location.insert("uri".into(), Value::String(converted.uri(l.span.file)?.as_ref().to_string()));
-            location.insert("range".into(), range_json(range));
-            let mut info = Map::new();
-            info.insert("location".into(), Value::Object(location));
-            info.insert("message".into(), Value::String(l.message.clone()));
-            Some(Value::Object(info))
-        })
-        .collect();
-    if !related.is_empty() {
-        m.insert("relatedInformation".into(), Value::Array(related));
-    }
-    Value::Object(m)
-}
-
-/// The JSON of a list converted as `converted` says.
-fn list_json(source: &[diagnostics::Diagnostic], ranges: &[Range], converted: &Converted) -> Vec<Value> {
-    let mut at = 0;
-    source
-        .iter()
-        .map(|d| {
-            let n = 1 + d.secondary.len();
-            at += n;
-            diagnostic_json(d, &ranges[at - n..at], converted)
-        })
-        .collect()
-}
-
-/// Sends one file's list. Its JSON is made in two halves side by side when there are many
-/// diagnostics: for a file with hundreds of them, most of the time of a refresh after the
+/// Sends one file's diagnostics. Their JSON is made in two halves side by side when there are
+/// many: for a file with hundreds of diagnostics, most of the time of a refresh after the
 /// analysis, when the other core is idle.
-fn send_list(connection: &Connection, uri: &Uri, source: &[diagnostics::Diagnostic], converted: &Converted) {
-    let json = if source.len() < 64 {
-        list_json(source, &converted.ranges, converted)
+pub(crate) fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
+    let to_json = |part: &[Diagnostic]| -> Vec<serde_json::Value> {
+        part.iter().filter_map(|d| serde_json::to_value(d).ok()).collect()
+    };
+    let json = if diagnostics.len() < 64 {
+        to_json(diagnostics)
     } else {
-        let (first, second) = source.split_at(source.len() / 2);
-        let split = first.iter().map(|d| 1 + d.secondary.len()).sum();
-        let (first_ranges, second_ranges) = converted.ranges.split_at(split);
+        let (first, second) = diagnostics.split_at(diagnostics.len() / 2);
         std::thread::scope(|scope| {
-            let second = scope.spawn(|| list_json(second, second_ranges, converted));
-            let mut json = list_json(first, first_ranges, converted);
+            let second = scope.spawn(|| to_json(second));
+            let mut json = to_json(first);
             json.extend(second.join().unwrap_or_default());
             json
         })
     };
-    notify(connection, uri, json);
-}
-
-/// Sends diagnostics in protocol terms already (the problems of project files; an empty list
-/// to clear a file).
-pub(crate) fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
-    notify(connection, uri, diagnostics.iter().filter_map(|d| serde_json::to_value(d).ok()).collect());
-}
-
-/// Sends a `publishDiagnostics` notification with the JSON of a list.
-fn notify(connection: &Connection, uri: &Uri, json: Vec<Value>) {
     // Moved in, not serialized again (as `json!` would).
     let mut params = serde_json::Map::new();
     params.insert("uri".into(), serde_json::to_value(uri).unwrap_or_default());
@@ -442,47 +282,4 @@ fn notify(connection: &Connection, uri: &Uri, json: Vec<Value>) {
     let _ = connection
         .sender
         .send(Message::Notification(Notification { method: "textDocument/publishDiagnostics".into(), params }));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::{Sources, Workspace};
-    use crate::model::BuildOptions;
-
-    /// The JSON made from the compiler's diagnostics is what serde makes of the protocol's
-    /// types: ranges in UTF-16 columns, related locations, help lines, every field.
-    #[test]
-    fn the_json_made_directly_is_that_of_the_protocol_types() {
-        let broken = [
-            ("/p/a.role", "/* 😀 */ role café { member of bé }\nrole bé { member of café }\n"),
-            ("/p/b.role", "user bob { member of readr }\nrole reader {}\n"),
-        ];
-        let sound =
-            [("/p/c.role", "role reader {}\nuser alice { member of reader\n member of reader }\nrole unused_é {}\n")];
-        let (mut total, mut related) = (0, 0);
-        for sources in [&broken[..], &sound[..]] {
-            let sources = sources.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
-            let ws = Workspace::load(Sources::Memory(sources), BuildOptions::default()).expect("loads");
-            let server = Server::with_workspace(ws);
-            for f in server.ws.files() {
-                let source = of_file(&server, *f);
-                let places = Places::of(&server, source.iter());
-                let mut files: Vec<FileId> = source
-                    .iter()
-                    .flat_map(|d| std::iter::once(d.primary.span.file).chain(d.secondary.iter().map(|l| l.span.file)))
-                    .collect();
-                files.sort();
-                files.dedup();
-                let converted = Converted::of(&places, &files, &source);
-                let direct = list_json(&source, &converted.ranges, &converted);
-                let typed: Vec<Value> =
-                    source.iter().map(|d| serde_json::to_value(convert(&places, d)).expect("json")).collect();
-                assert_eq!(direct, typed);
-                total += direct.len();
-                related += direct.iter().filter(|d| d.get("relatedInformation").is_some()).count();
-            }
-        }
-        assert!(total >= 4 && related >= 2, "{total} diagnostics, {related} with related information");
-    }
 }

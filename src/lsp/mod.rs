@@ -66,8 +66,6 @@ pub struct Server {
     changed: HashMap<FileId, u64>,
     /// Each file's diagnostics when the policy was last sound (see `diagnostics::publishable`).
     last_sound: HashMap<FileId, diagnostics::SoundLists>,
-    /// Each file's list while the policy has errors, with the lists it was made from.
-    while_broken: HashMap<FileId, diagnostics::BrokenView>,
     /// The files open in the editor, with their text on disk when they were opened (restored
     /// when they are closed).
     on_disk: HashMap<String, Option<String>>,
@@ -265,7 +263,6 @@ impl Server {
             edits: 0,
             changed: HashMap::new(),
             last_sound: HashMap::new(),
-            while_broken: HashMap::new(),
             on_disk: HashMap::new(),
         }
     }
