@@ -247,6 +247,21 @@ struct Run {
     stdout: String,
 }
 
+/// Runs a script with `psql -1 -f` (one transaction, stop at the first error) on `pg`'s
+/// database; the wall time it took.
+fn psql_script(path: &std::path::Path, pg: &PgCluster) -> Duration {
+    let t = Instant::now();
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f"])
+        .arg(path)
+        .arg(pg.conn_str(DB))
+        .output()
+        .expect("psql on PATH");
+    let elapsed = t.elapsed();
+    assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    elapsed
+}
+
 /// Runs the `rolec` binary as users do (without the environment's PG* variables), expecting
 /// exit status `code`.
 fn rolec(args: &[&str], code: i32) -> Run {
@@ -327,15 +342,7 @@ fn huge(setup: &str, runs: usize) {
         let pg = fresh_with(setup, &settings);
         let path = dir.path().join("plan.sql");
         std::fs::write(&path, script).unwrap();
-        let t = Instant::now();
-        let out = Command::new("psql")
-            .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f"])
-            .arg(&path)
-            .arg(pg.conn_str(DB))
-            .output()
-            .expect("psql on PATH");
-        psqls.push(t.elapsed());
-        assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+        psqls.push(psql_script(&path, &pg));
         std::fs::remove_file(&path).unwrap();
     }
     let (apply, psql) = (median(applies), median(psqls));
@@ -448,15 +455,7 @@ fn main() {
         converged_pg = Some(db);
 
         let db = fresh(&setup);
-        let t = Instant::now();
-        let out = Command::new("psql")
-            .args(["-X", "-q", "-1", "-v", "ON_ERROR_STOP=1", "-f"])
-            .arg(&path)
-            .arg(db.conn_str(DB))
-            .output()
-            .expect("psql on PATH");
-        psql.push(t.elapsed());
-        assert!(out.status.success(), "psql failed: {}", String::from_utf8_lossy(&out.stderr));
+        psql.push(psql_script(&path, &db));
     }
     let apply_median = median(applies.clone());
     let psql_median = median(psql.clone());

@@ -10,6 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use support::cli::{rolec, text};
 use support::pg::PgCluster;
 
 const DB: &str = "postgres";
@@ -19,23 +20,10 @@ const T0_4H: &str = "2026-06-01T04:00:00Z";
 const T0_5H: &str = "2026-06-01T05:00:00Z";
 const T0_6H: &str = "2026-06-01T06:00:00Z";
 
-fn rolec(args: &[&str]) -> Output {
-    support::cli::rolec_command().args(args).output().expect("cannot run rolec")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+/// Fails the test unless the command succeeded; its standard output.
 #[track_caller]
 fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "rolec failed ({:?}):\n{}\n{}",
-        out.status.code(),
-        text(&out.stderr),
-        text(&out.stdout)
-    );
+    support::cli::ok(out);
     text(&out.stdout)
 }
 

@@ -1,5 +1,6 @@
-//! Renderers: human (as ariadne draws reports, see [`super::human`]), JSON and GitHub annotations. All take a [`SourceMap`] to turn
-//! spans into positions; none shows text under a redacted span.
+//! Renderers: human (as ariadne draws reports, see [`super::human`]), JSON and GitHub
+//! annotations. All take a [`SourceMap`] to turn spans into positions; none shows text under a
+//! redacted span.
 
 use std::collections::HashMap;
 
