@@ -3,16 +3,19 @@
 //!
 //! The policy is the one of the build benchmark (`support/policy.rs`) with its users split
 //! into 100 files of about 100 users, as a real repository would keep them. It is written to a
-//! temporary directory, and the server runs in process over `Connection::memory()` (as in
-//! tests/lsp.rs): `initialize` with the directory as `rootUri` loads it from disk.
+//! temporary directory, and the server is the `rolec` binary as an editor starts it, `rolec
+//! lsp --stdio`, talking JSON over pipes: `initialize` with the directory as `rootUri` loads
+//! it from disk. The client counts the diagnostics of each `publishDiagnostics` without
+//! keeping them (an editor's own work on them is not the server's time).
 //!
 //! The large-file layout (`large files:` lines) is the same policy with its users in 20 files
 //! of about 200 KB: the server's start (from `initialize` until every file's diagnostics are
 //! published) and the same one-character edits in one of those files; `-- --large-only` runs
 //! that part alone.
 //!
-//! Measured (`stages:` lines; medians; wall time and the CPU time of the whole process, which
-//! is the steadier figure on a busy machine):
+//! Measured (`stages:` lines; median wall time, and the mean CPU time of the server process,
+//! the steadier figure on a busy machine: from `/proc/PID/stat`, in 10 ms ticks, hence the
+//! mean; for the stages without the server, of this process):
 //! - from scratch: a fresh `Workspace` loaded from the directory + `diagnostics()`, without
 //!   the server; and the server's start: `initialize` (loads and parses) and from
 //!   `initialized` until every file's initial diagnostics are published;
@@ -31,7 +34,8 @@
 //!   publishing) is the difference.
 //!
 //! `cargo bench --bench lsp` runs it all; `-- --edits N` sets the number of edits of each
-//! kind (default 20); `-- --refresh-only` measures the refresh through the server alone (to
+//! kind (default 20); `-- --rolec PATH` runs another build of rolec (to compare two);
+//! `-- --refresh-only` measures the refresh through the server alone (to
 //! profile it: `perf record` the benchmark's binary with `--bench --refresh-only`, and
 //! `--only LABEL` for one pair of edits, such as `--only rename`; with `--large-only`, in the
 //! large-file layout, after one start that is not measured); without `--bench`
@@ -43,9 +47,10 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::Path;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use lsp_server::{Connection, Message, Notification, Request, RequestId, Response};
+use lsp_server::{Message, Notification, Request, RequestId, Response};
 use rolec::db::{Sources, Workspace};
 use rolec::model::BuildOptions;
 use serde_json::{json, Value};
@@ -61,50 +66,136 @@ const EDITED: &str = "policy/users_50.role";
 const LARGE_USER_FILES: usize = 20;
 const LARGE_EDITED: &str = "policy/users_10.role";
 
-// ---------------------------------------------------------------- a client in process
+// ---------------------------------------------------------------- a client
 
+/// What the client keeps of a message from the server.
+enum Received {
+    Response {
+        id: RequestId,
+        ok: bool,
+    },
+    /// A `publishDiagnostics` notification: the URI and the number of diagnostics.
+    Published(String, usize),
+    Request(RequestId),
+    Other,
+}
+
+/// A message from the server as the stdio client reads it: the diagnostics are counted, not
+/// kept (an editor parses them, but that is the editor's time, not the server's).
+#[derive(serde::Deserialize)]
+struct Incoming {
+    #[serde(default)]
+    id: Option<RequestId>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    params: Option<IncomingParams>,
+    #[serde(default)]
+    error: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct IncomingParams {
+    #[serde(default)]
+    uri: Option<String>,
+    #[serde(default)]
+    diagnostics: Option<Vec<serde::de::IgnoredAny>>,
+}
+
+/// Reads the server's messages (`Content-Length` framing) until it closes its output.
+fn read_messages(mut from: impl std::io::BufRead, to: mpsc::Sender<Received>) {
+    loop {
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            if from.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse::<usize>().ok();
+            }
+        }
+        let mut body = vec![0; length.expect("a Content-Length header")];
+        from.read_exact(&mut body).expect("a whole message");
+        let m: Incoming = serde_json::from_slice(&body).expect("a JSON-RPC message");
+        let received = match (m.id, m.method, m.params) {
+            (Some(id), None, _) => Received::Response { id, ok: m.error.is_none() },
+            (Some(id), Some(_), _) => Received::Request(id),
+            (None, Some(method), Some(p)) if method == "textDocument/publishDiagnostics" => {
+                Received::Published(p.uri.unwrap_or_default(), p.diagnostics.map_or(0, |d| d.len()))
+            }
+            _ => Received::Other,
+        };
+        if to.send(received).is_err() {
+            return;
+        }
+    }
+}
+
+/// `rolec lsp --stdio` and the thread that reads what it writes.
 struct Client {
-    conn: Connection,
-    server: Option<std::thread::JoinHandle<Result<(), rolec::lsp::LspError>>>,
+    child: std::process::Child,
+    stdin: std::process::ChildStdin,
+    received: mpsc::Receiver<Received>,
     next_id: i32,
     /// `publishDiagnostics` notifications received since last taken: (uri, count).
     published: Vec<(String, usize)>,
 }
 
 impl Client {
-    fn start() -> Client {
-        let (server, conn) = Connection::memory();
-        let handle = std::thread::spawn(move || rolec::lsp::run(server));
-        Client { conn, server: Some(handle), next_id: 0, published: Vec::new() }
+    /// Starts `rolec lsp --stdio` in `dir`.
+    fn spawn(dir: &Path) -> Client {
+        let mut child = std::process::Command::new(rolec_binary())
+            .args(["lsp", "--stdio"])
+            .current_dir(dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("rolec lsp starts");
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = std::io::BufReader::with_capacity(1 << 20, child.stdout.take().expect("piped"));
+        let (to, received) = mpsc::channel();
+        std::thread::spawn(move || read_messages(stdout, to));
+        Client { child, stdin, received, next_id: 0, published: Vec::new() }
     }
 
-    fn notify(&self, method: &str, params: Value) {
-        self.conn
-            .sender
-            .send(Message::Notification(Notification::new(method.into(), params)))
-            .expect("the server listens");
+    fn send(&mut self, message: Message) {
+        message.write(&mut self.stdin).expect("the server reads");
     }
 
-    /// Sends a request and waits for its answer, keeping the notifications received before.
-    fn request(&mut self, method: &str, params: Value) -> Response {
+    fn receive(&self) -> Received {
+        self.received.recv_timeout(Duration::from_secs(600)).expect("an answer")
+    }
+
+    /// Nanoseconds of CPU the server process has used, its ended threads included, in ticks
+    /// of 10 ms (`utime` and `stime` of `/proc/PID/stat`).
+    fn cpu_ns(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // The fields after the command name (in parentheses), from the third on.
+        let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i - 3).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+        (ticks(14) + ticks(15)) * 10_000_000
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(Message::Notification(Notification::new(method.into(), params)));
+    }
+
+    /// Sends a request and waits for its answer (whether it succeeded), keeping the
+    /// notifications received before.
+    fn request(&mut self, method: &str, params: Value) -> bool {
         self.next_id += 1;
         let id = RequestId::from(self.next_id);
-        self.conn
-            .sender
-            .send(Message::Request(Request::new(id.clone(), method.into(), params)))
-            .expect("the server listens");
+        self.send(Message::Request(Request::new(id.clone(), method.into(), params)));
         loop {
-            match self.conn.receiver.recv_timeout(Duration::from_secs(600)).expect("the server answers") {
-                Message::Response(r) if r.id == id => return r,
-                Message::Notification(n) if n.method == "textDocument/publishDiagnostics" => {
-                    let count = n.params["diagnostics"].as_array().map_or(0, Vec::len);
-                    self.published.push((n.params["uri"].as_str().unwrap_or_default().to_string(), count));
-                }
-                Message::Request(r) => self
-                    .conn
-                    .sender
-                    .send(Message::Response(Response::new_ok(r.id, Value::Null)))
-                    .expect("the server listens"),
+            match self.receive() {
+                Received::Response { id: got, ok } if got == id => return ok,
+                Received::Published(uri, count) => self.published.push((uri, count)),
+                Received::Request(id) => self.send(Message::Response(Response::new_ok(id, Value::Null))),
                 _ => {}
             }
         }
@@ -114,15 +205,21 @@ impl Client {
     /// in order, and a request it does not know is answered at once (an error), so the
     /// answer measures nothing but the work queued before it.
     fn sync(&mut self) {
-        let r = self.request("rolec/benchmarkSync", Value::Null);
-        assert!(r.response_result.is_err(), "an unknown request is refused");
+        assert!(!self.request("rolec/benchmarkSync", Value::Null), "an unknown request is refused");
     }
 
     fn shutdown(mut self) {
         self.request("shutdown", Value::Null);
         self.notify("exit", Value::Null);
-        let result = self.server.take().expect("running").join().expect("the server thread ends");
-        assert_eq!(result, Ok(()));
+        drop(self.stdin);
+        assert!(self.child.wait().expect("rolec lsp ends").success(), "rolec lsp exits cleanly");
+    }
+
+    /// Wall and CPU milliseconds of one run of `f` (CPU: the server's).
+    fn timed<T>(&mut self, f: impl FnOnce(&mut Client) -> T) -> (T, f64, f64) {
+        let (t, cpu) = (Instant::now(), self.cpu_ns());
+        let out = f(self);
+        (out, t.elapsed().as_secs_f64() * 1e3, (self.cpu_ns().saturating_sub(cpu)) as f64 / 1e6)
     }
 }
 
@@ -132,10 +229,10 @@ fn uri_of(p: &Path) -> String {
 
 // ---------------------------------------------------------------- timing
 
-/// Nanoseconds every thread of the process has run on a CPU (threads that ended are not
-/// counted: measure only spans in which none ends).
-fn process_cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
+/// Nanoseconds every thread of a process (`self` or a process id) has run on a CPU (threads
+/// that ended are not counted: measure only spans in which none ends).
+fn process_cpu_ns(pid: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
     tasks
         .flatten()
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
@@ -145,9 +242,9 @@ fn process_cpu_ns() -> u64 {
 
 /// Wall and CPU milliseconds of one run of `f`.
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
-    let (t, cpu) = (Instant::now(), process_cpu_ns());
+    let (t, cpu) = (Instant::now(), process_cpu_ns("self"));
     let out = f();
-    (out, t.elapsed().as_secs_f64() * 1e3, (process_cpu_ns().saturating_sub(cpu)) as f64 / 1e6)
+    (out, t.elapsed().as_secs_f64() * 1e3, (process_cpu_ns("self").saturating_sub(cpu)) as f64 / 1e6)
 }
 
 /// Wall and CPU samples of one measurement, in milliseconds.
@@ -177,15 +274,16 @@ impl Samples {
         Self::median(&self.wall)
     }
 
+    /// The mean: the server's CPU time is read in ticks of 10 ms.
     fn cpu(&self) -> f64 {
-        Self::median(&self.cpu)
+        self.cpu.iter().sum::<f64>() / self.cpu.len() as f64
     }
 
     fn print(&self, label: &str) {
         let min = self.wall.iter().copied().fold(f64::INFINITY, f64::min);
         let max = self.wall.iter().copied().fold(0.0, f64::max);
         println!(
-            "stages: {label:<52} {:>8.1} ms  (cpu {:.1} ms; {} runs, wall {min:.1}–{max:.1})",
+            "stages: {label:<52} {:>8.1} ms  (cpu {:.1} ms mean; {} runs, wall {min:.1}–{max:.1})",
             self.wall(),
             self.cpu(),
             self.wall.len()
@@ -288,15 +386,22 @@ fn scratch_workspace(dir: &Path) -> usize {
     ws.diagnostics().len()
 }
 
+/// The binary to run: `--rolec PATH` (another build, to compare two) or this package's.
+fn rolec_binary() -> String {
+    let args: Vec<String> = std::env::args().collect();
+    let given = args.iter().position(|a| a == "--rolec").and_then(|i| args.get(i + 1));
+    given.cloned().unwrap_or_else(|| env!("CARGO_BIN_EXE_rolec").to_string())
+}
+
 /// Starts a server on the directory; returns the client, the times of `initialize` and of
 /// the initial publication, and the number of diagnostics published.
 fn start_server(dir: &Path) -> (Client, (f64, f64), (f64, f64), usize) {
-    let mut c = Client::start();
+    let mut c = Client::spawn(dir);
     let root = uri_of(dir);
-    let (init, w1, c1) =
-        timed(|| c.request("initialize", json!({ "processId": null, "rootUri": root, "capabilities": {} })));
-    assert!(init.response_result.is_ok(), "{init:?}");
-    let ((), w2, c2) = timed(|| {
+    let (ok, w1, c1) =
+        c.timed(|c| c.request("initialize", json!({ "processId": null, "rootUri": root, "capabilities": {} })));
+    assert!(ok, "initialize succeeds");
+    let ((), w2, c2) = c.timed(|c| {
         c.notify("initialized", json!({}));
         c.sync();
     });
@@ -332,7 +437,7 @@ fn refresh(
                 version += 1;
                 current = edit.apply(&current);
                 let params = edit.params(&uri, version);
-                let ((), wall, cpu) = timed(|| {
+                let ((), wall, cpu) = c.timed(|c| {
                     c.notify("textDocument/didChange", params);
                     c.sync();
                 });

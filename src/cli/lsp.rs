@@ -49,8 +49,10 @@ pub fn run(args: LspArgs) -> Result<ExitCode, String> {
             "`rolec lsp {flag}`: the language server talks over standard input and output only (use `--stdio` or no flag)"
         ));
     }
-    let (connection, io_threads) = lsp_server::Connection::stdio();
-    crate::lsp::run(connection).map_err(|e| e.to_string())?;
+    let (transport, io_threads) = crate::lsp::transport::Transport::stdio();
+    let served = crate::lsp::serve(&transport);
+    drop(transport);
     io_threads.join().map_err(|e| e.to_string())?;
+    served.map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }

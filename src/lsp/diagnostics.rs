@@ -6,17 +6,20 @@
 //! (`db::file_diagnostics`), and a list is converted to protocol terms again only when it
 //! changed or when a file it points into changed (positions are lines and UTF-16 columns, so
 //! they move with the text), then sent only when the converted list changed.
+//!
+//! A list is written as JSON text straight from the compiler's diagnostics ([`Wire`]), and
+//! that text is what is compared and sent (see [`super::transport`]): a 200 KB file's list
+//! is about 4 MB of JSON.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use gen_lsp_types::{
-    Code, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, Message as DiagMessage, Range, Uri,
-};
-use lsp_server::{Connection, Message, Notification};
+use gen_lsp_types::{Diagnostic, DiagnosticSeverity, Range, Uri};
 use rustc_hash::FxHashMap;
+use serde::Serialize;
 
+use super::transport::Transport;
 use super::Server;
 use crate::db::SourceFile;
 use crate::diagnostics::{self, Severity};
@@ -29,9 +32,12 @@ pub(crate) struct Published {
     /// The edit count when it was converted, and the files its positions are in.
     converted_at: u64,
     files: Vec<FileId>,
-    /// As sent.
-    sent: Vec<Diagnostic>,
+    /// As sent: the JSON array of the diagnostics.
+    sent: String,
 }
+
+/// One file's compiler diagnostics.
+type List = Arc<Vec<diagnostics::Diagnostic>>;
 
 /// A file's lists when the policy was last sound: those of the policy (lowering, analysis),
 /// all of its diagnostics, and the edit count then.
@@ -39,11 +45,19 @@ pub(crate) struct SoundLists {
     policy: Arc<Vec<diagnostics::Diagnostic>>,
     all: Arc<Vec<diagnostics::Diagnostic>>,
     at: u64,
+    /// The list last published from these while the policy was broken: what it was made of
+    /// (what the analysis showed, and the file's list then) and what it was. The next edit
+    /// elsewhere leaves most files' lists the same (the same `Arc`), and then so is this.
+    while_broken: Option<(crate::db::AnalysisShown, List, List)>,
 }
 
-/// One compiler diagnostic in protocol terms (`None` when its file has no URI).
+/// One compiler diagnostic in protocol terms (`None` when its file has no URI): its JSON
+/// read back as the protocol's type, so that code actions quote exactly what was published.
 pub(crate) fn to_lsp(server: &Server, d: &diagnostics::Diagnostic) -> Option<(Uri, Diagnostic)> {
-    Some((server.uri(d.primary.span.file)?, convert(&Places::of(server, [d]), d)))
+    let places = Places::of(server, [d]);
+    let uri = places.files.get(&d.primary.span.file)?.uri.clone()?;
+    let json = serde_json::to_value(wire(&places, d)).ok()?;
+    Some((uri, serde_json::from_value(json).ok()?))
 }
 
 /// What converting the spans of one file needs: its URI, text, line starts and item offsets,
@@ -88,43 +102,101 @@ impl<'a> Places<'a> {
         }
     }
 
-    fn location(&self, span: Span) -> Option<Location> {
-        let uri = match self.files.get(&span.file) {
-            Some(p) => p.uri.clone()?,
-            None => self.server.uri(span.file)?,
-        };
-        Some(Location { uri, range: self.range(span) })
+    /// The location of a span in a file of these places that has a URI.
+    fn location(&self, span: Span) -> Option<Location<'_>> {
+        Some(Location { uri: self.files.get(&span.file)?.uri.as_ref()?, range: self.range(span) })
     }
 }
 
+/// A diagnostic as the protocol's `Diagnostic` writes it, borrowing from the compiler's.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire<'a> {
+    range: Range,
+    severity: DiagnosticSeverity,
+    code: &'static str,
+    source: &'static str,
+    message: MessageText<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_information: Vec<Related<'a>>,
+}
+
+/// The message an editor shows: the diagnostic's, its primary label's in parentheses, and
+/// its help on a line of its own; written straight into the JSON (most lists have thousands).
+struct MessageText<'a>(&'a diagnostics::Diagnostic);
+
+impl std::fmt::Display for MessageText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        f.write_str(&d.message)?;
+        if !d.primary.message.is_empty() {
+            write!(f, " ({})", d.primary.message)?;
+        }
+        if let Some(help) = &d.help {
+            write!(f, "\nhelp: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for MessageText<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The protocol's `DiagnosticRelatedInformation`.
+#[derive(Serialize)]
+struct Related<'a> {
+    location: Location<'a>,
+    message: &'a str,
+}
+
+/// The protocol's `Location`.
+#[derive(Serialize)]
+struct Location<'a> {
+    uri: &'a Uri,
+    range: Range,
+}
+
 /// One compiler diagnostic in protocol terms, for the file of its primary span.
-fn convert(places: &Places, d: &diagnostics::Diagnostic) -> Diagnostic {
-    let mut message = d.message.clone();
-    if !d.primary.message.is_empty() {
-        message.push_str(&format!(" ({})", d.primary.message));
-    }
-    if let Some(help) = &d.help {
-        message.push_str(&format!("\nhelp: {help}"));
-    }
-    let related: Vec<DiagnosticRelatedInformation> = d
+fn wire<'a>(places: &'a Places, d: &'a diagnostics::Diagnostic) -> Wire<'a> {
+    let related_information = d
         .secondary
         .iter()
-        .filter_map(|l| {
-            Some(DiagnosticRelatedInformation { location: places.location(l.span)?, message: l.message.clone() })
-        })
+        .filter_map(|l| Some(Related { location: places.location(l.span)?, message: &l.message }))
         .collect();
-    Diagnostic {
+    Wire {
         range: places.range(d.primary.span),
-        severity: Some(match d.severity() {
+        severity: match d.severity() {
             Severity::Error => DiagnosticSeverity::Error,
             Severity::Warning => DiagnosticSeverity::Warning,
-        }),
-        code: Some(Code::String(d.code.as_str().to_string())),
-        source: Some("rolec".into()),
-        message: DiagMessage::String(message),
-        related_information: (!related.is_empty()).then_some(related),
-        ..Default::default()
+        },
+        code: d.code.as_str(),
+        source: "rolec",
+        message: MessageText(d),
+        related_information,
     }
+}
+
+/// A JSON array of `items`, written in two halves side by side when there are many: for a
+/// file with thousands of diagnostics, the longest part of a refresh after the analysis,
+/// while the other core is idle.
+fn json_array<T: Serialize + Sync>(items: &[T]) -> String {
+    let write = |part: &[T]| serde_json::to_string(part).unwrap_or_else(|_| "[]".into());
+    if items.len() < 64 {
+        return write(items);
+    }
+    let (first, second) = items.split_at(items.len() / 2);
+    let (mut first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| write(second));
+        (write(first), second.join().unwrap_or_else(|_| "[]".into()))
+    });
+    // `[a,b]` and `[c,d]` make `[a,b,c,d]`: both halves hold items.
+    first.pop();
+    first.push(',');
+    first.push_str(&second[1..]);
+    first
 }
 
 /// The compiler diagnostics of each file. Should the analysis fail, the syntax diagnostics of
@@ -167,6 +239,7 @@ impl Server {
                     policy: file_policy_diagnostics(db, policy, *f).clone(),
                     all: all.clone(),
                     at: self.edits,
+                    while_broken: None,
                 };
                 self.last_sound.insert(f.id(db), kept);
             }
@@ -175,22 +248,32 @@ impl Server {
         let shown = catch_unwind(AssertUnwindSafe(|| crate::db::shown_while_broken(&ws.db, ws.policy)))
             .unwrap_or(crate::db::AnalysisShown::Nothing);
         let shown_now = |d: &diagnostics::Diagnostic| shown.shows(d);
+        let (changed, last_sound) = (&self.changed, &mut self.last_sound);
         files
             .iter()
             .zip(lists)
             .map(|(f, list)| {
                 let id = f.id(&ws.db);
-                let unchanged = |at: u64| self.changed.get(&id).is_none_or(|&c| c <= at);
-                let Some(kept) = self.last_sound.get(&id).filter(|kept| unchanged(kept.at)) else { return list };
+                let unchanged = |at: u64| changed.get(&id).is_none_or(|&c| c <= at);
+                let Some(kept) = last_sound.get_mut(&id).filter(|kept| unchanged(kept.at)) else { return list };
+                if let Some((_, _, made)) = kept
+                    .while_broken
+                    .as_ref()
+                    .filter(|(was_shown, was, _)| *was_shown == shown && Arc::ptr_eq(was, &list))
+                {
+                    return made.clone();
+                }
                 let withheld: Vec<_> = kept.policy.iter().filter(|d| !shown_now(d)).cloned().collect();
-                if withheld.is_empty() {
-                    list
+                let made = if withheld.is_empty() {
+                    list.clone()
                 } else if kept.all.iter().filter(|d| shown_now(d)).eq(list.iter()) {
                     // Most often the file's list is what it was: the list published then.
                     kept.all.clone()
                 } else {
                     Arc::new(merged(&list, &withheld))
-                }
+                };
+                kept.while_broken = Some((shown, list, made.clone()));
+                made
             })
             .collect()
     }
@@ -199,7 +282,7 @@ impl Server {
     /// (without the warnings its lint levels allow). Returns the files it published before and
     /// no longer publishes (they left the policy, or another policy owns them now), for the
     /// caller to clear unless another policy publishes them.
-    pub(crate) fn publish_diagnostics(&mut self, connection: &Connection, owns: &dyn Fn(&str) -> bool) -> Vec<Uri> {
+    pub(crate) fn publish_diagnostics(&mut self, connection: &Transport, owns: &dyn Fn(&str) -> bool) -> Vec<Uri> {
         let files: Vec<SourceFile> = self.ws.files().iter().copied().filter(|f| owns(f.path(&self.ws.db))).collect();
         let mut lists = self.publishable(&files);
         if self.lint != crate::project::LintLevels::default() {
@@ -221,7 +304,9 @@ impl Server {
                 continue;
             }
             let places = Places::of(self, source.iter());
-            let sent: Vec<Diagnostic> = source.iter().map(|d| convert(&places, d)).collect();
+            let wires: Vec<Wire> = source.iter().map(|d| wire(&places, d)).collect();
+            let sent = json_array(&wires);
+            drop(wires);
             let mut files: Vec<FileId> = source
                 .iter()
                 .flat_map(|d| std::iter::once(d.primary.span.file).chain(d.secondary.iter().map(|l| l.span.file)))
@@ -230,10 +315,10 @@ impl Server {
             files.dedup();
             let unchanged = match self.published.get(&uri) {
                 Some(old) => old.sent == sent,
-                None => sent.is_empty(),
+                None => sent == "[]",
             };
             if !unchanged {
-                send(connection, &uri, &sent);
+                send_json(connection, &uri, &sent);
             }
             updates.insert(uri, Published { source, converted_at: self.edits, files, sent });
         }
@@ -247,7 +332,7 @@ impl Server {
 
     /// Whether the last list published for `uri` is not empty.
     pub(crate) fn shows_diagnostics(&self, uri: &Uri) -> bool {
-        self.published.get(uri).is_some_and(|p| !p.sent.is_empty())
+        self.published.get(uri).is_some_and(|p| p.sent != "[]")
     }
 
     /// Every URI published.
@@ -256,30 +341,63 @@ impl Server {
     }
 }
 
-/// Sends one file's diagnostics. Their JSON is made in two halves side by side when there are
-/// many: for a file with hundreds of diagnostics, most of the time of a refresh after the
-/// analysis, when the other core is idle.
-pub(crate) fn send(connection: &Connection, uri: &Uri, diagnostics: &[Diagnostic]) {
-    let to_json = |part: &[Diagnostic]| -> Vec<serde_json::Value> {
-        part.iter().filter_map(|d| serde_json::to_value(d).ok()).collect()
-    };
-    let json = if diagnostics.len() < 64 {
-        to_json(diagnostics)
-    } else {
-        let (first, second) = diagnostics.split_at(diagnostics.len() / 2);
-        std::thread::scope(|scope| {
-            let second = scope.spawn(|| to_json(second));
-            let mut json = to_json(first);
-            json.extend(second.join().unwrap_or_default());
-            json
-        })
-    };
-    // Moved in, not serialized again (as `json!` would).
-    let mut params = serde_json::Map::new();
-    params.insert("uri".into(), serde_json::to_value(uri).unwrap_or_default());
-    params.insert("diagnostics".into(), serde_json::Value::Array(json));
-    let params = serde_json::Value::Object(params);
+/// Sends one file's diagnostics.
+pub(crate) fn send(connection: &Transport, uri: &Uri, diagnostics: &[Diagnostic]) {
+    send_json(connection, uri, &json_array(diagnostics));
+}
+
+/// Sends one file's diagnostics, given as a JSON array.
+fn send_json(connection: &Transport, uri: &Uri, diagnostics: &str) {
+    let Ok(uri) = serde_json::to_string(uri) else { return };
+    // A closed connection ends the server's loop when it next reads.
     let _ = connection
-        .sender
-        .send(Message::Notification(Notification { method: "textDocument/publishDiagnostics".into(), params }));
+        .notify_json("textDocument/publishDiagnostics", &format!(r#"{{"uri":{uri},"diagnostics":{diagnostics}}}"#));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{Sources, Workspace};
+    use crate::model::BuildOptions;
+    use gen_lsp_types::PublishDiagnosticsParams;
+    use lsp_server::{Connection, Message};
+
+    /// The lists are written by rolec itself, not by the protocol's types: read into those
+    /// types and written back, each is the same JSON, so no field is misnamed, missing or of
+    /// the wrong kind; and the text survives names that JSON must escape.
+    #[test]
+    fn the_json_written_is_the_protocols() {
+        let a = "role reader { grant usage on schema app }\nrole \"qu\\\"ote\\\\d ünï\" {}\nuser alice { member of reader, reader, readers }\n";
+        let b = "schema app { owner alice }\nrole lonely {}\nuser \"tab\there\" { member of nobody }\n";
+        let sources = vec![("/p/a.role".to_string(), a.to_string()), ("/p/b.role".to_string(), b.to_string())];
+        let ws = Workspace::load(Sources::Memory(sources), BuildOptions::default()).expect("loads");
+        let mut server = Server::with_workspace(ws);
+        let (ours, client) = Connection::memory();
+        let transport = Transport::from(ours);
+        server.publish_diagnostics(&transport, &|_| true);
+        drop(transport);
+        let (mut lists, mut related, mut helps) = (0, 0, 0);
+        for message in client.receiver.try_iter() {
+            let Message::Notification(n) = message else { panic!("only notifications: {message:?}") };
+            assert_eq!(n.method, "textDocument/publishDiagnostics");
+            let typed: PublishDiagnosticsParams =
+                serde_json::from_value(n.params.clone()).expect("the protocol's type");
+            assert_eq!(serde_json::to_value(&typed).expect("written back"), n.params);
+            lists += 1;
+            for d in &typed.diagnostics {
+                related += d.related_information.as_ref().map_or(0, Vec::len);
+                helps += usize::from(format!("{:?}", d.message).contains("help: "));
+            }
+        }
+        assert_eq!(lists, 2, "both files have diagnostics");
+        assert!(related > 0 && helps > 0, "related information and help lines are covered");
+    }
+
+    #[test]
+    fn a_long_list_is_written_in_two_halves_as_one() {
+        let items: Vec<String> = (0..200).map(|i| format!("item \"{i}\" \\ ü")).collect();
+        for n in [0, 1, 63, 64, 65, 127, 200] {
+            assert_eq!(json_array(&items[..n]), serde_json::to_string(&items[..n]).expect("JSON"), "{n} items");
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! `rolec lsp`: the language server, over any [`lsp_server::Connection`] (stdio for editors,
-//! in memory for tests).
+//! `rolec lsp`: the language server, over standard input and output for editors, or any
+//! [`lsp_server::Connection`] (in memory for tests): see [`transport`].
 //!
 //! One synchronous loop owns the salsa database (through [`Workspace`]): notifications that
 //! change text run on it and set salsa inputs, so an edit re-runs only the queries that
@@ -26,6 +26,7 @@ mod hover;
 mod navigation;
 mod projects;
 mod symbols;
+pub mod transport;
 
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -74,9 +75,9 @@ pub struct Server {
 /// Why the server stopped other than by the client's shutdown: the connection failed.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum LspError {
-    /// The handshake or the shutdown broke the protocol, or the client left during them.
-    #[error(transparent)]
-    Protocol(#[from] lsp_server::ProtocolError),
+    /// The handshake or the shutdown broke the protocol: what came instead.
+    #[error("{0}")]
+    Protocol(String),
     /// A message could not be sent: the client closed the connection (in the words of the
     /// channel's own error).
     #[error("sending on a disconnected channel")]
@@ -86,8 +87,13 @@ pub enum LspError {
     Encode(String),
 }
 
-/// Runs the server until the client shuts it down or the connection closes.
+/// Runs the server on a connection until the client shuts it down or the connection closes.
 pub fn run(connection: Connection) -> Result<(), LspError> {
+    serve(&transport::Transport::from(connection))
+}
+
+/// Runs the server until the client shuts it down or the connection closes.
+pub fn serve(connection: &transport::Transport) -> Result<(), LspError> {
     // Edits re-parse only the items around them.
     crate::db::keep_parses();
     let (id, params) = connection.initialize_start()?;
@@ -110,9 +116,9 @@ pub fn run(connection: Connection) -> Result<(), LspError> {
             "client/registerCapability".into(),
             register,
         );
-        connection.sender.send(Message::Request(req)).map_err(|_| LspError::Disconnected)?;
+        connection.send(Message::Request(req))?;
     }
-    router.publish_all(&connection);
+    router.publish_all(connection);
     for message in &connection.receiver {
         match message {
             Message::Request(req) => {
@@ -120,13 +126,13 @@ pub fn run(connection: Connection) -> Result<(), LspError> {
                     return Ok(());
                 }
                 let response = router.handle_request(req);
-                connection.sender.send(Message::Response(response)).map_err(|_| LspError::Disconnected)?;
+                connection.send(Message::Response(response))?;
             }
             Message::Notification(n) => {
                 let method = n.method.clone();
                 match catch_unwind(AssertUnwindSafe(|| router.handle_notification(n))) {
                     Ok(touched) if touched.is_empty() => {}
-                    Ok(touched) => router.publish(&connection, &touched),
+                    Ok(touched) => router.publish(connection, &touched),
                     Err(panic) => eprintln!("rolec lsp: `{method}` failed: {}", panic_message(&panic)),
                 }
             }

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use gen_lsp_types::{Diagnostic, DiagnosticSeverity, Position, Range, Uri};
-use lsp_server::{Connection, Notification, Request, Response};
+use lsp_server::{Notification, Request, Response};
 
 use super::{convert, Server};
 use crate::model::BuildOptions;
@@ -377,14 +377,14 @@ impl Router {
     // ------------------------------------------------------------------ publishing
 
     /// Publishes the diagnostics of every policy.
-    pub(crate) fn publish_all(&mut self, connection: &Connection) {
+    pub(crate) fn publish_all(&mut self, connection: &super::transport::Transport) {
         let all: Vec<usize> = (0..self.policies.len()).collect();
         self.publish(connection, &all);
     }
 
     /// Publishes what changed in the policies `touched` (every policy when a file changed
     /// owner), clears the files no policy publishes any more, and the project files' problems.
-    pub(crate) fn publish(&mut self, connection: &Connection, touched: &[usize]) {
+    pub(crate) fn publish(&mut self, connection: &super::transport::Transport, touched: &[usize]) {
         let mut owners: HashMap<String, usize> = HashMap::new();
         for (i, policy) in self.policies.iter().enumerate() {
             for path in policy.server.paths() {
@@ -423,7 +423,7 @@ impl Router {
     /// The errors on each project file with problems: it cannot be read, its files or catalog
     /// cannot, or a `[set]` name matches no `let` of the policy as it is now. Sent when they
     /// change; an empty list on the files fixed since.
-    fn publish_problems(&mut self, connection: &Connection) {
+    fn publish_problems(&mut self, connection: &super::transport::Transport) {
         let mut problems: BTreeMap<PathBuf, Vec<Problem>> =
             self.problems.iter().map(|(file, p)| (file.clone(), vec![p.clone()])).collect();
         for policy in &self.policies {
