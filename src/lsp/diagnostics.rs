@@ -235,12 +235,15 @@ impl Server {
         if sound == Some(true) {
             for (f, all) in files.iter().zip(&lists) {
                 let (db, policy) = (&self.ws.db, self.ws.policy);
-                let kept = SoundLists {
-                    policy: file_policy_diagnostics(db, policy, *f).clone(),
-                    all: all.clone(),
-                    at: self.edits,
-                    while_broken: None,
-                };
+                let policy = file_policy_diagnostics(db, policy, *f).clone();
+                // A repair gives back the lists of before (the same `Arc`s): what was made
+                // from them while broken still holds, for the next half-typed word.
+                let while_broken = self
+                    .last_sound
+                    .remove(&f.id(db))
+                    .filter(|old| Arc::ptr_eq(&old.policy, &policy) && Arc::ptr_eq(&old.all, all))
+                    .and_then(|old| old.while_broken);
+                let kept = SoundLists { policy, all: all.clone(), at: self.edits, while_broken };
                 self.last_sound.insert(f.id(db), kept);
             }
             return lists;
