@@ -62,7 +62,9 @@ impl From<Connection> for Transport {
 impl Transport {
     /// Standard input and output, with `Content-Length` framing.
     pub fn stdio() -> (Transport, StdioThreads) {
-        let (to_writer, writer_receives) = crossbeam_channel::unbounded::<String>();
+        // A few messages may wait for standard output, so that the loop goes on while a long
+        // list is written; a client that stops reading stops the server, not its memory.
+        let (to_writer, writer_receives) = crossbeam_channel::bounded::<String>(8);
         let writer = std::thread::Builder::new()
             .name("rolec-lsp-writer".into())
             .spawn(move || {
