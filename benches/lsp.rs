@@ -229,10 +229,10 @@ fn uri_of(p: &Path) -> String {
 
 // ---------------------------------------------------------------- timing
 
-/// Nanoseconds every thread of a process (`self` or a process id) has run on a CPU (threads
-/// that ended are not counted: measure only spans in which none ends).
-fn process_cpu_ns(pid: &str) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0 };
+/// Nanoseconds every thread of this process has run on a CPU (threads that ended are not
+/// counted: measure only spans in which none ends).
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0 };
     tasks
         .flatten()
         .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
@@ -242,9 +242,9 @@ fn process_cpu_ns(pid: &str) -> u64 {
 
 /// Wall and CPU milliseconds of one run of `f`.
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
-    let (t, cpu) = (Instant::now(), process_cpu_ns("self"));
+    let (t, cpu) = (Instant::now(), process_cpu_ns());
     let out = f();
-    (out, t.elapsed().as_secs_f64() * 1e3, (process_cpu_ns("self").saturating_sub(cpu)) as f64 / 1e6)
+    (out, t.elapsed().as_secs_f64() * 1e3, (process_cpu_ns().saturating_sub(cpu)) as f64 / 1e6)
 }
 
 /// Wall and CPU samples of one measurement, in milliseconds.

@@ -9,7 +9,7 @@
 //!
 //! A list is written as JSON text straight from the compiler's diagnostics ([`Wire`]), and
 //! that text is what is compared and sent (see [`super::transport`]): a 200 KB file's list
-//! is about 4 MB of JSON.
+//! holds thousands of diagnostics and tens of thousands of related locations.
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -42,8 +42,8 @@ type List = Arc<Vec<diagnostics::Diagnostic>>;
 /// A file's lists when the policy was last sound: those of the policy (lowering, analysis),
 /// all of its diagnostics, and the edit count then.
 pub(crate) struct SoundLists {
-    policy: Arc<Vec<diagnostics::Diagnostic>>,
-    all: Arc<Vec<diagnostics::Diagnostic>>,
+    policy: List,
+    all: List,
     at: u64,
     /// The list last published from these while the policy was broken: what it was made of
     /// (what the analysis showed, and the file's list then) and what it was. The next edit
