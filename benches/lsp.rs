@@ -37,7 +37,7 @@
 //! kind (default 20); `-- --rolec PATH` runs another build of rolec (to compare two);
 //! `-- --refresh-only` measures the refresh through the server alone (to
 //! profile it: `perf record` the benchmark's binary with `--bench --refresh-only`, and
-//! `--only LABEL` for one pair of edits, such as `--only rename`; with `--large-only`, in the
+//! `--only LABELS` for some pairs of edits, such as `--only rename` or `--only meaning,break`; with `--large-only`, in the
 //! large-file layout, after one start that is not measured); without `--bench`
 //! (`cargo test --benches`) it only checks that the server publishes the policy's
 //! diagnostics and refreshes one edit.
@@ -429,7 +429,7 @@ fn refresh(
     let mut version = 1;
     let mut current = text.to_string();
     for (first_label, first, second_label, second) in edit_pairs(text) {
-        if only.is_some_and(|only| only != first_label) {
+        if only.is_some_and(|only| !only.split(',').any(|o| o == first_label)) {
             continue;
         }
         for _ in 0..rounds {

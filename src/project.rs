@@ -90,7 +90,12 @@ impl LintLevels {
 
     /// `diagnostics` without the warnings at level `Allow`.
     pub fn reported(&self, diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
-        diagnostics.iter().filter(|d| self.level(d.code) != Level::Allow).cloned().collect()
+        diagnostics.iter().filter(|d| self.reports(d)).cloned().collect()
+    }
+
+    /// Whether `d` is reported: it is not a warning at level `Allow`.
+    pub fn reports(&self, d: &Diagnostic) -> bool {
+        self.level(d.code) != Level::Allow
     }
 
     /// Whether a warning among `diagnostics` is at level `Deny` (it fails `lint` as an error does).

@@ -187,7 +187,8 @@ pub fn merged(source: &[Diagnostic], policy: &[Diagnostic]) -> Vec<Diagnostic> {
     out
 }
 
-fn sort_key(d: &Diagnostic) -> (crate::diagnostics::Severity, u32, u32) {
+/// The order of a file's diagnostics: errors first, then in source order.
+pub fn sort_key(d: &Diagnostic) -> (crate::diagnostics::Severity, u32, u32) {
     (d.severity(), d.primary.span.item, d.primary.span.start)
 }
 

@@ -11,7 +11,9 @@ pub fn position(text: &str, starts: &[u32], offset: usize) -> Position {
     }
     let line = starts.partition_point(|s| (*s as usize) <= offset).max(1) - 1;
     let start = starts.get(line).copied().unwrap_or(0) as usize;
-    let character = text[start..offset].encode_utf16().count();
+    let before = &text[start..offset];
+    // Most lines are ASCII: one unit per byte, found without decoding.
+    let character = if before.is_ascii() { before.len() } else { before.encode_utf16().count() };
     Position { line: line as u32, character: character as u32 }
 }
 

@@ -498,7 +498,7 @@ mod tests {
 
     /// Every file's diagnostics.
     fn all(server: &Server) -> Vec<crate::diagnostics::Diagnostic> {
-        server.ws.files().iter().flat_map(|f| diagnostics::of_file(server, *f).as_ref().clone()).collect()
+        server.ws.files().iter().flat_map(|f| diagnostics::of_file(server, *f)).collect()
     }
 
     fn count(log: &std::sync::Mutex<Vec<String>>, query: &str) -> usize {

@@ -13,6 +13,7 @@
 //! must follow the answer to `initialize`, and `exit` must follow the answer to `shutdown`.
 
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -30,9 +31,14 @@ pub struct Transport {
 enum Out {
     /// A connection's channel: messages as values.
     Messages(Sender<Message>),
-    /// The writer thread of standard output: each message's JSON text.
-    Text(Sender<String>),
+    /// The writer thread of standard output: each message's JSON text, in pieces.
+    Text(Sender<Pieces>),
 }
+
+/// The JSON text of one message, in pieces written one after the other: a file's diagnostics
+/// (megabytes, for a large file) are shared with what the server remembers of them instead
+/// of being copied into the message.
+type Pieces = Vec<Arc<String>>;
 
 /// The threads that read standard input and write standard output.
 pub struct StdioThreads {
@@ -64,14 +70,16 @@ impl Transport {
     pub fn stdio() -> (Transport, StdioThreads) {
         // A few messages may wait for standard output, so that the loop goes on while a long
         // list is written; a client that stops reading stops the server, not its memory.
-        let (to_writer, writer_receives) = crossbeam_channel::bounded::<String>(8);
+        let (to_writer, writer_receives) = crossbeam_channel::bounded::<Pieces>(8);
         let writer = std::thread::Builder::new()
             .name("rolec-lsp-writer".into())
             .spawn(move || {
                 let mut out = io::stdout().lock();
-                for text in writer_receives {
-                    write!(out, "Content-Length: {}\r\n\r\n", text.len())?;
-                    out.write_all(text.as_bytes())?;
+                for pieces in writer_receives {
+                    write!(out, "Content-Length: {}\r\n\r\n", pieces.iter().map(|p| p.len()).sum::<usize>())?;
+                    for piece in pieces {
+                        out.write_all(piece.as_bytes())?;
+                    }
                     out.flush()?;
                 }
                 Ok(())
@@ -107,19 +115,23 @@ impl Transport {
                 }
                 let text = serde_json::to_string(&JsonRpc { jsonrpc: "2.0", message: &message })
                     .map_err(|e| LspError::Encode(e.to_string()))?;
-                sender.send(text).map_err(|_| LspError::Disconnected)
+                sender.send(vec![Arc::new(text)]).map_err(|_| LspError::Disconnected)
             }
         }
     }
 
-    /// Sends a notification whose parameters are JSON text already.
-    pub(crate) fn notify_json(&self, method: &str, params: &str) -> Result<(), LspError> {
+    /// Sends a notification whose parameters are JSON text already, in pieces.
+    pub(crate) fn notify_json(&self, method: &str, params: &[Arc<String>]) -> Result<(), LspError> {
         let method_json = serde_json::to_string(method).map_err(|e| LspError::Encode(e.to_string()))?;
-        let text = format!(r#"{{"jsonrpc":"2.0","method":{method_json},"params":{params}}}"#);
+        let head = Arc::new(format!(r#"{{"jsonrpc":"2.0","method":{method_json},"params":"#));
         match &self.out {
-            Out::Text(sender) => sender.send(text).map_err(|_| LspError::Disconnected),
+            Out::Text(sender) => {
+                let pieces = std::iter::once(head).chain(params.iter().cloned()).chain([Arc::new("}".into())]);
+                sender.send(pieces.collect()).map_err(|_| LspError::Disconnected)
+            }
             Out::Messages(_) => {
-                let params = serde_json::from_str(params).map_err(|e| LspError::Encode(e.to_string()))?;
+                let params: String = params.iter().map(|p| p.as_str()).collect();
+                let params = serde_json::from_str(&params).map_err(|e| LspError::Encode(e.to_string()))?;
                 self.send(Message::Notification(Notification { method: method.into(), params }))
             }
         }
