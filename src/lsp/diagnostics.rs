@@ -38,9 +38,10 @@ pub(crate) struct Published {
     /// sound policy, and the list made from them while broken): both are known to be the same
     /// without comparing thousands of diagnostics at each edit.
     also: Option<Lists>,
-    /// The edit count when it was converted, and the files its positions are in.
+    /// The edit count when it was converted, and the files its positions are in, with the URI
+    /// each was written with.
     converted_at: u64,
-    files: Vec<FileId>,
+    files: Vec<(FileId, Option<Uri>)>,
     /// As sent: the JSON array of the diagnostics.
     sent: Arc<String>,
     /// Where each diagnostic is in `sent`, and the positions it was written with.
@@ -483,7 +484,7 @@ impl Server {
             current.insert(uri.clone());
             // The cheap test first: a list in a file that changed is converted again anyway.
             if let Some(p) = self.published.get_mut(&uri) {
-                if p.files.iter().all(|f| self.changed.get(f).is_none_or(|&at| at <= p.converted_at))
+                if p.files.iter().all(|(f, _)| self.changed.get(f).is_none_or(|&at| at <= p.converted_at))
                     && p.holds(&source)
                 {
                     continue;
@@ -491,19 +492,24 @@ impl Server {
             }
             let items = source.items();
             let places = Places::of(self, items.iter().copied());
-            let old_items = self.published.get(&uri).map(|p| p.source.items());
-            let old = self.published.get(&uri).zip(old_items.as_deref()).map(|(p, i)| (i, p.sent.as_str(), &p.written));
+            let mut files: Vec<(FileId, Option<Uri>)> = places.files.iter().map(|(f, p)| (*f, p.uri.clone())).collect();
+            files.sort_by_key(|(f, _)| *f);
+            // Text is copied only where every file keeps its URI (an editor that opens a file
+            // may name it otherwise than the server did).
+            let previous = self.published.get(&uri);
+            let same_uris =
+                |p: &&Published| p.files.iter().all(|(f, u)| places.files.get(f).is_none_or(|n| n.uri == *u));
+            let old_items = previous.filter(same_uris).map(|p| p.source.items());
+            let old = previous.zip(old_items.as_deref()).map(|(p, i)| (i, p.sent.as_str(), &p.written));
             let (sent, written) = write_list(&places, &items, old);
             let sent = Arc::new(sent);
-            let unchanged = match old {
-                Some((_, old_sent, _)) => *old_sent == *sent,
+            let unchanged = match previous {
+                Some(p) => p.sent == sent,
                 None => *sent == "[]",
             };
             if !unchanged {
                 send_json(connection, &uri, &sent);
             }
-            let mut files: Vec<FileId> = places.files.keys().copied().collect();
-            files.sort();
             drop((items, old_items, places));
             updates.insert(uri, Published { source, also: None, converted_at: self.edits, files, sent, written });
         }
@@ -661,17 +667,32 @@ mod tests {
             ("/p/a.role", format!("// a line above\n{a}// and one below\n")),
         ];
         let (mut copied, mut related) = (0, 0);
+        let last = edits.last().expect("edits").1.clone();
         for (path, text) in edits {
             server.set_text(path.into(), text);
             server.publish_diagnostics(&transport, &|_| true);
-            for published in server.published.values() {
-                let items = published.source.items();
-                let places = Places::of(&server, items.iter().copied());
-                assert_eq!(*published.sent, write_list(&places, &items, None).0, "after the edit of {path}");
-                copied += published.written.copied;
-                related += items.iter().map(|d| d.secondary.len()).sum::<usize>();
-            }
+            check(&server, path, &mut copied, &mut related);
         }
+        // An editor opens a file under a URI spelled otherwise than the server's own: the
+        // related locations into it are written with that URI, not copied with the old one.
+        let opened = serde_json::json!({ "textDocument": {
+            "uri": "file:///p/%61.role", "languageId": "rolec", "version": 1, "text": last } });
+        assert!(server.handle_notification(lsp_server::Notification::new("textDocument/didOpen".into(), opened)));
+        server.publish_diagnostics(&transport, &|_| true);
+        check(&server, "/p/a.role", &mut copied, &mut related);
+        let spelled = |uri: &str| server.published.values().filter(|p| p.sent.contains(uri)).count();
+        assert!(spelled("file:///p/%61.role") > 0, "related locations in a.role");
+        assert_eq!(spelled("file:///p/a.role"), 0, "no related location keeps the URI of before");
         assert!(copied > 0 && related > 0, "lists with related locations were copied in part");
+    }
+
+    fn check(server: &Server, path: &str, copied: &mut usize, related: &mut usize) {
+        for published in server.published.values() {
+            let items = published.source.items();
+            let places = Places::of(server, items.iter().copied());
+            assert_eq!(*published.sent, write_list(&places, &items, None).0, "after the edit of {path}");
+            *copied += published.written.copied;
+            *related += items.iter().map(|d| d.secondary.len()).sum::<usize>();
+        }
     }
 }
