@@ -85,9 +85,45 @@ impl Drop for Plan {
     }
 }
 
+/// Each statement of the up script and the statement of the down script that undoes it, if
+/// any, in two lists side by side: the plan is ordered in them, in place, and becomes the
+/// scripts without another copy (a large policy's plan is the largest thing a build holds).
+#[derive(Default)]
+struct Pairs {
+    up: Vec<Statement>,
+    down: Vec<Option<Statement>>,
+}
+
+impl Pairs {
+    fn push(&mut self, (up, down): (Statement, Option<Statement>)) {
+        self.up.push(up);
+        self.down.push(down);
+    }
+}
+
+/// `items` in the order `order` gives (`order[k]` is the index of the item that goes to `k`,
+/// each index once), moved in place.
+fn in_order<T>(mut items: Vec<T>, order: &[usize]) -> Vec<T> {
+    assert_eq!(order.len(), items.len(), "each statement is ordered once");
+    let mut to = vec![usize::MAX; order.len()];
+    for (k, &i) in order.iter().enumerate() {
+        assert_eq!(to[i], usize::MAX, "each statement is ordered once");
+        to[i] = k;
+    }
+    // Each swap puts one item where it goes.
+    for i in 0..items.len() {
+        while to[i] != i {
+            let j = to[i];
+            items.swap(i, j);
+            to.swap(i, j);
+        }
+    }
+    items
+}
+
 /// Lowers a model whose diagnostics had no errors.
 pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
-    let mut pairs: Vec<(Statement, Option<Statement>)> = Vec::new();
+    let mut pairs = Pairs::default();
     let v = options.target_version;
     let rerunnable = options.rerunnable();
     let managed: std::collections::HashSet<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();
@@ -206,23 +242,16 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         }
     }
 
-    let order = order::order(&pairs.iter().map(|(s, _)| s).collect::<Vec<_>>());
-    let mut pairs: Vec<Option<(Statement, Option<Statement>)>> = pairs.into_iter().map(Some).collect();
+    let order = order::order(&pairs.up.iter().collect::<Vec<_>>());
+    // The roles a statement names matter for its order alone.
+    let without_roles = |mut s: Statement| {
+        s.roles = Vec::new();
+        s
+    };
     let mut plan = Plan::default();
-    // Sized once: a large policy's plan is the largest thing a build holds.
-    plan.up.reserve_exact(order.len());
-    let mut downs = Vec::with_capacity(pairs.iter().flatten().filter(|(_, down)| down.is_some()).count());
-    for i in order {
-        let (mut up, down) = pairs[i].take().expect("each statement is ordered once");
-        // The roles a statement names matter for its order alone.
-        up.roles = Vec::new();
-        plan.up.push(up);
-        if let Some(mut d) = down {
-            d.roles = Vec::new();
-            downs.push(d);
-        }
-    }
-    drop(pairs);
+    plan.up = in_order(pairs.up, &order).into_iter().map(without_roles).collect();
+    let mut downs: Vec<Statement> =
+        in_order(pairs.down, &order).into_iter().filter_map(|d| d.map(without_roles)).collect();
     if rerunnable {
         for d in &mut downs {
             tolerate_missing(d);
@@ -485,5 +514,22 @@ fn tolerate_missing(s: &mut Statement) {
         }
         let body = format!("{text} EXCEPTION WHEN undefined_object OR undefined_table OR undefined_function OR invalid_schema_name THEN NULL;");
         s.sql = Sql::Text { sql: do_block(&body) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_order;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Moving items in place puts each where the order says, as picking them one by one
+        /// would.
+        #[test]
+        fn in_order_is_the_order_picked(order in (0usize..200).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())) {
+            let items: Vec<String> = (0..order.len()).map(|i| format!("s{i}")).collect();
+            let picked: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
+            prop_assert_eq!(in_order(items, &order), picked);
+        }
     }
 }
