@@ -101,24 +101,23 @@ impl Pairs {
     }
 }
 
-/// `items` in the order `order` gives (`order[k]` is the index of the item that goes to `k`,
-/// each index once), moved in place.
-fn in_order<T>(mut items: Vec<T>, order: &[usize]) -> Vec<T> {
-    assert_eq!(order.len(), items.len(), "each statement is ordered once");
+/// Puts items in the order `order` gives (`order[k]` is the index of the item that goes to
+/// `k`, each index once) by calling `swap(i, j)` on them: one pass for every list kept side
+/// by side with the items.
+fn permute(order: &[usize], mut swap: impl FnMut(usize, usize)) {
     let mut to = vec![usize::MAX; order.len()];
     for (k, &i) in order.iter().enumerate() {
         assert_eq!(to[i], usize::MAX, "each statement is ordered once");
         to[i] = k;
     }
     // Each swap puts one item where it goes.
-    for i in 0..items.len() {
+    for i in 0..to.len() {
         while to[i] != i {
             let j = to[i];
-            items.swap(i, j);
+            swap(i, j);
             to.swap(i, j);
         }
     }
-    items
 }
 
 /// Lowers a model whose diagnostics had no errors.
@@ -248,10 +247,15 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         s.roles = Vec::new();
         s
     };
+    assert_eq!(order.len(), pairs.up.len(), "each statement is ordered once");
+    let Pairs { mut up, mut down } = pairs;
+    permute(&order, |i, j| {
+        up.swap(i, j);
+        down.swap(i, j);
+    });
     let mut plan = Plan::default();
-    plan.up = in_order(pairs.up, &order).into_iter().map(without_roles).collect();
-    let mut downs: Vec<Statement> =
-        in_order(pairs.down, &order).into_iter().filter_map(|d| d.map(without_roles)).collect();
+    plan.up = up.into_iter().map(without_roles).collect();
+    let mut downs: Vec<Statement> = down.into_iter().filter_map(|d| d.map(without_roles)).collect();
     if rerunnable {
         for d in &mut downs {
             tolerate_missing(d);
@@ -519,17 +523,18 @@ fn tolerate_missing(s: &mut Statement) {
 
 #[cfg(test)]
 mod tests {
-    use super::in_order;
+    use super::permute;
     use proptest::prelude::*;
 
     proptest! {
         /// Moving items in place puts each where the order says, as picking them one by one
         /// would.
         #[test]
-        fn in_order_is_the_order_picked(order in (0usize..200).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())) {
-            let items: Vec<String> = (0..order.len()).map(|i| format!("s{i}")).collect();
+        fn permute_is_the_order_picked(order in (0usize..200).prop_flat_map(|n| Just((0..n).collect::<Vec<_>>()).prop_shuffle())) {
+            let mut items: Vec<String> = (0..order.len()).map(|i| format!("s{i}")).collect();
             let picked: Vec<String> = order.iter().map(|&i| items[i].clone()).collect();
-            prop_assert_eq!(in_order(items, &order), picked);
+            permute(&order, |i, j| items.swap(i, j));
+            prop_assert_eq!(items, picked);
         }
     }
 }

@@ -554,6 +554,12 @@ mod tests {
     use gen_lsp_types::PublishDiagnosticsParams;
     use lsp_server::{Connection, Message};
 
+    /// A server over the policy of these files (path, text).
+    fn server_of(files: &[(&str, &str)]) -> Server {
+        let sources = files.iter().map(|(path, text)| (path.to_string(), text.to_string())).collect();
+        Server::with_workspace(Workspace::load(Sources::Memory(sources), BuildOptions::default()).expect("loads"))
+    }
+
     /// The lists are written by rolec itself, not by the protocol's types: read into those
     /// types and written back, each is the same JSON, so no field is misnamed, missing or of
     /// the wrong kind; and the text survives names that JSON must escape.
@@ -561,9 +567,7 @@ mod tests {
     fn the_json_written_is_the_protocols() {
         let a = "role reader { grant usage on schema app }\nrole \"qu\\\"ote\\\\d ünï\" {}\nuser alice { member of reader, reader, readers }\n";
         let b = "schema app { owner alice }\nrole lonely {}\nuser \"tab\there\" { member of nobody }\n";
-        let sources = vec![("/p/a.role".to_string(), a.to_string()), ("/p/b.role".to_string(), b.to_string())];
-        let ws = Workspace::load(Sources::Memory(sources), BuildOptions::default()).expect("loads");
-        let mut server = Server::with_workspace(ws);
+        let mut server = server_of(&[("/p/a.role", a), ("/p/b.role", b)]);
         let (ours, client) = Connection::memory();
         let transport = Transport::from(ours);
         server.publish_diagnostics(&transport, &|_| true);
@@ -590,9 +594,7 @@ mod tests {
     #[test]
     fn a_long_list_is_written_in_two_halves_as_one() {
         let text: String = (0..200).map(|i| format!("role unused_{i} {{}}\n")).collect();
-        let sources = vec![("/p/a.role".to_string(), text)];
-        let server =
-            Server::with_workspace(Workspace::load(Sources::Memory(sources), BuildOptions::default()).expect("loads"));
+        let server = server_of(&[("/p/a.role", &text)]);
         let file = server.ws.files()[0];
         let all = lists(&server, &[file]).remove(0);
         let items = all.items();
@@ -651,9 +653,7 @@ mod tests {
     fn a_list_copied_from_the_last_one_is_the_list_written_afresh() {
         let a = "role approver {}\nrole requester {}\nrole team_a { member of approver }\nrole team_b { member of requester }\n";
         let b = "user alice { member of team_a, team_b }\nuser bob { member of team_a, team_b }\nuser carol { member of team_a, team_a }\npolicy sod applies to users { warn exclusive approver, requester }\n";
-        let sources = vec![("/p/a.role".to_string(), a.to_string()), ("/p/b.role".to_string(), b.to_string())];
-        let ws = Workspace::load(Sources::Memory(sources), BuildOptions::default()).expect("loads");
-        let mut server = Server::with_workspace(ws);
+        let mut server = server_of(&[("/p/a.role", a), ("/p/b.role", b)]);
         let (ours, _client) = Connection::memory();
         let transport = Transport::from(ours);
         server.publish_diagnostics(&transport, &|_| true);
