@@ -55,10 +55,6 @@ pub struct Statement {
     /// Where in the policy the statement comes from.
     #[serde(skip)]
     pub origin: Option<Span>,
-    /// Roles of the policy this statement names (their creation comes first); emptied once the
-    /// plan is ordered.
-    #[serde(skip)]
-    pub roles: Vec<String>,
     /// A note printed above the statement (a membership's window, say).
     pub note: Option<String>,
     /// The database it runs in (object and default privileges of a policy that names its
@@ -88,17 +84,46 @@ impl Drop for Plan {
 /// Each statement of the up script and the statement of the down script that undoes it, if
 /// any, in two lists side by side: the plan is ordered in them, in place, and becomes the
 /// scripts without another copy (a large policy's plan is the largest thing a build holds).
-#[derive(Default)]
+/// The roles each statement names, which its place in the order depends on, are kept beside
+/// them until the order is known.
 struct Pairs {
     up: Vec<Statement>,
     down: Vec<Option<Statement>>,
+    names: Vec<order::Names>,
 }
 
 impl Pairs {
-    fn push(&mut self, (up, down): (Statement, Option<Statement>)) {
+    /// Room for `capacity` statements: the lists are never grown by doubling, whose slack and
+    /// copies would make lowering the peak of a build's memory.
+    fn with_capacity(capacity: usize) -> Pairs {
+        Pairs {
+            up: Vec::with_capacity(capacity),
+            down: Vec::with_capacity(capacity),
+            names: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn push(&mut self, names: order::Names, (up, down): (Statement, Option<Statement>)) {
         self.up.push(up);
         self.down.push(down);
+        self.names.push(names);
     }
+}
+
+/// How many statements [`lower`] makes at most for `model`: one per membership, default
+/// privilege and object grant, and for each role its creation, attributes, settings, password
+/// and comment (two more when scripts must run again).
+fn statements_at_most(model: &Model, rerunnable: bool) -> usize {
+    let per_role = |r: &Role| {
+        2 + 2 * usize::from(rerunnable)
+            + usize::from(r.password.is_some())
+            + r.settings.len()
+            + usize::from(r.comment.is_some())
+    };
+    model.roles.iter().map(|r| per_role(r)).sum::<usize>()
+        + model.memberships.len()
+        + model.default_privileges.len()
+        + model.grants.len()
 }
 
 /// Puts items in the order `order` gives (`order[k]` is the index of the item that goes to
@@ -122,50 +147,53 @@ fn permute(order: &[usize], mut swap: impl FnMut(usize, usize)) {
 
 /// Lowers a model whose diagnostics had no errors.
 pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
-    let mut pairs = Pairs::default();
     let v = options.target_version;
     let rerunnable = options.rerunnable();
-    let managed: std::collections::HashSet<&str> = model.roles.iter().map(|r| r.name.as_str()).collect();
-    let mine = |names: &[&str]| -> Vec<String> {
-        names.iter().filter(|n| managed.contains(**n)).map(|n| n.to_string()).collect()
-    };
+    let at_most = statements_at_most(model, rerunnable);
+    let mut pairs = Pairs::with_capacity(at_most);
+    let index: std::collections::HashMap<&str, u32> =
+        model.roles.iter().enumerate().map(|(i, r)| (r.name.as_str(), i as u32)).collect();
+    // The roles of the policy among `names` (others exist already, or are not the policy's).
+    let mine = |names: [Option<&str>; 2]| names.map(|n| n.and_then(|n| index.get(n).copied()));
 
-    for role in &model.roles {
-        pairs.push(create_role(role, rerunnable));
+    for (i, role) in model.roles.iter().enumerate() {
+        pairs.push([Some(i as u32), None], create_role(role, rerunnable));
     }
-    for role in &model.roles {
-        let roles = vec![role.name.clone()];
+    for (i, role) in model.roles.iter().enumerate() {
+        let roles = [Some(i as u32), None];
         if let Some(sql) = alter_attributes(role, rerunnable) {
-            pairs.push((stmt(Phase::Attributes, sql, role.origin, roles.clone()), None));
+            pairs.push(roles, (stmt(Phase::Attributes, sql, role.origin), None));
         }
         if rerunnable {
             // The role may exist from an earlier run: take back settings and a comment that the
             // policy no longer has. Passwords are left alone: a role without `password` in the
             // policy may have one set by hand, and wiping it would lock its user out.
             let name = ident(&role.name);
-            pairs.push((stmt(Phase::Attributes, reset_settings(&role.name), role.origin, roles.clone()), None));
+            pairs.push(roles, (stmt(Phase::Attributes, reset_settings(&role.name), role.origin), None));
             if role.comment.is_none() {
-                pairs.push((
-                    stmt(Phase::Comments, format!("COMMENT ON ROLE {name} IS NULL;"), role.origin, roles.clone()),
-                    None,
-                ));
+                pairs.push(
+                    roles,
+                    (stmt(Phase::Comments, format!("COMMENT ON ROLE {name} IS NULL;"), role.origin), None),
+                );
             }
         }
         match &role.password {
-            Some(PasswordSource::Secret { env, origin }) => pairs.push((
-                Statement {
-                    phase: Phase::Attributes,
-                    sql: Sql::SecretPassword { role: role.name.clone(), env: env.clone() },
-                    origin: Some(*origin),
-                    roles: roles.clone(),
-                    note: None,
-                    database: None,
-                },
-                None,
-            )),
+            Some(PasswordSource::Secret { env, origin }) => pairs.push(
+                roles,
+                (
+                    Statement {
+                        phase: Phase::Attributes,
+                        sql: Sql::SecretPassword { role: role.name.clone(), env: env.clone() },
+                        origin: Some(*origin),
+                        note: None,
+                        database: None,
+                    },
+                    None,
+                ),
+            ),
             Some(PasswordSource::Verifier(verifier)) => {
                 let sql = format!("ALTER ROLE {} PASSWORD {};", ident(&role.name), literal(verifier));
-                pairs.push((stmt(Phase::Attributes, sql, role.origin, roles.clone()), None));
+                pairs.push(roles, (stmt(Phase::Attributes, sql, role.origin), None));
             }
             None => {}
         }
@@ -180,31 +208,27 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
                 setting_name(&s.param),
                 values.join(", ")
             );
-            pairs.push((stmt(Phase::Attributes, sql, s.origin, roles.clone()), None));
+            pairs.push(roles, (stmt(Phase::Attributes, sql, s.origin), None));
         }
     }
     if rerunnable {
         // A membership whose window has closed may have been granted by an earlier run.
         for m in model.memberships.iter().filter(|m| !m.active) {
-            let roles = mine(&[&m.role, &m.member]);
             let sql = format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member));
             let mut up = stmt(
                 Phase::Memberships,
                 do_block(&format!("{sql} EXCEPTION WHEN undefined_object THEN NULL;")),
                 m.origin,
-                roles,
             );
             up.note = Some("outside its time window at build time: revoked if an earlier run granted it".to_string());
-            pairs.push((up, None));
+            pairs.push(mine([Some(m.role.as_str()), Some(m.member.as_str())]), (up, None));
         }
     }
     for m in model.memberships.iter().filter(|m| m.active) {
-        let roles = mine(&[&m.role, &m.member]);
-        let mut up = stmt(Phase::Memberships, grant_membership(m, v), m.origin, roles.clone());
+        let mut up = stmt(Phase::Memberships, grant_membership(m, v), m.origin);
         up.note = membership_note(m);
-        let down =
-            stmt(Phase::Memberships, format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member)), m.origin, roles);
-        pairs.push((up, Some(down)));
+        let down = stmt(Phase::Memberships, format!("REVOKE {} FROM {};", ident(&m.role), ident(&m.member)), m.origin);
+        pairs.push(mine([Some(m.role.as_str()), Some(m.member.as_str())]), (up, Some(down)));
     }
     // `--roles-only`: the privileges are left to another tool (or another build).
     let (default_privileges, grants) = match options.roles_only {
@@ -212,50 +236,53 @@ pub fn lower(model: &Model, options: &BuildOptions) -> Plan {
         false => (&model.default_privileges[..], &model.grants[..]),
     };
     for d in merge_default_privileges(default_privileges) {
-        let mut names = vec![d.owner.as_str()];
-        if let Grantee::Role(g) = &d.grantee {
-            names.push(g);
-        }
-        let roles = mine(&names);
+        let grantee = match &d.grantee {
+            Grantee::Role(g) => Some(g.as_str()),
+            Grantee::Public => None,
+        };
         let (up, down) = default_privilege_sql(&d);
-        pairs.push((
-            stmt_in(Phase::DefaultPrivileges, up, d.origin, roles.clone(), &d.database),
-            down.map(|x| stmt_in(Phase::DefaultPrivileges, x, d.origin, roles, &d.database)),
-        ));
+        pairs.push(
+            mine([Some(d.owner.as_str()), grantee]),
+            (
+                stmt_in(Phase::DefaultPrivileges, up, d.origin, &d.database),
+                down.map(|x| stmt_in(Phase::DefaultPrivileges, x, d.origin, &d.database)),
+            ),
+        );
     }
     for g in grants {
-        let roles = match &g.grantee {
-            Grantee::Role(r) => mine(&[r]),
-            Grantee::Public => Vec::new(),
+        let grantee = match &g.grantee {
+            Grantee::Role(r) => Some(r.as_str()),
+            Grantee::Public => None,
         };
         let (up, down) = object_grant_sql(g, v);
-        pairs.push((
-            stmt_in(Phase::ObjectGrants, up, g.origin, roles.clone(), &g.database),
-            down.map(|d| stmt_in(Phase::ObjectGrants, d, g.origin, roles, &g.database)),
-        ));
+        pairs.push(
+            mine([grantee, None]),
+            (
+                stmt_in(Phase::ObjectGrants, up, g.origin, &g.database),
+                down.map(|d| stmt_in(Phase::ObjectGrants, d, g.origin, &g.database)),
+            ),
+        );
     }
-    for role in &model.roles {
+    for (i, role) in model.roles.iter().enumerate() {
         if let Some(c) = &role.comment {
             let sql = format!("COMMENT ON ROLE {} IS {};", ident(&role.name), literal(c));
-            pairs.push((stmt(Phase::Comments, sql, role.origin, vec![role.name.clone()]), None));
+            pairs.push([Some(i as u32), None], (stmt(Phase::Comments, sql, role.origin), None));
         }
     }
 
-    let order = order::order(&pairs.up.iter().collect::<Vec<_>>());
-    // The roles a statement names matter for its order alone.
-    let without_roles = |mut s: Statement| {
-        s.roles = Vec::new();
-        s
-    };
-    assert_eq!(order.len(), pairs.up.len(), "each statement is ordered once");
-    let Pairs { mut up, mut down } = pairs;
+    debug_assert!(pairs.up.len() <= at_most, "{} statements, {at_most} foreseen", pairs.up.len());
+    let Pairs { mut up, mut down, names } = pairs;
+    let phases: Vec<Phase> = up.iter().map(|s| s.phase).collect();
+    let order = order::order(&phases, &names, model.roles.len());
+    drop(names);
+    assert_eq!(order.len(), up.len(), "each statement is ordered once");
     permute(&order, |i, j| {
         up.swap(i, j);
         down.swap(i, j);
     });
     let mut plan = Plan::default();
-    plan.up = up.into_iter().map(without_roles).collect();
-    let mut downs: Vec<Statement> = down.into_iter().filter_map(|d| d.map(without_roles)).collect();
+    plan.up = up;
+    let mut downs: Vec<Statement> = down.into_iter().flatten().collect();
     if rerunnable {
         for d in &mut downs {
             tolerate_missing(d);
@@ -276,35 +303,28 @@ pub fn diagnostics(model: &Model) -> Vec<Diagnostic> {
     hba::lines(&model.hba).1
 }
 
-fn stmt(phase: Phase, sql: String, origin: Span, roles: Vec<String>) -> Statement {
-    Statement { phase, sql: Sql::Text { sql }, origin: Some(origin), roles, note: None, database: None }
+fn stmt(phase: Phase, sql: String, origin: Span) -> Statement {
+    Statement { phase, sql: Sql::Text { sql }, origin: Some(origin), note: None, database: None }
 }
 
 /// [`stmt`] in `database`.
-fn stmt_in(phase: Phase, sql: String, origin: Span, roles: Vec<String>, database: &Option<String>) -> Statement {
-    Statement { database: database.clone(), ..stmt(phase, sql, origin, roles) }
+fn stmt_in(phase: Phase, sql: String, origin: Span, database: &Option<String>) -> Statement {
+    Statement { database: database.clone(), ..stmt(phase, sql, origin) }
 }
 
 fn create_role(role: &Role, idempotent: bool) -> (Statement, Option<Statement>) {
     let name = ident(&role.name);
-    let roles = vec![role.name.clone()];
     if idempotent {
         // Another session may create the role between a check and the CREATE: catch both
         // SQLSTATEs a duplicate can raise (42710, and 23505 under concurrency).
         let up =
             do_block(&format!("CREATE ROLE {name}; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;"));
         let down = format!("DROP ROLE IF EXISTS {name};");
-        (
-            stmt(Phase::CreateRoles, up, role.origin, roles.clone()),
-            Some(stmt(Phase::CreateRoles, down, role.origin, roles)),
-        )
+        (stmt(Phase::CreateRoles, up, role.origin), Some(stmt(Phase::CreateRoles, down, role.origin)))
     } else {
         let up = format!("CREATE ROLE {name};");
         let down = format!("DROP ROLE {name};");
-        (
-            stmt(Phase::CreateRoles, up, role.origin, roles.clone()),
-            Some(stmt(Phase::CreateRoles, down, role.origin, roles)),
-        )
+        (stmt(Phase::CreateRoles, up, role.origin), Some(stmt(Phase::CreateRoles, down, role.origin)))
     }
 }
 

@@ -283,7 +283,9 @@ pub struct Stmt {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum StmtKind {
-    MemberOf(MemberOf),
+    /// Boxed: the largest statement by far, and one of the rarer; every statement of a tree is
+    /// as large as the largest kept inline.
+    MemberOf(Box<MemberOf>),
     Without(Without),
     Attribute(Attribute),
     ConnectionLimit(i64),

@@ -20,6 +20,8 @@ impl Builder<'_> {
                 out.push(self.stmt(c));
             }
         }
+        // Trees are kept for as long as the policy is: no room for statements that never come.
+        out.shrink_to_fit();
         out
     }
 
@@ -40,7 +42,7 @@ impl Builder<'_> {
     fn stmt_kind(&mut self, p: Pair<'_, Rule>, span: Span) -> Option<StmtKind> {
         let c = choice(p)?;
         let kind = match c.as_rule() {
-            Rule::member_stmt => StmtKind::MemberOf(self.member_stmt(c)?),
+            Rule::member_stmt => StmtKind::MemberOf(Box::new(self.member_stmt(c)?)),
             Rule::without_stmt => StmtKind::Without(self.without(child(&c, Rule::without_body)?, Some(span))?),
             Rule::attribute => StmtKind::Attribute(parse_attribute(c.as_str())),
             Rule::connection_limit => {
