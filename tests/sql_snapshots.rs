@@ -737,6 +737,58 @@ fn missing_secret_is_e014() {
     insta::assert_snapshot!(text);
 }
 
+/// `rolec build` frees the database before lowering: a missing secret is then reported from
+/// the sources the build kept ([`rolec::db::Locator`]), as it would be from the workspace.
+#[test]
+fn build_reports_a_missing_secret_from_the_sources_it_kept() {
+    let policy = "user u {\n  password secret(\"U_PASSWORD\")\n}\nuser v { password secret(\"V_PASSWORD\") }\n";
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret.role"), policy).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolec"))
+        .args(["build", "--out", "out", "secret.role"])
+        .current_dir(dir.path())
+        .env_remove("U_PASSWORD")
+        .env_remove("V_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("out").exists(), "nothing is written when a secret is missing");
+    let ws = Workspace::load(memory(&[("secret.role", policy)]), options(15)).unwrap();
+    let locate = |span| ws.line_of(span);
+    let none = |_: &str| None;
+    let errors = render_script(&ws.plan(), Direction::Up, &options(15), &locate, &none).unwrap_err();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), render::human(&errors, &ws, false));
+}
+
+/// The sources kept apart from the database answer every question about a span as the
+/// workspace does: over several files, items after other items, lines of multibyte text, and
+/// paths shown relative to a directory.
+#[test]
+fn the_locator_answers_as_the_workspace() {
+    use rolec::diagnostics::render::SourceMap;
+    let files = [
+        ("dir/a.role", "// é\nrole a {}\n\nrole b { member of a }\nuser ü { grant select on table s.t }\n"),
+        ("dir/b.role", "schema s {}\n\n\nrole c { member of a, b; comment \"ö\" }\nrole unused {}\n"),
+    ];
+    let mut ws = Workspace::load(memory(&files), options(15)).unwrap();
+    ws.show_paths_from(Path::new("dir"));
+    let locator = ws.locator();
+    let plan = ws.plan();
+    let mut spans: Vec<rolec::syntax::Span> = plan.up.iter().chain(&plan.down).filter_map(|s| s.origin).collect();
+    for d in ws.diagnostics().iter() {
+        spans.extend(std::iter::once(d.primary.span).chain(d.secondary.iter().map(|l| l.span)));
+    }
+    assert!(spans.len() > 10 && spans.iter().any(|s| s.item > 1), "{spans:?}");
+    for span in spans {
+        assert_eq!(locator.line_of(span), ws.line_of(span), "{span:?}");
+        assert_eq!(locator.range(span), ws.range(span), "{span:?}");
+        assert_eq!(locator.path(span.file), ws.path(span.file));
+        assert_eq!(locator.text(span.file), ws.text(span.file));
+        let at = ws.range(span).start;
+        assert_eq!(locator.line_col(span.file, at), ws.line_col(span.file, at), "{span:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------------- the laws themselves
 
 /// The law checks must fail on scripts that break them (each for the right reason).

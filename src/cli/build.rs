@@ -43,14 +43,20 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     if report_as(&ws, &diagnostics, args.format, JSON_FORMAT) {
         return Ok(ExitCode::from(1));
     }
-    let plan = ws.plan();
+    drop(diagnostics);
+    // Lowering needs the resolved model and where spans are, nothing else the database holds
+    // (syntax trees, the analysis): it is freed, on another thread, before the policy is
+    // lowered, which would otherwise be when a build holds the most.
+    let (resolved, locator) = (ws.resolved(), ws.locator());
+    crate::drop_elsewhere::drop_elsewhere(ws);
+    let plan = crate::lower::lower(&resolved.model, &options);
     let secret = |name: &str| std::env::var(name).ok();
-    let (up, down) = ws.render_scripts(&secret);
+    let (up, down) = crate::db::render_scripts(&plan, &options, &locator, &secret);
     let (up, down) = match (up, down) {
         (Ok(up), Ok(down)) => (up, down),
         (up, down) => {
             let errors: Vec<_> = up.err().into_iter().chain(down.err()).flatten().collect();
-            report_as(&ws, &errors, args.format, JSON_FORMAT);
+            report_as(&locator, &errors, args.format, JSON_FORMAT);
             return Ok(ExitCode::from(1));
         }
     };
@@ -58,7 +64,7 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     write(&args.out.join("up.sql"), &up)?;
     write(&args.out.join("down.sql"), &down)?;
     let hba_path = args.out.join("hba.conf");
-    match render_hba(&plan, &|span| ws.line_of(span)) {
+    match render_hba(&plan, &|span| locator.line_of(span)) {
         Some(text) => write(&hba_path, &text)?,
         None => {
             // A file from an earlier build would describe rules the policy no longer has.
@@ -74,9 +80,9 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
             if plan.hba.is_empty() { String::new() } else { format!(" and {}", hba_path.display()) }
         );
     }
-    // A large policy's syntax trees, model and plan take a while to free; the process ends now.
+    // A large policy's model and plan take a while to free; the process ends now.
     std::mem::forget(plan);
-    std::mem::forget(ws);
+    std::mem::forget(resolved);
     Ok(ExitCode::SUCCESS)
 }
 

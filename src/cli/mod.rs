@@ -41,7 +41,8 @@ use std::process::ExitCode;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::db::{Sources, Workspace};
-use crate::diagnostics::{render, Diagnostic};
+use crate::diagnostics::render::{self, SourceMap};
+use crate::diagnostics::Diagnostic;
 use crate::model::{BuildOptions, DEFAULT_TARGET_VERSION};
 
 #[derive(Parser)]
@@ -285,18 +286,18 @@ pub fn report(ws: &Workspace, diagnostics: &[Diagnostic], format: Format) -> boo
 }
 
 /// [`report`], the JSON carrying `json_format` (`rolec-build/1`, …) as its format.
-pub fn report_as(ws: &Workspace, diagnostics: &[Diagnostic], format: Format, json_format: &str) -> bool {
+pub fn report_as(sources: &dyn SourceMap, diagnostics: &[Diagnostic], format: Format, json_format: &str) -> bool {
     match format {
         Format::Human => {
             // Written as the reports are rendered: a large policy's reports never sit in memory.
             let mut w = std::io::BufWriter::new(std::io::stderr().lock());
-            let _ = render::write_human(diagnostics, ws, color::stderr(), &mut w);
+            let _ = render::write_human(diagnostics, sources, color::stderr(), &mut w);
             let _ = std::io::Write::flush(&mut w);
         }
         Format::Json => {
-            print_json(&render::json_records(diagnostics, ws), json_format);
+            print_json(&render::json_records(diagnostics, sources), json_format);
         }
-        Format::Github => out!("{}", render::github(diagnostics, ws)),
+        Format::Github => out!("{}", render::github(diagnostics, sources)),
     }
     diagnostics.iter().any(Diagnostic::is_error)
 }

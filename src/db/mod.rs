@@ -140,9 +140,10 @@ pub fn plan(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Plan> {
     Arc::new(crate::lower::lower(&resolved(db, policy).model, policy.options(db)))
 }
 
-/// Every diagnostic of the policy, errors first, then in source order.
-#[salsa::tracked]
-pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Diagnostic>> {
+/// Every diagnostic of the policy, errors first, then in source order. Collected from the
+/// memoized parts whenever asked, not memoized itself: the caller's list is the only copy, and
+/// a large policy's warnings take tens of megabytes.
+pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Vec<Diagnostic> {
     let mut all: Vec<Diagnostic> = policy.load_diagnostics(db).clone();
     for f in policy.files(db) {
         all.extend(parse(db, *f).diagnostics.iter().cloned());
@@ -168,7 +169,7 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Vec<Dia
         all.extend(allows::apply(db, *f, &own, sound));
     }
     all.sort_by_key(|d| (d.severity(), d.primary.span.file, d.primary.span.item, d.primary.span.start));
-    Arc::new(all)
+    all
 }
 
 /// Whether the policy loads, parses and resolves without errors: lowering problems and policy
@@ -468,7 +469,7 @@ impl Workspace {
     /// Every diagnostic of the policy; the analysis, when it applies, runs on every core.
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
         self.analyze_in_parallel();
-        diagnostics(&self.db, self.policy).clone()
+        Arc::new(diagnostics(&self.db, self.policy))
     }
 
     /// Runs the analysis on every core, over what resolved (see [`AnalysisShown`] and
@@ -516,7 +517,17 @@ impl Workspace {
 
     /// `path:line` of a span, for comments in the emitted SQL.
     pub fn line_of(&self, span: Span) -> String {
-        self.locator().line_of(span)
+        let file = self.file(span.file);
+        let offset = absolute_range(&self.db, file, span).start;
+        let (line, _) =
+            crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), offset);
+        format!("{}:{line}", self.shown_path(file))
+    }
+
+    /// A file's path as [`Workspace::line_of`] shows it.
+    fn shown_path(&self, file: SourceFile) -> &str {
+        let path = file.path(&self.db);
+        self.shown_from.as_deref().and_then(|dir| path.strip_prefix(dir)).unwrap_or(path)
     }
 
     /// Names the files below `dir` relative to it in [`Workspace::line_of`].
@@ -524,29 +535,47 @@ impl Workspace {
         self.shown_from = Some(format!("{}/", dir.to_string_lossy().trim_end_matches('/')));
     }
 
-    /// `up.sql` and `down.sql` of the plan, rendered side by side (each thread with its own
-    /// handle on the database). `secret` reads the environment variable of a password.
+    /// `up.sql` and `down.sql` of the plan ([`render_scripts`]). `secret` reads the environment
+    /// variable of a password.
     pub fn render_scripts(
         &self,
         secret: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> (Result<String, Vec<Diagnostic>>, Result<String, Vec<Diagnostic>>) {
-        use crate::lower::script::{render, Direction};
-        let plan = self.plan();
-        let options = self.options();
-        std::thread::scope(|scope| {
-            let down_locator = self.locator();
-            let down = scope
-                .spawn(|| render(&plan, Direction::Down, options, &move |span| down_locator.line_of(span), secret));
-            let up_locator = self.locator();
-            let up = render(&plan, Direction::Up, options, &move |span| up_locator.line_of(span), secret);
-            (up, down.join().expect("rendering does not panic"))
-        })
+        render_scripts(&self.plan(), self.options(), &self.locator(), secret)
     }
 
-    /// A `Send` handle that answers [`Workspace::line_of`] on another thread.
+    /// Where the spans of the policy are, apart from the database ([`Locator`]).
     pub fn locator(&self) -> Locator {
-        Locator { db: self.db.clone(), files: self.all.clone(), shown_from: self.shown_from.clone() }
+        let files = self
+            .all
+            .iter()
+            .map(|&file| LocatedFile {
+                path: file.path(&self.db).clone(),
+                shown: self.shown_path(file).to_string(),
+                text: file.text(&self.db).clone(),
+                item_offsets: parse(&self.db, file).item_offsets.clone(),
+                line_starts: line_starts(&self.db, file).clone(),
+            })
+            .collect();
+        Locator { files }
     }
+}
+
+/// `up.sql` and `down.sql` of a plan, rendered side by side. `secret` reads the environment
+/// variable of a password.
+pub fn render_scripts(
+    plan: &Plan,
+    options: &BuildOptions,
+    locator: &Locator,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> (Result<String, Vec<Diagnostic>>, Result<String, Vec<Diagnostic>>) {
+    use crate::lower::script::{render, Direction};
+    let locate = |span| locator.line_of(span);
+    std::thread::scope(|scope| {
+        let down = scope.spawn(|| render(plan, Direction::Down, options, &locate, secret));
+        let up = render(plan, Direction::Up, options, &locate, secret);
+        (up, down.join().expect("rendering does not panic"))
+    })
 }
 
 impl SourceMap for Workspace {
@@ -568,24 +597,52 @@ impl SourceMap for Workspace {
     }
 }
 
-/// Finds source lines through its own handle on the database, so that scripts can be
-/// rendered on several threads.
+/// The policy's sources and where its spans are, without the database: scripts are rendered
+/// on several threads with it, and `rolec build` frees the database before it lowers the
+/// policy (its diagnostics are still rendered from here).
 pub struct Locator {
-    db: Database,
-    files: Vec<SourceFile>,
-    shown_from: Option<String>,
+    files: Vec<LocatedFile>,
+}
+
+/// A file's paths and text, where its items start (spans are relative to them) and where its
+/// lines start.
+struct LocatedFile {
+    path: String,
+    /// The path as [`Workspace::line_of`] shows it.
+    shown: String,
+    text: String,
+    item_offsets: Vec<u32>,
+    line_starts: Vec<u32>,
 }
 
 impl Locator {
-    /// `path:line` of a span.
+    /// `path:line` of a span, as [`Workspace::line_of`] says it.
     pub fn line_of(&self, span: Span) -> String {
-        let file = self.files[span.file.0 as usize];
-        let offset = absolute_range(&self.db, file, span).start;
-        let (line, _) =
-            crate::diagnostics::render::line_col_indexed(file.text(&self.db), line_starts(&self.db, file), offset);
-        let path = file.path(&self.db);
-        let shown = self.shown_from.as_deref().and_then(|dir| path.strip_prefix(dir)).unwrap_or(path);
-        format!("{shown}:{line}")
+        let file = &self.files[span.file.0 as usize];
+        let offset = self.range(span).start.min(file.text.len());
+        let line = file.line_starts.partition_point(|s| (*s as usize) <= offset).max(1);
+        format!("{}:{line}", file.shown)
+    }
+}
+
+impl SourceMap for Locator {
+    fn path(&self, file: FileId) -> String {
+        self.files[file.0 as usize].path.clone()
+    }
+
+    fn text(&self, file: FileId) -> &str {
+        &self.files[file.0 as usize].text
+    }
+
+    fn range(&self, span: Span) -> std::ops::Range<usize> {
+        let file = &self.files[span.file.0 as usize];
+        let base = file.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
+        base + span.start as usize..base + span.end as usize
+    }
+
+    fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let f = &self.files[file.0 as usize];
+        crate::diagnostics::render::line_col_indexed(&f.text, &f.line_starts, offset)
     }
 }
 
