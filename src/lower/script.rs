@@ -33,7 +33,13 @@ pub fn render(
         Direction::Up => &plan.up,
         Direction::Down => &plan.down,
     };
-    let mut out = String::new();
+    // Room for the statements and their comments (a guess for a comment and a verifier): a
+    // large script is not copied over and over as it grows.
+    let room = |s: &Statement| match &s.sql {
+        Sql::Text { sql } => sql.len() + 64,
+        Sql::SecretPassword { .. } => 256,
+    };
+    let mut out = String::with_capacity(statements.iter().map(room).sum::<usize>() + 1024);
     let mut errors = Vec::new();
     let name = if direction == Direction::Up { "up" } else { "down" };
     let sections = sections(statements, &plan.databases, direction);
@@ -69,17 +75,17 @@ pub fn render(
         }
         for s in statements {
             out.push('\n');
-            if let Some(origin) = s.origin {
-                out.push_str(&sql::comment(&locate(origin)));
+            for comment in s.origin.map(|origin| locate(origin)).iter().chain(&s.note) {
+                out.push_str("-- ");
+                sql::push_comment_text(&mut out, comment);
                 out.push('\n');
             }
-            if let Some(note) = &s.note {
-                out.push_str(&sql::comment(note));
-                out.push('\n');
-            }
-            match statement_sql(s, secret) {
-                Ok(text) => out.push_str(&text),
-                Err(d) => errors.push(*d),
+            match &s.sql {
+                Sql::Text { sql } => out.push_str(sql),
+                Sql::SecretPassword { role, env } => match password_sql(role, env, s.origin, secret) {
+                    Ok(text) => out.push_str(&text),
+                    Err(d) => errors.push(*d),
+                },
             }
             out.push('\n');
         }
@@ -134,27 +140,25 @@ fn lock_statement() -> String {
     ))
 }
 
-fn statement_sql(s: &Statement, secret: &dyn Fn(&str) -> Option<String>) -> Result<String, Box<Diagnostic>> {
-    match &s.sql {
-        Sql::Text { sql } => Ok(sql.clone()),
-        Sql::SecretPassword { role, env } => {
-            let Some(password) = secret(env).filter(|p| !p.is_empty()) else {
-                let span = s.origin.expect("password statements carry their origin");
-                return Err(Box::new(
-                    Diagnostic::new(
-                        Code::MissingSecret,
-                        span,
-                        format!("environment variable `{env}` is not set or empty"),
-                    )
-                    .label("the password is read from here")
-                    .help(format!("set `{env}` when running `rolec build`")),
-                ));
-            };
-            let salt = scram::deterministic_salt(role, &password);
-            let verifier = scram::verifier(&password, &salt, scram::DEFAULT_ITERATIONS);
-            Ok(format!("ALTER ROLE {} PASSWORD {};", sql::ident(role), sql::literal(&verifier)))
-        }
-    }
+/// `ALTER ROLE role PASSWORD …` with the verifier of the password in environment variable
+/// `env`, or E014 at `origin` when it is not set or empty.
+fn password_sql(
+    role: &str,
+    env: &str,
+    origin: Option<Span>,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, Box<Diagnostic>> {
+    let Some(password) = secret(env).filter(|p| !p.is_empty()) else {
+        let span = origin.expect("password statements carry their origin");
+        return Err(Box::new(
+            Diagnostic::new(Code::MissingSecret, span, format!("environment variable `{env}` is not set or empty"))
+                .label("the password is read from here")
+                .help(format!("set `{env}` when running `rolec build`")),
+        ));
+    };
+    let salt = scram::deterministic_salt(role, &password);
+    let verifier = scram::verifier(&password, &salt, scram::DEFAULT_ITERATIONS);
+    Ok(format!("ALTER ROLE {} PASSWORD {};", sql::ident(role), sql::literal(&verifier)))
 }
 
 /// The text of `hba.conf`, or `None` when the policy has no `connect from` rules.

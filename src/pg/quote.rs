@@ -83,6 +83,17 @@ pub fn literal(value: &str) -> String {
 /// only, so nothing else in the text can act (no `;`, `\` meta-command or `:variable`).
 pub fn comment_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_comment_text(&mut out, text);
+    out
+}
+
+/// [`comment_text`], appended to `out`.
+pub fn push_comment_text(out: &mut String, text: &str) {
+    let escaped = |c: char| matches!(c, '\n' | '\r' | '\t') || is_unprintable(c);
+    if !text.chars().any(escaped) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '\n' => out.push_str("\\n"),
@@ -92,12 +103,13 @@ pub fn comment_text(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// A whole `-- …` comment line (without its line break) for `text`.
 pub fn comment(text: &str) -> String {
-    format!("-- {}", comment_text(text))
+    let mut out = String::from("-- ");
+    push_comment_text(&mut out, text);
+    out
 }
 
 /// Wraps `body` in a `DO` block, with a dollar-quote tag that does not occur in the body. The
