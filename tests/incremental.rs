@@ -341,3 +341,48 @@ fn a_chunk_sees_the_roles_it_reaches_only_when_its_checks_follow_memberships() {
     let grant = "schema app { owner r0 }\ngrant select on table app.t to r199\n";
     assert_eq!(seen_by_last_chunk(grant), own, "nothing to shadow");
 }
+
+/// `rolec build` frees the syntax trees once the policy is resolved: what comes after (the
+/// diagnostics with an inline allow, where spans are, the plan) never
+/// parses a file again and equals what a workspace that kept its trees gives. A tree asked
+/// for afterwards is parsed again, so the trees were indeed freed.
+#[test]
+fn freeing_the_syntax_trees_keeps_every_later_answer() {
+    let sources = vec![
+        ("a.role".to_string(), "role read_only {}\nrole writer { member of read_only }\nrole unused {}\n".to_string()),
+        (
+            "b.role".to_string(),
+            "// rolec: allow W040\nrole quiet {}\nuser alice { member of writer\n  grant select on table s.t }\n"
+                .to_string(),
+        ),
+        ("c.role".to_string(), "user bob { member of read_only }\nrole r { connection limit 2 }\n".to_string()),
+    ];
+    let kept = Workspace::load(Sources::Memory(sources.clone()), BuildOptions::default()).unwrap();
+    let (db, log) = Database::with_execution_log();
+    let mut freed = Workspace::load_with(db, Sources::Memory(sources), BuildOptions::default()).unwrap();
+    freed.free_syntax_trees();
+    executed(&log);
+
+    let diagnostics = freed.diagnostics();
+    assert_eq!(diagnostics, kept.diagnostics());
+    assert!(!diagnostics.is_empty());
+    let locator = freed.locator();
+    let spans: Vec<_> = diagnostics.iter().map(|d| d.primary.span).collect();
+    for span in &spans {
+        assert_eq!(locator.line_of(*span), kept.line_of(*span));
+        assert_eq!(
+            rolec::diagnostics::render::location(&freed, *span),
+            rolec::diagnostics::render::location(&kept, *span)
+        );
+    }
+    assert_eq!(freed.plan(), kept.plan());
+    let after = executed(&log);
+    assert_eq!(count(&after, "parse"), 0, "nothing after resolution parses again: {after:?}");
+
+    let a = freed.file_by_path("a.role").unwrap();
+    let b = freed.file_by_path("b.role").unwrap();
+    rolec::db::syntax_tree(&freed.db, a);
+    rolec::db::syntax_tree(&freed.db, b);
+    let asked = executed(&log);
+    assert!(count(&asked, "parse") >= 1, "the trees were freed: {asked:?}");
+}

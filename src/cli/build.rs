@@ -38,7 +38,8 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     options.lock = args.lock;
     options.idempotent = args.idempotent || args.lock;
     options.roles_only = args.roles_only;
-    let ws = policy.load(options.clone())?;
+    let mut ws = policy.load(options.clone())?;
+    ws.free_syntax_trees();
     let diagnostics = policy.diagnostics(&ws);
     if report_as(&ws, &diagnostics, args.format, JSON_FORMAT) {
         return Ok(ExitCode::from(1));

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use super::{parse, SourceFile};
+use super::{item_offsets, parse, SourceFile};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::syntax::allows::Allow;
 use crate::syntax::Span;
@@ -47,9 +47,8 @@ pub fn silence(db: &dyn salsa::Database, file: SourceFile, diagnostics: &[Diagno
     if allows.is_empty() {
         return (diagnostics.to_vec(), used);
     }
-    let parsed = parse(db, file);
-    let absolute =
-        |span: Span| parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize + span.start as usize;
+    let offsets = item_offsets(db, file);
+    let absolute = |span: Span| offsets.get(span.item as usize).copied().unwrap_or(0) as usize + span.start as usize;
     let out = diagnostics
         .iter()
         .filter(|d| {
@@ -120,7 +119,7 @@ fn problem(
     message: String,
     label: &str,
 ) -> Diagnostic {
-    let offsets = &parse(db, file).item_offsets;
+    let offsets = item_offsets(db, file);
     let (item, base) = match offsets.partition_point(|o| *o as usize <= range.start).checked_sub(1) {
         Some(i) => (i as u32, offsets[i] as usize),
         None => (u32::MAX, 0),

@@ -59,8 +59,9 @@ pub struct PolicyInput {
 
 /// A file parsed. With [`keep_parses`] on, from the file's last parse when there is one: the
 /// same result (`tests/robustness.rs` compares the two over thousands of edits), in time
-/// proportional to the items the edit touched.
-#[salsa::tracked]
+/// proportional to the items the edit touched. A command frees it once the policy is resolved
+/// ([`Workspace::free_syntax_trees`]; `lru = 0`: kept until then).
+#[salsa::tracked(lru = 0)]
 pub fn parse(db: &dyn salsa::Database, file: SourceFile) -> Arc<Parsed> {
     let (text, id) = (file.text(db), file.id(db));
     if !KEEP_PARSES.load(std::sync::atomic::Ordering::Relaxed) {
@@ -89,9 +90,22 @@ pub fn keep_parses() {
 
 /// The syntax tree alone: spans in it are item-relative, so it stays equal when an edit only
 /// moves items, and nothing downstream re-runs.
-#[salsa::tracked]
+#[salsa::tracked(lru = 0)]
 pub fn syntax_tree(db: &dyn salsa::Database, file: SourceFile) -> Arc<SourceAst> {
     parse(db, file).ast.clone()
+}
+
+/// Where a file's items start (spans are relative to them): kept apart from the tree, which a
+/// command frees once the policy is resolved.
+#[salsa::tracked(returns(ref))]
+pub fn item_offsets(db: &dyn salsa::Database, file: SourceFile) -> Vec<u32> {
+    parse(db, file).item_offsets.clone()
+}
+
+/// A file's syntax diagnostics, kept apart from the tree as [`item_offsets`] are.
+#[salsa::tracked]
+pub fn syntax_diagnostics(db: &dyn salsa::Database, file: SourceFile) -> Arc<Vec<Diagnostic>> {
+    Arc::new(parse(db, file).diagnostics.clone())
 }
 
 /// Byte offsets of the starts of a file's lines, so that positions are found by binary search.
@@ -146,7 +160,7 @@ pub fn plan(db: &dyn salsa::Database, policy: PolicyInput) -> Arc<Plan> {
 pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Vec<Diagnostic> {
     let mut all: Vec<Diagnostic> = policy.load_diagnostics(db).clone();
     for f in policy.files(db) {
-        all.extend(parse(db, *f).diagnostics.iter().cloned());
+        all.extend(syntax_diagnostics(db, *f).iter().cloned());
     }
     all.extend(resolved(db, policy).diagnostics.iter().cloned());
     let analysis = analysis::analysis_diagnostics(db, policy).iter().flat_map(|part| part.iter());
@@ -177,7 +191,7 @@ pub fn diagnostics(db: &dyn salsa::Database, policy: PolicyInput) -> Vec<Diagnos
 #[salsa::tracked(returns(copy))]
 pub fn is_sound(db: &dyn salsa::Database, policy: PolicyInput) -> bool {
     let load = policy.load_diagnostics(db).iter().any(Diagnostic::is_error);
-    let syntax = policy.files(db).iter().any(|f| parse(db, *f).diagnostics.iter().any(Diagnostic::is_error));
+    let syntax = policy.files(db).iter().any(|f| syntax_diagnostics(db, *f).iter().any(Diagnostic::is_error));
     !load && !syntax && !resolved(db, policy).diagnostics.iter().any(Diagnostic::is_error)
 }
 
@@ -544,6 +558,35 @@ impl Workspace {
         render_scripts(&self.plan(), self.options(), &self.locator(), secret)
     }
 
+    /// For a command that reads the policy once: resolves it on every core, then frees the
+    /// syntax trees (and the files' outlines), which the stages after resolution do not read;
+    /// a large policy's trees take more memory than its model. What those stages read of a
+    /// parse is kept: where items start, the syntax diagnostics, the inline allows. A question
+    /// that needs a tree afterwards parses its file again.
+    pub fn free_syntax_trees(&mut self) {
+        resolve_in_parallel(&self.db, self.policy);
+        for &f in &self.all {
+            item_offsets(&self.db, f);
+            syntax_diagnostics(&self.db, f);
+            allows::file_allows(&self.db, f);
+        }
+        // Each query keeps its one most recently used value: every tree is used once more here,
+        // then all but the last freed.
+        parse::set_lru_capacity(&mut self.db, 1);
+        syntax_tree::set_lru_capacity(&mut self.db, 1);
+        scope::keep_outlines(&mut self.db, 1);
+        for &f in &self.all {
+            parse(&self.db, f);
+            syntax_tree(&self.db, f);
+            outline(&self.db, f);
+        }
+        salsa::Database::trigger_lru_eviction(&mut self.db);
+        // Trees parsed from now on are kept, as in any workspace.
+        parse::set_lru_capacity(&mut self.db, 0);
+        syntax_tree::set_lru_capacity(&mut self.db, 0);
+        scope::keep_outlines(&mut self.db, 0);
+    }
+
     /// Where the spans of the policy are, apart from the database ([`Locator`]).
     pub fn locator(&self) -> Locator {
         let files = self
@@ -553,7 +596,7 @@ impl Workspace {
                 path: file.path(&self.db).clone(),
                 shown: self.shown_path(file).to_string(),
                 text: file.text(&self.db).clone(),
-                item_offsets: parse(&self.db, file).item_offsets.clone(),
+                item_offsets: item_offsets(&self.db, file).clone(),
                 line_starts: line_starts(&self.db, file).clone(),
             })
             .collect();
@@ -648,7 +691,8 @@ impl SourceMap for Locator {
 
 /// The byte range of a span in its file: the span is relative to its item's start.
 fn absolute_range(db: &Database, file: SourceFile, span: Span) -> std::ops::Range<usize> {
-    span_range(parse(db, file), span)
+    let base = item_offsets(db, file).get(span.item as usize).copied().unwrap_or(0) as usize;
+    base + span.start as usize..base + span.end as usize
 }
 
 /// The byte range of a span in the file `parsed` is the parse of (see [`absolute_range`]).

@@ -15,10 +15,16 @@ use crate::model::resolve::{DeclKey, GlobalScope, ScopeLayout, ScopeLookup, Scop
 use crate::syntax::ast::SourceAst;
 
 /// What of a file other files' resolution can see ([`crate::model::resolve::outline`]): equal
-/// across edits inside role bodies and grants.
-#[salsa::tracked]
+/// across edits inside role bodies and grants. Freed with the syntax trees by
+/// [`super::Workspace::free_syntax_trees`].
+#[salsa::tracked(lru = 0)]
 pub fn outline(db: &dyn salsa::Database, file: SourceFile) -> Arc<SourceAst> {
     Arc::new(crate::model::resolve::outline(syntax_tree(db, file)))
+}
+
+/// How many outlines are kept once [`super::Workspace::free_syntax_trees`] frees them (0: all).
+pub(super) fn keep_outlines(db: &mut dyn salsa::Database, capacity: usize) {
+    outline::set_lru_capacity(db, capacity);
 }
 
 /// The names the policy declares, from every file's outline: reused while no outline changes.
