@@ -28,7 +28,8 @@ pub fn run(args: LintArgs) -> Result<ExitCode, String> {
     let mut failed = false;
     let mut json = Vec::new();
     for policy in &units {
-        let ws = policy.load(policy.options())?;
+        let mut ws = policy.load(policy.options())?;
+        ws.free_syntax_trees();
         let diagnostics = policy.diagnostics(&ws);
         let n_err = diagnostics.iter().filter(|d| d.is_error()).count();
         let n_warn = diagnostics.len() - n_err;
