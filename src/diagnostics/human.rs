@@ -178,7 +178,7 @@ fn place<'a>(label: &Label<'a>) -> Option<Placed<'a>> {
     if file.byte_line(range.end - 1) != line {
         return None;
     }
-    let end = l.char + text.get(..range.end - l.byte)?.chars().count();
+    let end = start + text.get(range.start - l.byte..range.end - l.byte)?.chars().count();
     Some(Placed { file, start, end, line, message: label.message })
 }
 
@@ -204,19 +204,25 @@ fn write_direct(report: &Report, color: bool, out: &mut Vec<u8>) -> bool {
         .collect();
     let width = ranges.iter().map(|r| digits(r.end)).max().unwrap_or(0);
     let w = &mut Writer { out, color, width };
+    let mut scratch = Scratch::default();
 
-    let kind = match report.severity {
+    let (kind_color, kind) = match report.severity {
         Severity::Error => (RED, "Error"),
         Severity::Warning => (YELLOW, "Warning"),
     };
-    let header = ["[", report.code, "] ", kind.1, ":"].concat();
-    w.paint(kind.0, &header);
+    w.color_start(kind_color);
+    w.push("[");
+    w.push(report.code);
+    w.push("] ");
+    w.push(kind);
+    w.push(":");
+    w.color_end();
     w.push(" ");
     w.push(report.message);
     w.push("\n");
     let count = groups.len();
     for (i, (group, range)) in groups.iter().zip(ranges).enumerate() {
-        write_group(w, report, group, range, i == 0);
+        write_group(w, &mut scratch, report, group, range, i == 0);
         let last = i + 1 == count;
         if last {
             if let Some(help) = report.help {
@@ -233,7 +239,10 @@ fn write_direct(report: &Report, color: bool, out: &mut Vec<u8>) -> bool {
                     w.push("\n");
                 }
             }
-            w.paint(MARGIN, &["─".repeat(width + 2), "╯".to_string()].concat());
+            w.color_start(MARGIN);
+            w.dashes(width + 2);
+            w.push("╯");
+            w.color_end();
         } else {
             w.spaces(width + 2);
             w.paint(MARGIN, "│");
@@ -243,8 +252,57 @@ fn write_direct(report: &Report, color: bool, out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// Buffers the lines of one report share, so that drawing a line allocates nothing.
+#[derive(Default)]
+struct Scratch<'a> {
+    /// The labels a group shows: their line and their index in the group.
+    shown: Vec<(usize, usize)>,
+    /// The labels of one line, in the order of their arrows.
+    arrows: Vec<Arrow<'a>>,
+    /// The columns of one line, as far as its text or its arrows reach.
+    columns: Vec<Column>,
+    /// The bounds of the stretches of one line's arrow lines.
+    stretches: Vec<usize>,
+}
+
+/// The columns of a line's arrow lines, in stretches whose columns all draw the same character.
+struct Stretches<'c> {
+    columns: &'c [Column],
+    /// The first column of each stretch, and the end of the last.
+    bounds: &'c [usize],
+    /// Whether every column takes one column on screen (no tab, no wide character).
+    one_column_each: bool,
+}
+
+/// A label on a line: its columns (characters from the line's start) and the column of its arrow.
+struct Arrow<'a> {
+    col: usize,
+    start: usize,
+    end: usize,
+    message: &'a str,
+}
+
+/// One column of a line.
+#[derive(Clone, Copy)]
+struct Column {
+    /// The columns the character there takes on screen (one past the end of the text).
+    width: usize,
+    /// Under a label: the character is not dimmed and the arrows underline it.
+    covered: bool,
+    /// The rows of arrows that draw a vertical bar here: those up to the last arrow of this
+    /// column (a row's bar comes from its own arrow or one below).
+    bar_rows: usize,
+}
+
 /// The header of a group and the lines it shows.
-fn write_group(w: &mut Writer, report: &Report, group: &Group, range: Range<usize>, first: bool) {
+fn write_group<'a>(
+    w: &mut Writer,
+    scratch: &mut Scratch<'a>,
+    report: &Report,
+    group: &Group<'a>,
+    range: Range<usize>,
+    first: bool,
+) {
     let file = group.file;
     // ariadne's location: the primary label's start in its file; elsewhere the first label's
     // start in characters, which ariadne reads as a byte offset (kept, so the bytes are its).
@@ -277,7 +335,8 @@ fn write_group(w: &mut Writer, report: &Report, group: &Group, range: Range<usiz
 
     // The labels each line shows (an empty label at a line's start is also at the end of the
     // line before), in the order of the group.
-    let mut shown: Vec<(usize, usize)> = Vec::new();
+    let mut shown = std::mem::take(&mut scratch.shown);
+    shown.clear();
     for (k, l) in group.labels.iter().enumerate() {
         let at = file.char_line(l.start);
         let span = file.lines[at];
@@ -291,88 +350,121 @@ fn write_group(w: &mut Writer, report: &Report, group: &Group, range: Range<usiz
     shown.sort_unstable();
     // One gap line stands for each run of lines without labels.
     let mut next = range.start;
-    let mut i = 0;
-    while i < shown.len() {
-        let line = shown[i].0;
-        let end = i + shown[i..].iter().take_while(|(l, _)| *l == line).count();
+    for on_line in shown.chunk_by(|a, b| a.0 == b.0) {
+        let line = on_line[0].0;
         if line > next {
             w.gap_line();
         }
-        let labels: Vec<&Placed> = shown[i..end].iter().map(|(_, k)| &group.labels[*k]).collect();
-        write_line(w, file, line, labels);
+        let labels = on_line.iter().map(|(_, k)| &group.labels[*k]);
+        write_line(w, scratch, file, line, labels);
         next = line + 1;
-        i = end;
     }
     if next < range.end {
         w.gap_line();
     }
-}
-
-/// A label on a line: the column of its arrow.
-struct OnLine<'a> {
-    col: usize,
-    label: &'a Placed<'a>,
+    scratch.shown = shown;
 }
 
 /// One line of source and the arrows of its labels.
-fn write_line(w: &mut Writer, file: &File, line: usize, labels: Vec<&Placed>) {
+fn write_line<'a: 'p, 'p>(
+    w: &mut Writer,
+    scratch: &mut Scratch<'a>,
+    file: &File,
+    line: usize,
+    labels: impl Iterator<Item = &'p Placed<'a>>,
+) {
     let offset = file.lines[line].char;
-    let mut labels: Vec<OnLine> =
-        labels.into_iter().map(|l| OnLine { col: ((l.start + l.end) / 2).max(l.start) - offset, label: l }).collect();
-    labels.sort_by_key(|l| (l.col, std::cmp::Reverse(l.label.start)));
-    let arrow_len = labels.iter().map(|l| l.label.end.saturating_sub(offset)).max().unwrap_or(0) + 2;
+    let arrows = &mut scratch.arrows;
+    arrows.clear();
+    arrows.extend(labels.map(|l| Arrow {
+        col: ((l.start + l.end) / 2).max(l.start) - offset,
+        start: l.start - offset,
+        end: l.end - offset,
+        message: l.message,
+    }));
+    arrows.sort_by_key(|a| (a.col, std::cmp::Reverse(a.start)));
+    let arrow_len = arrows.iter().map(|a| a.end).max().unwrap_or(0) + 2;
     let text = file.line_text(line).trim_end();
-    let covered = |col: usize| labels.iter().any(|l| (l.label.start..l.label.end).contains(&(offset + col)));
+
     // The width ariadne gives each character: a tab reaches the next multiple of 4 (counted in
-    // characters), other white space is one column.
-    let widths: Vec<usize> = text.chars().enumerate().map(|(col, c)| char_width(c, col).1).collect();
-    let width_at = |col: usize| widths.get(col).copied().unwrap_or(1);
+    // characters), other white space is one column. Printable ASCII is one column each, as is
+    // every column past the text.
+    let printable_ascii = text.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+    let columns = &mut scratch.columns;
+    columns.clear();
+    let blank = Column { width: 1, covered: false, bar_rows: 0 };
+    if !printable_ascii {
+        columns.extend(text.chars().enumerate().map(|(col, c)| Column { width: char_width(c, col).1, ..blank }));
+    }
+    let len = columns.len().max(text.len()).max(arrow_len);
+    columns.resize(len, blank);
+    for (row, arrow) in arrows.iter().enumerate() {
+        for column in &mut columns[arrow.start..arrow.end] {
+            column.covered = true;
+        }
+        columns[arrow.col].bar_rows = row + 1;
+    }
 
     w.line_margin(line + 1);
-    let mut buf = [0; 4];
-    for (col, c) in text.chars().enumerate() {
-        let (c, n) = char_width(c, col);
-        let color = if covered(col) { None } else { Some(UNIMPORTANT) };
-        let s: &str = c.encode_utf8(&mut buf);
-        if c == ' ' {
-            for _ in 0..n {
-                w.paint_opt(color, " ");
+    if printable_ascii && !w.color {
+        w.push(text);
+    } else {
+        let mut buf = [0; 4];
+        for (col, c) in text.chars().enumerate() {
+            let (c, n) = char_width(c, col);
+            let color = if columns[col].covered { None } else { Some(UNIMPORTANT) };
+            let s: &str = c.encode_utf8(&mut buf);
+            if c == ' ' {
+                for _ in 0..n {
+                    w.paint_opt(color, " ");
+                }
+            } else {
+                w.paint_opt(color, s);
             }
-        } else {
-            w.paint_opt(color, s);
         }
     }
     w.push("\n");
 
-    let has_vbar = |col: usize, row: usize| labels.iter().skip(row).any(|l| l.col == col);
-    for (row, label) in labels.iter().enumerate() {
+    // An arrow line draws the same character in every column between two of these: the columns
+    // where a label starts or ends, where an arrow is and the one after it.
+    let columns = &columns[..arrow_len];
+    let stretches = &mut scratch.stretches;
+    stretches.clear();
+    stretches.extend([0, arrow_len]);
+    for arrow in arrows.iter() {
+        stretches.extend([arrow.start, arrow.end, arrow.col, arrow.col + 1]);
+    }
+    stretches.sort_unstable();
+    stretches.dedup();
+    let one_column_each = printable_ascii || columns.iter().all(|column| column.width == 1);
+    let arrow_line = Stretches { columns, bounds: stretches, one_column_each };
+    for (row, arrow) in arrows.iter().enumerate() {
         w.skipped_margin();
-        for col in 0..arrow_len {
-            let underline = row == 0 && covered(col);
-            let (c, tail) = match (has_vbar(col, row), underline) {
-                (true, true) => ("┬", "─"),
-                (true, false) => ("│", " "),
-                (false, true) => ("─", "─"),
-                (false, false) => (" ", " "),
-            };
-            w.cell(c, tail, width_at(col));
-        }
+        w.arrow_line(&arrow_line, |col| {
+            let bar = row < columns[col].bar_rows;
+            let underline = row == 0 && columns[col].covered;
+            match (bar, underline) {
+                (true, true) => (Glyph::Tee, Glyph::Dash),
+                (true, false) => (Glyph::Bar, Glyph::Space),
+                (false, true) => (Glyph::Dash, Glyph::Dash),
+                (false, false) => (Glyph::Space, Glyph::Space),
+            }
+        });
         w.push("\n");
         w.skipped_margin();
-        for col in 0..arrow_len {
-            let (c, tail) = if col == label.col {
-                ("╰", "─")
-            } else if col > label.col {
-                ("─", "─")
-            } else if has_vbar(col, row) {
-                ("│", " ")
+        w.arrow_line(&arrow_line, |col| {
+            if col == arrow.col {
+                (Glyph::Corner, Glyph::Dash)
+            } else if col > arrow.col {
+                (Glyph::Dash, Glyph::Dash)
+            } else if row < columns[col].bar_rows {
+                (Glyph::Bar, Glyph::Space)
             } else {
-                (" ", " ")
-            };
-            w.cell(c, tail, width_at(col));
-        }
+                (Glyph::Space, Glyph::Space)
+            }
+        });
         w.push(" ");
-        w.push(label.label.message);
+        w.push(arrow.message);
         w.push("\n");
     }
 }
@@ -394,6 +486,28 @@ fn digits(mut n: usize) -> usize {
         d += 1;
     }
     d
+}
+
+/// A character of an arrow line.
+#[derive(Clone, Copy)]
+enum Glyph {
+    Space,
+    Bar,
+    Tee,
+    Dash,
+    Corner,
+}
+
+impl Glyph {
+    fn as_str(self) -> &'static str {
+        match self {
+            Glyph::Space => " ",
+            Glyph::Bar => "│",
+            Glyph::Tee => "┬",
+            Glyph::Dash => "─",
+            Glyph::Corner => "╰",
+        }
+    }
 }
 
 /// The output of one report, with the margin width of its line numbers.
@@ -427,20 +541,32 @@ impl Writer<'_> {
         self.out.extend_from_slice(&buf[i..]);
     }
 
+    /// The start of a colour, as yansi writes it when colour is on.
+    fn color_start(&mut self, color: &str) {
+        if self.color {
+            self.push("\x1b[");
+            self.push(color);
+            self.push("m");
+        }
+    }
+
+    /// The end of a colour.
+    fn color_end(&mut self) {
+        if self.color {
+            self.push("\x1b[0m");
+        }
+    }
+
     /// `s` in a colour, as yansi writes it when colour is on.
     fn paint(&mut self, color: &str, s: &str) {
-        self.paint_opt(Some(color), s);
+        self.color_start(color);
+        self.push(s);
+        self.color_end();
     }
 
     fn paint_opt(&mut self, color: Option<&str>, s: &str) {
-        match color.filter(|_| self.color) {
-            Some(color) => {
-                self.push("\x1b[");
-                self.push(color);
-                self.push("m");
-                self.push(s);
-                self.push("\x1b[0m");
-            }
+        match color {
+            Some(color) => self.paint(color, s),
             None => self.push(s),
         }
     }
@@ -448,25 +574,21 @@ impl Writer<'_> {
     /// The margin of a source line: its number, right-aligned.
     fn line_margin(&mut self, number: usize) {
         self.push(" ");
-        if self.color {
-            self.push("\x1b[");
-            self.push(MARGIN);
-            self.push("m");
-        }
+        self.color_start(MARGIN);
         self.spaces(self.width - digits(number));
         self.number(number);
         self.push(" │");
-        if self.color {
-            self.push("\x1b[0m");
-        }
+        self.color_end();
         self.push(" ");
     }
 
     /// The margin of a line that shows no source.
     fn skipped_margin(&mut self) {
         self.push(" ");
-        let bar = [" ".repeat(self.width + 1), "│".to_string()].concat();
-        self.paint(SKIPPED_MARGIN, &bar);
+        self.color_start(SKIPPED_MARGIN);
+        self.spaces(self.width + 1);
+        self.push("│");
+        self.color_end();
         self.push(" ");
     }
 
@@ -476,13 +598,47 @@ impl Writer<'_> {
         self.push("\n");
     }
 
-    /// One column of an arrow line: `c`, then `tail` for the rest of a wide character's width.
-    fn cell(&mut self, c: &str, tail: &str, width: usize) {
-        if width > 0 {
-            self.push(c);
+    /// An arrow line: in each column `c`, then `tail` for the rest of a wide character's width,
+    /// `(c, tail)` given by `glyphs` for the first column of each stretch.
+    fn arrow_line(&mut self, line: &Stretches, glyphs: impl Fn(usize) -> (Glyph, Glyph)) {
+        for stretch in line.bounds.windows(2) {
+            let (from, to) = (stretch[0], stretch[1]);
+            let (c, tail) = glyphs(from);
+            if line.one_column_each {
+                self.run(c, to - from);
+            } else {
+                for column in &line.columns[from..to] {
+                    if column.width > 0 {
+                        self.run(c, 1);
+                        self.run(tail, column.width - 1);
+                    }
+                }
+            }
         }
-        for _ in 1..width {
-            self.push(tail);
+    }
+
+    /// `count` times `glyph`.
+    fn run(&mut self, glyph: Glyph, count: usize) {
+        match glyph {
+            Glyph::Space => self.spaces(count),
+            Glyph::Dash => self.dashes(count),
+            _ => {
+                for _ in 0..count {
+                    self.push(glyph.as_str());
+                }
+            }
+        }
+    }
+
+    /// `count` times `─`, copied from a line of them.
+    fn dashes(&mut self, count: usize) {
+        const DASHES: &str = "────────────────────────────────";
+        const DASH: usize = "─".len();
+        let mut left = count;
+        while left > 0 {
+            let n = left.min(DASHES.len() / DASH);
+            self.push(&DASHES[..n * DASH]);
+            left -= n;
         }
     }
 }

@@ -2,7 +2,9 @@
 //! annotations. All take a [`SourceMap`] to turn spans into positions; none shows text under a
 //! redacted span.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -95,7 +97,7 @@ pub fn write_human(
         for r in super::secrets::password_literals(text) {
             mask(text, r);
         }
-        *text = terminal_safe_source(text);
+        *text = terminal_safe_source(std::mem::take(text));
     }
     // Where each label is, found here: the source map need not be shared between threads.
     let ranges: Vec<Vec<std::ops::Range<usize>>> = diagnostics
@@ -110,13 +112,17 @@ pub fn write_human(
     // Each file's lines are indexed once, for all reports (and all threads).
     let files: HashMap<FileId, human::File> =
         texts.into_iter().map(|(id, (path, text))| (id, human::File::new(path, text))).collect();
+    // The largest chunk rendered so far: the room the next one starts with, so that its bytes are
+    // not copied over and over as it grows.
+    let largest_chunk = std::sync::atomic::AtomicUsize::new(0);
     let render = |chunk: usize| -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(largest_chunk.load(std::sync::atomic::Ordering::Relaxed));
         let start = chunk * REPORTS_PER_CHUNK;
         let end = (start + REPORTS_PER_CHUNK).min(diagnostics.len());
         for (d, ranges) in diagnostics[start..end].iter().zip(&ranges[start..end]) {
             render_report(d, ranges, &files, color, &mut out);
         }
+        largest_chunk.fetch_max(out.len(), std::sync::atomic::Ordering::Relaxed);
         out
     };
     let chunks = diagnostics.len().div_ceil(REPORTS_PER_CHUNK);
@@ -166,7 +172,7 @@ fn render_report(
 ) {
     let primary = &files[&d.primary.span.file];
     let message = terminal_safe(&d.message);
-    let messages: Vec<String> =
+    let messages: Vec<Cow<str>> =
         std::iter::once(&d.primary).chain(&d.secondary).map(|l| terminal_safe(&l.message)).collect();
     let help = d.help.as_deref().map(terminal_safe);
     // ariadne starts a new group (under a header repeating the primary location) whenever a
@@ -197,9 +203,13 @@ fn render_report(
 
 /// A message as a terminal may show it: a control character (an escape sequence or a line break
 /// in a role name, say) is written `\u{1b}`, so that a name can neither rewrite the terminal nor
-/// forge a line of the report.
-fn terminal_safe(message: &str) -> String {
-    escape_controls(message, false)
+/// forge a line of the report. Most messages have none, and are not copied.
+fn terminal_safe(message: &str) -> Cow<'_, str> {
+    if has_unprintable(message) {
+        Cow::Owned(escape_controls(message, false))
+    } else {
+        Cow::Borrowed(message)
+    }
 }
 
 /// A message of several lines (a command's error or warning) as a terminal may show it: as
@@ -208,13 +218,29 @@ pub fn terminal_lines(message: &str) -> String {
     escape_controls(message, true)
 }
 
+/// Whether `text` has a character [`is_unprintable`].
+fn has_unprintable(text: &str) -> bool {
+    has_unprintable_but(text, |_| false)
+}
+
+/// Whether `text` has a character [`is_unprintable`] other than the C0 controls `kept` allows.
+/// Each such character has a byte below `0x20`, `0x7f`, `0xc2` (the C1 controls are `c2 80` to
+/// `c2 9f`) or `0xa8`/`0xa9` (U+2028 and U+2029 are `e2 80 a8` and `e2 80 a9`): a text without
+/// any such byte, the common case, is passed over a block of bytes at a time without reading its
+/// characters.
+fn has_unprintable_but(text: &str, kept: impl Fn(u8) -> bool) -> bool {
+    let suspect = |b: u8| (b < 0x20 && !kept(b)) || b == 0x7f || b == 0xc2 || b == 0xa8 || b == 0xa9;
+    text.as_bytes().chunks(64).any(|block| block.iter().fold(false, |found, &b| found | suspect(b)))
+        && text.chars().any(|c| is_unprintable(c) && !(c.is_ascii() && kept(c as u8)))
+}
+
 fn escape_controls(message: &str, keep_lines: bool) -> String {
     let mut out = String::with_capacity(message.len());
     for c in message.chars() {
         if keep_lines && matches!(c, '\n' | '\t') {
             out.push(c);
         } else if is_unprintable(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
         } else {
             out.push(c);
         }
@@ -229,18 +255,27 @@ pub fn printable_source(text: &str) -> String {
     for r in super::secrets::password_literals(&text) {
         mask(&mut text, r);
     }
-    terminal_safe_source(&text)
+    terminal_safe_source(text)
 }
 
 /// A source text as the report shows its lines: control characters other than line breaks and
 /// tabs become `?` (one per byte, so that every offset into the text stays valid).
-fn terminal_safe_source(text: &str) -> String {
+fn terminal_safe_source(text: String) -> String {
+    if !has_unprintable_but(&text, |b| matches!(b, b'\n' | b'\r' | b'\t')) {
+        return text;
+    }
     text.chars()
         .flat_map(|c| {
-            let shown = if is_unprintable(c) && !matches!(c, '\n' | '\r' | '\t') { '?' } else { c };
+            let shown = if is_unprintable_in_source(c) { '?' } else { c };
             std::iter::repeat_n(shown, if shown == c { 1 } else { c.len_utf8() })
         })
         .collect()
+}
+
+/// A character [`terminal_safe_source`] replaces: a control character other than a line break or
+/// a tab.
+fn is_unprintable_in_source(c: char) -> bool {
+    is_unprintable(c) && !matches!(c, '\n' | '\r' | '\t')
 }
 
 fn clamp(r: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
@@ -387,4 +422,45 @@ pub fn concise(diagnostics: &[Diagnostic], map: &dyn SourceMap) -> String {
             format!("{}: {level}[{}]: {}\n", location(map, d.primary.span), d.code, d.message)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Text with the characters the escaping looks for among ordinary ones.
+    fn text() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex("([a-z `→é中\t\n\r]|\u{1b}|\u{7f}|\u{85}|\u{9f}|\u{2028}|\u{2029}|\u{0})*")
+            .unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn unprintable_characters_are_found_by_their_bytes(text in text(), any in ".*") {
+            proptest::prop_assert_eq!(has_unprintable(&text), text.chars().any(is_unprintable));
+            proptest::prop_assert_eq!(has_unprintable(&any), any.chars().any(is_unprintable));
+        }
+
+        #[test]
+        fn a_message_is_escaped_character_by_character(message in text()) {
+            let escaped: String = message
+                .chars()
+                .map(|c| if is_unprintable(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() })
+                .collect();
+            proptest::prop_assert_eq!(terminal_safe(&message), escaped);
+        }
+
+        #[test]
+        fn a_source_keeps_its_length_and_line_breaks(source in text()) {
+            let shown: String = source
+                .chars()
+                .map(|c| match c {
+                    '\n' | '\r' | '\t' => c.to_string(),
+                    c if is_unprintable(c) => "?".repeat(c.len_utf8()),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(terminal_safe_source(source), shown);
+        }
+    }
 }

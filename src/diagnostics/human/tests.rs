@@ -59,8 +59,8 @@ fn assert_same(case: &Case) -> bool {
     direct.is_some()
 }
 
-/// Pieces of source text: words, white space, line breaks of every kind, wide, combining and
-/// non-ASCII characters.
+/// Pieces of source text: words, white space, line breaks of every kind, wide, combining,
+/// control and non-ASCII characters.
 fn piece() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
         "role",
@@ -80,6 +80,17 @@ fn piece() -> impl Strategy<Value = &'static str> {
         "🦀",
         "\u{a0}",
         "\u{2028}",
+        "\u{2029}",
+        "\u{85}",
+        "\u{b}",
+        "\u{c}",
+        // Control characters (the report shows them as `?`, but the writer draws any text) and
+        // characters of no width.
+        "\u{1}",
+        "\u{1f}",
+        "\u{7f}",
+        "\u{200b}",
+        "~",
         "{",
         "}",
         ",",
@@ -233,4 +244,14 @@ fn a_label_over_several_lines_is_left_to_ariadne() {
     let mut out = Vec::new();
     write(&report, false, &mut out);
     assert_eq!(Some(out), reference);
+}
+
+#[test]
+fn printable_ascii_takes_one_column_and_is_drawn_as_itself() {
+    // The law behind the writer's shortcut for lines of printable ASCII (`' '..='~'`).
+    for c in ' '..='~' {
+        for col in 0..8 {
+            assert_eq!(char_width(c, col), (c, 1), "{c:?} at {col}");
+        }
+    }
 }
