@@ -19,16 +19,12 @@ impl<'a> Seen<'a> {
             return out;
         }
         let x = self.name();
-        let cache = &self.view.table_bits;
         let mut hashes: Vec<u64> = own.iter().map(|g| object_hash(&g.object)).collect();
         hashes.sort_unstable();
         // Inherited grants on the objects of the direct ones, in source order.
         let mut inherited: Vec<&ObjectGrant> = self
             .inherited()
-            .flat_map(|f| {
-                let h = cache.object_hashes(&f.role.name, &f.grants);
-                f.grants.iter().zip((0..h.len()).map(move |i| h[i]))
-            })
+            .flat_map(|bits| bits.facts.map_or(&[][..], |f| &f.grants).iter().zip(bits.hashes.iter().copied()))
             .filter(|(h, hash)| {
                 !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object)
             })

@@ -188,7 +188,7 @@ pub struct View<'a> {
     /// creator, the owner or grantee of default privileges (see [`used_names`]).
     pub used: &'a dyn Fn(&str) -> bool,
     /// The known tables each role's own grants cover, computed once per role.
-    pub table_bits: TableBits,
+    pub table_bits: TableBits<'a>,
     /// The nodes of the roles each `exclusive` rule lists, by policy and rule (computed once).
     pub exclusive_nodes: std::cell::OnceCell<Vec<Vec<Vec<Option<u32>>>>>,
 }

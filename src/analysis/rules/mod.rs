@@ -114,7 +114,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
             })
             .collect()
     });
-    let me = view.members.node(&role.name);
+    let me = seen.node;
     let mut rules: Vec<(&Policy, &PolicyRule, &[Option<u32>])> = view
         .ctx
         .policies

@@ -182,24 +182,19 @@ pub fn over_limit(
         for (g, schema, count) in &tally.grounds {
             let (key, span, label) = match g {
                 Grounds::Grant { grant, .. } | Grounds::Public { grant } => {
-                    let gr = model.grant(*grant);
-                    let to = if matches!(g, Grounds::Public { .. }) { " (to PUBLIC)" } else { "" };
-                    ((0, *grant), gr.origin, format!("grant on {}{to}", gr.object.describe()))
+                    let public = matches!(g, Grounds::Public { .. });
+                    ((0, *grant), model.grant(*grant).origin, Label::Grant { grant: *grant, public })
                 }
                 Grounds::Predefined { role: p, via } => match first_membership(via) {
-                    Some(k) => ((1, k), model.membership(k).origin, format!("the privileges of `{p}`")),
+                    Some(k) => ((1, k), model.membership(k).origin, Label::Predefined(p)),
                     None => continue,
                 },
                 Grounds::Owner { owner, via } => match first_membership(via) {
-                    Some(k) => (
-                        (1, k),
-                        model.membership(k).origin,
-                        format!("the privileges of `{owner}`, owner of the schema"),
-                    ),
+                    Some(k) => ((1, k), model.membership(k).origin, Label::OwnerVia(owner)),
                     None => {
                         let Some(name) = schema else { continue };
                         let Some((k, origin)) = model.schema(name) else { continue };
-                        ((2, k), origin, format!("owned by `{owner}`"))
+                        ((2, k), origin, Label::OwnedBy(owner))
                     }
                 },
                 Grounds::BuiltinPublic => {
@@ -208,7 +203,8 @@ pub fn over_limit(
                 }
                 Grounds::Superuser => continue,
             };
-            sources.entry(key).or_insert((span, label, 0)).2 += count;
+            // Many grounds share a source: its label is written once.
+            sources.entry(key).or_insert_with(|| (span, label.text(model), 0)).2 += count;
         }
         let mut sources: Vec<_> = sources.into_values().collect();
         sources.sort_by_key(|s| std::cmp::Reverse(s.2));
@@ -230,6 +226,29 @@ pub fn over_limit(
         help.push_str("; USAGE on schema `public` is PostgreSQL's built-in default for every role");
     }
     d.with_secondary(rule.origin, "limit set here").help(help)
+}
+
+/// The label of a source of privileges in [`over_limit`], written only for the first grounds
+/// of each source.
+enum Label<'g> {
+    Grant { grant: usize, public: bool },
+    Predefined(&'g str),
+    OwnerVia(&'g str),
+    OwnedBy(&'g str),
+}
+
+impl Label<'_> {
+    fn text(&self, model: &dyn Origins) -> String {
+        match self {
+            Label::Grant { grant, public } => {
+                let to = if *public { " (to PUBLIC)" } else { "" };
+                format!("grant on {}{to}", model.grant(*grant).object.describe())
+            }
+            Label::Predefined(p) => format!("the privileges of `{p}`"),
+            Label::OwnerVia(owner) => format!("the privileges of `{owner}`, owner of the schema"),
+            Label::OwnedBy(owner) => format!("owned by `{owner}`"),
+        }
+    }
 }
 
 pub fn unproven(
