@@ -21,15 +21,33 @@ impl<'a> Seen<'a> {
         let x = self.name();
         let mut hashes: Vec<u64> = own.iter().map(|g| object_hash(&g.object)).collect();
         hashes.sort_unstable();
-        // Inherited grants on the objects of the direct ones, in source order.
-        let mut inherited: Vec<&ObjectGrant> = self
-            .inherited()
-            .flat_map(|bits| bits.facts.map_or(&[][..], |f| &f.grants).iter().zip(bits.hashes.iter().copied()))
-            .filter(|(h, hash)| {
-                !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object)
-            })
-            .map(|(h, _)| &**h)
-            .collect();
+        hashes.dedup();
+        // Inherited grants on the objects of the direct ones, in source order. Each role's
+        // grants are sorted by hash once per chunk: they meet the direct ones in a merge.
+        let mut inherited: Vec<&ObjectGrant> = Vec::new();
+        let mut found: Vec<usize> = Vec::new();
+        for bits in self.inherited() {
+            let Some(facts) = bits.facts else { continue };
+            found.clear();
+            let (mut theirs, mut mine) = (bits.by_hash.iter().peekable(), hashes.iter().peekable());
+            while let (Some(&&(hash, k)), Some(&&m)) = (theirs.peek(), mine.peek()) {
+                match hash.cmp(&m) {
+                    std::cmp::Ordering::Less => _ = theirs.next(),
+                    std::cmp::Ordering::Greater => _ = mine.next(),
+                    std::cmp::Ordering::Equal => {
+                        found.push(k);
+                        theirs.next();
+                    }
+                }
+            }
+            found.sort_unstable();
+            inherited.extend(
+                found
+                    .iter()
+                    .map(|&k| &*facts.grants[k])
+                    .filter(|h| !h.revoke && own.iter().any(|g| g.object == h.object)),
+            );
+        }
         inherited.sort_by_key(|h| (h.origin.file, h.origin.item, h.origin.start));
         for g in own {
             for h in inherited.iter().filter(|h| h.object == g.object) {

@@ -132,10 +132,13 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
         match &rule.kind {
             RuleKind::Exclusive(roles) => {
                 // Most roles reach at most one of the roles: no chains to build then.
+                // Nodes are compared, not names: a role is its node.
                 let held = |((name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
-                    _ if *name == role.name => true,
-                    (Some(me), Some(g)) => member_of.get_or_init(|| view.members.has_nodes(me, Mode::Member))(*g),
-                    _ => false,
+                    (Some(me), Some(g)) => {
+                        *g == me || member_of.get_or_init(|| view.members.has_nodes(me, Mode::Member))(*g)
+                    }
+                    (Some(_), None) => false,
+                    (None, _) => *name == role.name,
                 };
                 if roles.iter().zip(listed).filter(|&x| held(x)).count() >= 2 {
                     exclusive::exclusive(

@@ -42,8 +42,9 @@ pub(crate) struct RoleBits<'a> {
     /// How many grants it has, and how many of them are not revokes.
     pub(crate) grants: usize,
     pub(crate) live: usize,
-    /// A hash of the object of each of its grants, to find grants on the same object.
-    pub(crate) hashes: Box<[u64]>,
+    /// `(hash of the object, position)` of each of its grants, sorted: grants on the objects
+    /// of another role's grants are found by a merge.
+    pub(crate) by_hash: Box<[(u64, usize)]>,
     /// The first (in source order) of its bulk grants on tables of a schema without known
     /// tables, as a position among its grants.
     pub(crate) first_unknown_bulk: Option<usize>,
@@ -99,6 +100,8 @@ impl<'a> RoleBits<'a> {
             .filter(|(_, g)| !g.revoke && matches!(&g.object, Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema)))
             .min_by_key(|(_, g)| (g.origin.file, g.origin.item, g.origin.start))
             .map(|(k, _)| k);
+        let mut by_hash: Box<[(u64, usize)]> = grants.iter().enumerate().map(|(k, g)| (object_hash(&g.object), k)).collect();
+        by_hash.sort_unstable();
         RoleBits {
             facts: None,
             tables: tables.into(),
@@ -107,7 +110,7 @@ impl<'a> RoleBits<'a> {
             bulk: bulk.into(),
             grants: grants.len(),
             live,
-            hashes: grants.iter().map(|g| object_hash(&g.object)).collect(),
+            by_hash,
             first_unknown_bulk,
         }
     }
@@ -222,8 +225,9 @@ mod tests {
         let schema = |name: &str| ctx.known_schemas.binary_search(&name.to_string()).unwrap();
         assert_eq!(set(&bits.schemas), [schema("hr")]);
         assert_eq!(bits.first_unknown_bulk, Some(4), "the grant on tables in schema empty");
-        assert_eq!(bits.hashes.len(), grants.len());
-        assert_eq!(bits.hashes[0], object_hash(&grants[0].object));
+        let mut by_hash: Vec<(u64, usize)> = grants.iter().map(|g| object_hash(&g.object)).zip(0..).collect();
+        by_hash.sort_unstable();
+        assert_eq!(&*bits.by_hash, by_hash, "every grant, by hash");
         // The owner of schemas has them, without a grant.
         let owner = RoleBits::of(&ctx, &[], Some("o"));
         assert_eq!(set(&owner.schemas), [schema("app"), schema("empty"), schema("hr")]);

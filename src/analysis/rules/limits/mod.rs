@@ -29,7 +29,6 @@ mod report;
 
 pub use report::*;
 
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -187,7 +186,8 @@ impl<'a> Seen<'a> {
                         .filter_map(|(k, g)| Some((single_table(ctx, g)?, offset + k))),
                 );
                 bulk.sort_unstable();
-                singles.sort_unstable();
+                // By table, then grant (both fit in 32 bits): one comparison of integers.
+                singles.sort_unstable_by_key(|&(t, i)| ((t as u64) << 32) | i as u64);
                 // Tables without a grant of their own share their schema's best grant. Tables
                 // are attributed to a grant (or to the predefined role) first; the grounds,
                 // with their chains, are built once per grant. The tables are sorted by
@@ -196,7 +196,8 @@ impl<'a> Seen<'a> {
                 let mut sources: Vec<(Option<usize>, usize)> = Vec::new();
                 let counted = self.counted_tables(limit);
                 let mut next_single = 0;
-                let mut schema: Option<(&str, Option<usize>, &[(u32, usize)])> = None;
+                // The positions of the current schema's tables, its best bulk grant and its bulk grants.
+                let mut schema: Option<(std::ops::Range<usize>, Option<usize>, &[(u32, usize)])> = None;
                 fn indexes(grants: &[(u32, usize)]) -> impl Iterator<Item = usize> + '_ {
                     grants.iter().map(|&(_, i)| i)
                 }
@@ -209,13 +210,14 @@ impl<'a> Seen<'a> {
                     let source = if self.superuser {
                         None
                     } else {
-                        if schema.is_none_or(|(s, ..)| s != t.schema) {
-                            let start = ctx.tables_in(&t.schema).start as u32;
+                        if !schema.as_ref().is_some_and(|(tables, ..)| tables.contains(&t_index)) {
+                            let tables = ctx.tables_in(&t.schema);
+                            let start = tables.start as u32;
                             let run = &bulk[bulk.partition_point(|&(s, _)| s < start)..];
                             let run = &run[..run.partition_point(|&(s, _)| s == start)];
-                            schema = Some((t.schema.as_str(), self.best_index(indexes(run)), run));
+                            schema = Some((tables, self.best_index(indexes(run)), run));
                         }
-                        let (_, schema_best, run) = schema.expect("set above");
+                        let (_, schema_best, run) = schema.clone().expect("set above");
                         while next_single < singles.len() && singles[next_single].0 < t_index {
                             next_single += 1;
                         }
@@ -231,8 +233,7 @@ impl<'a> Seen<'a> {
                         _ => sources.push((source, 1)),
                     }
                 }
-                // The diagnostic adds up the tables of each grant, whatever their order: the
-                // grounds of a grant are built once.
+                // The diagnostic adds up the tables of each source, whatever their order.
                 sources.sort_by_key(|&(source, _)| source);
                 sources.dedup_by(|(source, n), (kept, total)| {
                     let same = source == kept;
@@ -241,20 +242,16 @@ impl<'a> Seen<'a> {
                     }
                     same
                 });
-                let predefined = OnceCell::new();
                 for (source, n) in sources {
-                    let grounds = match source {
-                        _ if self.superuser => Some(Grounds::Superuser),
-                        Some(i) => self.grant_grounds(i),
-                        None => predefined
-                            .get_or_init(|| {
-                                self.predefined(limit).map(|(p, via)| Grounds::Predefined { role: p.to_string(), via })
-                            })
-                            .clone(),
+                    let source = match source {
+                        _ if self.superuser => Source::Superuser,
+                        Some(i) => Source::Grant { grant: i, public: self.grants()[i].0.grantee == Grantee::Public },
+                        None => match self.predefined(limit) {
+                            Some((role, via)) => Source::of(&Grounds::Predefined { role: role.to_string(), via }),
+                            None => continue,
+                        },
                     };
-                    if let Some(g) = grounds {
-                        tally.grounds.push((g, None, n));
-                    }
+                    tally.sources.push((source, None, n));
                 }
             }
         }

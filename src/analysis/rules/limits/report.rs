@@ -100,14 +100,43 @@ const MAX_LABELS: usize = 5;
 /// At most this many objects are named in the help.
 pub const MAX_NAMED: usize = 10;
 
+/// What explains some of the objects a limit counted, as its diagnostic tells it: of the
+/// chain of [`Grounds`], only the first membership is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Superuser,
+    /// A grant (an index of the diagnostic's origins), to PUBLIC or to a role.
+    Grant { grant: usize, public: bool },
+    /// The privileges of a predefined role, by the first membership of the chain to it.
+    Predefined { role: String, membership: Option<usize> },
+    /// The privileges of the owner of a schema, by the first membership of the chain to it.
+    Owner { owner: String, membership: Option<usize> },
+    BuiltinPublic,
+}
+
+impl Source {
+    pub fn of(grounds: &Grounds) -> Source {
+        match grounds {
+            Grounds::Superuser => Source::Superuser,
+            Grounds::Grant { grant, .. } => Source::Grant { grant: *grant, public: false },
+            Grounds::Public { grant } => Source::Grant { grant: *grant, public: true },
+            Grounds::Predefined { role, via } => {
+                Source::Predefined { role: role.clone(), membership: first_membership(via) }
+            }
+            Grounds::Owner { owner, via } => Source::Owner { owner: owner.clone(), membership: first_membership(via) },
+            Grounds::BuiltinPublic => Source::BuiltinPublic,
+        }
+    }
+}
+
 /// What a limit counted for one role, as its diagnostic shows it: how many objects, the
-/// names of the first few, and the grounds with how many objects each explains (the schema
-/// for grounds on a schema).
+/// names of the first few, and the sources with how many objects each explains (the schema
+/// for a source on a schema).
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
     pub count: usize,
     pub names: Vec<String>,
-    pub grounds: Vec<(Grounds, Option<String>, usize)>,
+    pub sources: Vec<(Source, Option<String>, usize)>,
 }
 
 impl Tally {
@@ -115,14 +144,14 @@ impl Tally {
         Tally {
             count: objects.len(),
             names: objects.iter().take(MAX_NAMED).map(|(o, _)| object_name(o)).collect(),
-            grounds: objects
+            sources: objects
                 .iter()
                 .map(|(o, g)| {
                     let schema = match o {
                         ObjectRef::Schema { name } => Some(name.clone()),
                         _ => None,
                     };
-                    (g.clone(), schema, 1)
+                    (Source::of(g), schema, 1)
                 })
                 .collect(),
         }
@@ -134,9 +163,10 @@ impl Tally {
             self.names.push(name());
         }
         self.count += 1;
-        match self.grounds.last_mut() {
-            Some((g, s, n)) if g == grounds && s.as_deref() == schema => *n += 1,
-            _ => self.grounds.push((grounds.clone(), schema.map(str::to_string), 1)),
+        let source = Source::of(grounds);
+        match self.sources.last_mut() {
+            Some((s, on, n)) if *s == source && on.as_deref() == schema => *n += 1,
+            _ => self.sources.push((source, schema.map(str::to_string), 1)),
         }
     }
 }
@@ -179,31 +209,30 @@ pub fn over_limit(
         // Where the privileges come from: grants and memberships, by how many objects each
         // explains, most first (ties in source order).
         let mut sources: BTreeMap<(u8, usize), (Span, String, usize)> = BTreeMap::new();
-        for (g, schema, count) in &tally.grounds {
-            let (key, span, label) = match g {
-                Grounds::Grant { grant, .. } | Grounds::Public { grant } => {
-                    let public = matches!(g, Grounds::Public { .. });
-                    ((0, *grant), model.grant(*grant).origin, Label::Grant { grant: *grant, public })
+        for (source, schema, count) in &tally.sources {
+            let (key, span, label) = match source {
+                Source::Grant { grant, public } => {
+                    ((0, *grant), model.grant(*grant).origin, Label::Grant { grant: *grant, public: *public })
                 }
-                Grounds::Predefined { role: p, via } => match first_membership(via) {
-                    Some(k) => ((1, k), model.membership(k).origin, Label::Predefined(p)),
+                Source::Predefined { role: p, membership } => match membership {
+                    Some(k) => ((1, *k), model.membership(*k).origin, Label::Predefined(p)),
                     None => continue,
                 },
-                Grounds::Owner { owner, via } => match first_membership(via) {
-                    Some(k) => ((1, k), model.membership(k).origin, Label::OwnerVia(owner)),
+                Source::Owner { owner, membership } => match membership {
+                    Some(k) => ((1, *k), model.membership(*k).origin, Label::OwnerVia(owner)),
                     None => {
                         let Some(name) = schema else { continue };
                         let Some((k, origin)) = model.schema(name) else { continue };
                         ((2, k), origin, Label::OwnedBy(owner))
                     }
                 },
-                Grounds::BuiltinPublic => {
+                Source::BuiltinPublic => {
                     builtin += count;
                     continue;
                 }
-                Grounds::Superuser => continue,
+                Source::Superuser => continue,
             };
-            // Many grounds share a source: its label is written once.
+            // Many entries share a source: its label is written once.
             sources.entry(key).or_insert_with(|| (span, label.text(model), 0)).2 += count;
         }
         let mut sources: Vec<_> = sources.into_values().collect();
@@ -228,8 +257,7 @@ pub fn over_limit(
     d.with_secondary(rule.origin, "limit set here").help(help)
 }
 
-/// The label of a source of privileges in [`over_limit`], written only for the first grounds
-/// of each source.
+/// The label of a source of privileges in [`over_limit`], written once per source.
 enum Label<'g> {
     Grant { grant: usize, public: bool },
     Predefined(&'g str),
