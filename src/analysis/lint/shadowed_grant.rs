@@ -78,7 +78,7 @@ pub fn shadowed_diagnostic(
     steps: &Steps,
 ) -> Diagnostic {
     let privs = shadowed.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
-    let path = steps.path(x, |n| format!("`{n}`"));
+    let path = steps.quoted_path(x);
     Diagnostic::new(
         Code::ShadowedGrant,
         g.origin,

@@ -61,7 +61,7 @@ pub fn code(rule: &PolicyRule, error: Code, warning: Code) -> Code {
 
 /// A chain of memberships as text: `` `alice` → `team` → `approver` ``.
 pub(crate) fn chain_text(role: &str, steps: &Steps) -> String {
-    steps.path(role, |n| format!("`{n}`"))
+    steps.quoted_path(role)
 }
 
 pub(crate) fn step_label(step: &Step) -> String {

@@ -60,6 +60,12 @@ impl<'a> RoleBits<'a> {
         let mut bulk = Vec::new();
         let set = |bits: &mut [u64], i: usize| bits[i / 64] |= 1 << (i % 64);
         let mut live = 0;
+        // The first (in source order) bulk grant on tables of a schema without known tables.
+        let mut first_unknown_bulk: Option<usize> = None;
+        let source_order = |k: usize| {
+            let o = grants[k].origin;
+            (o.file, o.item, o.start)
+        };
         for (k, g) in grants.iter().enumerate() {
             if g.revoke {
                 continue;
@@ -68,12 +74,16 @@ impl<'a> RoleBits<'a> {
             live += 1;
             let relation = relation_bits(&g.privileges, version) != 0;
             match &g.object {
-                Object::AllIn { kind: BulkKind::Tables, schema } if relation => {
+                Object::AllIn { kind: BulkKind::Tables, schema } => {
                     let range = ctx.tables_in(schema);
-                    if !range.is_empty() {
+                    if range.is_empty() {
+                        if first_unknown_bulk.is_none_or(|first| source_order(k) < source_order(first)) {
+                            first_unknown_bulk = Some(k);
+                        }
+                    } else if relation {
                         bulk.push((range.start as u32, live_k));
+                        range.for_each(|i| set(&mut tables, i));
                     }
-                    range.for_each(|i| set(&mut tables, i));
                 }
                 Object::Table { schema, name } | Object::View { schema, name } if relation => {
                     if let Some(i) = ctx.table(schema, name) {
@@ -94,12 +104,6 @@ impl<'a> RoleBits<'a> {
                 schemas.iter_mut().zip(&ctx.owned_schemas[i].1).for_each(|(a, b)| *a |= b);
             }
         }
-        let first_unknown_bulk = grants
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| !g.revoke && matches!(&g.object, Object::AllIn { kind: BulkKind::Tables, schema } if !ctx.schemas_with_tables.contains(schema)))
-            .min_by_key(|(_, g)| (g.origin.file, g.origin.item, g.origin.start))
-            .map(|(k, _)| k);
         let mut by_hash: Box<[(u64, usize)]> = grants.iter().enumerate().map(|(k, g)| (object_hash(&g.object), k)).collect();
         by_hash.sort_unstable();
         RoleBits {
