@@ -29,14 +29,15 @@ impl<'a> Seen<'a> {
         for bits in self.inherited() {
             let Some(facts) = bits.facts else { continue };
             found.clear();
-            let (mut theirs, mut mine) = (bits.by_hash.iter().peekable(), hashes.iter().peekable());
-            while let (Some(&&(hash, k)), Some(&&m)) = (theirs.peek(), mine.peek()) {
-                match hash.cmp(&m) {
-                    std::cmp::Ordering::Less => _ = theirs.next(),
-                    std::cmp::Ordering::Greater => _ = mine.next(),
+            let (theirs, mut i, mut j) = (&bits.by_hash, 0, 0);
+            while i < theirs.len() && j < hashes.len() {
+                let (hash, k) = theirs[i];
+                match hash.cmp(&hashes[j]) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
                     std::cmp::Ordering::Equal => {
                         found.push(k);
-                        theirs.next();
+                        i += 1;
                     }
                 }
             }

@@ -8,8 +8,8 @@ use rustc_hash::FxHashMap;
 
 use crate::analysis::membership::{Chain, Mode};
 use crate::analysis::rules::chunks::RoleFacts;
-use crate::analysis::rules::limits::Unknown;
 use crate::analysis::rules::context::{Context, View};
+use crate::analysis::rules::limits::Unknown;
 use crate::analysis::rules::origins::Origins;
 use crate::analysis::rules::table_bits::RoleBits;
 use crate::model::{Membership, ObjectGrant};

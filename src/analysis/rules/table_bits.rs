@@ -82,7 +82,7 @@ impl<'a> RoleBits<'a> {
                         }
                     } else if relation {
                         bulk.push((range.start as u32, live_k));
-                        range.for_each(|i| set(&mut tables, i));
+                        set_range(&mut tables, range);
                     }
                 }
                 Object::Table { schema, name } | Object::View { schema, name } if relation => {
@@ -104,7 +104,8 @@ impl<'a> RoleBits<'a> {
                 schemas.iter_mut().zip(&ctx.owned_schemas[i].1).for_each(|(a, b)| *a |= b);
             }
         }
-        let mut by_hash: Box<[(u64, usize)]> = grants.iter().enumerate().map(|(k, g)| (object_hash(&g.object), k)).collect();
+        let mut by_hash: Box<[(u64, usize)]> =
+            grants.iter().enumerate().map(|(k, g)| (object_hash(&g.object), k)).collect();
         by_hash.sort_unstable();
         RoleBits {
             facts: None,
@@ -144,6 +145,18 @@ impl<'a> TableBits<'a> {
     /// The bits of PUBLIC's grants.
     pub(crate) fn public(&self, ctx: &Context) -> &RoleBits<'a> {
         self.public.get_or_init(|| RoleBits::of(ctx, &ctx.public, None))
+    }
+}
+
+/// Sets the bits of `range`, a word at a time.
+pub(crate) fn set_range(bits: &mut [u64], range: std::ops::Range<usize>) {
+    let mut i = range.start;
+    while i < range.end {
+        let (word, bit) = (i / 64, i % 64);
+        let n = (64 - bit).min(range.end - i);
+        let mask = if n == 64 { u64::MAX } else { ((1u64 << n) - 1) << bit };
+        bits[word] |= mask;
+        i += n;
     }
 }
 
@@ -210,6 +223,15 @@ mod tests {
 
     fn set(bits: &[u64]) -> Vec<usize> {
         set_bits(bits).collect()
+    }
+
+    #[test]
+    fn a_range_of_bits_is_set_as_bit_by_bit() {
+        for (start, end) in [(0, 0), (0, 1), (3, 64), (0, 64), (63, 65), (5, 200), (64, 128), (70, 71)] {
+            let mut words = vec![0u64; 4];
+            set_range(&mut words, start..end);
+            assert_eq!(set(&words), (start..end).collect::<Vec<_>>(), "{start}..{end}");
+        }
     }
 
     #[test]

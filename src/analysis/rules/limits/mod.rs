@@ -189,10 +189,10 @@ impl<'a> Seen<'a> {
                 // By table, then grant (both fit in 32 bits): one comparison of integers.
                 singles.sort_unstable_by_key(|&(t, i)| ((t as u64) << 32) | i as u64);
                 // Tables without a grant of their own share their schema's best grant. Tables
-                // are attributed to a grant (or to the predefined role) first; the grounds,
-                // with their chains, are built once per grant. The tables are sorted by
-                // schema, so the schema's grants are looked up once per run of its tables,
-                // and the single-table grants are walked alongside.
+                // are attributed to a grant (or to the predefined role) first, the sources
+                // built once per grant. The tables are sorted by schema, so the schema's
+                // grants are looked up once per run of its tables, and the single-table grants
+                // are walked alongside.
                 let mut sources: Vec<(Option<usize>, usize)> = Vec::new();
                 let counted = self.counted_tables(limit);
                 let mut next_single = 0;
@@ -345,16 +345,19 @@ impl<'a> Seen<'a> {
                 // The first such grant in source order, among those this role sees (each
                 // role's first is found once per chunk).
                 let ctx = self.view.ctx;
-                let first = |bits: &RoleBits<'a>, grants: &'a [Arc<ObjectGrant>]| Some(&*grants[bits.first_unknown_bulk?]);
+                let first =
+                    |bits: &RoleBits<'a>, grants: &'a [Arc<ObjectGrant>]| Some(&*grants[bits.first_unknown_bulk?]);
                 let own = first(self.own_bits(), &self.facts.grants);
                 let inherited = self.inherited().filter_map(|bits| first(bits, &bits.facts?.grants));
                 let public = first(self.view.table_bits.public(ctx), &ctx.public);
-                own.into_iter().chain(inherited).chain(public).min_by_key(|g| (g.origin.file, g.origin.item, g.origin.start)).map(
-                    |g| match &g.object {
+                own.into_iter()
+                    .chain(inherited)
+                    .chain(public)
+                    .min_by_key(|g| (g.origin.file, g.origin.item, g.origin.start))
+                    .map(|g| match &g.object {
                         Object::AllIn { schema, .. } => (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)),
                         _ => unreachable!("first_unknown_bulk finds bulk grants only"),
-                    },
-                )
+                    })
             })
             .clone()
     }

@@ -106,11 +106,20 @@ pub const MAX_NAMED: usize = 10;
 pub enum Source {
     Superuser,
     /// A grant (an index of the diagnostic's origins), to PUBLIC or to a role.
-    Grant { grant: usize, public: bool },
+    Grant {
+        grant: usize,
+        public: bool,
+    },
     /// The privileges of a predefined role, by the first membership of the chain to it.
-    Predefined { role: String, membership: Option<usize> },
+    Predefined {
+        role: String,
+        membership: Option<usize>,
+    },
     /// The privileges of the owner of a schema, by the first membership of the chain to it.
-    Owner { owner: String, membership: Option<usize> },
+    Owner {
+        owner: String,
+        membership: Option<usize>,
+    },
     BuiltinPublic,
 }
 
@@ -208,7 +217,7 @@ pub fn over_limit(
     if !superuser {
         // Where the privileges come from: grants and memberships, by how many objects each
         // explains, most first (ties in source order).
-        let mut sources: BTreeMap<(u8, usize), (Span, String, usize)> = BTreeMap::new();
+        let mut sources: BTreeMap<(u8, usize), (Span, Label, usize)> = BTreeMap::new();
         for (source, schema, count) in &tally.sources {
             let (key, span, label) = match source {
                 Source::Grant { grant, public } => {
@@ -232,8 +241,7 @@ pub fn over_limit(
                 }
                 Source::Superuser => continue,
             };
-            // Many entries share a source: its label is written once.
-            sources.entry(key).or_insert_with(|| (span, label.text(model), 0)).2 += count;
+            sources.entry(key).or_insert((span, label, 0)).2 += count;
         }
         let mut sources: Vec<_> = sources.into_values().collect();
         sources.sort_by_key(|s| std::cmp::Reverse(s.2));
@@ -241,9 +249,10 @@ pub fn over_limit(
             Limit::Schemas => "schema",
             _ => "table",
         };
+        // Only the sources shown are labelled.
         for (span, label, count) in sources.into_iter().take(MAX_LABELS) {
             let s = if count == 1 { "" } else { "s" };
-            d = d.with_secondary(span, format!("{label}: {count} {kind}{s}"));
+            d = d.with_secondary(span, format!("{}: {count} {kind}{s}", label.text(model)));
         }
     }
     let mut names = tally.names.clone();
@@ -257,7 +266,7 @@ pub fn over_limit(
     d.with_secondary(rule.origin, "limit set here").help(help)
 }
 
-/// The label of a source of privileges in [`over_limit`], written once per source.
+/// The label of a source of privileges in [`over_limit`], written only for the sources shown.
 enum Label<'g> {
     Grant { grant: usize, public: bool },
     Predefined(&'g str),
