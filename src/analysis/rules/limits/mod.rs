@@ -41,6 +41,15 @@ use crate::model::{Grantee, Object, ObjectGrant, Policy, PolicyRule};
 use crate::pg::privilege::public_schema_defaults;
 use crate::pg::AclKind;
 
+/// The schema whose tables [`Seen::counted`] is walking: the positions of its tables, its
+/// bulk grants (`(first table, grant)`) and the best of them.
+#[derive(Clone)]
+struct SchemaRun<'g> {
+    tables: std::ops::Range<usize>,
+    bulk: &'g [(u32, usize)],
+    best: Option<usize>,
+}
+
 impl<'a> Seen<'a> {
     /// The predefined role with some privilege on every object the limit counts whose
     /// privileges this role has, with the chain to it.
@@ -196,8 +205,7 @@ impl<'a> Seen<'a> {
                 let mut sources: Vec<(Option<usize>, usize)> = Vec::new();
                 let counted = self.counted_tables(limit);
                 let mut next_single = 0;
-                // The positions of the current schema's tables, its best bulk grant and its bulk grants.
-                let mut schema: Option<(std::ops::Range<usize>, Option<usize>, &[(u32, usize)])> = None;
+                let mut schema: Option<SchemaRun> = None;
                 fn indexes(grants: &[(u32, usize)]) -> impl Iterator<Item = usize> + '_ {
                     grants.iter().map(|&(_, i)| i)
                 }
@@ -210,14 +218,14 @@ impl<'a> Seen<'a> {
                     let source = if self.superuser {
                         None
                     } else {
-                        if !schema.as_ref().is_some_and(|(tables, ..)| tables.contains(&t_index)) {
+                        if !schema.as_ref().is_some_and(|s| s.tables.contains(&t_index)) {
                             let tables = ctx.tables_in(&t.schema);
                             let start = tables.start as u32;
                             let run = &bulk[bulk.partition_point(|&(s, _)| s < start)..];
                             let run = &run[..run.partition_point(|&(s, _)| s == start)];
-                            schema = Some((tables, self.best_index(indexes(run)), run));
+                            schema = Some(SchemaRun { tables, best: self.best_index(indexes(run)), bulk: run });
                         }
-                        let (_, schema_best, run) = schema.clone().expect("set above");
+                        let SchemaRun { best: schema_best, bulk: run, .. } = schema.clone().expect("set above");
                         while next_single < singles.len() && singles[next_single].0 < t_index {
                             next_single += 1;
                         }
