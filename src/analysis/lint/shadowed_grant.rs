@@ -19,21 +19,36 @@ impl<'a> Seen<'a> {
             return out;
         }
         let x = self.name();
-        let cache = &self.view.table_bits;
         let mut hashes: Vec<u64> = own.iter().map(|g| object_hash(&g.object)).collect();
         hashes.sort_unstable();
-        // Inherited grants on the objects of the direct ones, in source order.
-        let mut inherited: Vec<&ObjectGrant> = self
-            .inherited()
-            .flat_map(|f| {
-                let h = cache.object_hashes(&f.role.name, &f.grants);
-                f.grants.iter().zip((0..h.len()).map(move |i| h[i]))
-            })
-            .filter(|(h, hash)| {
-                !h.revoke && hashes.binary_search(hash).is_ok() && own.iter().any(|g| g.object == h.object)
-            })
-            .map(|(h, _)| &**h)
-            .collect();
+        hashes.dedup();
+        // Inherited grants on the objects of the direct ones, in source order. Each role's
+        // grants are sorted by hash once per chunk: they meet the direct ones in a merge.
+        let mut inherited: Vec<&ObjectGrant> = Vec::new();
+        let mut found: Vec<usize> = Vec::new();
+        for bits in self.inherited() {
+            let Some(facts) = bits.facts else { continue };
+            found.clear();
+            let (theirs, mut i, mut j) = (&bits.by_hash, 0, 0);
+            while i < theirs.len() && j < hashes.len() {
+                let (hash, k) = theirs[i];
+                match hash.cmp(&hashes[j]) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        found.push(k);
+                        i += 1;
+                    }
+                }
+            }
+            found.sort_unstable();
+            inherited.extend(
+                found
+                    .iter()
+                    .map(|&k| &*facts.grants[k])
+                    .filter(|h| !h.revoke && own.iter().any(|g| g.object == h.object)),
+            );
+        }
         inherited.sort_by_key(|h| (h.origin.file, h.origin.item, h.origin.start));
         for g in own {
             for h in inherited.iter().filter(|h| h.object == g.object) {
@@ -64,7 +79,7 @@ pub fn shadowed_diagnostic(
     steps: &Steps,
 ) -> Diagnostic {
     let privs = shadowed.iter().map(|p| format!("`{}`", p.keyword())).collect::<Vec<_>>().join(", ");
-    let path = steps.path(x, |n| format!("`{n}`"));
+    let path = steps.quoted_path(x);
     Diagnostic::new(
         Code::ShadowedGrant,
         g.origin,

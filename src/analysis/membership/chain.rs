@@ -90,16 +90,36 @@ impl Steps {
     /// The roles of the chain joined by ` → ` from `role` (the member of its first step), each
     /// spelled by `name`, with `… 19,987 more …` (memberships) where steps are left out.
     pub fn path(&self, role: &str, name: impl Fn(&str) -> String) -> String {
+        self.write_path(role, |out, n| out.push_str(&name(n)))
+    }
+
+    /// [`Self::path`] with each role in backquotes: `` `alice` → `team` ``.
+    pub fn quoted_path(&self, role: &str) -> String {
+        self.write_path(role, |out, n| {
+            out.push('`');
+            out.push_str(n);
+            out.push('`');
+        })
+    }
+
+    /// [`Self::path`], each name written by `name` into the one string.
+    fn write_path(&self, role: &str, name: impl Fn(&mut String, &str)) -> String {
         let (before, after) = self.parts();
-        let mut names: Vec<String> =
-            std::iter::once(role).chain(before.iter().map(|s| s.role.as_str())).map(&name).collect();
-        if let Some(resumed) = after.first() {
-            names.push(format!("… {} more …", thousands(self.left_out)));
-            names.extend(
-                std::iter::once(resumed.member.as_str()).chain(after.iter().map(|s| s.role.as_str())).map(&name),
-            );
+        let mut out = String::new();
+        name(&mut out, role);
+        for s in before {
+            out.push_str(" → ");
+            name(&mut out, &s.role);
         }
-        names.join(" → ")
+        if let Some(resumed) = after.first() {
+            out.push_str(&format!(" → … {} more … → ", thousands(self.left_out)));
+            name(&mut out, &resumed.member);
+            for s in after {
+                out.push_str(" → ");
+                name(&mut out, &s.role);
+            }
+        }
+        out
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::graph::{GraphShape, MembershipGraph};
@@ -168,14 +168,21 @@ fn reach_from(graph: &MembershipGraph, sources: Option<&[u32]>) -> MembershipAna
 /// The nodes `start` reaches over `adj` (not `start` itself), sorted, each with the edge it
 /// was first reached by: in time proportional to what is reached.
 fn bfs(adj: &[Vec<(u32, u32)>], start: u32) -> Vec<Reached> {
-    let mut seen: FxHashSet<u32> = FxHashSet::default();
-    seen.insert(start);
+    // One bit per node: cheaper than hashing, and as big as the graph the analysis holds.
+    let mut seen = vec![0u64; adj.len().div_ceil(64)];
+    let mut insert = |node: u32| {
+        let (word, bit) = (node as usize / 64, 1u64 << (node % 64));
+        let new = seen[word] & bit == 0;
+        seen[word] |= bit;
+        new
+    };
+    insert(start);
     // Each node with its depth and `head_end`.
     let mut queue = VecDeque::from([(start, 0u32, start)]);
     let mut out = Vec::new();
     while let Some((a, depth, head_end)) = queue.pop_front() {
         for &(b, k) in &adj[a as usize] {
-            if seen.insert(b) {
+            if insert(b) {
                 let depth = depth + 1;
                 let head_end = if depth as usize <= SHOWN_AT_EACH_END { b } else { head_end };
                 out.push(Reached { node: b, edge: k, depth, head_end });
@@ -309,6 +316,21 @@ impl MembershipAnalysis {
     pub fn granted_roles_with_len(&self, role: &str, mode: Mode) -> Vec<(&str, usize)> {
         let Some(&r) = self.index.get(role) else { return Vec::new() };
         self.row(r, mode).iter().map(|e| (self.names[e.node as usize].as_str(), e.depth as usize)).collect()
+    }
+
+    /// [`Self::granted_roles_with_len`] by node, from a node.
+    pub fn granted_nodes_with_len(&self, role: u32, mode: Mode) -> Vec<(u32, usize)> {
+        self.row(role, mode).iter().map(|e| (e.node, e.depth as usize)).collect()
+    }
+
+    /// How many nodes (roles) the analysis knows: nodes are `0..node_count()`.
+    pub fn node_count(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The name of a node.
+    pub fn name(&self, node: u32) -> &str {
+        &self.names[node as usize]
     }
 
     /// The roles that reach `granted` in `mode`, to ask [`Reaching::answer`] what

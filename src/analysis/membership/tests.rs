@@ -250,6 +250,23 @@ fn long_chains_keep_their_first_and_last_steps() {
         assert_eq!((&ms.member, &ms.role), (&s.member, &s.role));
     }
     assert_eq!(steps.path("r39", |n| format!("`{n}`")).split(" → ").nth(7), Some("… 27 more …"));
+    // Written into one string, the path is the list of its names joined, elided or not.
+    for (role, granted) in [("r39", "r0"), ("r13", "r0"), ("r12", "r0"), ("r3", "r1")] {
+        let Some(Chain::Memberships(steps)) = a.answer(role, granted, Mode::Member) else { panic!() };
+        let (before, after) = steps.parts();
+        let mut names: Vec<String> =
+            std::iter::once(role).chain(before.iter().map(|s| s.role.as_str())).map(|n| format!("`{n}`")).collect();
+        if let Some(resumed) = after.first() {
+            names.push(format!("… {} more …", thousands(steps.left_out())));
+            names.extend(
+                std::iter::once(resumed.member.as_str())
+                    .chain(after.iter().map(|s| s.role.as_str()))
+                    .map(|n| format!("`{n}`")),
+            );
+        }
+        assert_eq!(steps.quoted_path(role), names.join(" → "));
+        assert_eq!(steps.path(role, |n| format!("`{n}`")), names.join(" → "));
+    }
     assert_eq!(thousands(19_987), "19,987");
     assert_eq!(thousands(987), "987");
     assert_eq!(thousands(1_000_000), "1,000,000");

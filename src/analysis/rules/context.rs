@@ -40,6 +40,10 @@ pub struct Context {
     /// The positions in [`Self::tables`] of each schema's known tables: a grant's table is
     /// found by one hash and a search among its schema's names, not among every table.
     pub table_ranges: FxHashMap<String, Range<u32>>,
+    /// The position in [`Self::tables`] of each table by a hash of its name (see
+    /// [`table_key`]), `u32::MAX` for names that share a hash: one lookup per grant, the name
+    /// compared once.
+    pub table_keys: FxHashMap<u64, u32>,
     /// For each tag a limit names, the known tables with that tag, as a bit set over
     /// [`Self::tables`].
     pub tagged: BTreeMap<String, Vec<u64>>,
@@ -133,6 +137,10 @@ impl Context {
             let range = table_ranges.entry(t.schema.clone()).or_insert(i as u32..i as u32);
             range.end = i as u32 + 1;
         }
+        let mut table_keys: FxHashMap<u64, u32> = FxHashMap::default();
+        for (i, t) in tables.iter().enumerate() {
+            table_keys.entry(table_key(&t.schema, &t.name)).and_modify(|k| *k = u32::MAX).or_insert(i as u32);
+        }
         let known_schemas: Vec<String> = known_schemas_with(model, catalog, &grants.schemas).into_iter().collect();
         let mut owned: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         for (i, s) in known_schemas.iter().enumerate() {
@@ -150,6 +158,7 @@ impl Context {
             tables,
             schemas_with_tables,
             table_ranges,
+            table_keys,
             tagged,
             schema_owners,
             owned_schemas,
@@ -167,10 +176,30 @@ impl Context {
 
     /// The position in [`Self::tables`] of the known table or view `schema.name`.
     pub fn table(&self, schema: &str, name: &str) -> Option<usize> {
+        match self.table_keys.get(&table_key(schema, name)) {
+            None => None,
+            Some(&u32::MAX) => self.search_table(schema, name),
+            Some(&i) => {
+                let t = &self.tables[i as usize];
+                (t.name == name && t.schema == schema).then_some(i as usize)
+            }
+        }
+    }
+
+    /// [`Self::table`] by a search among the names of the schema's tables.
+    fn search_table(&self, schema: &str, name: &str) -> Option<usize> {
         let range = self.tables_in(schema);
         let start = range.start;
         self.tables[range].binary_search_by(|t| t.name.as_str().cmp(name)).ok().map(|i| start + i)
     }
+}
+
+/// The key of a table in [`Context::table_keys`].
+pub fn table_key(schema: &str, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (schema, name).hash(&mut h);
+    h.finish()
 }
 
 /// What the checks of one role read besides its own facts.
@@ -188,7 +217,7 @@ pub struct View<'a> {
     /// creator, the owner or grantee of default privileges (see [`used_names`]).
     pub used: &'a dyn Fn(&str) -> bool,
     /// The known tables each role's own grants cover, computed once per role.
-    pub table_bits: TableBits,
+    pub table_bits: TableBits<'a>,
     /// The nodes of the roles each `exclusive` rule lists, by policy and rule (computed once).
     pub exclusive_nodes: std::cell::OnceCell<Vec<Vec<Vec<Option<u32>>>>>,
 }
@@ -273,7 +302,15 @@ policy p { max tables tagged pii 1 }
         // Each known table is found by its schema's range, as a search over every table finds it.
         for (i, t) in ctx.tables.iter().enumerate() {
             assert_eq!(ctx.table(&t.schema, &t.name), Some(i));
+            assert_eq!(ctx.search_table(&t.schema, &t.name), Some(i));
         }
+        // Names that share a hash are searched for: the answers are the same.
+        let mut shared = ctx.clone();
+        shared.table_keys.values_mut().for_each(|k| *k = u32::MAX);
+        for (i, t) in ctx.tables.iter().enumerate() {
+            assert_eq!(shared.table(&t.schema, &t.name), Some(i));
+        }
+        assert_eq!((shared.table("app", "t3"), shared.table("zz", "t")), (None, None));
         assert_eq!((ctx.table("app", "t3"), ctx.table("reports", "t1"), ctx.table("zz", "t")), (None, None, None));
         assert_eq!((ctx.tables_in("app"), ctx.tables_in("other"), ctx.tables_in("reports")), (0..3, 3..4, 0..0));
         // `o` owns `app`, the first of the known schemas `app`, `other`, `reports`.

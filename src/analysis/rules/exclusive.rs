@@ -5,6 +5,7 @@
 //! by step.
 
 use crate::analysis::membership::{Step, Steps};
+use rustc_hash::FxHashSet;
 use std::collections::HashSet;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -128,7 +129,7 @@ fn exclusive_diagnostic(
         format!("`{}` holds both `{a}` and `{b}`", role.name),
     )
     .label(step_label(first));
-    let mut labelled = HashSet::from([first.membership]);
+    let mut labelled: FxHashSet<usize> = FxHashSet::from_iter([first.membership]);
     for s in &steps[1..] {
         if labelled.insert(s.membership) {
             d = d.with_secondary(memberships[s.membership].origin, step_label(s));

@@ -61,7 +61,7 @@ pub fn code(rule: &PolicyRule, error: Code, warning: Code) -> Code {
 
 /// A chain of memberships as text: `` `alice` → `team` → `approver` ``.
 pub(crate) fn chain_text(role: &str, steps: &Steps) -> String {
-    steps.path(role, |n| format!("`{n}`"))
+    steps.quoted_path(role)
 }
 
 pub(crate) fn step_label(step: &Step) -> String {
@@ -114,7 +114,7 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
             })
             .collect()
     });
-    let me = view.members.node(&role.name);
+    let me = seen.node;
     let mut rules: Vec<(&Policy, &PolicyRule, &[Option<u32>])> = view
         .ctx
         .policies
@@ -132,10 +132,13 @@ pub fn check<'a>(view: &'a View<'a>, facts: &'a RoleFacts) -> Vec<Diagnostic> {
         match &rule.kind {
             RuleKind::Exclusive(roles) => {
                 // Most roles reach at most one of the roles: no chains to build then.
+                // Nodes are compared, not names: a role is its node.
                 let held = |((name, _), node): (&(String, Span), &Option<u32>)| match (me, node) {
-                    _ if *name == role.name => true,
-                    (Some(me), Some(g)) => member_of.get_or_init(|| view.members.has_nodes(me, Mode::Member))(*g),
-                    _ => false,
+                    (Some(me), Some(g)) => {
+                        *g == me || member_of.get_or_init(|| view.members.has_nodes(me, Mode::Member))(*g)
+                    }
+                    (Some(_), None) => false,
+                    (None, _) => *name == role.name,
                 };
                 if roles.iter().zip(listed).filter(|&x| held(x)).count() >= 2 {
                     exclusive::exclusive(

@@ -29,26 +29,39 @@ mod report;
 
 pub use report::*;
 
-use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::analysis::membership::{Chain, Mode};
 use crate::analysis::privileges::{bits, Grounds};
 use crate::analysis::rules::seen::{LocalOrigins, Seen};
-use crate::analysis::rules::table_bits::{relation_bits, schema_bits, set_bits, single_table};
+use crate::analysis::rules::table_bits::{population, schema_bits, set_bits, single_table, RoleBits};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Grantee, Object, ObjectGrant, Policy, PolicyRule};
 use crate::pg::privilege::public_schema_defaults;
 use crate::pg::AclKind;
-use crate::syntax::ast::BulkKind;
+
+/// The schema whose tables [`Seen::counted`] is walking: the positions of its tables, its
+/// bulk grants (`(first table, grant)`) and the best of them.
+#[derive(Clone)]
+struct SchemaRun<'g> {
+    tables: std::ops::Range<usize>,
+    bulk: &'g [(u32, usize)],
+    best: Option<usize>,
+}
 
 impl<'a> Seen<'a> {
+    /// The predefined role with some privilege on every object the limit counts whose
+    /// privileges this role has, with the chain to it.
     pub(crate) fn predefined(&self, limit: Limit) -> Option<(&'static str, Chain)> {
-        // The predefined roles with some privilege on every object of the kind counted.
         let kind = if limit == Limit::Schemas { AclKind::Schema } else { AclKind::Relation };
-        kind.predefined_with_any(self.view.ctx.target_version)
-            .into_iter()
-            .find_map(|p| self.view.members.answer(self.name(), p, Mode::Usage).map(|via| (p, via)))
+        let cell = &self.predefined[usize::from(kind != AclKind::Schema)];
+        cell.get_or_init(|| {
+            kind.predefined_with_any(self.view.ctx.target_version)
+                .into_iter()
+                .find_map(|p| self.view.members.answer(self.name(), p, Mode::Usage).map(|via| (p, via)))
+        })
+        .clone()
     }
 
     /// `max schemas|tables|tables tagged`: E035/W035 over the limit, W036 when unprovable.
@@ -76,61 +89,56 @@ impl<'a> Seen<'a> {
                 if self.superuser || self.predefined(Limit::Schemas).is_some() {
                     return ctx.known_schemas.len();
                 }
-                let cache = &self.view.table_bits;
-                let mut acc: Vec<u64> = cache.schemas_of(ctx, Some(self.name()), &self.facts.grants).to_vec();
+                // Each role's bits hold the schemas it owns: whoever has its privileges
+                // has the owner's.
+                let mut acc: Vec<u64> = self.own_bits().schemas.to_vec();
                 let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
-                or(&cache.schemas_of(ctx, None, &ctx.public));
-                for f in self.inherited() {
-                    or(&cache.schemas_of(ctx, Some(&f.role.name), &f.grants));
+                or(&self.view.table_bits.public(ctx).schemas);
+                for (bits, _) in self.reached_bits() {
+                    or(&bits.schemas);
                 }
-                let mut set = |i: usize| acc[i / 64] |= 1 << (i % 64);
                 if self.builtin_public_schema() {
                     if let Ok(i) = ctx.known_schemas.binary_search_by(|s| s.as_str().cmp("public")) {
-                        set(i);
+                        acc[i / 64] |= 1 << (i % 64);
                     }
                 }
-                for (owner, owned) in &ctx.owned_schemas {
-                    if self.view.members.has(self.name(), owner, Mode::Usage) {
-                        acc.iter_mut().zip(owned).for_each(|(a, b)| *a |= b);
-                    }
-                }
-                acc.iter().map(|b| b.count_ones() as usize).sum()
+                population(&acc)
             }
-            Limit::Tables | Limit::Tagged(_) => {
-                self.counted_tables(limit).iter().map(|b| b.count_ones() as usize).sum()
-            }
+            Limit::Tables => population(self.all_tables()),
+            Limit::Tagged(tag) => match ctx.tagged.get(tag) {
+                Some(mask) => self.all_tables().iter().zip(mask).map(|(a, m)| (a & m).count_ones() as usize).sum(),
+                None => 0,
+            },
         }
     }
 
     /// The known tables this role has a table privilege on, as a bit set over
-    /// [`Context::tables`]: the same for every limit on tables (tags apart).
-    pub(crate) fn all_tables(&self) -> Vec<u64> {
-        let ctx = self.view.ctx;
-        let words = ctx.tables.len().div_ceil(64);
-        let mut acc = vec![0u64; words];
-        if self.superuser || self.predefined(Limit::Tables).is_some() {
-            for i in 0..ctx.tables.len() {
-                acc[i / 64] |= 1 << (i % 64);
-            }
-        } else {
-            let bits = &self.view.table_bits;
-            let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
-            or(&bits.of(ctx, Some(self.name()), &self.facts.grants));
-            or(&bits.of(ctx, None, &ctx.public));
-            for r in self.view.members.granted_roles(self.name(), Mode::Usage) {
-                if let Some(f) = (self.view.facts)(r) {
-                    or(&bits.of(ctx, Some(r), &f.grants));
+    /// [`Context::tables`]: the same for every limit on tables (tags apart), computed once.
+    pub(crate) fn all_tables(&self) -> &[u64] {
+        self.tables.get_or_init(|| {
+            let ctx = self.view.ctx;
+            let mut acc = vec![0u64; ctx.tables.len().div_ceil(64)];
+            if self.superuser || self.predefined(Limit::Tables).is_some() {
+                for i in 0..ctx.tables.len() {
+                    acc[i / 64] |= 1 << (i % 64);
+                }
+            } else {
+                let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
+                or(&self.own_bits().tables);
+                or(&self.view.table_bits.public(ctx).tables);
+                for bits in self.inherited() {
+                    or(&bits.tables);
                 }
             }
-        }
-        acc
+            acc
+        })
     }
 
     /// The known tables a limit on tables counts for this role, as a bit set over
     /// [`Context::tables`].
     pub(crate) fn counted_tables(&self, limit: Limit) -> Vec<u64> {
         let ctx = self.view.ctx;
-        let mut acc = self.tables.get_or_init(|| self.all_tables()).clone();
+        let mut acc = self.all_tables().to_vec();
         if let Limit::Tagged(tag) = limit {
             match ctx.tagged.get(tag) {
                 Some(mask) => acc.iter_mut().zip(mask).for_each(|(a, m)| *a &= m),
@@ -165,27 +173,20 @@ impl<'a> Seen<'a> {
             Limit::Tables | Limit::Tagged(_) => {
                 // The grants covering each table: by schema (bulk) and by table, as indexes
                 // into `self.grants()` (own grants, then each inherited role's, then PUBLIC's).
-                let version = ctx.target_version;
-                let mut by_schema: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-                for (i, (g, _)) in self.grants().iter().enumerate() {
-                    if let Object::AllIn { kind: BulkKind::Tables, schema } = &g.object {
-                        if relation_bits(&g.privileges, version) != 0 {
-                            by_schema.entry(schema).or_default().push(i);
-                        }
-                    }
-                }
+                // Bulk grants as `(first table of the schema, grant)`, sorted: the grants of a
+                // schema are a run, in the order of `self.grants()`.
+                let mut bulk: Vec<(u32, usize)> = Vec::new();
                 let mut singles: Vec<(usize, usize)> = Vec::new();
-                let mut offset = 0;
-                for f in std::iter::once(self.facts).chain(self.inherited()) {
-                    singles.extend(
-                        self.view
-                            .table_bits
-                            .singles(ctx, &f.role.name, &f.grants)
-                            .iter()
-                            .map(|&(t, k)| (t, offset + k)),
-                    );
-                    offset += f.grants.len();
+                // Bulk grants are numbered among the grants that are not revokes (as
+                // `self.grants()` lists them), single-table grants among all of each role's.
+                let (mut live_offset, mut offset) = (0, 0);
+                for bits in std::iter::once(self.own_bits()).chain(self.inherited()) {
+                    bulk.extend(bits.bulk.iter().map(|&(s, k)| (s, live_offset + k)));
+                    singles.extend(bits.singles.iter().map(|&(t, k)| (t, offset + k)));
+                    live_offset += bits.live;
+                    offset += bits.grants;
                 }
+                bulk.extend(self.view.table_bits.public(ctx).bulk.iter().map(|&(s, k)| (s, live_offset + k)));
                 singles.extend(
                     ctx.public
                         .iter()
@@ -193,16 +194,21 @@ impl<'a> Seen<'a> {
                         .enumerate()
                         .filter_map(|(k, g)| Some((single_table(ctx, g)?, offset + k))),
                 );
-                singles.sort_unstable();
+                bulk.sort_unstable();
+                // By table, then grant (both fit in 32 bits): one comparison of integers.
+                singles.sort_unstable_by_key(|&(t, i)| ((t as u64) << 32) | i as u64);
                 // Tables without a grant of their own share their schema's best grant. Tables
-                // are attributed to a grant (or to the predefined role) first; the grounds,
-                // with their chains, are built once per grant. The tables are sorted by
-                // schema, so the schema's grants are looked up once per run of its tables,
-                // and the single-table grants are walked alongside.
+                // are attributed to a grant (or to the predefined role) first, the sources
+                // built once per grant. The tables are sorted by schema, so the schema's
+                // grants are looked up once per run of its tables, and the single-table grants
+                // are walked alongside.
                 let mut sources: Vec<(Option<usize>, usize)> = Vec::new();
                 let counted = self.counted_tables(limit);
                 let mut next_single = 0;
-                let mut schema: Option<(&str, Option<usize>, &[usize])> = None;
+                let mut schema: Option<SchemaRun> = None;
+                fn indexes(grants: &[(u32, usize)]) -> impl Iterator<Item = usize> + '_ {
+                    grants.iter().map(|&(_, i)| i)
+                }
                 for t_index in set_bits(&counted) {
                     let t = &ctx.tables[t_index];
                     if tally.names.len() < MAX_NAMED {
@@ -212,17 +218,20 @@ impl<'a> Seen<'a> {
                     let source = if self.superuser {
                         None
                     } else {
-                        if schema.is_none_or(|(s, ..)| s != t.schema) {
-                            let bulk = by_schema.get(t.schema.as_str()).map(Vec::as_slice).unwrap_or_default();
-                            schema = Some((t.schema.as_str(), self.best_index(bulk.iter().copied()), bulk));
+                        if !schema.as_ref().is_some_and(|s| s.tables.contains(&t_index)) {
+                            let tables = ctx.tables_in(&t.schema);
+                            let start = tables.start as u32;
+                            let run = &bulk[bulk.partition_point(|&(s, _)| s < start)..];
+                            let run = &run[..run.partition_point(|&(s, _)| s == start)];
+                            schema = Some(SchemaRun { tables, best: self.best_index(indexes(run)), bulk: run });
                         }
-                        let (_, schema_best, bulk) = schema.expect("set above");
+                        let SchemaRun { best: schema_best, bulk: run, .. } = schema.clone().expect("set above");
                         while next_single < singles.len() && singles[next_single].0 < t_index {
                             next_single += 1;
                         }
                         let own = singles[next_single..].iter().take_while(|&&(x, _)| x == t_index).map(|&(_, i)| i);
                         if next_single < singles.len() && singles[next_single].0 == t_index {
-                            self.best_index(own.chain(bulk.iter().copied()))
+                            self.best_index(own.chain(indexes(run)))
                         } else {
                             schema_best
                         }
@@ -232,20 +241,25 @@ impl<'a> Seen<'a> {
                         _ => sources.push((source, 1)),
                     }
                 }
-                let predefined = OnceCell::new();
-                for (source, n) in sources {
-                    let grounds = match source {
-                        _ if self.superuser => Some(Grounds::Superuser),
-                        Some(i) => self.grant_grounds(i),
-                        None => predefined
-                            .get_or_init(|| {
-                                self.predefined(limit).map(|(p, via)| Grounds::Predefined { role: p.to_string(), via })
-                            })
-                            .clone(),
-                    };
-                    if let Some(g) = grounds {
-                        tally.grounds.push((g, None, n));
+                // The diagnostic adds up the tables of each source, whatever their order.
+                sources.sort_by_key(|&(source, _)| source);
+                sources.dedup_by(|(source, n), (kept, total)| {
+                    let same = source == kept;
+                    if same {
+                        *total += *n;
                     }
+                    same
+                });
+                for (source, n) in sources {
+                    let source = match source {
+                        _ if self.superuser => Source::Superuser,
+                        Some(i) => Source::Grant { grant: i, public: self.grants()[i].0.grantee == Grantee::Public },
+                        None => match self.predefined(limit) {
+                            Some((role, via)) => Source::of(&Grounds::Predefined { role: role.to_string(), via }),
+                            None => continue,
+                        },
+                    };
+                    tally.sources.push((source, None, n));
                 }
             }
         }
@@ -334,17 +348,25 @@ impl<'a> Seen<'a> {
         if limit == Limit::Schemas {
             return None;
         }
-        // The first such grant in source order, among those this role sees (each role's
-        // first is found once per chunk).
-        let ctx = self.view.ctx;
-        let cache = &self.view.table_bits;
-        let own = std::iter::once(self.facts)
-            .chain(self.inherited())
-            .filter_map(|f| Some(&*f.grants[cache.first_unknown_bulk(ctx, Some(&f.role.name), &f.grants)?]));
-        let public = cache.first_unknown_bulk(ctx, None, &ctx.public).map(|k| &*ctx.public[k]);
-        own.chain(public).min_by_key(|g| (g.origin.file, g.origin.item, g.origin.start)).map(|g| match &g.object {
-            Object::AllIn { schema, .. } => (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)),
-            _ => unreachable!("first_unknown_bulk finds bulk grants only"),
-        })
+        self.unknown_tables
+            .get_or_init(|| {
+                // The first such grant in source order, among those this role sees (each
+                // role's first is found once per chunk).
+                let ctx = self.view.ctx;
+                let first =
+                    |bits: &RoleBits<'a>, grants: &'a [Arc<ObjectGrant>]| Some(&*grants[bits.first_unknown_bulk?]);
+                let own = first(self.own_bits(), &self.facts.grants);
+                let inherited = self.inherited().filter_map(|bits| first(bits, &bits.facts?.grants));
+                let public = first(self.view.table_bits.public(ctx), &ctx.public);
+                own.into_iter()
+                    .chain(inherited)
+                    .chain(public)
+                    .min_by_key(|g| (g.origin.file, g.origin.item, g.origin.start))
+                    .map(|g| match &g.object {
+                        Object::AllIn { schema, .. } => (Unknown::Bulk { schema: schema.clone(), grant: 0 }, Some(g)),
+                        _ => unreachable!("first_unknown_bulk finds bulk grants only"),
+                    })
+            })
+            .clone()
     }
 }

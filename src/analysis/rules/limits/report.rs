@@ -100,14 +100,52 @@ const MAX_LABELS: usize = 5;
 /// At most this many objects are named in the help.
 pub const MAX_NAMED: usize = 10;
 
+/// What explains some of the objects a limit counted, as its diagnostic tells it: of the
+/// chain of [`Grounds`], only the first membership is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Superuser,
+    /// A grant (an index of the diagnostic's origins), to PUBLIC or to a role.
+    Grant {
+        grant: usize,
+        public: bool,
+    },
+    /// The privileges of a predefined role, by the first membership of the chain to it.
+    Predefined {
+        role: String,
+        membership: Option<usize>,
+    },
+    /// The privileges of the owner of a schema, by the first membership of the chain to it.
+    Owner {
+        owner: String,
+        membership: Option<usize>,
+    },
+    BuiltinPublic,
+}
+
+impl Source {
+    pub fn of(grounds: &Grounds) -> Source {
+        match grounds {
+            Grounds::Superuser => Source::Superuser,
+            Grounds::Grant { grant, .. } => Source::Grant { grant: *grant, public: false },
+            Grounds::Public { grant } => Source::Grant { grant: *grant, public: true },
+            Grounds::Predefined { role, via } => {
+                Source::Predefined { role: role.clone(), membership: first_membership(via) }
+            }
+            Grounds::Owner { owner, via } => Source::Owner { owner: owner.clone(), membership: first_membership(via) },
+            Grounds::BuiltinPublic => Source::BuiltinPublic,
+        }
+    }
+}
+
 /// What a limit counted for one role, as its diagnostic shows it: how many objects, the
-/// names of the first few, and the grounds with how many objects each explains (the schema
-/// for grounds on a schema).
+/// names of the first few, and the sources with how many objects each explains (the schema
+/// for a source on a schema).
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
     pub count: usize,
     pub names: Vec<String>,
-    pub grounds: Vec<(Grounds, Option<String>, usize)>,
+    pub sources: Vec<(Source, Option<String>, usize)>,
 }
 
 impl Tally {
@@ -115,14 +153,14 @@ impl Tally {
         Tally {
             count: objects.len(),
             names: objects.iter().take(MAX_NAMED).map(|(o, _)| object_name(o)).collect(),
-            grounds: objects
+            sources: objects
                 .iter()
                 .map(|(o, g)| {
                     let schema = match o {
                         ObjectRef::Schema { name } => Some(name.clone()),
                         _ => None,
                     };
-                    (g.clone(), schema, 1)
+                    (Source::of(g), schema, 1)
                 })
                 .collect(),
         }
@@ -134,9 +172,10 @@ impl Tally {
             self.names.push(name());
         }
         self.count += 1;
-        match self.grounds.last_mut() {
-            Some((g, s, n)) if g == grounds && s.as_deref() == schema => *n += 1,
-            _ => self.grounds.push((grounds.clone(), schema.map(str::to_string), 1)),
+        let source = Source::of(grounds);
+        match self.sources.last_mut() {
+            Some((s, on, n)) if *s == source && on.as_deref() == schema => *n += 1,
+            _ => self.sources.push((source, schema.map(str::to_string), 1)),
         }
     }
 }
@@ -178,35 +217,29 @@ pub fn over_limit(
     if !superuser {
         // Where the privileges come from: grants and memberships, by how many objects each
         // explains, most first (ties in source order).
-        let mut sources: BTreeMap<(u8, usize), (Span, String, usize)> = BTreeMap::new();
-        for (g, schema, count) in &tally.grounds {
-            let (key, span, label) = match g {
-                Grounds::Grant { grant, .. } | Grounds::Public { grant } => {
-                    let gr = model.grant(*grant);
-                    let to = if matches!(g, Grounds::Public { .. }) { " (to PUBLIC)" } else { "" };
-                    ((0, *grant), gr.origin, format!("grant on {}{to}", gr.object.describe()))
+        let mut sources: BTreeMap<(u8, usize), (Span, Label, usize)> = BTreeMap::new();
+        for (source, schema, count) in &tally.sources {
+            let (key, span, label) = match source {
+                Source::Grant { grant, public } => {
+                    ((0, *grant), model.grant(*grant).origin, Label::Grant { grant: *grant, public: *public })
                 }
-                Grounds::Predefined { role: p, via } => match first_membership(via) {
-                    Some(k) => ((1, k), model.membership(k).origin, format!("the privileges of `{p}`")),
+                Source::Predefined { role: p, membership } => match membership {
+                    Some(k) => ((1, *k), model.membership(*k).origin, Label::Predefined(p)),
                     None => continue,
                 },
-                Grounds::Owner { owner, via } => match first_membership(via) {
-                    Some(k) => (
-                        (1, k),
-                        model.membership(k).origin,
-                        format!("the privileges of `{owner}`, owner of the schema"),
-                    ),
+                Source::Owner { owner, membership } => match membership {
+                    Some(k) => ((1, *k), model.membership(*k).origin, Label::OwnerVia(owner)),
                     None => {
                         let Some(name) = schema else { continue };
                         let Some((k, origin)) = model.schema(name) else { continue };
-                        ((2, k), origin, format!("owned by `{owner}`"))
+                        ((2, k), origin, Label::OwnedBy(owner))
                     }
                 },
-                Grounds::BuiltinPublic => {
+                Source::BuiltinPublic => {
                     builtin += count;
                     continue;
                 }
-                Grounds::Superuser => continue,
+                Source::Superuser => continue,
             };
             sources.entry(key).or_insert((span, label, 0)).2 += count;
         }
@@ -216,9 +249,10 @@ pub fn over_limit(
             Limit::Schemas => "schema",
             _ => "table",
         };
+        // Only the sources shown are labelled.
         for (span, label, count) in sources.into_iter().take(MAX_LABELS) {
             let s = if count == 1 { "" } else { "s" };
-            d = d.with_secondary(span, format!("{label}: {count} {kind}{s}"));
+            d = d.with_secondary(span, format!("{}: {count} {kind}{s}", label.text(model)));
         }
     }
     let mut names = tally.names.clone();
@@ -230,6 +264,28 @@ pub fn over_limit(
         help.push_str("; USAGE on schema `public` is PostgreSQL's built-in default for every role");
     }
     d.with_secondary(rule.origin, "limit set here").help(help)
+}
+
+/// The label of a source of privileges in [`over_limit`], written only for the sources shown.
+enum Label<'g> {
+    Grant { grant: usize, public: bool },
+    Predefined(&'g str),
+    OwnerVia(&'g str),
+    OwnedBy(&'g str),
+}
+
+impl Label<'_> {
+    fn text(&self, model: &dyn Origins) -> String {
+        match self {
+            Label::Grant { grant, public } => {
+                let to = if *public { " (to PUBLIC)" } else { "" };
+                format!("grant on {}{to}", model.grant(*grant).object.describe())
+            }
+            Label::Predefined(p) => format!("the privileges of `{p}`"),
+            Label::OwnerVia(owner) => format!("the privileges of `{owner}`, owner of the schema"),
+            Label::OwnedBy(owner) => format!("owned by `{owner}`"),
+        }
+    }
 }
 
 pub fn unproven(
