@@ -46,8 +46,8 @@ pub fn run(args: BuildArgs) -> Result<ExitCode, String> {
     }
     drop(diagnostics);
     // Lowering needs the resolved model and where spans are, nothing else the database holds
-    // (syntax trees, the analysis): it is freed, on another thread, before the policy is
-    // lowered, which would otherwise be when a build holds the most.
+    // (the files' parts of the model, the analysis): it is freed, on another thread, before
+    // the policy is lowered, which would otherwise be when a build holds the most.
     let (resolved, locator) = (ws.resolved(), ws.locator());
     crate::drop_elsewhere::drop_elsewhere(ws);
     let plan = crate::lower::lower(&resolved.model, &options);

@@ -75,7 +75,7 @@ pub fn render(
         }
         for s in statements {
             out.push('\n');
-            for comment in s.origin.map(|origin| locate(origin)).iter().chain(&s.note) {
+            for comment in s.origin.map(locate).iter().chain(&s.note) {
                 out.push_str("-- ");
                 sql::push_comment_text(&mut out, comment);
                 out.push('\n');
