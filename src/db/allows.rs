@@ -48,7 +48,7 @@ pub fn silence(db: &dyn salsa::Database, file: SourceFile, diagnostics: &[Diagno
         return (diagnostics.to_vec(), used);
     }
     let offsets = item_offsets(db, file);
-    let absolute = |span: Span| offsets.get(span.item as usize).copied().unwrap_or(0) as usize + span.start as usize;
+    let absolute = |span: Span| super::offsets_range(offsets, span).start;
     let out = diagnostics
         .iter()
         .filter(|d| {

@@ -95,6 +95,14 @@ pub fn syntax_tree(db: &dyn salsa::Database, file: SourceFile) -> Arc<SourceAst>
     parse(db, file).ast.clone()
 }
 
+/// How many parses, trees and outlines salsa keeps when it evicts (0: all); see
+/// [`Workspace::free_syntax_trees`].
+fn keep_syntax(db: &mut Database, capacity: usize) {
+    parse::set_lru_capacity(db, capacity);
+    syntax_tree::set_lru_capacity(db, capacity);
+    scope::keep_outlines(db, capacity);
+}
+
 /// Where a file's items start (spans are relative to them): kept apart from the tree, which a
 /// command frees once the policy is resolved.
 #[salsa::tracked(returns(ref))]
@@ -572,9 +580,7 @@ impl Workspace {
         }
         // Each query keeps its one most recently used value: every tree is used once more here,
         // then all but the last freed.
-        parse::set_lru_capacity(&mut self.db, 1);
-        syntax_tree::set_lru_capacity(&mut self.db, 1);
-        scope::keep_outlines(&mut self.db, 1);
+        keep_syntax(&mut self.db, 1);
         for &f in &self.all {
             parse(&self.db, f);
             syntax_tree(&self.db, f);
@@ -582,9 +588,7 @@ impl Workspace {
         }
         salsa::Database::trigger_lru_eviction(&mut self.db);
         // Trees parsed from now on are kept, as in any workspace.
-        parse::set_lru_capacity(&mut self.db, 0);
-        syntax_tree::set_lru_capacity(&mut self.db, 0);
-        scope::keep_outlines(&mut self.db, 0);
+        keep_syntax(&mut self.db, 0);
     }
 
     /// Where the spans of the policy are, apart from the database ([`Locator`]).
@@ -661,10 +665,8 @@ struct LocatedFile {
 impl Locator {
     /// `path:line` of a span, as [`Workspace::line_of`] says it.
     pub fn line_of(&self, span: Span) -> String {
-        let file = &self.files[span.file.0 as usize];
-        let offset = self.range(span).start.min(file.text.len());
-        let line = file.line_starts.partition_point(|s| (*s as usize) <= offset).max(1);
-        format!("{}:{line}", file.shown)
+        let (line, _) = self.line_col(span.file, self.range(span).start);
+        format!("{}:{line}", self.files[span.file.0 as usize].shown)
     }
 }
 
@@ -678,9 +680,7 @@ impl SourceMap for Locator {
     }
 
     fn range(&self, span: Span) -> std::ops::Range<usize> {
-        let file = &self.files[span.file.0 as usize];
-        let base = file.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
-        base + span.start as usize..base + span.end as usize
+        offsets_range(&self.files[span.file.0 as usize].item_offsets, span)
     }
 
     fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
@@ -691,13 +691,17 @@ impl SourceMap for Locator {
 
 /// The byte range of a span in its file: the span is relative to its item's start.
 fn absolute_range(db: &Database, file: SourceFile, span: Span) -> std::ops::Range<usize> {
-    let base = item_offsets(db, file).get(span.item as usize).copied().unwrap_or(0) as usize;
-    base + span.start as usize..base + span.end as usize
+    offsets_range(item_offsets(db, file), span)
 }
 
 /// The byte range of a span in the file `parsed` is the parse of (see [`absolute_range`]).
 pub fn span_range(parsed: &Parsed, span: Span) -> std::ops::Range<usize> {
-    let base = parsed.item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
+    offsets_range(&parsed.item_offsets, span)
+}
+
+/// The byte range of a span in a file whose items start at `item_offsets`.
+pub fn offsets_range(item_offsets: &[u32], span: Span) -> std::ops::Range<usize> {
+    let base = item_offsets.get(span.item as usize).copied().unwrap_or(0) as usize;
     base + span.start as usize..base + span.end as usize
 }
 

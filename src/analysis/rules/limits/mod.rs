@@ -35,7 +35,7 @@ use std::sync::Arc;
 use crate::analysis::membership::{Chain, Mode};
 use crate::analysis::privileges::{bits, Grounds};
 use crate::analysis::rules::seen::{LocalOrigins, Seen};
-use crate::analysis::rules::table_bits::{population, schema_bits, set_bits, single_table, RoleBits};
+use crate::analysis::rules::table_bits::{population, schema_bits, set_bits, set_range, single_table, RoleBits};
 use crate::diagnostics::Diagnostic;
 use crate::model::{Grantee, Object, ObjectGrant, Policy, PolicyRule};
 use crate::pg::privilege::public_schema_defaults;
@@ -119,9 +119,7 @@ impl<'a> Seen<'a> {
             let ctx = self.view.ctx;
             let mut acc = vec![0u64; ctx.tables.len().div_ceil(64)];
             if self.superuser || self.predefined(Limit::Tables).is_some() {
-                for i in 0..ctx.tables.len() {
-                    acc[i / 64] |= 1 << (i % 64);
-                }
+                set_range(&mut acc, 0..ctx.tables.len());
             } else {
                 let mut or = |b: &[u64]| acc.iter_mut().zip(b).for_each(|(a, b)| *a |= b);
                 or(&self.own_bits().tables);
